@@ -1,0 +1,31 @@
+/* Calendar events: systemd's OnCalendar= syntax (systemd.time(7)) and cron lines. */
+#ifndef NUDGE_CALENDAR_H
+#define NUDGE_CALENDAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "time/usec.h"
+
+struct calendar;
+
+/* Parses a systemd calendar event ("Mon..Fri *-*-* 09:00", "daily", "*-*~1 18:00 Europe/Berlin")
+ * or a cron line ("30 20 * * 1-5", "@weekly"). Returns 0 and a new calendar (caller frees with
+ * calendar_free), or a negative errno with err = `bad calendar event "S": <why>`. */
+int calendar_parse(const char *s, struct calendar **out, char *err, size_t errsz);
+
+/* Next elapse strictly after `after`. Returns 0, or -ENOENT if the event never elapses again. */
+int calendar_next(const struct calendar *c, usec_t after, usec_t *next);
+
+/* The normalised form, as `systemd-analyze calendar` prints it ("Normalized form:"),
+ * or the normalised cron line. Returns the length (like snprintf). */
+size_t calendar_format(const struct calendar *c, char *buf, size_t bufsz);
+
+bool calendar_is_cron(const struct calendar *c);
+
+/* The zone suffix, or NULL for the local zone. Owned by c. */
+const char *calendar_zone(const struct calendar *c);
+
+void calendar_free(struct calendar *c);
+
+#endif

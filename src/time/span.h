@@ -1,0 +1,17 @@
+/* systemd time spans (systemd.time(7)): "45min", "2h 30min", "1.5d", "90" (seconds). */
+#ifndef NUDGE_SPAN_H
+#define NUDGE_SPAN_H
+
+#include <stddef.h>
+
+#include "time/usec.h"
+
+/* Parses a span. Returns 0, or -EINVAL/-ERANGE with err set to
+ * `bad time span "S": <why>` naming the offending token. */
+int span_parse(const char *s, usec_t *out, char *err, size_t errsz);
+
+/* Prints a span the way `systemd-analyze timespan` prints its "Human:" line
+ * (e.g. "2h 30min", "1y 2month 3d"). Returns the length written (like snprintf). */
+size_t span_format(usec_t span, char *buf, size_t bufsz);
+
+#endif

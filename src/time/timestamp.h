@@ -1,0 +1,24 @@
+/* systemd timestamps: "2026-12-24 18:00", "18:00", "today", "tomorrow", "now", "+3h",
+ * "-1d", "3h ago", "@1798000000", with an optional trailing zone ("UTC", an IANA name,
+ * or the local zone's abbreviation). Evaluated in the process's local zone (TZ). */
+#ifndef NUDGE_TIMESTAMP_H
+#define NUDGE_TIMESTAMP_H
+
+#include <stddef.h>
+
+#include "time/usec.h"
+
+/* Parses s relative to `now`. Returns 0, or a negative errno with err set to
+ * `bad timestamp "S": <why>`. */
+int timestamp_parse(const char *s, usec_t now, usec_t *out, char *err, size_t errsz);
+
+/* "Mon 2026-11-23 20:30:00 CET" in the local zone, as systemd's "Normalized form". */
+size_t timestamp_format(usec_t t, char *buf, size_t bufsz);
+
+/* "Mon 2026-11-23 19:30:00 UTC", as systemd's "(in UTC)" line. */
+size_t timestamp_format_utc(usec_t t, char *buf, size_t bufsz);
+
+/* ISO 8601 with the local offset, seconds precision: "2026-11-23T20:30:00+01:00". */
+size_t timestamp_format_iso(usec_t t, char *buf, size_t bufsz);
+
+#endif

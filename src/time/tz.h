@@ -1,0 +1,22 @@
+/* Evaluating local-time arithmetic in another IANA zone.
+ * libc's mktime/localtime read the zone from TZ, so a zone-suffixed calendar event swaps TZ
+ * for the duration of one computation (systemd does the same, in a child process). The daemon
+ * is single-threaded, which is what makes this safe. */
+#ifndef NUDGE_TZ_H
+#define NUDGE_TZ_H
+
+#include <stdbool.h>
+
+/* True when `zone` names a readable TZif file under /usr/share/zoneinfo (or $TZDIR). */
+bool tz_is_valid(const char *zone);
+
+struct tz_saved {
+    char *old; /* previous TZ value (owned), NULL when TZ was unset */
+    bool active;
+};
+
+/* Makes `zone` the local zone until tz_leave(). zone NULL or "" is a no-op. */
+void tz_enter(const char *zone, struct tz_saved *saved);
+void tz_leave(struct tz_saved *saved);
+
+#endif
