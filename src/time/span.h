@@ -10,6 +10,10 @@
  * `bad time span "S": <why>` naming the offending token. */
 int span_parse(const char *s, usec_t *out, char *err, size_t errsz);
 
+/* span_parse() without the `bad time span "S": ` prefix: why gets only the reason (e.g.
+ * `unknown unit "q"`), for callers that embed a span in their own syntax ("+3h"). */
+int span_parse_reason(const char *s, usec_t *out, char *why, size_t whysz);
+
 /* Prints a span the way `systemd-analyze timespan` prints its "Human:" line
  * (e.g. "2h 30min", "1y 2month 3d"). Returns the length written (like snprintf). */
 size_t span_format(usec_t span, char *buf, size_t bufsz);
