@@ -704,6 +704,8 @@ const char *calendar_zone(const struct calendar *c)
 
 /* ---- next elapse ---- */
 
+#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
+
 static time_t mk(struct tm *tm, bool utc)
 {
     return utc ? timegm(tm) : mktime(tm);
@@ -757,16 +759,17 @@ static int chain_match(const struct calendar *c, const struct chain *ch, const s
     return changed;
 }
 
-/* 1 if tm is a real time unchanged by normalisation, 0 if normalisation moved it forward (tm is
- * updated, lower fields reset), negative if it is out of range or moved backwards. */
+/* 1 if tm is a real time unchanged by normalisation; 0 if normalisation moved it forward (tm is
+ * replaced, with the fields below the one that moved reset, so "3-33" restarts at "4-1" rather
+ * than skipping it); negative if out of range or moved backwards. */
 static int within_bounds(struct tm *tm, bool utc)
 {
     struct tm t;
     int cmp;
     if (tm->tm_year + 1900 > MAX_YEAR) return -ERANGE;
     t = *tm;
+    errno = 0;
     if (mk(&t, utc) == (time_t)-1 && errno == EOVERFLOW) return -EINVAL;
-#define CMP(a, b) ((a) < (b) ? -1 : (a) > (b) ? 1 : 0)
     if ((cmp = CMP(t.tm_year, tm->tm_year)) != 0)
         t.tm_mon = 0;
     else if ((cmp = CMP(t.tm_mon, tm->tm_mon)) != 0)
@@ -779,10 +782,20 @@ static int within_bounds(struct tm *tm, bool utc)
         t.tm_sec = 0;
     else
         cmp = CMP(t.tm_sec, tm->tm_sec);
-#undef CMP
     if (cmp < 0) return -EDEADLK;
     if (cmp > 0) *tm = t;
     return cmp == 0;
+}
+
+/* Wall-clock order of two broken-down times (year down to second). */
+static int tm_cmp(const struct tm *a, const struct tm *b)
+{
+    int r;
+    if ((r = CMP(a->tm_year, b->tm_year)) || (r = CMP(a->tm_mon, b->tm_mon)) ||
+        (r = CMP(a->tm_mday, b->tm_mday)) || (r = CMP(a->tm_hour, b->tm_hour)) ||
+        (r = CMP(a->tm_min, b->tm_min)))
+        return r;
+    return CMP(a->tm_sec, b->tm_sec);
 }
 
 static bool weekday_matches(int bits, const struct tm *tm, bool utc)
@@ -798,9 +811,10 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
 {
     struct tm c = *tm;
     int us = *usec, r;
+    bool keep_dst = false;
     for (int it = 0; it < MAX_ITERATIONS; it++) {
         mk(&c, s->utc);
-        c.tm_isdst = s->dst;
+        if (!keep_dst) c.tm_isdst = s->dst;
 
         c.tm_year += 1900;
         r = chain_match(s, &s->f[F_YEAR], &c, &c.tm_year);
@@ -873,6 +887,16 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
             continue;
         }
         if (r == 0) continue;
+
+        /* Not past the start in wall-clock terms: a DST change folded us back. Step an hour and
+         * let mktime pick the offset from now on, as systemd does. */
+        r = tm_cmp(tm, &c);
+        if (r == 0) r = CMP(*usec, us + 1);
+        if (r >= 0) {
+            keep_dst = true;
+            c.tm_hour++;
+            continue;
+        }
 
         *tm = c;
         *usec = us;
