@@ -149,6 +149,10 @@ int span_parse_reason(const char *s, usec_t *out, char *why, size_t whysz)
             return errbuf_set(why, whysz, EINVAL, "unexpected \"%.*s\" after \"%.*s\"",
                               word_len(u, SPACES), u, cap(u - p), p);
         }
+        /* "5secs", "5mo": a unit glued to more letters is one unknown word, not two terms. */
+        if (u != ustart && starts_unit_like((unsigned char)*u))
+            return errbuf_set(why, whysz, EINVAL, "unknown unit \"%.*s\"",
+                              word_len(ustart, SPACES "0123456789."), ustart);
         /* "5 foo": a unit-less number then blanks; "foo" then reads as a (bad) unit. */
         bare = u == ustart && ustart != num_end;
         p = u;
