@@ -1,0 +1,258 @@
+/* Unit tests for src/time/timestamp.c. ctest runs them with TZ=Europe/Berlin; each test sets
+ * TZ itself anyway so it can run alone. "now" is fixed: Sun 2026-11-22 01:09:55.5 CET. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "time/timestamp.h"
+
+#define NOW ((usec_t)1795306195 * USEC_PER_SEC + 500000)
+#define SEC(x) ((usec_t)(x)*USEC_PER_SEC)
+
+static int berlin(void **state)
+{
+    (void)state;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    return 0;
+}
+
+static usec_t parse_ok(const char *s)
+{
+    usec_t v = -1;
+    char err[256] = "";
+    if (timestamp_parse(s, NOW, &v, err, sizeof err) != 0)
+        fail_msg("timestamp_parse(\"%s\") failed: %s", s, err);
+    return v;
+}
+
+static void expect_err(const char *s, int code, const char *msg)
+{
+    usec_t v = 7;
+    char err[256] = "";
+    assert_int_equal(timestamp_parse(s, NOW, &v, err, sizeof err), -code);
+    assert_string_equal(err, msg);
+    assert_int_equal(v, 7);
+}
+
+static void expect_norm(const char *s, const char *norm)
+{
+    char buf[128];
+    timestamp_format(parse_ok(s), buf, sizeof buf);
+    assert_string_equal(buf, norm);
+}
+
+static void test_absolute(void **state)
+{
+    (void)state;
+    expect_norm("2026-12-24 18:00", "Thu 2026-12-24 18:00:00 CET");
+    expect_norm("2026-12-24 18:00:05", "Thu 2026-12-24 18:00:05 CET");
+    expect_norm("2026-12-24", "Thu 2026-12-24 00:00:00 CET");
+    expect_norm("26-07-01 12:00", "Wed 2026-07-01 12:00:00 CEST");
+    expect_norm("Mon 2026-11-23 18:00", "Mon 2026-11-23 18:00:00 CET");
+    expect_norm("monday 2026-11-23", "Mon 2026-11-23 00:00:00 CET");
+    expect_norm("2026-12-24 18:00 UTC", "Thu 2026-12-24 19:00:00 CET");
+    expect_norm("2026-12-24 18:00 utc", "Thu 2026-12-24 19:00:00 CET");
+    assert_int_equal(parse_ok("2026-12-24 18:00:05.25"), SEC(1798131605) + 250000);
+    assert_int_equal(parse_ok("2026-12-24 18:00:05.1234565"), SEC(1798131605) + 123457);
+    assert_int_equal(parse_ok("@1798000000"), SEC(1798000000));
+    assert_int_equal(parse_ok("@1.5"), SEC(1) + 500000);
+    assert_int_equal(parse_ok("1970-01-01 01:00"), 0);
+}
+
+static void test_zones(void **state)
+{
+    (void)state;
+    /* the local zone's daylight name forces daylight time, even in November */
+    expect_norm("2026-11-23 18:00 CEST", "Mon 2026-11-23 17:00:00 CET");
+    expect_norm("2026-11-23 18:00 cest", "Mon 2026-11-23 17:00:00 CET");
+    /* IANA zones, and TZ is restored afterwards */
+    assert_int_equal(parse_ok("2026-12-24 18:00 Asia/Tokyo"), SEC(1798102800));
+    assert_int_equal(parse_ok("2026-12-24 18:00 America/New_York"), SEC(1798153200));
+    assert_string_equal(getenv("TZ"), "Europe/Berlin");
+    expect_norm("2026-12-24 18:00 Europe/Berlin", "Thu 2026-12-24 18:00:00 CET");
+    /* "CET" is a zone file and the zone's own standard-time name: standard time even in July */
+    expect_norm("2026-07-24 18:00 CET", "Fri 2026-07-24 19:00:00 CEST");
+    assert_int_equal(parse_ok("today Asia/Tokyo"), SEC(1795273200));
+}
+
+static void test_dst(void **state)
+{
+    (void)state;
+    /* a wall time in the spring gap is moved forward, as mktime (and systemd) do */
+    expect_norm("2026-03-29 02:30", "Sun 2026-03-29 03:30:00 CEST");
+    expect_norm("2026-10-25 02:30", "Sun 2026-10-25 02:30:00 CET");
+    expect_norm("2026-10-25 01:30", "Sun 2026-10-25 01:30:00 CEST");
+}
+
+static void test_relative(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_ok("now"), NOW);
+    assert_int_equal(parse_ok("+3h"), NOW + 3 * USEC_PER_HOUR);
+    assert_int_equal(parse_ok("-1d"), NOW - USEC_PER_DAY);
+    assert_int_equal(parse_ok("3h ago"), NOW - 3 * USEC_PER_HOUR);
+    assert_int_equal(parse_ok("1d left"), NOW + USEC_PER_DAY);
+    assert_int_equal(parse_ok("+ 1h 30min"), NOW + 90 * USEC_PER_MINUTE);
+    expect_norm("today", "Sun 2026-11-22 00:00:00 CET");
+    expect_norm("yesterday", "Sat 2026-11-21 00:00:00 CET");
+    expect_norm("tomorrow", "Mon 2026-11-23 00:00:00 CET");
+    expect_norm("18:00", "Sun 2026-11-22 18:00:00 CET");
+    expect_norm("18:00:30", "Sun 2026-11-22 18:00:30 CET");
+    expect_norm("Sun 18:00", "Sun 2026-11-22 18:00:00 CET");
+    expect_norm("today UTC", "Sun 2026-11-22 01:00:00 CET");
+    expect_norm("Dec 24 18:00:00", "Thu 2026-12-24 18:00:00 CET");
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect_err("", EINVAL, "bad timestamp \"\": empty");
+    expect_err("bogus", EINVAL, "bad timestamp \"bogus\": cannot read \"bogus\" as a date or time");
+    expect_err("Tue 2026-11-23 18:00", EINVAL,
+               "bad timestamp \"Tue 2026-11-23 18:00\": \"Tue\" does not match 2026-11-23, a Mon");
+    expect_err(
+        "2026-12-24 18:00 Mars/Olympus", EINVAL,
+        "bad timestamp \"2026-12-24 18:00 Mars/Olympus\": unknown time zone \"Mars/Olympus\"");
+    expect_err("2026-12-24T18:00", EINVAL,
+               "bad timestamp \"2026-12-24T18:00\": unexpected \"T18:00\" after \"2026-12-24\"");
+    expect_err("+3q", EINVAL, "bad timestamp \"+3q\": unknown unit \"q\"");
+    expect_err("+infinity", EINVAL,
+               "bad timestamp \"+infinity\": \"infinity\" is not a distance in time");
+    expect_err("1969-12-31", ERANGE,
+               "bad timestamp \"1969-12-31\": \"1969-12-31\" is before 1970-01-01 00:00:00 UTC");
+    expect_err("9999-12-30 23:59:59.5 UTC", ERANGE,
+               "bad timestamp \"9999-12-30 23:59:59.5 UTC\": \"9999-12-30 23:59:59.5\" is after "
+               "9999-12-30 23:59:59 UTC");
+    expect_err("+8000y", ERANGE,
+               "bad timestamp \"+8000y\": \"+8000y\" is after 9999-12-30 23:59:59 UTC");
+    expect_err("-100y", ERANGE,
+               "bad timestamp \"-100y\": \"-100y\" is before 1970-01-01 00:00:00 UTC");
+    expect_err("18:00:30.", EINVAL,
+               "bad timestamp \"18:00:30.\": expected digits after \".\", got \"\"");
+    expect_err(
+        "now Europe/Berlin", EINVAL,
+        "bad timestamp \"now Europe/Berlin\": \"now\" is relative and cannot take a time zone");
+    expect_err("now UTC", EINVAL,
+               "bad timestamp \"now UTC\": cannot read \"now\" as a date or time");
+    expect_err("@-5", ERANGE, "bad timestamp \"@-5\": negative value \"-5\"");
+}
+
+static void test_format(void **state)
+{
+    (void)state;
+    char buf[128];
+    usec_t t = SEC(1795462200); /* Mon 2026-11-23 19:30:00 UTC */
+    timestamp_format(t, buf, sizeof buf);
+    assert_string_equal(buf, "Mon 2026-11-23 20:30:00 CET");
+    timestamp_format_utc(t, buf, sizeof buf);
+    assert_string_equal(buf, "Mon 2026-11-23 19:30:00 UTC");
+    timestamp_format_iso(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-11-23T20:30:00+01:00");
+    timestamp_format_iso(SEC(1784908800), buf, sizeof buf);
+    assert_string_equal(buf, "2026-07-24T18:00:00+02:00");
+    /* systemd prints unset (0, infinity) as "-", past year 9999 as placeholders */
+    timestamp_format(0, buf, sizeof buf);
+    assert_string_equal(buf, "-");
+    timestamp_format(USEC_INFINITY, buf, sizeof buf);
+    assert_string_equal(buf, "-");
+    timestamp_format(SEC(253402214400), buf, sizeof buf);
+    assert_string_equal(buf, "--- XXXX-XX-XX XX:XX:XX");
+
+    setenv("TZ", "America/New_York", 1);
+    timestamp_format_iso(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-11-23T14:30:00-05:00");
+    setenv("TZ", "Asia/Kolkata", 1);
+    timestamp_format_iso(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-11-24T01:00:00+05:30");
+    setenv("TZ", "UTC", 1);
+    timestamp_format_iso(t, buf, sizeof buf);
+    assert_string_equal(buf, "2026-11-23T19:30:00+00:00");
+    berlin(NULL);
+
+    char small[5];
+    size_t n = timestamp_format(t, small, sizeof small);
+    assert_int_equal(n, strlen("Mon 2026-11-23 20:30:00 CET"));
+    assert_string_equal(small, "Mon ");
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    /* every normalized form parses back to the same second, in several zones */
+    const char *zones[] = {"Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata",
+                           "UTC"};
+    for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
+        setenv("TZ", zones[z], 1);
+        for (usec_t s = 86400; s < SEC(4102444800) / USEC_PER_SEC; s += 7777777) {
+            char buf[128], err[256];
+            usec_t back;
+            timestamp_format(SEC(s), buf, sizeof buf);
+            if (timestamp_parse(buf, NOW, &back, err, sizeof err) != 0)
+                fail_msg("%s: %s", zones[z], err);
+            assert_int_equal(back, SEC(s));
+        }
+    }
+    berlin(NULL);
+}
+
+static void test_never_crashes(void **state)
+{
+    (void)state;
+    static char big[4096];
+    memset(big, '9', sizeof big - 1);
+    const char *junk[] = {" ",
+                          "@",
+                          "+",
+                          "-",
+                          " ago",
+                          "ago",
+                          "Mon ",
+                          "Mon",
+                          "2026-",
+                          "::",
+                          ".",
+                          "18:00:30.x",
+                          "\xff\xfe",
+                          "2026-12-24 18:00 /etc/passwd",
+                          "2026-12-24 18:00 ../../etc/passwd",
+                          "x Europe//Berlin",
+                          big,
+                          "2026-12-24 18:00 Europe/",
+                          " UTC",
+                          "UTC",
+                          "Sunday"};
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
+        usec_t v;
+        char err[256];
+        assert_true(timestamp_parse(junk[i], NOW, &v, err, sizeof err) < 0);
+        assert_non_null(strstr(err, "bad timestamp"));
+    }
+    usec_t v;
+    /* extreme "now" values must not overflow */
+    assert_true(timestamp_parse("+1h", INT64_MAX - 1, &v, NULL, 0) < 0);
+    assert_true(timestamp_parse("-1h", 0, &v, NULL, 0) < 0);
+    assert_true(timestamp_parse("today", -1, &v, NULL, 0) < 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_absolute, berlin),
+        cmocka_unit_test_setup(test_zones, berlin),
+        cmocka_unit_test_setup(test_dst, berlin),
+        cmocka_unit_test_setup(test_relative, berlin),
+        cmocka_unit_test_setup(test_errors, berlin),
+        cmocka_unit_test_setup(test_format, berlin),
+        cmocka_unit_test_setup(test_round_trip, berlin),
+        cmocka_unit_test_setup(test_never_crashes, berlin),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
