@@ -1,0 +1,319 @@
+#include "engine/schedule.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* Enough to step over a year of quiet-hour drops of a minutely event; past that the reminder is
+ * treated as never firing rather than stalling the loop. */
+#define PLAN_MAX_STEPS 600000
+
+void reminder_init(struct reminder *r)
+{
+    *r = (struct reminder){0};
+    r->quiet = QUIET_DEFER;
+    r->late_cancel = USEC_PER_DAY;
+    r->heap_idx = SIZE_MAX;
+    r->window_day = -1;
+}
+
+void schedule_init(struct schedule *s, struct clock *clock, uint64_t seed)
+{
+    *s = (struct schedule){0};
+    s->clock = clock;
+    prng_seed(&s->prng, seed);
+}
+
+void schedule_free(struct schedule *s)
+{
+    for (size_t i = 0; i < s->n; i++) s->heap[i]->heap_idx = SIZE_MAX;
+    free(s->heap);
+    s->heap = NULL;
+    s->n = s->cap = 0;
+}
+
+/* ---- heap ---- */
+
+static bool earlier(const struct reminder *a, const struct reminder *b)
+{
+    return a->next < b->next || (a->next == b->next && a->seq < b->seq);
+}
+
+static void heap_set(struct schedule *s, size_t i, struct reminder *r)
+{
+    s->heap[i] = r;
+    r->heap_idx = i;
+}
+
+static void sift_up(struct schedule *s, size_t i)
+{
+    struct reminder *r = s->heap[i];
+    while (i > 0) {
+        size_t p = (i - 1) / 2;
+        if (!earlier(r, s->heap[p])) break;
+        heap_set(s, i, s->heap[p]);
+        i = p;
+    }
+    heap_set(s, i, r);
+}
+
+static void sift_down(struct schedule *s, size_t i)
+{
+    struct reminder *r = s->heap[i];
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        const struct reminder *best = r;
+        if (l < s->n && earlier(s->heap[l], best)) {
+            m = l;
+            best = s->heap[l];
+        }
+        if (l + 1 < s->n && earlier(s->heap[l + 1], best)) m = l + 1;
+        if (m == i) break;
+        heap_set(s, i, s->heap[m]);
+        i = m;
+    }
+    heap_set(s, i, r);
+}
+
+static int heap_push(struct schedule *s, struct reminder *r)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        struct reminder **h = realloc(s->heap, cap * sizeof *h);
+        if (!h) return -ENOMEM;
+        s->heap = h;
+        s->cap = cap;
+    }
+    heap_set(s, s->n++, r);
+    sift_up(s, s->n - 1);
+    return 0;
+}
+
+void schedule_remove(struct schedule *s, struct reminder *r)
+{
+    size_t i = r->heap_idx;
+    if (i == SIZE_MAX || i >= s->n || s->heap[i] != r) return;
+    r->heap_idx = SIZE_MAX;
+    struct reminder *last = s->heap[--s->n];
+    if (i == s->n) return;
+    heap_set(s, i, last);
+    if (i > 0 && earlier(last, s->heap[(i - 1) / 2]))
+        sift_up(s, i);
+    else
+        sift_down(s, i);
+}
+
+usec_t schedule_next_deadline(const struct schedule *s)
+{
+    return s->n ? s->heap[0]->next : USEC_INFINITY;
+}
+
+struct reminder *schedule_pop_due(struct schedule *s, usec_t now)
+{
+    if (!s->n || s->heap[0]->next > now) return NULL;
+    struct reminder *r = s->heap[0];
+    schedule_remove(s, r);
+    return r;
+}
+
+/* ---- local days ---- */
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int64_t local_day(usec_t t, int *sec_of_day)
+{
+    time_t tt = (time_t)(t / USEC_PER_SEC);
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    if (sec_of_day) *sec_of_day = tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    return days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday);
+}
+
+/* The instant of a local wall time: day number + seconds after midnight (may exceed a day).
+ * A wall time inside a DST gap lands after the gap, as mktime resolves it. */
+static usec_t local_instant(int64_t day, int sec)
+{
+    struct tm tm = {0};
+    tm.tm_year = 70 - 1900 + 1900; /* 1970 */
+    tm.tm_mday = 1 + (int)day;
+    tm.tm_sec = sec;
+    tm.tm_isdst = -1;
+    return (usec_t)mktime(&tm) * USEC_PER_SEC;
+}
+
+/* ---- planning ---- */
+
+/* The trigger's own next elapse after `after`. */
+static int next_base(const struct reminder *r, usec_t after, usec_t *out)
+{
+    switch (r->trigger) {
+    case TRIGGER_CALENDAR:
+        return calendar_next(r->cal, after, out) < 0 ? -ENOENT : 0;
+    case TRIGGER_EVERY: {
+        if (r->span <= 0) return -ENOENT;
+        int64_t k = after < r->loaded ? 1 : (after - r->loaded) / r->span + 1;
+        if (k < 1) k = 1;
+        if (k > (INT64_MAX - r->loaded) / r->span) return -ENOENT;
+        *out = r->loaded + k * r->span;
+        return 0;
+    }
+    case TRIGGER_AFTER:
+        if (r->fires > 0 || r->loaded + r->span <= after) return -ENOENT;
+        *out = r->loaded + r->span;
+        return 0;
+    case TRIGGER_AT:
+        if (r->fires > 0 || r->at <= after) return -ENOENT;
+        *out = r->at;
+        return 0;
+    }
+    return -ENOENT;
+}
+
+/* End of the quiet period containing t (t is known to be inside it). */
+static usec_t quiet_end(const struct window *q, usec_t t)
+{
+    int sec;
+    int64_t day = local_day(t, &sec);
+    if (q->start < q->end || sec < q->end) return local_instant(day, q->end);
+    return local_instant(day + 1, q->end);
+}
+
+static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_t not_before,
+                usec_t *out_fire, usec_t *out_base, int64_t *out_day)
+{
+    int64_t wday = r->window_day;
+    usec_t cursor = after_base;
+    if (r->has_window && r->trigger == TRIGGER_CALENDAR) {
+        /* Days are what the calendar selects: today counts while its window is still ahead,
+         * even when today's elapse itself has passed. */
+        int64_t today = local_day(not_before, NULL);
+        usec_t midnight = local_instant(today, 0) - 1;
+        if (midnight < cursor && today > wday) cursor = midnight;
+    }
+    for (int step = 0; step < PLAN_MAX_STEPS; step++) {
+        usec_t base, t;
+        if (next_base(r, cursor, &base) < 0) return -ENOENT;
+        int64_t day = -1;
+        if (r->has_window) {
+            day = local_day(base, NULL);
+            usec_t ws = local_instant(day, r->window.start);
+            usec_t we = local_instant(day, r->window.start + window_length(&r->window));
+            if (day <= wday || we <= not_before + USEC_PER_SEC) {
+                /* Once per day, and only while the window is ahead: look at the next day. */
+                usec_t next_midnight = local_instant(day + 1, 0) - 1;
+                cursor = next_midnight > base ? next_midnight : base;
+                if (r->trigger != TRIGGER_CALENDAR && r->trigger != TRIGGER_EVERY) return -ENOENT;
+                continue;
+            }
+            int64_t lo = (ws > not_before ? ws : not_before + 1 + USEC_PER_SEC - 1) / USEC_PER_SEC;
+            int64_t hi = we / USEC_PER_SEC; /* exclusive */
+            if (hi <= lo) hi = lo + 1;
+            t = (lo + (int64_t)prng_below(&s->prng, (uint64_t)(hi - lo))) * USEC_PER_SEC;
+        } else {
+            t = base;
+        }
+        if (r->jitter > 0) t += (usec_t)prng_below(&s->prng, (uint64_t)r->jitter);
+        if (s->has_quiet && r->quiet != QUIET_IGNORE) {
+            int sec;
+            local_day(t, &sec);
+            if (window_contains(&s->quiet, sec)) {
+                if (r->quiet == QUIET_DROP) {
+                    cursor = base;
+                    if (r->has_window) wday = day;
+                    if (r->trigger == TRIGGER_AFTER || r->trigger == TRIGGER_AT) return -ENOENT;
+                    continue;
+                }
+                t = quiet_end(&s->quiet, t);
+            }
+        }
+        if (t <= not_before) {
+            /* Already past (a late start or a slow callback): take the next elapse. */
+            cursor = base;
+            if (r->has_window) wday = day;
+            if (r->trigger == TRIGGER_AFTER || r->trigger == TRIGGER_AT) return -ENOENT;
+            continue;
+        }
+        *out_fire = t;
+        *out_base = base;
+        *out_day = day;
+        return 0;
+    }
+    return -ENOENT;
+}
+
+int schedule_plan(struct schedule *s, struct reminder *r, usec_t after, usec_t *out)
+{
+    usec_t base;
+    int64_t day;
+    return plan(s, r, after, after, out, &base, &day);
+}
+
+static int queue(struct schedule *s, struct reminder *r, usec_t after_base, usec_t not_before)
+{
+    usec_t fire, base;
+    int64_t day;
+    if (plan(s, r, after_base, not_before, &fire, &base, &day) < 0) {
+        r->done = true;
+        return -ENOENT;
+    }
+    r->next = fire;
+    r->base = base;
+    if (r->has_window) r->window_day = day;
+    r->seq = s->seq++;
+    return heap_push(s, r);
+}
+
+int schedule_add(struct schedule *s, struct reminder *r)
+{
+    usec_t now = clock_now(s->clock);
+    r->loaded = now;
+    r->done = false;
+    r->fires = 0;
+    r->window_day = -1;
+    return queue(s, r, now, now);
+}
+
+int schedule_rearm(struct schedule *s, struct reminder *r)
+{
+    r->fires++;
+    if (r->done) return -ENOENT;
+    if (r->trigger == TRIGGER_AFTER || r->trigger == TRIGGER_AT) {
+        r->done = true;
+        return -ENOENT;
+    }
+    usec_t now = clock_now(s->clock);
+    return queue(s, r, r->base, now);
+}
+
+static int by_seq(const void *a, const void *b)
+{
+    const struct reminder *x = *(struct reminder *const *)a, *y = *(struct reminder *const *)b;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void schedule_replan_all(struct schedule *s)
+{
+    size_t n = s->n;
+    struct reminder **all = malloc(n * sizeof *all);
+    if (!all) return;
+    for (size_t i = 0; i < n; i++) all[i] = s->heap[i];
+    /* Keep the order of insertion so the PRNG draws are repeatable. */
+    qsort(all, n, sizeof *all, by_seq);
+    usec_t now = clock_now(s->clock);
+    s->n = 0;
+    for (size_t i = 0; i < n; i++) {
+        all[i]->heap_idx = SIZE_MAX;
+        all[i]->window_day = -1;
+        queue(s, all[i], now, now);
+    }
+    free(all);
+}

@@ -1,0 +1,102 @@
+/* The schedule: reminders in a min-heap keyed by their next fire time.
+ *
+ * Pure logic over a clock: it knows nothing of Lua, libuv or D-Bus, so --preview and the tests
+ * drive it on a simulated clock and the daemon on the real one, through the same calls:
+ *   schedule_add() -> schedule_next_deadline() -> schedule_pop_due() -> (fire) -> schedule_rearm()
+ */
+#ifndef NUDGE_SCHEDULE_H
+#define NUDGE_SCHEDULE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/clock.h"
+#include "engine/prng.h"
+#include "time/calendar.h"
+#include "time/usec.h"
+#include "time/window.h"
+
+enum trigger {
+    TRIGGER_CALENDAR, /* nudge.on */
+    TRIGGER_EVERY,    /* nudge.every */
+    TRIGGER_AFTER,    /* nudge.after */
+    TRIGGER_AT,       /* nudge.at */
+};
+
+enum quiet_mode {
+    QUIET_DEFER,  /* move the fire to the end of quiet hours (default) */
+    QUIET_DROP,   /* skip this fire */
+    QUIET_IGNORE, /* fire anyway */
+};
+
+struct reminder {
+    /* Set by the owner before schedule_add(); the schedule never frees them. */
+    char *id;
+    const char *kind; /* "notify", "checkin", ... (static or owned elsewhere) */
+    enum trigger trigger;
+    struct calendar *cal; /* TRIGGER_CALENDAR (owned by the reminder's owner) */
+    usec_t span;          /* TRIGGER_EVERY, TRIGGER_AFTER */
+    usec_t at;            /* TRIGGER_AT */
+    usec_t jitter;        /* 0: none */
+    bool has_window;
+    struct window window;
+    enum quiet_mode quiet;
+    bool catch_up;
+    usec_t late_cancel;
+    void *owner_data; /* the owner's (e.g. the Lua callback) */
+
+    /* Managed by the schedule. */
+    usec_t loaded;      /* when it was added: origin of every/after */
+    usec_t base;        /* the trigger's own elapse the current plan came from */
+    usec_t next;        /* planned fire (after window, jitter, quiet hours); heap key */
+    int64_t window_day; /* local day number of the last window fire (-1: none) */
+    size_t heap_idx;    /* position in the heap, or SIZE_MAX when not queued */
+    uint64_t seq;       /* insertion order: breaks ties so equal times fire in a fixed order */
+    unsigned fires;
+    bool done; /* a one-shot that fired, a calendar that never elapses again, or cancelled */
+};
+
+struct schedule {
+    struct reminder **heap;
+    size_t n, cap;
+    struct clock *clock;
+    struct prng prng;
+    bool has_quiet;
+    struct window quiet;
+    uint64_t seq;
+};
+
+void schedule_init(struct schedule *s, struct clock *clock, uint64_t seed);
+/* Frees the heap only; reminders belong to their owner. */
+void schedule_free(struct schedule *s);
+
+/* Sets the reminder's defaults (quiet = defer, late_cancel = 1d, not queued). */
+void reminder_init(struct reminder *r);
+
+/* Plans r's first fire from now and queues it. Returns 0, or -ENOENT when it will never fire
+ * (r->done is then set and it is not queued), or -ENOMEM. */
+int schedule_add(struct schedule *s, struct reminder *r);
+
+/* Takes r out of the queue (cancel). Safe on a reminder that is not queued. */
+void schedule_remove(struct schedule *s, struct reminder *r);
+
+/* Earliest planned fire, or USEC_INFINITY when nothing is queued. */
+usec_t schedule_next_deadline(const struct schedule *s);
+
+/* Removes and returns the earliest reminder whose fire time is <= now, or NULL.
+ * The caller fires it and then calls schedule_rearm() (unless it was cancelled meanwhile). */
+struct reminder *schedule_pop_due(struct schedule *s, usec_t now);
+
+/* Plans r's next fire after its last one and queues it; marks it done when there is none. */
+int schedule_rearm(struct schedule *s, struct reminder *r);
+
+/* Re-plans every queued reminder from `now` (the clock jumped, the zone changed, quiet hours
+ * changed). Jitter and window times are drawn anew. */
+void schedule_replan_all(struct schedule *s);
+
+/* Plans the fire that follows `after` without queueing (for list/preview-style questions).
+ * Returns 0 and *out, or -ENOENT. Draws from the PRNG like a real plan. */
+int schedule_plan(struct schedule *s, struct reminder *r, usec_t after, usec_t *out);
+
+#endif
