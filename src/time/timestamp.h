@@ -12,7 +12,8 @@
  * `bad timestamp "S": <why>`. */
 int timestamp_parse(const char *s, usec_t now, usec_t *out, char *err, size_t errsz);
 
-/* "Mon 2026-11-23 20:30:00 CET" in the local zone, as systemd's "Normalized form". */
+/* "Mon 2026-11-23 20:30:00 CET" in the local zone, as systemd's "Normalized form". Like systemd,
+ * 0 and USEC_INFINITY print "-" and instants past 9999-12-30 "--- XXXX-XX-XX XX:XX:XX". */
 size_t timestamp_format(usec_t t, char *buf, size_t bufsz);
 
 /* "Mon 2026-11-23 19:30:00 UTC", as systemd's "(in UTC)" line. */
