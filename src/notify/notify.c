@@ -1,0 +1,143 @@
+#include "notify/notify.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "time/timestamp.h"
+
+const char *urgency_name(enum urgency u)
+{
+    return u == URGENCY_LOW ? "low" : u == URGENCY_CRITICAL ? "critical" : "normal";
+}
+
+int urgency_parse(const char *s, enum urgency *u)
+{
+    if (!strcmp(s, "low"))
+        *u = URGENCY_LOW;
+    else if (!strcmp(s, "normal"))
+        *u = URGENCY_NORMAL;
+    else if (!strcmp(s, "critical"))
+        *u = URGENCY_CRITICAL;
+    else
+        return -EINVAL;
+    return 0;
+}
+
+void json_write_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\b': fputs("\\b", f); break;
+        case '\f': fputs("\\f", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+void notify_backend_free(struct notify_backend *b)
+{
+    if (b && b->destroy) b->destroy(b);
+}
+
+/* ---- capture (preview) and stdout ---- */
+
+struct stream_backend {
+    struct notify_backend base;
+    FILE *out;
+    bool json;
+    uint32_t next_id;
+};
+
+static void print_human(FILE *f, const struct notification *n, usec_t at)
+{
+    char when[96];
+    timestamp_format(at, when, sizeof when);
+    fprintf(f, "%s  %s", when, n->kind);
+    if (n->reminder_id && *n->reminder_id) fprintf(f, " [%s]", n->reminder_id);
+    fprintf(f, ": %s", n->title);
+    if (n->body && *n->body) fprintf(f, " — %s", n->body);
+    if (n->n_actions) {
+        fputs(" (", f);
+        for (size_t i = 0; i < n->n_actions; i++)
+            fprintf(f, "%s%s", i ? " / " : "", n->actions[i].label);
+        fputc(')', f);
+    }
+    if (n->urgency != URGENCY_NORMAL) fprintf(f, " !%s", urgency_name(n->urgency));
+    fputc('\n', f);
+}
+
+static void print_json(FILE *f, const struct notification *n, usec_t at)
+{
+    char when[64];
+    timestamp_format_iso(at, when, sizeof when);
+    fputs("{\"at\":", f);
+    json_write_string(f, when);
+    fputs(",\"id\":", f);
+    json_write_string(f, n->reminder_id);
+    fputs(",\"kind\":", f);
+    json_write_string(f, n->kind);
+    fputs(",\"title\":", f);
+    json_write_string(f, n->title);
+    fputs(",\"body\":", f);
+    json_write_string(f, n->body);
+    fputs(",\"actions\":[", f);
+    for (size_t i = 0; i < n->n_actions; i++) {
+        if (i) fputc(',', f);
+        json_write_string(f, n->actions[i].id);
+    }
+    fputs("]}\n", f);
+}
+
+static int stream_show(struct notify_backend *self, const struct notification *n, usec_t at,
+                       uint32_t *id, char *err, size_t errsz)
+{
+    struct stream_backend *b = (struct stream_backend *)self;
+    (void)err;
+    (void)errsz;
+    if (b->json)
+        print_json(b->out, n, at);
+    else
+        print_human(b->out, n, at);
+    fflush(b->out);
+    *id = ++b->next_id;
+    return 0;
+}
+
+static void stream_destroy(struct notify_backend *self)
+{
+    free(self);
+}
+
+static struct notify_backend *stream_new(const char *name, FILE *out, bool json)
+{
+    struct stream_backend *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->base.name = name;
+    b->base.show = stream_show;
+    b->base.destroy = stream_destroy;
+    b->out = out;
+    b->json = json;
+    return &b->base;
+}
+
+struct notify_backend *notify_capture_new(FILE *out, bool json)
+{
+    return stream_new("capture", out, json);
+}
+
+struct notify_backend *notify_stdout_new(FILE *out)
+{
+    return stream_new("stdout", out, false);
+}

@@ -1,0 +1,58 @@
+/* Notifications and the backends that show them. */
+#ifndef NUDGE_NOTIFY_H
+#define NUDGE_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "time/usec.h"
+
+enum urgency { URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL };
+
+struct notify_action {
+    char *id;
+    char *label;
+};
+
+/* All strings are owned by whoever builds the notification; backends copy what they keep. */
+struct notification {
+    const char *app_name;
+    const char *reminder_id; /* the reminder that fired, or "" */
+    const char *kind;        /* "notify", "checkin", "gesture", ... */
+    const char *title;
+    const char *body; /* may be NULL */
+    const char *icon;
+    const char *category;
+    enum urgency urgency;
+    int64_t timeout_ms; /* -1: server default, 0: never expires */
+    struct notify_action *actions;
+    size_t n_actions;
+};
+
+struct notify_backend {
+    const char *name;
+    /* Shows n (at time `at`). Returns 0 and a notification id, or a negative errno with err set. */
+    int (*show)(struct notify_backend *self, const struct notification *n, usec_t at,
+                uint32_t *id, char *err, size_t errsz);
+    void (*destroy)(struct notify_backend *self);
+};
+
+/* Preview's backend: prints each notification to `out` (one JSON object per line with json,
+ * else a human line), in the order shown. Never fails. */
+struct notify_backend *notify_capture_new(FILE *out, bool json);
+
+/* One human line per notification on `out`. */
+struct notify_backend *notify_stdout_new(FILE *out);
+
+void notify_backend_free(struct notify_backend *b);
+
+const char *urgency_name(enum urgency u);
+/* Returns 0 and *u, or -EINVAL. */
+int urgency_parse(const char *s, enum urgency *u);
+
+/* Writes s as a JSON string literal (quotes included). */
+void json_write_string(FILE *f, const char *s);
+
+#endif
