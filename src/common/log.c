@@ -1,0 +1,33 @@
+#include "common/log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+static enum log_level max_level = LOG_LVL_INFO;
+static bool use_journal;
+
+void log_setup(enum log_level max, bool journal)
+{
+    max_level = max;
+    use_journal = journal;
+}
+
+enum log_level log_max_level(void)
+{
+    return max_level;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    static const char *const names[] = {"", "", "", "error", "warning", "notice", "info", "debug"};
+    if (level > max_level) return;
+    char line[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (use_journal)
+        fprintf(stderr, "<%d>%s\n", (int)level, line);
+    else
+        fprintf(stderr, "nudged: %s: %s\n", names[level], line);
+}

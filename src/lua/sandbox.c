@@ -1,0 +1,282 @@
+#include "lua/sandbox.h"
+
+#include <lauxlib.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Largest string a rule may build with string.rep: larger ones are almost always a bug or a
+ * memory bomb, and the C function would run unbounded before the allocator could refuse. */
+#define REP_MAX ((size_t)16 << 20)
+/* Largest subject for pattern functions: matching runs in C, out of reach of the count hook. */
+#define PATTERN_SUBJECT_MAX ((size_t)1 << 20)
+
+struct sbox {
+    size_t used, limit;
+    bool limit_on;
+    long long budget;  /* instructions per callback */
+    long long spent;   /* in the current callback */
+    bool exhausted;    /* the budget ran out: keep raising until the callback unwinds */
+};
+
+#define HOOK_STEP 1000
+
+static struct sbox *sbox_of(lua_State *L)
+{
+    void *ud;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+static void *alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    struct sbox *b = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        b->used -= old;
+        return NULL;
+    }
+    if (b->limit_on && b->limit && nsize > old && b->used - old + nsize > b->limit) return NULL;
+    void *p = realloc(ptr, nsize);
+    if (!p) return NULL;
+    b->used = b->used - old + nsize;
+    return p;
+}
+
+static void hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    struct sbox *b = sbox_of(L);
+    if (!b->exhausted) {
+        b->spent += HOOK_STEP;
+        if (b->budget <= 0 || b->spent <= b->budget) return;
+        b->exhausted = true;
+        /* From now on fire on every instruction and line, so a rule's own pcall that catches
+         * the error cannot run on: the next instruction raises again. */
+        lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+    }
+    luaL_error(L, "instruction budget exceeded (%lld instructions)", b->budget);
+}
+
+/* ---- restricted library functions ---- */
+
+static int l_rep(lua_State *L)
+{
+    size_t l;
+    luaL_checklstring(L, 1, &l);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    size_t lsep = 0;
+    if (!lua_isnoneornil(L, 3)) luaL_checklstring(L, 3, &lsep);
+    if (n > 0 && (l + lsep) > 0 && (size_t)n > REP_MAX / (l + lsep))
+        return luaL_error(L, "string.rep result too large (limit %d MiB)", (int)(REP_MAX >> 20));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int l_pattern(lua_State *L)
+{
+    size_t l;
+    luaL_checklstring(L, 1, &l);
+    if (l > PATTERN_SUBJECT_MAX)
+        return luaL_error(L, "pattern subject too long (%zu bytes, limit %zu)", l,
+                          (size_t)PATTERN_SUBJECT_MAX);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* load() of text only: binary chunks can crash the VM. */
+static int l_load(lua_State *L)
+{
+    int n = lua_gettop(L);
+    if (n < 1) return luaL_error(L, "bad argument #1 to 'load' (value expected)");
+    lua_settop(L, 4);
+    lua_pushliteral(L, "t");
+    lua_replace(L, 3);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, 4, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int l_collectgarbage(lua_State *L)
+{
+    const char *opt = luaL_optstring(L, 1, "collect");
+    if (strcmp(opt, "count") && strcmp(opt, "collect") && strcmp(opt, "step"))
+        return luaL_error(L, "collectgarbage(\"%s\") is not available to rules", opt);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+static int undefined_global(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TSTRING)
+        return luaL_error(L, "undefined global '%s'", lua_tostring(L, 2));
+    return luaL_error(L, "undefined global");
+}
+
+/* Replaces lib[name] by a C closure over the original function. */
+static void wrap(lua_State *L, const char *lib, const char *name, lua_CFunction f)
+{
+    if (lib) {
+        lua_getglobal(L, lib);
+    } else {
+        lua_pushglobaltable(L);
+    }
+    lua_getfield(L, -1, name);
+    lua_pushcclosure(L, f, 1);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
+lua_State *sandbox_new(void)
+{
+    struct sbox *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->budget = SANDBOX_DEFAULT_INSTRUCTIONS;
+    b->limit = SANDBOX_DEFAULT_MEMORY;
+    lua_State *L = lua_newstate(alloc, b);
+    if (!L) {
+        free(b);
+        return NULL;
+    }
+    static const luaL_Reg libs[] = {
+        {LUA_GNAME, luaopen_base},         {LUA_STRLIBNAME, luaopen_string},
+        {LUA_TABLIBNAME, luaopen_table},   {LUA_MATHLIBNAME, luaopen_math},
+        {LUA_UTF8LIBNAME, luaopen_utf8},   {LUA_OSLIBNAME, luaopen_os},
+        {LUA_COLIBNAME, luaopen_coroutine}, {NULL, NULL},
+    };
+    for (const luaL_Reg *l = libs; l->name; l++) {
+        luaL_requiref(L, l->name, l->func, 1);
+        lua_pop(L, 1);
+    }
+    /* Nothing that blocks the loop, ends the daemon or reaches the file system. */
+    static const char *const base_drop[] = {"dofile", "loadfile", "require", NULL};
+    for (const char *const *p = base_drop; *p; p++) {
+        lua_pushnil(L);
+        lua_setglobal(L, *p);
+    }
+    lua_getglobal(L, "os");
+    static const char *const os_drop[] = {"execute", "exit", "remove", "rename", "tmpname",
+                                          "setlocale", NULL};
+    for (const char *const *p = os_drop; *p; p++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, *p);
+    }
+    lua_pop(L, 1);
+    /* package.loaded must not hand out io/debug through require's back door. */
+    lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+    static const char *const hide[] = {"io", "debug", "package", NULL};
+    for (const char *const *p = hide; *p; p++) {
+        lua_pushnil(L);
+        lua_setfield(L, -2, *p);
+    }
+    lua_pop(L, 1);
+
+    wrap(L, "string", "rep", l_rep);
+    static const char *const pat[] = {"find", "match", "gmatch", "gsub", NULL};
+    for (const char *const *p = pat; *p; p++) wrap(L, "string", *p, l_pattern);
+    wrap(L, NULL, "load", l_load);
+    wrap(L, NULL, "collectgarbage", l_collectgarbage);
+
+    /* Reading an undefined global is an error: it is nearly always a typo in a rule. */
+    lua_pushglobaltable(L);
+    lua_newtable(L);
+    lua_pushcfunction(L, undefined_global);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, -2);
+    lua_pop(L, 1);
+
+    b->limit_on = true;
+    return L;
+}
+
+void sandbox_close(lua_State *L)
+{
+    if (!L) return;
+    struct sbox *b = sbox_of(L);
+    lua_close(L);
+    free(b);
+}
+
+void sandbox_set_limits(lua_State *L, const struct sandbox_limits *lim)
+{
+    struct sbox *b = sbox_of(L);
+    b->budget = lim->instructions;
+    b->limit = lim->memory;
+}
+
+void sandbox_get_limits(lua_State *L, struct sandbox_limits *lim)
+{
+    struct sbox *b = sbox_of(L);
+    lim->instructions = b->budget;
+    lim->memory = b->limit;
+}
+
+size_t sandbox_memory_used(lua_State *L)
+{
+    return sbox_of(L)->used;
+}
+
+/* Message handler: a string message gets a traceback; other values are described without
+ * calling their __tostring, which could itself fail or loop. */
+static int msgh(lua_State *L)
+{
+    const char *msg = lua_tostring(L, 1);
+    if (!msg) {
+        if (lua_isnil(L, 1))
+            msg = lua_pushliteral(L, "error(nil) raised");
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int sandbox_pcall(lua_State *L, int nargs, int nresults, char *msg, size_t msgsz, char *trace,
+                  size_t tracesz)
+{
+    struct sbox *b = sbox_of(L);
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, msgh);
+    lua_insert(L, base);
+    b->spent = 0;
+    b->exhausted = false;
+    lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
+    int rc = lua_pcall(L, nargs, nresults, base);
+    lua_sethook(L, NULL, 0, 0);
+    b->exhausted = false;
+    if (rc == LUA_OK) {
+        lua_remove(L, base);
+        return 0;
+    }
+    const char *full = lua_tostring(L, -1);
+    if (!full) full = rc == LUA_ERRMEM ? "not enough memory" : "error in error handling";
+    if (rc == LUA_ERRMEM) full = "memory limit exceeded";
+    /* The first line is the message, the rest the traceback. */
+    size_t first = strcspn(full, "\n");
+    if (msg && msgsz) snprintf(msg, msgsz, "%.*s", (int)first, full);
+    if (trace && tracesz) snprintf(trace, tracesz, "%s", full[first] ? full + first + 1 : "");
+    lua_settop(L, base - 1);
+    return -1;
+}
+
+int sandbox_load(lua_State *L, const char *buf, size_t len, const char *name, char *msg,
+                 size_t msgsz)
+{
+    char chunk[1024];
+    snprintf(chunk, sizeof chunk, "@%s", name);
+    int rc = luaL_loadbufferx(L, buf, len, chunk, "t");
+    if (rc == LUA_OK) return 0;
+    const char *e = lua_tostring(L, -1);
+    snprintf(msg, msgsz, "%s", e ? e : (rc == LUA_ERRMEM ? "memory limit exceeded" : "cannot load"));
+    lua_pop(L, 1);
+    return -1;
+}

@@ -1,0 +1,39 @@
+/* A sandboxed Lua 5.4 state: allow-listed globals, a memory cap, an instruction budget per
+ * callback, and the one protected-call helper every C->Lua call goes through. */
+#ifndef NUDGE_SANDBOX_H
+#define NUDGE_SANDBOX_H
+
+#include <lua.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sandbox_limits {
+    long long instructions; /* per callback; <= 0: unlimited */
+    size_t memory;          /* bytes for the whole state; 0: unlimited */
+};
+
+#define SANDBOX_DEFAULT_INSTRUCTIONS 10000000LL
+#define SANDBOX_DEFAULT_MEMORY ((size_t)64 << 20)
+
+/* Creates a state with the allowed libraries only. The memory cap starts applying once the
+ * libraries are loaded. Returns NULL when out of memory. */
+lua_State *sandbox_new(void);
+
+/* Closes a state made by sandbox_new(). */
+void sandbox_close(lua_State *L);
+
+void sandbox_set_limits(lua_State *L, const struct sandbox_limits *lim);
+void sandbox_get_limits(lua_State *L, struct sandbox_limits *lim);
+size_t sandbox_memory_used(lua_State *L);
+
+/* Calls the function below nargs arguments on the stack under the instruction budget, with a
+ * traceback on error. On success returns 0 and leaves nresults values. On error returns -1 and
+ * writes "file:line: message" into msg (and the traceback into trace, if given), stack popped. */
+int sandbox_pcall(lua_State *L, int nargs, int nresults, char *msg, size_t msgsz, char *trace,
+                  size_t tracesz);
+
+/* Loads a chunk named "@name" in text mode only. 0, or -1 with msg set. */
+int sandbox_load(lua_State *L, const char *buf, size_t len, const char *name, char *msg,
+                 size_t msgsz);
+
+#endif
