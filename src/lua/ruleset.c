@@ -1,0 +1,1169 @@
+/* The `nudge` module and the rule set around it. */
+#include "lua/ruleset.h"
+
+#include <errno.h>
+#include <lauxlib.h>
+#include <lua.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/log.h"
+#include "lua/sandbox.h"
+#include "time/calendar.h"
+#include "time/span.h"
+#include "time/timestamp.h"
+#include "time/window.h"
+
+#define REMINDER_MT "nudge.reminder"
+#define RULE_FILE_MAX ((size_t)16 << 20)
+#define FAILURES_TO_DISABLE 3
+
+/* A reminder as Lua sees it: a full userdata the rule gets back as a handle. While the
+ * reminder is live, the registry holds the userdata (self_ref) so dropping the handle in Lua
+ * does not cancel it. */
+struct lrem {
+    struct reminder r;
+    struct ruleset *rs;
+    int self_ref;
+    int fn_ref;
+    char where[160]; /* "file:line" of the call that registered it */
+    char expr[160];  /* the time expression as given, for messages */
+    int failures;
+    bool pending; /* registered while loading; scheduled once every file has loaded */
+};
+
+struct ruleset {
+    lua_State *L;
+    struct schedule sched;
+    struct clock *clock;
+    struct notify_backend *backend;
+    bool interactive;
+    bool loading;
+    struct lrem **regs; /* every reminder ever registered and not yet released, in order */
+    size_t n_regs, cap_regs;
+    struct lrem *current; /* the reminder whose callback is running */
+    bool has_since;
+    usec_t since;
+    char backend_name[16];
+    char app_name[64];
+    int nudge_ref, store_ref, listeners_ref, notif_ref, ids_ref, osdate_ref, ostime_ref;
+    struct strlist *warnings;
+};
+
+static const char RULESET_KEY = 'r';
+
+/* ---- small helpers ---- */
+
+void strlist_add(struct strlist *l, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char **v = realloc(l->v, (l->n + 1) * sizeof *v);
+    if (!v) return;
+    l->v = v;
+    l->v[l->n] = strdup(buf);
+    if (l->v[l->n]) l->n++;
+}
+
+void strlist_free(struct strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
+static struct ruleset *get_rs(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &RULESET_KEY);
+    struct ruleset *rs = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return rs;
+}
+
+static void push_seconds(lua_State *L, usec_t t)
+{
+    if (t % USEC_PER_SEC == 0)
+        lua_pushinteger(L, (lua_Integer)(t / USEC_PER_SEC));
+    else
+        lua_pushnumber(L, (lua_Number)t / (lua_Number)USEC_PER_SEC);
+}
+
+/* "file:line" of the Lua code calling the running C function. */
+static void where(lua_State *L, char *buf, size_t sz)
+{
+    luaL_where(L, 1);
+    const char *w = lua_tostring(L, -1);
+    size_t n = strlen(w);
+    if (n >= 2 && w[n - 2] == ':' && w[n - 1] == ' ') n -= 2; /* luaL_where ends with ": " */
+    snprintf(buf, sz, "%.*s", (int)n, w);
+    lua_pop(L, 1);
+}
+
+static usec_t seconds_to_usec(lua_State *L, int idx, const char *what)
+{
+    lua_Number v = lua_tonumber(L, idx);
+    if (!isfinite(v) || v > 9.2e12 || v < -9.2e12) luaL_error(L, "%s %f out of range", what, v);
+    return (usec_t)llround(v * 1e6);
+}
+
+/* A span: a systemd span string or a number of seconds. */
+static usec_t check_span(lua_State *L, int idx, const char *what)
+{
+    char err[256];
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        usec_t v = seconds_to_usec(L, idx, what);
+        if (v < 0) luaL_error(L, "%s must not be negative", what);
+        return v;
+    }
+    if (lua_type(L, idx) != LUA_TSTRING)
+        luaL_error(L, "%s must be a span (\"45min\") or a number of seconds, not %s", what,
+                   luaL_typename(L, idx));
+    usec_t v;
+    if (span_parse(lua_tostring(L, idx), &v, err, sizeof err) < 0) luaL_error(L, "%s", err);
+    return v;
+}
+
+/* A timestamp: a systemd timestamp string or epoch seconds. */
+static usec_t check_time(lua_State *L, int idx, struct ruleset *rs)
+{
+    char err[256];
+    if (lua_type(L, idx) == LUA_TNUMBER) return seconds_to_usec(L, idx, "time");
+    if (lua_type(L, idx) != LUA_TSTRING)
+        luaL_error(L, "expected a timestamp (\"2026-12-24 18:00\") or epoch seconds, not %s",
+                   luaL_typename(L, idx));
+    usec_t v;
+    if (timestamp_parse(lua_tostring(L, idx), clock_now(rs->clock), &v, err, sizeof err) < 0)
+        luaL_error(L, "%s", err);
+    return v;
+}
+
+/* ---- reminders ---- */
+
+static struct lrem *check_lrem(lua_State *L, int idx)
+{
+    return luaL_checkudata(L, idx, REMINDER_MT);
+}
+
+static void regs_remove(struct ruleset *rs, struct lrem *m)
+{
+    for (size_t i = 0; i < rs->n_regs; i++)
+        if (rs->regs[i] == m) {
+            memmove(&rs->regs[i], &rs->regs[i + 1], (rs->n_regs - i - 1) * sizeof *rs->regs);
+            rs->n_regs--;
+            return;
+        }
+}
+
+/* The reminder will not fire again: drop the registry's hold so Lua may collect it. */
+static void release(struct ruleset *rs, struct lrem *m)
+{
+    schedule_remove(&rs->sched, &m->r);
+    m->r.done = true;
+    m->pending = false;
+    if (m->fn_ref != LUA_NOREF) {
+        luaL_unref(rs->L, LUA_REGISTRYINDEX, m->fn_ref);
+        m->fn_ref = LUA_NOREF;
+    }
+    if (m->self_ref != LUA_NOREF) {
+        luaL_unref(rs->L, LUA_REGISTRYINDEX, m->self_ref);
+        m->self_ref = LUA_NOREF;
+    }
+    regs_remove(rs, m);
+}
+
+static int lrem_gc(lua_State *L)
+{
+    struct lrem *m = check_lrem(L, 1);
+    if (m->rs && m->r.heap_idx != SIZE_MAX) schedule_remove(&m->rs->sched, &m->r);
+    free(m->r.id);
+    m->r.id = NULL;
+    calendar_free(m->r.cal);
+    m->r.cal = NULL;
+    return 0;
+}
+
+static int lrem_cancel(lua_State *L)
+{
+    struct lrem *m = check_lrem(L, 1);
+    if (!m->r.done) release(m->rs, m);
+    return 0;
+}
+
+static int lrem_next(lua_State *L)
+{
+    struct lrem *m = check_lrem(L, 1);
+    if (m->r.done) {
+        lua_pushnil(L);
+    } else if (m->pending) {
+        /* Not queued yet (the rule files are still loading): plan on a copy of the PRNG so
+         * asking does not change what the real schedule draws. */
+        struct prng saved = m->rs->sched.prng;
+        usec_t t;
+        struct reminder copy = m->r;
+        copy.loaded = clock_now(m->rs->clock);
+        if (schedule_plan(&m->rs->sched, &copy, copy.loaded, &t) == 0)
+            push_seconds(L, t);
+        else
+            lua_pushnil(L);
+        m->rs->sched.prng = saved;
+    } else if (m->r.heap_idx != SIZE_MAX) {
+        push_seconds(L, m->r.next);
+    } else {
+        lua_pushnil(L); /* running right now, or never fires again */
+    }
+    return 1;
+}
+
+static int lrem_index(lua_State *L)
+{
+    struct lrem *m = check_lrem(L, 1);
+    const char *k = luaL_checkstring(L, 2);
+    if (!strcmp(k, "id")) {
+        lua_pushstring(L, m->r.id ? m->r.id : "");
+    } else if (!strcmp(k, "kind")) {
+        lua_pushstring(L, m->r.kind);
+    } else if (!strcmp(k, "cancel")) {
+        lua_pushcfunction(L, lrem_cancel);
+    } else if (!strcmp(k, "next")) {
+        lua_pushcfunction(L, lrem_next);
+    } else {
+        lua_pushnil(L);
+    }
+    return 1;
+}
+
+static int lrem_tostring(lua_State *L)
+{
+    struct lrem *m = check_lrem(L, 1);
+    lua_pushfstring(L, "reminder(%s)", m->r.id ? m->r.id : "?");
+    return 1;
+}
+
+static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem *m,
+                          const char **id_out)
+{
+    char err[256];
+    *id_out = NULL;
+    if (lua_isnoneornil(L, idx)) return;
+    luaL_checktype(L, idx, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "option names must be strings");
+        const char *k = lua_tostring(L, -2);
+        if (!strcmp(k, "id")) {
+            if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
+                luaL_error(L, "option 'id' must be a non-empty string");
+            *id_out = lua_tostring(L, -1);
+        } else if (!strcmp(k, "jitter")) {
+            m->r.jitter = check_span(L, -1, "jitter");
+        } else if (!strcmp(k, "late_cancel")) {
+            m->r.late_cancel = check_span(L, -1, "late_cancel");
+        } else if (!strcmp(k, "window")) {
+            if (lua_type(L, -1) != LUA_TSTRING)
+                luaL_error(L, "option 'window' must be a string like \"10:00..18:00\"");
+            if (window_parse(lua_tostring(L, -1), &m->r.window, err, sizeof err) < 0)
+                luaL_error(L, "%s", err);
+            m->r.has_window = true;
+        } else if (!strcmp(k, "quiet")) {
+            const char *q = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            if (!strcmp(q, "defer"))
+                m->r.quiet = QUIET_DEFER;
+            else if (!strcmp(q, "drop"))
+                m->r.quiet = QUIET_DROP;
+            else if (!strcmp(q, "ignore"))
+                m->r.quiet = QUIET_IGNORE;
+            else
+                luaL_error(L, "option 'quiet' must be \"defer\", \"drop\" or \"ignore\"");
+        } else if (!strcmp(k, "catch_up")) {
+            if (lua_type(L, -1) != LUA_TBOOLEAN) luaL_error(L, "option 'catch_up' must be a boolean");
+            m->r.catch_up = lua_toboolean(L, -1);
+        } else {
+            luaL_error(L, "unknown option '%s' (id, jitter, window, quiet, catch_up, late_cancel)",
+                       k);
+        }
+        lua_pop(L, 1);
+    }
+    (void)rs;
+}
+
+/* Gives m its id: the explicit one (which must be unique) or one derived from the call, made
+ * unique by a "#N" suffix in registration order so it stays stable across unrelated edits. */
+static void assign_id(lua_State *L, struct ruleset *rs, struct lrem *m, const char *explicit_id,
+                      const char *derived)
+{
+    char buf[300];
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->ids_ref);
+    if (explicit_id) {
+        snprintf(buf, sizeof buf, "%s", explicit_id);
+        if (lua_getfield(L, -1, buf) != LUA_TNIL) luaL_error(L, "duplicate id '%s'", buf);
+        lua_pop(L, 1);
+    } else {
+        snprintf(buf, sizeof buf, "%s", derived);
+        for (int n = 2; lua_getfield(L, -1, buf) != LUA_TNIL; n++) {
+            lua_pop(L, 1);
+            snprintf(buf, sizeof buf, "%.256s#%d", derived, n);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, buf);
+    lua_pop(L, 1);
+    m->r.id = strdup(buf);
+    if (!m->r.id) luaL_error(L, "not enough memory");
+}
+
+static int regs_push(struct ruleset *rs, struct lrem *m)
+{
+    if (rs->n_regs == rs->cap_regs) {
+        size_t cap = rs->cap_regs ? rs->cap_regs * 2 : 64;
+        struct lrem **v = realloc(rs->regs, cap * sizeof *v);
+        if (!v) return -ENOMEM;
+        rs->regs = v;
+        rs->cap_regs = cap;
+    }
+    rs->regs[rs->n_regs++] = m;
+    return 0;
+}
+
+static int schedule_call(lua_State *L, enum trigger trigger)
+{
+    static const char *const names[] = {"on", "every", "after", "at"};
+    struct ruleset *rs = get_rs(L);
+    char err[512], derived[256];
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+
+    struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
+    reminder_init(&m->r);
+    m->rs = rs;
+    m->self_ref = m->fn_ref = LUA_NOREF;
+    luaL_setmetatable(L, REMINDER_MT);
+    int ud = lua_gettop(L);
+    m->r.trigger = trigger;
+    m->r.kind = "notify";
+    where(L, m->where, sizeof m->where);
+
+    switch (trigger) {
+    case TRIGGER_CALENDAR: {
+        const char *s = luaL_checkstring(L, 1);
+        if (calendar_parse(s, &m->r.cal, err, sizeof err) < 0) return luaL_error(L, "%s", err);
+        char norm[200];
+        calendar_format(m->r.cal, norm, sizeof norm);
+        snprintf(m->expr, sizeof m->expr, "%s", s);
+        snprintf(derived, sizeof derived, "on:%s", norm);
+        break;
+    }
+    case TRIGGER_EVERY:
+    case TRIGGER_AFTER: {
+        m->r.span = check_span(L, 1, trigger == TRIGGER_EVERY ? "every" : "after");
+        if (trigger == TRIGGER_EVERY && m->r.span < USEC_PER_SEC)
+            return luaL_error(L, "nudge.every needs a span of at least 1s");
+        char h[96];
+        span_format(m->r.span, h, sizeof h);
+        snprintf(m->expr, sizeof m->expr, "%s", h);
+        snprintf(derived, sizeof derived, "%s:%s", names[trigger], h);
+        break;
+    }
+    case TRIGGER_AT: {
+        m->r.at = check_time(L, 1, rs);
+        char h[96];
+        timestamp_format(m->r.at, h, sizeof h);
+        snprintf(m->expr, sizeof m->expr, "%s", h);
+        snprintf(derived, sizeof derived, "at:%s", h);
+        break;
+    }
+    }
+    const char *explicit_id;
+    parse_options(L, 3, rs, m, &explicit_id);
+    assign_id(L, rs, m, explicit_id, derived);
+
+    lua_pushvalue(L, 2);
+    m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, ud);
+    m->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (regs_push(rs, m) < 0) return luaL_error(L, "not enough memory");
+
+    if (rs->loading) {
+        m->pending = true;
+    } else if (schedule_add(&rs->sched, &m->r) < 0) {
+        release(rs, m);
+    }
+    lua_pushvalue(L, ud);
+    return 1;
+}
+
+static int l_on(lua_State *L) { return schedule_call(L, TRIGGER_CALENDAR); }
+static int l_every(lua_State *L) { return schedule_call(L, TRIGGER_EVERY); }
+static int l_after(lua_State *L) { return schedule_call(L, TRIGGER_AFTER); }
+static int l_at(lua_State *L) { return schedule_call(L, TRIGGER_AT); }
+
+/* ---- notifications ---- */
+
+static const char *opt_string_field(lua_State *L, int t, const char *k)
+{
+    int ty = lua_getfield(L, t, k);
+    const char *s = NULL;
+    if (ty == LUA_TSTRING || ty == LUA_TNUMBER)
+        s = lua_tostring(L, -1);
+    else if (ty != LUA_TNIL)
+        luaL_error(L, "notify field '%s' must be a string, not %s", k, lua_typename(L, ty));
+    lua_pop(L, 1); /* the string stays alive: the table still references it */
+    return s;
+}
+
+static int cmp_action(const void *a, const void *b)
+{
+    return strcmp(((const struct notify_action *)a)->id, ((const struct notify_action *)b)->id);
+}
+
+/* Reads `actions` (a list of {id=, label=} or a map id -> label) into a Lua-owned array kept
+ * on the stack as a userdata. */
+static size_t read_actions(lua_State *L, int t, struct notify_action **out)
+{
+    *out = NULL;
+    if (lua_getfield(L, t, "actions") == LUA_TNIL) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    if (!lua_istable(L, -1)) luaL_error(L, "notify field 'actions' must be a table");
+    int at = lua_gettop(L);
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, at)) {
+        n++;
+        lua_pop(L, 1);
+    }
+    if (n > 16) luaL_error(L, "notify: at most 16 actions");
+    struct notify_action *v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
+    size_t i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, at)) {
+        if (lua_type(L, -2) == LUA_TNUMBER) {
+            if (!lua_istable(L, -1)) luaL_error(L, "notify: each action must be {id=, label=}");
+            lua_getfield(L, -1, "id");
+            lua_getfield(L, -2, "label");
+            if (lua_type(L, -2) != LUA_TSTRING)
+                luaL_error(L, "notify: action without a string 'id'");
+            v[i].id = (char *)lua_tostring(L, -2);
+            v[i].label = (char *)(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : v[i].id);
+            /* Keep the strings reachable: they are referenced by the actions table. */
+            lua_pop(L, 2);
+        } else if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
+            v[i].id = (char *)lua_tostring(L, -2);
+            v[i].label = (char *)lua_tostring(L, -1);
+        } else {
+            luaL_error(L, "notify: 'actions' must be a list of {id=, label=} or a map id -> label");
+        }
+        i++;
+        lua_pop(L, 1);
+    }
+    /* A map has no order of its own; sort by id so output is the same on every run. A list
+     * keeps its order only if all keys were 1..n: check and sort otherwise. */
+    lua_rawlen(L, at) == n ? (void)0 : qsort(v, n, sizeof *v, cmp_action);
+    if (lua_rawlen(L, at) == n) {
+        /* lua_next walks the array part in order, but be explicit. */
+        for (size_t k = 0; k < n; k++) {
+            lua_rawgeti(L, at, (lua_Integer)k + 1);
+            lua_getfield(L, -1, "id");
+            v[k].id = (char *)lua_tostring(L, -1);
+            lua_getfield(L, -2, "label");
+            v[k].label = (char *)(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : v[k].id);
+            lua_pop(L, 3);
+        }
+    }
+    *out = v;
+    lua_remove(L, at); /* the userdata stays on the stack; the table is kept by the notify table */
+    return n;
+}
+
+/* Fills the `ev` table for the running reminder. */
+static void push_event(lua_State *L, struct ruleset *rs, struct lrem *m, usec_t fired)
+{
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, m ? m->r.id : "");
+    lua_setfield(L, -2, "id");
+    lua_pushstring(L, m ? m->r.kind : "notify");
+    lua_setfield(L, -2, "kind");
+    push_seconds(L, m ? m->r.next : fired);
+    lua_setfield(L, -2, "scheduled");
+    push_seconds(L, fired);
+    lua_setfield(L, -2, "fired");
+    (void)rs;
+}
+
+static int l_notify(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    char err[256];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    struct notification n = {0};
+    n.title = opt_string_field(L, 1, "title");
+    if (!n.title || !*n.title) return luaL_error(L, "notify: 'title' is required");
+    n.body = opt_string_field(L, 1, "body");
+    n.icon = opt_string_field(L, 1, "icon");
+    n.category = opt_string_field(L, 1, "category");
+    n.urgency = URGENCY_NORMAL;
+    const char *u = opt_string_field(L, 1, "urgency");
+    if (u && urgency_parse(u, &n.urgency) < 0)
+        return luaL_error(L, "notify: urgency must be \"low\", \"normal\" or \"critical\"");
+    n.timeout_ms = -1;
+    int ty = lua_getfield(L, 1, "timeout");
+    if (ty == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "never"))
+        n.timeout_ms = 0;
+    else if (ty != LUA_TNIL)
+        n.timeout_ms = check_span(L, -1, "timeout") / 1000;
+    lua_pop(L, 1);
+    static const char *const known[] = {"title", "body", "icon", "category", "urgency", "timeout",
+                                        "actions", "on_action", "on_close", NULL};
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        bool ok = false;
+        if (lua_type(L, -2) == LUA_TSTRING)
+            for (const char *const *k = known; *k && !ok; k++) ok = !strcmp(*k, lua_tostring(L, -2));
+        if (!ok)
+            return luaL_error(L, "notify: unknown field '%s'",
+                              lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
+        lua_pop(L, 1);
+    }
+    for (const char *cb = "on_action"; cb; cb = strcmp(cb, "on_action") ? NULL : "on_close") {
+        int t = lua_getfield(L, 1, cb);
+        if (t != LUA_TNIL && t != LUA_TFUNCTION)
+            return luaL_error(L, "notify: '%s' must be a function", cb);
+        lua_pop(L, 1);
+    }
+    n.n_actions = read_actions(L, 1, &n.actions);
+    n.app_name = rs->app_name;
+    n.kind = rs->current ? rs->current->r.kind : "notify";
+    n.reminder_id = rs->current ? rs->current->r.id : "";
+    uint32_t id = 0;
+    usec_t now = clock_now(rs->clock);
+    if (rs->backend->show(rs->backend, &n, now, &id, err, sizeof err) < 0) {
+        log_warn("%s: notification \"%s\" not shown: %s", rs->current ? rs->current->where : "?",
+                 n.title, err);
+        lua_pushnil(L);
+        return 1;
+    }
+    if (rs->interactive) {
+        /* Keep the callbacks until the notification closes. */
+        int has_cb = lua_getfield(L, 1, "on_action") != LUA_TNIL;
+        has_cb |= lua_getfield(L, 1, "on_close") != LUA_TNIL;
+        lua_pop(L, 2);
+        if (has_cb) {
+            lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
+            lua_createtable(L, 0, 3);
+            lua_getfield(L, 1, "on_action");
+            lua_setfield(L, -2, "on_action");
+            lua_getfield(L, 1, "on_close");
+            lua_setfield(L, -2, "on_close");
+            push_event(L, rs, rs->current, now);
+            lua_setfield(L, -2, "ev");
+            lua_rawseti(L, -2, id);
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushinteger(L, id);
+    return 1;
+}
+
+/* ---- config ---- */
+
+static size_t parse_size(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        lua_Integer v = lua_tointeger(L, idx);
+        if (v <= 0) luaL_error(L, "limits.memory must be positive");
+        return (size_t)v;
+    }
+    const char *s = luaL_checkstring(L, idx);
+    char *e;
+    double v = strtod(s, &e);
+    double mul = 1;
+    if (*e == 'K' || *e == 'k')
+        mul = 1024, e++;
+    else if (*e == 'M' || *e == 'm')
+        mul = 1024.0 * 1024, e++;
+    else if (*e == 'G' || *e == 'g')
+        mul = 1024.0 * 1024 * 1024, e++;
+    if (*e == 'B' || *e == 'i') e += (*e == 'i' && e[1] == 'B') ? 2 : 1;
+    if (e == s || *e || !(v > 0) || v * mul > 64.0 * 1024 * 1024 * 1024)
+        luaL_error(L, "bad memory size \"%s\" (use e.g. \"64M\")", s);
+    return (size_t)(v * mul);
+}
+
+static int l_config(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    char err[256];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+        if (!strcmp(k, "since")) {
+            rs->since = check_time(L, -1, rs);
+            rs->has_since = true;
+        } else if (!strcmp(k, "quiet_hours")) {
+            if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+                rs->sched.has_quiet = false;
+            } else {
+                if (lua_type(L, -1) != LUA_TSTRING)
+                    luaL_error(L, "config 'quiet_hours' must be a window like \"22:30..07:30\"");
+                if (window_parse(lua_tostring(L, -1), &rs->sched.quiet, err, sizeof err) < 0)
+                    luaL_error(L, "%s", err);
+                rs->sched.has_quiet = true;
+            }
+            if (!rs->loading) schedule_replan_all(&rs->sched);
+        } else if (!strcmp(k, "backend")) {
+            const char *b = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            if (strcmp(b, "auto") && strcmp(b, "libnotify") && strcmp(b, "stdout"))
+                luaL_error(L, "config 'backend' must be \"auto\", \"libnotify\" or \"stdout\"");
+            snprintf(rs->backend_name, sizeof rs->backend_name, "%s", b);
+        } else if (!strcmp(k, "app_name")) {
+            if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "config 'app_name' must be a string");
+            snprintf(rs->app_name, sizeof rs->app_name, "%s", lua_tostring(L, -1));
+        } else if (!strcmp(k, "limits")) {
+            luaL_checktype(L, -1, LUA_TTABLE);
+            struct sandbox_limits lim;
+            sandbox_get_limits(L, &lim);
+            int t = lua_gettop(L);
+            lua_pushnil(L);
+            while (lua_next(L, t)) {
+                const char *lk = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+                if (!strcmp(lk, "instructions")) {
+                    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1000)
+                        luaL_error(L, "limits.instructions must be an integer >= 1000");
+                    lim.instructions = lua_tointeger(L, -1);
+                } else if (!strcmp(lk, "memory")) {
+                    lim.memory = parse_size(L, -1);
+                    if (lim.memory < sandbox_memory_used(L) + ((size_t)1 << 20))
+                        luaL_error(L, "limits.memory is below what the rules already use");
+                } else {
+                    luaL_error(L, "unknown limit '%s' (instructions, memory)", lk);
+                }
+                lua_pop(L, 1);
+            }
+            sandbox_set_limits(L, &lim);
+        } else {
+            luaL_error(L, "unknown config field '%s' (since, quiet_hours, backend, app_name, limits)",
+                       k);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* ---- time and randomness ---- */
+
+static int l_now(lua_State *L)
+{
+    push_seconds(L, clock_now(get_rs(L)->clock));
+    return 1;
+}
+
+static int l_time(lua_State *L)
+{
+    push_seconds(L, check_time(L, 1, get_rs(L)));
+    return 1;
+}
+
+static int l_span(lua_State *L)
+{
+    push_seconds(L, check_span(L, 1, "span"));
+    return 1;
+}
+
+static int l_date(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    const char *fmt = luaL_optstring(L, 1, "%c");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->osdate_ref);
+    lua_pushstring(L, fmt);
+    if (lua_isnoneornil(L, 2))
+        lua_pushinteger(L, (lua_Integer)(clock_now(rs->clock) / USEC_PER_SEC));
+    else
+        lua_pushinteger(L, (lua_Integer)(check_time(L, 2, rs) / USEC_PER_SEC));
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+static int l_days_since(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    usec_t from;
+    if (lua_isnoneornil(L, 1)) {
+        if (!rs->has_since)
+            return luaL_error(L, "nudge.days_since: no argument and no nudge.config{since=...}");
+        from = rs->since;
+    } else {
+        from = check_time(L, 1, rs);
+    }
+    usec_t d = clock_now(rs->clock) - from;
+    lua_pushinteger(L, (lua_Integer)(d >= 0 ? d / USEC_PER_DAY : -((-d + USEC_PER_DAY - 1) / USEC_PER_DAY)));
+    return 1;
+}
+
+static int l_random(lua_State *L)
+{
+    struct prng *p = &get_rs(L)->sched.prng;
+    lua_Integer lo, hi;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, prng_double(p));
+        return 1;
+    case 1:
+        lo = 1;
+        hi = luaL_checkinteger(L, 1);
+        break;
+    default:
+        lo = luaL_checkinteger(L, 1);
+        hi = luaL_checkinteger(L, 2);
+    }
+    luaL_argcheck(L, lo <= hi, lua_gettop(L) == 1 ? 1 : 2, "interval is empty");
+    uint64_t span = (uint64_t)hi - (uint64_t)lo;
+    uint64_t r = span == UINT64_MAX ? prng_next(p) : prng_below(p, span + 1);
+    lua_pushinteger(L, (lua_Integer)((uint64_t)lo + r));
+    return 1;
+}
+
+/* os.time() and os.date() without a time use the rule set's clock, so --preview sees its
+ * simulated "now" wherever a rule asks. */
+static int l_os_time(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    if (lua_isnoneornil(L, 1)) {
+        lua_pushinteger(L, (lua_Integer)(clock_now(rs->clock) / USEC_PER_SEC));
+        return 1;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->ostime_ref);
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int l_os_date(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) lua_pushinteger(L, (lua_Integer)(clock_now(rs->clock) / USEC_PER_SEC)), lua_replace(L, 2);
+    if (lua_isnil(L, 1)) lua_pushliteral(L, "%c"), lua_replace(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->osdate_ref);
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+/* ---- store (kept in the state for now; see README) ---- */
+
+/* Checks that v holds only storable values and copies it onto the stack. */
+static void store_copy(lua_State *L, int idx, int depth)
+{
+    idx = lua_absindex(L, idx);
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+    case LUA_TBOOLEAN:
+    case LUA_TNUMBER:
+    case LUA_TSTRING:
+        lua_pushvalue(L, idx);
+        return;
+    case LUA_TTABLE:
+        if (depth > 32) luaL_error(L, "nudge.store: table nested too deeply (or a cycle)");
+        luaL_checkstack(L, 4, "nudge.store");
+        lua_newtable(L);
+        lua_pushnil(L);
+        while (lua_next(L, idx)) {
+            int kt = lua_type(L, -2);
+            if (kt != LUA_TSTRING && kt != LUA_TNUMBER && kt != LUA_TBOOLEAN)
+                luaL_error(L, "nudge.store: table keys must be strings, numbers or booleans");
+            lua_pushvalue(L, -2);
+            store_copy(L, -2, depth + 1);
+            lua_rawset(L, -5);
+            lua_pop(L, 1);
+        }
+        return;
+    default:
+        luaL_error(L, "nudge.store: cannot store a %s", luaL_typename(L, idx));
+    }
+}
+
+static int l_store_get(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    const char *k = luaL_checkstring(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->store_ref);
+    if (lua_getfield(L, -1, k) == LUA_TNIL) {
+        lua_settop(L, 2);
+        return 1;
+    }
+    store_copy(L, -1, 0);
+    return 1;
+}
+
+static int l_store_set(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    const char *k = luaL_checkstring(L, 1);
+    lua_settop(L, 2);
+    store_copy(L, 2, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->store_ref);
+    lua_insert(L, -2);
+    lua_setfield(L, -2, k);
+    return 0;
+}
+
+/* ---- events, log ---- */
+
+static int l_listen(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (!*name) return luaL_error(L, "nudge.listen: empty event name");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->listeners_ref);
+    if (lua_getfield(L, -1, name) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, name);
+    }
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    return 0;
+}
+
+static int log_common(lua_State *L, enum log_level level)
+{
+    char w[160];
+    where(L, w, sizeof w);
+    luaL_Buffer b;
+    int n = lua_gettop(L);
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, ' ');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    log_msg(level, "%s: %s", w, lua_tostring(L, -1));
+    return 0;
+}
+
+static int l_log(lua_State *L) { return log_common(L, LOG_LVL_INFO); }
+static int l_warn(lua_State *L) { return log_common(L, LOG_LVL_WARNING); }
+
+static int l_require(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    if (strcmp(name, "nudge") != 0)
+        return luaL_error(L, "module '%s' not available: rules can only require \"nudge\"", name);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, get_rs(L)->nudge_ref);
+    return 1;
+}
+
+/* ---- building the module ---- */
+
+static int new_ref_table(lua_State *L)
+{
+    lua_newtable(L);
+    return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+static void open_api(struct ruleset *rs)
+{
+    lua_State *L = rs->L;
+    lua_pushlightuserdata(L, rs);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &RULESET_KEY);
+
+    luaL_newmetatable(L, REMINDER_MT);
+    lua_pushcfunction(L, lrem_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, lrem_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pushcfunction(L, lrem_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pushliteral(L, "nudge.reminder");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+
+    static const luaL_Reg api[] = {
+        {"on", l_on},         {"every", l_every},   {"after", l_after},
+        {"at", l_at},         {"notify", l_notify}, {"config", l_config},
+        {"now", l_now},       {"time", l_time},     {"span", l_span},
+        {"date", l_date},     {"days_since", l_days_since}, {"random", l_random},
+        {"listen", l_listen}, {"log", l_log},       {"warn", l_warn},
+        {NULL, NULL},
+    };
+    luaL_newlib(L, api);
+    static const luaL_Reg store[] = {{"get", l_store_get}, {"set", l_store_set}, {NULL, NULL}};
+    luaL_newlib(L, store);
+    lua_setfield(L, -2, "store");
+    lua_pushvalue(L, -1);
+    rs->nudge_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_setglobal(L, "nudge");
+
+    rs->store_ref = new_ref_table(L);
+    rs->listeners_ref = new_ref_table(L);
+    rs->notif_ref = new_ref_table(L);
+    rs->ids_ref = new_ref_table(L);
+
+    lua_getglobal(L, "os");
+    lua_getfield(L, -1, "date");
+    rs->osdate_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_getfield(L, -1, "time");
+    rs->ostime_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushcfunction(L, l_os_time);
+    lua_setfield(L, -2, "time");
+    lua_pushcfunction(L, l_os_date);
+    lua_setfield(L, -2, "date");
+    lua_pop(L, 1);
+
+    lua_pushcfunction(L, l_require);
+    lua_setglobal(L, "require");
+    lua_pushcfunction(L, l_log);
+    lua_setglobal(L, "print");
+}
+
+/* ---- loading ---- */
+
+static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errsz)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno)), -1;
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return snprintf(err, errsz, "%s: is a folder, not a rule file", path), -1;
+    }
+    size_t cap = 65536, n = 0;
+    char *b = malloc(cap);
+    while (b) {
+        if (n == cap) {
+            if (cap >= RULE_FILE_MAX) break;
+            cap *= 2;
+            char *nb = realloc(b, cap);
+            if (!nb) {
+                free(b);
+                b = NULL;
+                break;
+            }
+            b = nb;
+        }
+        size_t r = fread(b + n, 1, cap - n, f);
+        if (r == 0) break;
+        n += r;
+    }
+    bool too_big = b && n == cap && cap >= RULE_FILE_MAX && fgetc(f) != EOF;
+    bool failed = ferror(f);
+    fclose(f);
+    if (!b) return snprintf(err, errsz, "%s: not enough memory to read it", path), -1;
+    if (too_big || failed) {
+        free(b);
+        if (too_big)
+            snprintf(err, errsz, "%s: too large for a rule file (over %zu MiB)", path,
+                     RULE_FILE_MAX >> 20);
+        else
+            snprintf(err, errsz, "%s: read error", path);
+        return -1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
+                             struct strlist *warnings)
+{
+    struct strlist local = {0};
+    struct strlist *errs = errors ? errors : &local;
+    size_t errs_before = errs->n;
+    struct ruleset *rs = calloc(1, sizeof *rs);
+    if (!rs) {
+        strlist_add(errs, "not enough memory");
+        return NULL;
+    }
+    rs->clock = o->clock;
+    rs->backend = o->backend;
+    rs->interactive = o->interactive;
+    rs->loading = true;
+    rs->warnings = warnings;
+    snprintf(rs->backend_name, sizeof rs->backend_name, "auto");
+    snprintf(rs->app_name, sizeof rs->app_name, "nudge");
+    schedule_init(&rs->sched, o->clock, o->seed);
+    rs->L = sandbox_new();
+    if (!rs->L) {
+        strlist_add(errs, "cannot create a Lua state: not enough memory");
+        free(rs);
+        return NULL;
+    }
+    open_api(rs);
+
+    for (size_t i = 0; i < o->n_paths; i++) {
+        char msg[2048], trace[4096];
+        char *buf;
+        size_t len;
+        if (read_file(o->paths[i], &buf, &len, msg, sizeof msg) < 0) {
+            strlist_add(errs, "%s", msg);
+            continue;
+        }
+        int rc = sandbox_load(rs->L, buf, len, o->paths[i], msg, sizeof msg);
+        free(buf);
+        if (rc < 0) {
+            strlist_add(errs, "%s", msg);
+            continue;
+        }
+        if (sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, trace, sizeof trace) < 0) {
+            strlist_add(errs, "%s", msg);
+            log_debug("%s", trace);
+        }
+    }
+    if (errs->n > errs_before) {
+        ruleset_free(rs);
+        strlist_free(&local);
+        return NULL;
+    }
+
+    rs->loading = false;
+    /* Schedule in registration order, so the PRNG draws (and the preview) never vary. */
+    size_t n = rs->n_regs;
+    struct lrem **todo = malloc((n ? n : 1) * sizeof *todo);
+    if (!todo) {
+        strlist_add(errs, "not enough memory");
+        ruleset_free(rs);
+        return NULL;
+    }
+    memcpy(todo, rs->regs, n * sizeof *todo);
+    for (size_t i = 0; i < n; i++) {
+        struct lrem *m = todo[i];
+        if (!m->pending) continue;
+        m->pending = false;
+        if (schedule_add(&rs->sched, &m->r) == -ENOENT) {
+            if (warnings && m->r.trigger == TRIGGER_CALENDAR)
+                strlist_add(warnings, "%s: calendar event \"%s\" never elapses", m->where, m->expr);
+            else if (warnings && m->r.trigger == TRIGGER_AT)
+                strlist_add(warnings, "%s: time %s is in the past, so \"%s\" never fires", m->where,
+                            m->expr, m->r.id);
+            release(rs, m);
+        }
+    }
+    free(todo);
+    return rs;
+}
+
+void ruleset_free(struct ruleset *rs)
+{
+    if (!rs) return;
+    schedule_free(&rs->sched);
+    for (size_t i = 0; i < rs->n_regs; i++) rs->regs[i]->rs = NULL;
+    sandbox_close(rs->L);
+    free(rs->regs);
+    free(rs);
+}
+
+struct schedule *ruleset_schedule(struct ruleset *rs)
+{
+    return &rs->sched;
+}
+
+size_t ruleset_reminder_count(const struct ruleset *rs)
+{
+    return rs->n_regs;
+}
+
+const char *ruleset_backend_name(const struct ruleset *rs)
+{
+    return rs->backend_name;
+}
+
+const char *ruleset_app_name(const struct ruleset *rs)
+{
+    return rs->app_name;
+}
+
+/* Runs a callback that is on the stack with its arguments; counts failures of reminder m. */
+static void guarded_call(struct ruleset *rs, struct lrem *m, int nargs, const char *what)
+{
+    char msg[2048], trace[4096];
+    if (sandbox_pcall(rs->L, nargs, 0, msg, sizeof msg, trace, sizeof trace) == 0) {
+        if (m) m->failures = 0;
+        return;
+    }
+    log_error("%s (%s)", msg, what);
+    if (trace[0]) log_debug("%s", trace);
+    if (!m) return;
+    if (++m->failures >= FAILURES_TO_DISABLE && !m->r.done) {
+        log_error("%s: reminder '%s' failed %d times in a row; disabled until the next reload",
+                  m->where, m->r.id, m->failures);
+        char body[2300];
+        snprintf(body, sizeof body, "It failed %d times in a row and is off until the rules are "
+                                    "reloaded. Last error: %s", m->failures, msg);
+        struct notification n = {.app_name = rs->app_name,
+                                 .reminder_id = m->r.id,
+                                 .kind = "notify",
+                                 .title = "nudge: a rule was disabled",
+                                 .body = body,
+                                 .urgency = URGENCY_CRITICAL,
+                                 .timeout_ms = -1};
+        uint32_t id;
+        char err[256];
+        rs->backend->show(rs->backend, &n, clock_now(rs->clock), &id, err, sizeof err);
+        release(rs, m);
+    }
+}
+
+size_t ruleset_run_due(struct ruleset *rs)
+{
+    size_t fired = 0;
+    usec_t now = clock_now(rs->clock);
+    struct reminder *r;
+    while ((r = schedule_pop_due(&rs->sched, now))) {
+        struct lrem *m = (struct lrem *)r; /* r is the first member */
+        lua_State *L = rs->L;
+        fired++;
+        rs->current = m;
+        lua_rawgeti(L, LUA_REGISTRYINDEX, m->fn_ref);
+        push_event(L, rs, m, now);
+        char what[300];
+        snprintf(what, sizeof what, "reminder '%s'", m->r.id);
+        guarded_call(rs, m, 1, what);
+        rs->current = NULL;
+        if (m->r.done) continue; /* cancelled or disabled by its own callback */
+        if (schedule_rearm(&rs->sched, &m->r) < 0) release(rs, m);
+    }
+    return fired;
+}
+
+void ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n)
+{
+    lua_State *L = rs->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->listeners_ref);
+    if (lua_getfield(L, -1, name) != LUA_TTABLE) {
+        lua_pop(L, 2);
+        return;
+    }
+    lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
+    for (lua_Integer i = 1; i <= count; i++) {
+        lua_rawgeti(L, -1, i);
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, name);
+        lua_setfield(L, -2, "name");
+        push_seconds(L, clock_now(rs->clock));
+        lua_setfield(L, -2, "fired");
+        lua_createtable(L, 0, (int)n);
+        for (size_t k = 0; k + 1 < 2 * n + 1 && k < n; k++) {
+            lua_pushstring(L, kv[2 * k + 1]);
+            lua_setfield(L, -2, kv[2 * k]);
+        }
+        lua_setfield(L, -2, "data");
+        char what[300];
+        snprintf(what, sizeof what, "listener for '%s'", name);
+        guarded_call(rs, NULL, 1, what);
+    }
+    lua_pop(L, 2);
+}
