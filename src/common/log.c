@@ -5,6 +5,12 @@
 
 static enum log_level max_level = LOG_LVL_INFO;
 static bool use_journal;
+static unsigned long n_errors;
+
+unsigned long log_error_count(void)
+{
+    return n_errors;
+}
 
 void log_setup(enum log_level max, bool journal)
 {
@@ -20,6 +26,7 @@ enum log_level log_max_level(void)
 void log_msg(enum log_level level, const char *fmt, ...)
 {
     static const char *const names[] = {"", "", "", "error", "warning", "notice", "info", "debug"};
+    if (level <= LOG_LVL_ERR) n_errors++;
     if (level > max_level) return;
     char line[4096];
     va_list ap;

@@ -11,6 +11,9 @@ enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARNING = 4, LOG_LVL_NOTICE = 5, LOG_L
 void log_setup(enum log_level max, bool journal);
 enum log_level log_max_level(void);
 
+/* How many error-level messages were logged (shown or not). */
+unsigned long log_error_count(void);
+
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)

@@ -1,13 +1,149 @@
-/* nudged: the reminder daemon. */
+/* nudged: the reminder daemon, its rule checker and its previewer. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "daemon/modes.h"
+#include "engine/clock.h"
+#include "time/timestamp.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nudged [--rules PATH] [--backend auto|stdout] [-v|-q]\n"
+            "       nudged --check [--rules PATH]\n"
+            "       nudged --preview [--from TIMESTAMP] [--days N] [--seed N] [--json] [--rules PATH]\n"
+            "       nudged --version | --help\n"
+            "\n"
+            "Runs the reminders of a Lua rule file (default: $XDG_CONFIG_HOME/nudge/rules.lua and\n"
+            "rules.d/*.lua, else the bundled example plan).\n"
+            "\n"
+            "  --rules PATH     a rule file, or a folder whose *.lua load in name order\n"
+            "  --check          load the rules without running them; report every error\n"
+            "  --preview        show what would fire, on a simulated clock\n"
+            "  --from TS        preview start (systemd timestamp; default now)\n"
+            "  --days N         preview length in days (default 7)\n"
+            "  --seed N         PRNG seed for jitter, windows and nudge.random (default 0)\n"
+            "  --json           preview as one JSON object per line\n"
+            "  --backend NAME   where notifications go (auto, stdout)\n"
+            "  -v, -q           more or less logging\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "nudged: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'nudged --help'.\n");
+    return 2;
+}
+
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *e;
+    if (!s || !*s || *s == '-') return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &e, 10);
+    if (errno || *e || v > max) return -1;
+    *out = v;
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-        printf("nudged %s\n", NUDGE_VERSION);
-        return 0;
+    enum { OPT_CHECK = 256, OPT_PREVIEW, OPT_FROM, OPT_DAYS, OPT_SEED, OPT_JSON, OPT_BACKEND,
+           OPT_VERSION };
+    static const struct option longopts[] = {
+        {"rules", required_argument, NULL, 'r'},
+        {"check", no_argument, NULL, OPT_CHECK},
+        {"preview", no_argument, NULL, OPT_PREVIEW},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"days", required_argument, NULL, OPT_DAYS},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"verbose", no_argument, NULL, 'v'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *rules = NULL, *from = NULL, *backend = "auto";
+    bool check = false, preview = false, json = false, preview_opt = false;
+    unsigned long long days = 7, seed = 0;
+    int verbosity = 0, c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "r:vqh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': rules = optarg; break;
+        case OPT_CHECK: check = true; break;
+        case OPT_PREVIEW: preview = true; break;
+        case OPT_FROM: from = optarg; preview_opt = true; break;
+        case OPT_DAYS:
+            if (parse_uint(optarg, 36600, &days) < 0 || days == 0)
+                return usage_error("--days needs a whole number of days from 1 to 36600, not \"%s\"", optarg);
+            preview_opt = true;
+            break;
+        case OPT_SEED:
+            if (parse_uint(optarg, UINT64_MAX, &seed) < 0)
+                return usage_error("--seed needs a non-negative integer, not \"%s\"", optarg);
+            preview_opt = true;
+            break;
+        case OPT_JSON: json = true; preview_opt = true; break;
+        case OPT_BACKEND: backend = optarg; break;
+        case 'v': verbosity++; break;
+        case 'q': verbosity--; break;
+        case OPT_VERSION: printf("nudged %s\n", NUDGE_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default:
+            if (optopt && optopt < 256) {
+                char o[3] = {'-', (char)optopt, 0};
+                return usage_error("unknown or incomplete option \"%s\"", o);
+            }
+            return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
+        }
     }
-    fprintf(stderr, "usage: nudged [--rules PATH] | --check | --preview | --version | --help\n");
-    return 2;
+    if (optind < argc) return usage_error("unexpected argument \"%s\"", argv[optind]);
+    if (check && preview) return usage_error("%s", "--check and --preview do not go together");
+    if (preview_opt && !preview)
+        return usage_error("%s", "--from, --days, --seed and --json go with --preview");
+    if (strcmp(backend, "auto") && strcmp(backend, "stdout"))
+        return usage_error("unknown backend \"%s\" (auto, stdout)", backend);
+
+    const char *js = getenv("JOURNAL_STREAM");
+    enum log_level lvl = verbosity > 0 ? LOG_LVL_DEBUG : verbosity < 0 ? LOG_LVL_WARNING : LOG_LVL_INFO;
+    log_setup(lvl, js && *js);
+
+    struct preview_options po = {.days = (int)days, .seed = seed, .json = json};
+    if (preview) {
+        usec_t now = clock_now(clock_real());
+        char err[512];
+        po.from = now / USEC_PER_SEC * USEC_PER_SEC;
+        if (from && timestamp_parse(from, now, &po.from, err, sizeof err) < 0)
+            return usage_error("%s", err);
+    }
+
+    struct rule_files files;
+    char err[4096];
+    if (rule_files_find(rules, &files, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    if (!strcmp(files.origin, "example") && !check && !preview)
+        log_notice("no rules in $XDG_CONFIG_HOME/nudge: running the example plan %s; copy it to "
+                   "~/.config/nudge/rules.lua to make it yours", files.paths[0]);
+    int rc;
+    if (check)
+        rc = mode_check(&files);
+    else if (preview)
+        rc = mode_preview(&files, &po);
+    else {
+        struct run_options ro = {.rules_arg = rules, .backend = backend};
+        rc = mode_run(&files, &ro);
+    }
+    rule_files_free(&files);
+    return rc;
 }

@@ -1,0 +1,27 @@
+/* nudged's three modes. Each returns the process exit code (0 ok, 1 rule/runtime error). */
+#ifndef NUDGE_MODES_H
+#define NUDGE_MODES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/rules_path.h"
+#include "time/usec.h"
+
+struct preview_options {
+    usec_t from;
+    int days;
+    uint64_t seed;
+    bool json;
+};
+
+int mode_check(const struct rule_files *files);
+int mode_preview(const struct rule_files *files, const struct preview_options *o);
+
+struct run_options {
+    const char *rules_arg; /* --rules, re-resolved on reload */
+    const char *backend;   /* "auto", "stdout", ... */
+};
+int mode_run(const struct rule_files *files, const struct run_options *o);
+
+#endif
