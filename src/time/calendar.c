@@ -516,7 +516,8 @@ int calendar_parse(const char *s, struct calendar **out, char *err, size_t errsz
     }
     for (size_t n = strlen(buf); n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\t'); n--) buf[n - 1] = 0;
 
-    if (cron_looks_like(buf)) {
+    /* "@1798000000" is systemd's epoch form; "@daily" and five fields are cron. */
+    if (cron_looks_like(buf) && !(buf[0] == '@' && isdigit((unsigned char)buf[1]))) {
         c->is_cron = true;
         c->cron = calloc(1, sizeof *c->cron);
         if (!c->cron) {

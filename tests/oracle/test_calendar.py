@@ -176,7 +176,7 @@ def ours(zone, base, exprs):
             res[e] = [f[1], [int(x) // 1000000 for x in f[2].split()] if len(f) > 2 and f[2] else []]
         else:
             res[e] = None
-            if not f[1].startswith('bad calendar event "'):
+            if not f[1].startswith(('bad calendar event "', 'bad cron line "')):
                 res[e] = "bad message: " + f[1]
     return res
 
