@@ -338,6 +338,7 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     static const char *const names[] = {"on", "every", "after", "at"};
     struct ruleset *rs = get_rs(L);
     char err[512], derived[256];
+    lua_settop(L, 3); /* the handle goes above the arguments, never into the options slot */
     luaL_checktype(L, 2, LUA_TFUNCTION);
 
     struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
