@@ -67,7 +67,11 @@ static void print_human(FILE *f, const struct notification *n, usec_t at)
     fprintf(f, "%s  %s", when, n->kind);
     if (n->reminder_id && *n->reminder_id) fprintf(f, " [%s]", n->reminder_id);
     fprintf(f, ": %s", n->title);
-    if (n->body && *n->body) fprintf(f, " — %s", n->body);
+    if (n->body && *n->body) {
+        /* One line per notification: a body's own line breaks become spaces. */
+        fputs(" — ", f);
+        for (const char *p = n->body; *p; p++) fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
+    }
     if (n->n_actions) {
         fputs(" (", f);
         for (size_t i = 0; i < n->n_actions; i++)
