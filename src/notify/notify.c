@@ -57,6 +57,7 @@ struct stream_backend {
     struct notify_backend base;
     FILE *out;
     bool json;
+    bool flush_each;
     uint32_t next_id;
 };
 
@@ -114,7 +115,8 @@ static int stream_show(struct notify_backend *self, const struct notification *n
         print_json(b->out, n, at);
     else
         print_human(b->out, n, at);
-    fflush(b->out);
+    /* A live daemon's line must reach a pipe or the journal now; a preview flushes at exit. */
+    if (b->flush_each) fflush(b->out);
     *id = ++b->next_id;
     return 0;
 }
@@ -124,7 +126,7 @@ static void stream_destroy(struct notify_backend *self)
     free(self);
 }
 
-static struct notify_backend *stream_new(const char *name, FILE *out, bool json)
+static struct notify_backend *stream_new(const char *name, FILE *out, bool json, bool flush_each)
 {
     struct stream_backend *b = calloc(1, sizeof *b);
     if (!b) return NULL;
@@ -133,15 +135,16 @@ static struct notify_backend *stream_new(const char *name, FILE *out, bool json)
     b->base.destroy = stream_destroy;
     b->out = out;
     b->json = json;
+    b->flush_each = flush_each;
     return &b->base;
 }
 
 struct notify_backend *notify_capture_new(FILE *out, bool json)
 {
-    return stream_new("capture", out, json);
+    return stream_new("capture", out, json, false);
 }
 
 struct notify_backend *notify_stdout_new(FILE *out)
 {
-    return stream_new("stdout", out, false);
+    return stream_new("stdout", out, false, true);
 }

@@ -788,6 +788,16 @@ static int within_bounds(struct tm *tm, bool utc)
     return cmp == 0;
 }
 
+/* within_bounds(), skipped when nothing changed since c was last normalised: a normalised time
+ * is always within bounds, and this saves most of the mktime() calls of a next-elapse step. */
+static int bounds(struct tm *c, bool utc, bool *dirty)
+{
+    if (!*dirty) return c->tm_year + 1900 > MAX_YEAR ? -ERANGE : 1;
+    int r = within_bounds(c, utc);
+    if (r == 1) *dirty = false;
+    return r;
+}
+
 /* Wall-clock order of two broken-down times (year down to second). */
 static int tm_cmp(const struct tm *a, const struct tm *b)
 {
@@ -816,26 +826,29 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
     for (int it = 0; it < MAX_ITERATIONS; it++) {
         mk(&c, s->utc);
         if (!keep_dst) c.tm_isdst = s->dst;
+        bool dirty = false;
 
         c.tm_year += 1900;
         r = chain_match(s, &s->f[F_YEAR], &c, &c.tm_year);
         c.tm_year -= 1900;
+        dirty |= r > 0;
         if (r > 0) {
             c.tm_mon = 0;
             c.tm_mday = 1;
             c.tm_hour = c.tm_min = c.tm_sec = us = 0;
         }
         if (r < 0) return r;
-        if (within_bounds(&c, s->utc) <= 0) return -ENOENT;
+        if (bounds(&c, s->utc, &dirty) <= 0) return -ENOENT;
 
         c.tm_mon += 1;
         r = chain_match(s, &s->f[F_MONTH], &c, &c.tm_mon);
         c.tm_mon -= 1;
+        dirty |= r > 0;
         if (r > 0) {
             c.tm_mday = 1;
             c.tm_hour = c.tm_min = c.tm_sec = us = 0;
         }
-        if (r < 0 || (r = within_bounds(&c, s->utc)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
             c.tm_year++;
             c.tm_mon = 0;
             c.tm_mday = 1;
@@ -845,8 +858,9 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
         if (r == 0) continue;
 
         r = chain_match(s, &s->f[F_DAY], &c, &c.tm_mday);
+        dirty |= r > 0;
         if (r > 0) c.tm_hour = c.tm_min = c.tm_sec = us = 0;
-        if (r < 0 || (r = within_bounds(&c, s->utc)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
             c.tm_mon++;
             c.tm_mday = 1;
             c.tm_hour = c.tm_min = c.tm_sec = us = 0;
@@ -861,8 +875,9 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
         }
 
         r = chain_match(s, &s->f[F_HOUR], &c, &c.tm_hour);
+        dirty |= r > 0;
         if (r > 0) c.tm_min = c.tm_sec = us = 0;
-        if (r < 0 || (r = within_bounds(&c, s->utc)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
             c.tm_mday++;
             c.tm_hour = c.tm_min = c.tm_sec = us = 0;
             continue;
@@ -870,8 +885,9 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
         if (r == 0) continue; /* that hour does not exist today (DST): retry from there */
 
         r = chain_match(s, &s->f[F_MINUTE], &c, &c.tm_min);
+        dirty |= r > 0;
         if (r > 0) c.tm_sec = us = 0;
-        if (r < 0 || (r = within_bounds(&c, s->utc)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
             c.tm_hour++;
             c.tm_min = c.tm_sec = us = 0;
             continue;
@@ -882,7 +898,8 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
         r = chain_match(s, &s->f[F_USEC], &c, &c.tm_sec);
         us = c.tm_sec % 1000000;
         c.tm_sec /= 1000000;
-        if (r < 0 || (r = within_bounds(&c, s->utc)) < 0) {
+        dirty |= r > 0;
+        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
             c.tm_min++;
             c.tm_sec = us = 0;
             continue;
