@@ -26,24 +26,27 @@ int urgency_parse(const char *s, enum urgency *u)
 
 void json_write_string(FILE *f, const char *s)
 {
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    putc_unlocked('"', f);
+    for (;;) {
+        /* Copy runs that need no escaping in one go. */
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f) p++;
+        if (p > run) fwrite_unlocked(run, 1, (size_t)(p - run), f);
+        if (!*p) break;
         switch (*p) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
+        case '"': fputs_unlocked("\\\"", f); break;
+        case '\\': fputs_unlocked("\\\\", f); break;
+        case '\n': fputs_unlocked("\\n", f); break;
+        case '\r': fputs_unlocked("\\r", f); break;
+        case '\t': fputs_unlocked("\\t", f); break;
+        case '\b': fputs_unlocked("\\b", f); break;
+        case '\f': fputs_unlocked("\\f", f); break;
+        default: fprintf(f, "\\u%04x", *p);
         }
+        p++;
     }
-    fputc('"', f);
+    putc_unlocked('"', f);
 }
 
 void notify_backend_free(struct notify_backend *b)
@@ -87,22 +90,22 @@ static void print_json(FILE *f, const struct notification *n, usec_t at)
 {
     char when[64];
     timestamp_format_iso(at, when, sizeof when);
-    fputs("{\"at\":", f);
+    fputs_unlocked("{\"at\":", f);
     json_write_string(f, when);
-    fputs(",\"id\":", f);
+    fputs_unlocked(",\"id\":", f);
     json_write_string(f, n->reminder_id);
-    fputs(",\"kind\":", f);
+    fputs_unlocked(",\"kind\":", f);
     json_write_string(f, n->kind);
-    fputs(",\"title\":", f);
+    fputs_unlocked(",\"title\":", f);
     json_write_string(f, n->title);
-    fputs(",\"body\":", f);
+    fputs_unlocked(",\"body\":", f);
     json_write_string(f, n->body);
-    fputs(",\"actions\":[", f);
+    fputs_unlocked(",\"actions\":[", f);
     for (size_t i = 0; i < n->n_actions; i++) {
-        if (i) fputc(',', f);
+        if (i) putc_unlocked(',', f);
         json_write_string(f, n->actions[i].id);
     }
-    fputs("]}\n", f);
+    fputs_unlocked("]}\n", f);
 }
 
 static int stream_show(struct notify_backend *self, const struct notification *n, usec_t at,
