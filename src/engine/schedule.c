@@ -142,10 +142,16 @@ static int64_t local_day(usec_t t, int *sec_of_day)
  * A wall time inside a DST gap lands after the gap, as mktime resolves it. */
 static usec_t local_instant(int64_t day, int sec)
 {
+    /* Wall-clock fields, not a pile of seconds: glibc adds an overflowing tm_sec as elapsed
+     * time at midnight's offset, so 04:00 on a spring-forward day came out as 05:00. */
+    day += sec / 86400;
+    sec %= 86400;
     struct tm tm = {0};
-    tm.tm_year = 70 - 1900 + 1900; /* 1970 */
+    tm.tm_year = 70; /* 1970 */
     tm.tm_mday = 1 + (int)day;
-    tm.tm_sec = sec;
+    tm.tm_hour = sec / 3600;
+    tm.tm_min = sec / 60 % 60;
+    tm.tm_sec = sec % 60;
     tm.tm_isdst = -1;
     return (usec_t)mktime(&tm) * USEC_PER_SEC;
 }
@@ -300,10 +306,38 @@ static int by_seq(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* Re-plans one queued reminder whose fire is still ahead, without going back before the
+ * elapse it was waiting for: that one has not fired, and everything before it has. */
+static void replan(struct schedule *s, struct reminder *r, usec_t now)
+{
+    usec_t fire, base;
+    int64_t day;
+    int rc;
+    if (r->has_window) {
+        /* The planned day is open again (it has not fired), earlier days stay closed. */
+        r->window_day = local_day(r->base, NULL) - 1;
+        rc = plan(s, r, r->base - 1, now, &fire, &base, &day);
+    } else {
+        /* Its elapse may be behind us already (a jump into its jitter or deferral): then it
+         * fires now rather than being skipped. */
+        rc = plan(s, r, r->base - 1, r->base - 1, &fire, &base, &day);
+        if (rc == 0 && fire <= now) fire = now;
+    }
+    if (rc < 0) {
+        r->done = true;
+        return;
+    }
+    r->next = fire;
+    r->base = base;
+    if (r->has_window) r->window_day = day;
+    r->seq = s->seq++;
+    heap_push(s, r);
+}
+
 void schedule_replan_all(struct schedule *s)
 {
     size_t n = s->n;
-    struct reminder **all = malloc(n * sizeof *all);
+    struct reminder **all = malloc((n ? n : 1) * sizeof *all);
     if (!all) return;
     for (size_t i = 0; i < n; i++) all[i] = s->heap[i];
     /* Keep the order of insertion so the PRNG draws are repeatable. */
@@ -311,9 +345,16 @@ void schedule_replan_all(struct schedule *s)
     usec_t now = clock_now(s->clock);
     s->n = 0;
     for (size_t i = 0; i < n; i++) {
-        all[i]->heap_idx = SIZE_MAX;
-        all[i]->window_day = -1;
-        queue(s, all[i], now, now);
+        struct reminder *r = all[i];
+        r->heap_idx = SIZE_MAX;
+        if (r->next <= now) {
+            /* The clock jumped over it: it fires now, once; re-arming after that fire skips
+             * the other elapses that were jumped over (systemd does the same). */
+            r->seq = s->seq++;
+            heap_push(s, r);
+            continue;
+        }
+        replan(s, r, now);
     }
     free(all);
 }

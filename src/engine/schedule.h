@@ -91,8 +91,10 @@ struct reminder *schedule_pop_due(struct schedule *s, usec_t now);
 /* Plans r's next fire after its last one and queues it; marks it done when there is none. */
 int schedule_rearm(struct schedule *s, struct reminder *r);
 
-/* Re-plans every queued reminder from `now` (the clock jumped, the zone changed, quiet hours
- * changed). Jitter and window times are drawn anew. */
+/* Re-plans every queued reminder (the clock jumped, the zone changed, quiet hours changed).
+ * Jitter and window times are drawn anew. No fire is lost and none repeats: a reminder whose
+ * fire the clock jumped over fires now, once; after a jump back, elapses that already fired
+ * do not fire again. */
 void schedule_replan_all(struct schedule *s);
 
 /* Plans the fire that follows `after` without queueing (for list/preview-style questions).
