@@ -18,6 +18,8 @@ struct sbox {
     long long budget;  /* instructions per callback */
     long long spent;   /* in the current callback */
     bool exhausted;    /* the budget ran out: keep raising until the callback unwinds */
+    lua_State *L;      /* the main thread, to say where the memory cap was hit */
+    char cap_where[256];
 };
 
 #define HOOK_STEP 1000
@@ -29,6 +31,20 @@ static struct sbox *sbox_of(lua_State *L)
     return ud;
 }
 
+/* "file:line: " of the innermost Lua function on the main thread (reading debug info does
+ * not allocate, so this is safe inside the allocator). */
+static void note_cap_where(struct sbox *b)
+{
+    lua_Debug ar;
+    b->cap_where[0] = 0;
+    for (int level = 0; b->L && level < 4 && lua_getstack(b->L, level, &ar); level++) {
+        if (lua_getinfo(b->L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(b->cap_where, sizeof b->cap_where, "%s:%d: ", ar.short_src, ar.currentline);
+            return;
+        }
+    }
+}
+
 static void *alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     struct sbox *b = ud;
@@ -38,7 +54,11 @@ static void *alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         b->used -= old;
         return NULL;
     }
-    if (b->limit_on && b->limit && nsize > old && b->used - old + nsize > b->limit) return NULL;
+    if (b->limit_on && b->limit && nsize > old && b->used - old + nsize > b->limit) {
+        /* A memory error skips the message handler, so remember the rule's line here. */
+        note_cap_where(b);
+        return NULL;
+    }
     void *p = realloc(ptr, nsize);
     if (!p) return NULL;
     b->used = b->used - old + nsize;
@@ -57,7 +77,12 @@ static void hook(lua_State *L, lua_Debug *ar)
          * the error cannot run on: the next instruction raises again. */
         lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
     }
-    luaL_error(L, "instruction budget exceeded (%lld instructions)", b->budget);
+    /* Level 0 inside a hook is the Lua function running, so the message gets its file:line
+     * (luaL_error would name the caller's). lua_pushfstring knows %I, not %lld. */
+    luaL_where(L, 0);
+    lua_pushfstring(L, "instruction budget exceeded (%I instructions)", (lua_Integer)b->budget);
+    lua_concat(L, 2);
+    lua_error(L);
 }
 
 /* ---- restricted library functions ---- */
@@ -82,8 +107,8 @@ static int l_pattern(lua_State *L)
     size_t l;
     luaL_checklstring(L, 1, &l);
     if (l > PATTERN_SUBJECT_MAX)
-        return luaL_error(L, "pattern subject too long (%zu bytes, limit %zu)", l,
-                          (size_t)PATTERN_SUBJECT_MAX);
+        return luaL_error(L, "pattern subject too long (%I bytes, limit %I)", (lua_Integer)l,
+                          (lua_Integer)PATTERN_SUBJECT_MAX);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
@@ -194,6 +219,7 @@ lua_State *sandbox_new(void)
     lua_setmetatable(L, -2);
     lua_pop(L, 1);
 
+    b->L = L;
     b->limit_on = true;
     return L;
 }
@@ -249,6 +275,7 @@ int sandbox_pcall(lua_State *L, int nargs, int nresults, char *msg, size_t msgsz
     lua_insert(L, base);
     b->spent = 0;
     b->exhausted = false;
+    b->cap_where[0] = 0;
     lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
     int rc = lua_pcall(L, nargs, nresults, base);
     lua_sethook(L, NULL, 0, 0);
@@ -258,8 +285,12 @@ int sandbox_pcall(lua_State *L, int nargs, int nresults, char *msg, size_t msgsz
         return 0;
     }
     const char *full = lua_tostring(L, -1);
-    if (!full) full = rc == LUA_ERRMEM ? "not enough memory" : "error in error handling";
-    if (rc == LUA_ERRMEM) full = "memory limit exceeded";
+    if (!full) full = "error in error handling";
+    char mem[300];
+    if (rc == LUA_ERRMEM) {
+        snprintf(mem, sizeof mem, "%smemory limit exceeded", b->cap_where);
+        full = mem;
+    }
     /* The first line is the message, the rest the traceback. */
     size_t first = strcspn(full, "\n");
     if (msg && msgsz) snprintf(msg, msgsz, "%.*s", (int)first, full);

@@ -59,14 +59,18 @@ static void test_below_bounds(void **state)
     struct prng p;
     prng_seed(&p, 7);
     assert_true(prng_below(&p, 0) == 0);
-    for (int i = 0; i < 1000; i++) assert_true(prng_below(&p, 1) == 0);
+    for (int i = 0; i < 1000; i++)
+        assert_true(prng_below(&p, 1) == 0);
     const uint64_t ns[] = {2, 3, 7, 10, 1000, 1ULL << 32, (1ULL << 63) + 1, UINT64_MAX};
     for (size_t k = 0; k < sizeof ns / sizeof *ns; k++)
-        for (int i = 0; i < 20000; i++) assert_true(prng_below(&p, ns[k]) < ns[k]);
+        for (int i = 0; i < 20000; i++)
+            assert_true(prng_below(&p, ns[k]) < ns[k]);
     /* Every value of a small range shows up. */
     int seen[7] = {0};
-    for (int i = 0; i < 1000; i++) seen[prng_below(&p, 7)]++;
-    for (int v = 0; v < 7; v++) assert_true(seen[v] > 0);
+    for (int i = 0; i < 1000; i++)
+        seen[prng_below(&p, 7)]++;
+    for (int v = 0; v < 7; v++)
+        assert_true(seen[v] > 0);
 }
 
 /* Pearson's chi-square over 10 buckets (9 degrees of freedom); 27.88 is the 0.1% critical
@@ -78,9 +82,11 @@ static void test_below_uniform(void **state)
     prng_seed(&p, 2026);
     enum { N = 200000, K = 10 };
     long count[K] = {0};
-    for (int i = 0; i < N; i++) count[prng_below(&p, K)]++;
+    for (int i = 0; i < N; i++)
+        count[prng_below(&p, K)]++;
     double chi = 0, e = (double)N / K;
-    for (int k = 0; k < K; k++) chi += (count[k] - e) * (count[k] - e) / e;
+    for (int k = 0; k < K; k++)
+        chi += (count[k] - e) * (count[k] - e) / e;
     assert_true(chi < 27.88);
 }
 
@@ -94,7 +100,8 @@ static void test_below_unbiased_large(void **state)
     const uint64_t n = 3ULL << 62;
     enum { N = 90000 };
     long third[3] = {0};
-    for (int i = 0; i < N; i++) third[prng_below(&p, n) >> 62]++;
+    for (int i = 0; i < N; i++)
+        third[prng_below(&p, n) >> 62]++;
     for (int k = 0; k < 3; k++) {
         double share = (double)third[k] / N;
         assert_true(share > 0.32 && share < 0.347);
@@ -125,8 +132,8 @@ static void test_double(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reference_stream),    cmocka_unit_test(test_determinism),
-        cmocka_unit_test(test_below_bounds),        cmocka_unit_test(test_below_uniform),
+        cmocka_unit_test(test_reference_stream),     cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_below_bounds),         cmocka_unit_test(test_below_uniform),
         cmocka_unit_test(test_below_unbiased_large), cmocka_unit_test(test_double),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

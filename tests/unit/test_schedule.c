@@ -24,8 +24,12 @@
 /* An instant given in UTC plus the offset Berlin has then (hours): independent of mktime. */
 static usec_t utc(int y, int mo, int d, int h, int mi, int s)
 {
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = s};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = s};
     return (usec_t)timegm(&tm) * S;
 }
 
@@ -83,8 +87,7 @@ struct fire {
 };
 
 /* Drives the schedule like --preview does: jump to each deadline, fire, re-arm. */
-static size_t run(struct schedule *s, struct clock_sim *c, usec_t end, struct fire *out,
-                  size_t max)
+static size_t run(struct schedule *s, struct clock_sim *c, usec_t end, struct fire *out, size_t max)
 {
     size_t n = 0;
     for (;;) {
@@ -213,7 +216,8 @@ static void test_every(void **state)
     struct fire f[40];
     size_t n = run(&s, &c, t0 + DAY + 1, f, 40);
     assert_int_equal(n, 24);
-    for (size_t k = 0; k < n; k++) assert_true(f[k].at == t0 + (usec_t)(k + 1) * H);
+    for (size_t k = 0; k < n; k++)
+        assert_true(f[k].at == t0 + (usec_t)(k + 1) * H);
 
     /* A late pop (a slow callback) does not burst: the next fire is the next slot ahead. */
     c.t = t0 + DAY + 3 * H + 30 * MIN;
@@ -630,7 +634,8 @@ static size_t plan_with_seed(uint64_t seed, usec_t *out, size_t max)
     schedule_add(&s, &b);
     struct fire f[128];
     size_t n = run(&s, &c, t0 + 7 * DAY, f, 128);
-    for (size_t k = 0; k < n && k < max; k++) out[k] = f[k].at;
+    for (size_t k = 0; k < n && k < max; k++)
+        out[k] = f[k].at;
     schedule_free(&s);
     calendar_free(a.cal);
     return n;
@@ -648,7 +653,8 @@ static void test_seed(void **state)
     assert_memory_equal(x, y, nx * sizeof *x);
     assert_int_equal(nz, nx);
     size_t differ = 0;
-    for (size_t k = 0; k < nx; k++) differ += x[k] != z[k];
+    for (size_t k = 0; k < nx; k++)
+        differ += x[k] != z[k];
     assert_true(differ > nx / 2);
 }
 
@@ -740,7 +746,7 @@ static void test_replan_jumps_every_window(void **state)
     schedule_replan_all(&s);
     n = run(&s, &c, cet(2026, 11, 21, 0, 0), f, 64);
     for (size_t k = 0; k < n; k++) {
-        assert_ptr_equal(f[k].r, &ev);   /* the window reminder waits for tomorrow */
+        assert_ptr_equal(f[k].r, &ev);      /* the window reminder waits for tomorrow */
         assert_true(f[k].base > last_base); /* no hourly slot fires twice */
         last_base = f[k].base;
     }

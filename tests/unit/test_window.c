@@ -10,7 +10,7 @@
 
 #include "time/window.h"
 
-#define HM(h, m) ((h) * 3600 + (m) * 60)
+#define HM(h, m) ((h)*3600 + (m)*60)
 
 static struct window parse_ok(const char *s)
 {

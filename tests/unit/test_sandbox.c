@@ -1,0 +1,241 @@
+/* Unit tests for src/lua/sandbox.c: what rules cannot reach, limits that a rule's own pcall
+ * cannot defeat, and errors that leave the state usable. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <string.h>
+
+#include "lua/sandbox.h"
+
+static char msg[2048], trace[4096];
+
+/* Runs a chunk named "@rule.lua" under the sandbox; returns 0 or -1 (msg/trace set). */
+static int run(lua_State *L, const char *code)
+{
+    msg[0] = trace[0] = 0;
+    if (sandbox_load(L, code, strlen(code), "rule.lua", msg, sizeof msg) < 0) return -1;
+    return sandbox_pcall(L, 0, 0, msg, sizeof msg, trace, sizeof trace);
+}
+
+static void ok(lua_State *L, const char *code)
+{
+    if (run(L, code) != 0) fail_msg("%s: %s", code, msg);
+}
+
+static void fails(lua_State *L, const char *code, const char *want)
+{
+    if (run(L, code) == 0) fail_msg("%s: no error", code);
+    if (!strstr(msg, want)) fail_msg("%s: error \"%s\" lacks \"%s\"", code, msg, want);
+}
+
+static int setup(void **state)
+{
+    *state = sandbox_new();
+    return *state ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    sandbox_close(*state);
+    return 0;
+}
+
+static void test_absent(void **state)
+{
+    lua_State *L = *state;
+    /* rawget so the undefined-global guard does not answer for them. */
+    const char *globals[] = {"io", "debug", "loadfile", "dofile", "require", "package", NULL};
+    for (const char *const *g = globals; *g; g++) {
+        char code[128];
+        snprintf(code, sizeof code, "assert(rawget(_G, '%s') == nil, '%s present')", *g, *g);
+        ok(L, code);
+    }
+    const char *os_fields[] = {"execute", "exit", "remove", "rename", "tmpname", NULL};
+    for (const char *const *f = os_fields; *f; f++) {
+        char code[128];
+        snprintf(code, sizeof code, "assert(os.%s == nil, 'os.%s present')", *f, *f);
+        ok(L, code);
+    }
+    fails(L, "io.popen('true')", "undefined global 'io'");
+    fails(L, "os.execute('true')", "attempt to call a nil value (field 'execute')");
+    fails(L, "require('io')", "undefined global 'require'");
+    /* No back door through a loaded-modules table either. */
+    ok(L, "for k, v in pairs(_G) do assert(k ~= 'io' and k ~= 'debug' and k ~= 'package', k) "
+          "end");
+    /* What stays. */
+    ok(L, "assert(string.format and table.concat and math.floor and utf8.char)");
+    ok(L, "assert(type(os.time()) == 'number' and type(os.date()) == 'string')");
+    ok(L, "assert(type(os.clock()) == 'number' and os.getenv)");
+}
+
+static void test_undefined_global(void **state)
+{
+    lua_State *L = *state;
+    fails(L, "local x = undefined_thing + 1", "rule.lua:1: undefined global 'undefined_thing'");
+    fails(L, "\n\nprint(nudgee)", "rule.lua:3: undefined global 'nudgee'");
+    ok(L, "newglobal = 5; assert(newglobal == 5)"); /* assignment is fine */
+}
+
+static void test_load_text_only(void **state)
+{
+    lua_State *L = *state;
+    ok(L, "local f, e = load(string.dump(function() return 1 end))\n"
+          "assert(f == nil and e:find('binary'), tostring(e))");
+    ok(L, "local f, e = load(string.dump(function() return 1 end), 'x', 'b')\n"
+          "assert(f == nil and e:find('binary'), tostring(e))");
+    ok(L, "assert(load('return 1 + 1')() == 2)");
+    ok(L, "local env = {y = 3}; assert(load('return y', 'c', 't', env)() == 3)");
+    fails(L, "load()", "bad argument #1 to 'load'");
+    /* sandbox_load itself refuses binary. */
+    char bin[] = "\x1bLua\x54\x00";
+    assert_int_equal(sandbox_load(L, bin, sizeof bin - 1, "bin", msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "binary"));
+}
+
+static void test_instruction_budget(void **state)
+{
+    lua_State *L = *state;
+    struct sandbox_limits lim = {.instructions = 200000, .memory = SANDBOX_DEFAULT_MEMORY};
+    sandbox_set_limits(L, &lim);
+    fails(L, "while true do end", "rule.lua:1: instruction budget exceeded");
+    /* pcall must not swallow it, however nested. */
+    fails(L, "while true do pcall(function() while true do end end) end",
+          "instruction budget exceeded");
+    fails(L,
+          "local n = 0\nwhile true do\n  local okk = pcall(pcall, function() while true do "
+          "end end)\n  n = n + 1\nend",
+          "instruction budget exceeded");
+    fails(L,
+          "while true do local co = coroutine.wrap(function() while true do end end) "
+          "pcall(co) end",
+          "instruction budget exceeded");
+    fails(L,
+          "local t = setmetatable({}, {__index = function(t, k) return t[k + 1] end})\n"
+          "while true do pcall(function() return t[1] end) end",
+          "");
+    /* The budget is per call: a fresh call gets all of it again, and the state works. */
+    ok(L, "local s = 0 for i = 1, 10000 do s = s + i end assert(s == 50005000)");
+    struct sandbox_limits got;
+    sandbox_get_limits(L, &got);
+    assert_int_equal(got.instructions, 200000);
+    lim.instructions = 0; /* unlimited */
+    sandbox_set_limits(L, &lim);
+    ok(L, "for i = 1, 3000000 do end");
+}
+
+static void test_memory_cap(void **state)
+{
+    lua_State *L = *state;
+    struct sandbox_limits lim = {.instructions = 0, .memory = (size_t)8 << 20};
+    sandbox_set_limits(L, &lim);
+    fails(L, "local t = {} while true do t[#t + 1] = ('x'):rep(1000) .. #t end",
+          "rule.lua:1: memory limit exceeded");
+    assert_true(sandbox_memory_used(L) <= ((size_t)8 << 20));
+    fails(L, "local s = 'xxxxxxxx' while true do s = s .. s end",
+          "rule.lua:1: memory limit exceeded");
+    fails(L, "s = 'xxxxxxxx' while true do s = s .. s end", "rule.lua:1: memory limit exceeded");
+    ok(L, "s = nil collectgarbage()");
+    /* A rule's pcall may catch the memory error, but then the budget ends the loop. */
+    lim.instructions = 2000000;
+    sandbox_set_limits(L, &lim);
+    fails(L, "while true do pcall(function() local t = {} while true do t[#t+1] = {} end end) end",
+          "instruction budget exceeded");
+    /* Still usable, and well below the cap once garbage is gone. */
+    ok(L, "collectgarbage() local t = {} for i = 1, 1000 do t[i] = i end assert(#t == 1000)");
+    assert_true(sandbox_memory_used(L) < ((size_t)2 << 20));
+}
+
+static void test_string_rep_and_patterns(void **state)
+{
+    lua_State *L = *state;
+    fails(L, "local s = string.rep('x', 1e9)", "string.rep result too large");
+    fails(L, "local s = ('ab'):rep(1 << 40, ',')", "string.rep result too large");
+    fails(L, "local s = ('x'):rep(math.maxinteger)", "string.rep result too large");
+    ok(L, "assert(('ab'):rep(3, '-') == 'ab-ab-ab')");
+    ok(L, "assert(('x'):rep(0) == '' and ('x'):rep(-5) == '')");
+    ok(L, "assert(('hello'):find('l') == 3 and ('a=1'):match('(%w)=(%d)') == 'a')");
+    fails(L, "local s = ('x'):rep(2 * 1024 * 1024) s:find('y')", "pattern subject too long");
+    ok(L, "assert(select('#', ('abc'):gsub('b', 'B')) == 2)");
+    fails(L, "collectgarbage('stop')", "not available to rules");
+    ok(L, "assert(type(collectgarbage('count')) == 'number')");
+}
+
+static void test_error_values(void **state)
+{
+    lua_State *L = *state;
+    assert_int_equal(run(L, "error(nil)"), -1);
+    assert_true(strlen(msg) > 0);
+    assert_non_null(strstr(msg, "nil"));
+    assert_int_equal(run(L, "error({})"), -1);
+    assert_non_null(strstr(msg, "table"));
+    assert_int_equal(run(L, "error(setmetatable({}, {__tostring = function() error('x') end}))"),
+                     -1);
+    assert_non_null(strstr(msg, "table"));
+    assert_int_equal(run(L, "error(setmetatable({}, {__tostring = function() while true do end "
+                            "end}))"),
+                     -1);
+    assert_true(strlen(msg) > 0);
+    assert_int_equal(run(L, "error('plain', 0)"), -1);
+    assert_string_equal(msg, "plain");
+    /* Still usable after each. */
+    ok(L, "assert(1 + 1 == 2)");
+    assert_int_equal(lua_gettop(L), 0);
+}
+
+static void test_traceback(void **state)
+{
+    lua_State *L = *state;
+    assert_int_equal(run(L, "local function inner()\n  error('deep')\nend\n"
+                            "local function outer() inner() end\nouter()"),
+                     -1);
+    assert_string_equal(msg, "rule.lua:2: deep");
+    assert_non_null(strstr(trace, "stack traceback:"));
+    assert_non_null(strstr(trace, "rule.lua:2"));
+    assert_non_null(strstr(trace, "rule.lua:4"));
+    assert_null(strchr(msg, '\n'));
+}
+
+static void test_syntax_error(void **state)
+{
+    lua_State *L = *state;
+    const char *code = "local x = \nif then";
+    assert_int_equal(sandbox_load(L, code, strlen(code), "bad.lua", msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "bad.lua:2:"));
+    assert_int_equal(lua_gettop(L), 0);
+}
+
+static void test_results_and_args(void **state)
+{
+    lua_State *L = *state;
+    const char *code = "return function(a, b) return a + b, a * b end";
+    assert_int_equal(sandbox_load(L, code, strlen(code), "f.lua", msg, sizeof msg), 0);
+    assert_int_equal(sandbox_pcall(L, 0, 1, msg, sizeof msg, NULL, 0), 0);
+    lua_pushinteger(L, 3);
+    lua_pushinteger(L, 4);
+    assert_int_equal(sandbox_pcall(L, 2, 2, msg, sizeof msg, NULL, 0), 0);
+    assert_int_equal(lua_tointeger(L, -2), 7);
+    assert_int_equal(lua_tointeger(L, -1), 12);
+    lua_settop(L, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_absent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_undefined_global, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_load_text_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_instruction_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_cap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_string_rep_and_patterns, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_error_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_traceback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_results_and_args, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
