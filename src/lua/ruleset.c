@@ -1039,7 +1039,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         ruleset_free(rs);
         return NULL;
     }
-    memcpy(todo, rs->regs, n * sizeof *todo);
+    if (n) memcpy(todo, rs->regs, n * sizeof *todo); /* regs is NULL when nothing registered */
     for (size_t i = 0; i < n; i++) {
         struct lrem *m = todo[i];
         if (!m->pending) continue;

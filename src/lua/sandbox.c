@@ -87,6 +87,21 @@ static void hook(lua_State *L, lua_Debug *ar)
 
 /* ---- restricted library functions ---- */
 
+/* C work a rule asks for (building a long string, scanning a long subject) counts against the
+ * instruction budget too, or one VM instruction could buy megabytes of memcpy in a loop. */
+#define BYTES_PER_INSTRUCTION 16
+
+static void charge(lua_State *L, size_t bytes)
+{
+    struct sbox *b = sbox_of(L);
+    if (lua_gethook(L) != hook || b->budget <= 0 || b->exhausted) return; /* not in a callback */
+    b->spent += (long long)(bytes / BYTES_PER_INSTRUCTION);
+    if (b->spent <= b->budget) return;
+    b->exhausted = true;
+    lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+    luaL_error(L, "instruction budget exceeded (%I instructions)", (lua_Integer)b->budget);
+}
+
 static int l_rep(lua_State *L)
 {
     size_t l;
@@ -96,6 +111,7 @@ static int l_rep(lua_State *L)
     if (!lua_isnoneornil(L, 3)) luaL_checklstring(L, 3, &lsep);
     if (n > 0 && (l + lsep) > 0 && (size_t)n > REP_MAX / (l + lsep))
         return luaL_error(L, "string.rep result too large (limit %d MiB)", (int)(REP_MAX >> 20));
+    if (n > 0) charge(L, (size_t)n * (l + lsep));
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
@@ -109,6 +125,7 @@ static int l_pattern(lua_State *L)
     if (l > PATTERN_SUBJECT_MAX)
         return luaL_error(L, "pattern subject too long (%I bytes, limit %I)", (lua_Integer)l,
                           (lua_Integer)PATTERN_SUBJECT_MAX);
+    charge(L, l);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);

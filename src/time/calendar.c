@@ -784,7 +784,13 @@ static int within_bounds(struct tm *tm, bool utc)
     else
         cmp = CMP(t.tm_sec, tm->tm_sec);
     if (cmp < 0) return -EDEADLK;
-    if (cmp > 0) *tm = t;
+    if (cmp > 0) {
+        /* t's DST flag belongs to the instant before the reset; keep the caller's, or the reset
+         * wall time is read in the wrong offset and can fall back behind itself forever (systemd
+         * 252 loops on "*-*-02/20 00:00" in Australia/Lord_Howe). */
+        t.tm_isdst = tm->tm_isdst;
+        *tm = t;
+    }
     return cmp == 0;
 }
 

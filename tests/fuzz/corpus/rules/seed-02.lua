@@ -1,0 +1,1 @@
+nudge.after("30min", function() nudge.notify{title="once", urgency="critical", timeout="never"} end)

@@ -1,0 +1,1 @@
+nudge.on("daily", function() nudge.notify{title="daily"} end, {window="10:00..18:00"})

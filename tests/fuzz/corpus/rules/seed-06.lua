@@ -1,0 +1,1 @@
+nudge.on("*:0/5", function(ev) error("boom") end)

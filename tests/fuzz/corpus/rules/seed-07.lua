@@ -1,0 +1,1 @@
+nudge.on("hourly", function(ev) while true do end end)

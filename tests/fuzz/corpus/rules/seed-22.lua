@@ -1,0 +1,1 @@
+nudge.on("Mon..Fir 9:00", function() end)

@@ -1,0 +1,1 @@
+nudge.every("1us", function() end)

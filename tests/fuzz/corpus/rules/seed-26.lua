@@ -1,0 +1,1 @@
+nudge.at("+1s", function() nudge.at("+1s", function() end) end)

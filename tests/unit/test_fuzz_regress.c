@@ -1,0 +1,124 @@
+/* Regression tests for bugs the fuzzers (tests/fuzz/) found; the crashing inputs also live in
+ * tests/fuzz/corpus/<target>/regress-*. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "engine/clock.h"
+#include "lua/ruleset.h"
+#include "notify/notify.h"
+#include "time/calendar.h"
+
+static void set_tz(const char *tz)
+{
+    setenv("TZ", tz, 1);
+    tzset();
+}
+
+/* fuzz_calendar: within_bounds() kept the DST flag of the instant before it reset the day, so
+ * in a zone whose DST starts mid-month the reset wall time fell back behind itself and
+ * find_next() looped until it gave up (-EDEADLK); systemd 252 fails the same way. */
+static void test_calendar_dst_reset_does_not_loop(void **state)
+{
+    (void)state;
+    set_tz("Australia/Lord_Howe");
+    struct calendar *c;
+    char err[256];
+    assert_int_equal(calendar_parse("*-*-2/20", &c, err, sizeof err), 0);
+    /* 2026-09-22 00:00:00 +10:30 (the gap is 2026-10-04 02:00 -> 02:30) */
+    usec_t t = 1789997400 * USEC_PER_SEC, n = 0;
+    static const long long want[] = {
+        1790861400, /* 2026-10-02 00:00 +10:30 */
+        1792587600, /* 2026-10-22 00:00 +11:00 */
+        1793538000, /* 2026-11-02 00:00 +11:00 */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        assert_int_equal(calendar_next(c, t, &n), 0);
+        assert_int_equal(n, want[i] * USEC_PER_SEC);
+        t = n;
+    }
+    calendar_free(c);
+    set_tz("Europe/Berlin");
+}
+
+/* fuzz_rules: an empty rule file registers nothing, and ruleset_load passed the NULL list to
+ * memcpy (undefined behaviour, caught by UBSan). */
+static void test_ruleset_empty_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nudge-test-empty-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_non_null(devnull);
+    struct notify_backend *capture = notify_capture_new(devnull, false);
+    struct clock_sim sim;
+    clock_sim_init(&sim, 1795431600 * USEC_PER_SEC);
+    const char *paths[] = {path};
+    struct strlist errors = {0};
+    struct ruleset_options o = {
+        .paths = paths, .n_paths = 1, .clock = &sim.base, .backend = capture, .seed = 1};
+    struct ruleset *rs = ruleset_load(&o, &errors, NULL);
+    assert_non_null(rs);
+    assert_int_equal(errors.n, 0);
+    assert_int_equal(ruleset_reminder_count(rs), 0);
+    assert_int_equal(schedule_next_deadline(ruleset_schedule(rs)), USEC_INFINITY);
+    ruleset_free(rs);
+    strlist_free(&errors);
+    notify_backend_free(capture);
+    fclose(devnull);
+    unlink(path);
+}
+
+/* fuzz_rules: string.rep in a loop built ~1 KiB per VM instruction, so a 10M-instruction budget
+ * let one callback copy gigabytes; the bytes C functions produce now count against it. */
+static void test_ruleset_rep_loop_hits_budget(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/nudge-test-rep-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    static const char rule[] = "local t = {} for i=2,1e9 do t= string.rep(\"x\", 1000) end\n";
+    assert_int_equal(write(fd, rule, sizeof rule - 1), (ssize_t)(sizeof rule - 1));
+    close(fd);
+    FILE *devnull = fopen("/dev/null", "w");
+    assert_non_null(devnull);
+    struct notify_backend *capture = notify_capture_new(devnull, false);
+    struct clock_sim sim;
+    clock_sim_init(&sim, 1795431600 * USEC_PER_SEC);
+    const char *paths[] = {path};
+    struct strlist errors = {0};
+    struct ruleset_options o = {
+        .paths = paths, .n_paths = 1, .clock = &sim.base, .backend = capture, .seed = 1};
+    clock_t t0 = clock();
+    struct ruleset *rs = ruleset_load(&o, &errors, NULL);
+    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_null(rs);
+    assert_int_equal(errors.n, 1);
+    assert_non_null(strstr(errors.v[0], "instruction budget exceeded"));
+    assert_true(secs < 5.0);
+    strlist_free(&errors);
+    notify_backend_free(capture);
+    fclose(devnull);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_calendar_dst_reset_does_not_loop),
+        cmocka_unit_test(test_ruleset_empty_file),
+        cmocka_unit_test(test_ruleset_rep_loop_hits_budget),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
