@@ -274,7 +274,6 @@ static int queue(struct schedule *s, struct reminder *r, usec_t after_base, usec
     r->next = fire;
     r->base = base;
     if (r->has_window) r->window_day = day;
-    r->seq = s->seq++;
     return heap_push(s, r);
 }
 
@@ -285,6 +284,9 @@ int schedule_add(struct schedule *s, struct reminder *r)
     r->done = false;
     r->fires = 0;
     r->window_day = -1;
+    /* Set once: a re-armed reminder keeps its place among equal times, so ties fire in the
+     * order the rules registered them, whatever fired before. */
+    r->seq = s->seq++;
     return queue(s, r, now, now);
 }
 
@@ -330,7 +332,6 @@ static void replan(struct schedule *s, struct reminder *r, usec_t now)
     r->next = fire;
     r->base = base;
     if (r->has_window) r->window_day = day;
-    r->seq = s->seq++;
     heap_push(s, r);
 }
 
@@ -350,7 +351,6 @@ void schedule_replan_all(struct schedule *s)
         if (r->next <= now) {
             /* The clock jumped over it: it fires now, once; re-arming after that fire skips
              * the other elapses that were jumped over (systemd does the same). */
-            r->seq = s->seq++;
             heap_push(s, r);
             continue;
         }

@@ -342,6 +342,8 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     luaL_checktype(L, 2, LUA_TFUNCTION);
 
     struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
+    /* Userdata memory is not zeroed: failures started at garbage, disabling rules at once. */
+    memset(m, 0, sizeof *m);
     reminder_init(&m->r);
     m->rs = rs;
     m->self_ref = m->fn_ref = LUA_NOREF;
@@ -685,12 +687,11 @@ static int l_date(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
     const char *fmt = luaL_optstring(L, 1, "%c");
+    /* Read the time before pushing anything: index 2 must still be the argument. */
+    usec_t t = lua_isnoneornil(L, 2) ? clock_now(rs->clock) : check_time(L, 2, rs);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->osdate_ref);
     lua_pushstring(L, fmt);
-    if (lua_isnoneornil(L, 2))
-        lua_pushinteger(L, (lua_Integer)(clock_now(rs->clock) / USEC_PER_SEC));
-    else
-        lua_pushinteger(L, (lua_Integer)(check_time(L, 2, rs) / USEC_PER_SEC));
+    lua_pushinteger(L, (lua_Integer)(t / USEC_PER_SEC));
     lua_call(L, 2, 1);
     return 1;
 }
@@ -798,9 +799,11 @@ static int l_store_get(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
     const char *k = luaL_checkstring(L, 1);
+    lua_settop(L, 2); /* the default, or nil: returning the top after settop(2) handed out the
+                         store table itself when no default was given */
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->store_ref);
     if (lua_getfield(L, -1, k) == LUA_TNIL) {
-        lua_settop(L, 2);
+        lua_pushvalue(L, 2);
         return 1;
     }
     store_copy(L, -1, 0);

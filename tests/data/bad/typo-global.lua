@@ -1,0 +1,2 @@
+-- "nuge" is a typo for "nudge".
+nuge.every("1h", function() end)

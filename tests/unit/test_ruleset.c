@@ -1,0 +1,741 @@
+/* Unit tests for src/lua/ruleset.c: rule files run on a simulated clock with notifications
+ * captured as preview JSON lines, the way `nudged --preview --json` drives them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "engine/clock.h"
+#include "lua/ruleset.h"
+#include "notify/notify.h"
+
+#define assert_in_log(log, want)                                                                   \
+    do {                                                                                           \
+        if (!strstr(log, want)) fail_msg("log lacks \"%s\":\n%s", want, log);                      \
+    } while (0)
+
+#define S USEC_PER_SEC
+#define H USEC_PER_HOUR
+#define DAY USEC_PER_DAY
+
+static char tmpdir[64];
+
+static usec_t utc(int y, int mo, int d, int h, int mi)
+{
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+    return (usec_t)timegm(&tm) * S;
+}
+
+/* Berlin in winter is UTC+1. */
+static usec_t cet(int y, int mo, int d, int h, int mi)
+{
+    return utc(y, mo, d, h, mi) - H;
+}
+
+static long long secs(usec_t t)
+{
+    return (long long)(t / S);
+}
+
+/* Writes a rule file into the test's folder; returns its path (static storage per slot). */
+static const char *rule_file(const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static const char *rule_file(const char *name, const char *fmt, ...)
+{
+    static char paths[8][128];
+    static int slot;
+    char *p = paths[slot++ % 8];
+    snprintf(p, 128, "%s/%s", tmpdir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+    fclose(f);
+    return p;
+}
+
+/* ---- log capture: stderr into a temporary file ---- */
+
+static int saved_stderr = -1;
+static FILE *log_file;
+
+static void log_begin(void)
+{
+    fflush(stderr);
+    log_file = tmpfile();
+    assert_non_null(log_file);
+    saved_stderr = dup(2);
+    dup2(fileno(log_file), 2);
+}
+
+static char *log_end(void)
+{
+    fflush(stderr);
+    dup2(saved_stderr, 2);
+    close(saved_stderr);
+    long n = ftell(log_file);
+    char *buf = calloc(1, (size_t)n + 1);
+    rewind(log_file);
+    size_t got = fread(buf, 1, (size_t)n, log_file);
+    buf[got] = 0;
+    fclose(log_file);
+    return buf;
+}
+
+/* ---- a preview run ---- */
+
+struct run {
+    struct clock_sim clock;
+    char *out;
+    size_t out_len;
+    FILE *mem;
+    struct notify_backend *capture;
+    struct ruleset *rs;
+    struct strlist errors, warnings;
+};
+
+static struct ruleset *run_load(struct run *r, usec_t from, uint64_t seed, const char *const *paths,
+                                size_t n)
+{
+    memset(r, 0, sizeof *r);
+    clock_sim_init(&r->clock, from);
+    r->mem = open_memstream(&r->out, &r->out_len);
+    r->capture = notify_capture_new(r->mem, true);
+    struct ruleset_options o = {
+        .paths = paths, .n_paths = n, .clock = &r->clock.base, .backend = r->capture, .seed = seed};
+    r->rs = ruleset_load(&o, &r->errors, &r->warnings);
+    return r->rs;
+}
+
+/* As src/daemon/preview.c: jump to each deadline before `end`, fire what is due. */
+static void run_until(struct run *r, usec_t end)
+{
+    struct schedule *s = ruleset_schedule(r->rs);
+    for (;;) {
+        usec_t next = schedule_next_deadline(s);
+        if (next >= end) break;
+        if (next > r->clock.t) r->clock.t = next;
+        ruleset_run_due(r->rs);
+    }
+    r->clock.t = end;
+}
+
+/* Frees everything; returns the captured output (caller frees). */
+static char *run_end(struct run *r)
+{
+    ruleset_free(r->rs);
+    notify_backend_free(r->capture);
+    fclose(r->mem);
+    strlist_free(&r->errors);
+    strlist_free(&r->warnings);
+    return r->out;
+}
+
+static void load_ok(struct run *r, usec_t from, uint64_t seed, const char *path)
+{
+    if (!run_load(r, from, seed, &path, 1)) {
+        for (size_t i = 0; i < r->errors.n; i++)
+            fprintf(stderr, "%s\n", r->errors.v[i]);
+        fail_msg("%s did not load", path);
+    }
+}
+
+static char *preview(const char *path, usec_t from, usec_t end, uint64_t seed)
+{
+    struct run r;
+    load_ok(&r, from, seed, path);
+    run_until(&r, end);
+    return run_end(&r);
+}
+
+/* ---- the API ---- */
+
+static void test_api_values(void **state)
+{
+    (void)state;
+    usec_t now = cet(2026, 11, 23, 0, 0);
+    const char *p = rule_file(
+        "api.lua",
+        "local n = require 'nudge'\n"
+        "assert(n == nudge)\n"
+        "nudge.config{since = '2026-11-01', app_name = 'test', backend = 'stdout'}\n"
+        "assert(nudge.now() == %lld, nudge.now())\n"
+        "assert(nudge.time('2026-11-23 20:30') == %lld)\n"
+        "assert(nudge.time('tomorrow') == %lld)\n"
+        "assert(nudge.time('+3h') == %lld)\n"
+        "assert(nudge.time(12345) == 12345)\n"
+        "assert(nudge.span('2h 30min') == 9000 and nudge.span(90) == 90)\n"
+        "assert(nudge.span('1d') == 86400)\n"
+        "assert(nudge.date('%%Y-%%m-%%d %%H:%%M') == '2026-11-23 00:00')\n"
+        "assert(nudge.date('%%H:%%M', 0) == '01:00')\n"
+        "assert(nudge.date('%%d.%%m.', '2026-12-24 18:00') == '24.12.')\n"
+        "assert(nudge.days_since() == 22, nudge.days_since())\n"
+        "assert(nudge.days_since('2026-11-22 00:00:01') == 0)\n"
+        "assert(nudge.days_since('2026-11-24') == -1)\n"
+        "assert(os.time() == nudge.now())\n"
+        "assert(os.date('%%Y-%%m-%%d %%H') == '2026-11-23 00')\n"
+        "assert(os.date('*t').day == 23)\n"
+        "assert(os.time{year = 2026, month = 11, day = 23, hour = 0} == %lld)\n"
+        "for i = 1, 200 do\n"
+        "  local x = nudge.random() assert(x >= 0 and x < 1)\n"
+        "  local y = nudge.random(6) assert(y >= 1 and y <= 6 and math.type(y) == 'integer')\n"
+        "  local z = nudge.random(-2, 2) assert(z >= -2 and z <= 2)\n"
+        "end\n"
+        "assert(nudge.random(7, 7) == 7)\n"
+        "assert(nudge.store.get('missing') == nil and nudge.store.get('missing', 5) == 5)\n"
+        "nudge.store.set('k', {a = 1, b = {true, 'x'}})\n"
+        "local v = nudge.store.get('k') v.a = 2\n"
+        "assert(nudge.store.get('k').a == 1 and nudge.store.get('k').b[2] == 'x')\n"
+        "nudge.store.set('k', nil) assert(nudge.store.get('k') == nil)\n"
+        "nudge.log('hello', 1, true) nudge.warn('careful') print('printed')\n"
+        "assert(nudge.notify{title = 'loaded'} == 1)\n",
+        (long long)secs(now), (long long)secs(cet(2026, 11, 23, 20, 30)),
+        (long long)secs(cet(2026, 11, 24, 0, 0)), (long long)secs(now + 3 * H),
+        (long long)secs(now));
+    struct run r;
+    log_begin();
+    const char *ps[] = {p};
+    struct ruleset *rs = run_load(&r, now, 1, ps, 1);
+    char *log = log_end();
+    if (!rs) fail_msg("%s", r.errors.n ? r.errors.v[0] : "?");
+    assert_string_equal(ruleset_app_name(rs), "test");
+    assert_string_equal(ruleset_backend_name(rs), "stdout");
+    char want[256];
+    snprintf(want, sizeof want, "%s:32: hello 1 true", p);
+    assert_in_log(log, want);
+    snprintf(want, sizeof want, "warning: %s:32: careful", p);
+    assert_in_log(log, want);
+    snprintf(want, sizeof want, "%s:32: printed", p);
+    assert_in_log(log, want);
+    free(log);
+    char *out = run_end(&r);
+    assert_string_equal(out,
+                        "{\"at\":\"2026-11-23T00:00:00+01:00\",\"id\":\"\",\"kind\":\"notify\","
+                        "\"title\":\"loaded\",\"body\":\"\",\"actions\":[]}\n");
+    free(out);
+}
+
+static void test_preview_format(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "evening.lua",
+        "nudge.on('*-*-* 20:30', function(ev)\n"
+        "  nudge.notify{title = 'Evening check-in', body = 'How was \"today\"?\\nTell me.',\n"
+        "               actions = {{id = 'done', label = 'Done'}, {id = 'snooze', label = "
+        "'Snooze'}, {id = 'skip'}}}\n"
+        "end, {id = 'evening'})\n"
+        "nudge.on('Mon 08:00', function(ev)\n"
+        "  nudge.notify{title = 'Map', actions = {snooze = 'Snooze', done = 'Done', skip = "
+        "'Skip', ask = 'Ask'}}\n"
+        "end)\n");
+    char *out = preview(p, cet(2026, 11, 23, 0, 0), cet(2026, 11, 25, 0, 0), 1);
+    assert_string_equal(
+        out, "{\"at\":\"2026-11-23T08:00:00+01:00\",\"id\":\"on:Mon *-*-* 08:00:00\","
+             "\"kind\":\"notify\",\"title\":\"Map\",\"body\":\"\","
+             "\"actions\":[\"ask\",\"done\",\"skip\",\"snooze\"]}\n"
+             "{\"at\":\"2026-11-23T20:30:00+01:00\",\"id\":\"evening\",\"kind\":\"notify\","
+             "\"title\":\"Evening check-in\",\"body\":\"How was \\\"today\\\"?\\nTell me.\","
+             "\"actions\":[\"done\",\"snooze\",\"skip\"]}\n"
+             "{\"at\":\"2026-11-24T20:30:00+01:00\",\"id\":\"evening\",\"kind\":\"notify\","
+             "\"title\":\"Evening check-in\",\"body\":\"How was \\\"today\\\"?\\nTell me.\","
+             "\"actions\":[\"done\",\"snooze\",\"skip\"]}\n");
+    free(out);
+}
+
+static void test_preview_summer_offset(void **state)
+{
+    (void)state;
+    const char *p = rule_file("summer.lua", "nudge.at('2026-07-01 09:15', function()\n"
+                                            "  nudge.notify{title = 'x'} end)\n");
+    char *out = preview(p, cet(2026, 6, 30, 0, 0), cet(2026, 7, 2, 0, 0), 1);
+    assert_string_equal(out, "{\"at\":\"2026-07-01T09:15:00+02:00\",\"id\":\"at:Wed 2026-07-01 "
+                             "09:15:00 CEST\",\"kind\":\"notify\",\"title\":\"x\",\"body\":\"\","
+                             "\"actions\":[]}\n");
+    free(out);
+}
+
+static const char *random_rules(void)
+{
+    return rule_file("random.lua", "nudge.on('daily', function(ev)\n"
+                                   "  nudge.notify{title = 'pick ' .. nudge.random(1, 1000)}\n"
+                                   "end, {window = '10:00..18:00'})\n"
+                                   "nudge.every('3h', function(ev) nudge.notify{title = 'j'} end,"
+                                   " {jitter = '1h'})\n");
+}
+
+static void test_preview_repeatable(void **state)
+{
+    (void)state;
+    const char *p = random_rules();
+    usec_t from = cet(2026, 11, 23, 0, 0), end = from + 7 * DAY;
+    char *a = preview(p, from, end, 42), *b = preview(p, from, end, 42);
+    char *c = preview(p, from, end, 43);
+    assert_true(strlen(a) > 1000);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* Each call wrong in some way: the error names the file and the line of the call. */
+static void test_errors_name_file_and_line(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *code, *want;
+    } cases[] = {
+        {"nudge.on({}, function() end)", "bad argument #1 to 'on' (string expected, got table)"},
+        {"nudge.on('daily')", "bad argument #2 to 'on' (function expected"},
+        {"nudge.on('Mon..Fir 9:00', function() end)",
+         "bad calendar event \"Mon..Fir 9:00\": unknown weekday \"Fir\""},
+        {"nudge.every({}, function() end)", "every must be a span"},
+        {"nudge.every('5q', function() end)", "bad time span \"5q\": unknown unit \"q\""},
+        {"nudge.every('0.5s', function() end)", "at least 1s"},
+        {"nudge.every(-5, function() end)", "every must not be negative"},
+        {"nudge.after(true, function() end)", "after must be a span"},
+        {"nudge.after('1h', 'f')", "function expected"},
+        {"nudge.at({}, function() end)", "expected a timestamp"},
+        {"nudge.at('2026-13-01', function() end)", "bad timestamp \"2026-13-01\""},
+        {"nudge.every('1h', function() end, 5)", "table expected"},
+        {"nudge.every('1h', function() end, {jitter = {}})", "jitter must be a span"},
+        {"nudge.every('1h', function() end, {window = 5})", "option 'window' must be a string"},
+        {"nudge.every('1h', function() end, {window = '10-12'})", "bad window \"10-12\""},
+        {"nudge.every('1h', function() end, {quiet = 'loud'})", "option 'quiet' must be"},
+        {"nudge.every('1h', function() end, {catch_up = 1})", "option 'catch_up' must be"},
+        {"nudge.every('1h', function() end, {late_cancel = 'x'})", "bad time span \"x\""},
+        {"nudge.every('1h', function() end, {bogus = 1})", "unknown option 'bogus'"},
+        {"nudge.every('1h', function() end, {id = ''})", "option 'id' must be a non-empty"},
+        {"nudge.every('1h', function() end, {id = 5})", "option 'id' must be a non-empty"},
+        {"nudge.every('1h', function() end, {[1] = 2})", "option names must be strings"},
+        {"nudge.notify(5)", "bad argument #1 to 'notify' (table expected, got number)"},
+        {"nudge.notify{}", "notify: 'title' is required"},
+        {"nudge.notify{title = 'x', body = {}}", "notify field 'body' must be a string"},
+        {"nudge.notify{title = 'x', urgency = 'loud'}", "urgency must be"},
+        {"nudge.notify{title = 'x', timeout = {}}", "timeout must be a span"},
+        {"nudge.notify{title = 'x', actions = 5}", "'actions' must be a table"},
+        {"nudge.notify{title = 'x', actions = {5}}", "each action must be {id=, label=}"},
+        {"nudge.notify{title = 'x', actions = {{label = 'L'}}}", "action without a string 'id'"},
+        {"nudge.notify{title = 'x', actions = {a = 5}}", "'actions' must be a list"},
+        {"nudge.notify{title = 'x', on_action = 5}", "'on_action' must be a function"},
+        {"nudge.notify{title = 'x', on_close = 'f'}", "'on_close' must be a function"},
+        {"nudge.notify{title = 'x', colour = 'red'}", "notify: unknown field 'colour'"},
+        {"nudge.config(5)", "bad argument #1 to 'config' (table expected, got number)"},
+        {"nudge.config{since = {}}", "expected a timestamp"},
+        {"nudge.config{quiet_hours = 5}", "'quiet_hours' must be a window"},
+        {"nudge.config{quiet_hours = '22-7'}", "bad window \"22-7\""},
+        {"nudge.config{backend = 'dbus'}", "config 'backend' must be"},
+        {"nudge.config{app_name = 5}", "config 'app_name' must be a string"},
+        {"nudge.config{limits = 5}", "table expected"},
+        {"nudge.config{limits = {instructions = 5}}", "limits.instructions must be an integer"},
+        {"nudge.config{limits = {memory = 'lots'}}", "bad memory size \"lots\""},
+        {"nudge.config{limits = {memory = 1024}}", "limits.memory is below"},
+        {"nudge.config{limits = {cpu = 1}}", "unknown limit 'cpu'"},
+        {"nudge.config{bogus = 1}", "unknown config field 'bogus'"},
+        {"nudge.time({})", "expected a timestamp"},
+        {"nudge.time('someday')", "bad timestamp \"someday\""},
+        {"nudge.span({})", "span must be a span"},
+        {"nudge.span('5q')", "bad time span \"5q\""},
+        {"nudge.date('%Y', {})", "expected a timestamp"},
+        {"nudge.days_since()", "no argument and no nudge.config{since=...}"},
+        {"nudge.days_since({})", "expected a timestamp"},
+        {"nudge.random(0)", "interval is empty"},
+        {"nudge.random(5, 1)", "interval is empty"},
+        {"nudge.random('x')", "number expected"},
+        {"nudge.random(1.5)", "number has no integer representation"},
+        {"nudge.store.get({})", "string expected"},
+        {"nudge.store.set('k', function() end)", "cannot store a function"},
+        {"nudge.store.set('k', {f = print})", "cannot store a function"},
+        {"local t = {} t.t = t nudge.store.set('k', t)", "nested too deeply"},
+        {"nudge.store.set('k', {[{}] = 1})", "table keys must be"},
+        {"nudge.listen('x')", "function expected"},
+        {"nudge.listen('', function() end)", "empty event name"},
+        {"nudge.listen({}, function() end)", "string expected"},
+        {"require 'io'", "module 'io' not available"},
+        {"local x = nudge.nope + 1", "attempt to perform arithmetic on a nil value"},
+        {"local x = not_defined", "undefined global 'not_defined'"},
+        {"error('boom')", "boom"},
+        {"local h = nudge.every('1h', function() end) h.cancel(5)", "reminder expected"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "e%zu.lua", i);
+        const char *p = rule_file(name, "-- line 1\nlocal x = 1\n%s\n", cases[i].code);
+        struct run r;
+        if (run_load(&r, cet(2026, 11, 23, 0, 0), 1, &p, 1))
+            fail_msg("case %zu (%s) loaded", i, cases[i].code);
+        assert_int_equal(r.errors.n, 1);
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "%s:3: ", p);
+        const char *e = r.errors.v[0];
+        if (strncmp(e, prefix, strlen(prefix)) || !strstr(e, cases[i].want))
+            fail_msg("case %zu (%s): got \"%s\", want \"%s...%s\"", i, cases[i].code, e, prefix,
+                     cases[i].want);
+        free(run_end(&r));
+    }
+}
+
+static void test_syntax_error_and_every_file_tried(void **state)
+{
+    (void)state;
+    const char *a = rule_file("a.lua", "nudge.every('1h', function() end)\nif then\n");
+    const char *b = rule_file("b.lua", "nudge.every('1h', function() end)\n");
+    const char *c = rule_file("c.lua", "\n\nerror('third')\n");
+    const char *ps[] = {a, b, c};
+    struct run r;
+    assert_null(run_load(&r, cet(2026, 11, 23, 0, 0), 1, ps, 3));
+    assert_int_equal(r.errors.n, 2);
+    char want[160];
+    snprintf(want, sizeof want, "%s:2:", a);
+    assert_memory_equal(r.errors.v[0], want, strlen(want));
+    snprintf(want, sizeof want, "%s:3: third", c);
+    assert_string_equal(r.errors.v[1], want);
+    free(run_end(&r));
+
+    const char *missing = "/nonexistent/nudge/rules.lua";
+    assert_null(run_load(&r, cet(2026, 11, 23, 0, 0), 1, &missing, 1));
+    assert_int_equal(r.errors.n, 1);
+    assert_non_null(strstr(r.errors.v[0], "/nonexistent/nudge/rules.lua: cannot open"));
+    free(run_end(&r));
+}
+
+/* ---- ids and handles ---- */
+
+static void test_ids(void **state)
+{
+    (void)state;
+    const char *p =
+        rule_file("ids.lua", "local f = function() end\n"
+                             "local a = nudge.every('2h', f)\n"
+                             "local b = nudge.every('2h', f)\n"
+                             "local c = nudge.every(7200, f)\n"
+                             "local d = nudge.on('20:30', f)\n"
+                             "local e = nudge.after('90min', f)\n"
+                             "local g = nudge.every('1h', f, {id = 'mine'})\n"
+                             "assert(a.id == 'every:2h', a.id)\n"
+                             "assert(b.id == 'every:2h#2', b.id)\n"
+                             "assert(c.id == 'every:2h#3', c.id)\n"
+                             "assert(d.id == 'on:*-*-* 20:30:00', d.id)\n"
+                             "assert(e.id == 'after:1h 30min', e.id)\n"
+                             "assert(g.id == 'mine')\n"
+                             "assert(tostring(g) == 'reminder(mine)')\n"
+                             "local ok, err = pcall(nudge.every, '3h', f, {id = 'mine'})\n"
+                             "assert(not ok and err:find(\"duplicate id 'mine'\"), err)\n");
+    struct run r;
+    load_ok(&r, cet(2026, 11, 23, 0, 0), 1, p);
+    free(run_end(&r));
+
+    /* An unrelated rule added in front does not change the others' ids. */
+    const char *q = rule_file("ids2.lua", "local f = function() end\n"
+                                          "nudge.on('daily', f)\n"
+                                          "nudge.every('5h', f)\n"
+                                          "local a = nudge.every('2h', f)\n"
+                                          "local b = nudge.every('2h', f)\n"
+                                          "assert(a.id == 'every:2h' and b.id == 'every:2h#2')\n");
+    load_ok(&r, cet(2026, 11, 23, 0, 0), 1, q);
+    free(run_end(&r));
+
+    const char *dup = rule_file("dup.lua", "local f = function() end\n"
+                                           "nudge.every('1h', f, {id = 'x'})\n"
+                                           "nudge.on('daily', f, {id = 'x'})\n");
+    assert_null(run_load(&r, cet(2026, 11, 23, 0, 0), 1, &dup, 1));
+    char want[160];
+    snprintf(want, sizeof want, "%s:3: duplicate id 'x'", dup);
+    assert_string_equal(r.errors.v[0], want);
+    free(run_end(&r));
+}
+
+static void test_handles(void **state)
+{
+    (void)state;
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    const char *p = rule_file(
+        "handles.lua",
+        "local n = 0\n"
+        "local h\n"
+        "h = nudge.every('1h', function(ev)\n"
+        "  n = n + 1\n"
+        "  assert(ev.id == h.id and ev.kind == 'notify')\n"
+        "  assert(ev.scheduled == ev.fired and ev.fired == nudge.now())\n"
+        "  assert(h:next() == nil) -- running now\n"
+        "  nudge.notify{title = 'tick ' .. n .. ' ' .. os.date('%%H:%%M')}\n"
+        "  if n == 3 then h:cancel() end\n"
+        "end)\n"
+        "assert(h:next() == %lld, h:next())\n"
+        "local once = nudge.after('30min', function() nudge.notify{title = 'after'} end)\n"
+        "assert(once:next() == %lld)\n"
+        "local at = nudge.at('2026-11-23 05:00', function() nudge.notify{title = 'at'} end)\n"
+        "local gone = nudge.at('2026-11-23 06:00', function() nudge.notify{title = 'gone'} end)\n"
+        "gone:cancel() gone:cancel()\n"
+        "assert(gone:next() == nil)\n"
+        "local past = nudge.at('2026-11-22 12:00', function() nudge.notify{title = 'past'} end)\n"
+        "nudge.every('2h', function()\n"
+        "  nudge.notify{title = 'at next ' .. tostring(at:next()) .. ' once ' .. "
+        "tostring(once:next())}\n"
+        "end, {id = 'asker'})\n",
+        (long long)secs(t0 + H), (long long)secs(t0 + 30 * 60 * S));
+    struct run r;
+    load_ok(&r, t0, 1, p);
+    assert_int_equal(r.warnings.n, 1);
+    char want[200];
+    snprintf(want, sizeof want, "%s:18: time Sun 2026-11-22 12:00:00 CET is in the past", p);
+    assert_memory_equal(r.warnings.v[0], want, strlen(want));
+    run_until(&r, t0 + 7 * H);
+    char *out = run_end(&r);
+    char expect[2048];
+    snprintf(expect, sizeof expect,
+             "{\"at\":\"2026-11-23T00:30:00+01:00\",\"id\":\"after:30min\",\"kind\":\"notify\","
+             "\"title\":\"after\",\"body\":\"\",\"actions\":[]}\n"
+             "{\"at\":\"2026-11-23T01:00:00+01:00\",\"id\":\"every:1h\",\"kind\":\"notify\","
+             "\"title\":\"tick 1 01:00\",\"body\":\"\",\"actions\":[]}\n"
+             "{\"at\":\"2026-11-23T02:00:00+01:00\",\"id\":\"every:1h\",\"kind\":\"notify\","
+             "\"title\":\"tick 2 02:00\",\"body\":\"\",\"actions\":[]}\n"
+             "{\"at\":\"2026-11-23T02:00:00+01:00\",\"id\":\"asker\",\"kind\":\"notify\","
+             "\"title\":\"at next %lld once nil\",\"body\":\"\",\"actions\":[]}\n"
+             "{\"at\":\"2026-11-23T03:00:00+01:00\",\"id\":\"every:1h\",\"kind\":\"notify\","
+             "\"title\":\"tick 3 03:00\",\"body\":\"\",\"actions\":[]}\n"
+             "{\"at\":\"2026-11-23T04:00:00+01:00\",\"id\":\"asker\",\"kind\":\"notify\","
+             "\"title\":\"at next %lld once nil\",\"body\":\"\",\"actions\":[]}\n"
+             "{\"at\":\"2026-11-23T05:00:00+01:00\",\"id\":\"at:Mon 2026-11-23 05:00:00 CET\","
+             "\"kind\":\"notify\",\"title\":\"at\",\"body\":\"\",\"actions\":[]}\n"
+             "{\"at\":\"2026-11-23T06:00:00+01:00\",\"id\":\"asker\",\"kind\":\"notify\","
+             "\"title\":\"at next nil once nil\",\"body\":\"\",\"actions\":[]}\n",
+             (long long)secs(t0 + 5 * H), (long long)secs(t0 + 5 * H));
+    assert_string_equal(out, expect);
+    free(out);
+}
+
+/* ---- failures ---- */
+
+static void test_failing_rule_disabled(void **state)
+{
+    (void)state;
+    const char *p =
+        rule_file("fail.lua", "local n, m = 0, 0\n"
+                              "nudge.every('1h', function() n = n + 1\n"
+                              "  error('boom ' .. n) end, {id = 'bad'})\n"
+                              "nudge.every('1h', function()\n"
+                              "  m = m + 1 if m %% 2 == 1 then error('odd') end\n"
+                              "  nudge.notify{title = 'flaky ' .. m}\n"
+                              "end, {id = 'flaky'})\n"
+                              "nudge.every('1h', function() nudge.notify{title = 'good'} end,"
+                              " {id = 'good'})\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    load_ok(&r, t0, 1, p);
+    log_setup(LOG_LVL_DEBUG, false);
+    log_begin();
+    run_until(&r, t0 + 5 * H + 1);
+    char *log = log_end();
+    log_setup(LOG_LVL_INFO, false);
+    char want[256];
+    for (int i = 1; i <= 3; i++) {
+        snprintf(want, sizeof want, "%s:3: boom %d (reminder 'bad')", p, i);
+        assert_in_log(log, want);
+    }
+    snprintf(want, sizeof want, "%s:3: boom 4", p);
+    assert_null(strstr(log, want));
+    assert_non_null(strstr(log, "stack traceback:"));
+    snprintf(want, sizeof want, "%s:2: reminder 'bad' failed 3 times in a row", p);
+    assert_in_log(log, want);
+    if (strstr(log, "reminder 'flaky' failed")) fail_msg("flaky was disabled:\n%s", log);
+    free(log);
+    size_t good = 0, flaky = 0, disabled = 0;
+    char *out = run_end(&r);
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, "\"title\":\"good\"")) good++;
+        if (strstr(line, "\"title\":\"flaky ")) flaky++;
+        if (strstr(line, "\"title\":\"nudge: a rule was disabled\"")) {
+            disabled++;
+            assert_non_null(strstr(line, "\"at\":\"2026-11-23T03:00:00+01:00\",\"id\":\"bad\""));
+            assert_non_null(strstr(line, "boom 3"));
+        }
+    }
+    assert_int_equal(good, 5);
+    assert_int_equal(flaky, 2); /* m = 2, 4 */
+    assert_int_equal(disabled, 1);
+    free(out);
+}
+
+static void test_callback_limits(void **state)
+{
+    (void)state;
+    const char *p =
+        rule_file("limits.lua",
+                  "nudge.config{limits = {instructions = 2000000, memory = '16M'}}\n"
+                  "nudge.every('1h', function()\n"
+                  "  while true do pcall(function() while true do end end) end\n"
+                  "end, {id = 'spin'})\n"
+                  "nudge.every('1h', function()\n"
+                  "  local t = {} while true do t[#t + 1] = ('x'):rep(1000) .. #t end\n"
+                  "end, {id = 'hog'})\n"
+                  "nudge.every('1h', function()\n"
+                  "  error(setmetatable({}, {__tostring = function() error('x') end}))\n"
+                  "end, {id = 'weird'})\n"
+                  "nudge.every('1h', function() error(nil) end, {id = 'nil'})\n"
+                  "nudge.every('1h', function() nudge.notify{title = 'alive'} end, {id = 'ok'})\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    load_ok(&r, t0, 1, p);
+    log_begin();
+    run_until(&r, t0 + 4 * H + 1);
+    char *log = log_end();
+    char want[256];
+    snprintf(want, sizeof want, "%s:3: instruction budget exceeded", p);
+    assert_in_log(log, want);
+    snprintf(want, sizeof want, "%s:6: memory limit exceeded", p);
+    assert_in_log(log, want);
+    assert_non_null(strstr(log, "(reminder 'weird')"));
+    assert_non_null(strstr(log, "(reminder 'nil')"));
+    char *out = run_end(&r);
+    size_t alive = 0, disabled = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        alive += strstr(line, "\"title\":\"alive\"") != NULL;
+        disabled += strstr(line, "a rule was disabled") != NULL;
+    }
+    assert_int_equal(alive, 4);
+    assert_int_equal(disabled, 4);
+    free(log);
+    free(out);
+}
+
+/* ---- events ---- */
+
+static void test_listen_emit(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "listen.lua", "nudge.listen('conflict', function(ev)\n"
+                      "  nudge.notify{title = 'wait before you reply', body = ev.name .. ' ' .. "
+                      "tostring(ev.data.who) .. ' ' .. tostring(ev.data.level)}\n"
+                      "  nudge.after('20min', function() nudge.notify{title = 'reply now'} end)\n"
+                      "end)\n"
+                      "nudge.listen('conflict', function(ev) error('second listener') end)\n"
+                      "nudge.listen('conflict', function(ev) nudge.notify{title = 'third'} end)\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    load_ok(&r, t0, 1, p);
+    r.clock.t = t0 + 10 * 60 * S;
+    const char *kv[] = {"who", "me", "level", "3"};
+    log_begin();
+    ruleset_emit(r.rs, "conflict", kv, 2);
+    ruleset_emit(r.rs, "nobody-listens", NULL, 0);
+    char *log = log_end();
+    char want[256];
+    snprintf(want, sizeof want, "%s:5: second listener (listener for 'conflict')", p);
+    assert_in_log(log, want);
+    free(log);
+    run_until(&r, t0 + H);
+    char *out = run_end(&r);
+    assert_string_equal(out,
+                        "{\"at\":\"2026-11-23T00:10:00+01:00\",\"id\":\"\",\"kind\":\"notify\","
+                        "\"title\":\"wait before you reply\",\"body\":\"conflict me 3\","
+                        "\"actions\":[]}\n"
+                        "{\"at\":\"2026-11-23T00:10:00+01:00\",\"id\":\"\",\"kind\":\"notify\","
+                        "\"title\":\"third\",\"body\":\"\",\"actions\":[]}\n"
+                        "{\"at\":\"2026-11-23T00:30:00+01:00\",\"id\":\"after:20min\","
+                        "\"kind\":\"notify\",\"title\":\"reply now\",\"body\":\"\","
+                        "\"actions\":[]}\n");
+    free(out);
+}
+
+/* ---- fixtures under tests/data ---- */
+
+static void test_fixtures(void **state)
+{
+    (void)state;
+    const char *src = getenv("NUDGE_SRC");
+    if (!src) skip();
+    char path[512];
+    snprintf(path, sizeof path, "%s/tests/data/good/weekly-plan.lua", src);
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    char *a = preview(path, t0, t0 + 7 * DAY, 5), *b = preview(path, t0, t0 + 7 * DAY, 5);
+    assert_string_equal(a, b);
+    /* Mon..Fri 20:30 check-ins: five in the week; a gesture on each of 7 days. */
+    size_t checkins = 0, gestures = 0;
+    for (char *line = strtok(a, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, "\"id\":\"evening\"")) {
+            checkins++;
+            assert_non_null(strstr(line, "T20:30:00+01:00"));
+            assert_non_null(strstr(line, "\"actions\":[\"done\",\"skip\",\"snooze\"]"));
+        }
+        gestures += strstr(line, "\"id\":\"gesture\"") != NULL;
+    }
+    assert_int_equal(checkins, 5);
+    assert_int_equal(gestures, 7);
+    free(a);
+    free(b);
+
+    static const struct {
+        const char *file;
+        int line;
+        const char *want;
+    } bad[] = {
+        {"bad-calendar.lua", 4, "bad calendar event \"Mon..Fir 9:00\": unknown weekday \"Fir\""},
+        {"bad-window.lua", 3, "bad window \"25:00..26:00\""},
+        {"duplicate-id.lua", 3, "duplicate id 'evening'"},
+        {"typo-global.lua", 2, "undefined global 'nuge'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        snprintf(path, sizeof path, "%s/tests/data/bad/%s", src, bad[i].file);
+        const char *p = path;
+        struct run r;
+        assert_null(run_load(&r, t0, 1, &p, 1));
+        assert_int_equal(r.errors.n, 1);
+        char want[700];
+        snprintf(want, sizeof want, "%s:%d: %s", path, bad[i].line, bad[i].want);
+        /* Long paths are shortened by Lua ("..."): compare from the file name on. */
+        const char *tail = strstr(want, bad[i].file);
+        if (!strstr(r.errors.v[0], tail))
+            fail_msg("%s: got \"%s\", want \"%s\"", bad[i].file, r.errors.v[0], tail);
+        free(run_end(&r));
+    }
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/nudge-unit-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api_values),
+        cmocka_unit_test(test_preview_format),
+        cmocka_unit_test(test_preview_summer_offset),
+        cmocka_unit_test(test_preview_repeatable),
+        cmocka_unit_test(test_errors_name_file_and_line),
+        cmocka_unit_test(test_syntax_error_and_every_file_tried),
+        cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_handles),
+        cmocka_unit_test(test_failing_rule_disabled),
+        cmocka_unit_test(test_callback_limits),
+        cmocka_unit_test(test_listen_emit),
+        cmocka_unit_test(test_fixtures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
