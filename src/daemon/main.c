@@ -14,7 +14,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: nudged [--rules PATH] [--backend auto|stdout] [-v|-q]\n"
+            "usage: nudged [--rules PATH] [--backend auto|libnotify|stdout] [--watch] [-v|-q]\n"
             "       nudged --check [--rules PATH]\n"
             "       nudged --preview [--from TIMESTAMP] [--days N] [--seed N] [--json] [--rules PATH]\n"
             "       nudged --version | --help\n"
@@ -29,7 +29,9 @@ static void usage(FILE *f)
             "  --days N         preview length in days (default 7)\n"
             "  --seed N         PRNG seed for jitter, windows and nudge.random (default 0)\n"
             "  --json           preview as one JSON object per line\n"
-            "  --backend NAME   where notifications go (auto, stdout)\n"
+            "  --backend NAME   where notifications go: auto (libnotify when a notification\n"
+            "                   server is on the session bus, else stdout), libnotify, stdout\n"
+            "  --watch          reload when a rule file changes (as SIGHUP does)\n"
             "  -v, -q           more or less logging\n");
 }
 
@@ -55,7 +57,7 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 int main(int argc, char **argv)
 {
     enum { OPT_CHECK = 256, OPT_PREVIEW, OPT_FROM, OPT_DAYS, OPT_SEED, OPT_JSON, OPT_BACKEND,
-           OPT_VERSION };
+           OPT_VERSION, OPT_WATCH };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
         {"check", no_argument, NULL, OPT_CHECK},
@@ -65,6 +67,7 @@ int main(int argc, char **argv)
         {"seed", required_argument, NULL, OPT_SEED},
         {"json", no_argument, NULL, OPT_JSON},
         {"backend", required_argument, NULL, OPT_BACKEND},
+        {"watch", no_argument, NULL, OPT_WATCH},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"version", no_argument, NULL, OPT_VERSION},
@@ -72,7 +75,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *rules = NULL, *from = NULL, *backend = "auto";
-    bool check = false, preview = false, json = false, preview_opt = false;
+    bool check = false, preview = false, json = false, preview_opt = false, watch = false;
     unsigned long long days = 7, seed = 0;
     int verbosity = 0, c;
     opterr = 0;
@@ -94,6 +97,7 @@ int main(int argc, char **argv)
             break;
         case OPT_JSON: json = true; preview_opt = true; break;
         case OPT_BACKEND: backend = optarg; break;
+        case OPT_WATCH: watch = true; break;
         case 'v': verbosity++; break;
         case 'q': verbosity--; break;
         case OPT_VERSION: printf("nudged %s\n", NUDGE_VERSION); return 0;
@@ -110,8 +114,9 @@ int main(int argc, char **argv)
     if (check && preview) return usage_error("%s", "--check and --preview do not go together");
     if (preview_opt && !preview)
         return usage_error("%s", "--from, --days, --seed and --json go with --preview");
-    if (strcmp(backend, "auto") && strcmp(backend, "stdout"))
-        return usage_error("unknown backend \"%s\" (auto, stdout)", backend);
+    if (strcmp(backend, "auto") && strcmp(backend, "stdout") && strcmp(backend, "libnotify"))
+        return usage_error("unknown backend \"%s\" (auto, libnotify, stdout)", backend);
+    if (watch && (check || preview)) return usage_error("%s", "--watch goes with the daemon, not --check or --preview");
 
     /* With TZ unset, glibc re-reads /etc/localtime's metadata on every mktime(): a system call
      * per time conversion. Naming the file once keeps conversions in user space; the daemon
@@ -148,7 +153,7 @@ int main(int argc, char **argv)
     else if (preview)
         rc = mode_preview(&files, &po);
     else {
-        struct run_options ro = {.rules_arg = rules, .backend = backend};
+        struct run_options ro = {.rules_arg = rules, .backend = backend, .watch = watch};
         rc = mode_run(&files, &ro);
     }
     rule_files_free(&files);

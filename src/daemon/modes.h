@@ -20,7 +20,8 @@ int mode_preview(const struct rule_files *files, const struct preview_options *o
 
 struct run_options {
     const char *rules_arg; /* --rules, re-resolved on reload */
-    const char *backend;   /* "auto", "stdout", ... */
+    const char *backend;   /* "auto", "libnotify", "stdout" */
+    bool watch;            /* --watch: reload when a rule file changes */
 };
 int mode_run(const struct rule_files *files, const struct run_options *o);
 

@@ -1,48 +1,103 @@
-/* The live daemon: the engine on the real clock, driven by a libuv loop. */
+/* The live daemon: the engine on the real clock, one libuv loop on one thread.
+ *
+ * Wall-clock deadlines sit on one timerfd (see wallclock.h); GLib's main context (libnotify's
+ * D-Bus traffic) is driven from the same loop (glib_bridge.h); signals arrive through
+ * uv_signal. Between fires nothing wakes the process. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "common/log.h"
+#include "daemon/glib_bridge.h"
 #include "daemon/modes.h"
+#include "daemon/sdnotify.h"
+#include "daemon/wallclock.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
 
+#define WATCH_DEBOUNCE_MS 200
+
 struct daemon {
     uv_loop_t *loop;
-    uv_timer_t timer;
+    struct wallclock wc;
     uv_signal_t sig_hup, sig_term, sig_int;
+    uv_fs_event_t zone_watch;
+    bool zone_watching;
+    uv_fs_event_t *rule_watch; /* --watch: one per folder holding rule files */
+    size_t n_rule_watch;
+    uv_timer_t debounce;
+    struct glib_bridge *glib;
     struct ruleset *rs;
     struct notify_backend *backend;
     const struct run_options *opts;
     uint64_t seed;
+    struct rule_files files;
+    bool stopping;
 };
 
-static void arm(struct daemon *d);
-
-static void on_timer(uv_timer_t *t)
+static void arm(struct daemon *d)
 {
-    struct daemon *d = t->data;
+    if (d->stopping) return;
+    wallclock_arm(&d->wc, schedule_next_deadline(ruleset_schedule(d->rs)));
+}
+
+static void on_wallclock(struct wallclock *w, bool jumped)
+{
+    struct daemon *d = w->data;
+    if (jumped) {
+        /* Deadlines are absolute wall times, so they stay right; what fell due meanwhile
+         * fires now, once. */
+        log_info("the system clock was set; checking deadlines");
+    }
     ruleset_run_due(d->rs);
     arm(d);
 }
 
-/* One pending timer, re-armed to the next deadline; nothing wakes us in between. */
-static void arm(struct daemon *d)
+/* Our TZ names the zone file; glibc only re-reads it when TZ's text changes, so flip between
+ * two spellings of the same file. */
+static void reread_zone(void)
 {
-    usec_t next = schedule_next_deadline(ruleset_schedule(d->rs));
-    uv_timer_stop(&d->timer);
-    if (next == USEC_INFINITY) return;
-    usec_t now = clock_now(clock_real());
-    usec_t wait = next > now ? next - now : 0;
-    /* Round up: waking a millisecond early would find nothing due and spin once more. */
-    uint64_t ms = (uint64_t)((wait + 999) / 1000);
-    uv_timer_start(&d->timer, on_timer, ms, 0);
+    const char *tz = getenv("TZ");
+    if (tz && !strcmp(tz, ":/etc/localtime"))
+        setenv("TZ", "/etc/localtime", 1);
+    else if (tz && !strcmp(tz, "/etc/localtime"))
+        setenv("TZ", ":/etc/localtime", 1);
+    tzset();
 }
+
+static void on_zone_event(uv_fs_event_t *h, const char *name, int events, int status)
+{
+    struct daemon *d = h->data;
+    (void)events;
+    if (status < 0 || !name || strcmp(name, "localtime") != 0) return;
+    const char *tz = getenv("TZ");
+    if (tz && strcmp(tz, ":/etc/localtime") && strcmp(tz, "/etc/localtime")) return; /* TZ wins */
+    reread_zone();
+    log_info("the time zone changed (now %s/%s): replanning", tzname[0], tzname[1]);
+    schedule_replan_all(ruleset_schedule(d->rs));
+    arm(d);
+}
+
+static void forward_action(void *ud, uint32_t id, const char *action)
+{
+    struct daemon *d = ud;
+    ruleset_notification_action(d->rs, id, action);
+    arm(d);
+}
+
+static void forward_closed(void *ud, uint32_t id, int reason)
+{
+    struct daemon *d = ud;
+    ruleset_notification_closed(d->rs, id, reason);
+    arm(d);
+}
+
+static int spawn_program(void *ud, const char *const *argv, char *err, size_t errsz);
 
 static struct ruleset *load(struct daemon *d, const struct rule_files *files)
 {
@@ -52,16 +107,21 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files)
                                 .clock = clock_real(),
                                 .backend = d->backend,
                                 .seed = d->seed,
-                                .interactive = true};
+                                .interactive = true,
+                                .spawn = spawn_program,
+                                .host = d};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     for (size_t i = 0; i < errors.n; i++) log_error("%s", errors.v[i]);
     for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
     if (!rs && errors.n) {
+        char body[1024];
+        snprintf(body, sizeof body, "%s%s", errors.v[0],
+                 d->rs ? "\nThe previous rules keep running." : "");
         struct notification n = {.app_name = "nudge",
                                  .reminder_id = "",
                                  .kind = "notify",
                                  .title = "nudge: rules not loaded",
-                                 .body = errors.v[0],
+                                 .body = body,
                                  .urgency = URGENCY_CRITICAL,
                                  .timeout_ms = -1};
         uint32_t id;
@@ -73,34 +133,146 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files)
     return rs;
 }
 
-static void on_hup(uv_signal_t *s, int signum)
+static void watch_rules(struct daemon *d);
+
+static void reload(struct daemon *d, const char *why)
 {
-    (void)signum;
-    struct daemon *d = s->data;
     struct rule_files files;
     char err[512];
-    log_info("reloading rules (SIGHUP)");
+    sdnotify("RELOADING=1");
+    log_info("reloading rules (%s)", why);
     if (rule_files_find(d->opts->rules_arg, &files, err, sizeof err) < 0) {
         log_error("reload failed, keeping the old rules: %s", err);
+        sdnotify("READY=1");
         return;
     }
     struct ruleset *rs = load(d, &files);
-    rule_files_free(&files);
     if (!rs) {
         log_error("reload failed, keeping the old rules");
+        rule_files_free(&files);
+        sdnotify("READY=1");
         return;
     }
+    size_t kept = ruleset_adopt(rs, d->rs);
     ruleset_free(d->rs);
     d->rs = rs;
-    log_info("reloaded: %zu reminders", ruleset_reminder_count(rs));
+    rule_files_free(&d->files);
+    d->files = files;
+    log_info("reloaded: %zu reminders (%zu kept their schedule)", ruleset_reminder_count(rs), kept);
+    if (d->opts->watch) watch_rules(d);
     arm(d);
+    sdnotify("READY=1");
+}
+
+static void on_hup(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    reload(s->data, "SIGHUP");
+}
+
+static void on_debounce(uv_timer_t *t)
+{
+    reload(t->data, "a rule file changed");
+}
+
+static void on_rule_event(uv_fs_event_t *h, const char *name, int events, int status)
+{
+    struct daemon *d = h->data;
+    (void)events;
+    if (status < 0 || !name) return;
+    size_t l = strlen(name);
+    if (l < 4 || strcmp(name + l - 4, ".lua") != 0) return;
+    /* Editors write in several steps: wait for the burst to end. */
+    uv_timer_start(&d->debounce, on_debounce, WATCH_DEBOUNCE_MS, 0);
+}
+
+static void unwatch_rules(struct daemon *d)
+{
+    for (size_t i = 0; i < d->n_rule_watch; i++) {
+        uv_fs_event_stop(&d->rule_watch[i]);
+        uv_close((uv_handle_t *)&d->rule_watch[i], NULL);
+    }
+    /* The handles are freed after the loop has closed them (see free_rule_watches). */
+}
+
+static void watch_rules(struct daemon *d)
+{
+    static uv_fs_event_t *old;
+    static size_t n_old;
+    unwatch_rules(d);
+    free(old); /* closed on an earlier turn of the loop */
+    old = d->rule_watch;
+    n_old = d->n_rule_watch;
+    (void)n_old;
+    d->rule_watch = calloc(d->files.n ? d->files.n : 1, sizeof *d->rule_watch);
+    d->n_rule_watch = 0;
+    if (!d->rule_watch) return;
+    for (size_t i = 0; i < d->files.n; i++) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", d->files.paths[i]);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = 0;
+        else
+            snprintf(dir, sizeof dir, ".");
+        bool dup = false;
+        for (size_t j = 0; j < i && !dup; j++) {
+            char other[4096];
+            snprintf(other, sizeof other, "%s", d->files.paths[j]);
+            char *s2 = strrchr(other, '/');
+            if (s2) *s2 = 0; else snprintf(other, sizeof other, ".");
+            dup = !strcmp(dir, other);
+        }
+        if (dup) continue;
+        uv_fs_event_t *h = &d->rule_watch[d->n_rule_watch];
+        uv_fs_event_init(d->loop, h);
+        h->data = d;
+        if (uv_fs_event_start(h, on_rule_event, dir, 0) == 0)
+            d->n_rule_watch++;
+        else
+            uv_close((uv_handle_t *)h, NULL);
+    }
 }
 
 static void on_stop(uv_signal_t *s, int signum)
 {
     struct daemon *d = s->data;
     log_info("%s: stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    d->stopping = true;
+    sdnotify("STOPPING=1");
     uv_stop(d->loop);
+}
+
+/* ---- nudge.spawn ---- */
+
+static void on_child_exit(uv_process_t *p, int64_t status, int sig)
+{
+    if (sig)
+        log_info("spawned process %d ended by signal %d", p->pid, sig);
+    else if (status)
+        log_info("spawned process %d exited with status %lld", p->pid, (long long)status);
+    uv_close((uv_handle_t *)p, (uv_close_cb)free);
+}
+
+static int spawn_program(void *ud, const char *const *argv, char *err, size_t errsz)
+{
+    struct daemon *d = ud;
+    uv_process_t *p = calloc(1, sizeof *p);
+    if (!p) return snprintf(err, errsz, "out of memory"), -ENOMEM;
+    uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_INHERIT_FD, .data.fd = 2},
+                                     {.flags = UV_INHERIT_FD, .data.fd = 2}};
+    uv_process_options_t o = {.exit_cb = on_child_exit,
+                              .file = argv[0],
+                              .args = (char **)argv,
+                              .stdio_count = 3,
+                              .stdio = stdio};
+    int r = uv_spawn(d->loop, p, &o);
+    if (r < 0) {
+        snprintf(err, errsz, "cannot run \"%s\": %s", argv[0], uv_strerror(r));
+        uv_close((uv_handle_t *)p, (uv_close_cb)free);
+        return r;
+    }
+    return p->pid;
 }
 
 int mode_run(const struct rule_files *files, const struct run_options *o)
@@ -111,17 +283,42 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     d.seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
-    d.backend = notify_stdout_new(stdout);
-    if (!d.backend) return 1;
-    d.rs = load(&d, files);
+    for (size_t i = 0; i < files->n; i++) {
+        /* Keep our own copy: reloads replace it. */
+        char **v = realloc(d.files.paths, (i + 1) * sizeof *v);
+        if (!v) return 1;
+        d.files.paths = v;
+        d.files.paths[i] = strdup(files->paths[i]);
+        d.files.n = i + 1;
+    }
+    d.files.origin = files->origin;
+
+    d.glib = glib_bridge_new(d.loop);
+    if (!strcmp(o->backend, "stdout")) {
+        d.backend = notify_stdout_new(stdout);
+    } else if (!strcmp(o->backend, "libnotify")) {
+        char err[256];
+        d.backend = notify_libnotify_new("nudge", err, sizeof err);
+        if (!d.backend) {
+            log_error("--backend libnotify: %s", err);
+            return 1;
+        }
+    } else {
+        d.backend = notify_auto_new("nudge", stdout);
+    }
+    if (!d.backend || !d.glib) return 1;
+    d.backend->listener = (struct notify_listener){forward_action, forward_closed, &d};
+
+    d.rs = load(&d, &d.files);
     if (!d.rs) {
         notify_backend_free(d.backend);
         return 1;
     }
-    log_info("running %zu reminders from %zu file%s (backend %s)", ruleset_reminder_count(d.rs),
-             files->n, files->n == 1 ? "" : "s", d.backend->name);
-    uv_timer_init(d.loop, &d.timer);
-    d.timer.data = &d;
+    if (wallclock_init(&d.wc, d.loop, on_wallclock) < 0) {
+        log_error("cannot create a wall-clock timer: %s", strerror(errno));
+        return 1;
+    }
+    d.wc.data = &d;
     uv_signal_init(d.loop, &d.sig_hup);
     uv_signal_init(d.loop, &d.sig_term);
     uv_signal_init(d.loop, &d.sig_int);
@@ -129,17 +326,37 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     uv_signal_start(&d.sig_hup, on_hup, SIGHUP);
     uv_signal_start(&d.sig_term, on_stop, SIGTERM);
     uv_signal_start(&d.sig_int, on_stop, SIGINT);
+    uv_timer_init(d.loop, &d.debounce);
+    d.debounce.data = &d;
+    if (uv_fs_event_init(d.loop, &d.zone_watch) == 0) {
+        d.zone_watch.data = &d;
+        d.zone_watching = uv_fs_event_start(&d.zone_watch, on_zone_event, "/etc", 0) == 0;
+    }
+    if (o->watch) watch_rules(&d);
+
+    log_info("running %zu reminders from %zu file%s (backend %s)", ruleset_reminder_count(d.rs),
+             d.files.n, d.files.n == 1 ? "" : "s", notify_backend_current(d.backend));
+    ruleset_run_due(d.rs); /* anything due at load (an "after 0") */
     arm(&d);
+    sdnotify("READY=1");
     uv_run(d.loop, UV_RUN_DEFAULT);
 
-    uv_close((uv_handle_t *)&d.timer, NULL);
+    /* Stopping: the callback in progress has finished (signals arrive between callbacks). */
+    wallclock_close(&d.wc);
     uv_close((uv_handle_t *)&d.sig_hup, NULL);
     uv_close((uv_handle_t *)&d.sig_term, NULL);
     uv_close((uv_handle_t *)&d.sig_int, NULL);
-    uv_run(d.loop, UV_RUN_DEFAULT);
-    uv_loop_close(d.loop);
+    uv_close((uv_handle_t *)&d.debounce, NULL);
+    if (d.zone_watching) uv_fs_event_stop(&d.zone_watch);
+    uv_close((uv_handle_t *)&d.zone_watch, NULL);
+    unwatch_rules(&d);
+    glib_bridge_close(d.glib);
+    uv_run(d.loop, UV_RUN_NOWAIT);
     ruleset_free(d.rs);
     notify_backend_free(d.backend);
+    free(d.rule_watch);
+    rule_files_free(&d.files);
     fflush(stdout);
+    uv_loop_close(d.loop);
     return 0;
 }

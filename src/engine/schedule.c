@@ -358,3 +358,15 @@ void schedule_replan_all(struct schedule *s)
     }
     free(all);
 }
+
+int schedule_restore(struct schedule *s, struct reminder *r, const struct reminder *from)
+{
+    schedule_remove(s, r);
+    r->loaded = from->loaded;
+    r->base = from->base;
+    r->next = from->next;
+    r->window_day = from->window_day;
+    r->fires = from->fires;
+    r->done = false;
+    return heap_push(s, r);
+}

@@ -91,6 +91,10 @@ struct reminder *schedule_pop_due(struct schedule *s, usec_t now);
 /* Plans r's next fire after its last one and queues it; marks it done when there is none. */
 int schedule_rearm(struct schedule *s, struct reminder *r);
 
+/* Queues r with the plan of `from` (same reminder, an older rule set): its next fire, elapse
+ * and window day, so a reload does not move or repeat fires. Returns 0 or -ENOMEM. */
+int schedule_restore(struct schedule *s, struct reminder *r, const struct reminder *from);
+
 /* Re-plans every queued reminder (the clock jumped, the zone changed, quiet hours changed).
  * Jitter and window times are drawn anew. No fire is lost and none repeats: a reminder whose
  * fire the clock jumped over fires now, once; after a jump back, elapses that already fired

@@ -30,10 +30,12 @@ struct lrem {
     struct ruleset *rs;
     int self_ref;
     int fn_ref;
-    char where[160]; /* "file:line" of the call that registered it */
-    char expr[160];  /* the time expression as given, for messages */
+    char *where; /* "file:line" of the call that registered it (owned) */
+    char *expr;  /* the time expression, for messages and to recognise it on reload (owned) */
+    size_t reg_idx; /* position in ruleset.regs */
     int failures;
-    bool pending; /* registered while loading; scheduled once every file has loaded */
+    bool pending;   /* registered while loading; scheduled once every file has loaded */
+    bool wants_ev;  /* the callback takes parameters: build the ev table for it */
 };
 
 struct ruleset {
@@ -43,14 +45,17 @@ struct ruleset {
     struct notify_backend *backend;
     bool interactive;
     bool loading;
-    struct lrem **regs; /* every reminder ever registered and not yet released, in order */
-    size_t n_regs, cap_regs;
+    struct lrem **regs; /* registered and not yet released, in order; NULL marks a hole */
+    size_t n_regs, cap_regs, n_live;
     struct lrem *current; /* the reminder whose callback is running */
     bool has_since;
     usec_t since;
     char backend_name[16];
     char app_name[64];
-    int nudge_ref, store_ref, listeners_ref, notif_ref, ids_ref, osdate_ref, ostime_ref;
+    int nudge_ref, store_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
+        ostime_ref;
+    int (*spawn)(void *host, const char *const *argv, char *err, size_t errsz);
+    void *host;
     struct strlist *warnings;
 };
 
@@ -152,14 +157,20 @@ static struct lrem *check_lrem(lua_State *L, int idx)
     return luaL_checkudata(L, idx, REMINDER_MT);
 }
 
+/* O(1): leaves a hole, squeezed out once holes are the majority, so order is kept. */
 static void regs_remove(struct ruleset *rs, struct lrem *m)
 {
+    if (m->reg_idx >= rs->n_regs || rs->regs[m->reg_idx] != m) return;
+    rs->regs[m->reg_idx] = NULL;
+    rs->n_live--;
+    if (rs->n_live * 2 >= rs->n_regs) return;
+    size_t k = 0;
     for (size_t i = 0; i < rs->n_regs; i++)
-        if (rs->regs[i] == m) {
-            memmove(&rs->regs[i], &rs->regs[i + 1], (rs->n_regs - i - 1) * sizeof *rs->regs);
-            rs->n_regs--;
-            return;
+        if (rs->regs[i]) {
+            rs->regs[i]->reg_idx = k;
+            rs->regs[k++] = rs->regs[i];
         }
+    rs->n_regs = k;
 }
 
 /* The reminder will not fire again: drop the registry's hold so Lua may collect it. */
@@ -187,6 +198,10 @@ static int lrem_gc(lua_State *L)
     m->r.id = NULL;
     calendar_free(m->r.cal);
     m->r.cal = NULL;
+    free(m->where);
+    m->where = NULL;
+    free(m->expr);
+    m->expr = NULL;
     return 0;
 }
 
@@ -306,11 +321,22 @@ static void assign_id(lua_State *L, struct ruleset *rs, struct lrem *m, const ch
         if (lua_getfield(L, -1, buf) != LUA_TNIL) luaL_error(L, "duplicate id '%s'", buf);
         lua_pop(L, 1);
     } else {
-        snprintf(buf, sizeof buf, "%s", derived);
-        for (int n = 2; lua_getfield(L, -1, buf) != LUA_TNIL; n++) {
+        /* Count per derived name so a thousand rules on one expression stay linear. */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, rs->idcount_ref);
+        lua_Integer n = (lua_getfield(L, -1, derived) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0);
+        lua_pop(L, 1);
+        for (;;) {
+            n++;
+            if (n == 1)
+                snprintf(buf, sizeof buf, "%s", derived);
+            else
+                snprintf(buf, sizeof buf, "%.256s#%lld", derived, (long long)n);
+            if (lua_getfield(L, -2, buf) == LUA_TNIL) break; /* in the ids table */
             lua_pop(L, 1);
-            snprintf(buf, sizeof buf, "%.256s#%d", derived, n);
         }
+        lua_pop(L, 1);
+        lua_pushinteger(L, n);
+        lua_setfield(L, -2, derived);
         lua_pop(L, 1);
     }
     lua_pushboolean(L, 1);
@@ -329,7 +355,9 @@ static int regs_push(struct ruleset *rs, struct lrem *m)
         rs->regs = v;
         rs->cap_regs = cap;
     }
+    m->reg_idx = rs->n_regs;
     rs->regs[rs->n_regs++] = m;
+    rs->n_live++;
     return 0;
 }
 
@@ -351,7 +379,13 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     int ud = lua_gettop(L);
     m->r.trigger = trigger;
     m->r.kind = "notify";
-    where(L, m->where, sizeof m->where);
+    char wbuf[300];
+    where(L, wbuf, sizeof wbuf);
+    if (!(m->where = strdup(wbuf))) return luaL_error(L, "not enough memory");
+    lua_Debug ar;
+    lua_pushvalue(L, 2);
+    lua_getinfo(L, ">u", &ar);
+    m->wants_ev = ar.nparams > 0 || ar.isvararg;
 
     switch (trigger) {
     case TRIGGER_CALENDAR: {
@@ -359,7 +393,7 @@ static int schedule_call(lua_State *L, enum trigger trigger)
         if (calendar_parse(s, &m->r.cal, err, sizeof err) < 0) return luaL_error(L, "%s", err);
         char norm[200];
         calendar_format(m->r.cal, norm, sizeof norm);
-        snprintf(m->expr, sizeof m->expr, "%s", s);
+        m->expr = strdup(s);
         snprintf(derived, sizeof derived, "on:%s", norm);
         break;
     }
@@ -370,7 +404,7 @@ static int schedule_call(lua_State *L, enum trigger trigger)
             return luaL_error(L, "nudge.every needs a span of at least 1s");
         char h[96];
         span_format(m->r.span, h, sizeof h);
-        snprintf(m->expr, sizeof m->expr, "%s", h);
+        m->expr = strdup(h);
         snprintf(derived, sizeof derived, "%s:%s", names[trigger], h);
         break;
     }
@@ -378,11 +412,12 @@ static int schedule_call(lua_State *L, enum trigger trigger)
         m->r.at = check_time(L, 1, rs);
         char h[96];
         timestamp_format(m->r.at, h, sizeof h);
-        snprintf(m->expr, sizeof m->expr, "%s", h);
+        m->expr = strdup(h);
         snprintf(derived, sizeof derived, "at:%s", h);
         break;
     }
     }
+    if (!m->expr) return luaL_error(L, "not enough memory");
     const char *explicit_id;
     parse_options(L, 3, rs, m, &explicit_id);
     assign_id(L, rs, m, explicit_id, derived);
@@ -862,6 +897,34 @@ static int log_common(lua_State *L, enum log_level level)
 static int l_log(lua_State *L) { return log_common(L, LOG_LVL_INFO); }
 static int l_warn(lua_State *L) { return log_common(L, LOG_LVL_WARNING); }
 
+/* nudge.spawn{"prog", "arg", ...}: no shell, no waiting; the pid, or nil in --preview/--check. */
+static int l_spawn(lua_State *L)
+{
+    struct ruleset *rs = get_rs(L);
+    char err[512];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+    if (n < 1 || n > 256) return luaL_error(L, "nudge.spawn needs {program, args...} (1 to 256 strings)");
+    const char **argv = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *argv, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, 1, i) != LUA_TSTRING)
+            return luaL_error(L, "nudge.spawn: argument %d is a %s, not a string", (int)i,
+                              luaL_typename(L, -1));
+        argv[i - 1] = lua_tostring(L, -1); /* kept alive by the argument table */
+        lua_pop(L, 1);
+    }
+    argv[n] = NULL;
+    if (!rs->spawn) {
+        log_debug("not running \"%s\": nothing is started in --check or --preview", argv[0]);
+        lua_pushnil(L);
+        return 1;
+    }
+    int pid = rs->spawn(rs->host, argv, err, sizeof err);
+    if (pid < 0) return luaL_error(L, "nudge.spawn: %s", err);
+    lua_pushinteger(L, pid);
+    return 1;
+}
+
 static int l_require(lua_State *L)
 {
     const char *name = luaL_checkstring(L, 1);
@@ -902,6 +965,7 @@ static void open_api(struct ruleset *rs)
         {"now", l_now},       {"time", l_time},     {"span", l_span},
         {"date", l_date},     {"days_since", l_days_since}, {"random", l_random},
         {"listen", l_listen}, {"log", l_log},       {"warn", l_warn},
+        {"spawn", l_spawn},
         {NULL, NULL},
     };
     luaL_newlib(L, api);
@@ -916,6 +980,8 @@ static void open_api(struct ruleset *rs)
     rs->listeners_ref = new_ref_table(L);
     rs->notif_ref = new_ref_table(L);
     rs->ids_ref = new_ref_table(L);
+    rs->idcount_ref = new_ref_table(L);
+    rs->fired_ref = new_ref_table(L);
 
     lua_getglobal(L, "os");
     lua_getfield(L, -1, "date");
@@ -997,6 +1063,8 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     rs->interactive = o->interactive;
     rs->loading = true;
     rs->warnings = warnings;
+    rs->spawn = o->spawn;
+    rs->host = o->host;
     snprintf(rs->backend_name, sizeof rs->backend_name, "auto");
     snprintf(rs->app_name, sizeof rs->app_name, "nudge");
     schedule_init(&rs->sched, o->clock, o->seed);
@@ -1045,7 +1113,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     if (n) memcpy(todo, rs->regs, n * sizeof *todo); /* regs is NULL when nothing registered */
     for (size_t i = 0; i < n; i++) {
         struct lrem *m = todo[i];
-        if (!m->pending) continue;
+        if (!m || !m->pending) continue;
         m->pending = false;
         if (schedule_add(&rs->sched, &m->r) == -ENOENT) {
             if (warnings && m->r.trigger == TRIGGER_CALENDAR)
@@ -1064,7 +1132,8 @@ void ruleset_free(struct ruleset *rs)
 {
     if (!rs) return;
     schedule_free(&rs->sched);
-    for (size_t i = 0; i < rs->n_regs; i++) rs->regs[i]->rs = NULL;
+    for (size_t i = 0; i < rs->n_regs; i++)
+        if (rs->regs[i]) rs->regs[i]->rs = NULL;
     sandbox_close(rs->L);
     free(rs->regs);
     free(rs);
@@ -1131,11 +1200,19 @@ size_t ruleset_run_due(struct ruleset *rs)
         lua_State *L = rs->L;
         fired++;
         rs->current = m;
+        if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) {
+            /* A one-shot fires once per id, also across reloads. */
+            lua_rawgeti(L, LUA_REGISTRYINDEX, rs->fired_ref);
+            lua_pushboolean(L, 1);
+            lua_setfield(L, -2, m->r.id);
+            lua_pop(L, 1);
+        }
         lua_rawgeti(L, LUA_REGISTRYINDEX, m->fn_ref);
-        push_event(L, rs, m, now);
+        /* Most callbacks ignore ev: skip building it (a table per fire) for them. */
+        if (m->wants_ev) push_event(L, rs, m, now);
         char what[300];
         snprintf(what, sizeof what, "reminder '%s'", m->r.id);
-        guarded_call(rs, m, 1, what);
+        guarded_call(rs, m, m->wants_ev ? 1 : 0, what);
         rs->current = NULL;
         if (m->r.done) continue; /* cancelled or disabled by its own callback */
         if (schedule_rearm(&rs->sched, &m->r) < 0) release(rs, m);
@@ -1170,4 +1247,177 @@ void ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, s
         guarded_call(rs, NULL, 1, what);
     }
     lua_pop(L, 2);
+}
+
+/* ---- what the notification server reports ---- */
+
+static const char *close_reason(int reason)
+{
+    switch (reason) {
+    case 1: return "expired";
+    case 2: return "dismissed";
+    case 3: return "closed";
+    default: return "undefined";
+    }
+}
+
+/* Pushes notif[id].field and notif[id].ev when both exist; returns false (stack unchanged)
+ * otherwise. */
+static bool push_notif_callback(struct ruleset *rs, uint32_t id, const char *field)
+{
+    lua_State *L = rs->L;
+    int top = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
+    if (lua_rawgeti(L, -1, id) != LUA_TTABLE || lua_getfield(L, -1, field) != LUA_TFUNCTION) {
+        lua_settop(L, top);
+        return false;
+    }
+    lua_getfield(L, -2, "ev");
+    lua_remove(L, top + 1); /* notif table */
+    lua_remove(L, top + 1); /* entry: leaves fn, ev */
+    return true;
+}
+
+void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *action)
+{
+    if (!push_notif_callback(rs, id, "on_action")) return;
+    lua_State *L = rs->L;
+    lua_pushstring(L, action);
+    lua_insert(L, -2); /* fn, action, ev */
+    guarded_call(rs, NULL, 2, "on_action");
+}
+
+void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason)
+{
+    lua_State *L = rs->L;
+    if (push_notif_callback(rs, id, "on_close")) {
+        lua_pushstring(L, close_reason(reason));
+        lua_insert(L, -2); /* fn, reason, ev */
+        guarded_call(rs, NULL, 2, "on_close");
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, id);
+    lua_pop(L, 1);
+}
+
+/* ---- reload ---- */
+
+/* Copies a storable value (nil, boolean, number, string, tables of those) from one state to
+ * another; they share nothing, so this is a deep copy. */
+static void xcopy(lua_State *from, int idx, lua_State *to, int depth)
+{
+    idx = lua_absindex(from, idx);
+    switch (lua_type(from, idx)) {
+    case LUA_TBOOLEAN: lua_pushboolean(to, lua_toboolean(from, idx)); return;
+    case LUA_TNUMBER:
+        if (lua_isinteger(from, idx))
+            lua_pushinteger(to, lua_tointeger(from, idx));
+        else
+            lua_pushnumber(to, lua_tonumber(from, idx));
+        return;
+    case LUA_TSTRING: {
+        size_t l;
+        const char *str = lua_tolstring(from, idx, &l);
+        lua_pushlstring(to, str, l);
+        return;
+    }
+    case LUA_TTABLE:
+        if (depth < 40 && lua_checkstack(to, 4) && lua_checkstack(from, 4)) {
+            lua_newtable(to);
+            lua_pushnil(from);
+            while (lua_next(from, idx)) {
+                xcopy(from, -2, to, depth + 1);
+                xcopy(from, -1, to, depth + 1);
+                if (lua_isnil(to, -2))
+                    lua_pop(to, 2);
+                else
+                    lua_rawset(to, -3);
+                lua_pop(from, 1);
+            }
+            return;
+        }
+        lua_pushnil(to); /* too deep to copy */
+        return;
+    default: lua_pushnil(to);
+    }
+}
+
+static void copy_ref_table(struct ruleset *from, int from_ref, struct ruleset *to, int to_ref)
+{
+    lua_rawgeti(from->L, LUA_REGISTRYINDEX, from_ref);
+    lua_rawgeti(to->L, LUA_REGISTRYINDEX, to_ref);
+    lua_pushnil(from->L);
+    while (lua_next(from->L, -2)) {
+        xcopy(from->L, -2, to->L, 0);
+        xcopy(from->L, -1, to->L, 0);
+        lua_rawset(to->L, -3);
+        lua_pop(from->L, 1);
+    }
+    lua_pop(from->L, 1);
+    lua_pop(to->L, 1);
+}
+
+static int lrem_by_id(const void *a, const void *b)
+{
+    return strcmp((*(struct lrem *const *)a)->r.id, (*(struct lrem *const *)b)->r.id);
+}
+
+/* Same trigger, same time expression, same window/jitter/quiet: the plan still holds. */
+static bool same_definition(const struct lrem *a, const struct lrem *b)
+{
+    if (a->r.trigger != b->r.trigger || a->r.jitter != b->r.jitter || a->r.quiet != b->r.quiet ||
+        a->r.has_window != b->r.has_window)
+        return false;
+    if (a->r.has_window &&
+        (a->r.window.start != b->r.window.start || a->r.window.end != b->r.window.end))
+        return false;
+    if (a->r.trigger == TRIGGER_CALENDAR) {
+        char x[256], y[256];
+        calendar_format(a->r.cal, x, sizeof x);
+        calendar_format(b->r.cal, y, sizeof y);
+        return !strcmp(x, y);
+    }
+    return a->r.span == b->r.span && a->r.at == b->r.at;
+}
+
+size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
+{
+    size_t kept = 0;
+    if (!old) return 0;
+    copy_ref_table(old, old->store_ref, rs, rs->store_ref);
+    copy_ref_table(old, old->fired_ref, rs, rs->fired_ref);
+    if (old->sched.has_quiet != rs->sched.has_quiet ||
+        (rs->sched.has_quiet && (old->sched.quiet.start != rs->sched.quiet.start ||
+                                 old->sched.quiet.end != rs->sched.quiet.end)))
+        return kept; /* quiet hours changed: every plan is new */
+
+    struct lrem **olds = malloc((old->n_regs ? old->n_regs : 1) * sizeof *olds);
+    if (!olds) return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < old->n_regs; i++)
+        if (old->regs[i] && !old->regs[i]->r.done) olds[n++] = old->regs[i];
+    qsort(olds, n, sizeof *olds, lrem_by_id);
+
+    lua_State *L = rs->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->fired_ref);
+    for (size_t i = 0; i < rs->n_regs; i++) {
+        struct lrem *m = rs->regs[i];
+        if (!m || m->r.done) continue;
+        if ((m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) &&
+            lua_getfield(L, -1, m->r.id) != LUA_TNIL) {
+            lua_pop(L, 1);
+            release(rs, m); /* fired before the reload: never again */
+            continue;
+        }
+        if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) lua_pop(L, 1);
+        struct lrem key_m = {.r = {.id = m->r.id}}, *key = &key_m;
+        struct lrem **o = bsearch(&key, olds, n, sizeof *olds, lrem_by_id);
+        if (!o || !same_definition(m, *o) || (*o)->r.heap_idx == SIZE_MAX) continue;
+        schedule_restore(&rs->sched, &m->r, &(*o)->r);
+        kept++;
+    }
+    lua_pop(L, 1);
+    free(olds);
+    return kept;
 }

@@ -27,6 +27,10 @@ struct ruleset_options {
     struct notify_backend *backend; /* where notifications go (not owned) */
     uint64_t seed;                  /* PRNG seed: jitter, windows, nudge.random */
     bool interactive;               /* keep on_action/on_close callbacks (not in preview) */
+    /* nudge.spawn: starts argv without a shell and returns its pid, or a negative errno with
+     * err set. NULL (--check, --preview): nothing is started and spawn returns nil. */
+    int (*spawn)(void *host, const char *const *argv, char *err, size_t errsz);
+    void *host;
 };
 
 struct ruleset;
@@ -50,6 +54,19 @@ size_t ruleset_run_due(struct ruleset *rs);
 void ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n);
 
 size_t ruleset_reminder_count(const struct ruleset *rs);
+
+/* The user picked an action of notification `id` (as returned by nudge.notify): runs its
+ * on_action(action_id, ev). Unknown ids are ignored (e.g. from before a reload). */
+void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *action_id);
+
+/* Notification `id` closed: runs its on_close(reason, ev) with reason "expired", "dismissed",
+ * "closed" or "undefined", and forgets its callbacks. */
+void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason);
+
+/* After a reload: carries over from `old` what must survive it: nudge.store values, fired
+ * one-shot ids (a fired `at`/`after` stays fired), and the schedule of every reminder whose id
+ * and definition are unchanged. Returns how many reminders kept their schedule. */
+size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old);
 
 /* Settings from nudge.config{}. */
 const char *ruleset_backend_name(const struct ruleset *rs); /* "auto" unless configured */

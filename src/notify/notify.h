@@ -31,8 +31,18 @@ struct notification {
     size_t n_actions;
 };
 
+/* What a backend reports back: the user picked an action, or the notification closed
+ * (reason as in the Desktop Notifications spec: 1 expired, 2 dismissed, 3 closed by call,
+ * 4 undefined). Called on the loop thread. */
+struct notify_listener {
+    void (*action)(void *ud, uint32_t id, const char *action_id);
+    void (*closed)(void *ud, uint32_t id, int reason);
+    void *ud;
+};
+
 struct notify_backend {
     const char *name;
+    struct notify_listener listener; /* set by the owner; zeroed means nobody listens */
     /* Shows n (at time `at`). Returns 0 and a notification id, or a negative errno with err set. */
     int (*show)(struct notify_backend *self, const struct notification *n, usec_t at,
                 uint32_t *id, char *err, size_t errsz);
@@ -47,6 +57,18 @@ struct notify_backend *notify_capture_new(FILE *out, bool json);
 struct notify_backend *notify_stdout_new(FILE *out);
 
 void notify_backend_free(struct notify_backend *b);
+
+/* libnotify on the session bus. Returns NULL with err set when the bus cannot be reached.
+ * Shows fail (with err) while no notification server owns org.freedesktop.Notifications. */
+struct notify_backend *notify_libnotify_new(const char *app_name, char *err, size_t errsz);
+
+/* "auto": libnotify while a notification server owns its bus name, else stdout (with a
+ * warning); it follows the server appearing and going away, and never triggers D-Bus service
+ * activation. Falls back to stdout for good when there is no session bus. */
+struct notify_backend *notify_auto_new(const char *app_name, FILE *fallback);
+
+/* The backend a notification would go to right now ("libnotify" or "stdout"), for status. */
+const char *notify_backend_current(struct notify_backend *b);
 
 const char *urgency_name(enum urgency u);
 /* Returns 0 and *u, or -EINVAL. */

@@ -1,0 +1,234 @@
+/* The libnotify backend, and "auto" on top of it. */
+#include <errno.h>
+#include <gio/gio.h>
+#include <libnotify/notify.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "notify/notify.h"
+
+#define BUS_NAME "org.freedesktop.Notifications"
+
+struct lnotify {
+    struct notify_backend base;
+    GHashTable *live; /* our id -> NotifyNotification* (a reference), until closed */
+    uint32_t next_id;
+};
+
+struct action_data {
+    struct lnotify *b;
+    uint32_t id;
+    char *action;
+};
+
+static void action_data_free(gpointer p)
+{
+    struct action_data *a = p;
+    g_free(a->action);
+    g_free(a);
+}
+
+static void on_action(NotifyNotification *n, char *action, gpointer user)
+{
+    struct action_data *a = user;
+    (void)n;
+    (void)action;
+    if (a->b->base.listener.action) a->b->base.listener.action(a->b->base.listener.ud, a->id, a->action);
+}
+
+static void on_closed(NotifyNotification *n, gpointer user)
+{
+    struct lnotify *b = user;
+    uint32_t id = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(n), "nudge-id"));
+    int reason = notify_notification_get_closed_reason(n);
+    if (b->base.listener.closed) b->base.listener.closed(b->base.listener.ud, id, reason);
+    g_hash_table_remove(b->live, GUINT_TO_POINTER(id)); /* drops our reference */
+}
+
+static int lnotify_show(struct notify_backend *self, const struct notification *m, usec_t at,
+                        uint32_t *id_out, char *err, size_t errsz)
+{
+    struct lnotify *b = (struct lnotify *)self;
+    (void)at;
+    NotifyNotification *n = notify_notification_new(m->title, m->body, m->icon);
+    if (!n) return snprintf(err, errsz, "cannot create a notification"), -ENOMEM;
+    uint32_t id = ++b->next_id;
+    g_object_set_data(G_OBJECT(n), "nudge-id", GUINT_TO_POINTER(id));
+    if (m->app_name) notify_notification_set_app_name(n, m->app_name);
+    notify_notification_set_urgency(n, m->urgency == URGENCY_LOW        ? NOTIFY_URGENCY_LOW
+                                       : m->urgency == URGENCY_CRITICAL ? NOTIFY_URGENCY_CRITICAL
+                                                                        : NOTIFY_URGENCY_NORMAL);
+    notify_notification_set_timeout(n, m->timeout_ms < 0    ? NOTIFY_EXPIRES_DEFAULT
+                                       : m->timeout_ms == 0 ? NOTIFY_EXPIRES_NEVER
+                                       : m->timeout_ms > INT32_MAX ? INT32_MAX
+                                                                   : (gint)m->timeout_ms);
+    if (m->category) notify_notification_set_category(n, m->category);
+    if (m->reminder_id && *m->reminder_id)
+        notify_notification_set_hint_string(n, "x-nudge-reminder", m->reminder_id);
+    if (m->kind) notify_notification_set_hint_string(n, "x-nudge-kind", m->kind);
+    for (size_t i = 0; i < m->n_actions; i++) {
+        struct action_data *a = g_new0(struct action_data, 1);
+        a->b = b;
+        a->id = id;
+        a->action = g_strdup(m->actions[i].id);
+        notify_notification_add_action(n, m->actions[i].id, m->actions[i].label, on_action, a,
+                                       action_data_free);
+    }
+    g_signal_connect(n, "closed", G_CALLBACK(on_closed), b);
+    GError *e = NULL;
+    if (!notify_notification_show(n, &e)) {
+        snprintf(err, errsz, "%s", e ? e->message : "the notification server refused it");
+        g_clear_error(&e);
+        g_object_unref(n);
+        return -EIO;
+    }
+    g_hash_table_insert(b->live, GUINT_TO_POINTER(id), n);
+    *id_out = id;
+    return 0;
+}
+
+static void lnotify_destroy(struct notify_backend *self)
+{
+    struct lnotify *b = (struct lnotify *)self;
+    g_hash_table_destroy(b->live);
+    if (notify_is_initted()) notify_uninit();
+    free(b);
+}
+
+struct notify_backend *notify_libnotify_new(const char *app_name, char *err, size_t errsz)
+{
+    if (!notify_is_initted() && !notify_init(app_name ? app_name : "nudge")) {
+        snprintf(err, errsz, "libnotify could not be initialised");
+        return NULL;
+    }
+    struct lnotify *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->base.name = "libnotify";
+    b->base.show = lnotify_show;
+    b->base.destroy = lnotify_destroy;
+    b->live = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_object_unref);
+    return &b->base;
+}
+
+/* ---- auto ---- */
+
+struct autob {
+    struct notify_backend base;
+    struct notify_backend *lib;   /* NULL when there is no session bus */
+    struct notify_backend *out;   /* stdout */
+    GDBusConnection *bus;
+    guint watch;
+    bool server;                  /* a server owns the name right now */
+    bool warned;
+};
+
+static void forward_action(void *ud, uint32_t id, const char *action)
+{
+    struct autob *a = ud;
+    if (a->base.listener.action) a->base.listener.action(a->base.listener.ud, id, action);
+}
+
+static void forward_closed(void *ud, uint32_t id, int reason)
+{
+    struct autob *a = ud;
+    if (a->base.listener.closed) a->base.listener.closed(a->base.listener.ud, id, reason);
+}
+
+static void on_owner_changed(GDBusConnection *c, const gchar *sender, const gchar *path,
+                             const gchar *iface, const gchar *signal, GVariant *params, gpointer user)
+{
+    struct autob *a = user;
+    const gchar *name, *old_owner, *new_owner;
+    (void)c, (void)sender, (void)path, (void)iface, (void)signal;
+    g_variant_get(params, "(&s&s&s)", &name, &old_owner, &new_owner);
+    if (strcmp(name, BUS_NAME) != 0) return;
+    bool now = new_owner && *new_owner;
+    if (now == a->server) return;
+    a->server = now;
+    if (now)
+        log_notice("a notification server appeared: showing notifications with libnotify");
+    else
+        log_warn("the notification server went away: notifications go to stdout until it is back");
+}
+
+static int auto_show(struct notify_backend *self, const struct notification *n, usec_t at,
+                     uint32_t *id, char *err, size_t errsz)
+{
+    struct autob *a = (struct autob *)self;
+    if (a->lib && a->server) {
+        int r = a->lib->show(a->lib, n, at, id, err, errsz);
+        if (r == 0) return 0;
+        log_warn("libnotify: %s; showing it on stdout", err);
+    } else if (!a->warned) {
+        a->warned = true;
+        log_warn("no notification server on the session bus: notifications go to stdout");
+    }
+    /* Ids must not collide with libnotify's: take them from the same counter. */
+    uint32_t unused;
+    int r = a->out->show(a->out, n, at, &unused, err, errsz);
+    if (r == 0) *id = a->lib ? ++((struct lnotify *)a->lib)->next_id : unused;
+    return r;
+}
+
+static void auto_destroy(struct notify_backend *self)
+{
+    struct autob *a = (struct autob *)self;
+    if (a->watch) g_dbus_connection_signal_unsubscribe(a->bus, a->watch);
+    notify_backend_free(a->lib);
+    notify_backend_free(a->out);
+    if (a->bus) g_object_unref(a->bus);
+    free(a);
+}
+
+const char *notify_backend_current(struct notify_backend *b)
+{
+    if (b->destroy == auto_destroy) {
+        struct autob *a = (struct autob *)b;
+        return a->lib && a->server ? "libnotify" : "stdout";
+    }
+    return b->name;
+}
+
+struct notify_backend *notify_auto_new(const char *app_name, FILE *fallback)
+{
+    struct autob *a = calloc(1, sizeof *a);
+    if (!a) return NULL;
+    a->base.name = "auto";
+    a->base.show = auto_show;
+    a->base.destroy = auto_destroy;
+    a->out = notify_stdout_new(fallback);
+    GError *e = NULL;
+    a->bus = g_bus_get_sync(G_BUS_TYPE_SESSION, NULL, &e);
+    if (!a->bus) {
+        log_warn("no session bus (%s): notifications go to stdout", e ? e->message : "?");
+        g_clear_error(&e);
+        a->warned = true;
+        return &a->base;
+    }
+    char err[256];
+    a->lib = notify_libnotify_new(app_name, err, sizeof err);
+    if (!a->lib) {
+        log_warn("%s: notifications go to stdout", err);
+        a->warned = true;
+        return &a->base;
+    }
+    a->lib->listener = (struct notify_listener){forward_action, forward_closed, a};
+    a->watch = g_dbus_connection_signal_subscribe(
+        a->bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+        "/org/freedesktop/DBus", BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE, on_owner_changed, a, NULL);
+    /* The bus daemon answers NameHasOwner itself, so this never waits on activation. */
+    GVariant *r = g_dbus_connection_call_sync(a->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                              "org.freedesktop.DBus", "NameHasOwner",
+                                              g_variant_new("(s)", BUS_NAME), G_VARIANT_TYPE("(b)"),
+                                              G_DBUS_CALL_FLAGS_NONE, 2000, NULL, &e);
+    if (r) {
+        gboolean has;
+        g_variant_get(r, "(b)", &has);
+        a->server = has;
+        g_variant_unref(r);
+    } else {
+        g_clear_error(&e);
+    }
+    return &a->base;
+}

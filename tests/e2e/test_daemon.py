@@ -1,0 +1,194 @@
+#!/usr/bin/python3
+"""The live daemon on the real clock, stdout backend, short spans (1-3 s).
+
+Hostile callbacks (infinite loops, memory bombs, odd error values) are stopped and disabled
+while other rules keep firing; SIGHUP reloads good files and keeps broken ones out; --watch
+reloads on edit; reminders keep their schedule across a reload; SIGTERM exits 0; sd_notify
+and journald manners."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+NUDGED = os.environ["NUDGED"]
+results = {"pass": 0, "fail": 0}
+
+
+def check(what, cond):
+    if cond:
+        results["pass"] += 1
+    else:
+        results["fail"] += 1
+        print("FAIL:", what, flush=True)
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+class Daemon:
+    def __init__(self, tmp, rules, *extra, env=None):
+        self.out = os.path.join(tmp, "out-%d" % id(self))
+        self.err = os.path.join(tmp, "err-%d" % id(self))
+        e = dict(os.environ, XDG_CONFIG_HOME=tmp, XDG_STATE_HOME=tmp)
+        e.pop("JOURNAL_STREAM", None)
+        e.pop("NOTIFY_SOCKET", None)
+        e.update(env or {})
+        self.p = subprocess.Popen([NUDGED, "--rules", rules, "--backend", "stdout", *extra],
+                                  stdout=open(self.out, "w"), stderr=open(self.err, "w"), env=e)
+
+    def stdout(self):
+        return open(self.out, errors="replace").read()
+
+    def stderr(self):
+        return open(self.err, errors="replace").read()
+
+    def lines(self, needle):
+        return [l for l in self.stdout().splitlines() if needle in l]
+
+    def stop(self):
+        self.p.send_signal(signal.SIGTERM)
+        try:
+            return self.p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            return None
+
+
+def write(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.replace(path + ".tmp", path)
+
+
+def test_hostile(tmp):
+    rules = os.path.join(tmp, "hostile.lua")
+    write(rules, """
+nudge.config { limits = { instructions = 2000000, memory = "32M" } }
+nudge.every("1s", function() nudge.notify { title = "tick" } end, { id = "tick" })
+nudge.every("1s", function() while true do end end, { id = "spin" })
+nudge.every("1s", function() while true do pcall(function() while true do end end) end end, { id = "pcall-spin" })
+nudge.every("1s", function() local s = "x" while true do s = s .. s end end, { id = "concat" })
+nudge.every("1s", function() return string.rep("x", 1 << 40) end, { id = "rep" })
+nudge.every("1s", function() error(nil) end, { id = "nil-error" })
+nudge.every("1s", function() error(setmetatable({}, { __tostring = function() error("no") end })) end, { id = "bad-tostring" })
+nudge.every("1s", function() local t = {} while true do t[#t + 1] = {} end end, { id = "tables" })
+""")
+    d = Daemon(tmp, rules)
+    hostile = ["spin", "pcall-spin", "concat", "rep", "nil-error", "bad-tostring", "tables"]
+    disabled = lambda: all("reminder '%s' failed 3 times" % h in d.stderr() for h in hostile)
+    check("every hostile rule is disabled after 3 failures", wait_for(disabled, timeout=20))
+    n = len(d.lines("tick"))
+    check("ticks keep coming after the hostile rules are gone",
+          wait_for(lambda: len(d.lines("tick")) >= n + 2, timeout=6))
+    err = d.stderr()
+    check("instruction budget named", "instruction budget exceeded" in err)
+    check("memory limit named", "memory limit exceeded" in err or "not enough memory" in err)
+    check("string.rep limit named", "string.rep result too large" in err)
+    check("error(nil) reported", "error(nil)" in err)
+    check("errors carry file:line", "%s:4:" % rules in err)
+    check("a disabling notification per rule",
+          len(d.lines("nudge: a rule was disabled")) == len(hostile))
+    check("still running", d.p.poll() is None)
+    check("SIGTERM exits 0", d.stop() == 0)
+
+
+def test_reload(tmp):
+    rules = os.path.join(tmp, "reload.lua")
+    write(rules, """
+nudge.every("3s", function() nudge.notify { title = "slow " .. nudge.now() } end, { id = "slow" })
+nudge.every("1s", function() nudge.notify { title = "v1" } end, { id = "fast" })
+""")
+    d = Daemon(tmp, rules)
+    t0 = time.time()
+    check("v1 fires", wait_for(lambda: d.lines("v1"), timeout=5))
+    # A broken edit: the old rules keep running and the error is shown.
+    write(rules, "nudge.every(\"1s\", function() end\n")
+    d.p.send_signal(signal.SIGHUP)
+    check("broken reload logged with file:line",
+          wait_for(lambda: re.search(re.escape(rules) + r":\d+: ", d.stderr()) and "keeping the old rules" in d.stderr()))
+    check("broken reload notified", wait_for(lambda: d.lines("nudge: rules not loaded")))
+    n = len(d.lines("v1"))
+    check("old rules keep firing", wait_for(lambda: len(d.lines("v1")) > n, timeout=4))
+    # A good edit: the new rules replace the old ones; "slow" keeps its 3 s rhythm.
+    time.sleep(max(0, t0 + 4.2 - time.time()))
+    write(rules, """
+nudge.every("3s", function() nudge.notify { title = "slow " .. nudge.now() } end, { id = "slow" })
+nudge.every("1s", function() nudge.notify { title = "v2" } end, { id = "fast" })
+""")
+    d.p.send_signal(signal.SIGHUP)
+    check("good reload", wait_for(lambda: "reloaded:" in d.stderr()))
+    check("v2 fires", wait_for(lambda: d.lines("v2"), timeout=4))
+    n1 = len(d.lines("v1"))
+    time.sleep(1.5)
+    check("v1 stopped", len(d.lines("v1")) == n1)
+    check("reload says the schedules were kept", "2 kept their schedule" in d.stderr())
+    slow = wait_for(lambda: len(d.lines("slow ")) >= 3 and d.lines("slow "), timeout=8)
+    if slow:
+        times = [int(float(l.split("slow ")[1].split()[0])) for l in slow[:3]]
+        gaps = [b - a for a, b in zip(times, times[1:])]
+        check("slow kept its 3 s rhythm across the reload (gaps %s)" % gaps, gaps == [3, 3])
+    else:
+        check("slow fired 3 times", False)
+    check("SIGTERM exits 0", d.stop() == 0)
+
+
+def test_watch(tmp):
+    rules = os.path.join(tmp, "watch.lua")
+    write(rules, 'nudge.every("1s", function() nudge.notify { title = "w1" } end, { id = "w" })\n')
+    d = Daemon(tmp, rules, "--watch")
+    check("w1 fires", wait_for(lambda: d.lines("w1"), timeout=5))
+    write(rules, 'nudge.every("1s", function() nudge.notify { title = "w2" } end, { id = "w" })\n')
+    check("--watch reloads on edit", wait_for(lambda: d.lines("w2"), timeout=6))
+    check("SIGTERM exits 0", d.stop() == 0)
+
+
+def test_manners(tmp):
+    rules = os.path.join(tmp, "manners.lua")
+    write(rules, 'nudge.after("1s", function() nudge.warn("hello") end)\n')
+    sock_path = os.path.join(tmp, "notify.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(sock_path)
+    s.settimeout(10)
+    d = Daemon(tmp, rules, env={"NOTIFY_SOCKET": sock_path, "JOURNAL_STREAM": "8:1234"})
+    msgs = []
+    try:
+        msgs.append(s.recv(4096).decode())
+        check("READY=1 when loaded", msgs[-1] == "READY=1")
+        d.p.send_signal(signal.SIGHUP)
+        msgs.append(s.recv(4096).decode())
+        check("RELOADING=1 on SIGHUP", msgs[-1] == "RELOADING=1")
+        msgs.append(s.recv(4096).decode())
+        check("READY=1 after reload", msgs[-1] == "READY=1")
+        check("journald priority prefixes", wait_for(lambda: "<4>" in d.stderr() and "hello" in d.stderr()))
+        check("every stderr line has a <N> prefix",
+              all(l[:1] == "<" and l[2:3] == ">" for l in d.stderr().splitlines() if l))
+        d.p.send_signal(signal.SIGTERM)
+        msgs.append(s.recv(4096).decode())
+        check("STOPPING=1 on SIGTERM", msgs[-1] == "STOPPING=1")
+    except socket.timeout:
+        check("sd_notify messages arrive (got %r)" % msgs, False)
+    check("exit 0", d.p.wait(timeout=10) == 0)
+    s.close()
+
+
+def main():
+    tmp = tempfile.mkdtemp()
+    for t in (test_hostile, test_reload, test_watch, test_manners):
+        t(tmp)
+    print("%d passed, %d failed" % (results["pass"], results["fail"]))
+    return 1 if results["fail"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""End to end on a real session bus: nudged with the libnotify backend against
+python-dbusmock's notification server.
+
+Run under its own bus: `dbus-run-session -- /usr/bin/python3 test_libnotify.py` (ctest does).
+Checks: notifications arrive with title, body, urgency and actions; an ActionInvoked signal
+reaches the rule's on_action; NotificationClosed reaches on_close; the server going away and
+coming back is survived (stdout meanwhile, libnotify again after)."""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import dbus
+
+NUDGED = os.environ["NUDGED"]
+BUS = "org.freedesktop.Notifications"
+PATH = "/org/freedesktop/Notifications"
+results = {"pass": 0, "fail": 0}
+
+
+def check(what, cond):
+    if cond:
+        results["pass"] += 1
+    else:
+        results["fail"] += 1
+        print("FAIL:", what, flush=True)
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def start_server():
+    p = subprocess.Popen([sys.executable, "-m", "dbusmock", "--template", "notification_daemon",
+                          "-p", '{"capabilities": "body actions persistence"}'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bus = dbus.SessionBus()
+    if not wait_for(lambda: bus.name_has_owner(BUS)):
+        raise SystemExit("the mock notification server did not start")
+    return p, dbus.Interface(bus.get_object(BUS, PATH), "org.freedesktop.DBus.Mock")
+
+
+def notify_calls(mock):
+    return [c for c in mock.GetCalls() if c[1] == "Notify"]
+
+
+class Log:
+    """nudged's stderr, read as it grows."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def text(self):
+        with open(self.path, errors="replace") as f:
+            return f.read()
+
+    def has(self, s):
+        return s in self.text()
+
+
+def main():
+    tmp = tempfile.mkdtemp()
+    rules = os.path.join(tmp, "rules.lua")
+    with open(rules, "w") as f:
+        f.write("""
+nudge.after("1s", function()
+  nudge.notify {
+    title = "Evening check-in", body = "How was your day?", urgency = "critical",
+    actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+    on_action = function(action, ev) nudge.log("ACTION " .. action .. " from " .. ev.id) end,
+    on_close = function(reason, ev) nudge.log("CLOSED " .. reason .. " " .. ev.id) end,
+  }
+end, { id = "evening" })
+nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" })
+""")
+    server, mock = start_server()
+    err = os.path.join(tmp, "err")
+    out = os.path.join(tmp, "out")
+    env = dict(os.environ, XDG_CONFIG_HOME=tmp, XDG_STATE_HOME=tmp)
+    d = subprocess.Popen([NUDGED, "--rules", rules, "--backend", "auto"],
+                         stdout=open(out, "w"), stderr=open(err, "w"), env=env)
+    log = Log(err)
+    try:
+        calls = wait_for(lambda: [c for c in notify_calls(mock) if c[2][3] == "Evening check-in"])
+        check("the check-in reached the server", calls)
+        if calls:
+            app, replaces, icon, summary, body, actions, hints, timeout = calls[0][2]
+            check("title", summary == "Evening check-in")
+            check("body", body == "How was your day?")
+            check("actions id/label pairs", list(actions) == ["done", "Done", "skip", "Skip"])
+            check("urgency hint critical (2)", int(hints.get("urgency", -1)) == 2)
+            check("reminder id hint", str(hints.get("x-nudge-reminder", "")) == "evening")
+            check("app name", app == "nudge")
+        # The first notification got id 1 from the mock; the user clicks "done".
+        mock.EmitSignal(BUS, "ActionInvoked", "us", [dbus.UInt32(1), "done"])
+        check("on_action ran with the action and reminder id",
+              wait_for(lambda: log.has("ACTION done from evening")))
+        mock.EmitSignal(BUS, "NotificationClosed", "uu", [dbus.UInt32(1), dbus.UInt32(2)])
+        check("on_close ran with the reason", wait_for(lambda: log.has("CLOSED dismissed evening")))
+
+        # The server goes away: ticks go to stdout, with a warning, and nudged keeps running.
+        server.terminate()
+        server.wait()
+        check("warned that the server went away",
+              wait_for(lambda: log.has("notification server went away")))
+        check("fell back to stdout", wait_for(lambda: "tick" in open(out).read(), timeout=6))
+        check("daemon still running", d.poll() is None)
+
+        server, mock = start_server()
+        check("noticed the server is back", wait_for(lambda: log.has("notification server appeared")))
+        check("ticks reach the new server", wait_for(lambda: any(c[2][3] == "tick" for c in notify_calls(mock)), timeout=6))
+    finally:
+        d.terminate()
+        try:
+            rc = d.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            d.kill()
+            rc = None
+        server.terminate()
+        server.wait()
+    check("SIGTERM: exit 0", rc == 0)
+    if results["fail"]:
+        print("--- nudged stderr ---\n" + log.text())
+    print("%d passed, %d failed" % (results["pass"], results["fail"]))
+    return 1 if results["fail"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
