@@ -70,6 +70,12 @@ static void hook(lua_State *L, lua_Debug *ar)
     (void)ar;
     struct sbox *b = sbox_of(L);
     if (!b->exhausted) {
+        if (lua_gethookcount(L) != HOOK_STEP) {
+            /* A coroutine made while a budget was exhausted inherited the every-instruction
+             * hook: put it back to counting steps, or it would bill 1000x too much. */
+            lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
+            return;
+        }
         b->spent += HOOK_STEP;
         if (b->budget <= 0 || b->spent <= b->budget) return;
         b->exhausted = true;
@@ -118,13 +124,74 @@ static int l_rep(lua_State *L)
     return 1;
 }
 
+/* Worst-case steps of Lua's backtracking matcher, roughly: every start position (unless
+ * anchored) times the subject length per unbounded repetition (*, +, -, %b) times two per
+ * optional item (?). The matcher runs in C where the count hook cannot stop it, so a pattern
+ * whose worst case is too large for its subject is refused before it runs. */
+static double pattern_cost(const char *p, size_t plen, size_t n)
+{
+    const char *end = p + plen;
+    double cost = 1, len = (double)n + 1;
+    if (p < end && *p == '^')
+        p++;
+    else
+        cost = len;
+    while (p < end) {
+        if (*p == '%') {
+            if (p + 1 < end && p[1] == 'b') {
+                cost *= len; /* a balanced match scans ahead */
+                p += 4;
+                continue;
+            }
+            if (p + 1 < end && p[1] == 'f') {
+                p += 2;
+                if (p < end && *p == '[') goto set;
+                continue;
+            }
+            p += 2;
+        } else if (*p == '[') {
+        set:
+            p++;
+            if (p < end && *p == '^') p++;
+            do { /* the first ']' is literal */
+                if (p < end && *p == '%') p++;
+                if (p < end) p++;
+            } while (p < end && *p != ']');
+            if (p < end) p++;
+        } else if (*p == '(' || *p == ')') {
+            p++;
+            continue;
+        } else {
+            p++;
+        }
+        if (p < end && (*p == '*' || *p == '+' || *p == '-')) {
+            cost *= len;
+            p++;
+        } else if (p < end && *p == '?') {
+            cost *= 2;
+            p++;
+        }
+        if (cost > 1e300) break;
+    }
+    return cost;
+}
+
+#define PATTERN_COST_MAX 2e8
+
 static int l_pattern(lua_State *L)
 {
-    size_t l;
+    size_t l, pl;
     luaL_checklstring(L, 1, &l);
     if (l > PATTERN_SUBJECT_MAX)
         return luaL_error(L, "pattern subject too long (%I bytes, limit %I)", (lua_Integer)l,
                           (lua_Integer)PATTERN_SUBJECT_MAX);
+    const char *pat = luaL_checklstring(L, 2, &pl);
+    /* string.find(s, p, init, true) is a plain search: linear. */
+    bool plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
+    if (!plain && pattern_cost(pat, pl, l) > PATTERN_COST_MAX)
+        return luaL_error(L, "pattern \"%s\" could take too long on a %I-byte subject: "
+                             "simplify the pattern or shorten the subject",
+                          pat, (lua_Integer)l);
     charge(L, l);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -224,7 +291,15 @@ lua_State *sandbox_new(void)
 
     wrap(L, "string", "rep", l_rep);
     static const char *const pat[] = {"find", "match", "gmatch", "gsub", NULL};
-    for (const char *const *p = pat; *p; p++) wrap(L, "string", *p, l_pattern);
+    for (const char *const *p = pat; *p; p++) {
+        /* upvalue 2: whether argument 4 means "plain" (string.find only) */
+        lua_getglobal(L, "string");
+        lua_getfield(L, -1, *p);
+        lua_pushboolean(L, strcmp(*p, "find") == 0);
+        lua_pushcclosure(L, l_pattern, 2);
+        lua_setfield(L, -2, *p);
+        lua_pop(L, 1);
+    }
     wrap(L, NULL, "load", l_load);
     wrap(L, NULL, "collectgarbage", l_collectgarbage);
 
