@@ -1,0 +1,157 @@
+/* The state database: one SQLite file, the only code in nudge that speaks SQL.
+ *
+ * $XDG_STATE_HOME/nudge/nudge.db (or DIR/nudge.db with --state DIR), WAL mode, a versioned
+ * schema (PRAGMA user_version) migrated forward on open. Every write is its own short
+ * transaction, durable when the function returns (synchronous=FULL), so an answer recorded
+ * before it is acknowledged survives a kill -9 right after.
+ *
+ * Times are microseconds since the epoch (usec_t). Functions return 0 or a negative errno
+ * (-ENOENT when a lookup finds nothing, -EIO on an SQLite error, with the message logged or put
+ * in err where an err buffer is taken). Strings handed to callbacks are valid only during the
+ * call. */
+#ifndef NUDGE_STORE_H
+#define NUDGE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "time/usec.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Opens DIR/nudge.db, creating DIR (0700) and the file as needed, and migrates the schema.
+ * A file that is not a database or fails `PRAGMA quick_check` is renamed aside to
+ * nudge.db.corrupt-<epoch> (never deleted) and a fresh database is created; *note then gets a
+ * one-line message naming both files (else note[0] = 0). Fails (err set, naming the file)
+ * when the folder or file cannot be created or read, or the schema is newer than this build. */
+int store_open(const char *dir, struct store **out, char *note, size_t notesz, char *err,
+               size_t errsz);
+
+/* A private in-memory copy of DIR/nudge.db (or an empty database when there is none), for
+ * --preview: it reads the real state and never writes it. */
+int store_open_snapshot(const char *dir, struct store **out, char *err, size_t errsz);
+
+/* An empty in-memory database (tests, and --check). */
+int store_open_memory(struct store **out, char *err, size_t errsz);
+
+void store_close(struct store *st);
+
+/* The database file ("" for memory). */
+const char *store_path(const struct store *st);
+
+/* The default folder: $XDG_STATE_HOME/nudge, else ~/.local/state/nudge. Writes into buf. */
+void store_default_dir(char *buf, size_t bufsz);
+
+/* ---- fires and answers ---- */
+
+/* Records that a reminder fired. *fire_id (may be NULL) gets the new row id. */
+int store_record_fire(struct store *st, const char *reminder, const char *kind, usec_t scheduled,
+                      usec_t fired, const char *title, int64_t *fire_id);
+
+struct store_fire {
+    int64_t id;
+    const char *reminder, *kind, *title;
+    usec_t scheduled, fired;
+    const char *answer; /* the latest answer to this fire, or NULL */
+    usec_t answered;    /* when, or 0 */
+};
+
+/* The most recent fire of a reminder (-ENOENT if none). */
+int store_last_fire(struct store *st, const char *reminder,
+                    int (*cb)(void *ud, const struct store_fire *f), void *ud);
+
+/* answer is one of "done", "snoozed", "skipped", "kept", "broken", "not_yet", "expired" (else
+ * -EINVAL); source says where it came from ("action", "nudgectl", "daemon"). */
+int store_record_answer(struct store *st, int64_t fire_id, const char *answer, usec_t at,
+                        const char *source);
+
+/* Fires in the order they happened, newest first: at most `limit` (<= 0: all), none before
+ * `since` (0: from the start). Each with its latest answer. */
+int store_history(struct store *st, usec_t since, int limit,
+                  int (*cb)(void *ud, const struct store_fire *f), void *ud);
+
+/* ---- check-in journal ---- */
+
+/* mood 1..5, or 0 for none; note may be NULL. */
+int store_add_checkin(struct store *st, usec_t at, int mood, const char *note, int64_t *id);
+
+struct store_checkin {
+    int64_t id;
+    usec_t at;
+    int mood; /* 0: none */
+    const char *note;
+};
+
+/* Check-ins at or after `since`, oldest first. */
+int store_checkins(struct store *st, usec_t since,
+                   int (*cb)(void *ud, const struct store_checkin *c), void *ud);
+
+/* ---- promises ---- */
+
+struct store_promise {
+    int64_t id;
+    const char *key;    /* the rule's promise id, or NULL for one added with nudgectl */
+    const char *text;
+    usec_t due;
+    const char *source; /* "rules" or "nudgectl" */
+    const char *state;  /* "open", "kept", "broken" */
+    usec_t created, answered;
+};
+
+/* Adds a promise. A rule promise (key non-NULL) that already exists keeps its state and id
+ * (text and due are updated): *id gets the id either way. */
+int store_promise_add(struct store *st, const char *key, const char *text, usec_t due,
+                      const char *source, usec_t now, int64_t *id);
+/* state: "open", "kept" or "broken". -ENOENT for an unknown id. */
+int store_promise_set_state(struct store *st, int64_t id, const char *state, usec_t at);
+int store_promise_get(struct store *st, int64_t id,
+                      int (*cb)(void *ud, const struct store_promise *p), void *ud);
+/* All promises, by due time. */
+int store_promises(struct store *st, int (*cb)(void *ud, const struct store_promise *p), void *ud);
+
+/* ---- gesture memory ---- */
+
+int store_gesture_add(struct store *st, const char *reminder, const char *gesture, usec_t at);
+/* The last n gestures picked for a reminder, newest first. */
+int store_gesture_recent(struct store *st, const char *reminder, int n,
+                         int (*cb)(void *ud, const char *gesture, usec_t at), void *ud);
+
+/* ---- one-shots, catch-up, snoozes ---- */
+
+/* A fired `at`/`after` with an id: never fires again. */
+int store_oneshot_mark(struct store *st, const char *reminder, usec_t at);
+int store_oneshot_fired(struct store *st, const char *reminder, bool *fired);
+
+/* The last elapse a reminder fired for (catch-up looks for elapses missed after it). */
+int store_set_last_fire(struct store *st, const char *reminder, usec_t scheduled, usec_t fired);
+int store_get_last_fire(struct store *st, const char *reminder, usec_t *scheduled, usec_t *fired);
+
+/* A snoozed notification, to show again at `due`; blob is the notification as the daemon
+ * serialises it (opaque here). */
+int store_snooze_add(struct store *st, const char *reminder, int64_t fire_id, usec_t due,
+                     const void *blob, size_t len, int64_t *id);
+int store_snooze_remove(struct store *st, int64_t id);
+struct store_snooze {
+    int64_t id;
+    const char *reminder;
+    int64_t fire_id;
+    usec_t due;
+    const void *blob;
+    size_t len;
+};
+/* All pending snoozes, by due time. */
+int store_snoozes(struct store *st, int (*cb)(void *ud, const struct store_snooze *s), void *ud);
+
+/* ---- nudge.store values ---- */
+
+/* Sets (blob non-NULL) or deletes (blob NULL) a value; the encoding is the caller's. */
+int store_kv_set(struct store *st, const char *key, const void *blob, size_t len);
+/* -ENOENT when absent. *blob is malloc'd; the caller frees it. */
+int store_kv_get(struct store *st, const char *key, void **blob, size_t *len);
+int store_kv_each(struct store *st, int (*cb)(void *ud, const char *key, const void *blob, size_t len),
+                  void *ud);
+
+#endif
