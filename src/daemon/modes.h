@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "daemon/rules_path.h"
 #include "time/usec.h"
@@ -17,6 +18,13 @@ struct preview_options {
 
 int mode_check(const struct rule_files *files);
 int mode_preview(const struct rule_files *files, const struct preview_options *o);
+
+struct ruleset;
+/* The preview engine behind mode_preview and `nudgectl preview`: loads files on a simulated
+ * clock and writes what fires to out. With `live`, it starts from that rule set's plans and
+ * state and prints nothing to stderr. Returns 0, or 1 on a rule error (err = the first). */
+int preview_run(const struct rule_files *files, struct ruleset *live, const struct preview_options *o,
+                FILE *out, char *err, size_t errsz);
 
 struct run_options {
     const char *rules_arg; /* --rules, re-resolved on reload */

@@ -51,11 +51,12 @@ int mode_check(const struct rule_files *files)
     return rc;
 }
 
-int mode_preview(const struct rule_files *files, const struct preview_options *po)
+int preview_run(const struct rule_files *files, struct ruleset *live, const struct preview_options *po,
+                FILE *out, char *err, size_t errsz)
 {
     struct clock_sim sim;
     clock_sim_init(&sim, po->from);
-    struct notify_backend *capture = notify_capture_new(stdout, po->json);
+    struct notify_backend *capture = notify_capture_new(out, po->json);
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)files->paths,
                                 .n_paths = files->n,
@@ -64,14 +65,19 @@ int mode_preview(const struct rule_files *files, const struct preview_options *p
                                 .seed = po->seed};
     unsigned long errors_before = log_error_count();
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
-    print_list(stderr, &errors, "");
-    for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
+    if (!live) {
+        print_list(stderr, &errors, "");
+        for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
+    }
+    if (err && errsz) snprintf(err, errsz, "%s", errors.n ? errors.v[0] : "");
     if (!rs) {
         strlist_free(&errors);
         strlist_free(&warnings);
         notify_backend_free(capture);
         return 1;
     }
+    /* From a live daemon: start from its plans, so the preview shows what it will do. */
+    if (live) ruleset_adopt(rs, live);
     usec_t end = po->from + (usec_t)po->days * USEC_PER_DAY;
     struct schedule *s = ruleset_schedule(rs);
     for (;;) {
@@ -80,9 +86,15 @@ int mode_preview(const struct rule_files *files, const struct preview_options *p
         if (next > sim.t) sim.t = next;
         ruleset_run_due(rs);
     }
+    fflush(out);
     ruleset_free(rs);
     strlist_free(&errors);
     strlist_free(&warnings);
     notify_backend_free(capture);
     return log_error_count() > errors_before ? 1 : 0;
+}
+
+int mode_preview(const struct rule_files *files, const struct preview_options *po)
+{
+    return preview_run(files, NULL, po, stdout, NULL, 0);
 }

@@ -13,6 +13,9 @@
 #include <uv.h>
 
 #include "common/log.h"
+#include "common/paths.h"
+#include "daemon/commands.h"
+#include "daemon/daemon.h"
 #include "daemon/glib_bridge.h"
 #include "daemon/modes.h"
 #include "daemon/sdnotify.h"
@@ -22,25 +25,8 @@
 
 #define WATCH_DEBOUNCE_MS 200
 
-struct daemon {
-    uv_loop_t *loop;
-    struct wallclock wc;
-    uv_signal_t sig_hup, sig_term, sig_int;
-    uv_fs_event_t zone_watch;
-    bool zone_watching;
-    uv_fs_event_t *rule_watch; /* --watch: one per folder holding rule files */
-    size_t n_rule_watch;
-    uv_timer_t debounce;
-    struct glib_bridge *glib;
-    struct ruleset *rs;
-    struct notify_backend *backend;
-    const struct run_options *opts;
-    uint64_t seed;
-    struct rule_files files;
-    bool stopping;
-};
 
-static void arm(struct daemon *d)
+void daemon_arm(struct daemon *d)
 {
     if (d->stopping) return;
     wallclock_arm(&d->wc, schedule_next_deadline(ruleset_schedule(d->rs)));
@@ -55,7 +41,7 @@ static void on_wallclock(struct wallclock *w, bool jumped)
         log_info("the system clock was set; checking deadlines");
     }
     ruleset_run_due(d->rs);
-    arm(d);
+    daemon_arm(d);
 }
 
 /* Our TZ names the zone file; glibc only re-reads it when TZ's text changes, so flip between
@@ -80,26 +66,27 @@ static void on_zone_event(uv_fs_event_t *h, const char *name, int events, int st
     reread_zone();
     log_info("the time zone changed (now %s/%s): replanning", tzname[0], tzname[1]);
     schedule_replan_all(ruleset_schedule(d->rs));
-    arm(d);
+    daemon_arm(d);
 }
 
 static void forward_action(void *ud, uint32_t id, const char *action)
 {
     struct daemon *d = ud;
     ruleset_notification_action(d->rs, id, action);
-    arm(d);
+    daemon_arm(d);
 }
 
 static void forward_closed(void *ud, uint32_t id, int reason)
 {
     struct daemon *d = ud;
     ruleset_notification_closed(d->rs, id, reason);
-    arm(d);
+    daemon_arm(d);
 }
 
 static int spawn_program(void *ud, const char *const *argv, char *err, size_t errsz);
 
-static struct ruleset *load(struct daemon *d, const struct rule_files *files)
+static struct ruleset *load(struct daemon *d, const struct rule_files *files, char *first_err,
+                            size_t first_errsz)
 {
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)files->paths,
@@ -113,6 +100,7 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files)
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     for (size_t i = 0; i < errors.n; i++) log_error("%s", errors.v[i]);
     for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
+    if (first_err && first_errsz) snprintf(first_err, first_errsz, "%s", errors.n ? errors.v[0] : "");
     if (!rs && errors.n) {
         char body[1024];
         snprintf(body, sizeof body, "%s%s", errors.v[0],
@@ -135,24 +123,27 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files)
 
 static void watch_rules(struct daemon *d);
 
-static void reload(struct daemon *d, const char *why)
+int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
 {
     struct rule_files files;
-    char err[512];
     sdnotify("RELOADING=1");
     log_info("reloading rules (%s)", why);
-    if (rule_files_find(d->opts->rules_arg, &files, err, sizeof err) < 0) {
+    d->last_reload = clock_now(clock_real());
+    if (rule_files_find(d->opts->rules_arg, &files, err, errsz) < 0) {
         log_error("reload failed, keeping the old rules: %s", err);
+        snprintf(d->last_reload_error, sizeof d->last_reload_error, "%s", err);
         sdnotify("READY=1");
-        return;
+        return -1;
     }
-    struct ruleset *rs = load(d, &files);
+    struct ruleset *rs = load(d, &files, err, errsz);
     if (!rs) {
         log_error("reload failed, keeping the old rules");
+        snprintf(d->last_reload_error, sizeof d->last_reload_error, "%s", err);
         rule_files_free(&files);
         sdnotify("READY=1");
-        return;
+        return -1;
     }
+    d->last_reload_error[0] = 0;
     size_t kept = ruleset_adopt(rs, d->rs);
     ruleset_free(d->rs);
     d->rs = rs;
@@ -160,19 +151,22 @@ static void reload(struct daemon *d, const char *why)
     d->files = files;
     log_info("reloaded: %zu reminders (%zu kept their schedule)", ruleset_reminder_count(rs), kept);
     if (d->opts->watch) watch_rules(d);
-    arm(d);
+    daemon_arm(d);
     sdnotify("READY=1");
+    return 0;
 }
 
 static void on_hup(uv_signal_t *s, int signum)
 {
     (void)signum;
-    reload(s->data, "SIGHUP");
+    char err[1024];
+    daemon_reload(s->data, "SIGHUP", err, sizeof err);
 }
 
 static void on_debounce(uv_timer_t *t)
 {
-    reload(t->data, "a rule file changed");
+    char err[1024];
+    daemon_reload(t->data, "a rule file changed", err, sizeof err);
 }
 
 static void on_rule_event(uv_fs_event_t *h, const char *name, int events, int status)
@@ -279,6 +273,8 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
 {
     struct daemon d = {0};
     d.opts = o;
+    d.started = clock_now(clock_real());
+    d.last_reload = d.started;
     d.loop = uv_default_loop();
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -309,7 +305,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     if (!d.backend || !d.glib) return 1;
     d.backend->listener = (struct notify_listener){forward_action, forward_closed, &d};
 
-    d.rs = load(&d, &d.files);
+    d.rs = load(&d, &d.files, NULL, 0);
     if (!d.rs) {
         notify_backend_free(d.backend);
         return 1;
@@ -333,15 +329,22 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
         d.zone_watching = uv_fs_event_start(&d.zone_watch, on_zone_event, "/etc", 0) == 0;
     }
     if (o->watch) watch_rules(&d);
+    char sock[256], cerr[512];
+    if (paths_control_socket(sock, sizeof sock) < 0 ||
+        control_open(d.loop, sock, commands_handle, &d, &d.control, cerr, sizeof cerr) < 0) {
+        log_error("control socket: %s", cerr);
+        return 1;
+    }
 
     log_info("running %zu reminders from %zu file%s (backend %s)", ruleset_reminder_count(d.rs),
              d.files.n, d.files.n == 1 ? "" : "s", notify_backend_current(d.backend));
     ruleset_run_due(d.rs); /* anything due at load (an "after 0") */
-    arm(&d);
+    daemon_arm(&d);
     sdnotify("READY=1");
     uv_run(d.loop, UV_RUN_DEFAULT);
 
     /* Stopping: the callback in progress has finished (signals arrive between callbacks). */
+    control_close(d.control);
     wallclock_close(&d.wc);
     uv_close((uv_handle_t *)&d.sig_hup, NULL);
     uv_close((uv_handle_t *)&d.sig_term, NULL);

@@ -1220,13 +1220,13 @@ size_t ruleset_run_due(struct ruleset *rs)
     return fired;
 }
 
-void ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n)
+size_t ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n)
 {
     lua_State *L = rs->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->listeners_ref);
     if (lua_getfield(L, -1, name) != LUA_TTABLE) {
         lua_pop(L, 2);
-        return;
+        return 0;
     }
     lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
     for (lua_Integer i = 1; i <= count; i++) {
@@ -1247,6 +1247,58 @@ void ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, s
         guarded_call(rs, NULL, 1, what);
     }
     lua_pop(L, 2);
+    return (size_t)count;
+}
+
+void ruleset_each_reminder(struct ruleset *rs,
+                           void (*cb)(void *ud, const struct ruleset_reminder_info *info), void *ud)
+{
+    static const char *const triggers[] = {"on", "every", "after", "at"};
+    for (size_t i = 0; i < rs->n_regs; i++) {
+        struct lrem *m = rs->regs[i];
+        if (!m || m->r.done) continue;
+        struct ruleset_reminder_info info = {
+            .id = m->r.id,
+            .kind = m->r.kind,
+            .trigger = triggers[m->r.trigger],
+            .expr = m->expr,
+            .where = m->where,
+            .next = m->r.heap_idx != SIZE_MAX ? m->r.next : USEC_INFINITY,
+        };
+        cb(ud, &info);
+    }
+}
+
+static struct lrem *find_reminder(struct ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n_regs; i++)
+        if (rs->regs[i] && !rs->regs[i]->r.done && !strcmp(rs->regs[i]->r.id, id))
+            return rs->regs[i];
+    return NULL;
+}
+
+int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz)
+{
+    struct lrem *m = find_reminder(rs, id);
+    if (!m) return snprintf(err, errsz, "no reminder '%s' (see nudgectl list)", id), -ENOENT;
+    lua_State *L = rs->L;
+    usec_t now = clock_now(rs->clock);
+    struct lrem *saved = rs->current;
+    rs->current = m;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, m->fn_ref);
+    /* Its schedule stays as it is: this is an extra, on-demand fire. */
+    if (m->wants_ev) {
+        push_event(L, rs, m, now);
+        push_seconds(L, now);
+        lua_setfield(L, -2, "scheduled");
+    }
+    char what[300];
+    snprintf(what, sizeof what, "reminder '%s' (fired by hand)", m->r.id);
+    unsigned long before = log_error_count();
+    guarded_call(rs, NULL, m->wants_ev ? 1 : 0, what);
+    rs->current = saved;
+    if (log_error_count() != before) return snprintf(err, errsz, "its callback failed: see the log"), -EIO;
+    return 0;
 }
 
 /* ---- what the notification server reports ---- */

@@ -50,8 +50,25 @@ struct schedule *ruleset_schedule(struct ruleset *rs);
  * Callback errors are logged and counted, never returned. Returns how many fired. */
 size_t ruleset_run_due(struct ruleset *rs);
 
-/* Raises a user event for nudge.listen handlers; data is n key/value pairs. */
-void ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n);
+/* Raises a user event for nudge.listen handlers; kv holds n key/value pairs (2n strings).
+ * Returns how many listeners ran. */
+size_t ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n);
+
+struct ruleset_reminder_info {
+    const char *id, *kind;
+    const char *trigger; /* "on", "every", "after", "at" */
+    const char *expr;    /* the time expression */
+    const char *where;   /* file:line that registered it */
+    usec_t next;         /* next planned fire, USEC_INFINITY when none is queued */
+};
+
+/* Calls cb for each live reminder, in registration order. */
+void ruleset_each_reminder(struct ruleset *rs,
+                           void (*cb)(void *ud, const struct ruleset_reminder_info *info), void *ud);
+
+/* Runs reminder `id`'s callback now (its schedule is not touched). -ENOENT for an unknown id,
+ * -EIO when the callback failed (logged); err says which. */
+int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz);
 
 size_t ruleset_reminder_count(const struct ruleset *rs);
 

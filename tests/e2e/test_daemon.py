@@ -40,7 +40,7 @@ class Daemon:
     def __init__(self, tmp, rules, *extra, env=None):
         self.out = os.path.join(tmp, "out-%d" % id(self))
         self.err = os.path.join(tmp, "err-%d" % id(self))
-        e = dict(os.environ, XDG_CONFIG_HOME=tmp, XDG_STATE_HOME=tmp)
+        e = dict(os.environ, XDG_CONFIG_HOME=tmp, XDG_STATE_HOME=tmp, XDG_RUNTIME_DIR=tmp)
         e.pop("JOURNAL_STREAM", None)
         e.pop("NOTIFY_SOCKET", None)
         e.update(env or {})

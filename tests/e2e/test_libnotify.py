@@ -84,7 +84,7 @@ nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" 
     server, mock = start_server()
     err = os.path.join(tmp, "err")
     out = os.path.join(tmp, "out")
-    env = dict(os.environ, XDG_CONFIG_HOME=tmp, XDG_STATE_HOME=tmp)
+    env = dict(os.environ, XDG_CONFIG_HOME=tmp, XDG_STATE_HOME=tmp, XDG_RUNTIME_DIR=tmp)
     d = subprocess.Popen([NUDGED, "--rules", rules, "--backend", "auto"],
                          stdout=open(out, "w"), stderr=open(err, "w"), env=env)
     log = Log(err)

@@ -1,0 +1,44 @@
+/* The running daemon's state, shared by the loop (run.c) and the control commands. */
+#ifndef NUDGE_DAEMON_H
+#define NUDGE_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "daemon/control.h"
+#include "daemon/modes.h"
+#include "daemon/rules_path.h"
+#include "daemon/wallclock.h"
+#include "lua/ruleset.h"
+#include "notify/notify.h"
+
+struct daemon {
+    uv_loop_t *loop;
+    struct wallclock wc;
+    uv_signal_t sig_hup, sig_term, sig_int;
+    uv_fs_event_t zone_watch;
+    bool zone_watching;
+    uv_fs_event_t *rule_watch; /* --watch: one per folder holding rule files */
+    size_t n_rule_watch;
+    uv_timer_t debounce;
+    struct glib_bridge *glib;
+    struct control *control;
+    struct ruleset *rs;
+    struct notify_backend *backend;
+    const struct run_options *opts;
+    uint64_t seed;
+    struct rule_files files;
+    usec_t started, last_reload;
+    char last_reload_error[1024]; /* "" when the last reload (or the start) succeeded */
+    bool stopping;
+};
+
+/* Re-arms the wall-clock timer for the schedule's next deadline. */
+void daemon_arm(struct daemon *d);
+
+/* Builds a new rule set beside the current one and swaps it in if it loads. Returns 0, or -1
+ * with err = the first error (the old rules keep running). */
+int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz);
+
+#endif
