@@ -1439,13 +1439,22 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
     if (!old) return 0;
     copy_ref_table(old, old->store_ref, rs, rs->store_ref);
     copy_ref_table(old, old->fired_ref, rs, rs->fired_ref);
-    if (old->sched.has_quiet != rs->sched.has_quiet ||
-        (rs->sched.has_quiet && (old->sched.quiet.start != rs->sched.quiet.start ||
-                                 old->sched.quiet.end != rs->sched.quiet.end)))
-        return kept; /* quiet hours changed: every plan is new */
+    /* Quiet hours changed: every plan is new (but what fired stays fired). */
+    bool replan_all = old->sched.has_quiet != rs->sched.has_quiet ||
+                      (rs->sched.has_quiet && (old->sched.quiet.start != rs->sched.quiet.start ||
+                                               old->sched.quiet.end != rs->sched.quiet.end));
 
+    /* release() squeezes holes out of regs, which moved reminders under a walk over it: walk a
+     * copy. */
+    size_t n_mine = rs->n_regs;
+    struct lrem **mine = malloc((n_mine ? n_mine : 1) * sizeof *mine);
     struct lrem **olds = malloc((old->n_regs ? old->n_regs : 1) * sizeof *olds);
-    if (!olds) return 0;
+    if (!mine || !olds) {
+        free(mine);
+        free(olds);
+        return 0;
+    }
+    if (n_mine) memcpy(mine, rs->regs, n_mine * sizeof *mine);
     size_t n = 0;
     for (size_t i = 0; i < old->n_regs; i++)
         if (old->regs[i] && !old->regs[i]->r.done) olds[n++] = old->regs[i];
@@ -1453,8 +1462,8 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
 
     lua_State *L = rs->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->fired_ref);
-    for (size_t i = 0; i < rs->n_regs; i++) {
-        struct lrem *m = rs->regs[i];
+    for (size_t i = 0; i < n_mine; i++) {
+        struct lrem *m = mine[i];
         if (!m || m->r.done) continue;
         if ((m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) &&
             lua_getfield(L, -1, m->r.id) != LUA_TNIL) {
@@ -1463,6 +1472,7 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
             continue;
         }
         if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) lua_pop(L, 1);
+        if (replan_all) continue;
         struct lrem key_m = {.r = {.id = m->r.id}}, *key = &key_m;
         struct lrem **o = bsearch(&key, olds, n, sizeof *olds, lrem_by_id);
         if (!o || !same_definition(m, *o) || (*o)->r.heap_idx == SIZE_MAX) continue;
@@ -1470,6 +1480,7 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
         kept++;
     }
     lua_pop(L, 1);
+    free(mine);
     free(olds);
     return kept;
 }
