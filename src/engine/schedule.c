@@ -108,12 +108,23 @@ usec_t schedule_next_deadline(const struct schedule *s)
     return s->n ? s->heap[0]->next : USEC_INFINITY;
 }
 
+static bool quiet_defers(const struct schedule *s, const struct reminder *r, usec_t t);
+static usec_t quiet_end(const struct window *q, usec_t t);
+
 struct reminder *schedule_pop_due(struct schedule *s, usec_t now)
 {
-    if (!s->n || s->heap[0]->next > now) return NULL;
-    struct reminder *r = s->heap[0];
-    schedule_remove(s, r);
-    return r;
+    while (s->n && s->heap[0]->next <= now) {
+        struct reminder *r = s->heap[0];
+        schedule_remove(s, r);
+        /* Woken well after its fire (a clock jump, a sleep) inside quiet hours. A wake-up a
+         * moment late is not: a fire planned just before quiet hours must not wait a night. */
+        if (now - r->next >= USEC_PER_MINUTE && quiet_defers(s, r, now)) {
+            r->next = quiet_end(&s->quiet, now);
+            if (heap_push(s, r) == 0) continue;
+        }
+        return r;
+    }
+    return NULL;
 }
 
 /* ---- local days ---- */
@@ -191,6 +202,15 @@ static usec_t quiet_end(const struct window *q, usec_t t)
     int64_t day = local_day(t, &sec);
     if (q->start < q->end || sec < q->end) return local_instant(day, q->end);
     return local_instant(day + 1, q->end);
+}
+
+/* A fire of r at t would be deferred by quiet hours. */
+static bool quiet_defers(const struct schedule *s, const struct reminder *r, usec_t t)
+{
+    if (!s->has_quiet || r->quiet != QUIET_DEFER) return false;
+    int sec;
+    local_day(t, &sec);
+    return window_contains(&s->quiet, sec);
 }
 
 static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_t not_before,
@@ -281,6 +301,7 @@ int schedule_add(struct schedule *s, struct reminder *r)
 {
     usec_t now = clock_now(s->clock);
     r->loaded = now;
+    r->fired_base = now;
     r->done = false;
     r->fires = 0;
     r->window_day = -1;
@@ -299,6 +320,7 @@ int schedule_rearm(struct schedule *s, struct reminder *r)
         return -ENOENT;
     }
     usec_t now = clock_now(s->clock);
+    r->fired_base = r->base;
     return queue(s, r, r->base, now);
 }
 
@@ -320,10 +342,15 @@ static void replan(struct schedule *s, struct reminder *r, usec_t now)
         r->window_day = local_day(r->base, NULL) - 1;
         rc = plan(s, r, r->base - 1, now, &fire, &base, &day);
     } else {
-        /* Its elapse may be behind us already (a jump into its jitter or deferral): then it
-         * fires now rather than being skipped. */
-        rc = plan(s, r, r->base - 1, r->base - 1, &fire, &base, &day);
-        if (rc == 0 && fire <= now) fire = now;
+        /* Elapses after the last fired one have not fired. From now when that is later (a
+         * zone change moves wall times: 20:30 in the new zone may come before the planned
+         * one), but not past the planned elapse: it may be behind us already (a jump into its
+         * jitter or deferral), and then fires now rather than being skipped. */
+        usec_t from = now < r->base - 1 ? now : r->base - 1;
+        if (from < r->fired_base) from = r->fired_base;
+        rc = plan(s, r, from, from, &fire, &base, &day);
+        if (rc == 0 && fire <= now)
+            fire = quiet_defers(s, r, now) ? quiet_end(&s->quiet, now) : now;
     }
     if (rc < 0) {
         r->done = true;
@@ -364,6 +391,7 @@ int schedule_restore(struct schedule *s, struct reminder *r, const struct remind
     schedule_remove(s, r);
     r->loaded = from->loaded;
     r->base = from->base;
+    r->fired_base = from->fired_base;
     r->next = from->next;
     r->window_day = from->window_day;
     r->fires = from->fires;

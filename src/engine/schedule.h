@@ -49,6 +49,7 @@ struct reminder {
     /* Managed by the schedule. */
     usec_t loaded;      /* when it was added: origin of every/after */
     usec_t base;        /* the trigger's own elapse the current plan came from */
+    usec_t fired_base;  /* the elapse the last fire came from (`loaded` before the first) */
     usec_t next;        /* planned fire (after window, jitter, quiet hours); heap key */
     int64_t window_day; /* local day number of the last window fire (-1: none) */
     size_t heap_idx;    /* position in the heap, or SIZE_MAX when not queued */
@@ -85,7 +86,9 @@ void schedule_remove(struct schedule *s, struct reminder *r);
 usec_t schedule_next_deadline(const struct schedule *s);
 
 /* Removes and returns the earliest reminder whose fire time is <= now, or NULL.
- * The caller fires it and then calls schedule_rearm() (unless it was cancelled meanwhile). */
+ * The caller fires it and then calls schedule_rearm() (unless it was cancelled meanwhile).
+ * A fire made late by a clock jump or a sleep that would land inside quiet hours is deferred
+ * to their end (quiet = defer), as a planned one would have been. */
 struct reminder *schedule_pop_due(struct schedule *s, usec_t now);
 
 /* Plans r's next fire after its last one and queues it; marks it done when there is none. */
@@ -98,7 +101,7 @@ int schedule_restore(struct schedule *s, struct reminder *r, const struct remind
 /* Re-plans every queued reminder (the clock jumped, the zone changed, quiet hours changed).
  * Jitter and window times are drawn anew. No fire is lost and none repeats: a reminder whose
  * fire the clock jumped over fires now, once; after a jump back, elapses that already fired
- * do not fire again. */
+ * do not fire again; after a zone change, a wall time still ahead in the new zone is next. */
 void schedule_replan_all(struct schedule *s);
 
 /* Plans the fire that follows `after` without queueing (for list/preview-style questions).
