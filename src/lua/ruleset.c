@@ -1190,6 +1190,28 @@ static void guarded_call(struct ruleset *rs, struct lrem *m, int nargs, const ch
     }
 }
 
+/* fire_reminder(m, now): marks a one-shot fired, builds ev and calls m's function. Inside the
+ * protected call, so running out of memory for them is the rule's failure, not a Lua panic
+ * that aborts the daemon. */
+static int fire_reminder(lua_State *L)
+{
+    struct lrem *m = lua_touserdata(L, 1);
+    usec_t now = (usec_t)lua_tointeger(L, 2);
+    lua_settop(L, 0);
+    if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) {
+        /* A one-shot fires once per id, also across reloads. */
+        lua_rawgeti(L, LUA_REGISTRYINDEX, m->rs->fired_ref);
+        lua_pushboolean(L, 1);
+        lua_setfield(L, -2, m->r.id);
+        lua_pop(L, 1);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, m->fn_ref);
+    /* Most callbacks ignore ev: skip building it (a table per fire) for them. */
+    if (m->wants_ev) push_event(L, m->rs, m, now);
+    lua_call(L, m->wants_ev ? 1 : 0, 0);
+    return 0;
+}
+
 size_t ruleset_run_due(struct ruleset *rs)
 {
     size_t fired = 0;
@@ -1200,19 +1222,13 @@ size_t ruleset_run_due(struct ruleset *rs)
         lua_State *L = rs->L;
         fired++;
         rs->current = m;
-        if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) {
-            /* A one-shot fires once per id, also across reloads. */
-            lua_rawgeti(L, LUA_REGISTRYINDEX, rs->fired_ref);
-            lua_pushboolean(L, 1);
-            lua_setfield(L, -2, m->r.id);
-            lua_pop(L, 1);
-        }
-        lua_rawgeti(L, LUA_REGISTRYINDEX, m->fn_ref);
-        /* Most callbacks ignore ev: skip building it (a table per fire) for them. */
-        if (m->wants_ev) push_event(L, rs, m, now);
+        /* Pushing these allocates nothing, so a state at its memory cap cannot panic here. */
+        lua_pushcfunction(L, fire_reminder);
+        lua_pushlightuserdata(L, m);
+        lua_pushinteger(L, (lua_Integer)now);
         char what[300];
         snprintf(what, sizeof what, "reminder '%s'", m->r.id);
-        guarded_call(rs, m, m->wants_ev ? 1 : 0, what);
+        guarded_call(rs, m, 2, what);
         rs->current = NULL;
         if (m->r.done) continue; /* cancelled or disabled by its own callback */
         if (schedule_rearm(&rs->sched, &m->r) < 0) release(rs, m);
@@ -1330,23 +1346,36 @@ static bool push_notif_callback(struct ruleset *rs, uint32_t id, const char *fie
     return true;
 }
 
+/* call_notif(fn, ev, s): fn(s, ev). Makes the string inside the protected call: at the memory
+ * cap that fails as the callback's error rather than a Lua panic. */
+static int call_notif(lua_State *L)
+{
+    const char *s = lua_touserdata(L, 3);
+    lua_settop(L, 2);
+    lua_pushstring(L, s);
+    lua_insert(L, 2);
+    lua_call(L, 2, 0);
+    return 0;
+}
+
+static void notif_call(struct ruleset *rs, const char *arg, const char *what)
+{
+    lua_State *L = rs->L;
+    lua_pushcfunction(L, call_notif);
+    lua_insert(L, -3);
+    lua_pushlightuserdata(L, (void *)arg);
+    guarded_call(rs, NULL, 3, what);
+}
+
 void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *action)
 {
-    if (!push_notif_callback(rs, id, "on_action")) return;
-    lua_State *L = rs->L;
-    lua_pushstring(L, action);
-    lua_insert(L, -2); /* fn, action, ev */
-    guarded_call(rs, NULL, 2, "on_action");
+    if (push_notif_callback(rs, id, "on_action")) notif_call(rs, action, "on_action");
 }
 
 void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason)
 {
     lua_State *L = rs->L;
-    if (push_notif_callback(rs, id, "on_close")) {
-        lua_pushstring(L, close_reason(reason));
-        lua_insert(L, -2); /* fn, reason, ev */
-        guarded_call(rs, NULL, 2, "on_close");
-    }
+    if (push_notif_callback(rs, id, "on_close")) notif_call(rs, close_reason(reason), "on_close");
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
     lua_pushnil(L);
     lua_rawseti(L, -2, id);
