@@ -1,0 +1,795 @@
+/* nudgectl: the control socket's client. One table entry per command {name, usage, exec};
+ * each exec checks its arguments, builds a request and prints the reply for people. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "common/paths.h"
+#include "ctl/client.h"
+#include "ctl/table.h"
+#include "time/span.h"
+#include "time/timestamp.h"
+
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_NOT_RUNNING = 3 };
+
+#define TIMEOUT_MS 30000
+#define PREVIEW_TIMEOUT_MS 120000 /* a year of a large plan takes seconds */
+
+struct command;
+
+struct invocation {
+    const struct command *cmd;
+    int argc; /* the command's arguments, after its name */
+    char **argv;
+    bool json;
+    const char *subject; /* the ID or NAME the command acts on, for its printer */
+    usec_t now;
+};
+
+typedef int (*command_exec)(struct invocation *inv);
+
+struct command {
+    const char *name; /* "status", or two words: "promise add" */
+    const char *usage;
+    command_exec exec;
+};
+
+static const struct command commands[];
+
+/* ---- errors ---- */
+
+static int usage_error(struct invocation *inv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int usage_error(struct invocation *inv, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("nudgectl: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    if (inv && inv->cmd)
+        fprintf(stderr, "\nusage: nudgectl %s\n", inv->cmd->usage);
+    else
+        fputs("\nTry 'nudgectl --help'.\n", stderr);
+    return EXIT_USAGE;
+}
+
+/* ---- arguments ---- */
+
+struct opt {
+    const char *long_name; /* "--days" */
+    const char *short_name; /* "-n", or NULL */
+    const char **value;    /* set to the option's argument */
+};
+
+/* Splits args into options (each taking one value: "--days 3", "--days=3", "-n3") and up to
+ * max_pos positionals (at least min_pos); "--" ends options, "--json" and "--help" are accepted
+ * anywhere. Returns -1 to go on, else an exit code (help printed, or a usage error). */
+static int parse_args(struct invocation *inv, const struct opt *opts, const char **pos,
+                      int min_pos, int max_pos, int *npos)
+{
+    int n = 0;
+    bool only_pos = false;
+    for (int i = 0; i < inv->argc; i++) {
+        const char *a = inv->argv[i];
+        if (only_pos || a[0] != '-' || !a[1]) {
+            if (n == max_pos) return usage_error(inv, "unexpected argument \"%s\"", a);
+            pos[n++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--")) {
+            only_pos = true;
+            continue;
+        }
+        if (!strcmp(a, "--json")) {
+            inv->json = true;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            printf("usage: nudgectl %s\n", inv->cmd->usage);
+            return EXIT_OK;
+        }
+        const struct opt *o = NULL;
+        const char *val = NULL;
+        for (const struct opt *p = opts; p && p->long_name; p++) {
+            size_t ln = strlen(p->long_name);
+            if (!strncmp(a, p->long_name, ln) && (a[ln] == 0 || a[ln] == '=')) {
+                o = p;
+                val = a[ln] == '=' ? a + ln + 1 : NULL;
+                break;
+            }
+            if (p->short_name && !strncmp(a, p->short_name, 2)) {
+                o = p;
+                val = a[2] ? a + 2 : NULL;
+                break;
+            }
+        }
+        if (!o) return usage_error(inv, "unknown option \"%s\"", a);
+        if (!val) {
+            if (i + 1 >= inv->argc) return usage_error(inv, "%s needs a value", o->long_name);
+            val = inv->argv[++i];
+        }
+        *o->value = val;
+    }
+    if (n < min_pos) return usage_error(inv, "missing argument");
+    *npos = n;
+    return -1;
+}
+
+/* A whole number in [lo, hi]. */
+static bool parse_int(const char *s, long long lo, long long hi, long long *out)
+{
+    char *e;
+    if (!s || !*s) return false;
+    errno = 0;
+    long long v = strtoll(s, &e, 10);
+    if (errno || *e || v < lo || v > hi) return false;
+    *out = v;
+    return true;
+}
+
+/* A request field from a command-line string; fails on invalid UTF-8 (jansson refuses it). */
+static bool set_string(struct invocation *inv, json_t *req, const char *key, const char *what,
+                       const char *s, int *rc)
+{
+    if (!*s) {
+        *rc = usage_error(inv, "%s must not be empty", what);
+        return false;
+    }
+    json_t *v = json_string(s);
+    if (!v) {
+        *rc = usage_error(inv, "%s is not valid UTF-8", what);
+        return false;
+    }
+    json_object_set_new(req, key, v);
+    return true;
+}
+
+/* ---- time for people ---- */
+
+static bool reply_time(json_t *v, usec_t *out)
+{
+    if (!json_is_number(v)) return false;
+    double s = json_number_value(v);
+    if (!(s > 0) || s > 9.2e12) return false;
+    *out = (usec_t)llround(s * 1e6);
+    return true;
+}
+
+/* "Mon 2026-11-23 20:30:00 CET", or "-" for null/0. */
+static const char *fmt_time(json_t *v, char *buf, size_t bufsz)
+{
+    usec_t t;
+    if (!reply_time(v, &t)) return "-";
+    timestamp_format(t, buf, bufsz);
+    return buf;
+}
+
+/* "in 3h 20min" / "5min ago", rounded to minutes. */
+static const char *fmt_relative(usec_t t, usec_t now, char *buf, size_t bufsz)
+{
+    usec_t d = t > now ? t - now : now - t;
+    usec_t m = (d + USEC_PER_MINUTE / 2) / USEC_PER_MINUTE;
+    if (m == 0) {
+        snprintf(buf, bufsz, "%s", t >= now ? "in less than a minute" : "just now");
+        return buf;
+    }
+    char s[128];
+    span_format(m * USEC_PER_MINUTE, s, sizeof s);
+    snprintf(buf, bufsz, t > now ? "in %s" : "%s ago", s);
+    return buf;
+}
+
+/* "2026-11-23T20:30:00+01:00" (or "Z") as preview objects carry it. */
+static bool parse_iso(const char *s, usec_t *out)
+{
+    int Y, M, D, h, m, sec, n = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6)
+        return false;
+    const char *z = s + n;
+    long off = 0;
+    if (*z == 'Z' && !z[1]) {
+        off = 0;
+    } else {
+        int oh, om, k = 0;
+        if ((*z != '+' && *z != '-') || sscanf(z + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || z[1 + k])
+            return false;
+        off = (oh * 60L + om) * 60 * (*z == '-' ? -1 : 1);
+    }
+    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
+                    .tm_hour = h, .tm_min = m, .tm_sec = sec};
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1) return false;
+    *out = ((usec_t)t - off) * USEC_PER_SEC;
+    return true;
+}
+
+static const char *str_or(json_t *o, const char *key, const char *dflt)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s && *s ? s : dflt;
+}
+
+/* ---- talking to the daemon ---- */
+
+typedef void (*reply_printer)(struct invocation *inv, json_t *reply);
+
+/* Sends req (consumed), then prints the reply: raw with --json, else through print. */
+static int run(struct invocation *inv, json_t *req, reply_printer print)
+{
+    char path[256], err[512];
+    if (!req) {
+        fputs("nudgectl: out of memory\n", stderr);
+        return EXIT_REFUSED;
+    }
+    if (paths_control_socket(path, sizeof path) < 0) {
+        json_decref(req);
+        fputs("nudgectl: the control socket's path is too long (check XDG_RUNTIME_DIR)\n", stderr);
+        return EXIT_NOT_RUNNING;
+    }
+    const char *cmd = json_string_value(json_object_get(req, "cmd"));
+    int timeout = cmd && !strcmp(cmd, "preview") ? PREVIEW_TIMEOUT_MS : TIMEOUT_MS;
+    char *line = NULL;
+    json_t *reply = NULL;
+    enum client_status st = client_request(path, req, timeout, &line, &reply, err, sizeof err);
+    json_decref(req);
+    if (st != CLIENT_OK) {
+        fprintf(stderr, "nudgectl: %s\n", err);
+        return st == CLIENT_NOT_RUNNING ? EXIT_NOT_RUNNING : EXIT_REFUSED;
+    }
+    inv->now = (usec_t)time(NULL) * USEC_PER_SEC;
+    int rc = EXIT_OK;
+    if (inv->json) {
+        puts(line);
+        if (!json_is_true(json_object_get(reply, "ok"))) rc = EXIT_REFUSED;
+    } else if (!json_is_true(json_object_get(reply, "ok"))) {
+        const char *e = str_or(reply, "error", "the daemon refused the request");
+        fputs("nudgectl: ", stderr);
+        for (const char *p = e; *p; p++) fputc(*p == '\n' || *p == '\r' ? ' ' : *p, stderr);
+        fputc('\n', stderr);
+        rc = EXIT_REFUSED;
+    } else {
+        print(inv, reply);
+    }
+    free(line);
+    json_decref(reply);
+    if (fflush(stdout) != 0 && rc == EXIT_OK) rc = EXIT_REFUSED;
+    return rc;
+}
+
+/* ---- commands ---- */
+
+static void print_status(struct invocation *inv, json_t *r)
+{
+    char buf[256], rel[160];
+    struct table *t = table_new(2);
+    if (!t) return;
+    snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(json_object_get(r, "pid")));
+    table_add(t, (const char *[]){"pid", buf});
+    double up = json_number_value(json_object_get(r, "uptime"));
+    if (up >= 1) {
+        span_format((usec_t)up * USEC_PER_SEC, buf, sizeof buf);
+    } else {
+        snprintf(buf, sizeof buf, "0s");
+    }
+    table_add(t, (const char *[]){"uptime", buf});
+    table_add(t, (const char *[]){"backend", str_or(r, "backend", "-")});
+    json_t *rules = json_object_get(r, "rules");
+    size_t i;
+    json_t *v;
+    if (!json_array_size(rules)) table_add(t, (const char *[]){"rules", "-"});
+    json_array_foreach(rules, i, v)
+    {
+        table_add(t, (const char *[]){i ? "" : "rules", json_string_value(v)});
+    }
+    snprintf(buf, sizeof buf, "%lld",
+             (long long)json_integer_value(json_object_get(r, "reminders")));
+    table_add(t, (const char *[]){"reminders", buf});
+    table_add(t, (const char *[]){"state", str_or(r, "state", "-")});
+    json_t *lr = json_object_get(r, "last_reload");
+    usec_t at;
+    char line[2400];
+    if (!json_is_object(lr) || !reply_time(json_object_get(lr, "at"), &at)) {
+        snprintf(line, sizeof line, "-");
+    } else {
+        timestamp_format(at, buf, sizeof buf);
+        fmt_relative(at, inv->now, rel, sizeof rel);
+        if (json_is_false(json_object_get(lr, "ok")))
+            snprintf(line, sizeof line, "%s (%s): failed: %.1000s", buf, rel,
+                     str_or(lr, "error", "unknown error"));
+        else
+            snprintf(line, sizeof line, "%s (%s): ok", buf, rel);
+    }
+    table_add(t, (const char *[]){"last reload", line});
+    table_print_free(t, stdout);
+}
+
+static int exec_status(struct invocation *inv)
+{
+    int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    return run(inv, json_pack("{s:s}", "cmd", "status"), print_status);
+}
+
+static void print_list(struct invocation *inv, json_t *r)
+{
+    json_t *a = json_object_get(r, "reminders");
+    if (!json_array_size(a)) {
+        puts("no reminders");
+        return;
+    }
+    struct table *t = table_new(6);
+    if (!t) return;
+    table_add(t, (const char *[]){"ID", "KIND", "TRIGGER", "WHEN", "NEXT", ""});
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        char abs[128], rel[160];
+        usec_t next;
+        bool has = reply_time(json_object_get(v, "next"), &next);
+        if (has) timestamp_format(next, abs, sizeof abs);
+        table_add(t, (const char *[]){str_or(v, "id", "?"), str_or(v, "kind", "-"),
+                                      str_or(v, "trigger", "-"), str_or(v, "expr", "-"),
+                                      has ? abs : "-",
+                                      has ? fmt_relative(next, inv->now, rel, sizeof rel) : ""});
+    }
+    table_print_free(t, stdout);
+}
+
+static int exec_list(struct invocation *inv)
+{
+    int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    return run(inv, json_pack("{s:s}", "cmd", "list"), print_list);
+}
+
+static void print_preview(struct invocation *inv, json_t *r)
+{
+    json_t *a = json_object_get(r, "notifications");
+    if (!json_array_size(a)) {
+        puts("nothing to show in that time");
+        return;
+    }
+    struct table *t = table_new(3);
+    if (!t) return;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        char when[128], what[2048];
+        usec_t at;
+        const char *at_s = str_or(v, "at", "-");
+        if (parse_iso(at_s, &at)) timestamp_format(at, when, sizeof when);
+        else snprintf(when, sizeof when, "%s", at_s);
+        const char *title = str_or(v, "title", str_or(v, "kind", ""));
+        const char *body = str_or(v, "body", NULL);
+        if (body)
+            snprintf(what, sizeof what, "%s: %s", title, body);
+        else
+            snprintf(what, sizeof what, "%s", title);
+        table_add(t, (const char *[]){when, str_or(v, "id", "-"), what});
+    }
+    table_print_free(t, stdout);
+}
+
+static int exec_preview(struct invocation *inv)
+{
+    const char *days = NULL;
+    struct opt opts[] = {{"--days", NULL, &days}, {0}};
+    int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    json_t *req = json_pack("{s:s}", "cmd", "preview");
+    if (days) {
+        long long d;
+        if (!parse_int(days, 1, 366, &d)) {
+            json_decref(req);
+            return usage_error(inv, "--days must be a whole number from 1 to 366, not \"%s\"",
+                               days);
+        }
+        json_object_set_new(req, "days", json_integer(d));
+    }
+    return run(inv, req, print_preview);
+}
+
+/* Commands taking one reminder id: fire, done, skip. */
+static int exec_reminder_id(struct invocation *inv, const char *cmd, reply_printer print)
+{
+    const char *pos[1];
+    int n, rc = parse_args(inv, NULL, pos, 1, 1, &n);
+    if (rc >= 0) return rc;
+    json_t *req = json_pack("{s:s}", "cmd", cmd);
+    if (!set_string(inv, req, "id", "ID", pos[0], &rc)) return json_decref(req), rc;
+    inv->subject = pos[0];
+    return run(inv, req, print);
+}
+
+static void print_fire(struct invocation *inv, json_t *r)
+{
+    printf("fired %s\n", inv->subject);
+}
+
+static int exec_fire(struct invocation *inv)
+{
+    return exec_reminder_id(inv, "fire", print_fire);
+}
+
+/* The fire an answer went to: "evening (Evening check-in), fired Mon 2026-11-23 20:30:00 CET". */
+static void describe_fire(json_t *f, char *buf, size_t bufsz)
+{
+    char when[128];
+    const char *title = str_or(f, "title", NULL);
+    snprintf(buf, bufsz, "%s%s%s%s, fired %s", str_or(f, "reminder", "?"), title ? " (" : "",
+             title ? title : "", title ? ")" : "",
+             fmt_time(json_object_get(f, "fired"), when, sizeof when));
+}
+
+static void print_answer(struct invocation *inv, json_t *r, const char *verb)
+{
+    char what[1200];
+    describe_fire(json_object_get(r, "fire"), what, sizeof what);
+    printf("%s: %s\n", verb, what);
+}
+
+static void print_done(struct invocation *inv, json_t *r)
+{
+    print_answer(inv, r, "done");
+}
+
+static void print_skip(struct invocation *inv, json_t *r)
+{
+    print_answer(inv, r, "skipped");
+}
+
+static int exec_done(struct invocation *inv)
+{
+    return exec_reminder_id(inv, "done", print_done);
+}
+
+static int exec_skip(struct invocation *inv)
+{
+    return exec_reminder_id(inv, "skip", print_skip);
+}
+
+static void print_snooze(struct invocation *inv, json_t *r)
+{
+    char what[1200], when[128], rel[160];
+    describe_fire(json_object_get(r, "fire"), what, sizeof what);
+    usec_t due;
+    if (reply_time(json_object_get(r, "due"), &due)) {
+        timestamp_format(due, when, sizeof when);
+        printf("snoozed: %s\nagain at %s (%s)\n", what, when,
+               fmt_relative(due, inv->now, rel, sizeof rel));
+    } else {
+        printf("snoozed: %s\n", what);
+    }
+}
+
+static int exec_snooze(struct invocation *inv)
+{
+    const char *pos[2];
+    int n, rc = parse_args(inv, NULL, pos, 1, 2, &n);
+    if (rc >= 0) return rc;
+    json_t *req = json_pack("{s:s}", "cmd", "snooze");
+    if (!set_string(inv, req, "id", "ID", pos[0], &rc)) return json_decref(req), rc;
+    if (n == 2 && !set_string(inv, req, "span", "SPAN", pos[1], &rc)) return json_decref(req), rc;
+    return run(inv, req, print_snooze);
+}
+
+static void print_checkin(struct invocation *inv, json_t *r)
+{
+    char when[128];
+    printf("check-in %lld logged at %s\n", (long long)json_integer_value(json_object_get(r, "id")),
+           fmt_time(json_object_get(r, "at"), when, sizeof when));
+}
+
+static int exec_checkin(struct invocation *inv)
+{
+    const char *mood = NULL, *note = NULL;
+    struct opt opts[] = {{"--mood", NULL, &mood}, {"--note", NULL, &note}, {0}};
+    int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    json_t *req = json_pack("{s:s}", "cmd", "checkin");
+    if (mood) {
+        long long m;
+        if (!parse_int(mood, 1, 5, &m)) {
+            json_decref(req);
+            return usage_error(inv, "--mood must be a whole number from 1 to 5, not \"%s\"", mood);
+        }
+        json_object_set_new(req, "mood", json_integer(m));
+    }
+    if (note && !set_string(inv, req, "note", "--note", note, &rc)) return json_decref(req), rc;
+    return run(inv, req, print_checkin);
+}
+
+static void print_promise_add(struct invocation *inv, json_t *r)
+{
+    char when[128], rel[160];
+    usec_t due;
+    bool has = reply_time(json_object_get(r, "due"), &due);
+    if (has) timestamp_format(due, when, sizeof when);
+    printf("promise %lld added, due %s%s%s%s\n",
+           (long long)json_integer_value(json_object_get(r, "id")), has ? when : "-",
+           has ? " (" : "", has ? fmt_relative(due, inv->now, rel, sizeof rel) : "", has ? ")" : "");
+}
+
+static int exec_promise_add(struct invocation *inv)
+{
+    const char *due = NULL, *pos[1];
+    struct opt opts[] = {{"--due", NULL, &due}, {0}};
+    int n, rc = parse_args(inv, opts, pos, 1, 1, &n);
+    if (rc >= 0) return rc;
+    if (!due) return usage_error(inv, "--due TIMESTAMP is required");
+    json_t *req = json_pack("{s:s}", "cmd", "promise_add");
+    if (!set_string(inv, req, "text", "TEXT", pos[0], &rc) ||
+        !set_string(inv, req, "due", "--due", due, &rc))
+        return json_decref(req), rc;
+    return run(inv, req, print_promise_add);
+}
+
+static void print_promise_list(struct invocation *inv, json_t *r)
+{
+    json_t *a = json_object_get(r, "promises");
+    if (!json_array_size(a)) {
+        puts("no promises");
+        return;
+    }
+    struct table *t = table_new(6);
+    if (!t) return;
+    table_add(t, (const char *[]){"ID", "STATE", "DUE", "", "SOURCE", "TEXT"});
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        char id[32], when[128], rel[160];
+        usec_t due;
+        bool has = reply_time(json_object_get(v, "due"), &due);
+        json_t *idv = json_object_get(v, "id");
+        if (json_is_integer(idv))
+            snprintf(id, sizeof id, "%lld", (long long)json_integer_value(idv));
+        else
+            snprintf(id, sizeof id, "%.31s", str_or(v, "id", "?"));
+        if (has) timestamp_format(due, when, sizeof when);
+        table_add(t, (const char *[]){id, str_or(v, "state", "-"), has ? when : "-",
+                                      has ? fmt_relative(due, inv->now, rel, sizeof rel) : "",
+                                      str_or(v, "source", "-"), str_or(v, "text", "")});
+    }
+    table_print_free(t, stdout);
+}
+
+static int exec_promise_list(struct invocation *inv)
+{
+    int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    return run(inv, json_pack("{s:s}", "cmd", "promise_list"), print_promise_list);
+}
+
+/* promise kept ID / promise broken ID. */
+static int exec_promise_answer(struct invocation *inv, const char *cmd, reply_printer print)
+{
+    const char *pos[1];
+    int n, rc = parse_args(inv, NULL, pos, 1, 1, &n);
+    if (rc >= 0) return rc;
+    long long id;
+    if (!parse_int(pos[0], 1, INT64_MAX, &id))
+        return usage_error(inv, "ID must be a promise number (see 'nudgectl promise list'), not \"%s\"",
+                           pos[0]);
+    inv->subject = pos[0];
+    return run(inv, json_pack("{s:s, s:I}", "cmd", cmd, "id", (json_int_t)id), print);
+}
+
+static void print_promise_kept(struct invocation *inv, json_t *r)
+{
+    printf("promise %s kept\n", inv->subject);
+}
+
+static void print_promise_broken(struct invocation *inv, json_t *r)
+{
+    printf("promise %s broken\n", inv->subject);
+}
+
+static int exec_promise_kept(struct invocation *inv)
+{
+    return exec_promise_answer(inv, "promise_kept", print_promise_kept);
+}
+
+static int exec_promise_broken(struct invocation *inv)
+{
+    return exec_promise_answer(inv, "promise_broken", print_promise_broken);
+}
+
+static void print_history(struct invocation *inv, json_t *r)
+{
+    json_t *a = json_object_get(r, "entries");
+    if (!json_array_size(a)) {
+        puts("no history yet");
+        return;
+    }
+    struct table *t = table_new(5);
+    if (!t) return;
+    table_add(t, (const char *[]){"FIRED", "REMINDER", "KIND", "TITLE", "ANSWER"});
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        char fired[128], answered[128], answer[320];
+        fmt_time(json_object_get(v, "fired"), fired, sizeof fired);
+        const char *ans = str_or(v, "answer", NULL);
+        usec_t at;
+        if (ans && reply_time(json_object_get(v, "answered"), &at)) {
+            timestamp_format(at, answered, sizeof answered);
+            snprintf(answer, sizeof answer, "%.100s at %s", ans, answered);
+        } else {
+            snprintf(answer, sizeof answer, "%.100s", ans ? ans : "-");
+        }
+        usec_t f;
+        table_add(t, (const char *[]){reply_time(json_object_get(v, "fired"), &f) ? fired : "-",
+                                      str_or(v, "reminder", "-"), str_or(v, "kind", "-"),
+                                      str_or(v, "title", "-"), answer});
+    }
+    table_print_free(t, stdout);
+}
+
+static int exec_history(struct invocation *inv)
+{
+    const char *limit = NULL, *since = NULL;
+    struct opt opts[] = {{"--limit", "-n", &limit}, {"--since", NULL, &since}, {0}};
+    int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    json_t *req = json_pack("{s:s}", "cmd", "history");
+    if (limit) {
+        long long l;
+        if (!parse_int(limit, 1, 1000000, &l)) {
+            json_decref(req);
+            return usage_error(inv, "-n must be a whole number from 1 to 1000000, not \"%s\"",
+                               limit);
+        }
+        json_object_set_new(req, "limit", json_integer(l));
+    }
+    if (since && !set_string(inv, req, "since", "--since", since, &rc)) return json_decref(req), rc;
+    return run(inv, req, print_history);
+}
+
+static void print_emit(struct invocation *inv, json_t *r)
+{
+    json_int_t n = json_integer_value(json_object_get(r, "listeners"));
+    printf("emitted %s: %lld listener%s ran\n", inv->subject, (long long)n, n == 1 ? "" : "s");
+}
+
+static int exec_emit(struct invocation *inv)
+{
+    const char *pos[257];
+    int n, rc = parse_args(inv, NULL, pos, 1, 257, &n);
+    if (rc >= 0) return rc;
+    json_t *req = json_pack("{s:s, s:{}}", "cmd", "emit", "data");
+    if (!set_string(inv, req, "name", "NAME", pos[0], &rc)) return json_decref(req), rc;
+    inv->subject = pos[0];
+    json_t *data = json_object_get(req, "data");
+    for (int i = 1; i < n; i++) {
+        const char *eq = strchr(pos[i], '=');
+        if (!eq || eq == pos[i]) {
+            json_decref(req);
+            return usage_error(inv, "\"%s\" is not KEY=VALUE", pos[i]);
+        }
+        char key[256];
+        if ((size_t)(eq - pos[i]) >= sizeof key) {
+            json_decref(req);
+            return usage_error(inv, "the key of \"%.40s...\" is too long", pos[i]);
+        }
+        memcpy(key, pos[i], (size_t)(eq - pos[i]));
+        key[eq - pos[i]] = 0;
+        if (json_object_get(data, key)) {
+            json_decref(req);
+            return usage_error(inv, "key \"%s\" given twice", key);
+        }
+        /* jansson refuses invalid UTF-8 in keys and values alike. */
+        if (json_object_set_new(data, key, json_string(eq + 1)) < 0) {
+            json_decref(req);
+            return usage_error(inv, "\"%s\" is not valid UTF-8", pos[i]);
+        }
+    }
+    return run(inv, req, print_emit);
+}
+
+static void print_reload(struct invocation *inv, json_t *r)
+{
+    json_int_t n = json_integer_value(json_object_get(r, "reminders"));
+    printf("reloaded: %lld reminder%s\n", (long long)n, n == 1 ? "" : "s");
+}
+
+static int exec_reload(struct invocation *inv)
+{
+    int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    return run(inv, json_pack("{s:s}", "cmd", "reload"), print_reload);
+}
+
+static const struct command commands[] = {
+    {"status", "status", exec_status},
+    {"list", "list", exec_list},
+    {"preview", "preview [--days N]", exec_preview},
+    {"fire", "fire ID", exec_fire},
+    {"reload", "reload", exec_reload},
+    {"done", "done ID", exec_done},
+    {"skip", "skip ID", exec_skip},
+    {"snooze", "snooze ID [SPAN]", exec_snooze},
+    {"checkin", "checkin [--mood 1..5] [--note TEXT]", exec_checkin},
+    {"promise add", "promise add TEXT --due TIMESTAMP", exec_promise_add},
+    {"promise list", "promise list", exec_promise_list},
+    {"promise kept", "promise kept ID", exec_promise_kept},
+    {"promise broken", "promise broken ID", exec_promise_broken},
+    {"history", "history [-n N] [--since TIMESTAMP]", exec_history},
+    {"emit", "emit NAME [KEY=VALUE...]", exec_emit},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: nudgectl [--json] COMMAND [ARGS...]\n", f);
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(f, "       nudgectl %s\n", c->usage);
+    fputs("       nudgectl --version | --help\n"
+          "\n"
+          "Talks to the running nudged over $XDG_RUNTIME_DIR/nudge/control.sock.\n"
+          "  --json   print the daemon's reply object as is, one line\n"
+          "Exit codes: 0 ok, 1 the daemon answered with an error, 2 usage error,\n"
+          "3 the daemon is not running.\n",
+          f);
+}
+
+/* The entry for argv[0] (and argv[1] for two-word commands); *words says how many it took. */
+static const struct command *find_command(int argc, char **argv, int *words)
+{
+    for (const struct command *c = commands; c->name; c++) {
+        const char *sp = strchr(c->name, ' ');
+        if (!sp) {
+            if (!strcmp(argv[0], c->name)) return *words = 1, c;
+        } else if ((size_t)(sp - c->name) == strlen(argv[0]) &&
+                   !strncmp(argv[0], c->name, (size_t)(sp - c->name)) && argc > 1 &&
+                   !strcmp(argv[1], sp + 1)) {
+            return *words = 2, c;
+        }
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    struct invocation inv = {0};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            inv.json = true;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--version")) {
+            printf("nudgectl %s\n", NUDGE_VERSION);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--")) {
+            i++;
+            break;
+        } else {
+            return usage_error(NULL, "unknown option \"%s\"", argv[i]);
+        }
+    }
+    if (i >= argc) return usage_error(NULL, "a command is needed");
+    int words = 0;
+    inv.cmd = find_command(argc - i, argv + i, &words);
+    if (!inv.cmd) {
+        if (!strcmp(argv[i], "promise"))
+            return usage_error(NULL, "promise needs add, list, kept or broken");
+        return usage_error(NULL, "unknown command \"%s\"", argv[i]);
+    }
+    inv.argc = argc - i - words;
+    inv.argv = argv + i + words;
+    return inv.cmd->exec(&inv);
+}
