@@ -8,7 +8,8 @@
  * Times are microseconds since the epoch (usec_t). Functions return 0 or a negative errno
  * (-ENOENT when a lookup finds nothing, -EIO on an SQLite error, with the message logged or put
  * in err where an err buffer is taken). Strings handed to callbacks are valid only during the
- * call. */
+ * call. A callback that returns non-zero stops the walk and its value is returned. Callbacks may
+ * call any store function, writes included (the rows are read out before the first call). */
 #ifndef NUDGE_STORE_H
 #define NUDGE_STORE_H
 

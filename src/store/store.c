@@ -1,0 +1,1276 @@
+/* The state database on SQLite. Layout of this file: the schema and its migrations, the cached
+ * statements, opening (with corruption handling and snapshots), then one section per table. */
+#include "store/store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "common/errbuf.h"
+#include "common/log.h"
+
+/* ---- schema ---- */
+
+/* Schema v1, frozen: the v0 -> v1 migration creates exactly these tables, so a migrated
+ * database and a fresh one have the same sqlite_master (a unit test compares them). STRICT
+ * makes SQLite refuse a value of the wrong type instead of storing it. */
+#define SCHEMA_V1                                                                                  \
+    "CREATE TABLE fires ("                                                                         \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " reminder TEXT NOT NULL CHECK (length(reminder) > 0),"                                        \
+    " kind TEXT NOT NULL,"                                                                         \
+    " scheduled INTEGER NOT NULL,"                                                                 \
+    " fired INTEGER NOT NULL,"                                                                     \
+    " title TEXT"                                                                                  \
+    ") STRICT;"                                                                                    \
+    "CREATE INDEX fires_by_time ON fires (fired, id);"                                             \
+    "CREATE INDEX fires_by_reminder ON fires (reminder, fired, id);"                               \
+    "CREATE TABLE answers ("                                                                       \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " fire INTEGER NOT NULL REFERENCES fires (id) ON DELETE CASCADE,"                              \
+    " answer TEXT NOT NULL CHECK (answer IN"                                                       \
+    "  ('done', 'snoozed', 'skipped', 'kept', 'broken', 'not_yet', 'expired')),"                   \
+    " at INTEGER NOT NULL,"                                                                        \
+    " source TEXT NOT NULL"                                                                        \
+    ") STRICT;"                                                                                    \
+    "CREATE INDEX answers_by_fire ON answers (fire, at, id);"                                      \
+    "CREATE TABLE checkins ("                                                                      \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " at INTEGER NOT NULL,"                                                                        \
+    " mood INTEGER CHECK (mood BETWEEN 1 AND 5),"                                                  \
+    " note TEXT"                                                                                   \
+    ") STRICT;"                                                                                    \
+    "CREATE INDEX checkins_by_time ON checkins (at, id);"                                          \
+    "CREATE TABLE promises ("                                                                      \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " key TEXT UNIQUE,"                                                                            \
+    " text TEXT NOT NULL,"                                                                         \
+    " due INTEGER NOT NULL,"                                                                       \
+    " source TEXT NOT NULL CHECK (source IN ('rules', 'nudgectl')),"                               \
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'kept', 'broken')),"             \
+    " created INTEGER NOT NULL,"                                                                   \
+    " answered INTEGER,"                                                                           \
+    " CHECK ((state = 'open') = (answered IS NULL))"                                               \
+    ") STRICT;"                                                                                    \
+    "CREATE INDEX promises_by_due ON promises (due, id);"                                          \
+    "CREATE TABLE gestures ("                                                                      \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " reminder TEXT NOT NULL,"                                                                     \
+    " gesture TEXT NOT NULL,"                                                                      \
+    " at INTEGER NOT NULL"                                                                         \
+    ") STRICT;"                                                                                    \
+    "CREATE INDEX gestures_by_reminder ON gestures (reminder, at, id);"                            \
+    "CREATE TABLE oneshots ("                                                                      \
+    " reminder TEXT PRIMARY KEY,"                                                                  \
+    " fired INTEGER NOT NULL"                                                                      \
+    ") WITHOUT ROWID, STRICT;"                                                                     \
+    "CREATE TABLE last_fire ("                                                                     \
+    " reminder TEXT PRIMARY KEY,"                                                                  \
+    " scheduled INTEGER NOT NULL,"                                                                 \
+    " fired INTEGER NOT NULL"                                                                      \
+    ") WITHOUT ROWID, STRICT;"                                                                     \
+    "CREATE TABLE snoozes ("                                                                       \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " reminder TEXT NOT NULL,"                                                                     \
+    " fire INTEGER REFERENCES fires (id) ON DELETE SET NULL,"                                      \
+    " due INTEGER NOT NULL,"                                                                       \
+    " blob BLOB NOT NULL"                                                                          \
+    ") STRICT;"                                                                                    \
+    "CREATE INDEX snoozes_by_due ON snoozes (due, id);"                                            \
+    "CREATE INDEX snoozes_by_fire ON snoozes (fire);"                                              \
+    "CREATE TABLE kv ("                                                                            \
+    " key TEXT PRIMARY KEY,"                                                                       \
+    " value BLOB NOT NULL"                                                                         \
+    ") WITHOUT ROWID, STRICT;"
+
+/* What a new database gets; bump together with STORE_SCHEMA_VERSION and add a migration. */
+#define SCHEMA_CURRENT SCHEMA_V1
+
+/* v0 (written down in tests/data/state/make-v0.sh) kept fires and their one answer in a single
+ * `history` row, times in whole seconds, mood 0 for none, open promises as 'pending', and had
+ * no snoozes or kv. Its tables are renamed aside, v1 is created, the rows are copied, and the
+ * old tables dropped, all in the one transaction migrate() wraps around it. */
+static const char migrate_v0_v1[] =
+    "ALTER TABLE history RENAME TO v0_history;"
+    "ALTER TABLE checkins RENAME TO v0_checkins;"
+    "ALTER TABLE promises RENAME TO v0_promises;"
+    "ALTER TABLE gestures RENAME TO v0_gestures;"
+    "ALTER TABLE oneshots RENAME TO v0_oneshots;"
+    "ALTER TABLE last_fire RENAME TO v0_last_fire;" SCHEMA_V1
+    "INSERT INTO fires (id, reminder, kind, scheduled, fired, title)"
+    " SELECT id, reminder, kind, scheduled * 1000000, fired * 1000000, title FROM v0_history;"
+    "INSERT INTO answers (fire, answer, at, source)"
+    " SELECT id, answer, coalesce(answered, fired) * 1000000, coalesce(source, 'daemon')"
+    " FROM v0_history WHERE answer IS NOT NULL ORDER BY id;"
+    "INSERT INTO checkins (id, at, mood, note)"
+    " SELECT id, at * 1000000, nullif(mood, 0), note FROM v0_checkins;"
+    "INSERT INTO promises (id, key, text, due, source, state, created, answered)"
+    " SELECT id, key, text, due * 1000000, source,"
+    "  CASE state WHEN 'pending' THEN 'open' ELSE state END, created * 1000000,"
+    "  CASE WHEN state = 'pending' THEN NULL ELSE coalesce(answered, created) * 1000000 END"
+    " FROM v0_promises;"
+    "INSERT INTO gestures (reminder, gesture, at)"
+    " SELECT reminder, gesture, at * 1000000 FROM v0_gestures ORDER BY rowid;"
+    "INSERT INTO oneshots (reminder, fired) SELECT reminder, fired * 1000000 FROM v0_oneshots;"
+    "INSERT INTO last_fire (reminder, scheduled, fired)"
+    " SELECT reminder, scheduled * 1000000, fired * 1000000 FROM v0_last_fire;"
+    "DROP TABLE v0_history;"
+    "DROP TABLE v0_checkins;"
+    "DROP TABLE v0_promises;"
+    "DROP TABLE v0_gestures;"
+    "DROP TABLE v0_oneshots;"
+    "DROP TABLE v0_last_fire;";
+
+/* migrations[n] takes a database from user_version n to n + 1. */
+static const char *const migrations[] = {migrate_v0_v1};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
+
+/* ---- statements ---- */
+
+enum stmt_id {
+    Q_FIRE_INSERT,
+    Q_FIRE_LAST,
+    Q_ANSWER_INSERT,
+    Q_HISTORY,
+    Q_CHECKIN_INSERT,
+    Q_CHECKINS,
+    Q_PROMISE_UPSERT,
+    Q_PROMISE_STATE,
+    Q_PROMISE_GET,
+    Q_PROMISES,
+    Q_GESTURE_INSERT,
+    Q_GESTURES,
+    Q_ONESHOT_MARK,
+    Q_ONESHOT_GET,
+    Q_LAST_FIRE_SET,
+    Q_LAST_FIRE_GET,
+    Q_SNOOZE_INSERT,
+    Q_SNOOZE_DELETE,
+    Q_SNOOZES,
+    Q_KV_SET,
+    Q_KV_DELETE,
+    Q_KV_GET,
+    Q_KV_EACH,
+    Q_COUNT
+};
+
+/* The columns every fire query returns, in struct store_fire order; the latest answer is the
+ * one with the greatest `at` (ties: recorded last). */
+#define FIRE_SELECT                                                                                \
+    "SELECT f.id, f.reminder, f.kind, f.title, f.scheduled, f.fired, a.answer, a.at"               \
+    " FROM fires f LEFT JOIN answers a ON a.id ="                                                  \
+    " (SELECT id FROM answers WHERE fire = f.id ORDER BY at DESC, id DESC LIMIT 1) "
+#define PROMISE_SELECT "SELECT id, key, text, due, source, state, created, answered FROM promises "
+
+static const char *const stmt_sql[Q_COUNT] = {
+    [Q_FIRE_INSERT] = "INSERT INTO fires (reminder, kind, scheduled, fired, title)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_FIRE_LAST] = FIRE_SELECT "WHERE f.reminder = ?1 ORDER BY f.fired DESC, f.id DESC LIMIT 1",
+    [Q_ANSWER_INSERT] = "INSERT INTO answers (fire, answer, at, source) VALUES (?1, ?2, ?3, ?4)",
+    [Q_HISTORY] = FIRE_SELECT "WHERE f.fired >= ?1 ORDER BY f.fired DESC, f.id DESC LIMIT ?2",
+    [Q_CHECKIN_INSERT] = "INSERT INTO checkins (at, mood, note) VALUES (?1, ?2, ?3)",
+    [Q_CHECKINS] = "SELECT id, at, mood, note FROM checkins WHERE at >= ?1 ORDER BY at, id",
+    /* A rule promise met again keeps its id, state and creation time; NULL keys never
+     * conflict, so each nudgectl promise is a new row. */
+    [Q_PROMISE_UPSERT] = "INSERT INTO promises (key, text, due, source, created)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5)"
+                         " ON CONFLICT (key) DO UPDATE SET text = excluded.text, due = excluded.due"
+                         " RETURNING id",
+    [Q_PROMISE_STATE] = "UPDATE promises SET state = ?2,"
+                        " answered = CASE WHEN ?2 = 'open' THEN NULL ELSE ?3 END WHERE id = ?1",
+    [Q_PROMISE_GET] = PROMISE_SELECT "WHERE id = ?1",
+    [Q_PROMISES] = PROMISE_SELECT "ORDER BY due, id",
+    [Q_GESTURE_INSERT] = "INSERT INTO gestures (reminder, gesture, at) VALUES (?1, ?2, ?3)",
+    [Q_GESTURES] = "SELECT gesture, at FROM gestures WHERE reminder = ?1"
+                   " ORDER BY at DESC, id DESC LIMIT ?2",
+    /* The first mark wins: it is when the one-shot really fired. */
+    [Q_ONESHOT_MARK] = "INSERT INTO oneshots (reminder, fired) VALUES (?1, ?2)"
+                       " ON CONFLICT (reminder) DO NOTHING",
+    [Q_ONESHOT_GET] = "SELECT 1 FROM oneshots WHERE reminder = ?1",
+    [Q_LAST_FIRE_SET] = "INSERT INTO last_fire (reminder, scheduled, fired) VALUES (?1, ?2, ?3)"
+                        " ON CONFLICT (reminder) DO UPDATE SET scheduled = excluded.scheduled,"
+                        " fired = excluded.fired",
+    [Q_LAST_FIRE_GET] = "SELECT scheduled, fired FROM last_fire WHERE reminder = ?1",
+    [Q_SNOOZE_INSERT] = "INSERT INTO snoozes (reminder, fire, due, blob) VALUES (?1, ?2, ?3, ?4)",
+    [Q_SNOOZE_DELETE] = "DELETE FROM snoozes WHERE id = ?1",
+    [Q_SNOOZES] = "SELECT id, reminder, fire, due, blob FROM snoozes ORDER BY due, id",
+    [Q_KV_SET] = "INSERT INTO kv (key, value) VALUES (?1, ?2)"
+                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [Q_KV_DELETE] = "DELETE FROM kv WHERE key = ?1",
+    [Q_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
+    [Q_KV_EACH] = "SELECT key, value FROM kv ORDER BY key",
+};
+
+struct store {
+    sqlite3 *db;
+    char path[PATH_MAX]; /* "" for memory */
+    sqlite3_stmt *stmt[Q_COUNT];
+};
+
+static const char *store_name(const struct store *st)
+{
+    return st->path[0] ? st->path : "in-memory store";
+}
+
+/* Logs the connection's last error; the -EIO every SQLite failure becomes. */
+static int sql_fail(struct store *st, const char *what)
+{
+    log_error("%s: %s: %s", store_name(st), what, sqlite3_errmsg(st->db));
+    return -EIO;
+}
+
+/* The cached statement, prepared on first use (a statement for a table that a broken schema
+ * lacks then fails where it is used, with its name). NULL on error, logged. */
+static sqlite3_stmt *stmt(struct store *st, enum stmt_id id)
+{
+    if (!st->stmt[id] && sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                            &st->stmt[id], NULL) != SQLITE_OK) {
+        sql_fail(st, "preparing a statement");
+        st->stmt[id] = NULL;
+    }
+    return st->stmt[id];
+}
+
+/* Binding: each helper returns the SQLite code, OR-ed together by callers (SQLITE_OK is 0). The
+ * values are SQLITE_STATIC: every statement is stepped and its bindings cleared before the
+ * function that bound them returns. */
+static int bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    return v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+}
+
+static int bind_i64(sqlite3_stmt *s, int i, int64_t v)
+{
+    return sqlite3_bind_int64(s, i, v);
+}
+
+static int bind_blob(sqlite3_stmt *s, int i, const void *v, size_t len)
+{
+    /* A zero-length blob must stay a blob, not become NULL (which bind_blob makes of a NULL
+     * pointer and NOT NULL columns refuse). */
+    if (len == 0) return sqlite3_bind_zeroblob(s, i, 0);
+    return sqlite3_bind_blob64(s, i, v, len, SQLITE_STATIC);
+}
+
+static void stmt_done(sqlite3_stmt *s)
+{
+    /* Both return the step's error again, which the caller has already handled. */
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+
+/* Steps a write to its end (through any RETURNING rows, the first of which lands in *ret) and
+ * resets it, so autocommit commits it now. The SQLite result code. */
+static int step_write(sqlite3_stmt *s, int64_t *ret)
+{
+    int rc;
+    bool first = true;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (first && ret) *ret = sqlite3_column_int64(s, 0);
+        first = false;
+    }
+    stmt_done(s);
+    return rc;
+}
+
+/* A write's result as an errno: a missing parent row (foreign key) is -ENOENT, a value a CHECK
+ * refuses is -EINVAL, anything else -EIO (logged). */
+static int write_result(struct store *st, int rc, const char *what)
+{
+    if (rc == SQLITE_DONE) return 0;
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return -ENOENT;
+    if (rc == SQLITE_CONSTRAINT_CHECK || rc == SQLITE_CONSTRAINT_NOTNULL) return -EINVAL;
+    return sql_fail(st, what);
+}
+
+/* ---- rows ----
+ * A query's rows are copied out and its statement reset before any callback runs, so a callback
+ * may call back into the store, writes included: a write made while a read statement is still
+ * active would only commit when that statement ends, breaking "durable on return". */
+
+struct rows {
+    int ncol;
+    size_t n, cap;
+    sqlite3_value **v; /* n * ncol protected copies */
+};
+
+static void rows_free(struct rows *r)
+{
+    for (size_t i = 0; i < r->n * (size_t)r->ncol; i++)
+        sqlite3_value_free(r->v[i]);
+    free(r->v);
+    *r = (struct rows){0};
+}
+
+/* Runs a bound query to its end into r, and resets it. 0 or -EIO / -ENOMEM. */
+static int rows_fetch(struct store *st, sqlite3_stmt *s, struct rows *r, const char *what)
+{
+    *r = (struct rows){.ncol = sqlite3_column_count(s)};
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        if (r->n == r->cap) {
+            size_t cap = r->cap ? 2 * r->cap : 16;
+            sqlite3_value **v = realloc(r->v, cap * (size_t)r->ncol * sizeof *v);
+            if (!v) {
+                stmt_done(s);
+                rows_free(r);
+                return -ENOMEM;
+            }
+            r->v = v;
+            r->cap = cap;
+        }
+        for (int c = 0; c < r->ncol; c++) {
+            sqlite3_value *v = sqlite3_value_dup(sqlite3_column_value(s, c));
+            if (!v) {
+                /* Keep the row count consistent for rows_free: fill the rest with NULLs. */
+                for (int k = c; k < r->ncol; k++)
+                    r->v[r->n * (size_t)r->ncol + k] = NULL;
+                r->n++;
+                stmt_done(s);
+                rows_free(r);
+                return -ENOMEM;
+            }
+            r->v[r->n * (size_t)r->ncol + c] = v;
+        }
+        r->n++;
+    }
+    if (rc != SQLITE_DONE) {
+        int ret = sql_fail(st, what);
+        stmt_done(s);
+        rows_free(r);
+        return ret;
+    }
+    stmt_done(s);
+    return 0;
+}
+
+static sqlite3_value *cell(const struct rows *r, size_t row, int col)
+{
+    return r->v[row * (size_t)r->ncol + col];
+}
+
+static const char *cell_text(const struct rows *r, size_t row, int col)
+{
+    sqlite3_value *v = cell(r, row, col);
+    return sqlite3_value_type(v) == SQLITE_NULL ? NULL : (const char *)sqlite3_value_text(v);
+}
+
+static int64_t cell_i64(const struct rows *r, size_t row, int col)
+{
+    return sqlite3_value_int64(cell(r, row, col));
+}
+
+/* ---- opening ---- */
+
+/* mkdir -p with 0700 for every folder it creates. */
+static int make_dirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf) return -ENAMETOOLONG;
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != 0) continue;
+        char c = *p;
+        *p = 0;
+        if (mkdir(buf, 0700) < 0 && errno != EEXIST) return -errno;
+        *p = c;
+        if (!c) break;
+    }
+    struct stat sb;
+    if (stat(buf, &sb) < 0) return -errno;
+    return S_ISDIR(sb.st_mode) ? 0 : -ENOTDIR;
+}
+
+static int db_path(const char *dir, char *buf, size_t bufsz, char *err, size_t errsz)
+{
+    if (snprintf(buf, bufsz, "%s/nudge.db", dir) >= (int)bufsz)
+        return errbuf_set(err, errsz, ENAMETOOLONG, "%s/nudge.db: path too long", dir);
+    return 0;
+}
+
+enum file_state { FILE_MISSING, FILE_DATABASE, FILE_NOT_DATABASE };
+
+/* Opens the file ourselves first, so a permission problem is reported as one (SQLite would
+ * quietly fall back to read-only), and so bytes that are not a database are recognised before
+ * SQLite is handed them. An empty file is what SQLite makes of a new database. */
+static int probe_file(const char *path, bool want_write, enum file_state *state, char *err,
+                      size_t errsz)
+{
+    int fd = open(path, (want_write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            *state = FILE_MISSING;
+            return 0;
+        }
+        return errbuf_set(err, errsz, errno, "%s: cannot open the state database: %s", path,
+                          strerror(errno));
+    }
+    static const char magic[16] = "SQLite format 3";
+    char head[16];
+    ssize_t n;
+    do
+        n = read(fd, head, sizeof head);
+    while (n < 0 && errno == EINTR);
+    int e = errno;
+    close(fd);
+    if (n < 0)
+        return errbuf_set(err, errsz, e, "%s: cannot read the state database: %s", path,
+                          strerror(e));
+    *state = n == 0 || (n == (ssize_t)sizeof head && memcmp(head, magic, sizeof head) == 0)
+                 ? FILE_DATABASE
+                 : FILE_NOT_DATABASE;
+    return 0;
+}
+
+static int get_user_version(sqlite3 *db, int *version)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc != SQLITE_OK) return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int(s, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* `PRAGMA quick_check`: SQLITE_OK when it says "ok"; else the code (SQLITE_CORRUPT when it
+ * listed problems) with the first problem in why. */
+static int quick_check(sqlite3 *db, char *why, size_t whysz)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            const char *res = (const char *)sqlite3_column_text(s, 0);
+            if (res && strcmp(res, "ok") == 0) {
+                rc = SQLITE_OK;
+            } else {
+                snprintf(why, whysz, "quick_check: %s", res ? res : "(null)");
+                rc = SQLITE_CORRUPT;
+            }
+        }
+        sqlite3_finalize(s);
+    }
+    if (rc != SQLITE_OK && rc != SQLITE_CORRUPT) snprintf(why, whysz, "%s", sqlite3_errmsg(db));
+    /* The note is one line; SQLite's reports may hold several. */
+    for (char *p = why; *p; p++)
+        if (*p == '\n') *p = ' ';
+    return rc;
+}
+
+static bool is_corrupt(int rc)
+{
+    return (rc & 0xff) == SQLITE_CORRUPT || (rc & 0xff) == SQLITE_NOTADB;
+}
+
+static int exec(sqlite3 *db, const char *sql, char *why, size_t whysz)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) snprintf(why, whysz, "%s", msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return rc;
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION: a new database gets the current schema, an old
+ * one each migration in turn, each in one transaction with its user_version bump, so a crash
+ * leaves it at a whole version. `name` is the file for messages. */
+static int migrate(sqlite3 *db, const char *name, char *err, size_t errsz)
+{
+    char why[256];
+    int version;
+    int rc = get_user_version(db, &version);
+    if (rc != SQLITE_OK)
+        return errbuf_set(err, errsz, EIO, "%s: reading the schema version: %s", name,
+                          sqlite3_errmsg(db));
+    if (version > STORE_SCHEMA_VERSION)
+        return errbuf_set(err, errsz, EPROTO,
+                          "%s: schema version %d is newer than this nudge understands (%d); "
+                          "use a newer nudge or another --state folder",
+                          name, version, STORE_SCHEMA_VERSION);
+    if (version == STORE_SCHEMA_VERSION) return 0;
+
+    rc = exec(db, "BEGIN IMMEDIATE", why, sizeof why);
+    if (rc != SQLITE_OK)
+        return errbuf_set(err, errsz, EIO, "%s: migrating the schema: %s", name, why);
+    /* Emptiness is judged inside the transaction, so two processes opening a new file do not
+     * both create the schema. Re-read the version for the same reason. */
+    sqlite3_stmt *s = NULL;
+    bool empty = false;
+    rc = get_user_version(db, &version);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_schema", -1, &s, NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        empty = sqlite3_column_int64(s, 0) == 0;
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_OK) snprintf(why, sizeof why, "%s", sqlite3_errmsg(db));
+
+    int from = version;
+    if (rc == SQLITE_OK && version == 0 && empty) {
+        rc = exec(db, SCHEMA_CURRENT, why, sizeof why);
+        version = STORE_SCHEMA_VERSION;
+    }
+    for (; rc == SQLITE_OK && version < STORE_SCHEMA_VERSION; version++) {
+        rc = exec(db, migrations[version], why, sizeof why);
+        if (rc != SQLITE_OK)
+            snprintf(why + strlen(why), sizeof why - strlen(why), " (migrating %d -> %d)", version,
+                     version + 1);
+    }
+    if (rc == SQLITE_OK && version != from) {
+        /* A pragma cannot take a bound parameter; the value is our own constant. */
+        char sql[64];
+        snprintf(sql, sizeof sql, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+        rc = exec(db, sql, why, sizeof why);
+    }
+    if (rc == SQLITE_OK) rc = exec(db, "COMMIT", why, sizeof why);
+    if (rc != SQLITE_OK) {
+        char ignored[8];
+        exec(db, "ROLLBACK", ignored, sizeof ignored);
+        return errbuf_set(err, errsz, EIO, "%s: cannot bring the schema from version %d to %d: %s",
+                          name, from, STORE_SCHEMA_VERSION, why);
+    }
+    if (!empty) log_info("%s: schema migrated from version %d to %d", name, from, version);
+    return 0;
+}
+
+static int new_store(sqlite3 *db, const char *path, struct store **out, char *err, size_t errsz)
+{
+    struct store *st = calloc(1, sizeof *st);
+    if (!st) {
+        sqlite3_close(db);
+        return errbuf_set(err, errsz, ENOMEM, "out of memory");
+    }
+    st->db = db;
+    snprintf(st->path, sizeof st->path, "%s", path);
+    *out = st;
+    return 0;
+}
+
+/* Opens an SQLite connection with extended result codes (so a foreign-key failure can be told
+ * from a CHECK failure). */
+static int open_db(const char *path, int flags, sqlite3 **db)
+{
+    int rc = sqlite3_open_v2(path, db, flags | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(*db, 1000);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(*db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+    return rc;
+}
+
+/* What open_file() returns besides 0 and -errno. */
+#define OPEN_CORRUPT 1
+
+/* One try at opening the file read-write, configured, checked and migrated: 0, OPEN_CORRUPT
+ * (with why set), or -errno (with err set). */
+static int open_file(const char *path, sqlite3 **out, char *why, size_t whysz, char *err,
+                     size_t errsz)
+{
+    sqlite3 *db = NULL;
+    int rc = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db);
+    if (rc == SQLITE_OK) {
+        /* The pragma's row is the mode now in force: a file system without shared memory keeps
+         * the rollback journal, which is slower but just as durable. */
+        sqlite3_stmt *s;
+        rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+        if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const char *mode = (const char *)sqlite3_column_text(s, 0);
+            if (!mode || strcmp(mode, "wal") != 0)
+                log_warn("%s: cannot use WAL mode, staying in journal mode %s", path,
+                         mode ? mode : "?");
+            rc = SQLITE_OK;
+        }
+        sqlite3_finalize(s);
+    }
+    /* FULL syncs the WAL at every commit: an acknowledged answer survives power loss, not only
+     * a killed process. */
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        snprintf(why, whysz, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        rc = db ? sqlite3_extended_errcode(db) : rc;
+    } else {
+        rc = quick_check(db, why, whysz);
+    }
+    if (rc != SQLITE_OK) {
+        sqlite3_close(db);
+        if (is_corrupt(rc)) return OPEN_CORRUPT;
+        return errbuf_set(err, errsz, EIO, "%s: cannot open the state database: %s", path, why);
+    }
+    int r = migrate(db, path, err, errsz);
+    if (r < 0) {
+        sqlite3_close(db);
+        return r;
+    }
+    *out = db;
+    return 0;
+}
+
+/* Renames from -> to, unless `from` is gone; never over an existing file. */
+static int move_aside(const char *from, const char *to)
+{
+    struct stat sb;
+    if (lstat(from, &sb) < 0) return errno == ENOENT ? 0 : -errno;
+    if (lstat(to, &sb) == 0) return -EEXIST;
+    return rename(from, to) < 0 ? -errno : 0;
+}
+
+/* Moves the database and its -wal/-shm to nudge.db.corrupt-<epoch>[.<n>] (suffixes kept, so
+ * the set still opens together for a look). The name moved to goes into aside. */
+static int set_aside(const char *path, char *aside, size_t asidesz)
+{
+    long long epoch = (long long)time(NULL);
+    struct stat sb;
+    for (int n = 0; n < 1000; n++) {
+        int len = n ? snprintf(aside, asidesz, "%s.corrupt-%lld.%d", path, epoch, n)
+                    : snprintf(aside, asidesz, "%s.corrupt-%lld", path, epoch);
+        if (len >= (int)asidesz - 4) return -ENAMETOOLONG;
+        if (lstat(aside, &sb) == 0) continue;
+        int r = move_aside(path, aside);
+        if (r == -EEXIST) continue;
+        if (r < 0) return r;
+        static const char *const sfx[] = {"-wal", "-shm"};
+        for (int i = 0; i < 2; i++) {
+            char from[PATH_MAX + 8], to[PATH_MAX + 8];
+            snprintf(from, sizeof from, "%s%s", path, sfx[i]);
+            snprintf(to, sizeof to, "%s%s", aside, sfx[i]);
+            if ((r = move_aside(from, to)) < 0) return r;
+        }
+        return 0;
+    }
+    return -EEXIST;
+}
+
+/* Creates the database file here rather than leaving it to SQLite so that it is private (0600)
+ * whatever the umask: it holds a journal of a relationship. SQLite gives -wal and -shm the same
+ * mode. An empty file is what SQLite makes a new database of. */
+static int create_private(const char *path, char *err, size_t errsz)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0 && errno != EEXIST)
+        return errbuf_set(err, errsz, errno, "%s: cannot create the state database: %s", path,
+                          strerror(errno));
+    if (fd >= 0) close(fd);
+    return 0;
+}
+
+int store_open(const char *dir, struct store **out, char *note, size_t notesz, char *err,
+               size_t errsz)
+{
+    *out = NULL;
+    if (note && notesz) note[0] = 0;
+    int r = make_dirs(dir);
+    if (r < 0)
+        return errbuf_set(err, errsz, r, "%s: cannot create the state folder: %s", dir,
+                          strerror(-r));
+    char path[PATH_MAX];
+    if ((r = db_path(dir, path, sizeof path, err, errsz)) < 0) return r;
+
+    enum file_state fs;
+    if ((r = probe_file(path, true, &fs, err, errsz)) < 0) return r;
+    if (fs == FILE_MISSING && (r = create_private(path, err, errsz)) < 0) return r;
+    char why[256] = "file is not a database";
+    sqlite3 *db = NULL;
+    r = fs == FILE_NOT_DATABASE ? OPEN_CORRUPT : open_file(path, &db, why, sizeof why, err, errsz);
+    if (r < 0) return r;
+    if (r == OPEN_CORRUPT) {
+        char aside[PATH_MAX];
+        if ((r = set_aside(path, aside, sizeof aside)) < 0)
+            return errbuf_set(err, errsz, r, "%s: damaged (%s) and cannot be moved aside: %s", path,
+                              why, strerror(-r));
+        log_warn("%s: damaged (%s); moved to %s", path, why, aside);
+        if (note && notesz)
+            snprintf(note, notesz, "%s was damaged (%s): moved it to %s and started a fresh one",
+                     path, why, aside);
+        if ((r = create_private(path, err, errsz)) < 0) return r;
+        r = open_file(path, &db, why, sizeof why, err, errsz);
+        if (r == OPEN_CORRUPT)
+            return errbuf_set(err, errsz, EIO, "%s: cannot create the state database: %s", path,
+                              why);
+        if (r < 0) return r;
+    }
+    return new_store(db, path, out, err, errsz);
+}
+
+int store_open_memory(struct store **out, char *err, size_t errsz)
+{
+    *out = NULL;
+    sqlite3 *db = NULL;
+    int rc = open_db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &db);
+    if (rc != SQLITE_OK) {
+        errbuf_set(err, errsz, EIO, "in-memory store: %s",
+                   db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return -EIO;
+    }
+    int r = migrate(db, "in-memory store", err, errsz);
+    if (r < 0) {
+        sqlite3_close(db);
+        return r;
+    }
+    return new_store(db, "", out, err, errsz);
+}
+
+/* A file: URI with immutable=1 for path: all but unreserved characters and '/' percent-encoded. */
+static int immutable_uri(const char *path, char *buf, size_t bufsz)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = (size_t)snprintf(buf, bufsz, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        if (n + 4 >= bufsz) return -ENAMETOOLONG;
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p)) {
+            buf[n++] = (char)*p;
+        } else {
+            buf[n++] = '%';
+            buf[n++] = hex[*p >> 4];
+            buf[n++] = hex[*p & 15];
+        }
+    }
+    if (n + sizeof "?immutable=1" > bufsz) return -ENAMETOOLONG;
+    memcpy(buf + n, "?immutable=1", sizeof "?immutable=1");
+    return 0;
+}
+
+int store_open_snapshot(const char *dir, struct store **out, char *err, size_t errsz)
+{
+    *out = NULL;
+    char path[PATH_MAX];
+    int r = db_path(dir, path, sizeof path, err, errsz);
+    if (r < 0) return r;
+    enum file_state fs;
+    if ((r = probe_file(path, false, &fs, err, errsz)) < 0) return r;
+    /* No file (or no folder) means no state yet; nothing is created here. */
+    if (fs == FILE_MISSING) return store_open_memory(out, err, errsz);
+    if (fs == FILE_NOT_DATABASE)
+        return errbuf_set(err, errsz, EIO,
+                          "%s: not a database (nudged sets it aside when it next starts)", path);
+
+    /* With a -wal (a daemon running, or killed) its pages are part of the state, so a read-only
+     * connection with locking, not checkpointing on close: SQLite may create the -shm index, but
+     * leaves the database and WAL as they were. Without one the file is all there is, and is
+     * read as immutable, so no -wal/-shm appears either. (A daemon starting and checkpointing
+     * within these milliseconds could tear that read; quick_check below would catch it.) */
+    char wal[PATH_MAX + 8], uri[3 * PATH_MAX + 32];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct stat sb;
+    bool live = lstat(wal, &sb) == 0;
+    if (!live && immutable_uri(path, uri, sizeof uri) < 0)
+        return errbuf_set(err, errsz, ENAMETOOLONG, "%s: path too long", path);
+    sqlite3 *src = NULL, *mem = NULL;
+    int rc = live ? open_db(path, SQLITE_OPEN_READONLY, &src)
+                  : open_db(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, &src);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_db_config(src, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+    if (rc == SQLITE_OK) rc = open_db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &mem);
+    if (rc == SQLITE_OK) {
+        sqlite3_backup *b = sqlite3_backup_init(mem, "main", src, "main");
+        if (!b) {
+            rc = sqlite3_extended_errcode(mem);
+        } else {
+            rc = sqlite3_backup_step(b, -1);
+            int rc2 = sqlite3_backup_finish(b);
+            rc = rc == SQLITE_DONE ? rc2 : rc;
+        }
+    }
+    char why[256] = "";
+    if (rc != SQLITE_OK) {
+        sqlite3 *culprit = mem && sqlite3_errcode(mem) != SQLITE_OK ? mem : src;
+        snprintf(why, sizeof why, "%s", culprit ? sqlite3_errmsg(culprit) : sqlite3_errstr(rc));
+    } else {
+        rc = quick_check(mem, why, sizeof why);
+    }
+    sqlite3_close(src);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(mem);
+        return errbuf_set(err, errsz, EIO, "%s: cannot read the state database: %s", path, why);
+    }
+    /* An older file is previewed as this build would see it after migrating. */
+    if ((r = migrate(mem, path, err, errsz)) < 0) {
+        sqlite3_close(mem);
+        return r;
+    }
+    return new_store(mem, "", out, err, errsz);
+}
+
+void store_close(struct store *st)
+{
+    if (!st) return;
+    for (int i = 0; i < Q_COUNT; i++)
+        sqlite3_finalize(st->stmt[i]);
+    /* Every statement is finalized, so close cannot be refused as busy. */
+    if (sqlite3_close(st->db) != SQLITE_OK) sql_fail(st, "closing");
+    free(st);
+}
+
+const char *store_path(const struct store *st)
+{
+    return st->path;
+}
+
+void store_default_dir(char *buf, size_t bufsz)
+{
+    /* The XDG spec says to ignore a relative $XDG_STATE_HOME. */
+    const char *xdg = getenv("XDG_STATE_HOME");
+    if (xdg && xdg[0] == '/') {
+        snprintf(buf, bufsz, "%s/nudge", xdg);
+        return;
+    }
+    const char *home = getenv("HOME");
+    if (!home || !home[0]) {
+        struct passwd *pw = getpwuid(getuid());
+        home = pw && pw->pw_dir ? pw->pw_dir : "/";
+    }
+    snprintf(buf, bufsz, "%s/.local/state/nudge", home);
+}
+
+/* ---- fires and answers ---- */
+
+int store_record_fire(struct store *st, const char *reminder, const char *kind, usec_t scheduled,
+                      usec_t fired, const char *title, int64_t *fire_id)
+{
+    if (!reminder || !reminder[0] || !kind) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_FIRE_INSERT);
+    if (!s) return -EIO;
+    int rc = bind_text(s, 1, reminder) | bind_text(s, 2, kind) | bind_i64(s, 3, scheduled) |
+             bind_i64(s, 4, fired) | bind_text(s, 5, title);
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording a fire");
+    }
+    int r = write_result(st, step_write(s, NULL), "recording a fire");
+    if (r == 0 && fire_id) *fire_id = sqlite3_last_insert_rowid(st->db);
+    return r;
+}
+
+static void fire_from_row(const struct rows *r, size_t i, struct store_fire *f)
+{
+    *f = (struct store_fire){
+        .id = cell_i64(r, i, 0),
+        .reminder = cell_text(r, i, 1),
+        .kind = cell_text(r, i, 2),
+        .title = cell_text(r, i, 3),
+        .scheduled = cell_i64(r, i, 4),
+        .fired = cell_i64(r, i, 5),
+        .answer = cell_text(r, i, 6),
+        .answered = cell_i64(r, i, 7),
+    };
+}
+
+/* Runs a fire query and hands each row to cb; a non-zero cb result stops and is returned.
+ * -ENOENT when want_one and there was no row. */
+static int each_fire(struct store *st, sqlite3_stmt *s, bool want_one,
+                     int (*cb)(void *ud, const struct store_fire *f), void *ud)
+{
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading fires");
+    if (ret < 0) return ret;
+    if (want_one && r.n == 0) ret = -ENOENT;
+    for (size_t i = 0; i < r.n && ret == 0; i++) {
+        struct store_fire f;
+        fire_from_row(&r, i, &f);
+        if (cb) ret = cb(ud, &f);
+    }
+    rows_free(&r);
+    return ret;
+}
+
+int store_last_fire(struct store *st, const char *reminder,
+                    int (*cb)(void *ud, const struct store_fire *f), void *ud)
+{
+    if (!reminder) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_FIRE_LAST);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, reminder) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading fires");
+    }
+    return each_fire(st, s, true, cb, ud);
+}
+
+static bool one_of(const char *v, const char *const *names)
+{
+    for (; v && *names; names++)
+        if (strcmp(v, *names) == 0) return true;
+    return false;
+}
+
+int store_record_answer(struct store *st, int64_t fire_id, const char *answer, usec_t at,
+                        const char *source)
+{
+    static const char *const answers[] = {"done",   "snoozed", "skipped", "kept",
+                                          "broken", "not_yet", "expired", NULL};
+    if (!one_of(answer, answers) || !source) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_ANSWER_INSERT);
+    if (!s) return -EIO;
+    int rc = bind_i64(s, 1, fire_id) | bind_text(s, 2, answer) | bind_i64(s, 3, at) |
+             bind_text(s, 4, source);
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording an answer");
+    }
+    /* Autocommit with synchronous=FULL: the WAL is synced before the step returns DONE. */
+    return write_result(st, step_write(s, NULL), "recording an answer");
+}
+
+int store_history(struct store *st, usec_t since, int limit,
+                  int (*cb)(void *ud, const struct store_fire *f), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_HISTORY);
+    if (!s) return -EIO;
+    /* LIMIT -1 is SQLite's "no limit". */
+    if ((bind_i64(s, 1, since) | bind_i64(s, 2, limit > 0 ? limit : -1)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading the history");
+    }
+    return each_fire(st, s, false, cb, ud);
+}
+
+/* ---- check-in journal ---- */
+
+int store_add_checkin(struct store *st, usec_t at, int mood, const char *note, int64_t *id)
+{
+    if (mood < 0 || mood > 5) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_CHECKIN_INSERT);
+    if (!s) return -EIO;
+    int rc = bind_i64(s, 1, at) | (mood ? bind_i64(s, 2, mood) : sqlite3_bind_null(s, 2)) |
+             bind_text(s, 3, note);
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording a check-in");
+    }
+    int r = write_result(st, step_write(s, NULL), "recording a check-in");
+    if (r == 0 && id) *id = sqlite3_last_insert_rowid(st->db);
+    return r;
+}
+
+int store_checkins(struct store *st, usec_t since,
+                   int (*cb)(void *ud, const struct store_checkin *c), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_CHECKINS);
+    if (!s) return -EIO;
+    if (bind_i64(s, 1, since) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading check-ins");
+    }
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading check-ins");
+    for (size_t i = 0; ret == 0 && i < r.n; i++) {
+        struct store_checkin c = {
+            .id = cell_i64(&r, i, 0),
+            .at = cell_i64(&r, i, 1),
+            .mood = (int)cell_i64(&r, i, 2), /* NULL reads as 0, "none" */
+            .note = cell_text(&r, i, 3),
+        };
+        ret = cb(ud, &c);
+    }
+    rows_free(&r);
+    return ret;
+}
+
+/* ---- promises ---- */
+
+static const char *const promise_states[] = {"open", "kept", "broken", NULL};
+
+int store_promise_add(struct store *st, const char *key, const char *text, usec_t due,
+                      const char *source, usec_t now, int64_t *id)
+{
+    static const char *const sources[] = {"rules", "nudgectl", NULL};
+    if (!text || !one_of(source, sources)) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_PROMISE_UPSERT);
+    if (!s) return -EIO;
+    int rc = bind_text(s, 1, key) | bind_text(s, 2, text) | bind_i64(s, 3, due) |
+             bind_text(s, 4, source) | bind_i64(s, 5, now);
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "adding a promise");
+    }
+    /* RETURNING, because last_insert_rowid does not change when the upsert updates. */
+    int64_t got = 0;
+    int r = write_result(st, step_write(s, &got), "adding a promise");
+    if (r == 0 && id) *id = got;
+    return r;
+}
+
+int store_promise_set_state(struct store *st, int64_t id, const char *state, usec_t at)
+{
+    if (!one_of(state, promise_states)) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_PROMISE_STATE);
+    if (!s) return -EIO;
+    if ((bind_i64(s, 1, id) | bind_text(s, 2, state) | bind_i64(s, 3, at)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "setting a promise's state");
+    }
+    int r = write_result(st, step_write(s, NULL), "setting a promise's state");
+    if (r == 0 && sqlite3_changes(st->db) == 0) r = -ENOENT;
+    return r;
+}
+
+static int each_promise(struct store *st, sqlite3_stmt *s, bool want_one,
+                        int (*cb)(void *ud, const struct store_promise *p), void *ud)
+{
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading promises");
+    if (ret < 0) return ret;
+    if (want_one && r.n == 0) ret = -ENOENT;
+    for (size_t i = 0; ret == 0 && i < r.n; i++) {
+        struct store_promise p = {
+            .id = cell_i64(&r, i, 0),
+            .key = cell_text(&r, i, 1),
+            .text = cell_text(&r, i, 2),
+            .due = cell_i64(&r, i, 3),
+            .source = cell_text(&r, i, 4),
+            .state = cell_text(&r, i, 5),
+            .created = cell_i64(&r, i, 6),
+            .answered = cell_i64(&r, i, 7),
+        };
+        if (cb) ret = cb(ud, &p);
+    }
+    rows_free(&r);
+    return ret;
+}
+
+int store_promise_get(struct store *st, int64_t id,
+                      int (*cb)(void *ud, const struct store_promise *p), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_PROMISE_GET);
+    if (!s) return -EIO;
+    if (bind_i64(s, 1, id) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading promises");
+    }
+    return each_promise(st, s, true, cb, ud);
+}
+
+int store_promises(struct store *st, int (*cb)(void *ud, const struct store_promise *p), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_PROMISES);
+    if (!s) return -EIO;
+    return each_promise(st, s, false, cb, ud);
+}
+
+/* ---- gesture memory ---- */
+
+int store_gesture_add(struct store *st, const char *reminder, const char *gesture, usec_t at)
+{
+    if (!reminder || !gesture) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_GESTURE_INSERT);
+    if (!s) return -EIO;
+    if ((bind_text(s, 1, reminder) | bind_text(s, 2, gesture) | bind_i64(s, 3, at)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording a gesture");
+    }
+    return write_result(st, step_write(s, NULL), "recording a gesture");
+}
+
+int store_gesture_recent(struct store *st, const char *reminder, int n,
+                         int (*cb)(void *ud, const char *gesture, usec_t at), void *ud)
+{
+    if (!reminder) return -EINVAL;
+    if (n <= 0) return 0;
+    sqlite3_stmt *s = stmt(st, Q_GESTURES);
+    if (!s) return -EIO;
+    if ((bind_text(s, 1, reminder) | bind_i64(s, 2, n)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading gestures");
+    }
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading gestures");
+    for (size_t i = 0; ret == 0 && i < r.n; i++)
+        ret = cb(ud, cell_text(&r, i, 0), cell_i64(&r, i, 1));
+    rows_free(&r);
+    return ret;
+}
+
+/* ---- one-shots, catch-up, snoozes ---- */
+
+int store_oneshot_mark(struct store *st, const char *reminder, usec_t at)
+{
+    if (!reminder) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_ONESHOT_MARK);
+    if (!s) return -EIO;
+    if ((bind_text(s, 1, reminder) | bind_i64(s, 2, at)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "marking a one-shot");
+    }
+    return write_result(st, step_write(s, NULL), "marking a one-shot");
+}
+
+int store_oneshot_fired(struct store *st, const char *reminder, bool *fired)
+{
+    if (!reminder) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_ONESHOT_GET);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, reminder) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading one-shots");
+    }
+    int rc = sqlite3_step(s);
+    stmt_done(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return sql_fail(st, "reading one-shots");
+    *fired = rc == SQLITE_ROW;
+    return 0;
+}
+
+int store_set_last_fire(struct store *st, const char *reminder, usec_t scheduled, usec_t fired)
+{
+    if (!reminder) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_LAST_FIRE_SET);
+    if (!s) return -EIO;
+    if ((bind_text(s, 1, reminder) | bind_i64(s, 2, scheduled) | bind_i64(s, 3, fired)) !=
+        SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording a last fire");
+    }
+    return write_result(st, step_write(s, NULL), "recording a last fire");
+}
+
+int store_get_last_fire(struct store *st, const char *reminder, usec_t *scheduled, usec_t *fired)
+{
+    if (!reminder) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_LAST_FIRE_GET);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, reminder) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading a last fire");
+    }
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        if (scheduled) *scheduled = sqlite3_column_int64(s, 0);
+        if (fired) *fired = sqlite3_column_int64(s, 1);
+    }
+    stmt_done(s);
+    if (rc == SQLITE_DONE) return -ENOENT;
+    return rc == SQLITE_ROW ? 0 : sql_fail(st, "reading a last fire");
+}
+
+int store_snooze_add(struct store *st, const char *reminder, int64_t fire_id, usec_t due,
+                     const void *blob, size_t len, int64_t *id)
+{
+    if (!reminder || (!blob && len)) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_SNOOZE_INSERT);
+    if (!s) return -EIO;
+    /* fire_id <= 0: a snooze not tied to a recorded fire (stored as NULL). */
+    int rc = bind_text(s, 1, reminder) |
+             (fire_id > 0 ? bind_i64(s, 2, fire_id) : sqlite3_bind_null(s, 2)) |
+             bind_i64(s, 3, due) | bind_blob(s, 4, blob, len);
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording a snooze");
+    }
+    int r = write_result(st, step_write(s, NULL), "recording a snooze");
+    if (r == 0 && id) *id = sqlite3_last_insert_rowid(st->db);
+    return r;
+}
+
+int store_snooze_remove(struct store *st, int64_t id)
+{
+    sqlite3_stmt *s = stmt(st, Q_SNOOZE_DELETE);
+    if (!s) return -EIO;
+    if (bind_i64(s, 1, id) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "removing a snooze");
+    }
+    int r = write_result(st, step_write(s, NULL), "removing a snooze");
+    if (r == 0 && sqlite3_changes(st->db) == 0) r = -ENOENT;
+    return r;
+}
+
+int store_snoozes(struct store *st, int (*cb)(void *ud, const struct store_snooze *s), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_SNOOZES);
+    if (!s) return -EIO;
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading snoozes");
+    for (size_t i = 0; ret == 0 && i < r.n; i++) {
+        sqlite3_value *b = cell(&r, i, 4);
+        const void *blob = sqlite3_value_blob(b); /* NULL for an empty blob */
+        struct store_snooze z = {
+            .id = cell_i64(&r, i, 0),
+            .reminder = cell_text(&r, i, 1),
+            .fire_id = cell_i64(&r, i, 2),
+            .due = cell_i64(&r, i, 3),
+            .blob = blob ? blob : "",
+            .len = (size_t)sqlite3_value_bytes(b),
+        };
+        ret = cb(ud, &z);
+    }
+    rows_free(&r);
+    return ret;
+}
+
+/* ---- nudge.store values ---- */
+
+int store_kv_set(struct store *st, const char *key, const void *blob, size_t len)
+{
+    if (!key) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, blob ? Q_KV_SET : Q_KV_DELETE);
+    if (!s) return -EIO;
+    int rc = bind_text(s, 1, key) | (blob ? bind_blob(s, 2, blob, len) : SQLITE_OK);
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "writing a stored value");
+    }
+    /* Deleting a key that is not there is not an error: `nudge.store.x = nil` twice is fine. */
+    return write_result(st, step_write(s, NULL), "writing a stored value");
+}
+
+int store_kv_get(struct store *st, const char *key, void **blob, size_t *len)
+{
+    if (!key) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_KV_GET);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, key) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading a stored value");
+    }
+    int ret;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const void *v = sqlite3_column_blob(s, 0);
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        /* One byte more, so an empty value is still a pointer the caller can free. */
+        void *copy = malloc(n + 1);
+        if (!copy) {
+            ret = -ENOMEM;
+        } else {
+            if (n) memcpy(copy, v, n);
+            *blob = copy;
+            *len = n;
+            ret = 0;
+        }
+    } else {
+        ret = rc == SQLITE_DONE ? -ENOENT : sql_fail(st, "reading a stored value");
+    }
+    stmt_done(s);
+    return ret;
+}
+
+int store_kv_each(struct store *st,
+                  int (*cb)(void *ud, const char *key, const void *blob, size_t len), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_KV_EACH);
+    if (!s) return -EIO;
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading stored values");
+    for (size_t i = 0; ret == 0 && i < r.n; i++) {
+        sqlite3_value *b = cell(&r, i, 1);
+        const void *blob = sqlite3_value_blob(b);
+        ret = cb(ud, cell_text(&r, i, 0), blob ? blob : "", (size_t)sqlite3_value_bytes(b));
+    }
+    rows_free(&r);
+    return ret;
+}
