@@ -19,7 +19,7 @@ struct daemon {
     uv_signal_t sig_hup, sig_term, sig_int;
     uv_fs_event_t zone_watch;
     bool zone_watching;
-    uv_fs_event_t *rule_watch; /* --watch: one per folder holding rule files */
+    uv_fs_event_t **rule_watch; /* --watch: one per folder holding rule files */
     size_t n_rule_watch;
     uv_timer_t debounce;
     struct glib_bridge *glib;

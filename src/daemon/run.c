@@ -180,51 +180,53 @@ static void on_rule_event(uv_fs_event_t *h, const char *name, int events, int st
     uv_timer_start(&d->debounce, on_debounce, WATCH_DEBOUNCE_MS, 0);
 }
 
+/* The folder of a rule file ("." for a bare name). */
+static void folder_of(const char *path, char *dir, size_t sz)
+{
+    snprintf(dir, sz, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = 0;
+    else
+        snprintf(dir, sz, ".");
+}
+
+/* Each watch handle is its own allocation, freed by its close callback, so closing and
+ * re-creating watches in one turn of the loop never reuses memory libuv still holds. */
 static void unwatch_rules(struct daemon *d)
 {
     for (size_t i = 0; i < d->n_rule_watch; i++) {
-        uv_fs_event_stop(&d->rule_watch[i]);
-        uv_close((uv_handle_t *)&d->rule_watch[i], NULL);
+        uv_fs_event_stop(d->rule_watch[i]);
+        uv_close((uv_handle_t *)d->rule_watch[i], (uv_close_cb)free);
     }
-    /* The handles are freed after the loop has closed them (see free_rule_watches). */
+    d->n_rule_watch = 0;
 }
 
 static void watch_rules(struct daemon *d)
 {
-    static uv_fs_event_t *old;
-    static size_t n_old;
     unwatch_rules(d);
-    free(old); /* closed on an earlier turn of the loop */
-    old = d->rule_watch;
-    n_old = d->n_rule_watch;
-    (void)n_old;
-    d->rule_watch = calloc(d->files.n ? d->files.n : 1, sizeof *d->rule_watch);
-    d->n_rule_watch = 0;
-    if (!d->rule_watch) return;
+    uv_fs_event_t **v = realloc(d->rule_watch, (d->files.n ? d->files.n : 1) * sizeof *v);
+    if (!v) return;
+    d->rule_watch = v;
     for (size_t i = 0; i < d->files.n; i++) {
-        char dir[4096];
-        snprintf(dir, sizeof dir, "%s", d->files.paths[i]);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = 0;
-        else
-            snprintf(dir, sizeof dir, ".");
+        char dir[4096], other[4096];
+        folder_of(d->files.paths[i], dir, sizeof dir);
         bool dup = false;
         for (size_t j = 0; j < i && !dup; j++) {
-            char other[4096];
-            snprintf(other, sizeof other, "%s", d->files.paths[j]);
-            char *s2 = strrchr(other, '/');
-            if (s2) *s2 = 0; else snprintf(other, sizeof other, ".");
+            folder_of(d->files.paths[j], other, sizeof other);
             dup = !strcmp(dir, other);
         }
         if (dup) continue;
-        uv_fs_event_t *h = &d->rule_watch[d->n_rule_watch];
+        uv_fs_event_t *h = calloc(1, sizeof *h);
+        if (!h) return;
         uv_fs_event_init(d->loop, h);
         h->data = d;
-        if (uv_fs_event_start(h, on_rule_event, dir, 0) == 0)
-            d->n_rule_watch++;
-        else
-            uv_close((uv_handle_t *)h, NULL);
+        if (uv_fs_event_start(h, on_rule_event, dir, 0) == 0) {
+            d->rule_watch[d->n_rule_watch++] = h;
+        } else {
+            log_warn("--watch: cannot watch %s", dir);
+            uv_close((uv_handle_t *)h, (uv_close_cb)free);
+        }
     }
 }
 

@@ -1146,7 +1146,7 @@ struct schedule *ruleset_schedule(struct ruleset *rs)
 
 size_t ruleset_reminder_count(const struct ruleset *rs)
 {
-    return rs->n_regs;
+    return rs->n_live;
 }
 
 const char *ruleset_backend_name(const struct ruleset *rs)
@@ -1236,34 +1236,56 @@ size_t ruleset_run_due(struct ruleset *rs)
     return fired;
 }
 
-size_t ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n)
+struct emit_args {
+    struct ruleset *rs;
+    const char *name;
+    const char *const *kv;
+    size_t n;
+    size_t ran;
+};
+
+/* The body of ruleset_emit, run as a protected C function: building ev at the memory cap
+ * must be an error, not a Lua panic. Each listener still runs in its own guarded call. */
+static int emit_protected(lua_State *L)
 {
-    lua_State *L = rs->L;
+    struct emit_args *a = lua_touserdata(L, 1);
+    struct ruleset *rs = a->rs;
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->listeners_ref);
-    if (lua_getfield(L, -1, name) != LUA_TTABLE) {
-        lua_pop(L, 2);
-        return 0;
-    }
-    lua_Integer count = (lua_Integer)lua_rawlen(L, -1);
+    if (lua_getfield(L, -1, a->name) != LUA_TTABLE) return 0;
+    int list = lua_gettop(L);
+    lua_Integer count = (lua_Integer)lua_rawlen(L, list);
     for (lua_Integer i = 1; i <= count; i++) {
-        lua_rawgeti(L, -1, i);
+        lua_rawgeti(L, list, i);
         lua_createtable(L, 0, 3);
-        lua_pushstring(L, name);
+        lua_pushstring(L, a->name);
         lua_setfield(L, -2, "name");
         push_seconds(L, clock_now(rs->clock));
         lua_setfield(L, -2, "fired");
-        lua_createtable(L, 0, (int)n);
-        for (size_t k = 0; k + 1 < 2 * n + 1 && k < n; k++) {
-            lua_pushstring(L, kv[2 * k + 1]);
-            lua_setfield(L, -2, kv[2 * k]);
+        lua_createtable(L, 0, (int)a->n);
+        for (size_t k = 0; k < a->n; k++) {
+            lua_pushstring(L, a->kv[2 * k + 1]);
+            lua_setfield(L, -2, a->kv[2 * k]);
         }
         lua_setfield(L, -2, "data");
         char what[300];
-        snprintf(what, sizeof what, "listener for '%s'", name);
+        snprintf(what, sizeof what, "listener for '%s'", a->name);
         guarded_call(rs, NULL, 1, what);
+        a->ran++;
     }
-    lua_pop(L, 2);
-    return (size_t)count;
+    return 0;
+}
+
+size_t ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n)
+{
+    struct emit_args a = {rs, name, kv, n, 0};
+    lua_State *L = rs->L;
+    lua_pushcfunction(L, emit_protected);
+    lua_pushlightuserdata(L, &a);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        log_error("event '%s': %s", name, lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+        lua_pop(L, 1);
+    }
+    return a.ran;
 }
 
 void ruleset_each_reminder(struct ruleset *rs,
