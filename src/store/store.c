@@ -488,8 +488,17 @@ static int exec(sqlite3 *db, const char *sql, char *why, size_t whysz)
 
 /* Brings the schema to STORE_SCHEMA_VERSION: a new database gets the current schema, an old
  * one each migration in turn, each in one transaction with its user_version bump, so a crash
- * leaves it at a whole version. `name` is the file for messages. */
-static int migrate(sqlite3 *db, const char *name, char *err, size_t errsz)
+ * leaves it at a whole version. `name` is the file for messages; in_place is false for a
+ * snapshot's copy, which is not worth a log line. */
+static int newer_schema(const char *name, int version, char *err, size_t errsz)
+{
+    return errbuf_set(err, errsz, EPROTO,
+                      "%s: schema version %d is newer than this nudge understands (%d); "
+                      "use a newer nudge or another --state folder",
+                      name, version, STORE_SCHEMA_VERSION);
+}
+
+static int migrate(sqlite3 *db, const char *name, bool in_place, char *err, size_t errsz)
 {
     char why[256];
     int version;
@@ -497,11 +506,7 @@ static int migrate(sqlite3 *db, const char *name, char *err, size_t errsz)
     if (rc != SQLITE_OK)
         return errbuf_set(err, errsz, EIO, "%s: reading the schema version: %s", name,
                           sqlite3_errmsg(db));
-    if (version > STORE_SCHEMA_VERSION)
-        return errbuf_set(err, errsz, EPROTO,
-                          "%s: schema version %d is newer than this nudge understands (%d); "
-                          "use a newer nudge or another --state folder",
-                          name, version, STORE_SCHEMA_VERSION);
+    if (version > STORE_SCHEMA_VERSION) return newer_schema(name, version, err, errsz);
     if (version == STORE_SCHEMA_VERSION) return 0;
 
     rc = exec(db, "BEGIN IMMEDIATE", why, sizeof why);
@@ -520,6 +525,10 @@ static int migrate(sqlite3 *db, const char *name, char *err, size_t errsz)
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_OK) snprintf(why, sizeof why, "%s", sqlite3_errmsg(db));
+    if (rc == SQLITE_OK && version > STORE_SCHEMA_VERSION) {
+        exec(db, "ROLLBACK", why, sizeof why);
+        return newer_schema(name, version, err, errsz);
+    }
 
     int from = version;
     if (rc == SQLITE_OK && version == 0 && empty) {
@@ -545,7 +554,8 @@ static int migrate(sqlite3 *db, const char *name, char *err, size_t errsz)
         return errbuf_set(err, errsz, EIO, "%s: cannot bring the schema from version %d to %d: %s",
                           name, from, STORE_SCHEMA_VERSION, why);
     }
-    if (!empty) log_info("%s: schema migrated from version %d to %d", name, from, version);
+    if (!empty && in_place)
+        log_info("%s: schema migrated from version %d to %d", name, from, version);
     return 0;
 }
 
@@ -566,7 +576,7 @@ static int new_store(sqlite3 *db, const char *path, struct store **out, char *er
  * from a CHECK failure). */
 static int open_db(const char *path, int flags, sqlite3 **db)
 {
-    int rc = sqlite3_open_v2(path, db, flags | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW, NULL);
+    int rc = sqlite3_open_v2(path, db, flags | SQLITE_OPEN_EXRESCODE, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(*db, 1000);
     if (rc == SQLITE_OK) rc = sqlite3_exec(*db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     return rc;
@@ -610,7 +620,7 @@ static int open_file(const char *path, sqlite3 **out, char *why, size_t whysz, c
         if (is_corrupt(rc)) return OPEN_CORRUPT;
         return errbuf_set(err, errsz, EIO, "%s: cannot open the state database: %s", path, why);
     }
-    int r = migrate(db, path, err, errsz);
+    int r = migrate(db, path, true, err, errsz);
     if (r < 0) {
         sqlite3_close(db);
         return r;
@@ -716,7 +726,7 @@ int store_open_memory(struct store **out, char *err, size_t errsz)
         sqlite3_close(db);
         return -EIO;
     }
-    int r = migrate(db, "in-memory store", err, errsz);
+    int r = migrate(db, "in-memory store", true, err, errsz);
     if (r < 0) {
         sqlite3_close(db);
         return r;
@@ -799,7 +809,7 @@ int store_open_snapshot(const char *dir, struct store **out, char *err, size_t e
         return errbuf_set(err, errsz, EIO, "%s: cannot read the state database: %s", path, why);
     }
     /* An older file is previewed as this build would see it after migrating. */
-    if ((r = migrate(mem, path, err, errsz)) < 0) {
+    if ((r = migrate(mem, path, false, err, errsz)) < 0) {
         sqlite3_close(mem);
         return r;
     }
