@@ -701,7 +701,7 @@ int store_open(const char *dir, struct store **out, char *note, size_t notesz, c
         if ((r = set_aside(path, aside, sizeof aside)) < 0)
             return errbuf_set(err, errsz, r, "%s: damaged (%s) and cannot be moved aside: %s", path,
                               why, strerror(-r));
-        log_warn("%s: damaged (%s); moved to %s", path, why, aside);
+        /* Not logged here: the caller shows the note (log, notification) once. */
         if (note && notesz)
             snprintf(note, notesz, "%s was damaged (%s): moved it to %s and started a fresh one",
                      path, why, aside);
