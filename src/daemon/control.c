@@ -1,6 +1,7 @@
 #include "daemon/control.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,9 @@ struct client {
     char *buf;
     size_t len, cap;
     int open_handles;
+    int writes_pending;
     bool closing;
+    bool eof; /* the peer has sent all it will: close once the replies are out */
     struct client *prev, *next;
 };
 
@@ -84,7 +87,9 @@ static void on_written(uv_write_t *w, int status)
     free(wr->data);
     bool close_after = wr->close_after;
     free(wr);
+    cl->writes_pending--;
     if (status < 0 || close_after) client_close(cl); /* the peer left mid-reply: fine */
+    else if (cl->eof && cl->writes_pending == 0) client_close(cl);
 }
 
 static void send_line(struct client *cl, json_t *reply, bool close_after)
@@ -115,12 +120,36 @@ static void send_line(struct client *cl, json_t *reply, bool close_after)
         free(data);
         free(wr);
         client_close(cl);
+        return;
+    }
+    cl->writes_pending++;
+}
+
+/* Replaces bytes that are not UTF-8 with '?': messages quote requests and are cut to size,
+ * which can split a character, and jansson refuses such strings. */
+static void utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    while (*p) {
+        int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 1 : (*p & 0xf0) == 0xe0 ? 2
+                : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 3 : -1;
+        int k = 1;
+        while (n > 0 && k <= n && (p[k] & 0xc0) == 0x80) k++;
+        if (n < 0 || k <= n) {
+            *p++ = '?';
+            continue;
+        }
+        p += k;
     }
 }
 
 static void send_error(struct client *cl, const char *msg, bool close_after)
 {
-    json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+    char clean[1024];
+    snprintf(clean, sizeof clean, "%s", msg);
+    utf8_scrub(clean);
+    json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", clean);
+    if (!r) r = json_pack("{s:b, s:s}", "ok", 0, "error", "request failed");
     if (r) {
         send_line(cl, r, close_after);
         json_decref(r);
@@ -188,8 +217,15 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct client *cl = s->data;
     (void)buf;
+    if (n == UV_EOF && !cl->closing) {
+        /* A half-close (echo ... | socat) still gets the rest of its replies. */
+        uv_read_stop(s);
+        cl->eof = true;
+        if (cl->writes_pending == 0) client_close(cl);
+        return;
+    }
     if (n < 0) {
-        client_close(cl); /* EOF or error */
+        client_close(cl);
         return;
     }
     if (cl->closing || n == 0) return;
@@ -305,6 +341,9 @@ int control_open(uv_loop_t *loop, const char *path, control_handler handler, voi
                  struct control **out, char *err, size_t errsz)
 {
     int r;
+    /* A client that leaves mid-reply must cost an EPIPE, not the daemon (uv_spawn resets
+     * signal dispositions in children). */
+    signal(SIGPIPE, SIG_IGN);
     if ((r = prepare_dir(path, err, errsz)) < 0) return r;
     if ((r = clear_stale(path, err, errsz)) < 0) return r;
     struct control *c = calloc(1, sizeof *c);
