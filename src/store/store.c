@@ -30,7 +30,8 @@
     " kind TEXT NOT NULL,"                                                                         \
     " scheduled INTEGER NOT NULL,"                                                                 \
     " fired INTEGER NOT NULL,"                                                                     \
-    " title TEXT"                                                                                  \
+    " title TEXT,"                                                                                 \
+    " notification BLOB" /* what was shown, so a snooze can show it again */                       \
     ") STRICT;"                                                                                    \
     "CREATE INDEX fires_by_time ON fires (fired, id);"                                             \
     "CREATE INDEX fires_by_reminder ON fires (reminder, fired, id);"                               \
@@ -162,6 +163,8 @@ enum stmt_id {
     Q_KV_DELETE,
     Q_KV_GET,
     Q_KV_EACH,
+    Q_FIRE_ATTACH,
+    Q_FIRE_BLOB,
     Q_COUNT
 };
 
@@ -176,6 +179,8 @@ enum stmt_id {
 static const char *const stmt_sql[Q_COUNT] = {
     [Q_FIRE_INSERT] = "INSERT INTO fires (reminder, kind, scheduled, fired, title)"
                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_FIRE_ATTACH] = "UPDATE fires SET notification = ?2 WHERE id = ?1",
+    [Q_FIRE_BLOB] = "SELECT notification FROM fires WHERE id = ?1 AND notification IS NOT NULL",
     [Q_FIRE_LAST] = FIRE_SELECT "WHERE f.reminder = ?1 ORDER BY f.fired DESC, f.id DESC LIMIT 1",
     [Q_ANSWER_INSERT] = "INSERT INTO answers (fire, answer, at, source) VALUES (?1, ?2, ?3, ?4)",
     [Q_HISTORY] = FIRE_SELECT "WHERE f.fired >= ?1 ORDER BY f.fired DESC, f.id DESC LIMIT ?2",
@@ -1282,5 +1287,46 @@ int store_kv_each(struct store *st,
         ret = cb(ud, cell_text(&r, i, 0), blob ? blob : "", (size_t)sqlite3_value_bytes(b));
     }
     rows_free(&r);
+    return ret;
+}
+
+int store_fire_attach(struct store *st, int64_t fire_id, const void *blob, size_t len)
+{
+    sqlite3_stmt *s = stmt(st, Q_FIRE_ATTACH);
+    if (!s) return -EIO;
+    int rc = bind_i64(s, 1, fire_id) | bind_blob(s, 2, blob, len);
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording a notification");
+    }
+    int r = write_result(st, step_write(s, NULL), "recording a notification");
+    if (r == 0 && sqlite3_changes(st->db) == 0) return -ENOENT;
+    return r;
+}
+
+int store_fire_blob(struct store *st, int64_t fire_id, void **blob, size_t *len)
+{
+    sqlite3_stmt *s = stmt(st, Q_FIRE_BLOB);
+    if (!s) return -EIO;
+    if (bind_i64(s, 1, fire_id) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading a notification");
+    }
+    int ret, rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        size_t n = (size_t)sqlite3_column_bytes(s, 0);
+        void *copy = malloc(n + 1);
+        if (!copy) {
+            ret = -ENOMEM;
+        } else {
+            if (n) memcpy(copy, sqlite3_column_blob(s, 0), n);
+            *blob = copy;
+            *len = n;
+            ret = 0;
+        }
+    } else {
+        ret = rc == SQLITE_DONE ? -ENOENT : sql_fail(st, "reading a notification");
+    }
+    stmt_done(s);
     return ret;
 }

@@ -52,6 +52,11 @@ void store_default_dir(char *buf, size_t bufsz);
 int store_record_fire(struct store *st, const char *reminder, const char *kind, usec_t scheduled,
                       usec_t fired, const char *title, int64_t *fire_id);
 
+/* Keeps the notification a fire showed (the caller's encoding), so it can be shown again. */
+int store_fire_attach(struct store *st, int64_t fire_id, const void *blob, size_t len);
+/* -ENOENT when the fire has none. *blob is malloc'd; the caller frees it. */
+int store_fire_blob(struct store *st, int64_t fire_id, void **blob, size_t *len);
+
 struct store_fire {
     int64_t id;
     const char *reminder, *kind, *title;
