@@ -29,6 +29,8 @@ struct notification {
     int64_t timeout_ms; /* -1: server default, 0: never expires */
     struct notify_action *actions;
     size_t n_actions;
+    usec_t snooze;       /* how long "snooze" / "not yet" wait; 0: one hour */
+    const char *promise; /* the promise a Kept/Broken answer settles, or NULL */
 };
 
 /* What a backend reports back: the user picked an action, or the notification closed
@@ -73,6 +75,15 @@ const char *notify_backend_current(struct notify_backend *b);
 const char *urgency_name(enum urgency u);
 /* Returns 0 and *u, or -EINVAL. */
 int urgency_parse(const char *s, enum urgency *u);
+
+/* A notification as a JSON object (for the state database: a snooze shows it again).
+ * Returns a malloc'd string (its length in *len), or NULL when out of memory. */
+char *notification_encode(const struct notification *n, size_t *len);
+
+/* Decodes what notification_encode made into *n, which then owns its strings: release them
+ * with notification_clear(). Returns 0, or -EINVAL for a malformed buffer. */
+int notification_decode(const char *buf, size_t len, struct notification *n);
+void notification_clear(struct notification *n);
 
 /* Writes s as a JSON string literal (quotes included). */
 void json_write_string(FILE *f, const char *s);
