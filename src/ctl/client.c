@@ -100,8 +100,8 @@ static ssize_t read_line(int fd, char **out, long long deadline)
     }
 }
 
-enum client_status client_request(const char *path, json_t *request, int timeout_ms,
-                                  char **line, json_t **reply, char *err, size_t errsz)
+enum client_status client_request(const char *path, json_t *request, int timeout_ms, char **line,
+                                  json_t **reply, char *err, size_t errsz)
 {
     long long deadline = now_ms() + timeout_ms;
     struct sockaddr_un sa = {.sun_family = AF_UNIX};

@@ -17,7 +17,7 @@ enum client_status {
 /* Sends `request` to the daemon at socket `path` and reads one reply line within timeout_ms.
  * On CLIENT_OK, *line holds the raw reply (without its newline; caller frees) and *reply the
  * parsed object (a new reference). Otherwise err says why. */
-enum client_status client_request(const char *path, json_t *request, int timeout_ms,
-                                  char **line, json_t **reply, char *err, size_t errsz);
+enum client_status client_request(const char *path, json_t *request, int timeout_ms, char **line,
+                                  json_t **reply, char *err, size_t errsz);
 
 #endif

@@ -65,16 +65,16 @@ static int usage_error(struct invocation *inv, const char *fmt, ...)
 /* ---- arguments ---- */
 
 struct opt {
-    const char *long_name; /* "--days" */
+    const char *long_name;  /* "--days" */
     const char *short_name; /* "-n", or NULL */
-    const char **value;    /* set to the option's argument */
+    const char **value;     /* set to the option's argument */
 };
 
 /* Splits args into options (each taking one value: "--days 3", "--days=3", "-n3") and up to
  * max_pos positionals (at least min_pos); "--" ends options, "--json" and "--help" are accepted
  * anywhere. Returns -1 to go on, else an exit code (help printed, or a usage error). */
-static int parse_args(struct invocation *inv, const struct opt *opts, const char **pos,
-                      int min_pos, int max_pos, int *npos)
+static int parse_args(struct invocation *inv, const struct opt *opts, const char **pos, int min_pos,
+                      int max_pos, int *npos)
 {
     int n = 0;
     bool only_pos = false;
@@ -204,8 +204,12 @@ static bool parse_iso(const char *s, usec_t *out)
             return false;
         off = (oh * 60L + om) * 60 * (*z == '-' ? -1 : 1);
     }
-    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
-                    .tm_hour = h, .tm_min = m, .tm_sec = sec};
+    struct tm tm = {.tm_year = Y - 1900,
+                    .tm_mon = M - 1,
+                    .tm_mday = D,
+                    .tm_hour = h,
+                    .tm_min = m,
+                    .tm_sec = sec};
     time_t t = timegm(&tm);
     if (t == (time_t)-1) return false;
     *out = ((usec_t)t - off) * USEC_PER_SEC;
@@ -253,7 +257,8 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
     } else if (!json_is_true(json_object_get(reply, "ok"))) {
         const char *e = str_or(reply, "error", "the daemon refused the request");
         fputs("nudgectl: ", stderr);
-        for (const char *p = e; *p; p++) fputc(*p == '\n' || *p == '\r' ? ' ' : *p, stderr);
+        for (const char *p = e; *p; p++)
+            fputc(*p == '\n' || *p == '\r' ? ' ' : *p, stderr);
         fputc('\n', stderr);
         rc = EXIT_REFUSED;
     } else {
@@ -368,8 +373,10 @@ static void print_preview(struct invocation *inv, json_t *r)
         char when[128], what[2048];
         usec_t at;
         const char *at_s = str_or(v, "at", "-");
-        if (parse_iso(at_s, &at)) timestamp_format(at, when, sizeof when);
-        else snprintf(when, sizeof when, "%s", at_s);
+        if (parse_iso(at_s, &at))
+            timestamp_format(at, when, sizeof when);
+        else
+            snprintf(when, sizeof when, "%s", at_s);
         const char *title = str_or(v, "title", str_or(v, "kind", ""));
         const char *body = str_or(v, "body", NULL);
         if (body)
@@ -518,7 +525,8 @@ static void print_promise_add(struct invocation *inv, json_t *r)
     if (has) timestamp_format(due, when, sizeof when);
     printf("promise %lld added, due %s%s%s%s\n",
            (long long)json_integer_value(json_object_get(r, "id")), has ? when : "-",
-           has ? " (" : "", has ? fmt_relative(due, inv->now, rel, sizeof rel) : "", has ? ")" : "");
+           has ? " (" : "", has ? fmt_relative(due, inv->now, rel, sizeof rel) : "",
+           has ? ")" : "");
 }
 
 static int exec_promise_add(struct invocation *inv)
@@ -580,8 +588,8 @@ static int exec_promise_answer(struct invocation *inv, const char *cmd, reply_pr
     if (rc >= 0) return rc;
     long long id;
     if (!parse_int(pos[0], 1, INT64_MAX, &id))
-        return usage_error(inv, "ID must be a promise number (see 'nudgectl promise list'), not \"%s\"",
-                           pos[0]);
+        return usage_error(
+            inv, "ID must be a promise number (see 'nudgectl promise list'), not \"%s\"", pos[0]);
     inv->subject = pos[0];
     return run(inv, json_pack("{s:s, s:I}", "cmd", cmd, "id", (json_int_t)id), print);
 }

@@ -40,7 +40,8 @@ int table_add(struct table *t, const char *const *cells)
     for (int i = 0; i < t->ncols; i++) {
         row[i] = clean_copy(cells[i]);
         if (!row[i]) {
-            while (i--) free(row[i]);
+            while (i--)
+                free(row[i]);
             return -ENOMEM;
         }
     }
@@ -68,15 +69,18 @@ void table_print_free(struct table *t, FILE *f)
     for (size_t r = 0; r < t->nrows; r++) {
         char **row = t->cells + r * (size_t)t->ncols;
         int last = t->ncols - 1;
-        while (last > 0 && !*row[last]) last--; /* no trailing blanks */
+        while (last > 0 && !*row[last])
+            last--; /* no trailing blanks */
         for (int c = 0; c <= last; c++) {
             fputs(row[c], f);
             if (c < last)
-                for (size_t pad = width(row[c]); pad < w[c] + 2; pad++) fputc(' ', f);
+                for (size_t pad = width(row[c]); pad < w[c] + 2; pad++)
+                    fputc(' ', f);
         }
         fputc('\n', f);
     }
-    for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++) free(t->cells[i]);
+    for (size_t i = 0; i < t->nrows * (size_t)t->ncols; i++)
+        free(t->cells[i]);
     free(t->cells);
     free(t);
 }

@@ -88,8 +88,8 @@ static void on_written(uv_write_t *w, int status)
     bool close_after = wr->close_after;
     free(wr);
     cl->writes_pending--;
-    if (status < 0 || close_after) client_close(cl); /* the peer left mid-reply: fine */
-    else if (cl->eof && cl->writes_pending == 0) client_close(cl);
+    /* status < 0: the peer left mid-reply, fine. */
+    if (status < 0 || close_after || (cl->eof && cl->writes_pending == 0)) client_close(cl);
 }
 
 static void send_line(struct client *cl, json_t *reply, bool close_after)
@@ -131,10 +131,17 @@ static void utf8_scrub(char *s)
 {
     unsigned char *p = (unsigned char *)s;
     while (*p) {
-        int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 && *p >= 0xc2 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-                : (*p & 0xf8) == 0xf0 && *p <= 0xf4 ? 3 : -1;
+        int n = -1; /* continuation bytes expected */
+        if (*p < 0x80) n = 0;
+        else if (*p >= 0xc2 && *p <= 0xdf) n = 1;
+        else if (*p >= 0xe0 && *p <= 0xef) n = 2;
+        else if (*p >= 0xf0 && *p <= 0xf4) n = 3;
+        /* No overlong forms, surrogates or code points past U+10FFFF (jansson refuses them). */
+        if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) ||
+            (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))
+            n = -1;
         int k = 1;
-        while (n > 0 && k <= n && (p[k] & 0xc0) == 0x80) k++;
+        while (k <= n && (p[k] & 0xc0) == 0x80) k++;
         if (n < 0 || k <= n) {
             *p++ = '?';
             continue;

@@ -443,6 +443,8 @@ def test_socket(tmp):
     still_serving(d, "unknown commands")
 
     for req in [{"cmd": "fire", "id": 5}, {"cmd": "fire"}, {"cmd": "fire", "id": ""},
+                {"cmd": "fire", "id": "\u2603" * 600}, {"cmd": "emit", "name": "e" * 2000,
+                                                         "data": {"\u2603" * 400: 7}},
                 {"cmd": "fire", "id": None}, {"cmd": "fire", "id": ["tick"]},
                 {"cmd": "preview", "days": "x"}, {"cmd": "preview", "days": 0},
                 {"cmd": "preview", "days": 367}, {"cmd": "preview", "days": 1.5},
