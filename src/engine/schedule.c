@@ -398,3 +398,30 @@ int schedule_restore(struct schedule *s, struct reminder *r, const struct remind
     r->done = false;
     return heap_push(s, r);
 }
+
+int schedule_add_due(struct schedule *s, struct reminder *r, usec_t missed)
+{
+    usec_t now = clock_now(s->clock);
+    r->loaded = now;
+    r->fired_base = missed;
+    r->done = false;
+    r->fires = 0;
+    r->window_day = -1;
+    r->seq = s->seq++;
+    r->base = missed;
+    r->next = now;
+    return heap_push(s, r);
+}
+
+usec_t schedule_latest_elapse(const struct reminder *r, usec_t now)
+{
+    usec_t latest = r->base, e;
+    if (latest > now) return latest;
+    if (r->trigger == TRIGGER_EVERY && r->span > 0) {
+        if (now >= r->loaded) latest = r->loaded + (now - r->loaded) / r->span * r->span;
+        return latest > r->base ? latest : r->base;
+    }
+    /* Bounded: a minutely event over weeks of sleep still ends quickly enough. */
+    for (int i = 0; i < 100000 && next_base(r, latest, &e) == 0 && e <= now; i++) latest = e;
+    return latest;
+}

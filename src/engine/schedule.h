@@ -79,6 +79,14 @@ void reminder_init(struct reminder *r);
  * (r->done is then set and it is not queued), or -ENOMEM. */
 int schedule_add(struct schedule *s, struct reminder *r);
 
+/* Like schedule_add, but r first fires now, for an elapse `missed` that passed while nobody was
+ * running (catch-up); after that it follows its trigger from `missed` on. */
+int schedule_add_due(struct schedule *s, struct reminder *r, usec_t missed);
+
+/* The last elapse of r's trigger at or before now, starting from its planned one (r->base):
+ * several fires missed during sleep or a clock step fold into this one. */
+usec_t schedule_latest_elapse(const struct reminder *r, usec_t now);
+
 /* Takes r out of the queue (cancel). Safe on a reminder that is not queued. */
 void schedule_remove(struct schedule *s, struct reminder *r);
 

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 
 #include "common/log.h"
+#include "lua/lserial.h"
 #include "lua/sandbox.h"
+#include "store/store.h"
 #include "time/calendar.h"
 #include "time/span.h"
 #include "time/timestamp.h"
@@ -21,6 +23,11 @@
 #define REMINDER_MT "nudge.reminder"
 #define RULE_FILE_MAX ((size_t)16 << 20)
 #define FAILURES_TO_DISABLE 3
+/* How many shown notifications we remember (id -> fire, reminder) for their answers. */
+#define SHOWN_MAX 256
+/* A fire this late was not a slow callback but sleep or a clock step: late_cancel applies. */
+#define LATE_GRACE (60 * USEC_PER_SEC)
+#define SNOOZE_DEFAULT USEC_PER_HOUR
 
 /* A reminder as Lua sees it: a full userdata the rule gets back as a handle. While the
  * reminder is live, the registry holds the userdata (self_ref) so dropping the handle in Lua
@@ -52,12 +59,34 @@ struct ruleset {
     usec_t since;
     char backend_name[16];
     char app_name[64];
-    int nudge_ref, store_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
+    int nudge_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
         ostime_ref;
     int (*spawn)(void *host, const char *const *argv, char *err, size_t errsz);
     void *host;
     struct strlist *warnings;
+    struct store *store;
+    bool own_store;      /* made here (in memory) because the caller gave none */
+    bool record_history; /* write fires and answers (the daemon; not --preview or --check) */
+    struct shown {
+        uint32_t id;     /* notification id, 0: free slot */
+        int64_t fire_id; /* 0: not recorded */
+        char *reminder;
+    } shown[SHOWN_MAX];
+    size_t shown_next;
+    struct snooze *snoozes; /* pending snoozes, scheduled like reminders */
 };
+
+/* A snoozed notification waiting to be shown again: a reminder of its own in the schedule,
+ * told apart from rule reminders by owner_data. */
+struct snooze {
+    struct reminder r;
+    int64_t id; /* its row in the store */
+    int64_t fire_id;
+    char *blob;
+    size_t len;
+    struct snooze *next;
+};
+static const char SNOOZE_TAG = 's';
 
 static const char RULESET_KEY = 'r';
 
@@ -536,6 +565,59 @@ static void push_event(lua_State *L, struct ruleset *rs, struct lrem *m, usec_t 
     (void)rs;
 }
 
+/* ---- history ---- */
+
+struct last_fire {
+    int64_t id;
+    bool answered;
+};
+
+static int last_fire_cb(void *ud, const struct store_fire *f)
+{
+    struct last_fire *l = ud;
+    l->id = f->id;
+    l->answered = f->answer != NULL;
+    return 0;
+}
+
+/* Records a notification a reminder showed. An earlier fire of the same reminder that nobody
+ * answered is now "expired". Returns the fire's id, or 0 when nothing was recorded. */
+static int64_t record_fire(struct ruleset *rs, const struct notification *n, usec_t scheduled,
+                           usec_t now)
+{
+    if (!rs->record_history || !n->reminder_id || !*n->reminder_id) return 0;
+    struct last_fire last = {0};
+    if (store_last_fire(rs->store, n->reminder_id, last_fire_cb, &last) == 0 && !last.answered)
+        store_record_answer(rs->store, last.id, "expired", now, "daemon");
+    int64_t fid = 0;
+    if (store_record_fire(rs->store, n->reminder_id, n->kind, scheduled, now, n->title, &fid) < 0)
+        return 0;
+    size_t len;
+    char *blob = notification_encode(n, &len);
+    if (blob) store_fire_attach(rs->store, fid, blob, len);
+    free(blob);
+    return fid;
+}
+
+/* Remembers which fire and reminder a notification id belongs to, for its answer. */
+static void remember_shown(struct ruleset *rs, uint32_t id, int64_t fire_id, const char *reminder)
+{
+    if (!rs->interactive) return;
+    struct shown *sh = &rs->shown[rs->shown_next];
+    rs->shown_next = (rs->shown_next + 1) % SHOWN_MAX;
+    free(sh->reminder);
+    sh->id = id;
+    sh->fire_id = fire_id;
+    sh->reminder = strdup(reminder ? reminder : "");
+}
+
+static struct shown *find_shown(struct ruleset *rs, uint32_t id)
+{
+    for (size_t i = 0; i < SHOWN_MAX; i++)
+        if (rs->shown[i].id == id && id != 0) return &rs->shown[i];
+    return NULL;
+}
+
 static int l_notify(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
@@ -559,8 +641,11 @@ static int l_notify(lua_State *L)
     else if (ty != LUA_TNIL)
         n.timeout_ms = check_span(L, -1, "timeout") / 1000;
     lua_pop(L, 1);
-    static const char *const known[] = {"title", "body", "icon", "category", "urgency", "timeout",
-                                        "actions", "on_action", "on_close", NULL};
+    /* _snooze and _promise are the toolkit's (src/lua/prelude): how long "snooze" waits, and
+     * which promise a Kept/Broken answer settles. */
+    static const char *const known[] = {"title",   "body",      "icon",     "category",
+                                        "urgency", "timeout",   "actions",  "on_action",
+                                        "on_close", "_snooze",  "_promise", NULL};
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         bool ok = false;
@@ -578,6 +663,9 @@ static int l_notify(lua_State *L)
         lua_pop(L, 1);
     }
     n.n_actions = read_actions(L, 1, &n.actions);
+    if (lua_getfield(L, 1, "_snooze") != LUA_TNIL) n.snooze = check_span(L, -1, "_snooze");
+    lua_pop(L, 1);
+    n.promise = opt_string_field(L, 1, "_promise");
     n.app_name = rs->app_name;
     n.kind = rs->current ? rs->current->r.kind : "notify";
     n.reminder_id = rs->current ? rs->current->r.id : "";
@@ -589,6 +677,8 @@ static int l_notify(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
+    remember_shown(rs, id, record_fire(rs, &n, rs->current ? rs->current->r.next : now, now),
+                   n.reminder_id);
     if (rs->interactive) {
         /* Keep the callbacks until the notification closes. */
         int has_cb = lua_getfield(L, 1, "on_action") != LUA_TNIL;
@@ -799,61 +889,42 @@ static int l_os_date(lua_State *L)
 
 /* ---- store (kept in the state for now; see README) ---- */
 
-/* Checks that v holds only storable values and copies it onto the stack. */
-static void store_copy(lua_State *L, int idx, int depth)
-{
-    idx = lua_absindex(L, idx);
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL:
-    case LUA_TBOOLEAN:
-    case LUA_TNUMBER:
-    case LUA_TSTRING:
-        lua_pushvalue(L, idx);
-        return;
-    case LUA_TTABLE:
-        if (depth > 32) luaL_error(L, "nudge.store: table nested too deeply (or a cycle)");
-        luaL_checkstack(L, 4, "nudge.store");
-        lua_newtable(L);
-        lua_pushnil(L);
-        while (lua_next(L, idx)) {
-            int kt = lua_type(L, -2);
-            if (kt != LUA_TSTRING && kt != LUA_TNUMBER && kt != LUA_TBOOLEAN)
-                luaL_error(L, "nudge.store: table keys must be strings, numbers or booleans");
-            lua_pushvalue(L, -2);
-            store_copy(L, -2, depth + 1);
-            lua_rawset(L, -5);
-            lua_pop(L, 1);
-        }
-        return;
-    default:
-        luaL_error(L, "nudge.store: cannot store a %s", luaL_typename(L, idx));
-    }
-}
-
 static int l_store_get(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
     const char *k = luaL_checkstring(L, 1);
-    lua_settop(L, 2); /* the default, or nil: returning the top after settop(2) handed out the
-                         store table itself when no default was given */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->store_ref);
-    if (lua_getfield(L, -1, k) == LUA_TNIL) {
-        lua_pushvalue(L, 2);
+    lua_settop(L, 2); /* the default, or nil */
+    void *blob;
+    size_t len;
+    int r = store_kv_get(rs->store, k, &blob, &len);
+    if (r == -ENOENT) return 1;
+    if (r < 0) return luaL_error(L, "nudge.store.get: the state database failed (see the log)");
+    r = lserial_decode(L, blob, len);
+    free(blob);
+    if (r < 0) {
+        log_warn("nudge.store: the value of '%s' is damaged; using the default", k);
         return 1;
     }
-    store_copy(L, -1, 0);
     return 1;
 }
 
 static int l_store_set(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
+    char err[256];
     const char *k = luaL_checkstring(L, 1);
     lua_settop(L, 2);
-    store_copy(L, 2, 0);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->store_ref);
-    lua_insert(L, -2);
-    lua_setfield(L, -2, k);
+    if (lua_isnil(L, 2)) {
+        if (store_kv_set(rs->store, k, NULL, 0) < 0)
+            return luaL_error(L, "nudge.store.set: the state database failed (see the log)");
+        return 0;
+    }
+    size_t len;
+    char *blob = lserial_encode(L, 2, &len, err, sizeof err);
+    if (!blob) return luaL_error(L, "nudge.store: %s", err);
+    int r = store_kv_set(rs->store, k, blob, len);
+    free(blob);
+    if (r < 0) return luaL_error(L, "nudge.store.set: the state database failed (see the log)");
     return 0;
 }
 
@@ -976,7 +1047,6 @@ static void open_api(struct ruleset *rs)
     rs->nudge_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_setglobal(L, "nudge");
 
-    rs->store_ref = new_ref_table(L);
     rs->listeners_ref = new_ref_table(L);
     rs->notif_ref = new_ref_table(L);
     rs->ids_ref = new_ref_table(L);
@@ -1047,6 +1117,88 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
     return 0;
 }
 
+struct timebuf {
+    char s[96];
+};
+
+static struct timebuf fmt_time(usec_t t)
+{
+    struct timebuf b;
+    timestamp_format(t, b.s, sizeof b.s);
+    return b;
+}
+
+/* The first elapse after the last one m fired for (in an earlier run), if it is already past. */
+static bool missed_elapse(struct ruleset *rs, struct lrem *m, usec_t now, usec_t *missed)
+{
+    usec_t last_sched, last_fired;
+    if (store_get_last_fire(rs->store, m->r.id, &last_sched, &last_fired) < 0) return false;
+    usec_t e;
+    if (m->r.trigger == TRIGGER_CALENDAR) {
+        if (calendar_next(m->r.cal, last_sched, &e) < 0) return false;
+    } else if (m->r.trigger == TRIGGER_EVERY) {
+        e = last_sched + m->r.span;
+    } else {
+        return false; /* one-shots: the oneshots table decides */
+    }
+    if (e > now) return false;
+    *missed = e;
+    return true;
+}
+
+static void queue_snooze(struct ruleset *rs, int64_t id, int64_t fire_id, usec_t due,
+                         const void *blob, size_t len)
+{
+    struct snooze *z = calloc(1, sizeof *z);
+    if (!z) return;
+    z->blob = malloc(len + 1);
+    if (!z->blob) {
+        free(z);
+        return;
+    }
+    memcpy(z->blob, blob, len);
+    z->len = len;
+    z->id = id;
+    z->fire_id = fire_id;
+    reminder_init(&z->r);
+    z->r.trigger = TRIGGER_AT;
+    z->r.at = due;
+    z->r.kind = "snooze";
+    z->r.quiet = QUIET_IGNORE; /* the user chose when */
+    z->r.owner_data = (void *)&SNOOZE_TAG;
+    z->next = rs->snoozes;
+    rs->snoozes = z;
+    /* A snooze that fell due while nudged was down shows at once. */
+    usec_t now = clock_now(rs->clock);
+    if (due <= now)
+        schedule_add_due(&rs->sched, &z->r, due);
+    else
+        schedule_add(&rs->sched, &z->r);
+}
+
+static int snooze_cb(void *ud, const struct store_snooze *z)
+{
+    queue_snooze(ud, z->id, z->fire_id, z->due, z->blob, z->len);
+    return 0;
+}
+
+static void load_snoozes(struct ruleset *rs)
+{
+    store_snoozes(rs->store, snooze_cb, rs);
+}
+
+static void free_snooze(struct ruleset *rs, struct snooze *z)
+{
+    schedule_remove(&rs->sched, &z->r);
+    for (struct snooze **p = &rs->snoozes; *p; p = &(*p)->next)
+        if (*p == z) {
+            *p = z->next;
+            break;
+        }
+    free(z->blob);
+    free(z);
+}
+
 struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
                              struct strlist *warnings)
 {
@@ -1065,12 +1217,24 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     rs->warnings = warnings;
     rs->spawn = o->spawn;
     rs->host = o->host;
+    rs->store = o->store;
+    rs->record_history = o->record_history;
+    if (!rs->store) {
+        char err[256];
+        if (store_open_memory(&rs->store, err, sizeof err) < 0) {
+            strlist_add(errs, "cannot create an in-memory state: %s", err);
+            free(rs);
+            return NULL;
+        }
+        rs->own_store = true;
+    }
     snprintf(rs->backend_name, sizeof rs->backend_name, "auto");
     snprintf(rs->app_name, sizeof rs->app_name, "nudge");
     schedule_init(&rs->sched, o->clock, o->seed);
     rs->L = sandbox_new();
     if (!rs->L) {
         strlist_add(errs, "cannot create a Lua state: not enough memory");
+        if (rs->own_store) store_close(rs->store);
         free(rs);
         return NULL;
     }
@@ -1111,10 +1275,28 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         return NULL;
     }
     if (n) memcpy(todo, rs->regs, n * sizeof *todo); /* regs is NULL when nothing registered */
+    usec_t now = clock_now(rs->clock);
     for (size_t i = 0; i < n; i++) {
         struct lrem *m = todo[i];
         if (!m || !m->pending) continue;
         m->pending = false;
+        bool fired;
+        if ((m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) &&
+            store_oneshot_fired(rs->store, m->r.id, &fired) == 0 && fired) {
+            release(rs, m); /* fired in an earlier run: never again */
+            continue;
+        }
+        usec_t missed;
+        if (m->r.catch_up && missed_elapse(rs, m, now, &missed)) {
+            if (now - missed <= m->r.late_cancel) {
+                log_info("%s: '%s' missed its elapse at %s while nudged was not running; "
+                         "catching up now", m->where, m->r.id, fmt_time(missed).s);
+                schedule_add_due(&rs->sched, &m->r, missed);
+                continue;
+            }
+            log_info("%s: '%s' missed its elapse at %s, more than late_cancel ago; dropped",
+                     m->where, m->r.id, fmt_time(missed).s);
+        }
         if (schedule_add(&rs->sched, &m->r) == -ENOENT) {
             if (warnings && m->r.trigger == TRIGGER_CALENDAR)
                 strlist_add(warnings, "%s: calendar event \"%s\" never elapses", m->where, m->expr);
@@ -1125,16 +1307,20 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         }
     }
     free(todo);
+    load_snoozes(rs);
     return rs;
 }
 
 void ruleset_free(struct ruleset *rs)
 {
     if (!rs) return;
+    while (rs->snoozes) free_snooze(rs, rs->snoozes);
+    for (size_t i = 0; i < SHOWN_MAX; i++) free(rs->shown[i].reminder);
     schedule_free(&rs->sched);
     for (size_t i = 0; i < rs->n_regs; i++)
         if (rs->regs[i]) rs->regs[i]->rs = NULL;
     sandbox_close(rs->L);
+    if (rs->own_store) store_close(rs->store);
     free(rs->regs);
     free(rs);
 }
@@ -1212,15 +1398,51 @@ static int fire_reminder(lua_State *L)
     return 0;
 }
 
+/* Shows a snoozed notification again and forgets the snooze. */
+static void fire_snooze(struct ruleset *rs, struct snooze *z, usec_t now)
+{
+    struct notification n;
+    char err[256];
+    if (notification_decode(z->blob, z->len, &n) == 0) {
+        uint32_t id = 0;
+        if (rs->backend->show(rs->backend, &n, now, &id, err, sizeof err) == 0)
+            remember_shown(rs, id, record_fire(rs, &n, z->r.at, now), n.reminder_id);
+        else
+            log_warn("snoozed notification \"%s\" not shown: %s", n.title, err);
+        notification_clear(&n);
+    } else {
+        log_warn("a snoozed notification in the state database is damaged; dropped");
+    }
+    if (rs->record_history) store_snooze_remove(rs->store, z->id);
+    free_snooze(rs, z);
+}
+
 size_t ruleset_run_due(struct ruleset *rs)
 {
     size_t fired = 0;
     usec_t now = clock_now(rs->clock);
     struct reminder *r;
     while ((r = schedule_pop_due(&rs->sched, now))) {
+        if (r->owner_data == &SNOOZE_TAG) {
+            fire_snooze(rs, (struct snooze *)r, now);
+            fired++;
+            continue;
+        }
         struct lrem *m = (struct lrem *)r; /* r is the first member */
         lua_State *L = rs->L;
+        /* Far later than planned (sleep, a clock step): older than late_cancel is dropped. */
+        if (now - m->r.next > LATE_GRACE &&
+            now - schedule_latest_elapse(&m->r, now) > m->r.late_cancel) {
+            log_info("%s: '%s' was due at %s, more than late_cancel ago; skipped", m->where,
+                     m->r.id, fmt_time(m->r.next).s);
+            if (schedule_rearm(&rs->sched, &m->r) < 0) release(rs, m);
+            continue;
+        }
         fired++;
+        if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER)
+            store_oneshot_mark(rs->store, m->r.id, now);
+        else if (m->r.catch_up && rs->record_history)
+            store_set_last_fire(rs->store, m->r.id, m->r.base, now);
         rs->current = m;
         /* Pushing these allocates nothing, so a state at its memory cap cannot panic here. */
         lua_pushcfunction(L, fire_reminder);
@@ -1389,9 +1611,117 @@ static void notif_call(struct ruleset *rs, const char *arg, const char *what)
     guarded_call(rs, NULL, 3, what);
 }
 
+static const char *answer_for_action(const char *action)
+{
+    static const char *const map[][2] = {{"done", "done"},     {"skip", "skipped"},
+                                         {"snooze", "snoozed"}, {"kept", "kept"},
+                                         {"broken", "broken"}, {"not_yet", "not_yet"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i][0], action)) return map[i][1];
+    return NULL;
+}
+
+/* Shows fire `fire_id`'s notification again after `span` (0: the notification's own snooze
+ * span, else an hour). Returns the due time, or 0 when it cannot. */
+static usec_t snooze_fire(struct ruleset *rs, int64_t fire_id, const char *reminder, usec_t span)
+{
+    void *blob;
+    size_t len;
+    if (store_fire_blob(rs->store, fire_id, &blob, &len) < 0) return 0;
+    if (span <= 0) {
+        struct notification n;
+        if (notification_decode(blob, len, &n) == 0) {
+            span = n.snooze;
+            notification_clear(&n);
+        }
+        if (span <= 0) span = SNOOZE_DEFAULT;
+    }
+    usec_t due = clock_now(rs->clock) + span;
+    int64_t zid = 0;
+    if (store_snooze_add(rs->store, reminder, fire_id, due, blob, len, &zid) == 0)
+        queue_snooze(rs, zid, fire_id, due, blob, len);
+    else
+        due = 0;
+    free(blob);
+    return due;
+}
+
+/* A Kept/Broken answer settles the promise the notification was about. */
+static void settle_promise(struct ruleset *rs, int64_t fire_id, const char *state, usec_t now)
+{
+    void *blob;
+    size_t len;
+    struct notification n;
+    if (store_fire_blob(rs->store, fire_id, &blob, &len) < 0) return;
+    if (notification_decode(blob, len, &n) == 0) {
+        if (n.promise) store_promise_set_state(rs->store, strtoll(n.promise, NULL, 10), state, now);
+        notification_clear(&n);
+    }
+    free(blob);
+}
+
+/* Records an answer to a fire; snoozes and "not yet" show it again later. Returns the due time
+ * of a snooze (else 0). */
+static usec_t record_answer(struct ruleset *rs, int64_t fire_id, const char *reminder,
+                            const char *answer, usec_t span, const char *source)
+{
+    usec_t now = clock_now(rs->clock), due = 0;
+    if (store_record_answer(rs->store, fire_id, answer, now, source) < 0) return 0;
+    if (!strcmp(answer, "snoozed") || !strcmp(answer, "not_yet"))
+        due = snooze_fire(rs, fire_id, reminder, span);
+    else if (!strcmp(answer, "kept") || !strcmp(answer, "broken"))
+        settle_promise(rs, fire_id, answer, now);
+    return due;
+}
+
 void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *action)
 {
+    struct shown *sh = find_shown(rs, id);
+    const char *answer = answer_for_action(action);
+    if (sh && answer && sh->fire_id && rs->record_history)
+        record_answer(rs, sh->fire_id, sh->reminder, answer, 0, "action");
     if (push_notif_callback(rs, id, "on_action")) notif_call(rs, action, "on_action");
+}
+
+struct answer_fire {
+    int64_t id;
+    char title[256];
+    usec_t scheduled, fired;
+};
+
+static int answer_fire_cb(void *ud, const struct store_fire *f)
+{
+    struct answer_fire *a = ud;
+    a->id = f->id;
+    snprintf(a->title, sizeof a->title, "%s", f->title ? f->title : "");
+    a->scheduled = f->scheduled;
+    a->fired = f->fired;
+    return 0;
+}
+
+int ruleset_answer(struct ruleset *rs, const char *reminder, const char *answer, usec_t span,
+                   struct ruleset_answer *out, char *err, size_t errsz)
+{
+    struct answer_fire f = {0};
+    if (strcmp(answer, "done") && strcmp(answer, "skipped") && strcmp(answer, "snoozed"))
+        return snprintf(err, errsz, "unknown answer \"%s\"", answer), -EINVAL;
+    int r = store_last_fire(rs->store, reminder, answer_fire_cb, &f);
+    if (r == -ENOENT)
+        return snprintf(err, errsz, "'%s' has not shown a notification yet", reminder), -ENOENT;
+    if (r < 0) return snprintf(err, errsz, "the state database failed (see the log)"), r;
+    if (store_record_answer(rs->store, f.id, answer, clock_now(rs->clock), "nudgectl") < 0)
+        return snprintf(err, errsz, "the state database failed (see the log)"), -EIO;
+    out->fire_id = f.id;
+    snprintf(out->title, sizeof out->title, "%s", f.title);
+    out->scheduled = f.scheduled;
+    out->fired = f.fired;
+    out->due = 0;
+    if (!strcmp(answer, "snoozed")) {
+        out->due = snooze_fire(rs, f.id, reminder, span);
+        if (!out->due)
+            return snprintf(err, errsz, "answered, but the notification cannot be shown again"), -EIO;
+    }
+    return 0;
 }
 
 void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason)
@@ -1484,11 +1814,18 @@ static bool same_definition(const struct lrem *a, const struct lrem *b)
     return a->r.span == b->r.span && a->r.at == b->r.at;
 }
 
+static int copy_kv(void *ud, const char *key, const void *blob, size_t len)
+{
+    store_kv_set(ud, key, blob, len);
+    return 0;
+}
+
 size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
 {
     size_t kept = 0;
     if (!old) return 0;
-    copy_ref_table(old, old->store_ref, rs, rs->store_ref);
+    /* The daemon's rule sets share one database; others (tests) carry the values over. */
+    if (rs->store != old->store) store_kv_each(old->store, copy_kv, rs->store);
     copy_ref_table(old, old->fired_ref, rs, rs->fired_ref);
     /* Quiet hours changed: every plan is new (but what fired stays fired). */
     bool replan_all = old->sched.has_quiet != rs->sched.has_quiet ||

@@ -10,6 +10,7 @@
 #include "engine/clock.h"
 #include "engine/schedule.h"
 #include "notify/notify.h"
+#include "store/store.h"
 #include "time/usec.h"
 
 /* A growable list of owned strings: error lines, warnings. */
@@ -31,6 +32,11 @@ struct ruleset_options {
      * err set. NULL (--check, --preview): nothing is started and spawn returns nil. */
     int (*spawn)(void *host, const char *const *argv, char *err, size_t errsz);
     void *host;
+    /* The state (not owned; shared by the daemon's successive rule sets). NULL: a private
+     * in-memory one. */
+    struct store *store;
+    /* Record fires and answers in it (the daemon). --preview and --check do not. */
+    bool record_history;
 };
 
 struct ruleset;
@@ -79,6 +85,19 @@ void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *ac
 /* Notification `id` closed: runs its on_close(reason, ev) with reason "expired", "dismissed",
  * "closed" or "undefined", and forgets its callbacks. */
 void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason);
+
+struct ruleset_answer {
+    int64_t fire_id;
+    char title[256];
+    usec_t scheduled, fired;
+    usec_t due; /* snoozed: when it shows again */
+};
+
+/* nudgectl done/skip/snooze: answers the last notification of `reminder` ("done", "skipped" or
+ * "snoozed"; a snooze shows it again after span, 0 meaning its own default or an hour). The
+ * answer is in the database when this returns 0. -ENOENT when it has shown nothing yet. */
+int ruleset_answer(struct ruleset *rs, const char *reminder, const char *answer, usec_t span,
+                   struct ruleset_answer *out, char *err, size_t errsz);
 
 /* After a reload: carries over from `old` what must survive it: nudge.store values, fired
  * one-shot ids (a fired `at`/`after` stays fired), and the schedule of every reminder whose id
