@@ -50,7 +50,7 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
                      "rules", rules,
                      "reminders", (json_int_t)ruleset_reminder_count(d->rs),
                      "backend", notify_backend_current(d->backend),
-                     "state", "",
+                     "state", store_path(d->store),
                      "last_reload", "at", seconds(d->last_reload / USEC_PER_SEC * USEC_PER_SEC),
                      "ok", !d->last_reload_error[0],
                      "error", d->last_reload_error[0] ? json_string(d->last_reload_error) : json_null());
@@ -149,10 +149,182 @@ static json_t *cmd_preview(struct daemon *d, json_t *req, char *err, size_t errs
     return json_pack("{s:o}", "notifications", a);
 }
 
+/* An optional time in the time language: a string, or epoch seconds. */
+static int opt_time(json_t *req, const char *k, usec_t *out, char *err, size_t errsz)
+{
+    json_t *v = json_object_get(req, k);
+    if (!v || json_is_null(v)) return 0;
+    if (json_is_number(v)) {
+        *out = (usec_t)(json_number_value(v) * 1e6);
+        return 1;
+    }
+    if (!json_is_string(v)) return snprintf(err, errsz, "\"%s\" must be a timestamp", k), -1;
+    char e[512];
+    if (timestamp_parse(json_string_value(v), clock_now(clock_real()), out, e, sizeof e) < 0)
+        return snprintf(err, errsz, "%s", e), -1;
+    return 1;
+}
+
+static json_t *fire_json(const struct ruleset_answer *a, const char *reminder)
+{
+    return json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", reminder,
+                     "title", a->title, "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
+}
+
+static json_t *answer(struct daemon *d, json_t *req, const char *what, char *err, size_t errsz)
+{
+    const char *id = need_string(req, "id", err, errsz);
+    if (!id) return NULL;
+    usec_t span = 0;
+    json_t *sp = json_object_get(req, "span");
+    if (sp && !json_is_null(sp)) {
+        char e[512];
+        if (!json_is_string(sp)) return fail(err, errsz, "%s", "\"span\" must be a string like \"30min\"");
+        if (span_parse(json_string_value(sp), &span, e, sizeof e) < 0) return fail(err, errsz, "%s", e);
+        if (span < USEC_PER_SEC) return fail(err, errsz, "%s", "\"span\" must be at least 1s");
+    }
+    struct ruleset_answer a;
+    if (ruleset_answer(d->rs, id, what, span, &a, err, errsz) < 0) return NULL;
+    daemon_arm(d);
+    json_t *r = json_pack("{s:o}", "fire", fire_json(&a, id));
+    if (a.due) json_object_set_new(r, "due", seconds(a.due));
+    return r;
+}
+
+static json_t *cmd_done(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    return answer(d, req, "done", err, errsz);
+}
+
+static json_t *cmd_skip(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    return answer(d, req, "skipped", err, errsz);
+}
+
+static json_t *cmd_snooze(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    return answer(d, req, "snoozed", err, errsz);
+}
+
+static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    json_t *mood = json_object_get(req, "mood"), *note = json_object_get(req, "note");
+    int m = 0;
+    if (mood && !json_is_null(mood)) {
+        if (!json_is_integer(mood) || json_integer_value(mood) < 1 || json_integer_value(mood) > 5)
+            return fail(err, errsz, "%s", "\"mood\" must be a whole number from 1 to 5");
+        m = (int)json_integer_value(mood);
+    }
+    if (note && !json_is_null(note) && !json_is_string(note))
+        return fail(err, errsz, "%s", "\"note\" must be a string");
+    usec_t now = clock_now(clock_real());
+    int64_t id;
+    if (store_add_checkin(d->store, now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
+        return fail(err, errsz, "%s", "the state database failed (see the log)");
+    return json_pack("{s:I, s:o}", "id", (json_int_t)id, "at", seconds(now / USEC_PER_SEC * USEC_PER_SEC));
+}
+
+static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    const char *text = need_string(req, "text", err, errsz);
+    if (!text) return NULL;
+    usec_t due;
+    int r = opt_time(req, "due", &due, err, errsz);
+    if (r < 0) return NULL;
+    if (r == 0) return fail(err, errsz, "%s", "\"due\" is required (a timestamp)");
+    usec_t now = clock_now(clock_real());
+    int64_t id;
+    if (store_promise_add(d->store, NULL, text, due, "nudgectl", now, &id) < 0)
+        return fail(err, errsz, "%s", "the state database failed (see the log)");
+    return json_pack("{s:I, s:o}", "id", (json_int_t)id, "due", seconds(due));
+}
+
+static int promise_cb(void *ud, const struct store_promise *p)
+{
+    json_array_append_new(ud, json_pack("{s:I, s:s, s:o, s:s, s:s, s:o}", "id", (json_int_t)p->id,
+                                        "text", p->text, "due", seconds(p->due), "state", p->state,
+                                        "source", p->source,
+                                        "key", p->key ? json_string(p->key) : json_null()));
+    return 0;
+}
+
+static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    (void)req;
+    json_t *a = json_array();
+    if (store_promises(d->store, promise_cb, a) < 0) {
+        json_decref(a);
+        return fail(err, errsz, "%s", "the state database failed (see the log)");
+    }
+    return json_pack("{s:o}", "promises", a);
+}
+
+static json_t *promise_state(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
+{
+    json_t *id = json_object_get(req, "id");
+    if (!json_is_integer(id)) return fail(err, errsz, "%s", "\"id\" must be a promise number");
+    int r = store_promise_set_state(d->store, json_integer_value(id), state, clock_now(clock_real()));
+    if (r == -ENOENT) {
+        snprintf(err, errsz, "no promise %lld (see nudgectl promise list)", (long long)json_integer_value(id));
+        return NULL;
+    }
+    if (r < 0) return fail(err, errsz, "%s", "the state database failed (see the log)");
+    return json_object();
+}
+
+static json_t *cmd_promise_kept(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    return promise_state(d, req, "kept", err, errsz);
+}
+
+static json_t *cmd_promise_broken(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    return promise_state(d, req, "broken", err, errsz);
+}
+
+static int history_cb(void *ud, const struct store_fire *f)
+{
+    json_array_append_new(ud, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "fire",
+                                        (json_int_t)f->id, "reminder", f->reminder, "kind", f->kind,
+                                        "title", f->title ? f->title : "", "scheduled",
+                                        seconds(f->scheduled), "fired", seconds(f->fired), "answer",
+                                        f->answer ? json_string(f->answer) : json_null(), "answered",
+                                        f->answer ? seconds(f->answered) : json_null()));
+    return 0;
+}
+
+static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    json_t *limit = json_object_get(req, "limit");
+    json_int_t n = 20;
+    if (limit && !json_is_null(limit)) {
+        if (!json_is_integer(limit) || json_integer_value(limit) < 1 || json_integer_value(limit) > 100000)
+            return fail(err, errsz, "%s", "\"limit\" must be a whole number from 1 to 100000");
+        n = json_integer_value(limit);
+    }
+    usec_t since = 0;
+    if (opt_time(req, "since", &since, err, errsz) < 0) return NULL;
+    json_t *a = json_array();
+    if (store_history(d->store, since, (int)n, history_cb, a) < 0) {
+        json_decref(a);
+        return fail(err, errsz, "%s", "the state database failed (see the log)");
+    }
+    return json_pack("{s:o}", "entries", a);
+}
+
 static const struct {
     const char *name;
     command_fn fn;
 } commands[] = {
+    {"done", cmd_done},
+    {"skip", cmd_skip},
+    {"snooze", cmd_snooze},
+    {"checkin", cmd_checkin},
+    {"promise_add", cmd_promise_add},
+    {"promise_list", cmd_promise_list},
+    {"promise_kept", cmd_promise_kept},
+    {"promise_broken", cmd_promise_broken},
+    {"history", cmd_history},
     {"status", cmd_status}, {"list", cmd_list},     {"fire", cmd_fire},
     {"reload", cmd_reload}, {"emit", cmd_emit},     {"preview", cmd_preview},
 };

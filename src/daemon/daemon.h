@@ -12,6 +12,7 @@
 #include "daemon/wallclock.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
+#include "store/store.h"
 
 struct daemon {
     uv_loop_t *loop;
@@ -25,6 +26,7 @@ struct daemon {
     struct glib_bridge *glib;
     struct control *control;
     struct ruleset *rs;
+    struct store *store;
     struct notify_backend *backend;
     const struct run_options *opts;
     uint64_t seed;

@@ -9,20 +9,23 @@
 #include "common/log.h"
 #include "daemon/modes.h"
 #include "engine/clock.h"
+#include "store/store.h"
 #include "time/timestamp.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: nudged [--rules PATH] [--backend auto|libnotify|stdout] [--watch] [-v|-q]\n"
+            "usage: nudged [--rules PATH] [--state DIR] [--backend auto|libnotify|stdout] [--watch] [-v|-q]\n"
             "       nudged --check [--rules PATH]\n"
             "       nudged --preview [--from TIMESTAMP] [--days N] [--seed N] [--json] [--rules PATH]\n"
+            "                        [--state DIR]\n"
             "       nudged --version | --help\n"
             "\n"
             "Runs the reminders of a Lua rule file (default: $XDG_CONFIG_HOME/nudge/rules.lua and\n"
             "rules.d/*.lua, else the bundled example plan).\n"
             "\n"
             "  --rules PATH     a rule file, or a folder whose *.lua load in name order\n"
+            "  --state DIR      where the history database lives (default $XDG_STATE_HOME/nudge)\n"
             "  --check          load the rules without running them; report every error\n"
             "  --preview        show what would fire, on a simulated clock\n"
             "  --from TS        preview start (systemd timestamp; default now)\n"
@@ -57,7 +60,7 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 int main(int argc, char **argv)
 {
     enum { OPT_CHECK = 256, OPT_PREVIEW, OPT_FROM, OPT_DAYS, OPT_SEED, OPT_JSON, OPT_BACKEND,
-           OPT_VERSION, OPT_WATCH };
+           OPT_VERSION, OPT_WATCH, OPT_STATE };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
         {"check", no_argument, NULL, OPT_CHECK},
@@ -68,13 +71,14 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, OPT_JSON},
         {"backend", required_argument, NULL, OPT_BACKEND},
         {"watch", no_argument, NULL, OPT_WATCH},
+        {"state", required_argument, NULL, OPT_STATE},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *rules = NULL, *from = NULL, *backend = "auto";
+    const char *rules = NULL, *from = NULL, *backend = "auto", *state = NULL;
     bool check = false, preview = false, json = false, preview_opt = false, watch = false;
     unsigned long long days = 7, seed = 0;
     int verbosity = 0, c;
@@ -98,6 +102,10 @@ int main(int argc, char **argv)
         case OPT_JSON: json = true; preview_opt = true; break;
         case OPT_BACKEND: backend = optarg; break;
         case OPT_WATCH: watch = true; break;
+        case OPT_STATE:
+            if (!*optarg) return usage_error("%s", "--state needs a folder");
+            state = optarg;
+            break;
         case 'v': verbosity++; break;
         case 'q': verbosity--; break;
         case OPT_VERSION: printf("nudged %s\n", NUDGE_VERSION); return 0;
@@ -129,7 +137,12 @@ int main(int argc, char **argv)
     enum log_level lvl = verbosity > 0 ? LOG_LVL_DEBUG : verbosity < 0 ? LOG_LVL_WARNING : LOG_LVL_INFO;
     log_setup(lvl, js && *js);
 
-    struct preview_options po = {.days = (int)days, .seed = seed, .json = json};
+    char state_dir[4096];
+    if (state)
+        snprintf(state_dir, sizeof state_dir, "%s", state);
+    else
+        store_default_dir(state_dir, sizeof state_dir);
+    struct preview_options po = {.days = (int)days, .seed = seed, .json = json, .state_dir = state_dir};
     if (preview) {
         usec_t now = clock_now(clock_real());
         char err[512];
@@ -153,7 +166,8 @@ int main(int argc, char **argv)
     else if (preview)
         rc = mode_preview(&files, &po);
     else {
-        struct run_options ro = {.rules_arg = rules, .backend = backend, .watch = watch};
+        struct run_options ro = {.rules_arg = rules, .backend = backend, .watch = watch,
+                                 .state_dir = state_dir};
         rc = mode_run(&files, &ro);
     }
     rule_files_free(&files);

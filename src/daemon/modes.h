@@ -10,6 +10,7 @@
 #include "time/usec.h"
 
 struct preview_options {
+    const char *state_dir; /* read (a private copy), never written; NULL: no state */
     usec_t from;
     int days;
     uint64_t seed;
@@ -30,6 +31,7 @@ struct run_options {
     const char *rules_arg; /* --rules, re-resolved on reload */
     const char *backend;   /* "auto", "libnotify", "stdout" */
     bool watch;            /* --watch: reload when a rule file changes */
+    const char *state_dir; /* where nudge.db lives */
 };
 int mode_run(const struct rule_files *files, const struct run_options *o);
 

@@ -8,6 +8,7 @@
 #include "engine/clock.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
+#include "store/store.h"
 
 static void print_list(FILE *f, const struct strlist *l, const char *prefix)
 {
@@ -56,13 +57,22 @@ int preview_run(const struct rule_files *files, struct ruleset *live, const stru
 {
     struct clock_sim sim;
     clock_sim_init(&sim, po->from);
+    /* The real state, read through a private copy: nothing a preview does reaches the file. */
+    struct store *snap = NULL;
+    char serr[1024];
+    if (po->state_dir && store_open_snapshot(po->state_dir, &snap, serr, sizeof serr) < 0) {
+        if (err && errsz) snprintf(err, errsz, "%s", serr);
+        if (!live) fprintf(stderr, "%s\n", serr);
+        return 1;
+    }
     struct notify_backend *capture = notify_capture_new(out, po->json);
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)files->paths,
                                 .n_paths = files->n,
                                 .clock = &sim.base,
                                 .backend = capture,
-                                .seed = po->seed};
+                                .seed = po->seed,
+                                .store = snap};
     unsigned long errors_before = log_error_count();
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     if (!live) {
@@ -74,6 +84,7 @@ int preview_run(const struct rule_files *files, struct ruleset *live, const stru
         strlist_free(&errors);
         strlist_free(&warnings);
         notify_backend_free(capture);
+        store_close(snap);
         return 1;
     }
     /* From a live daemon: start from its plans, so the preview shows what it will do. */
@@ -88,6 +99,7 @@ int preview_run(const struct rule_files *files, struct ruleset *live, const stru
     }
     fflush(out);
     ruleset_free(rs);
+    store_close(snap);
     strlist_free(&errors);
     strlist_free(&warnings);
     notify_backend_free(capture);

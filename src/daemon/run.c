@@ -96,7 +96,9 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files, ch
                                 .seed = d->seed,
                                 .interactive = true,
                                 .spawn = spawn_program,
-                                .host = d};
+                                .host = d,
+                                .store = d->store,
+                                .record_history = true};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     for (size_t i = 0; i < errors.n; i++) log_error("%s", errors.v[i]);
     for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
@@ -291,6 +293,12 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     }
     d.files.origin = files->origin;
 
+    char note[1024], serr[1024];
+    if (store_open(o->state_dir, &d.store, note, sizeof note, serr, sizeof serr) < 0) {
+        log_error("%s", serr);
+        return 1;
+    }
+    if (note[0]) log_warn("%s", note);
     d.glib = glib_bridge_new(d.loop);
     if (!strcmp(o->backend, "stdout")) {
         d.backend = notify_stdout_new(stdout);
@@ -358,6 +366,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     glib_bridge_close(d.glib);
     uv_run(d.loop, UV_RUN_NOWAIT);
     ruleset_free(d.rs);
+    store_close(d.store); /* every answer is already durable; this ends WAL cleanly */
     notify_backend_free(d.backend);
     free(d.rule_watch);
     rule_files_free(&d.files);
