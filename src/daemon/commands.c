@@ -236,6 +236,8 @@ static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t 
     int64_t id;
     if (store_promise_add(d->store, NULL, text, due, "nudgectl", now, &id) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
+    ruleset_promise_added(d->rs, id);
+    daemon_arm(d);
     return json_pack("{s:I, s:o}", "id", (json_int_t)id, "due", seconds(due));
 }
 

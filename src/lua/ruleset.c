@@ -13,7 +13,9 @@
 
 #include "common/log.h"
 #include "lua/lserial.h"
+#include "lua/prelude.h"
 #include "lua/sandbox.h"
+#include "lua/toolkit.h"
 #include "store/store.h"
 #include "time/calendar.h"
 #include "time/span.h"
@@ -329,6 +331,16 @@ static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem
         } else if (!strcmp(k, "catch_up")) {
             if (lua_type(L, -1) != LUA_TBOOLEAN) luaL_error(L, "option 'catch_up' must be a boolean");
             m->r.catch_up = lua_toboolean(L, -1);
+        } else if (!strcmp(k, "_kind")) {
+            /* The toolkit's (src/lua/prelude): what kind of reminder this is. */
+            static const char *const kinds[] = {"checkin",   "gesture",   "promise",
+                                                "patience",  "milestone", "notify"};
+            const char *want = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            size_t i;
+            for (i = 0; i < sizeof kinds / sizeof *kinds; i++)
+                if (!strcmp(kinds[i], want)) break;
+            if (i == sizeof kinds / sizeof *kinds) luaL_error(L, "unknown reminder kind '%s'", want);
+            m->r.kind = kinds[i];
         } else {
             luaL_error(L, "unknown option '%s' (id, jitter, window, quiet, catch_up, late_cancel)",
                        k);
@@ -1047,6 +1059,9 @@ static void open_api(struct ruleset *rs)
     rs->nudge_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_setglobal(L, "nudge");
 
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
+    toolkit_open(L);
+    lua_pop(L, 1);
     rs->listeners_ref = new_ref_table(L);
     rs->notif_ref = new_ref_table(L);
     rs->ids_ref = new_ref_table(L);
@@ -1239,6 +1254,15 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         return NULL;
     }
     open_api(rs);
+
+    /* The trust toolkit (nudge.checkin, gesture, ...) is Lua shipped inside the binary. */
+    for (const struct prelude_chunk *c = nudge_prelude; c->name; c++) {
+        char msg[2048], name[128];
+        snprintf(name, sizeof name, "prelude/%s.lua", c->name);
+        if (sandbox_load(rs->L, c->source, c->len, name, msg, sizeof msg) < 0 ||
+            sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, NULL, 0) < 0)
+            strlist_add(errs, "internal error in the toolkit: %s", msg);
+    }
 
     for (size_t i = 0; i < o->n_paths; i++) {
         char msg[2048], trace[4096];
@@ -1871,4 +1895,39 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
     free(mine);
     free(olds);
     return kept;
+}
+
+/* ---- for the toolkit (lua/toolkit.h) ---- */
+
+struct ruleset *ruleset_of(lua_State *L)
+{
+    return get_rs(L);
+}
+
+struct store *ruleset_store(struct ruleset *rs)
+{
+    return rs->store;
+}
+
+struct clock *ruleset_clock(struct ruleset *rs)
+{
+    return rs->clock;
+}
+
+bool ruleset_since(const struct ruleset *rs, usec_t *since)
+{
+    if (rs->has_since) *since = rs->since;
+    return rs->has_since;
+}
+
+void ruleset_promise_added(struct ruleset *rs, int64_t id)
+{
+    lua_State *L = rs->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
+    lua_getfield(L, -1, "_toolkit");
+    lua_getfield(L, -1, "schedule_ctl_promise");
+    lua_remove(L, -2);
+    lua_remove(L, -2);
+    lua_pushinteger(L, id);
+    guarded_call(rs, NULL, 1, "scheduling a nudgectl promise");
 }

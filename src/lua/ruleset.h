@@ -86,6 +86,9 @@ void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *ac
  * "closed" or "undefined", and forgets its callbacks. */
 void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason);
 
+/* A promise was added with nudgectl: schedule its reminders like a rule promise's. */
+void ruleset_promise_added(struct ruleset *rs, int64_t id);
+
 struct ruleset_answer {
     int64_t fire_id;
     char title[256];

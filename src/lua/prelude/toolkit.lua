@@ -1,0 +1,339 @@
+-- The trust toolkit: check-ins, gestures, promises, patience and milestones, built on the core
+-- API (nudge.on/at/notify) and the state kept by nudged (nudge._toolkit, C in src/lua/toolkit.c).
+-- Compiled into the binary; runs before the user's rule files.
+
+local nudge = nudge
+local T = nudge._toolkit
+
+local DAY = 86400
+
+-- The three stages of repair: listening, rebuilding routines, maintenance.
+local PHASES = {
+  { upto = "3w", name = "first weeks",
+    body = "Early days. Listen more than you explain, answer questions openly, and let trust "
+        .. "come back at its own pace." },
+  { upto = "6M", name = "first months",
+    body = "Keep the routines going and keep every promise, however small: consistency is what "
+        .. "rebuilds trust." },
+  { name = "maintenance",
+    body = "Keep nurturing the connection: make time for each other and raise small worries "
+        .. "before they grow." },
+}
+
+-- Errors name the caller's line (level 3: the rule that called nudge.checkin{...}).
+local function fail(fmt, ...)
+  error(string.format(fmt, ...), 3)
+end
+
+local function need_table(t, fn)
+  if type(t) ~= "table" then fail("nudge.%s needs a table: nudge.%s{...}", fn, fn) end
+end
+
+local function need_string(t, k, fn)
+  if type(t[k]) ~= "string" or t[k] == "" then
+    fail("nudge.%s: '%s' must be a non-empty string", fn, k)
+  end
+end
+
+local function check_fields(t, fn, allowed)
+  for k in pairs(t) do
+    if not allowed[k] then
+      local names = {}
+      for name in pairs(allowed) do names[#names + 1] = name end
+      table.sort(names)
+      fail("nudge.%s: unknown field '%s' (%s)", fn, tostring(k), table.concat(names, ", "))
+    end
+  end
+end
+
+local function set(list)
+  local s = {}
+  for _, v in ipairs(list) do s[v] = true end
+  return s
+end
+
+-- Which stage of the repair we are in, by time since nudge.config{since}.
+local function phase_at(phases, elapsed)
+  for _, p in ipairs(phases) do
+    if p.upto == nil or elapsed < nudge.span(p.upto) then return p end
+  end
+  return phases[#phases]
+end
+
+local function context()
+  local since = T.since()
+  local kept, promised = T.promise_counts()
+  local ctx = { streak = T.streak(), kept = kept, promised = promised }
+  if since then
+    ctx.days = nudge.days_since(since)
+    ctx.phase = phase_at(PHASES, nudge.now() - since).name
+  end
+  return ctx
+end
+
+-- A body: a string with {days} {streak} {phase} {kept} {promised}, or function(ctx).
+local function render(body, extra)
+  if body == nil then return nil end
+  if type(body) == "string" and not body:find("{", 1, true) then return body end
+  local ctx = context()
+  for k, v in pairs(extra or {}) do ctx[k] = v end
+  if type(body) == "function" then
+    local s = body(ctx)
+    if s ~= nil and type(s) ~= "string" then error("a body function must return a string", 0) end
+    return s
+  end
+  return (body:gsub("{(%w+)}", function(key)
+    local v = ctx[key]
+    if v == nil then return "{" .. key .. "}" end
+    return tostring(v)
+  end))
+end
+
+local function check_body(t, fn)
+  if t.body ~= nil and type(t.body) ~= "string" and type(t.body) ~= "function" then
+    fail("nudge.%s: 'body' must be a string or a function(ctx)", fn)
+  end
+end
+
+local function schedule_options(t, kind)
+  return { id = t.id, window = t.window, jitter = t.jitter, quiet = t.quiet,
+           catch_up = t.catch_up, late_cancel = t.late_cancel, _kind = kind }
+end
+
+local SCHEDULE_FIELDS = { "id", "when", "window", "jitter", "quiet", "catch_up", "late_cancel" }
+
+local function fields(extra)
+  local all = {}
+  for _, k in ipairs(SCHEDULE_FIELDS) do all[#all + 1] = k end
+  for _, k in ipairs(extra) do all[#all + 1] = k end
+  return set(all)
+end
+
+---------------------------------------------------------------------------------------------
+-- Check-ins: a regular conversation prompt. Done / Snooze / Skip; silent when a check-in was
+-- logged (nudgectl checkin) since the last one.
+
+function nudge.checkin(t)
+  need_table(t, "checkin")
+  check_fields(t, "checkin", fields({ "title", "body", "snooze", "urgency" }))
+  need_string(t, "id", "checkin")
+  need_string(t, "when", "checkin")
+  check_body(t, "checkin")
+  local title = t.title or "Check-in"
+  local snooze = t.snooze or "1h"
+  nudge.span(snooze)
+  local last = nil
+  return nudge.on(t.when, function(ev)
+    local previous = last or T.last_fired(t.id)
+    last = ev.fired
+    if previous and T.checkin_since(previous) then
+      nudge.log("check-in '" .. t.id .. "' skipped: you already logged one since the last")
+      return
+    end
+    nudge.notify {
+      title = title,
+      body = render(t.body),
+      urgency = t.urgency,
+      actions = { { id = "done", label = "Done" }, { id = "snooze", label = "Snooze" },
+                  { id = "skip", label = "Skip" } },
+      _snooze = snooze,
+    }
+  end, schedule_options(t, "checkin"))
+end
+
+---------------------------------------------------------------------------------------------
+-- Gestures: one small kind act from a pool, never one of the last no_repeat picks.
+
+function nudge.gesture(t)
+  need_table(t, "gesture")
+  check_fields(t, "gesture", fields({ "title", "pool", "no_repeat" }))
+  need_string(t, "id", "gesture")
+  need_string(t, "when", "gesture")
+  if type(t.pool) ~= "table" or #t.pool == 0 then
+    fail("nudge.gesture: 'pool' must be a non-empty list of strings")
+  end
+  for i, g in ipairs(t.pool) do
+    if type(g) ~= "string" or g == "" then fail("nudge.gesture: pool[%d] is not a string", i) end
+  end
+  local no_repeat = t.no_repeat or 0
+  if math.type(no_repeat) ~= "integer" or no_repeat < 0 then
+    fail("nudge.gesture: 'no_repeat' must be a whole number >= 0")
+  end
+  local pool = {}
+  for i, g in ipairs(t.pool) do pool[i] = g end
+  local title = t.title or "A small gesture"
+  return nudge.on(t.when, function(ev)
+    local recent = set(T.gesture_recent(t.id, no_repeat))
+    local choices = {}
+    for _, g in ipairs(pool) do
+      if not recent[g] then choices[#choices + 1] = g end
+    end
+    -- A pool no larger than no_repeat: the oldest pick is allowed back.
+    if #choices == 0 then
+      local last = T.gesture_recent(t.id, #pool - 1 > 0 and #pool - 1 or 0)
+      local recent2 = set(last)
+      for _, g in ipairs(pool) do
+        if not recent2[g] then choices[#choices + 1] = g end
+      end
+      if #choices == 0 then choices = pool end
+    end
+    local g = choices[nudge.random(#choices)]
+    T.gesture_add(t.id, g)
+    nudge.notify {
+      title = title,
+      body = g,
+      actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+    }
+  end, schedule_options(t, "gesture"))
+end
+
+---------------------------------------------------------------------------------------------
+-- Promises: reminders before they are due, and "Kept?" at due (Kept / Not yet / Broken;
+-- "Not yet" asks again in an hour).
+
+local function schedule_promise(key, text, due, remind, title)
+  local id, state = T.promise_add(key, text, due)
+  if state ~= "open" then return nil end -- already kept or broken
+  local now = nudge.now()
+  local handles = {}
+  for _, span in ipairs(remind) do
+    local at = due - nudge.span(span)
+    if at > now then
+      handles[#handles + 1] = nudge.at(at, function()
+        nudge.notify {
+          title = title or "A promise",
+          body = text .. " (due " .. nudge.date("%a %d %b %H:%M", due) .. ")",
+          _promise = tostring(id),
+        }
+      end, { id = key .. ":remind:" .. span, _kind = "promise" })
+    end
+  end
+  if due > now then
+    handles[#handles + 1] = nudge.at(due, function()
+      nudge.notify {
+        title = "Kept?",
+        body = text,
+        urgency = "normal",
+        actions = { { id = "kept", label = "Kept" }, { id = "not_yet", label = "Not yet" },
+                    { id = "broken", label = "Broken" } },
+        _promise = tostring(id),
+        _snooze = "1h",
+      }
+    end, { id = key .. ":due", _kind = "promise" })
+  end
+  return handles
+end
+
+function nudge.promise(t)
+  need_table(t, "promise")
+  check_fields(t, "promise", set({ "id", "text", "due", "remind", "title" }))
+  need_string(t, "id", "promise")
+  need_string(t, "text", "promise")
+  if t.due == nil then fail("nudge.promise: 'due' is required (a timestamp)") end
+  local due = nudge.time(t.due)
+  local remind = t.remind or { "1d", "2h" }
+  if type(remind) ~= "table" then fail("nudge.promise: 'remind' must be a list of spans") end
+  for i, span in ipairs(remind) do
+    if type(span) ~= "string" and type(span) ~= "number" then
+      fail("nudge.promise: remind[%d] is not a span", i)
+    end
+    nudge.span(span)
+  end
+  return schedule_promise("promise:" .. t.id, t.text, due, remind, t.title)
+end
+
+-- Promises added with `nudgectl promise add` are reminded the same way.
+function T.schedule_ctl_promise(id)
+  local p = T.ctl_promise(id)
+  if p then schedule_promise("promise:ctl:" .. p.id, p.text, p.due, { "1d", "2h" }) end
+end
+
+---------------------------------------------------------------------------------------------
+-- Patience: a reminder whose words follow how far along the repair is.
+
+function nudge.patience(t)
+  need_table(t, "patience")
+  check_fields(t, "patience", fields({ "title", "phases" }))
+  need_string(t, "id", "patience")
+  need_string(t, "when", "patience")
+  local phases = t.phases or PHASES
+  if type(phases) ~= "table" or #phases == 0 then
+    fail("nudge.patience: 'phases' must be a list of {upto=span, body=...}")
+  end
+  for i, p in ipairs(phases) do
+    if type(p) ~= "table" then fail("nudge.patience: phases[%d] is not a table", i) end
+    if p.upto ~= nil then
+      if i == #phases then fail("nudge.patience: the last phase has no 'upto'") end
+      nudge.span(p.upto)
+    elseif i < #phases then
+      fail("nudge.patience: phases[%d] needs 'upto' (only the last has none)", i)
+    end
+    if type(p.body) ~= "string" and type(p.body) ~= "function" then
+      fail("nudge.patience: phases[%d].body must be a string or a function(ctx)", i)
+    end
+  end
+  local title = t.title or "Patience"
+  return nudge.on(t.when, function()
+    local since = T.since()
+    if not since then error("nudge.patience needs nudge.config{since = ...}", 0) end
+    local p = phase_at(phases, nudge.now() - since)
+    nudge.notify { title = title, body = render(p.body), urgency = "low" }
+  end, schedule_options(t, "patience"))
+end
+
+---------------------------------------------------------------------------------------------
+-- Milestones: time since the repair began, and check-in streaks, each celebrated once.
+
+function nudge.milestone(t)
+  need_table(t, "milestone")
+  check_fields(t, "milestone", set({ "at", "streaks", "title", "body", "when" }))
+  check_body(t, "milestone")
+  local since = T.since()
+  local at = t.at or { "7d", "30d", "90d", "6M", "1y" }
+  if type(at) ~= "table" then fail("nudge.milestone: 'at' must be a list of spans") end
+  if #at > 0 and not since then
+    fail("nudge.milestone needs nudge.config{since = ...} before it")
+  end
+  local title = t.title or "A milestone"
+  local body = t.body or "{days} days since you began. Look how far you have come together."
+  local now = nudge.now()
+  for i, span in ipairs(at) do
+    if type(span) ~= "string" and type(span) ~= "number" then
+      fail("nudge.milestone: at[%d] is not a span", i)
+    end
+    local when = since + nudge.span(span)
+    if when > now then
+      nudge.at(when, function()
+        nudge.notify { title = title, body = render(body, { milestone = span }) }
+      end, { id = "milestone:" .. span, _kind = "milestone" })
+    end
+  end
+  local streaks = t.streaks or { 7, 30 }
+  if type(streaks) ~= "table" then fail("nudge.milestone: 'streaks' must be a list of day counts") end
+  if #streaks > 0 then
+    for i, n in ipairs(streaks) do
+      if math.type(n) ~= "integer" or n < 1 then
+        fail("nudge.milestone: streaks[%d] must be a whole number of days", i)
+      end
+    end
+    nudge.on(t.when or "*-*-* 21:00", function()
+      local streak = T.streak()
+      for _, n in ipairs(streaks) do
+        local key = "milestone:streak:" .. n
+        if streak >= n and not nudge.store.get(key) then
+          nudge.store.set(key, nudge.now())
+          nudge.notify {
+            title = title,
+            body = render("{streak} days of check-ins in a row. That consistency matters.",
+                          { milestone = n .. " days" }),
+          }
+        end
+      end
+    end, { id = "milestone:streaks", _kind = "milestone" })
+  end
+end
+
+-- Open promises from nudgectl get their reminders like the rule file's.
+for _, p in ipairs(T.ctl_promises()) do
+  schedule_promise("promise:ctl:" .. p.id, p.text, p.due, { "1d", "2h" })
+end
