@@ -36,11 +36,11 @@ static void on_wallclock(struct wallclock *w, bool jumped)
 {
     struct daemon *d = w->data;
     if (jumped) {
-        /* Deadlines are absolute wall times, so they stay right; what fell due meanwhile
-         * fires now, once. */
-        log_info("the system clock was set; checking deadlines");
+        log_info("the system clock was set: recomputing every deadline");
+        ruleset_time_changed(d->rs);
+    } else {
+        ruleset_run_due(d->rs);
     }
-    ruleset_run_due(d->rs);
     daemon_arm(d);
 }
 
@@ -65,7 +65,7 @@ static void on_zone_event(uv_fs_event_t *h, const char *name, int events, int st
     if (tz && strcmp(tz, ":/etc/localtime") && strcmp(tz, "/etc/localtime")) return; /* TZ wins */
     reread_zone();
     log_info("the time zone changed (now %s/%s): replanning", tzname[0], tzname[1]);
-    schedule_replan_all(ruleset_schedule(d->rs));
+    ruleset_time_changed(d->rs);
     daemon_arm(d);
 }
 

@@ -1931,3 +1931,9 @@ void ruleset_promise_added(struct ruleset *rs, int64_t id)
     lua_pushinteger(L, id);
     guarded_call(rs, NULL, 1, "scheduling a nudgectl promise");
 }
+
+size_t ruleset_time_changed(struct ruleset *rs)
+{
+    schedule_replan_all(&rs->sched);
+    return ruleset_run_due(rs);
+}

@@ -56,6 +56,11 @@ struct schedule *ruleset_schedule(struct ruleset *rs);
  * Callback errors are logged and counted, never returned. Returns how many fired. */
 size_t ruleset_run_due(struct ruleset *rs);
 
+/* The wall clock jumped (timerfd's ECANCELED), the zone changed or the machine resumed:
+ * re-plans every deadline from the new "now" (nothing fires twice, a fire the jump made due
+ * fires once) and fires what is due. The daemon and the clock-fault tests both come here. */
+size_t ruleset_time_changed(struct ruleset *rs);
+
 /* Raises a user event for nudge.listen handlers; kv holds n key/value pairs (2n strings).
  * Returns how many listeners ran. */
 size_t ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n);

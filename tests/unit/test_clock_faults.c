@@ -284,7 +284,7 @@ static void back_daily(bool replan, usec_t back_to)
     fx_advance(&f, cet(2026, 11, 20, 20, 45));
     assert_int_equal(fx_count(&f), 1);
     fx_jump(&f, back_to);
-    if (replan) schedule_replan_all(ruleset_schedule(f.rs));
+    if (replan) ruleset_time_changed(f.rs); /* what the daemon runs on ECANCELED */
     assert_int_equal(fx_next(&f), cet(2026, 11, 21, 20, 30));
     fx_advance(&f, cet(2026, 11, 21, 21, 0));
     usec_t want[] = {cet(2026, 11, 20, 20, 30), cet(2026, 11, 21, 20, 30)};
@@ -318,7 +318,7 @@ static void test_back_hourly_and_every(void **state)
         fx_open(&f, t0, p, 1, false);
         fx_advance(&f, cet(2026, 11, 20, 13, 30)); /* h 13:00, e 12:55 */
         fx_jump(&f, cet(2026, 11, 20, 12, 30));
-        if (replan) schedule_replan_all(ruleset_schedule(f.rs));
+        if (replan) ruleset_time_changed(f.rs); /* what the daemon runs on ECANCELED */
         fx_advance(&f, cet(2026, 11, 20, 14, 30));
         /* Neither 13:00 nor 12:55 again; then on schedule: e 13:40, h 14:00, e 14:25. */
         usec_t want[] = {cet(2026, 11, 20, 12, 55), cet(2026, 11, 20, 13, 0),
@@ -340,7 +340,7 @@ static void test_at_never_twice(void **state)
         fx_open(&f, cet(2026, 11, 20, 12, 0), p, 1, false);
         fx_advance(&f, cet(2026, 11, 20, 19, 30));
         fx_jump(&f, cet(2026, 11, 20, 17, 0));
-        if (replan) schedule_replan_all(ruleset_schedule(f.rs));
+        if (replan) ruleset_time_changed(f.rs); /* what the daemon runs on ECANCELED */
         fx_advance(&f, cet(2026, 11, 21, 12, 0));
         usec_t want[] = {cet(2026, 11, 20, 18, 0), cet(2026, 11, 20, 19, 0)};
         assert_fires_at(&f, want, 2);
@@ -402,7 +402,7 @@ static void zone_case(const char *zone, usec_t now, usec_t want_first)
     fx_open(&f, now, p, 1, false);
     setenv("TZ", zone, 1);
     tzset();
-    schedule_replan_all(ruleset_schedule(f.rs));
+    ruleset_time_changed(f.rs); /* what the daemon runs on ECANCELED */
     assert_int_equal(fx_next(&f), want_first);
     fx_advance(&f, want_first + DAY + MIN);
     usec_t want[] = {want_first, want_first + DAY};
@@ -456,7 +456,7 @@ static void test_quiet_across_jump(void **state)
         fx_open(&f, cet(2026, 11, 20, 12, 0), p, 1, false);
         fx_jump(&f, cet(2026, 11, 20, 23, 30));
         if (replan) {
-            schedule_replan_all(ruleset_schedule(f.rs));
+            ruleset_time_changed(f.rs); /* what the daemon runs on ECANCELED */
             fx_settle(&f);
         }
         assert_int_equal(fx_count(&f), 0);
@@ -488,7 +488,7 @@ static void test_window_across_jump(void **state)
     assert_int_equal(fx_count(&f), 2);
     /* Back to the morning of the same day: its window already fired. */
     fx_jump(&f, cet(2026, 11, 22, 9, 0));
-    schedule_replan_all(ruleset_schedule(f.rs));
+    ruleset_time_changed(f.rs); /* what the daemon runs on ECANCELED */
     next = fx_next(&f);
     assert_true(next >= cet(2026, 11, 23, 10, 0) && next < cet(2026, 11, 23, 18, 0));
     fx_advance(&f, cet(2026, 11, 23, 19, 0));
