@@ -20,9 +20,29 @@ local PHASES = {
         .. "before they grow." },
 }
 
--- Errors name the caller's line (level 3: the rule that called nudge.checkin{...}).
+-- Errors raised in here carry a "prelude/...:N: " position (fail's own, or that of nudge.on,
+-- nudge.span, ... called from the prelude); api() swaps it for the rule's line.
 local function fail(fmt, ...)
-  error(string.format(fmt, ...), 3)
+  error(string.format(fmt, ...), 1)
+end
+
+-- A public toolkit function: any error it raises names the line of the rule that called it,
+-- however deep in the prelude it was raised.
+local function api(fn)
+  return function(...)
+    local r = table.pack(pcall(fn, ...))
+    if r[1] then return table.unpack(r, 2, r.n) end
+    local e = r[2]
+    local bare = type(e) == "string" and e:match("^prelude/[^:]*:%d+: (.*)$")
+    if bare then error(bare, 2) end
+    error(e, 0)
+  end
+end
+
+local function opt_string(t, k, fn)
+  if t[k] ~= nil and type(t[k]) ~= "string" then
+    fail("nudge.%s: '%s' must be a string", fn, k)
+  end
 end
 
 local function need_table(t, fn)
@@ -113,12 +133,14 @@ end
 -- Check-ins: a regular conversation prompt. Done / Snooze / Skip; silent when a check-in was
 -- logged (nudgectl checkin) since the last one.
 
-function nudge.checkin(t)
+nudge.checkin = api(function(t)
   need_table(t, "checkin")
   check_fields(t, "checkin", fields({ "title", "body", "snooze", "urgency" }))
   need_string(t, "id", "checkin")
   need_string(t, "when", "checkin")
   check_body(t, "checkin")
+  opt_string(t, "title", "checkin")
+  opt_string(t, "urgency", "checkin")
   local title = t.title or "Check-in"
   local snooze = t.snooze or "1h"
   nudge.span(snooze)
@@ -139,16 +161,17 @@ function nudge.checkin(t)
       _snooze = snooze,
     }
   end, schedule_options(t, "checkin"))
-end
+end)
 
 ---------------------------------------------------------------------------------------------
 -- Gestures: one small kind act from a pool, never one of the last no_repeat picks.
 
-function nudge.gesture(t)
+nudge.gesture = api(function(t)
   need_table(t, "gesture")
   check_fields(t, "gesture", fields({ "title", "pool", "no_repeat" }))
   need_string(t, "id", "gesture")
   need_string(t, "when", "gesture")
+  opt_string(t, "title", "gesture")
   if type(t.pool) ~= "table" or #t.pool == 0 then
     fail("nudge.gesture: 'pool' must be a non-empty list of strings")
   end
@@ -185,7 +208,7 @@ function nudge.gesture(t)
       actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
     }
   end, schedule_options(t, "gesture"))
-end
+end)
 
 ---------------------------------------------------------------------------------------------
 -- Promises: reminders before they are due, and "Kept?" at due (Kept / Not yet / Broken;
@@ -224,11 +247,12 @@ local function schedule_promise(key, text, due, remind, title)
   return handles
 end
 
-function nudge.promise(t)
+nudge.promise = api(function(t)
   need_table(t, "promise")
   check_fields(t, "promise", set({ "id", "text", "due", "remind", "title" }))
   need_string(t, "id", "promise")
   need_string(t, "text", "promise")
+  opt_string(t, "title", "promise")
   if t.due == nil then fail("nudge.promise: 'due' is required (a timestamp)") end
   local due = nudge.time(t.due)
   local remind = t.remind or { "1d", "2h" }
@@ -240,7 +264,7 @@ function nudge.promise(t)
     nudge.span(span)
   end
   return schedule_promise("promise:" .. t.id, t.text, due, remind, t.title)
-end
+end)
 
 -- Promises added with `nudgectl promise add` are reminded the same way.
 function T.schedule_ctl_promise(id)
@@ -251,11 +275,12 @@ end
 ---------------------------------------------------------------------------------------------
 -- Patience: a reminder whose words follow how far along the repair is.
 
-function nudge.patience(t)
+nudge.patience = api(function(t)
   need_table(t, "patience")
   check_fields(t, "patience", fields({ "title", "phases" }))
   need_string(t, "id", "patience")
   need_string(t, "when", "patience")
+  opt_string(t, "title", "patience")
   local phases = t.phases or PHASES
   if type(phases) ~= "table" or #phases == 0 then
     fail("nudge.patience: 'phases' must be a list of {upto=span, body=...}")
@@ -279,15 +304,17 @@ function nudge.patience(t)
     local p = phase_at(phases, nudge.now() - since)
     nudge.notify { title = title, body = render(p.body), urgency = "low" }
   end, schedule_options(t, "patience"))
-end
+end)
 
 ---------------------------------------------------------------------------------------------
 -- Milestones: time since the repair began, and check-in streaks, each celebrated once.
 
-function nudge.milestone(t)
+nudge.milestone = api(function(t)
   need_table(t, "milestone")
   check_fields(t, "milestone", set({ "at", "streaks", "title", "body", "when" }))
   check_body(t, "milestone")
+  opt_string(t, "title", "milestone")
+  opt_string(t, "when", "milestone")
   local since = T.since()
   local at = t.at or { "7d", "30d", "90d", "6M", "1y" }
   if type(at) ~= "table" then fail("nudge.milestone: 'at' must be a list of spans") end
@@ -331,7 +358,7 @@ function nudge.milestone(t)
       end
     end, { id = "milestone:streaks", _kind = "milestone" })
   end
-end
+end)
 
 -- Open promises from nudgectl get their reminders like the rule file's.
 for _, p in ipairs(T.ctl_promises()) do
