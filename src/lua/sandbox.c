@@ -20,6 +20,7 @@ struct sbox {
     bool exhausted;    /* the budget ran out: keep raising until the callback unwinds */
     lua_State *L;      /* the main thread, to say where the memory cap was hit */
     char cap_where[256];
+    char spent_where[256]; /* "file:line: " where the budget ran out */
 };
 
 #define HOOK_STEP 1000
@@ -65,6 +66,18 @@ static void *alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     return p;
 }
 
+/* "file:line: " of the innermost Lua function on thread L, or "". */
+static void note_where(lua_State *L, char *out, size_t outsz)
+{
+    lua_Debug ar;
+    out[0] = 0;
+    for (int level = 0; level < 4 && lua_getstack(L, level, &ar); level++)
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(out, outsz, "%s:%d: ", ar.short_src, ar.currentline);
+            return;
+        }
+}
+
 static void hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
@@ -79,6 +92,7 @@ static void hook(lua_State *L, lua_Debug *ar)
         b->spent += HOOK_STEP;
         if (b->budget <= 0 || b->spent <= b->budget) return;
         b->exhausted = true;
+        note_where(L, b->spent_where, sizeof b->spent_where);
         /* From now on fire on every instruction and line, so a rule's own pcall that catches
          * the error cannot run on: the next instruction raises again. */
         lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
@@ -104,6 +118,7 @@ static void charge(lua_State *L, size_t bytes)
     b->spent += (long long)(bytes / BYTES_PER_INSTRUCTION);
     if (b->spent <= b->budget) return;
     b->exhausted = true;
+    note_where(L, b->spent_where, sizeof b->spent_where);
     lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
     luaL_error(L, "instruction budget exceeded (%I instructions)", (lua_Integer)b->budget);
 }
@@ -349,10 +364,18 @@ static int msgh(lua_State *L)
 {
     const char *msg = lua_tostring(L, 1);
     if (!msg) {
+        /* No position came with it: name the innermost Lua line (level 1 is often error()). */
+        lua_Debug ar;
+        const char *where = "";
+        for (int level = 1; lua_getstack(L, level, &ar); level++)
+            if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+                where = lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+                break;
+            }
         if (lua_isnil(L, 1))
-            msg = lua_pushliteral(L, "error(nil) raised");
+            msg = lua_pushfstring(L, "%serror(nil) raised", where);
         else
-            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+            msg = lua_pushfstring(L, "%s(error object is a %s value)", where, luaL_typename(L, 1));
     }
     luaL_traceback(L, L, msg, 1);
     return 1;
@@ -368,10 +391,21 @@ int sandbox_pcall(lua_State *L, int nargs, int nresults, char *msg, size_t msgsz
     b->spent = 0;
     b->exhausted = false;
     b->cap_where[0] = 0;
+    b->spent_where[0] = 0;
     lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
     int rc = lua_pcall(L, nargs, nresults, base);
     lua_sethook(L, NULL, 0, 0);
+    bool swallowed = rc == LUA_OK && b->exhausted;
     b->exhausted = false;
+    if (swallowed) {
+        /* The budget ran out in a coroutine whose resume caught the error: still a failure. */
+        if (msg && msgsz)
+            snprintf(msg, msgsz, "%sinstruction budget exceeded (%lld instructions)", b->spent_where,
+                     b->budget);
+        if (trace && tracesz) trace[0] = 0;
+        lua_settop(L, base - 1);
+        return -1;
+    }
     if (rc == LUA_OK) {
         lua_remove(L, base);
         return 0;

@@ -1,0 +1,1 @@
+nudge.on("*-02-32 09:00", function() end)

@@ -1,0 +1,1 @@
+nudge.on("Mon 24:00", function() end)

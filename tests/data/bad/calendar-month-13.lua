@@ -1,0 +1,1 @@
+nudge.on("*-13-01 09:00", function() end)

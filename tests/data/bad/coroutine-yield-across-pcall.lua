@@ -1,0 +1,6 @@
+local co = coroutine.wrap(function()
+  pcall(coroutine.yield, 1)
+  error("resumed after yield")
+end)
+co()
+co()

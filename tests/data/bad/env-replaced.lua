@@ -1,0 +1,2 @@
+local _ENV = { }
+nudge.every("1h", function() end)

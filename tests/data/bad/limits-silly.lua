@@ -1,0 +1,1 @@
+nudge.config { limits = { instructions = -1, memory = "lots" } }

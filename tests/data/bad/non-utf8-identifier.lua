@@ -1,0 +1,2 @@
+nudge.notify { title = "café ÿþ" }
+local été = 1

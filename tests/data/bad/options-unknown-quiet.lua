@@ -1,0 +1,1 @@
+nudge.on("daily", function() end, { quiet = "sometimes" })

@@ -1,0 +1,2 @@
+local io = require "io"
+io.open("/etc/passwd")

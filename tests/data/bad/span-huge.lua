@@ -1,0 +1,1 @@
+nudge.every(1e308, function() end)

@@ -1,0 +1,1 @@
+nudge.every("1h", function() end, { jitter = "999999999999999999999y" })

@@ -1,0 +1,1 @@
+nudge.every(math.maxinteger, function() end)

@@ -1,0 +1,1 @@
+nudge.after("-5min", function() end)

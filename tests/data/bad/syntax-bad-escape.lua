@@ -1,0 +1,1 @@
+nudge.notify { title = "tab\q" }

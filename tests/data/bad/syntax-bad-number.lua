@@ -1,0 +1,2 @@
+local n = 3..4
+nudge.every(n .. "h", function() end)

@@ -1,0 +1,2 @@
+nudge.every("1h", function()
+  nudge.notify { title = "drink water" }

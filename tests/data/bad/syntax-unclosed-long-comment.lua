@@ -1,0 +1,2 @@
+--[==[ this comment never ends
+nudge.every("1h", function() end)

@@ -1,0 +1,3 @@
+nudge.on("daily", function()
+  nudge.notify { title = "unfinished }
+end)

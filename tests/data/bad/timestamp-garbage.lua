@@ -1,0 +1,1 @@
+nudge.at("tomorrow at teatime", function() end)

@@ -1,0 +1,1 @@
+nudge.after(true, function() end)

@@ -1,0 +1,1 @@
+nudge.at(function() end, function() end)

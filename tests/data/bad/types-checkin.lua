@@ -1,0 +1,1 @@
+nudge.checkin { id = 7, when = {}, title = false }

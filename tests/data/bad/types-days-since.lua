@@ -1,0 +1,1 @@
+local n = nudge.days_since(function() end)

@@ -1,0 +1,1 @@
+nudge.every({}, function() end)

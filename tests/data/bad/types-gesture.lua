@@ -1,0 +1,1 @@
+nudge.gesture { id = "g", when = "daily", pool = "hug" }

@@ -1,0 +1,1 @@
+nudge.listen(nil, function() end)

@@ -1,0 +1,1 @@
+nudge.log(setmetatable({}, { __tostring = function() return {} end }))

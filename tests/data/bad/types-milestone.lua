@@ -1,0 +1,1 @@
+nudge.milestone { at = "7d", streaks = "seven", title = 1 }

@@ -1,0 +1,1 @@
+nudge.notify { body = "no title" }

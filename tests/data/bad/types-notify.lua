@@ -1,0 +1,1 @@
+nudge.notify("just a string")

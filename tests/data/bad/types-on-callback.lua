@@ -1,0 +1,1 @@
+nudge.on("daily", "not a function")

@@ -1,0 +1,1 @@
+nudge.on(42, function() end)

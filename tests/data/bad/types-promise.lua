@@ -1,0 +1,1 @@
+nudge.promise { id = "p", text = 12, due = {} }

@@ -1,0 +1,1 @@
+local r = nudge.random(10, 1)

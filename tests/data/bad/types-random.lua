@@ -1,0 +1,1 @@
+local r = nudge.random("a", "b")

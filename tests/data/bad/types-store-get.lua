@@ -1,0 +1,1 @@
+local v = nudge.store.get({})

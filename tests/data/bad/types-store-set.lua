@@ -1,0 +1,1 @@
+nudge.store.set("k", function() end)

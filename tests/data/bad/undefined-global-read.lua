@@ -1,0 +1,1 @@
+if remind_me_later then print("x") end

@@ -1,0 +1,1 @@
+nudge.on("daily", function() end, { window = "18:00..18:00" })

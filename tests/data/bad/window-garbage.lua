@@ -1,0 +1,1 @@
+nudge.config { quiet_hours = "late..early" }
