@@ -288,7 +288,7 @@ nudge.patience = api(function(t)
   for i, p in ipairs(phases) do
     if type(p) ~= "table" then fail("nudge.patience: phases[%d] is not a table", i) end
     if p.upto ~= nil then
-      if i == #phases then fail("nudge.patience: the last phase has no 'upto'") end
+      if i == #phases then fail("nudge.patience: the last phase must not have 'upto' (it lasts from then on)") end
       nudge.span(p.upto)
     elseif i < #phases then
       fail("nudge.patience: phases[%d] needs 'upto' (only the last has none)", i)
