@@ -1143,20 +1143,26 @@ static struct timebuf fmt_time(usec_t t)
     return b;
 }
 
-/* The first elapse after the last one m fired for (in an earlier run), if it is already past. */
+/* The latest elapse after the last one m fired for (in an earlier run), if one is already past:
+ * every elapse missed meanwhile folds into it, and late_cancel is judged on it (as for a fire
+ * made late by sleep), so a daily reminder down for three days still catches up yesterday's. */
 static bool missed_elapse(struct ruleset *rs, struct lrem *m, usec_t now, usec_t *missed)
 {
     usec_t last_sched, last_fired;
     if (store_get_last_fire(rs->store, m->r.id, &last_sched, &last_fired) < 0) return false;
-    usec_t e;
+    usec_t e, f;
     if (m->r.trigger == TRIGGER_CALENDAR) {
-        if (calendar_next(m->r.cal, last_sched, &e) < 0) return false;
+        if (calendar_next(m->r.cal, last_sched, &e) < 0 || e > now) return false;
+        /* Walk only the last late_cancel, so a minutely event after months away ends fast. */
+        usec_t from = now - m->r.late_cancel - 1;
+        if (from > e && calendar_next(m->r.cal, from, &f) == 0 && f <= now) e = f;
+        for (int i = 0; i < 100000 && calendar_next(m->r.cal, e, &f) == 0 && f <= now; i++) e = f;
     } else if (m->r.trigger == TRIGGER_EVERY) {
-        e = last_sched + m->r.span;
+        if (m->r.span <= 0 || last_sched > now - m->r.span) return false;
+        e = last_sched + (now - last_sched) / m->r.span * m->r.span;
     } else {
         return false; /* one-shots: the oneshots table decides */
     }
-    if (e > now) return false;
     *missed = e;
     return true;
 }
