@@ -676,6 +676,10 @@ def test_journal(tmp):
           [(p["id"], p["text"], p["due"], p["state"], p["source"]) for p in ps] ==
           [(p1, "call the plumber", 1893578400, "open", "nudgectl"),
            (p2, "plan the weekend", 1900000000, "open", "nudgectl")], raw)
+    d.p.send_signal(signal.SIGHUP)  # the toolkit schedules nudgectl promises at each load
+    wait_for(lambda: "reloaded" in d.stderr(), 5)
+    n = e.query("SELECT count(*) FROM promises")[0][0]
+    check("scheduling nudgectl promises (add, reload) adds no rows", n == 2, n)
     rc1, _, raw1 = e.ctl_json("promise", "kept", str(p1))
     rc2, _, raw2 = e.ctl_json("promise", "broken", str(p2))
     rows = e.query("SELECT id, state, answered FROM promises ORDER BY id")

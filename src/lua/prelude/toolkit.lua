@@ -214,8 +214,10 @@ end)
 -- Promises: reminders before they are due, and "Kept?" at due (Kept / Not yet / Broken;
 -- "Not yet" asks again in an hour).
 
-local function schedule_promise(key, text, due, remind, title)
-  local id, state = T.promise_add(key, text, due)
+-- ctl_id: a promise added with nudgectl, which already has its row (and is open).
+local function schedule_promise(key, text, due, remind, title, ctl_id)
+  local id, state = ctl_id, "open"
+  if not ctl_id then id, state = T.promise_add(key, text, due) end
   if state ~= "open" then return nil end -- already kept or broken
   local now = nudge.now()
   local handles = {}
@@ -269,7 +271,7 @@ end)
 -- Promises added with `nudgectl promise add` are reminded the same way.
 function T.schedule_ctl_promise(id)
   local p = T.ctl_promise(id)
-  if p then schedule_promise("promise:ctl:" .. p.id, p.text, p.due, { "1d", "2h" }) end
+  if p then schedule_promise("promise:ctl:" .. p.id, p.text, p.due, { "1d", "2h" }, nil, p.id) end
 end
 
 ---------------------------------------------------------------------------------------------
@@ -362,5 +364,5 @@ end)
 
 -- Open promises from nudgectl get their reminders like the rule file's.
 for _, p in ipairs(T.ctl_promises()) do
-  schedule_promise("promise:ctl:" .. p.id, p.text, p.due, { "1d", "2h" })
+  schedule_promise("promise:ctl:" .. p.id, p.text, p.due, { "1d", "2h" }, nil, p.id)
 end
