@@ -155,7 +155,11 @@ static int opt_time(json_t *req, const char *k, usec_t *out, char *err, size_t e
     json_t *v = json_object_get(req, k);
     if (!v || json_is_null(v)) return 0;
     if (json_is_number(v)) {
-        *out = (usec_t)(json_number_value(v) * 1e6);
+        double sec = json_number_value(v);
+        /* Years -9999..9999 at most: a larger double would overflow usec_t. */
+        if (!(sec >= -253402300799.0 && sec <= 253402300799.0))
+            return snprintf(err, errsz, "\"%s\" is out of range", k), -1;
+        *out = (usec_t)(sec * 1e6);
         return 1;
     }
     if (!json_is_string(v)) return snprintf(err, errsz, "\"%s\" must be a timestamp", k), -1;

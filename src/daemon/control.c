@@ -150,13 +150,20 @@ static void utf8_scrub(char *s)
     }
 }
 
-static void send_error(struct client *cl, const char *msg, bool close_after)
+/* {"ok":false,"error":msg}, msg cut to size and made valid UTF-8. */
+static json_t *error_reply(const char *msg)
 {
     char clean[1024];
     snprintf(clean, sizeof clean, "%s", msg);
     utf8_scrub(clean);
     json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", clean);
     if (!r) r = json_pack("{s:b, s:s}", "ok", 0, "error", "request failed");
+    return r;
+}
+
+static void send_error(struct client *cl, const char *msg, bool close_after)
+{
+    json_t *r = error_reply(msg);
     if (r) {
         send_line(cl, r, close_after);
         json_decref(r);
@@ -165,36 +172,37 @@ static void send_error(struct client *cl, const char *msg, bool close_after)
     }
 }
 
-static void handle_line(struct client *cl, const char *line, size_t len)
+json_t *control_reply(control_handler handler, void *ud, const char *line, size_t len)
 {
     json_error_t je;
     char err[1024];
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ')) len--;
-    if (len == 0) return; /* blank lines are keep-alives */
+    if (len == 0) return NULL; /* blank lines are keep-alives */
     json_t *req = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
     if (!req) {
         snprintf(err, sizeof err, "not JSON: %s (column %d)", je.text, je.column);
-        send_error(cl, err, false);
-        return;
+        return error_reply(err);
     }
     if (!json_is_object(req)) {
-        send_error(cl, "a request must be a JSON object with \"cmd\"", false);
         json_decref(req);
-        return;
+        return error_reply("a request must be a JSON object with \"cmd\"");
     }
     if (!json_is_string(json_object_get(req, "cmd"))) {
-        send_error(cl, "missing \"cmd\" (a string)", false);
         json_decref(req);
-        return;
+        return error_reply("missing \"cmd\" (a string)");
     }
     err[0] = 0;
-    json_t *reply = cl->ctl->handler(cl->ctl->ud, req, err, sizeof err);
+    json_t *reply = handler(ud, req, err, sizeof err);
     json_decref(req);
-    if (!reply) {
-        send_error(cl, err[0] ? err : "request failed", false);
-        return;
-    }
+    if (!reply) return error_reply(err[0] ? err : "request failed");
     if (!json_object_get(reply, "ok")) json_object_set_new(reply, "ok", json_true());
+    return reply;
+}
+
+static void handle_line(struct client *cl, const char *line, size_t len)
+{
+    json_t *reply = control_reply(cl->ctl->handler, cl->ctl->ud, line, len);
+    if (!reply) return;
     send_line(cl, reply, false);
     json_decref(reply);
 }

@@ -13,6 +13,11 @@ typedef json_t *(*control_handler)(void *ud, json_t *request, char *err, size_t 
 
 struct control;
 
+/* The reply to one request line, as the socket sends it: the handler's object with "ok":true
+ * added, or {"ok":false,"error":...} when the line is not a request or the command failed.
+ * NULL for a blank line (a keep-alive, no reply). A new reference. */
+json_t *control_reply(control_handler handler, void *ud, const char *line, size_t len);
+
 /* Creates the socket at path (making its folder 0700, removing a stale socket; failing when
  * another daemon answers there) and starts serving. Returns 0 or a negative errno with err. */
 int control_open(uv_loop_t *loop, const char *path, control_handler handler, void *ud,
