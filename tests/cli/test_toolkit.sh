@@ -393,4 +393,13 @@ ms = [o for o in objs if o["kind"] == "milestone"]
 assert [o["at"] for o in ms] == ["2026-12-01T07:30:00+01:00"], [o["at"] for o in ms]
 PYEOF
 
+###########################################################################################
+# The single-feature examples preview cleanly: exit 0, no warnings or errors in the log.
+for f in "$NUDGE_SRC"/examples/*.lua; do
+    preview ex "$f" "2026-11-27 00:00" 14 1
+    rc=$?
+    check "example $(basename "$f"): preview exits 0 (got $rc)" [ "$rc" = 0 ]
+    check "example $(basename "$f"): no warnings in preview" bash -c "! grep -Ei 'warning|error' '$TMP/ex.err'"
+done
+
 finish
