@@ -13,6 +13,8 @@
 
 #include "common/paths.h"
 #include "ctl/client.h"
+#include "ctl/ics.h"
+#include "ctl/report.h"
 #include "ctl/table.h"
 #include "time/span.h"
 #include "time/timestamp.h"
@@ -31,6 +33,8 @@ struct invocation {
     bool json;
     const char *subject; /* the ID or NAME the command acts on, for its printer */
     usec_t now;
+    const char *svg, *html; /* report: where to write the pictures */
+    int print_rc;           /* a printer that failed (a file it could not write) sets this */
 };
 
 typedef int (*command_exec)(struct invocation *inv);
@@ -240,7 +244,9 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
         return EXIT_NOT_RUNNING;
     }
     const char *cmd = json_string_value(json_object_get(req, "cmd"));
-    int timeout = cmd && !strcmp(cmd, "preview") ? PREVIEW_TIMEOUT_MS : TIMEOUT_MS;
+    /* export runs the preview engine too. */
+    int timeout = cmd && (!strcmp(cmd, "preview") || !strcmp(cmd, "export")) ? PREVIEW_TIMEOUT_MS
+                                                                              : TIMEOUT_MS;
     char *line = NULL;
     json_t *reply = NULL;
     enum client_status st = client_request(path, req, timeout, &line, &reply, err, sizeof err);
@@ -263,6 +269,7 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
         rc = EXIT_REFUSED;
     } else {
         print(inv, reply);
+        if (inv->print_rc) rc = inv->print_rc;
     }
     free(line);
     json_decref(reply);
@@ -720,6 +727,86 @@ static int exec_reload(struct invocation *inv)
     return run(inv, json_pack("{s:s}", "cmd", "reload"), print_reload);
 }
 
+/* report: the text summary, and the SVG and HTML files when asked for. */
+static void print_report(struct invocation *inv, json_t *r)
+{
+    char err[512];
+    struct report *rep = report_parse(r, err, sizeof err);
+    if (!rep) {
+        fprintf(stderr, "nudgectl: %s\n", err);
+        inv->print_rc = EXIT_REFUSED;
+        return;
+    }
+    report_print_text(rep, stdout);
+    if ((inv->svg && report_save(rep, inv->svg, report_write_svg, err, sizeof err) < 0) ||
+        (inv->html && report_save(rep, inv->html, report_write_html, err, sizeof err) < 0)) {
+        fprintf(stderr, "nudgectl: %s\n", err);
+        inv->print_rc = EXIT_REFUSED;
+    }
+    report_free(rep);
+}
+
+static int exec_report(struct invocation *inv)
+{
+    const char *days = NULL;
+    struct opt opts[] = {{"--days", NULL, &days}, {"--svg", NULL, &inv->svg}, {"--html", NULL, &inv->html}, {0}};
+    int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    if ((inv->svg && !*inv->svg) || (inv->html && !*inv->html))
+        return usage_error(inv, "--svg and --html need a file name");
+    json_t *req = json_pack("{s:s}", "cmd", "report");
+    if (days) {
+        long long d;
+        if (!parse_int(days, 1, 3660, &d)) {
+            json_decref(req);
+            return usage_error(inv, "--days must be a whole number from 1 to 3660, not \"%s\"",
+                               days);
+        }
+        json_object_set_new(req, "days", json_integer(d));
+    }
+    return run(inv, req, print_report);
+}
+
+static void print_export(struct invocation *inv, json_t *r)
+{
+    ics_write(stdout, json_object_get(r, "fires"), (time_t)(inv->now / USEC_PER_SEC));
+}
+
+static int exec_export(struct invocation *inv)
+{
+    const char *days = NULL;
+    bool ics = false;
+    /* --ics is the one option without a value: taken out before the common parser. */
+    int kept = 0;
+    for (int i = 0; i < inv->argc; i++) {
+        if (!strcmp(inv->argv[i], "--")) {
+            while (i < inv->argc) inv->argv[kept++] = inv->argv[i++];
+            break;
+        }
+        if (!strcmp(inv->argv[i], "--ics"))
+            ics = true;
+        else
+            inv->argv[kept++] = inv->argv[i];
+    }
+    inv->argc = kept;
+    struct opt opts[] = {{"--days", NULL, &days}, {0}};
+    int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    /* One format today; the flag keeps room for others without changing what --ics means. */
+    if (!ics) return usage_error(inv, "export needs a format: --ics");
+    json_t *req = json_pack("{s:s}", "cmd", "export");
+    if (days) {
+        long long d;
+        if (!parse_int(days, 1, 366, &d)) {
+            json_decref(req);
+            return usage_error(inv, "--days must be a whole number from 1 to 366, not \"%s\"",
+                               days);
+        }
+        json_object_set_new(req, "days", json_integer(d));
+    }
+    return run(inv, req, print_export);
+}
+
 static const struct command commands[] = {
     {"status", "status", exec_status},
     {"list", "list", exec_list},
@@ -736,6 +823,8 @@ static const struct command commands[] = {
     {"promise broken", "promise broken ID", exec_promise_broken},
     {"history", "history [-n N] [--since TIMESTAMP]", exec_history},
     {"emit", "emit NAME [KEY=VALUE...]", exec_emit},
+    {"report", "report [--days N] [--svg FILE] [--html FILE]", exec_report},
+    {"export", "export --ics [--days N]", exec_export},
     {NULL, NULL, NULL},
 };
 

@@ -5,10 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "daemon/daemon.h"
+#include "daemon/report_data.h"
+#include "lua/toolkit.h"
 #include "time/span.h"
 #include "time/timestamp.h"
 
@@ -117,21 +120,31 @@ static json_t *cmd_emit(struct daemon *d, json_t *req, char *err, size_t errsz)
     return json_pack("{s:I}", "listeners", (json_int_t)ran);
 }
 
-static json_t *cmd_preview(struct daemon *d, json_t *req, char *err, size_t errsz)
+/* "days" in lo..hi, or dflt when absent. */
+static int opt_days(json_t *req, json_int_t dflt, json_int_t hi, json_int_t *out, char *err,
+                    size_t errsz)
 {
     json_t *days = json_object_get(req, "days");
-    json_int_t n = 7;
-    if (days) {
-        if (!json_is_integer(days) || json_integer_value(days) < 1 || json_integer_value(days) > 366)
-            return fail(err, errsz, "%s", "\"days\" must be a whole number from 1 to 366");
-        n = json_integer_value(days);
+    *out = dflt;
+    if (!days || json_is_null(days)) return 0;
+    if (!json_is_integer(days) || json_integer_value(days) < 1 || json_integer_value(days) > hi) {
+        snprintf(err, errsz, "\"days\" must be a whole number from 1 to %lld", (long long)hi);
+        return -1;
     }
+    *out = json_integer_value(days);
+    return 0;
+}
+
+/* The coming notifications from the preview engine on the live rule set, as the objects
+ * `nudged --preview --json` prints; NULL with err set on a rule error. */
+static json_t *preview_notifications(struct daemon *d, int days, char *err, size_t errsz)
+{
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f) return fail(err, errsz, "%s", "out of memory");
     usec_t now = clock_now(clock_real());
-    struct preview_options po = {.from = now, .days = (int)n, .seed = d->seed, .json = true};
+    struct preview_options po = {.from = now, .days = days, .seed = d->seed, .json = true};
     int rc = preview_run(&d->files, d->rs, &po, f, err, errsz);
     fclose(f);
     if (rc != 0 && err[0]) {
@@ -146,7 +159,106 @@ static json_t *cmd_preview(struct daemon *d, json_t *req, char *err, size_t errs
         if (o) json_array_append_new(a, o);
     }
     free(buf);
-    return json_pack("{s:o}", "notifications", a);
+    return a;
+}
+
+static json_t *cmd_preview(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    json_int_t n;
+    if (opt_days(req, 7, 366, &n, err, errsz) < 0) return NULL;
+    json_t *a = preview_notifications(d, (int)n, err, errsz);
+    return a ? json_pack("{s:o}", "notifications", a) : NULL;
+}
+
+/* "2026-11-23T20:30:00+01:00" (or "Z"), as the preview engine writes `at`, to epoch seconds. */
+static bool iso_seconds(const char *s, json_int_t *out)
+{
+    int Y, M, D, h, m, sec, n = 0, oh = 0, om = 0, k = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6) return false;
+    const char *z = s + n;
+    long off = 0;
+    if (*z == 'Z' && !z[1]) {
+        off = 0;
+    } else {
+        if ((*z != '+' && *z != '-') || sscanf(z + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || z[1 + k])
+            return false;
+        off = (oh * 60L + om) * 60 * (*z == '-' ? -1 : 1);
+    }
+    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_min = m, .tm_sec = sec};
+    *out = (json_int_t)timegm(&tm) - off;
+    return true;
+}
+
+/* o[k], or null: a borrowed reference either way, for json_pack's "O". */
+static json_t *field(json_t *o, const char *k)
+{
+    json_t *v = json_object_get(o, k);
+    return v ? v : json_null();
+}
+
+/* The coming fires for `nudgectl export --ics`: what `preview` shows, with `at` in epoch
+ * seconds so the calendar can be written in UTC without knowing the rule set's zone. */
+static json_t *cmd_export(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    json_int_t n;
+    if (opt_days(req, 30, 366, &n, err, errsz) < 0) return NULL;
+    json_t *a = preview_notifications(d, (int)n, err, errsz);
+    if (!a) return NULL;
+    json_t *fires = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        json_int_t at;
+        if (!iso_seconds(json_string_value(json_object_get(v, "at")), &at)) continue;
+        json_array_append_new(fires, json_pack("{s:I, s:O, s:O, s:O, s:O}", "at", at, "id",
+                                               field(v, "id"), "kind", field(v, "kind"), "title",
+                                               field(v, "title"), "body", field(v, "body")));
+    }
+    json_decref(a);
+    return json_pack("{s:o}", "fires", fires);
+}
+
+static json_t *day_json(const struct report_day *d)
+{
+    char date[16];
+    time_t t = (time_t)(d->day * 86400);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "date", date,
+                     "checkins_due", d->checkins_due, "checkins_done", d->checkins_done,
+                     "journal", d->journal, "answered_done", d->answered_done,
+                     "gestures_shown", d->gestures_shown, "gestures_done", d->gestures_done,
+                     "promises_due", d->promises_due, "promises_kept", d->promises_kept,
+                     "promises_broken", d->promises_broken);
+}
+
+/* The raw figures behind `nudgectl report` (report_data.c); the client scores and draws. */
+static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    json_int_t n;
+    if (opt_days(req, REPORT_DAYS_DEFAULT, REPORT_DAYS_MAX, &n, err, errsz) < 0) return NULL;
+    usec_t since, now = clock_now(clock_real());
+    bool has_since = ruleset_since(d->rs, &since);
+    struct report_data r;
+    if (report_data_compute(d->store, now, (int)n, has_since ? &since : NULL, &r) < 0)
+        return fail(err, errsz, "%s", "the state database failed (see the log)");
+    json_t *days = json_array(), *promises = json_array();
+    for (int i = 0; i < r.ndays; i++) json_array_append_new(days, day_json(&r.days[i]));
+    for (size_t i = 0; i < r.npromises; i++) {
+        const struct report_promise *p = &r.promises[i];
+        json_array_append_new(promises, json_pack("{s:I, s:s, s:o, s:s, s:s}", "id", (json_int_t)p->id,
+                                                  "text", p->text, "due", seconds(p->due), "state",
+                                                  p->state, "source", p->source));
+    }
+    json_t *out = json_pack("{s:o, s:o, s:o, s:o, s:i, s:i, s:o}", "now",
+                            seconds(now / USEC_PER_SEC * USEC_PER_SEC), "since",
+                            r.has_since ? seconds(r.since) : json_null(), "phase",
+                            r.phase ? json_string(r.phase) : json_null(), "days", days, "streak",
+                            r.streak, "best_streak", r.best_streak, "promises", promises);
+    report_data_free(&r);
+    return out;
 }
 
 /* An optional time in the time language: a string, or epoch seconds. */
@@ -331,6 +443,8 @@ static const struct {
     {"promise_kept", cmd_promise_kept},
     {"promise_broken", cmd_promise_broken},
     {"history", cmd_history},
+    {"report", cmd_report},
+    {"export", cmd_export},
     {"status", cmd_status}, {"list", cmd_list},     {"fire", cmd_fire},
     {"reload", cmd_reload}, {"emit", cmd_emit},     {"preview", cmd_preview},
 };
