@@ -28,7 +28,9 @@ end)
 -- Another event: `nudgectl emit apology to=Sam` leaves a reminder for the evening.
 nudge.listen("apology", function(ev)
   local who = ev.data.to or "them"
-  nudge.at("20:00", function()
+  local evening = nudge.time("20:00")              -- today at 20:00 ...
+  if evening <= nudge.now() then evening = nudge.time("tomorrow 20:00") end  -- ... or tomorrow
+  nudge.at(evening, function()
     nudge.notify { title = "Follow through", body = "Ask " .. who .. " how they feel about it now." }
   end, { id = "apology:" .. ev.fired })
 end)
