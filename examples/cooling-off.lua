@@ -29,7 +29,7 @@ end)
 nudge.listen("apology", function(ev)
   local who = ev.data.to or "them"
   local evening = nudge.time("20:00")              -- today at 20:00 ...
-  if evening <= nudge.now() then evening = nudge.time("tomorrow 20:00") end  -- ... or tomorrow
+  if evening <= nudge.now() then evening = evening + nudge.span("1d") end  -- ... or tomorrow
   nudge.at(evening, function()
     nudge.notify { title = "Follow through", body = "Ask " .. who .. " how they feel about it now." }
   end, { id = "apology:" .. ev.fired })
