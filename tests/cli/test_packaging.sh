@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# `cmake --install` of this build into a scratch prefix (and with DESTDIR): binaries, examples,
+# man pages, completions, the systemd user unit (checked with `systemd-analyze verify --user`,
+# which must print nothing) and the XDG autostart entry, each naming the installed nudged.
+. "$(dirname "$0")/lib.sh"
+BUILD=$(dirname "$NUDGED")
+[ -f "$BUILD/cmake_install.cmake" ] || { echo "SKIP: $BUILD is not a build tree"; exit 0; }
+
+P=$TMP/prefix
+cmake --install "$BUILD" --prefix "$P" >"$TMP/install.log" 2>&1
+check "cmake --install into a prefix" [ $? = 0 ]
+for f in bin/nudged bin/nudgectl share/nudge/examples/rebuild-trust.lua \
+         share/bash-completion/completions/nudgectl share/bash-completion/completions/nudged \
+         share/zsh/site-functions/_nudgectl share/zsh/site-functions/_nudged \
+         share/fish/vendor_completions.d/nudgectl.fish share/fish/vendor_completions.d/nudged.fish \
+         lib/systemd/user/nudged.service etc/xdg/autostart/nudged.desktop; do
+    check "installed $f" [ -s "$P/$f" ]
+done
+if command -v scdoc >/dev/null; then
+    for f in share/man/man1/nudged.1 share/man/man1/nudgectl.1 share/man/man5/nudge-rules.5; do
+        check "installed $f" [ -s "$P/$f" ]
+    done
+else
+    echo "note: scdoc is not installed; man pages are not built"
+fi
+check "installed nudged runs" "$P/bin/nudged" --version >/dev/null
+check "installed nudged checks the installed example plan" \
+    "$P/bin/nudged" --check --rules "$P/share/nudge/examples/rebuild-trust.lua" >/dev/null
+
+UNIT=$P/lib/systemd/user/nudged.service
+check "unit starts the installed nudged" grep -qxF "ExecStart=$P/bin/nudged" "$UNIT"
+check "unit is Type=notify" grep -qx "Type=notify" "$UNIT"
+check "unit reloads with SIGHUP" grep -qxF 'ExecReload=/bin/kill -HUP $MAINPID' "$UNIT"
+check "unit is wanted by default.target" grep -qx "WantedBy=default.target" "$UNIT"
+check "no @placeholders@ left in the unit" [ "$(grep -c '@[a-z_]*@' "$UNIT")" = 0 ]
+if command -v systemd-analyze >/dev/null; then
+    mkdir -p "$TMP/home" && mkdir -m 700 -p "$TMP/run-verify"
+    # Documentation=man:... is checked with man: let it find the installed pages.
+    MANPATH=$P/share/man HOME=$TMP/home XDG_RUNTIME_DIR=$TMP/run-verify \
+        systemd-analyze verify --user "$UNIT" >"$TMP/verify.out" 2>&1
+    check "systemd-analyze verify --user exits 0" [ $? = 0 ]
+    check "systemd-analyze verify --user says nothing" [ ! -s "$TMP/verify.out" ]
+    cat "$TMP/verify.out"
+else
+    echo "SKIP: systemd-analyze is not installed (apt-get install systemd)"
+fi
+
+DESK=$P/etc/xdg/autostart/nudged.desktop
+check "autostart entry runs the installed nudged" grep -qxF "Exec=$P/bin/nudged" "$DESK"
+check "autostart entry is skipped under systemd (the unit runs nudged)" grep -qx "X-systemd-skip=true" "$DESK"
+check "autostart entry is an Application" grep -qx "Type=Application" "$DESK"
+if command -v desktop-file-validate >/dev/null; then
+    desktop-file-validate "$DESK" >"$TMP/dfv.out" 2>&1
+    check "desktop-file-validate is happy" [ $? = 0 ]
+    cat "$TMP/dfv.out"
+fi
+
+# DESTDIR: the same tree below it, and the files still name the final prefix.
+DESTDIR=$TMP/dest cmake --install "$BUILD" --prefix /opt/nudge >"$TMP/install2.log" 2>&1
+check "DESTDIR install" [ $? = 0 ]
+check "DESTDIR: binary under DESTDIR" [ -x "$TMP/dest/opt/nudge/bin/nudged" ]
+check "DESTDIR: unit names the final path" grep -qxF "ExecStart=/opt/nudge/bin/nudged" "$TMP/dest/opt/nudge/lib/systemd/user/nudged.service"
+check "DESTDIR: nothing outside DESTDIR" [ ! -e /opt/nudge/bin/nudged ]
+finish
