@@ -1,0 +1,361 @@
+/* Unit tests for src/daemon/report_data.c on a real store in a temporary folder: 60 days of a
+ * scripted history (check-in fires answered done, skipped, snoozed then done, left unanswered;
+ * journal entries; gestures; promises kept, broken, open and future; a run of done days before
+ * the range), and the figures each day checked against what the script implies, worked out
+ * here from the script's rules rather than from the store. Runs with TZ=Europe/Berlin (set by
+ * tests/CMakeLists.txt), so the range crosses the end of summer time. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "daemon/report_data.h"
+#include "lua/toolkit.h"
+#include "store/store.h"
+
+#define NDAYS 60
+#define TODAY 59      /* the script's day index of today */
+#define PRE_FIRST -20 /* a run of done check-ins before the range: days -20..-6 */
+#define PRE_LAST -6
+
+static char tmpdir[64];
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int setup(void **state)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/nudge-test-report-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static struct store *open_store(void)
+{
+    struct store *st = NULL;
+    char note[512], err[512] = "", dir[128];
+    snprintf(dir, sizeof dir, "%s/state", tmpdir);
+    if (store_open(dir, &st, note, sizeof note, err, sizeof err) != 0)
+        fail_msg("store_open: %s", err);
+    return st;
+}
+
+/* Local wall-clock time h:m on script day i (TODAY is 2026-11-24), through mktime so the
+ * offset change on 2026-10-25 is the real one. */
+static usec_t at(int i, int h, int m)
+{
+    struct tm tm = {.tm_year = 2026 - 1900,
+                    .tm_mon = 10,
+                    .tm_mday = 24 - (TODAY - i),
+                    .tm_hour = h,
+                    .tm_min = m,
+                    .tm_isdst = -1};
+    return (usec_t)mktime(&tm) * USEC_PER_SEC;
+}
+
+#define NOW at(TODAY, 23, 0)
+
+/* ---- the script: which events happen on day i ---- */
+
+static bool checkin_fires(int i)
+{
+    return i % 7 != 6;
+}
+
+enum answer { A_SKIP, A_SNOOZE_THEN_DONE, A_NONE, A_DONE };
+
+static enum answer checkin_answer(int i)
+{
+    switch (i % 5) {
+    case 0:
+        return A_SKIP;
+    case 1:
+        return A_SNOOZE_THEN_DONE;
+    case 2:
+        return A_NONE;
+    default:
+        return A_DONE;
+    }
+}
+
+static bool journal(int i)
+{
+    return i % 9 == 4;
+}
+
+static bool gesture_shown(int i)
+{
+    return i % 2 == 0;
+}
+
+static bool gesture_done(int i)
+{
+    return i % 4 == 0;
+}
+
+static bool promise_due(int i)
+{
+    return i % 10 == 3;
+}
+
+static bool promise_kept(int i)
+{
+    return i % 20 == 3;
+}
+
+#define OPEN_PROMISE_DAY 57 /* due in the past, never answered */
+
+static void fire(struct store *st, const char *rem, const char *kind, usec_t t, const char *answer)
+{
+    int64_t id;
+    assert_int_equal(store_record_fire(st, rem, kind, t, t, "title", &id), 0);
+    if (answer)
+        assert_int_equal(store_record_answer(st, id, answer, t + 60 * USEC_PER_SEC, "action"), 0);
+}
+
+static void play_script(struct store *st)
+{
+    for (int i = PRE_FIRST; i <= PRE_LAST; i++)
+        fire(st, "evening", "checkin", at(i, 20, 30), "done");
+    for (int i = 0; i < NDAYS; i++) {
+        if (checkin_fires(i)) {
+            usec_t t = at(i, 20, 30);
+            switch (checkin_answer(i)) {
+            case A_SKIP:
+                fire(st, "evening", "checkin", t, "skipped");
+                break;
+            case A_SNOOZE_THEN_DONE:
+                /* The snoozed fire, then its re-show an hour later, answered. */
+                fire(st, "evening", "checkin", t, "snoozed");
+                fire(st, "evening", "checkin", at(i, 21, 35), "done");
+                break;
+            case A_NONE:
+                fire(st, "evening", "checkin", t, NULL);
+                break;
+            case A_DONE:
+                fire(st, "evening", "checkin", t, "done");
+                break;
+            }
+        }
+        if (journal(i)) assert_int_equal(store_add_checkin(st, at(i, 12, 0), 4, "talked", NULL), 0);
+        if (gesture_shown(i))
+            fire(st, "kindness", "gesture", at(i, 9, 0), gesture_done(i) ? "done" : "skipped");
+        /* Other kinds are not follow-through: they must not count anywhere. */
+        fire(st, "patience", "patience", at(i, 8, 0), NULL);
+        if (promise_due(i)) {
+            int64_t id;
+            char key[32];
+            snprintf(key, sizeof key, "promise:p%d", i);
+            assert_int_equal(
+                store_promise_add(st, key, "a promise", at(i, 18, 0), "rules", at(i, 7, 0), &id),
+                0);
+            assert_int_equal(
+                store_promise_set_state(st, id, promise_kept(i) ? "kept" : "broken", at(i, 19, 0)),
+                0);
+        }
+    }
+    int64_t id;
+    assert_int_equal(store_promise_add(st, NULL, "still open", at(OPEN_PROMISE_DAY, 10, 0),
+                                       "nudgectl", at(0, 7, 0), &id),
+                     0);
+    assert_int_equal(
+        store_promise_add(st, NULL, "next week", NOW + 5 * USEC_PER_DAY, "nudgectl", NOW, &id), 0);
+}
+
+/* ---- what the script implies ---- */
+
+static bool answered_done(int i)
+{
+    if (!checkin_fires(i)) return false;
+    enum answer a = checkin_answer(i);
+    return a == A_SNOOZE_THEN_DONE || a == A_DONE;
+}
+
+static int exp_checkins_due(int i)
+{
+    /* The snoozed fire does not count, its re-show does: one a day either way. */
+    return checkin_fires(i) || journal(i) ? 1 : 0;
+}
+
+static int exp_checkins_done(int i)
+{
+    return journal(i) ? exp_checkins_due(i) : answered_done(i);
+}
+
+static bool done_day(int i)
+{
+    if (i >= PRE_FIRST && i <= PRE_LAST) return true;
+    return i >= 0 && i < NDAYS && (journal(i) || answered_done(i));
+}
+
+static int exp_streak(void)
+{
+    int i = done_day(TODAY) ? TODAY : TODAY - 1, n = 0;
+    while (done_day(i))
+        i--, n++;
+    return n;
+}
+
+static int exp_best(void)
+{
+    int best = 0, run = 0;
+    for (int i = PRE_FIRST; i < NDAYS; i++) {
+        run = done_day(i) ? run + 1 : 0;
+        if (run > best) best = run;
+    }
+    return best;
+}
+
+/* ---- tests ---- */
+
+static void test_days_match_the_script(void **state)
+{
+    struct store *st = open_store();
+    play_script(st);
+    usec_t since = at(0, 0, 0) - 40 * USEC_PER_DAY; /* 100 days ago: first months */
+    struct report_data r;
+    assert_int_equal(report_data_compute(st, NOW, NDAYS, &since, &r), 0);
+    assert_int_equal(r.ndays, NDAYS);
+    int tot_cdue = 0, tot_cdone = 0, tot_pdue = 0;
+    for (int i = 0; i < NDAYS; i++) {
+        const struct report_day *d = &r.days[i];
+        assert_int_equal(d->day, report_day_of(at(i, 12, 0)));
+        if (i) assert_int_equal(d->day, r.days[i - 1].day + 1);
+        assert_int_equal(d->checkins_due, exp_checkins_due(i));
+        assert_int_equal(d->checkins_done, exp_checkins_done(i));
+        assert_int_equal(d->journal, journal(i) ? 1 : 0);
+        assert_int_equal(d->answered_done, answered_done(i) ? 1 : 0);
+        assert_int_equal(d->gestures_shown, gesture_shown(i) ? 1 : 0);
+        assert_int_equal(d->gestures_done, gesture_done(i) ? 1 : 0);
+        int pdue = promise_due(i) + (i == OPEN_PROMISE_DAY);
+        assert_int_equal(d->promises_due, pdue);
+        assert_int_equal(d->promises_kept, promise_due(i) && promise_kept(i));
+        assert_int_equal(d->promises_broken, promise_due(i) && !promise_kept(i));
+        tot_cdue += d->checkins_due;
+        tot_cdone += d->checkins_done;
+        tot_pdue += d->promises_due;
+    }
+    /* Spot checks of the totals, counted by hand from the script's rules: day 6 (i%7==6) has
+     * no fire and no journal, day 13 a journal but no fire. */
+    assert_int_equal(r.days[6].checkins_due, 0);
+    assert_int_equal(r.days[13].checkins_due, 1);
+    assert_int_equal(r.days[13].checkins_done, 1);
+    assert_int_equal(tot_pdue, 6 + 1);
+    assert_true(tot_cdone < tot_cdue);
+
+    assert_true(r.has_since);
+    assert_string_equal(r.phase, "first months");
+    assert_int_equal(r.streak, exp_streak());
+    assert_int_equal(r.best_streak, exp_best());
+    assert_int_equal(r.best_streak, 15); /* the run before the range is the longest */
+    assert_int_equal(r.streak, toolkit_streak(st, NOW));
+    assert_int_equal(r.npromises, 6 + 2);
+    for (size_t k = 1; k < r.npromises; k++)
+        assert_true(r.promises[k - 1].due <= r.promises[k].due);
+    assert_string_equal(r.promises[r.npromises - 1].text, "next week");
+    assert_string_equal(r.promises[r.npromises - 1].state, "open");
+    assert_string_equal(r.promises[r.npromises - 1].source, "nudgectl");
+    report_data_free(&r);
+    store_close(st);
+}
+
+/* A shorter range is the tail of the longer one. */
+static void test_short_range_is_the_tail(void **state)
+{
+    struct store *st = open_store();
+    play_script(st);
+    struct report_data all, week;
+    assert_int_equal(report_data_compute(st, NOW, NDAYS, NULL, &all), 0);
+    assert_int_equal(report_data_compute(st, NOW, 7, NULL, &week), 0);
+    assert_int_equal(week.ndays, 7);
+    assert_memory_equal(week.days, all.days + NDAYS - 7, 7 * sizeof *week.days);
+    assert_false(week.has_since);
+    assert_null(week.phase);
+    assert_int_equal(week.streak, all.streak);
+    assert_int_equal(week.best_streak, all.best_streak);
+    report_data_free(&all);
+    report_data_free(&week);
+    store_close(st);
+}
+
+/* The current streak waits for today: yesterday's run still counts until today is over. */
+static void test_streak_today_or_yesterday(void **state)
+{
+    struct store *st = open_store();
+    for (int i = 50; i <= 58; i++)
+        fire(st, "evening", "checkin", at(i, 20, 30), "done");
+    struct report_data r;
+    assert_int_equal(report_data_compute(st, at(TODAY, 10, 0), 30, NULL, &r), 0);
+    assert_int_equal(r.streak, 9);
+    report_data_free(&r);
+    assert_int_equal(store_add_checkin(st, at(TODAY, 11, 0), 0, NULL, NULL), 0);
+    assert_int_equal(report_data_compute(st, at(TODAY, 12, 0), 30, NULL, &r), 0);
+    assert_int_equal(r.streak, 10);
+    assert_int_equal(r.days[29].checkins_due, 1);
+    assert_int_equal(r.days[29].checkins_done, 1);
+    report_data_free(&r);
+    /* Two days later with nothing done: the run is over but stays the best. */
+    assert_int_equal(report_data_compute(st, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, &r), 0);
+    assert_int_equal(r.streak, 0);
+    assert_int_equal(r.best_streak, 10);
+    report_data_free(&r);
+    store_close(st);
+}
+
+static void test_empty_store_and_bad_days(void **state)
+{
+    struct store *st = open_store();
+    struct report_data r;
+    assert_int_equal(report_data_compute(st, NOW, 0, NULL, &r), -EINVAL);
+    assert_int_equal(report_data_compute(st, NOW, REPORT_DAYS_MAX + 1, NULL, &r), -EINVAL);
+    assert_int_equal(report_data_compute(st, NOW, REPORT_DAYS_MAX, NULL, &r), 0);
+    assert_int_equal(r.ndays, REPORT_DAYS_MAX);
+    for (int i = 0; i < r.ndays; i++) {
+        assert_int_equal(r.days[i].checkins_due + r.days[i].gestures_shown + r.days[i].promises_due,
+                         0);
+    }
+    assert_int_equal(r.streak, 0);
+    assert_int_equal(r.best_streak, 0);
+    assert_int_equal(r.npromises, 0);
+    report_data_free(&r);
+    store_close(st);
+}
+
+static void test_phases(void **state)
+{
+    usec_t now = NOW;
+    assert_string_equal(report_phase(now, now), "first weeks");
+    assert_string_equal(report_phase(now - 21 * USEC_PER_DAY + 1, now), "first weeks");
+    assert_string_equal(report_phase(now - 21 * USEC_PER_DAY, now), "first months");
+    /* "6M" in the time language: 6 x 30.44 days. */
+    usec_t six_months = 6 * (usec_t)2629800 * USEC_PER_SEC;
+    assert_string_equal(report_phase(now - six_months + 1, now), "first months");
+    assert_string_equal(report_phase(now - six_months, now), "maintenance");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_days_match_the_script, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_short_range_is_the_tail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_streak_today_or_yesterday, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_store_and_bad_days, setup, teardown),
+        cmocka_unit_test(test_phases),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
