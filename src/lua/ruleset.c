@@ -135,12 +135,16 @@ static void push_seconds(lua_State *L, usec_t t)
 /* "file:line" of the Lua code calling the running C function. */
 static void where(lua_State *L, char *buf, size_t sz)
 {
-    luaL_where(L, 1);
-    const char *w = lua_tostring(L, -1);
-    size_t n = strlen(w);
-    if (n >= 2 && w[n - 2] == ':' && w[n - 1] == ' ') n -= 2; /* luaL_where ends with ": " */
-    snprintf(buf, sz, "%.*s", (int)n, w);
-    lua_pop(L, 1);
+    /* The first Lua frame outside the toolkit prelude: a reminder made by nudge.checkin{} is
+     * placed at the rule file's line, not at the prelude's nudge.on call. */
+    lua_Debug ar;
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0) continue;
+        if (!strncmp(ar.source, "@prelude/", 9)) continue;
+        snprintf(buf, sz, "%s:%d", ar.short_src, ar.currentline);
+        return;
+    }
+    snprintf(buf, sz, "?");
 }
 
 static usec_t seconds_to_usec(lua_State *L, int idx, const char *what)
