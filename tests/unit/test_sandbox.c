@@ -171,8 +171,11 @@ static void test_error_values(void **state)
     assert_int_equal(run(L, "error(nil)"), -1);
     assert_true(strlen(msg) > 0);
     assert_non_null(strstr(msg, "nil"));
-    assert_int_equal(run(L, "error({})"), -1);
+    /* Values without a position of their own still get the rule's file:line. */
+    assert_int_equal(strncmp(msg, "rule.lua:1: ", 12), 0);
+    assert_int_equal(run(L, "\nerror({})"), -1);
     assert_non_null(strstr(msg, "table"));
+    assert_int_equal(strncmp(msg, "rule.lua:2: ", 12), 0);
     assert_int_equal(run(L, "error(setmetatable({}, {__tostring = function() error('x') end}))"),
                      -1);
     assert_non_null(strstr(msg, "table"));
@@ -183,6 +186,19 @@ static void test_error_values(void **state)
     assert_int_equal(run(L, "error('plain', 0)"), -1);
     assert_string_equal(msg, "plain");
     /* Still usable after each. */
+    ok(L, "assert(1 + 1 == 2)");
+    assert_int_equal(lua_gettop(L), 0);
+}
+
+/* A coroutine's resume catches the budget error; the call still fails, with its place. */
+static void test_budget_swallowed_by_coroutine(void **state)
+{
+    lua_State *L = *state;
+    assert_int_equal(run(L, "local co = coroutine.create(function()\n while true do end end)\n"
+                            "coroutine.resume(co)"),
+                     -1);
+    assert_non_null(strstr(msg, "instruction budget exceeded"));
+    assert_int_equal(strncmp(msg, "rule.lua:2: ", 12), 0);
     ok(L, "assert(1 + 1 == 2)");
     assert_int_equal(lua_gettop(L), 0);
 }
@@ -233,6 +249,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memory_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_string_rep_and_patterns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_budget_swallowed_by_coroutine, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traceback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_syntax_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results_and_args, setup, teardown),
