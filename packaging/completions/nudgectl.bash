@@ -29,7 +29,7 @@ _nudgectl()
     # Ask the nudgectl being completed (./build/nudgectl too), else the one on PATH.
     local _nudgectl_prog=nudgectl
     [[ ${words[0]} == */* && -x ${words[0]} ]] && _nudgectl_prog=${words[0]}
-    local commands="status list preview fire reload done skip snooze checkin promise history emit"
+    local commands="status list preview fire reload done skip snooze checkin promise history emit report export"
     COMPREPLY=()
 
     # The command (and sub-command) after the global options.
@@ -59,9 +59,16 @@ _nudgectl()
     preview) opts+=" --days" ;;
     checkin) opts+=" --mood --note" ;;
     history) opts+=" -n --limit --since" ;;
+    report) opts+=" --days --svg --html" ;;
+    export) opts+=" --ics --days" ;;
     promise) [ "$sub" = add ] && opts+=" --due" ;;
     esac
     case $prev in
+    --svg | --html)
+        compopt -o filenames 2>/dev/null
+        COMPREPLY=($(compgen -f -- "$cur"))
+        return 0
+        ;;
     --mood) COMPREPLY=($(compgen -W "1 2 3 4 5" -- "$cur")); return 0 ;;
     --days | --note | --due | --since | -n | --limit) return 0 ;;
     esac
@@ -74,7 +81,7 @@ _nudgectl()
     local npos=0
     for ((i = cmd_at + 1; i < cword; i++)); do
         case ${words[i]} in
-        --days | --mood | --note | --due | --since | -n | --limit) i=$((i + 1)) ;;
+        --days | --mood | --note | --due | --since | -n | --limit | --svg | --html) i=$((i + 1)) ;;
         -*) ;;
         *) npos=$((npos + 1)) ;;
         esac

@@ -12,7 +12,7 @@ function __nudgectl_ids
     end
 end
 
-set -l commands status list preview fire reload done skip snooze checkin promise history emit
+set -l commands status list preview fire reload done skip snooze checkin promise history emit report export
 complete -c nudgectl -f
 complete -c nudgectl -l json -d 'Print the reply object as JSON'
 complete -c nudgectl -s h -l help -d 'Show usage'
@@ -30,6 +30,8 @@ complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a checkin -
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a promise -d 'Promises outside the rules'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a history -d 'What fired, what was answered'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a emit -d 'Raise a user event'
+complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a report -d 'Follow-through, streaks, score'
+complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a export -d 'Coming fires as iCalendar'
 
 complete -c nudgectl -n "__fish_seen_subcommand_from fire done skip snooze" -a '(__nudgectl_ids list)' -d 'reminder'
 complete -c nudgectl -n "__fish_seen_subcommand_from preview" -l days -x -d 'Days to preview'
@@ -37,6 +39,11 @@ complete -c nudgectl -n "__fish_seen_subcommand_from checkin" -l mood -x -a '1 2
 complete -c nudgectl -n "__fish_seen_subcommand_from checkin" -l note -x -d 'A note'
 complete -c nudgectl -n "__fish_seen_subcommand_from history" -s n -l limit -x -d 'Entries'
 complete -c nudgectl -n "__fish_seen_subcommand_from history" -l since -x -d 'Since a timestamp'
+complete -c nudgectl -n "__fish_seen_subcommand_from report" -l days -x -d 'Days to sum up'
+complete -c nudgectl -n "__fish_seen_subcommand_from report" -l svg -r -F -d 'Write an SVG picture'
+complete -c nudgectl -n "__fish_seen_subcommand_from report" -l html -r -F -d 'Write an HTML page'
+complete -c nudgectl -n "__fish_seen_subcommand_from export" -l ics -d 'iCalendar on stdout'
+complete -c nudgectl -n "__fish_seen_subcommand_from export" -l days -x -d 'Days ahead'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and not __fish_seen_subcommand_from add list kept broken" -a 'add list kept broken'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and __fish_seen_subcommand_from add" -l due -x -d 'When it is due'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and __fish_seen_subcommand_from kept broken" -a '(__nudgectl_ids promise list)' -d 'promise'

@@ -51,7 +51,7 @@ run_suite() { # run_suite LABEL
     complete_words _nudgectl "$NUDGECTL" fi
     check "$l: nudgectl fi<TAB> is fire" reply_is "fire "
     complete_words _nudgectl "$NUDGECTL" ""
-    check "$l: every command offered" reply_is "status list preview fire reload done skip snooze checkin promise history emit "
+    check "$l: every command offered" reply_is "status list preview fire reload done skip snooze checkin promise history emit report export "
     complete_words _nudgectl "$NUDGECTL" done ""
     check "$l: done <TAB> offers evening" reply_has evening
     check "$l: done <TAB> offers gesture-walk" reply_has gesture-walk
