@@ -1,0 +1,406 @@
+#!/usr/bin/python3
+"""nudgectl report and export --ics against a real nudged (stdout backend, private XDG dirs).
+
+A history is made through real answers (check-ins and gestures fired with `nudgectl fire` and
+answered done/skip/snooze, rule promises marked kept/broken, a `nudgectl checkin`), then:
+the text figures are what was done (worked out here from the steps, not pasted); --svg passes
+xmllint and has one <title> per day cell; --html renders non-blank in headless Chromium (PNG
+decoded with zlib here); export --ics parses with python3-icalendar and holds the preview's
+fires at the same instants, in UTC, with RFC 5545 escaping, CRLF and 75-octet folding."""
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+import zlib
+
+NUDGED = os.environ["NUDGED"]
+NUDGECTL = os.environ["NUDGECTL"]
+results = {"pass": 0, "fail": 0}
+
+
+def check(what, cond, detail=""):
+    if cond:
+        results["pass"] += 1
+    else:
+        results["fail"] += 1
+        print("FAIL:", what, ("(%s)" % detail) if detail else "", flush=True)
+    return cond
+
+
+def wait_for(pred, timeout=10.0, step=0.05):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    return pred()
+
+
+def local(ts):
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+NOW = int(time.time())
+SINCE = NOW - 30 * 86400
+P_KEPT_DUE, P_BROKEN_DUE, P_OPEN_DUE = NOW - 90, NOW - 60, NOW + 3 * 86400
+LUNCH_BODY = "line one, with; a \\ backslash\nline two " + "é" * 60
+
+RULES = """
+nudge.config { since = "%s" }
+nudge.checkin { id = "ci", when = "*-*-* 04:00", title = "Evening check-in", body = "How are you?" }
+nudge.gesture { id = "g", when = "*-*-* 09:00", pool = { "Make tea", "Leave a note", "Say thanks" } }
+nudge.promise { id = "kept", text = "Call <mum> & \\"dad\\"", due = "%s" }
+nudge.promise { id = "broken", text = "Fix the shelf", due = "%s" }
+nudge.promise { id = "later", text = "Plan the weekend", due = "%s" }
+nudge.on("*-*-* 12:00", function()
+  nudge.notify { title = "Lunch, together; really", body = %s }
+end, { id = "lunch" })
+""" % (local(SINCE), local(P_KEPT_DUE), local(P_BROKEN_DUE), local(P_OPEN_DUE),
+       json.dumps(LUNCH_BODY, ensure_ascii=False))
+
+
+class Env:
+    def __init__(self, tmp):
+        self.root = tmp
+        self.runtime = os.path.join(tmp, "run")
+        self.state = os.path.join(tmp, "state")
+        self.config = os.path.join(tmp, "config")
+        for d in (self.runtime, self.state, self.config):
+            os.makedirs(d, mode=0o700)
+        self.rules = os.path.join(self.config, "rules.lua")
+        with open(self.rules, "w") as f:
+            f.write(RULES)
+        self.sock = os.path.join(self.runtime, "nudge", "control.sock")
+        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.runtime, XDG_STATE_HOME=self.state,
+                        XDG_CONFIG_HOME=self.config)
+        for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET"):
+            self.env.pop(k, None)
+
+    def ctl(self, *args, timeout=120):
+        p = subprocess.run([NUDGECTL, *args], env=self.env, capture_output=True, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+    def ok(self, *args):
+        rc, out, err = self.ctl(*args)
+        check("nudgectl %s" % " ".join(args), rc == 0, "rc %d: %s" % (rc, err.strip()))
+        return out.decode(errors="replace")
+
+    def js(self, *args):
+        rc, out, err = self.ctl("--json", *args)
+        check("nudgectl --json %s" % " ".join(args), rc == 0, err.strip())
+        return json.loads(out)
+
+
+def make_history(e):
+    """The steps, and what they add up to (per local date)."""
+    days = {}
+
+    def day(ts):
+        return days.setdefault(time.strftime("%Y-%m-%d", time.localtime(ts)),
+                               {"cdue": 0, "cdone": 0, "gdue": 0, "gdone": 0, "pdue": 0,
+                                "pdone": 0, "journal": False})
+
+    for answer in ("done", "skip", "snooze", "done"):
+        e.ok("fire", "ci")
+        e.ok(answer, "ci")
+        d = day(time.time())
+        if answer != "snooze":  # a snoozed fire is shown again as a fire of its own
+            d["cdue"] += 1
+            d["cdone"] += answer == "done"
+    for answer in ("done", "skip", "done"):
+        e.ok("fire", "g")
+        e.ok(answer, "g")
+        d = day(time.time())
+        d["gdue"] += 1
+        d["gdone"] += answer == "done"
+    promises = {p["text"]: p for p in e.js("promise", "list")["promises"]}
+    check("three rule promises", len(promises) == 3, str(promises))
+    e.ok("promise", "kept", str(promises['Call <mum> & "dad"']["id"]))
+    e.ok("promise", "broken", str(promises["Fix the shelf"]["id"]))
+    for ts, kept in ((P_KEPT_DUE, 1), (P_BROKEN_DUE, 0)):
+        d = day(ts)
+        d["pdue"] += 1
+        d["pdone"] += kept
+    return days, day
+
+
+def ewma(days, dates):
+    s = None
+    for date in dates:
+        d = days.get(date)
+        due = d["cdue"] + d["gdue"] + d["pdue"] if d else 0
+        if due:
+            v = (d["cdone"] + d["gdone"] + d["pdone"]) / due
+            s = v if s is None else s + 0.1 * (v - s)
+    return s
+
+
+def half_up(x):
+    return int(x + 0.5)
+
+
+def check_text(e, days, label):
+    out = e.ok("report")
+    cdue = sum(d["cdue"] for d in days.values())
+    cdone = sum(d["cdone"] for d in days.values())
+    gdue = sum(d["gdue"] for d in days.values())
+    gdone = sum(d["gdone"] for d in days.values())
+    pdue = sum(d["pdue"] for d in days.values())
+    pdone = sum(d["pdone"] for d in days.values())
+
+    def line(name):
+        m = re.search(r"^\s+%s\s+(.*)$" % name, out, re.M)
+        return m.group(1) if m else ""
+
+    check(label + ": check-ins", line("check-ins").startswith("%d of %d done" % (cdone, cdue)),
+          line("check-ins"))
+    check(label + ": gestures", line("gestures").startswith("%d of %d done" % (gdone, gdue)),
+          line("gestures"))
+    check(label + ": promises",
+          line("promises") == "%d of %d kept, %d broken" % (pdone, pdue, pdue - pdone),
+          line("promises"))
+    check(label + ": streak", line("streak") == "1 day (best 1)", line("streak"))
+    check(label + ": phase", line("phase").startswith("first months (day 30 since "),
+          line("phase"))
+    rep = e.js("report")
+    dates = [d["date"] for d in rep["days"]]
+    check(label + ": 90 days by default, ending today",
+          len(dates) == 90 and dates[-1] == time.strftime("%Y-%m-%d"), dates[-3:])
+    score = half_up(100 * ewma(days, dates))
+    check(label + ": consistency", line("consistency").startswith("%d/100, steady" % score),
+          "%r, expected %d" % (line("consistency"), score))
+    return out, rep
+
+
+def png_pixels(path):
+    """(width, height, rows of RGB(A) tuples) of an 8-bit RGB/RGBA PNG, with the stdlib only."""
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype in (2, 6), (depth, ctype)
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = width * bpp
+    rows, prev, i = [], bytearray(stride), 0
+    for _ in range(height):
+        f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 255
+            elif f == 2:
+                line[x] = (line[x] + b) & 255
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                pr = a if pa <= pb and pa <= pc else b if pb <= pc else c
+                line[x] = (line[x] + pr) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, rows, bpp
+
+
+def ink_pixels(path):
+    """Pixels that are neither white nor the page's background."""
+    w, h, rows, bpp = png_pixels(path)
+    n = 0
+    for row in rows:
+        for x in range(0, w * bpp, bpp):
+            r, g, b = row[x], row[x + 1], row[x + 2]
+            if min(r, g, b) < 235:
+                n += 1
+    return w, h, n
+
+
+def check_svg(e, days, tmp):
+    path = os.path.join(tmp, "report.svg")
+    e.ok("report", "--days", "30", "--svg", path)
+    x = subprocess.run(["xmllint", "--noout", path], capture_output=True)
+    check("svg: xmllint --noout", x.returncode == 0, x.stderr.decode(errors="replace"))
+    root = ET.parse(path).getroot()
+    ns = "{http://www.w3.org/2000/svg}"
+    check("svg: root with xmlns and viewBox", root.tag == ns + "svg" and root.get("viewBox"),
+          root.tag)
+    cells = [r for r in root.iter(ns + "rect") if r.get("class") == "day"]
+    check("svg: one cell per day", len(cells) == 30, len(cells))
+    titles = [c.find(ns + "title") for c in cells]
+    check("svg: a <title> in every cell", all(t is not None for t in titles))
+    texts = [t.text for t in titles if t is not None]
+    pat = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d): "
+                     r"(?:(\d+) of (\d+) done|nothing due)$")
+    ok = all(pat.match(t or "") for t in texts)
+    check("svg: cell titles read 'Tue 2026-11-24: 2 of 2 done'", ok, texts[:3])
+    for t in texts:
+        m = pat.match(t or "")
+        if not m:
+            continue
+        weekday = datetime.date.fromisoformat(m.group(2)).strftime("%a")
+        d = days.get(m.group(2))
+        due = d["cdue"] + d["gdue"] + d["pdue"] if d else 0
+        done = d["cdone"] + d["gdone"] + d["pdone"] if d else 0
+        want = "%s %s: %s" % (weekday, m.group(2),
+                              "%d of %d done" % (done, due) if due else "nothing due")
+        check("svg: cell " + m.group(2), t == want, "%r, expected %r" % (t, want))
+    body = open(path, encoding="utf-8").read()
+    check("svg: escaped text", "&" not in re.sub(r"&(amp|lt|gt|quot|#39);", "", body))
+    return path
+
+
+def screenshot(target, out, tmp):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        return None
+    profile = tempfile.mkdtemp(dir=tmp)
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--user-data-dir=" + profile, "--screenshot=" + out,
+                    "--window-size=1200,900", "file://" + target],
+                   capture_output=True, timeout=120)
+    return out if os.path.exists(out) else None
+
+
+def check_html(e, tmp):
+    path = os.path.join(tmp, "report.html")
+    e.ok("report", "--html", path)
+    page = open(path, encoding="utf-8").read()
+    check("html: the promise text, escaped", "Call &lt;mum&gt; &amp; &quot;dad&quot;" in page)
+    check("html: the SVG inline", "<svg xmlns=\"http://www.w3.org/2000/svg\"" in page)
+    refs = re.findall(r"(?:src|href)\s*=|url\(|@import|https?://(?!www\.w3\.org/2000/svg)", page)
+    check("html: nothing from the network", not refs, refs)
+    png = screenshot(path, os.path.join(tmp, "report.png"), tmp)
+    if not check("html: chromium made a screenshot", png is not None):
+        return
+    w, h, ink = ink_pixels(png)
+    check("html: screenshot is 1200x900", (w, h) == (1200, 900), (w, h))
+    check("html: the page is not blank", ink > 20000, "%d ink pixels" % ink)
+
+
+def fold_ok(raw):
+    lines = raw.split(b"\r\n")
+    ok = raw.endswith(b"\r\n") and lines[-1] == b""
+    for ln in lines[:-1]:
+        if b"\n" in ln or b"\r" in ln or len(ln) > 75:
+            return False
+        try:
+            ln.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return ok
+
+
+def check_ics(e):
+    import icalendar
+
+    prev = e.js("preview", "--days", "7")["notifications"]
+    rc, raw, err = e.ctl("export", "--ics", "--days", "7")
+    check("export --ics", rc == 0, err)
+    check("ics: CRLF endings and 75-octet folding on UTF-8 boundaries", fold_ok(raw))
+    cal = icalendar.Calendar.from_ical(raw)
+    check("ics: VERSION 2.0, PRODID, CALSCALE",
+          str(cal.get("VERSION")) == "2.0" and cal.get("PRODID") and cal.get("CALSCALE"))
+    events = [c for c in cal.walk("VEVENT")]
+    check("ics: one event per previewed fire", len(events) == len(prev) and len(prev) >= 14,
+          "%d events, %d fires" % (len(events), len(prev)))
+    want = []
+    for n in prev:
+        at = datetime.datetime.fromisoformat(n["at"]).astimezone(datetime.timezone.utc)
+        want.append((at, n["id"], n.get("title"), n.get("body"), n["kind"]))
+    got = []
+    for ev in events:
+        start = ev.decoded("DTSTART")
+        got.append((start, str(ev.get("UID")), str(ev.get("SUMMARY")),
+                    str(ev.get("DESCRIPTION")) if ev.get("DESCRIPTION") is not None else None,
+                    ev.get("CATEGORIES").cats[0] if ev.get("CATEGORIES") else None, ev))
+    check("ics: DTSTART in UTC",
+          all(g[0].tzinfo is not None and g[0].utcoffset() == datetime.timedelta(0) for g in got))
+    check("ics: DTSTART written with Z", all(b"DTSTART:" in raw for _ in [0]) and
+          all(re.match(rb"^\d{8}T\d{6}Z$", m) for m in re.findall(rb"DTSTART:(\S+)", raw)))
+    for (at, rid, title, body, kind), (start, uid, summary, desc, cat, ev) in zip(want, got):
+        check("ics: %s at %s" % (rid, at), start == at, "%s != %s" % (start, at))
+        check("ics: UID of %s" % rid, uid == "%s-%s@nudge" % (rid, at.strftime("%Y%m%dT%H%M%SZ")),
+              uid)
+        check("ics: SUMMARY of %s" % rid, summary == title, "%r != %r" % (summary, title))
+        check("ics: DESCRIPTION of %s" % rid, desc == body, "%r != %r" % (desc, body))
+        check("ics: CATEGORIES of %s" % rid, cat == kind, "%r != %r" % (cat, kind))
+        check("ics: DTSTAMP and DURATION of %s" % rid,
+              ev.get("DTSTAMP") is not None and ev.decoded("DURATION") ==
+              datetime.timedelta(minutes=15))
+    check("ics: escaping on the wire", b"SUMMARY:Lunch\\, together\\; really" in raw and
+          b"line one\\, with\\; a \\\\ backslash\\nline two" in raw.replace(b"\r\n ", b""))
+    uids = [g[1] for g in got]
+    check("ics: UIDs unique", len(set(uids)) == len(uids))
+    rc, raw2, _ = e.ctl("export", "--ics", "--days", "7")
+    strip = lambda b: re.sub(rb"DTSTAMP:\S+", b"", b.replace(b"\r\n ", b""))
+    check("ics: the same calendar again (stable UIDs)", strip(raw) == strip(raw2))
+    rc, _, err = e.ctl("export", "--days", "7")
+    check("export without --ics is a usage error", rc == 2, err)
+    rc, _, err = e.ctl("export", "--ics", "--days", "400")
+    check("export --days 400 is a usage error", rc == 2, err)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="nudge-report-")
+    e = Env(tmp)
+    out = open(os.path.join(tmp, "out"), "w")
+    errf = open(os.path.join(tmp, "err"), "w")
+    p = subprocess.Popen([NUDGED, "--rules", e.rules, "--backend", "stdout"], stdout=out,
+                         stderr=errf, env=e.env)
+    try:
+        up = wait_for(lambda: p.poll() is None and e.ctl("status")[0] == 0, 15)
+        if not check("daemon answers", up, open(os.path.join(tmp, "err")).read()):
+            return
+        days, day = make_history(e)
+        check_text(e, days, "before the journal")
+        # A logged conversation makes the day's check-ins done, the skipped one too.
+        e.ok("checkin", "--mood", "4", "--note", "talked, really talked")
+        d = day(time.time())
+        d["cdone"] = d["cdue"]
+        d["journal"] = True
+        _, rep = check_text(e, days, "after the journal")
+        check("report --json: promise list", sorted(p["state"] for p in rep["promises"]) ==
+              ["broken", "kept", "open"], rep["promises"])
+        check_svg(e, days, tmp)
+        check_html(e, tmp)
+        check_ics(e)
+        rc, _, err = e.ctl("report", "--days", "0")
+        check("report --days 0 is a usage error", rc == 2, err)
+        rc, _, err = e.ctl("report", "--svg", os.path.join(tmp, "no", "such", "dir.svg"))
+        check("report --svg into a missing folder fails", rc == 1 and "cannot write" in err, err)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+        if results["fail"] == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print("kept", tmp)
+    print("%d passed, %d failed" % (results["pass"], results["fail"]))
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(1 if results["fail"] else 0)
