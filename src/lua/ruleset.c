@@ -45,6 +45,7 @@ struct lrem {
     int failures;
     bool pending;   /* registered while loading; scheduled once every file has loaded */
     bool wants_ev;  /* the callback takes parameters: build the ev table for it */
+    bool named;     /* the rule gave the id: a fired at/after stays fired across restarts */
 };
 
 struct ruleset {
@@ -466,6 +467,7 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     const char *explicit_id;
     parse_options(L, 3, rs, m, &explicit_id);
     assign_id(L, rs, m, explicit_id, derived);
+    m->named = explicit_id != NULL;
 
     lua_pushvalue(L, 2);
     m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -1224,6 +1226,18 @@ static void free_snooze(struct ruleset *rs, struct snooze *z)
     free(z);
 }
 
+/* A new answer to a fire replaces its pending snooze: snoozed again, the new time wins;
+ * answered otherwise, it is not shown again. */
+static void drop_snoozes(struct ruleset *rs, int64_t fire_id)
+{
+    for (struct snooze *z = rs->snoozes, *next; z; z = next) {
+        next = z->next;
+        if (z->fire_id != fire_id) continue;
+        store_snooze_remove(rs->store, z->id);
+        free_snooze(rs, z);
+    }
+}
+
 struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
                              struct strlist *warnings)
 {
@@ -1315,7 +1329,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         if (!m || !m->pending) continue;
         m->pending = false;
         bool fired;
-        if ((m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) &&
+        if ((m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) && m->named &&
             store_oneshot_fired(rs->store, m->r.id, &fired) == 0 && fired) {
             release(rs, m); /* fired in an earlier run: never again */
             continue;
@@ -1473,9 +1487,10 @@ size_t ruleset_run_due(struct ruleset *rs)
             continue;
         }
         fired++;
-        if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER)
-            store_oneshot_mark(rs->store, m->r.id, now);
-        else if (m->r.catch_up && rs->record_history)
+        if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) {
+            /* A derived id names the call, not the user's intent: once per run only. */
+            if (m->named) store_oneshot_mark(rs->store, m->r.id, now);
+        } else if (m->r.catch_up && rs->record_history)
             store_set_last_fire(rs->store, m->r.id, m->r.base, now);
         rs->current = m;
         /* Pushing these allocates nothing, so a state at its memory cap cannot panic here. */
@@ -1701,6 +1716,7 @@ static usec_t record_answer(struct ruleset *rs, int64_t fire_id, const char *rem
 {
     usec_t now = clock_now(rs->clock), due = 0;
     if (store_record_answer(rs->store, fire_id, answer, now, source) < 0) return 0;
+    drop_snoozes(rs, fire_id);
     if (!strcmp(answer, "snoozed") || !strcmp(answer, "not_yet"))
         due = snooze_fire(rs, fire_id, reminder, span);
     else if (!strcmp(answer, "kept") || !strcmp(answer, "broken"))
@@ -1745,6 +1761,7 @@ int ruleset_answer(struct ruleset *rs, const char *reminder, const char *answer,
     if (r < 0) return snprintf(err, errsz, "the state database failed (see the log)"), r;
     if (store_record_answer(rs->store, f.id, answer, clock_now(rs->clock), "nudgectl") < 0)
         return snprintf(err, errsz, "the state database failed (see the log)"), -EIO;
+    drop_snoozes(rs, f.id);
     out->fire_id = f.id;
     snprintf(out->title, sizeof out->title, "%s", f.title);
     out->scheduled = f.scheduled;

@@ -335,6 +335,26 @@ nudge.after("1s", function() nudge.notify { title = "Later" } end, { id = "z" })
           len(d2.lines("z")) == 2 and due and due - 0.3 <= got[1] <= due + 1.5,
           ([g - (due or 0) for g in got], d2.stdout()))
     check("no snoozes left", e.query("SELECT count(*) FROM snoozes")[0][0] == 0)
+
+    # A new answer to the same notification replaces its pending snooze: snoozed again, it
+    # shows once, at the new time; answered done, it does not show again.
+    e.ctl_json("snooze", "z", "1s")
+    rc, r, raw = e.ctl_json("snooze", "z", "2s")
+    due = r.get("due") if rc == 0 and r else None
+    got = d2.wait_lines("z", 3, 5)
+    time.sleep(max(0, (due or 0) + 0.8 - time.time()))
+    got = d2.lines("z")
+    check("snoozed twice: shown once, at the second due time",
+          len(got) == 3 and due and due - 0.3 <= got[2] <= due + 1.5 and
+          len(e.query("SELECT id FROM snoozes")) == 0, ([g - (due or 0) for g in got], raw))
+    e.ctl_json("snooze", "z", "1s")
+    rc, r, raw = e.ctl_json("done", "z")
+    check("done after snooze", rc == 0, raw)
+    check("done drops the pending snooze", e.query("SELECT count(*) FROM snoozes")[0][0] == 0,
+          e.query("SELECT * FROM snoozes"))
+    time.sleep(1.5)
+    check("a snoozed notification answered done does not show again", len(d2.lines("z")) == 3,
+          d2.stdout())
     check("SIGTERM exits 0", d2.stop() == 0)
 
 
@@ -377,28 +397,64 @@ def test_catch_up(tmp):
     catch_case(tmp, "catchup-recent", ', catch_up = true, late_cancel = "2s"', 1, 4.2, 0.8, 1)
     # No catch_up: nothing at start.
     catch_case(tmp, "catchup-none", "", 1, 3.5, 0.8, 0)
+    catch_calendar(tmp)
+
+
+def catch_calendar(tmp):
+    """A calendar event every 3 s with catch_up, stopped for two elapses: restarted 1 s after the
+    second, it fires once at start, before the next elapse."""
+    e = Env(tmp, "catchup-calendar", 'nudge.on("*:*:0/3", function() nudge.notify { title = "K" } '
+                                     'end, { id = "k", catch_up = true })\n')
+    d = Daemon(e)
+    if not started(d, "catchup-calendar"):
+        return d.stop()
+    if not check("catchup-calendar: first fire", d.wait_lines("k", 1, 6)):
+        return d.stop()
+    d.stop()
+    b = e.query("SELECT scheduled FROM fires")[0][0] / 1e6  # the elapse, on the 3 s grid
+    time.sleep(max(0, b + 7 - time.time()))
+    d2 = Daemon(e)
+    if not started(d2, "catchup-calendar again"):
+        return d2.stop()
+    time.sleep(max(0, b + 8.7 - time.time()))
+    got = d2.lines("k")
+    check("catchup-calendar: two missed elapses fire once at start (%d)" % len(got), len(got) == 1,
+          (d2.stdout(), d2.stderr()[-400:]))
+    d2.stop()
 
 
 # ---- a fired nudge.at never fires again ----
 
 def test_at_once(tmp):
     at = int(time.time()) + 2
-    rule = 'nudge.at("@%d", function() nudge.notify { title = "Once" } end, { id = "once" })\n'
+    # An `after` without an id is once per run (per load); with an id, once ever, like the at.
+    rule = ('nudge.at("@%d", function() nudge.notify { title = "Once" } end, { id = "once" })\n'
+            'nudge.after("1s", function() nudge.notify { title = "Hi" } end)\n'
+            'nudge.after("1s", function() nudge.notify { title = "Named" } end, { id = "named" })\n')
     e = Env(tmp, "once", rule % at)
     d = Daemon(e)
     if not started(d, "once"):
         return d.stop()
     check("the at fires", len(d.wait_lines("once", 1, 5)) == 1, d.stderr()[-300:])
+    check("both afters fire", d.lines("after:1s") and d.lines("named"), d.stdout())
     d.stop()
-    check("it is in oneshots", e.query("SELECT reminder FROM oneshots") == [("once",)])
+    check("the at and the named after are in oneshots",
+          e.query("SELECT reminder FROM oneshots ORDER BY reminder") == [("named",), ("once",)],
+          e.query("SELECT reminder FROM oneshots"))
     d2 = Daemon(e)
-    time.sleep(max(0, at + 1.5 - time.time()))
+    time.sleep(max(0, at + 1.5 - time.time(), d2.started + 1.8 - time.time()))
     check("no second fire after a restart", d2.lines("once") == [], d2.stdout())
+    check("the named after does not fire again after a restart", d2.lines("named") == [],
+          d2.stdout())
+    check("the after without an id fires again after a restart", len(d2.lines("after:1s")) == 1,
+          (d2.stdout(), d2.stderr()))
     # Moved ahead, same id: still fired (a reload, then a restart).
     e.set_rules(rule % (int(time.time()) + 1))
     d2.p.send_signal(signal.SIGHUP)
     time.sleep(2.2)
     check("no fire after a reload that moves it ahead", d2.lines("once") == [], d2.stdout())
+    check("a reload does not fire the afters again",
+          len(d2.lines("after:1s")) == 1 and d2.lines("named") == [], d2.stdout())
     d2.stop()
     e.set_rules(rule % (int(time.time()) + 1))
     d3 = Daemon(e)
