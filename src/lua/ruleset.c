@@ -46,6 +46,7 @@ struct lrem {
     bool pending;   /* registered while loading; scheduled once every file has loaded */
     bool wants_ev;  /* the callback takes parameters: build the ev table for it */
     bool named;     /* the rule gave the id: a fired at/after stays fired across restarts */
+    usec_t caught_up; /* queued to catch up this missed elapse (0: not) */
 };
 
 struct ruleset {
@@ -58,6 +59,7 @@ struct ruleset {
     struct lrem **regs; /* registered and not yet released, in order; NULL marks a hole */
     size_t n_regs, cap_regs, n_live;
     struct lrem *current; /* the reminder whose callback is running */
+    usec_t current_sched; /* the time it fires for: its plan, a caught-up elapse, or now by hand */
     bool has_since;
     usec_t since;
     char backend_name[16];
@@ -576,7 +578,7 @@ static void push_event(lua_State *L, struct ruleset *rs, struct lrem *m, usec_t 
     lua_setfield(L, -2, "id");
     lua_pushstring(L, m ? m->r.kind : "notify");
     lua_setfield(L, -2, "kind");
-    push_seconds(L, m ? m->r.next : fired);
+    push_seconds(L, m ? rs->current_sched : fired);
     lua_setfield(L, -2, "scheduled");
     push_seconds(L, fired);
     lua_setfield(L, -2, "fired");
@@ -695,7 +697,7 @@ static int l_notify(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
-    remember_shown(rs, id, record_fire(rs, &n, rs->current ? rs->current->r.next : now, now),
+    remember_shown(rs, id, record_fire(rs, &n, rs->current ? rs->current_sched : now, now),
                    n.reminder_id);
     if (rs->interactive) {
         /* Keep the callbacks until the notification closes. */
@@ -1340,6 +1342,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
                 log_info("%s: '%s' missed its elapse at %s while nudged was not running; "
                          "catching up now", m->where, m->r.id, fmt_time(missed).s);
                 schedule_add_due(&rs->sched, &m->r, missed);
+                m->caught_up = missed;
                 continue;
             }
             log_info("%s: '%s' missed its elapse at %s, more than late_cancel ago; dropped",
@@ -1493,6 +1496,8 @@ size_t ruleset_run_due(struct ruleset *rs)
         } else if (m->r.catch_up && rs->record_history)
             store_set_last_fire(rs->store, m->r.id, m->r.base, now);
         rs->current = m;
+        rs->current_sched = m->caught_up ? m->caught_up : m->r.next;
+        m->caught_up = 0;
         /* Pushing these allocates nothing, so a state at its memory cap cannot panic here. */
         lua_pushcfunction(L, fire_reminder);
         lua_pushlightuserdata(L, m);
@@ -1593,7 +1598,9 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     lua_State *L = rs->L;
     usec_t now = clock_now(rs->clock);
     struct lrem *saved = rs->current;
+    usec_t saved_sched = rs->current_sched;
     rs->current = m;
+    rs->current_sched = now;
     lua_rawgeti(L, LUA_REGISTRYINDEX, m->fn_ref);
     /* Its schedule stays as it is: this is an extra, on-demand fire. */
     if (m->wants_ev) {
@@ -1606,6 +1613,7 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     unsigned long before = log_error_count();
     guarded_call(rs, NULL, m->wants_ev ? 1 : 0, what);
     rs->current = saved;
+    rs->current_sched = saved_sched;
     if (log_error_count() != before) return snprintf(err, errsz, "its callback failed: see the log"), -EIO;
     return 0;
 }

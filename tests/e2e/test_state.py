@@ -261,6 +261,17 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
     check("history shows both fires of s, the first snoozed",
           h is not None and [x["answer"] for x in h if x["reminder"] == "s"] == [None, "snoozed"],
           [x for x in h or [] if x["reminder"] == "s"])
+    # By hand: a fire now, scheduled now (not at the next planned elapse).
+    rc, _, raw = e.ctl_json("fire", "a")
+    h = e.history(1)
+    check("nudgectl fire is recorded, scheduled when fired",
+          rc == 0 and h and h[0]["reminder"] == "a" and abs(h[0]["scheduled"] - h[0]["fired"]) < 0.5,
+          (raw, h))
+    rc, r, raw = e.ctl_json("history", "--since", "@%d" % int(time.time() + 60))
+    check("history --since the future is empty", rc == 0 and r and r["entries"] == [], raw)
+    h = e.history()
+    check("history is newest first",
+          h and [x["fire"] for x in h] == sorted((x["fire"] for x in h), reverse=True), h)
     rc, _, raw = e.ctl_json("done", "nothing-here")
     check("done on a reminder that never showed fails with exit 1", rc == 1, raw)
     check("SIGTERM exits 0", d.stop() == 0, d.stderr()[-300:])
@@ -384,6 +395,12 @@ def catch_case(tmp, name, opts, span, down, window, want):
     if want:
         fires = e.query("SELECT scheduled, fired FROM fires WHERE reminder = 'c' ORDER BY id")
         check("%s: the catch-up is recorded as a fire" % name, len(fires) == 2, fires)
+        if len(fires) == 2:
+            # scheduled: the latest missed elapse, on the old run's grid, before this start.
+            (s0, _), (s1, f1) = fires
+            check("%s: the catch-up fire is scheduled at the latest missed elapse" % name,
+                  (s1 - s0) % (span * 10**6) == 0 and s1 / 1e6 <= d2.started and
+                  s1 / 1e6 > d2.started - span, (fires, d2.started))
     d2.stop()
 
 
@@ -420,6 +437,9 @@ def catch_calendar(tmp):
     got = d2.lines("k")
     check("catchup-calendar: two missed elapses fire once at start (%d)" % len(got), len(got) == 1,
           (d2.stdout(), d2.stderr()[-400:]))
+    f = e.query("SELECT scheduled FROM fires ORDER BY id")
+    check("catchup-calendar: recorded as scheduled at the second missed elapse",
+          len(f) == 2 and f[1][0] == f[0][0] + 6 * 10**6, f)
     d2.stop()
 
 
