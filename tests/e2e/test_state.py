@@ -339,6 +339,9 @@ nudge.after("1s", function() nudge.notify { title = "Later" } end, { id = "z" })
     # Across a reload: shown once, not once per rule set.
     rc, r, raw = e.ctl_json("snooze", "z", "2s")
     due = r.get("due") if rc == 0 and r else None
+    rc, r, raw = e.ctl_json("preview", "--days", "1")
+    check("nudgectl preview shows the pending snooze",
+          rc == 0 and r and [x["id"] for x in r["notifications"]] == ["z"], raw)
     d2.p.send_signal(signal.SIGHUP)
     got = d2.wait_lines("z", 2, 6)
     time.sleep(0.8)
@@ -462,6 +465,9 @@ def test_at_once(tmp):
           e.query("SELECT reminder FROM oneshots ORDER BY reminder") == [("named",), ("once",)],
           e.query("SELECT reminder FROM oneshots"))
     d2 = Daemon(e)
+    rc, r, raw = e.ctl_json("preview", "--days", "1")
+    check("nudgectl preview leaves out the named after that fired in an earlier run",
+          rc == 0 and r and "named" not in [x["id"] for x in r["notifications"]], raw)
     time.sleep(max(0, at + 1.5 - time.time(), d2.started + 1.8 - time.time()))
     check("no second fire after a restart", d2.lines("once") == [], d2.stdout())
     check("the named after does not fire again after a restart", d2.lines("named") == [],
