@@ -183,10 +183,13 @@ static int next_base(const struct reminder *r, usec_t after, usec_t *out)
         *out = r->loaded + k * r->span;
         return 0;
     }
-    case TRIGGER_AFTER:
-        if (r->fires > 0 || r->loaded + r->span <= after) return -ENOENT;
-        *out = r->loaded + r->span;
+    case TRIGGER_AFTER: {
+        /* after("0s") means "as soon as loaded": one microsecond on, so it is still ahead. */
+        usec_t at = r->loaded + (r->span > 0 ? r->span : 1);
+        if (r->fires > 0 || at <= after) return -ENOENT;
+        *out = at;
         return 0;
+    }
     case TRIGGER_AT:
         if (r->fires > 0 || r->at <= after) return -ENOENT;
         *out = r->at;

@@ -613,7 +613,12 @@ static int open_file(const char *path, sqlite3 **out, char *why, size_t whysz, c
     }
     /* FULL syncs the WAL at every commit: an acknowledged answer survives power loss, not only
      * a killed process. */
-    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    /* NORMAL in WAL mode: a commit is written to the WAL before it returns (so it survives the
+     * process being killed) but not synced, which would stall every fire by milliseconds.
+     * What a user acknowledged (answers, check-ins, promises) is written with FULL (durable()),
+     * so it also survives a power cut. The page cache stays small: the working set is tiny. */
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_exec(db, "PRAGMA cache_size = -512", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         snprintf(why, whysz, "%s", db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         rc = db ? sqlite3_extended_errcode(db) : rc;
@@ -923,6 +928,13 @@ static bool one_of(const char *v, const char *const *names)
     return false;
 }
 
+/* Switches the connection between synced (FULL) and written-only (NORMAL) commits. */
+static void durable(struct store *st, bool on)
+{
+    sqlite3_exec(st->db, on ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", NULL,
+                 NULL, NULL);
+}
+
 int store_record_answer(struct store *st, int64_t fire_id, const char *answer, usec_t at,
                         const char *source)
 {
@@ -937,8 +949,12 @@ int store_record_answer(struct store *st, int64_t fire_id, const char *answer, u
         stmt_done(s);
         return sql_fail(st, "recording an answer");
     }
-    /* Autocommit with synchronous=FULL: the WAL is synced before the step returns DONE. */
-    return write_result(st, step_write(s, NULL), "recording an answer");
+    /* The user's answers are synced before this returns (the daemon's own "expired" need not). */
+    bool user = strcmp(source, "daemon") != 0;
+    if (user) durable(st, true);
+    int r = write_result(st, step_write(s, NULL), "recording an answer");
+    if (user) durable(st, false);
+    return r;
 }
 
 int store_history(struct store *st, usec_t since, int limit,
@@ -967,7 +983,9 @@ int store_add_checkin(struct store *st, usec_t at, int mood, const char *note, i
         stmt_done(s);
         return sql_fail(st, "recording a check-in");
     }
+    durable(st, true);
     int r = write_result(st, step_write(s, NULL), "recording a check-in");
+    durable(st, false);
     if (r == 0 && id) *id = sqlite3_last_insert_rowid(st->db);
     return r;
 }
@@ -1015,7 +1033,10 @@ int store_promise_add(struct store *st, const char *key, const char *text, usec_
     }
     /* RETURNING, because last_insert_rowid does not change when the upsert updates. */
     int64_t got = 0;
+    bool user = !strcmp(source, "nudgectl");
+    if (user) durable(st, true);
     int r = write_result(st, step_write(s, &got), "adding a promise");
+    if (user) durable(st, false);
     if (r == 0 && id) *id = got;
     return r;
 }
@@ -1029,7 +1050,9 @@ int store_promise_set_state(struct store *st, int64_t id, const char *state, use
         stmt_done(s);
         return sql_fail(st, "setting a promise's state");
     }
+    durable(st, true);
     int r = write_result(st, step_write(s, NULL), "setting a promise's state");
+    durable(st, false);
     if (r == 0 && sqlite3_changes(st->db) == 0) r = -ENOENT;
     return r;
 }
