@@ -296,6 +296,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     char note[1024], serr[1024];
     if (store_open(o->state_dir, &d.store, note, sizeof note, serr, sizeof serr) < 0) {
         log_error("%s", serr);
+        rule_files_free(&d.files);
         return 1;
     }
     if (note[0]) log_warn("%s", note);
