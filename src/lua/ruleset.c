@@ -79,6 +79,8 @@ struct ruleset {
     } shown[SHOWN_MAX];
     size_t shown_next;
     struct snooze *snoozes; /* pending snoozes, scheduled like reminders */
+    char **paths;           /* the rule files, to put back what Lua cuts from long paths */
+    size_t n_paths;
 };
 
 /* A snoozed notification waiting to be shown again: a reminder of its own in the schedule,
@@ -144,7 +146,9 @@ static void where(lua_State *L, char *buf, size_t sz)
     for (int level = 1; lua_getstack(L, level, &ar); level++) {
         if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0) continue;
         if (!strncmp(ar.source, "@prelude/", 9)) continue;
-        snprintf(buf, sz, "%s:%d", ar.short_src, ar.currentline);
+        /* source is "@path" in full; short_src is cut to 60 bytes for long paths. */
+        snprintf(buf, sz, "%s:%d", ar.source[0] == '@' ? ar.source + 1 : ar.short_src,
+                 ar.currentline);
         return;
     }
     snprintf(buf, sz, "?");
@@ -1240,6 +1244,25 @@ static void drop_snoozes(struct ruleset *rs, int64_t fire_id)
     }
 }
 
+/* Lua names a chunk with a long path "...<last 56 bytes>": errors must name the file in
+ * full, so put the path back when the message starts with such a tail of one of ours. */
+static void unshorten(const struct ruleset *rs, char *msg, size_t sz)
+{
+    if (strncmp(msg, "...", 3) != 0) return;
+    for (size_t i = 0; i < rs->n_paths; i++) {
+        const char *p = rs->paths[i];
+        size_t len = strlen(p);
+        for (size_t k = len; k > 8; k--) {
+            if (strncmp(msg + 3, p + len - k, k) != 0 || msg[3 + k] != ':') continue;
+            size_t rest = strlen(msg + 3 + k);
+            if (len + rest + 1 > sz) return;
+            memmove(msg + len, msg + 3 + k, rest + 1);
+            memcpy(msg, p, len);
+            return;
+        }
+    }
+}
+
 struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
                              struct strlist *warnings)
 {
@@ -1290,6 +1313,9 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
             strlist_add(errs, "internal error in the toolkit: %s", msg);
     }
 
+    rs->paths = calloc(o->n_paths ? o->n_paths : 1, sizeof *rs->paths);
+    for (size_t i = 0; rs->paths && i < o->n_paths; i++)
+        if ((rs->paths[i] = strdup(o->paths[i]))) rs->n_paths = i + 1;
     for (size_t i = 0; i < o->n_paths; i++) {
         char msg[2048], trace[4096];
         char *buf;
@@ -1301,10 +1327,12 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         int rc = sandbox_load(rs->L, buf, len, o->paths[i], msg, sizeof msg);
         free(buf);
         if (rc < 0) {
+            unshorten(rs, msg, sizeof msg);
             strlist_add(errs, "%s", msg);
             continue;
         }
         if (sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, trace, sizeof trace) < 0) {
+            unshorten(rs, msg, sizeof msg);
             strlist_add(errs, "%s", msg);
             log_debug("%s", trace);
         }
@@ -1372,6 +1400,8 @@ void ruleset_free(struct ruleset *rs)
         if (rs->regs[i]) rs->regs[i]->rs = NULL;
     sandbox_close(rs->L);
     if (rs->own_store) store_close(rs->store);
+    for (size_t i = 0; i < rs->n_paths; i++) free(rs->paths[i]);
+    free(rs->paths);
     free(rs->regs);
     free(rs);
 }
@@ -1404,6 +1434,7 @@ static void guarded_call(struct ruleset *rs, struct lrem *m, int nargs, const ch
         if (m) m->failures = 0;
         return;
     }
+    unshorten(rs, msg, sizeof msg);
     log_error("%s (%s)", msg, what);
     if (trace[0]) log_debug("%s", trace);
     if (!m) return;

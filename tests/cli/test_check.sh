@@ -49,6 +49,13 @@ run never --check --rules "$TMP/never.lua"
 check "never-elapsing event is only a warning" [ "$(rc never)" = 0 ]
 check "never-elapsing event warns with its place" grep -qE "^$TMP/never.lua:1: warning: calendar event \"2020-01-01 10:00\" never elapses" "$TMP/out-never"
 
+# Lua cuts chunk names to 60 bytes; errors must still name a deep rule file in full.
+deep="$TMP/a-rather-long-folder-name/with/several/levels/of/nesting/below/it"
+mkdir -p "$deep"
+printf '\nnudge.on("Mon..Fir 9:00", function() end)\n' >"$deep/rules.lua"
+run deep --check --rules "$deep/rules.lua"
+check "a long path is named in full" grep -qF "$deep/rules.lua:2: bad calendar event" "$TMP/out-deep"
+
 run missing --check --rules "$TMP/does-not-exist.lua"
 check "missing rule file exits 1" [ "$(rc missing)" = 1 ]
 check "missing rule file named" grep -q "does-not-exist.lua" "$TMP/out-missing"
