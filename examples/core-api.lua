@@ -35,7 +35,8 @@ nudge.every("4h", function()
   nudge.notify { title = "Thinking of them?", body = "Send " .. ideas[nudge.random(#ideas)] .. "." }
 end, { id = "thinking", quiet = "drop" })
 
--- Once, an hour after the rules load (and after each reload).
+-- Once, an hour after nudged starts. A reload keeps its timer (and, once it has fired, keeps it
+-- fired); the next start of the daemon counts the hour again.
 nudge.after("1h", function()
   nudge.notify { title = "Rules loaded an hour ago", urgency = "low", timeout = "10s" }
 end, { id = "loaded" })

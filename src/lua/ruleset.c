@@ -1359,7 +1359,9 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         if (!m || !m->pending) continue;
         m->pending = false;
         bool fired;
-        if ((m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) && m->named &&
+        /* A named `at` fires once ever; an `after` counts from each start of the daemon (a
+         * reload keeps its timer and its fired state, see ruleset_adopt). */
+        if (m->r.trigger == TRIGGER_AT && m->named &&
             store_oneshot_fired(rs->store, m->r.id, &fired) == 0 && fired) {
             release(rs, m); /* fired in an earlier run: never again */
             continue;
@@ -1523,7 +1525,7 @@ size_t ruleset_run_due(struct ruleset *rs)
         fired++;
         if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) {
             /* A derived id names the call, not the user's intent: once per run only. */
-            if (m->named) store_oneshot_mark(rs->store, m->r.id, now);
+            if (m->named && m->r.trigger == TRIGGER_AT) store_oneshot_mark(rs->store, m->r.id, now);
         } else if (m->r.catch_up && rs->record_history)
             store_set_last_fire(rs->store, m->r.id, m->r.base, now);
         rs->current = m;
