@@ -23,6 +23,8 @@ struct daemon {
     uv_fs_event_t **rule_watch; /* --watch: one per folder holding rule files */
     size_t n_rule_watch;
     uv_timer_t debounce;
+    uv_timer_t retire_timer;   /* frees `retired` on the next turn of the loop */
+    struct ruleset *retired;   /* the rule set a reload replaced */
     struct glib_bridge *glib;
     struct control *control;
     struct ruleset *rs;

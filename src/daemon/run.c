@@ -4,6 +4,7 @@
  * D-Bus traffic) is driven from the same loop (glib_bridge.h); signals arrive through
  * uv_signal. Between fires nothing wakes the process. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,21 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files, ch
 
 static void watch_rules(struct daemon *d);
 
+static void on_retire(uv_timer_t *t)
+{
+    struct daemon *d = t->data;
+    ruleset_free(d->retired);
+    d->retired = NULL;
+    malloc_trim(0); /* a rule set's memory goes back to the system, not to a free list */
+}
+
+static void retire(struct daemon *d, struct ruleset *old)
+{
+    if (d->retired) ruleset_free(d->retired); /* two reloads in one turn */
+    d->retired = old;
+    uv_timer_start(&d->retire_timer, on_retire, 0, 0);
+}
+
 int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
 {
     struct rule_files files;
@@ -147,7 +163,9 @@ int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
     }
     d->last_reload_error[0] = 0;
     size_t kept = ruleset_adopt(rs, d->rs);
-    ruleset_free(d->rs);
+    /* Closing the old Lua state is a good part of a reload's time: do it after the reply
+     * (and after the notifications this turn of the loop may still show). */
+    retire(d, d->rs);
     d->rs = rs;
     rule_files_free(&d->files);
     d->files = files;
@@ -335,6 +353,8 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     uv_signal_start(&d.sig_int, on_stop, SIGINT);
     uv_timer_init(d.loop, &d.debounce);
     d.debounce.data = &d;
+    uv_timer_init(d.loop, &d.retire_timer);
+    d.retire_timer.data = &d;
     if (uv_fs_event_init(d.loop, &d.zone_watch) == 0) {
         d.zone_watch.data = &d;
         d.zone_watching = uv_fs_event_start(&d.zone_watch, on_zone_event, "/etc", 0) == 0;
@@ -361,11 +381,13 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     uv_close((uv_handle_t *)&d.sig_term, NULL);
     uv_close((uv_handle_t *)&d.sig_int, NULL);
     uv_close((uv_handle_t *)&d.debounce, NULL);
+    uv_close((uv_handle_t *)&d.retire_timer, NULL);
     if (d.zone_watching) uv_fs_event_stop(&d.zone_watch);
     uv_close((uv_handle_t *)&d.zone_watch, NULL);
     unwatch_rules(&d);
     glib_bridge_close(d.glib);
     uv_run(d.loop, UV_RUN_NOWAIT);
+    ruleset_free(d.retired);
     ruleset_free(d.rs);
     store_close(d.store); /* every answer is already durable; this ends WAL cleanly */
     notify_backend_free(d.backend);

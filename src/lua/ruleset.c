@@ -40,7 +40,8 @@ struct lrem {
     int self_ref;
     int fn_ref;
     char *where; /* "file:line" of the call that registered it (owned) */
-    char *expr;  /* the time expression, for messages and to recognise it on reload (owned) */
+    char *expr;  /* the time expression as written, for messages (owned) */
+    char *norm;  /* a calendar's normalised form, to recognise it on reload (owned) */
     size_t reg_idx; /* position in ruleset.regs */
     int failures;
     bool pending;   /* registered while loading; scheduled once every file has loaded */
@@ -244,6 +245,8 @@ static int lrem_gc(lua_State *L)
     m->where = NULL;
     free(m->expr);
     m->expr = NULL;
+    free(m->norm);
+    m->norm = NULL;
     return 0;
 }
 
@@ -446,6 +449,8 @@ static int schedule_call(lua_State *L, enum trigger trigger)
         char norm[200];
         calendar_format(m->r.cal, norm, sizeof norm);
         m->expr = strdup(s);
+        m->norm = strdup(norm);
+        if (!m->norm) return luaL_error(L, "not enough memory");
         snprintf(derived, sizeof derived, "on:%s", norm);
         break;
     }
@@ -1897,12 +1902,7 @@ static bool same_definition(const struct lrem *a, const struct lrem *b)
     if (a->r.has_window &&
         (a->r.window.start != b->r.window.start || a->r.window.end != b->r.window.end))
         return false;
-    if (a->r.trigger == TRIGGER_CALENDAR) {
-        char x[256], y[256];
-        calendar_format(a->r.cal, x, sizeof x);
-        calendar_format(b->r.cal, y, sizeof y);
-        return !strcmp(x, y);
-    }
+    if (a->r.trigger == TRIGGER_CALENDAR) return a->norm && b->norm && !strcmp(a->norm, b->norm);
     return a->r.span == b->r.span && a->r.at == b->r.at;
 }
 

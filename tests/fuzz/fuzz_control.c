@@ -65,6 +65,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     d.loop = &loop;
     if (wallclock_init(&d.wc, &loop, on_wallclock) < 0) abort();
     d.wc.data = &d;
+    /* A reload hands the replaced rule set to this timer; the loop never runs, so the test
+     * frees it below. */
+    uv_timer_init(&loop, &d.retire_timer);
+    d.retire_timer.data = &d;
     d.backend = notify_capture_new(devnull, true);
     ro = (struct run_options){.rules_arg = path, .backend = "stdout"};
     d.opts = &ro;
@@ -112,6 +116,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p += len + 1;
     }
 
+    ruleset_free(d.retired);
+    d.retired = NULL;
+    uv_timer_stop(&d.retire_timer);
     ruleset_free(d.rs);
     d.rs = NULL;
     store_close(d.store);
