@@ -506,7 +506,7 @@ static int newer_schema(const char *name, int version, char *err, size_t errsz)
 static int migrate(sqlite3 *db, const char *name, bool in_place, char *err, size_t errsz)
 {
     char why[256];
-    int version;
+    int version = 0;
     int rc = get_user_version(db, &version);
     if (rc != SQLITE_OK)
         return errbuf_set(err, errsz, EIO, "%s: reading the schema version: %s", name,
