@@ -1234,6 +1234,13 @@ static struct timebuf fmt_time(usec_t t)
  * made late by sleep), so a daily reminder down for three days still catches up yesterday's. */
 static bool missed_elapse(struct ruleset *rs, struct lrem *m, usec_t now, usec_t *missed)
 {
+    /* A named `at` that came due while nudged was down (it has not fired: the oneshots table
+     * was checked first). An unnamed one cannot be told apart from one that did fire. */
+    if (m->r.trigger == TRIGGER_AT) {
+        if (!m->named || m->r.at > now) return false;
+        *missed = m->r.at;
+        return true;
+    }
     usec_t last_sched, last_fired;
     if (store_get_last_fire(rs->store, m->r.id, &last_sched, &last_fired) < 0) return false;
     usec_t e, f;

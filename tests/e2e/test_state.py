@@ -489,6 +489,34 @@ def test_at_once(tmp):
     d3.stop()
 
 
+def test_at_catch_up(tmp):
+    """A named `at` with catch_up that came due while nudged was down fires once at start
+    (never again after), unless older than late_cancel."""
+    past = int(time.time()) - 30
+    rule = ('nudge.at(%d, function() nudge.notify { title = "Missed at" } end,'
+            ' { id = "m", catch_up = true })\n'
+            'nudge.at(%d, function() nudge.notify { title = "Too old" } end,'
+            ' { id = "o", catch_up = true, late_cancel = "10s" })\n'
+            'nudge.at(%d, function() nudge.notify { title = "No catch-up" } end, { id = "n" })\n'
+            % (past, past, past))
+    e = Env(tmp, "atcatch", rule)
+    d = Daemon(e)
+    if not started(d, "atcatch"):
+        return d.stop()
+    check("a missed named at with catch_up fires at start",
+          len(d.wait_lines("m", 1, 5)) == 1, d.stdout())
+    time.sleep(0.5)
+    check("one older than late_cancel does not", d.lines("o") == [], d.stdout())
+    check("one without catch_up does not", d.lines("n") == [], d.stdout())
+    d.stop()
+    d2 = Daemon(e)
+    if not started(d2, "atcatch"):
+        return d2.stop()
+    time.sleep(1.0)
+    check("and it does not fire again on the next start", d2.lines("m") == [], d2.stdout())
+    d2.stop()
+
+
 # ---- nudge.store values ----
 
 STORE_RULES = r"""
@@ -787,7 +815,7 @@ def run(t, tmp):
 
 def main():
     groups = [test_crash, test_catch_up, test_fires_and_answers, test_snooze_restart,
-              test_at_once, test_store_values, test_corrupt, test_unreadable, test_preview,
+              test_at_once, test_at_catch_up, test_store_values, test_corrupt, test_unreadable, test_preview,
               test_journal]
     only = sys.argv[1:]
     if only:
