@@ -1431,16 +1431,16 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     rs->loading = false;
     /* Schedule in registration order, so the PRNG draws (and the preview) never vary. */
     size_t n = rs->n_regs;
-    struct lrem **todo = malloc((n ? n : 1) * sizeof *todo);
-    if (!todo) {
+    struct lrem **in_order = malloc((n ? n : 1) * sizeof *in_order);
+    if (!in_order) {
         strlist_add(errs, "not enough memory");
         ruleset_free(rs);
         return NULL;
     }
-    if (n) memcpy(todo, rs->regs, n * sizeof *todo); /* regs is NULL when nothing registered */
+    if (n) memcpy(in_order, rs->regs, n * sizeof *in_order); /* regs is NULL when nothing registered */
     usec_t now = clock_now(rs->clock);
     for (size_t i = 0; i < n; i++) {
-        struct lrem *m = todo[i];
+        struct lrem *m = in_order[i];
         if (!m || !m->pending) continue;
         m->pending = false;
         bool fired;
@@ -1472,7 +1472,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
             release(rs, m);
         }
     }
-    free(todo);
+    free(in_order);
     load_snoozes(rs);
     return rs;
 }
