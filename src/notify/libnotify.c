@@ -1,4 +1,11 @@
-/* The libnotify backend, and "auto" on top of it. */
+/* The libnotify backend, and "auto" on top of it.
+ *
+ * notify_notification_show() is a synchronous D-Bus call: a slow or hung notification server
+ * would stall the loop for up to libnotify's timeout. So it runs on one worker thread (a
+ * GThreadPool of one, which sleeps on its queue: no wakeups while idle); the result comes
+ * back to the loop thread through GLib's default main context, which the loop drives.
+ * Everything else, including libnotify's "action" and "closed" signals, stays on the loop
+ * thread. */
 #include <errno.h>
 #include <gio/gio.h>
 #include <libnotify/notify.h>
@@ -6,6 +13,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "engine/clock.h"
 #include "notify/notify.h"
 
 #define BUS_NAME "org.freedesktop.Notifications"
@@ -14,6 +22,20 @@ struct lnotify {
     struct notify_backend base;
     GHashTable *live; /* our id -> NotifyNotification* (a reference), until closed */
     uint32_t next_id;
+    GThreadPool *worker;
+    /* A show that failed on the worker, for auto to put on stdout instead. */
+    void (*failed)(void *ud, uint32_t id, const char *blob, size_t len);
+    void *failed_ud;
+};
+
+struct show_job {
+    struct lnotify *b;
+    NotifyNotification *n; /* the job's own reference */
+    uint32_t id;
+    char *blob; /* the notification, to show it elsewhere if this fails */
+    size_t len;
+    gboolean ok;
+    char *error;
 };
 
 struct action_data {
@@ -76,21 +98,61 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
                                        action_data_free);
     }
     g_signal_connect(n, "closed", G_CALLBACK(on_closed), b);
+    struct show_job *j = g_new0(struct show_job, 1);
+    j->b = b;
+    j->n = g_object_ref(n);
+    j->id = id;
+    j->blob = notification_encode(m, &j->len);
+    g_hash_table_insert(b->live, GUINT_TO_POINTER(id), n);
     GError *e = NULL;
-    if (!notify_notification_show(n, &e)) {
-        snprintf(err, errsz, "%s", e ? e->message : "the notification server refused it");
+    if (!g_thread_pool_push(b->worker, j, &e)) {
+        snprintf(err, errsz, "%s", e ? e->message : "cannot hand the notification to the worker");
         g_clear_error(&e);
-        g_object_unref(n);
+        g_hash_table_remove(b->live, GUINT_TO_POINTER(id));
+        g_object_unref(j->n);
+        free(j->blob);
+        g_free(j);
         return -EIO;
     }
-    g_hash_table_insert(b->live, GUINT_TO_POINTER(id), n);
     *id_out = id;
     return 0;
+}
+
+/* Back on the loop thread. */
+static gboolean show_done(gpointer data)
+{
+    struct show_job *j = data;
+    struct lnotify *b = j->b;
+    if (!j->ok) {
+        log_warn("libnotify: %s", j->error ? j->error : "the notification server refused it");
+        g_hash_table_remove(b->live, GUINT_TO_POINTER(j->id));
+        if (b->failed && j->blob) b->failed(b->failed_ud, j->id, j->blob, j->len);
+    }
+    g_object_unref(j->n);
+    free(j->blob);
+    g_free(j->error);
+    g_free(j);
+    return G_SOURCE_REMOVE;
+}
+
+/* On the worker thread: the blocking call, and nothing else. */
+static void show_on_worker(gpointer data, gpointer user)
+{
+    struct show_job *j = data;
+    GError *e = NULL;
+    (void)user;
+    j->ok = notify_notification_show(j->n, &e);
+    if (!j->ok) j->error = g_strdup(e ? e->message : NULL);
+    g_clear_error(&e);
+    g_main_context_invoke(NULL, show_done, j);
 }
 
 static void lnotify_destroy(struct notify_backend *self)
 {
     struct lnotify *b = (struct lnotify *)self;
+    /* Let a show in progress finish, then hear its result before b goes away. */
+    g_thread_pool_free(b->worker, FALSE, TRUE);
+    while (g_main_context_pending(NULL)) g_main_context_iteration(NULL, FALSE);
     g_hash_table_destroy(b->live);
     if (notify_is_initted()) notify_uninit();
     free(b);
@@ -108,6 +170,16 @@ struct notify_backend *notify_libnotify_new(const char *app_name, char *err, siz
     b->base.show = lnotify_show;
     b->base.destroy = lnotify_destroy;
     b->live = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_object_unref);
+    /* One exclusive thread, shows in order; it waits on its queue without waking up. */
+    GError *e = NULL;
+    b->worker = g_thread_pool_new(show_on_worker, b, 1, TRUE, &e);
+    if (!b->worker) {
+        snprintf(err, errsz, "cannot start the notification thread: %s", e ? e->message : "?");
+        g_clear_error(&e);
+        g_hash_table_destroy(b->live);
+        free(b);
+        return NULL;
+    }
     return &b->base;
 }
 
@@ -133,6 +205,19 @@ static void forward_closed(void *ud, uint32_t id, int reason)
 {
     struct autob *a = ud;
     if (a->base.listener.closed) a->base.listener.closed(a->base.listener.ud, id, reason);
+}
+
+/* A libnotify show failed after the fact (the server went away meanwhile): put it on stdout. */
+static void show_failed(void *ud, uint32_t id, const char *blob, size_t len)
+{
+    struct autob *a = ud;
+    struct notification n;
+    char err[256];
+    uint32_t unused;
+    (void)id;
+    if (notification_decode(blob, len, &n) < 0) return;
+    a->out->show(a->out, &n, clock_now(clock_real()), &unused, err, sizeof err);
+    notification_clear(&n);
 }
 
 static void on_owner_changed(GDBusConnection *c, const gchar *sender, const gchar *path,
@@ -214,6 +299,8 @@ struct notify_backend *notify_auto_new(const char *app_name, FILE *fallback)
         return &a->base;
     }
     a->lib->listener = (struct notify_listener){forward_action, forward_closed, a};
+    ((struct lnotify *)a->lib)->failed = show_failed;
+    ((struct lnotify *)a->lib)->failed_ud = a;
     a->watch = g_dbus_connection_signal_subscribe(
         a->bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
         "/org/freedesktop/DBus", BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE, on_owner_changed, a, NULL);

@@ -48,6 +48,19 @@ def start_server():
     return p, dbus.Interface(bus.get_object(BUS, PATH), "org.freedesktop.DBus.Mock")
 
 
+def control(tmp, request):
+    """One request on nudged's control socket; the reply as a dict."""
+    import json
+    import socket
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(os.path.join(tmp, "nudge", "control.sock"))
+    s.sendall((json.dumps(request) + "\n").encode())
+    reply = s.makefile().readline()
+    s.close()
+    return json.loads(reply)
+
+
 def notify_calls(mock):
     return [c for c in mock.GetCalls() if c[1] == "Notify"]
 
@@ -105,6 +118,24 @@ nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" 
               wait_for(lambda: log.has("ACTION done from evening")))
         mock.EmitSignal(BUS, "NotificationClosed", "uu", [dbus.UInt32(1), dbus.UInt32(2)])
         check("on_close ran with the reason", wait_for(lambda: log.has("CLOSED dismissed evening")))
+
+        # A server that takes 3 s to answer Notify must not stall the loop: the control socket
+        # answers meanwhile (the show runs on libnotify's worker thread).
+        mock.AddMethod(BUS, "Notify", "susssasa{sv}i", "u",
+                       "__import__('time').sleep(3); ret = 4242")
+        t0 = time.monotonic()
+        fired = control(tmp, {"cmd": "fire", "id": "tick"})
+        t1 = time.monotonic()
+        status = control(tmp, {"cmd": "status"})
+        t2 = time.monotonic()
+        check("fire answered at once while the server is slow (%.2f s)" % (t1 - t0),
+              fired.get("ok") and t1 - t0 < 1.0)
+        check("status answered at once while the server is slow (%.2f s)" % (t2 - t1),
+              status.get("ok") and t2 - t1 < 1.0)
+        check("the slow Notify still arrives",
+              wait_for(lambda: len([c for c in notify_calls(mock) if c[2][3] == "tick"]) >= 1, 8))
+        mock.AddMethod(BUS, "Notify", "susssasa{sv}i", "u",
+                       "ret = args[1] if args[1] else self.next_id\nif not args[1]: self.next_id += 1")
 
         # The server goes away: ticks go to stdout, with a warning, and nudged keeps running.
         server.terminate()
