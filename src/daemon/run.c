@@ -99,7 +99,8 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files, ch
                                 .spawn = spawn_program,
                                 .host = d,
                                 .store = d->store,
-                                .record_history = true};
+                                .record_history = true,
+                                .previous = d->rs};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     for (size_t i = 0; i < errors.n; i++) log_error("%s", errors.v[i]);
     for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);

@@ -82,6 +82,12 @@ struct ruleset {
     struct snooze *snoozes; /* pending snoozes, scheduled like reminders */
     char **paths;           /* the rule files, to put back what Lua cuts from long paths */
     size_t n_paths;
+    /* Each file's text and its compiled chunk, so the next reload skips compiling the files
+     * that did not change (Lua's compiler is most of a reload's time). */
+    struct compiled {
+        char *source, *dump;
+        size_t source_len, dump_len;
+    } *compiled;
     /* Parsed calendars by expression: rule files repeat a few hundred expressions thousands
      * of times, and calendars are read-only once parsed, so reminders share them. */
     struct calcache_entry {
@@ -1325,6 +1331,15 @@ static void drop_snoozes(struct ruleset *rs, int64_t fire_id)
     }
 }
 
+/* The compiled chunk a previous rule set kept for `path`, or NULL. */
+static const struct compiled *previous_chunk(const struct ruleset *prev, const char *path)
+{
+    if (!prev || !prev->compiled) return NULL;
+    for (size_t i = 0; i < prev->n_paths; i++)
+        if (!strcmp(prev->paths[i], path) && prev->compiled[i].dump) return &prev->compiled[i];
+    return NULL;
+}
+
 /* Lua names a chunk with a long path "...<last 56 bytes>": errors must name the file in
  * full, so put the path back when the message starts with such a tail of one of ours. */
 static void unshorten(const struct ruleset *rs, char *msg, size_t sz)
@@ -1395,6 +1410,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     }
 
     rs->paths = calloc(o->n_paths ? o->n_paths : 1, sizeof *rs->paths);
+    rs->compiled = calloc(o->n_paths ? o->n_paths : 1, sizeof *rs->compiled);
     for (size_t i = 0; rs->paths && i < o->n_paths; i++)
         if ((rs->paths[i] = strdup(o->paths[i]))) rs->n_paths = i + 1;
     /* Loading makes objects that live on (reminders, closures), hardly any garbage: collect
@@ -1408,7 +1424,24 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
             strlist_add(errs, "%s", msg);
             continue;
         }
-        int rc = sandbox_load(rs->L, buf, len, o->paths[i], msg, sizeof msg);
+        int rc = -1;
+        const struct compiled *prev = previous_chunk(o->previous, o->paths[i]);
+        bool reused = false;
+        if (prev && prev->source_len == len && !memcmp(prev->source, buf, len))
+            reused = (rc = sandbox_load_dump(rs->L, prev->dump, prev->dump_len, o->paths[i])) == 0;
+        if (rc < 0) rc = sandbox_load(rs->L, buf, len, o->paths[i], msg, sizeof msg);
+        if (rc == 0 && rs->compiled) {
+            struct compiled *c = &rs->compiled[i];
+            if (reused && (c->dump = malloc(prev->dump_len))) {
+                memcpy(c->dump, prev->dump, prev->dump_len);
+                c->dump_len = prev->dump_len;
+            } else {
+                c->dump = sandbox_dump(rs->L, &c->dump_len);
+            }
+            c->source = buf;
+            c->source_len = len;
+            buf = NULL;
+        }
         free(buf);
         if (rc < 0) {
             unshorten(rs, msg, sizeof msg);
@@ -1488,6 +1521,11 @@ void ruleset_free(struct ruleset *rs)
     sandbox_close(rs->L);
     if (rs->own_store) store_close(rs->store);
     calcache_free(rs); /* after the Lua state: its reminders pointed into the cache */
+    for (size_t i = 0; rs->compiled && i < rs->n_paths; i++) {
+        free(rs->compiled[i].source);
+        free(rs->compiled[i].dump);
+    }
+    free(rs->compiled);
     for (size_t i = 0; i < rs->n_paths; i++) free(rs->paths[i]);
     free(rs->paths);
     free(rs->regs);

@@ -37,6 +37,9 @@ struct ruleset_options {
     struct store *store;
     /* Record fires and answers in it (the daemon). --preview and --check do not. */
     bool record_history;
+    /* The rule set this one replaces (a reload): files whose text did not change reuse its
+     * compiled chunks. May be NULL. */
+    const struct ruleset *previous;
 };
 
 struct ruleset;

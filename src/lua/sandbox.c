@@ -437,3 +437,46 @@ int sandbox_load(lua_State *L, const char *buf, size_t len, const char *name, ch
     lua_pop(L, 1);
     return -1;
 }
+
+static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
+{
+    (void)L;
+    struct {
+        char *buf;
+        size_t len, cap;
+    } *w = ud;
+    if (w->cap - w->len < sz) {
+        size_t cap = w->cap ? w->cap : 4096;
+        while (cap - w->len < sz) cap *= 2;
+        char *b = realloc(w->buf, cap);
+        if (!b) return 1;
+        w->buf = b;
+        w->cap = cap;
+    }
+    memcpy(w->buf + w->len, p, sz);
+    w->len += sz;
+    return 0;
+}
+
+char *sandbox_dump(lua_State *L, size_t *len)
+{
+    struct {
+        char *buf;
+        size_t len, cap;
+    } w = {0};
+    if (lua_dump(L, dump_writer, &w, 0) != 0) {
+        free(w.buf);
+        return NULL;
+    }
+    *len = w.len;
+    return w.buf;
+}
+
+int sandbox_load_dump(lua_State *L, const char *buf, size_t len, const char *name)
+{
+    char chunk[1024];
+    snprintf(chunk, sizeof chunk, "@%s", name);
+    if (luaL_loadbufferx(L, buf, len, chunk, "b") == LUA_OK) return 0;
+    lua_pop(L, 1);
+    return -1;
+}

@@ -36,4 +36,12 @@ int sandbox_pcall(lua_State *L, int nargs, int nresults, char *msg, size_t msgsz
 int sandbox_load(lua_State *L, const char *buf, size_t len, const char *name, char *msg,
                  size_t msgsz);
 
+/* The function on top of the stack as a binary chunk (with its debug info, so errors keep
+ * file:line). Returns a malloc'd buffer, or NULL. */
+char *sandbox_dump(lua_State *L, size_t *len);
+
+/* Loads a chunk made by sandbox_dump() in this process (never one from outside: binary chunks
+ * are trusted by the VM). 0, or -1 with nothing pushed. */
+int sandbox_load_dump(lua_State *L, const char *buf, size_t len, const char *name);
+
 #endif

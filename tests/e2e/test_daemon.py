@@ -143,6 +143,25 @@ nudge.every("1s", function() nudge.notify { title = "v2" } end, { id = "fast" })
     check("SIGTERM exits 0", d.stop() == 0)
 
 
+def test_reload_unchanged(tmp):
+    """A reload of an unchanged file reuses its compiled chunk: errors still name file:line,
+    and an edit afterwards still takes effect."""
+    rules = os.path.join(tmp, "same.lua")
+    write(rules, '\nnudge.every("1s", function() error("boom") end, { id = "b" })\n'
+                 'nudge.every("1s", function() nudge.notify { title = "s1" } end, { id = "s" })\n')
+    d = Daemon(tmp, rules)
+    check("s1 fires", wait_for(lambda: d.lines("s1"), timeout=5))
+    d.p.send_signal(signal.SIGHUP)
+    check("unchanged reload", wait_for(lambda: "reloaded:" in d.stderr()))
+    n = d.stderr().count("%s:2: boom" % rules)
+    check("errors after the reload still carry file:line",
+          wait_for(lambda: d.stderr().count("%s:2: boom" % rules) > n, timeout=4))
+    write(rules, 'nudge.every("1s", function() nudge.notify { title = "s2" } end, { id = "s" })\n')
+    d.p.send_signal(signal.SIGHUP)
+    check("an edit after an unchanged reload takes effect", wait_for(lambda: d.lines("s2"), timeout=4))
+    check("SIGTERM exits 0", d.stop() == 0)
+
+
 def test_watch(tmp):
     rules = os.path.join(tmp, "watch.lua")
     write(rules, 'nudge.every("1s", function() nudge.notify { title = "w1" } end, { id = "w" })\n')
@@ -184,7 +203,7 @@ def test_manners(tmp):
 
 def main():
     tmp = tempfile.mkdtemp()
-    for t in (test_hostile, test_reload, test_watch, test_manners):
+    for t in (test_hostile, test_reload, test_reload_unchanged, test_watch, test_manners):
         t(tmp)
     print("%d passed, %d failed" % (results["pass"], results["fail"]))
     return 1 if results["fail"] else 0
