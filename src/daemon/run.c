@@ -388,6 +388,9 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     unwatch_rules(&d);
     glib_bridge_close(d.glib);
     uv_run(d.loop, UV_RUN_NOWAIT);
+    /* Freeing the backend lets GLib dispatch what is pending (a late action, a show's result):
+     * nothing may reach the rule sets freed here. */
+    d.backend->listener = (struct notify_listener){0};
     ruleset_free(d.retired);
     ruleset_free(d.rs);
     store_close(d.store); /* every answer is already durable; this ends WAL cleanly */
