@@ -4,7 +4,7 @@
 # which must print nothing) and the XDG autostart entry, each naming the installed nudged.
 . "$(dirname "$0")/lib.sh"
 BUILD=$(dirname "$NUDGED")
-[ -f "$BUILD/cmake_install.cmake" ] || { echo "SKIP: $BUILD is not a build tree"; exit 0; }
+[ -f "$BUILD/cmake_install.cmake" ] || { echo "SKIP: $BUILD is not a build tree"; exit 77; }
 
 P=$TMP/prefix
 cmake --install "$BUILD" --prefix "$P" >"$TMP/install.log" 2>&1

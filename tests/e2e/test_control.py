@@ -18,29 +18,11 @@ import sys
 import tempfile
 import time
 
+from harness import check, results, wait_for, write
+
 NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
-results = {"pass": 0, "fail": 0}
 skipped = []
-
-
-def check(what, cond, detail=""):
-    if cond:
-        results["pass"] += 1
-    else:
-        results["fail"] += 1
-        print("FAIL:", what, ("(%s)" % detail) if detail else "", flush=True)
-    return cond
-
-
-def wait_for(pred, timeout=10.0, step=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 RULES = """
@@ -50,12 +32,6 @@ nudge.listen("conflict", function(ev)
   nudge.notify { title = "heard " .. tostring(ev.data.who) .. " " .. tostring(ev.data.mood) }
 end)
 """
-
-
-def write(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
 
 
 class Env:

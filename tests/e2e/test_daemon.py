@@ -14,26 +14,9 @@ import sys
 import tempfile
 import time
 
+from harness import check, results, wait_for, write
+
 NUDGED = os.environ["NUDGED"]
-results = {"pass": 0, "fail": 0}
-
-
-def check(what, cond):
-    if cond:
-        results["pass"] += 1
-    else:
-        results["fail"] += 1
-        print("FAIL:", what, flush=True)
-
-
-def wait_for(pred, timeout=10.0, step=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 class Daemon:
@@ -63,12 +46,6 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.p.kill()
             return None
-
-
-def write(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
 
 
 def test_hostile(tmp):

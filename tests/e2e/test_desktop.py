@@ -14,6 +14,9 @@ import sys
 import tempfile
 import time
 
+from harness import check, results
+from harness import wait_for as harness_wait_for
+
 BUILD = os.environ["NUDGE_BUILD"]
 ARTIFACTS = os.environ.get("NUDGE_ARTIFACTS") or tempfile.mkdtemp(prefix="nudge-desktop-")
 os.makedirs(ARTIFACTS, exist_ok=True)
@@ -23,19 +26,10 @@ W, H = 1280, 800
 # dunst draws at the top right: this box holds the notification.
 BOX = (W - 1000, 0, W, 420)  # x0, y0, x1, y1
 
-results = {"pass": 0, "fail": 0}
-
-
-def check(what, cond, detail=""):
-    results["pass" if cond else "fail"] += 1
-    if not cond:
-        print("FAIL:", what, ("(%s)" % detail) if detail else "", flush=True)
-    return cond
-
 
 def skip(why):
     print("SKIP:", why)
-    sys.exit(0)
+    sys.exit(77)  # ctest reports it as skipped (SKIP_RETURN_CODE), never as passed
 
 
 for tool in ("Xvfb", "dunst", "import", "compare"):
@@ -48,20 +42,14 @@ tmp = tempfile.mkdtemp(prefix="nudge-desktop-run-")
 procs = []
 
 
+def wait_for(pred, timeout=15.0, step=0.1):
+    return harness_wait_for(pred, timeout, step)
+
+
 def start(argv, **kw):
     p = subprocess.Popen(argv, **kw)
     procs.append(p)
     return p
-
-
-def wait_for(pred, timeout=15.0, step=0.1):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def main():

@@ -14,28 +14,11 @@ import time
 
 import dbus
 
+from harness import check, results, wait_for
+
 NUDGED = os.environ["NUDGED"]
 BUS = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
-results = {"pass": 0, "fail": 0}
-
-
-def check(what, cond):
-    if cond:
-        results["pass"] += 1
-    else:
-        results["fail"] += 1
-        print("FAIL:", what, flush=True)
-
-
-def wait_for(pred, timeout=10.0, step=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def start_server():

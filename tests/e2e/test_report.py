@@ -21,28 +21,10 @@ import time
 import xml.etree.ElementTree as ET
 import zlib
 
+from harness import check, results, wait_for
+
 NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
-results = {"pass": 0, "fail": 0}
-
-
-def check(what, cond, detail=""):
-    if cond:
-        results["pass"] += 1
-    else:
-        results["fail"] += 1
-        print("FAIL:", what, ("(%s)" % detail) if detail else "", flush=True)
-    return cond
-
-
-def wait_for(pred, timeout=10.0, step=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
 
 
 def local(ts):

@@ -23,36 +23,10 @@ import tempfile
 import threading
 import time
 
+from harness import check, results, wait_for, write
+
 NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
-results = {"pass": 0, "fail": 0}
-lock = threading.Lock()
-
-
-def check(what, cond, detail=""):
-    with lock:
-        if cond:
-            results["pass"] += 1
-        else:
-            results["fail"] += 1
-            print("FAIL:", what, ("(%s)" % (detail,)) if detail != "" else "", flush=True)
-    return cond
-
-
-def wait_for(pred, timeout=10.0, step=0.05):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(step)
-    return pred()
-
-
-def write(path, text):
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
 
 
 class Env:
