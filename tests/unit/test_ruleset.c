@@ -16,6 +16,7 @@
 #include "engine/clock.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
+#include "fixtures.h"
 
 #define assert_in_log(log, want)                                                                   \
     do {                                                                                           \
@@ -26,20 +27,6 @@
 #define H USEC_PER_HOUR
 #define DAY USEC_PER_DAY
 
-static char tmpdir[64];
-
-static usec_t utc(int y, int mo, int d, int h, int mi)
-{
-    struct tm tm = {
-        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
-    return (usec_t)timegm(&tm) * S;
-}
-
-/* Berlin in winter is UTC+1. */
-static usec_t cet(int y, int mo, int d, int h, int mi)
-{
-    return utc(y, mo, d, h, mi) - H;
-}
 
 static long long secs(usec_t t)
 {
@@ -47,24 +34,6 @@ static long long secs(usec_t t)
 }
 
 /* Writes a rule file into the test's folder; returns its path (static storage per slot). */
-static const char *rule_file(const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static const char *rule_file(const char *name, const char *fmt, ...)
-{
-    static char paths[8][128];
-    static int slot;
-    char *p = paths[slot++ % 8];
-    snprintf(p, 128, "%s/%s", tmpdir, name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-    fclose(f);
-    return p;
-}
-
 /* ---- log capture: stderr into a temporary file ---- */
 
 static int saved_stderr = -1;
