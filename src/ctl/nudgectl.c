@@ -246,7 +246,7 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
     const char *cmd = json_string_value(json_object_get(req, "cmd"));
     /* export runs the preview engine too. */
     int timeout = cmd && (!strcmp(cmd, "preview") || !strcmp(cmd, "export")) ? PREVIEW_TIMEOUT_MS
-                                                                              : TIMEOUT_MS;
+                                                                             : TIMEOUT_MS;
     char *line = NULL;
     json_t *reply = NULL;
     enum client_status st = client_request(path, req, timeout, &line, &reply, err, sizeof err);
@@ -324,11 +324,17 @@ static void print_status(struct invocation *inv, json_t *r)
     table_print_free(t, stdout);
 }
 
-static int exec_status(struct invocation *inv)
+/* A command without arguments: {"cmd": cmd}, printed by print. */
+static int run_plain(struct invocation *inv, const char *cmd, reply_printer print)
 {
     int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
     if (rc >= 0) return rc;
-    return run(inv, json_pack("{s:s}", "cmd", "status"), print_status);
+    return run(inv, json_pack("{s:s}", "cmd", cmd), print);
+}
+
+static int exec_status(struct invocation *inv)
+{
+    return run_plain(inv, "status", print_status);
 }
 
 static void print_list(struct invocation *inv, json_t *r)
@@ -359,9 +365,7 @@ static void print_list(struct invocation *inv, json_t *r)
 
 static int exec_list(struct invocation *inv)
 {
-    int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
-    if (rc >= 0) return rc;
-    return run(inv, json_pack("{s:s}", "cmd", "list"), print_list);
+    return run_plain(inv, "list", print_list);
 }
 
 static void print_preview(struct invocation *inv, json_t *r)
@@ -582,9 +586,7 @@ static void print_promise_list(struct invocation *inv, json_t *r)
 
 static int exec_promise_list(struct invocation *inv)
 {
-    int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
-    if (rc >= 0) return rc;
-    return run(inv, json_pack("{s:s}", "cmd", "promise_list"), print_promise_list);
+    return run_plain(inv, "promise_list", print_promise_list);
 }
 
 /* promise kept ID / promise broken ID. */
@@ -722,9 +724,7 @@ static void print_reload(struct invocation *inv, json_t *r)
 
 static int exec_reload(struct invocation *inv)
 {
-    int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
-    if (rc >= 0) return rc;
-    return run(inv, json_pack("{s:s}", "cmd", "reload"), print_reload);
+    return run_plain(inv, "reload", print_reload);
 }
 
 /* report: the text summary, and the SVG and HTML files when asked for. */
@@ -749,7 +749,8 @@ static void print_report(struct invocation *inv, json_t *r)
 static int exec_report(struct invocation *inv)
 {
     const char *days = NULL;
-    struct opt opts[] = {{"--days", NULL, &days}, {"--svg", NULL, &inv->svg}, {"--html", NULL, &inv->html}, {0}};
+    struct opt opts[] = {
+        {"--days", NULL, &days}, {"--svg", NULL, &inv->svg}, {"--html", NULL, &inv->html}, {0}};
     int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
     if (rc >= 0) return rc;
     if ((inv->svg && !*inv->svg) || (inv->html && !*inv->html))
@@ -780,7 +781,8 @@ static int exec_export(struct invocation *inv)
     int kept = 0;
     for (int i = 0; i < inv->argc; i++) {
         if (!strcmp(inv->argv[i], "--")) {
-            while (i < inv->argc) inv->argv[kept++] = inv->argv[i++];
+            while (i < inv->argc)
+                inv->argv[kept++] = inv->argv[i++];
             break;
         }
         if (!strcmp(inv->argv[i], "--ics"))
