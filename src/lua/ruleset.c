@@ -136,9 +136,13 @@ static const struct calcache_entry *calcache_get(struct ruleset *rs, const char 
     }
     struct calendar *cal;
     if (calendar_parse(expr, &cal, err, errsz) < 0) return NULL;
-    char norm[256];
-    calendar_format(cal, norm, sizeof norm);
-    struct calcache_entry e = {strdup(expr), strdup(norm), cal};
+    /* The normalised form is the reminder's definition across reloads and its default id, so it
+     * must be whole and mean the same as expr; where systemd's form drops fires, keep expr. */
+    char *norm = NULL;
+    size_t n = calendar_format(cal, NULL, 0);
+    if (calendar_format_is_lossless(cal) && (norm = malloc(n + 1))) calendar_format(cal, norm, n + 1);
+    else if (!calendar_format_is_lossless(cal)) norm = strdup(expr);
+    struct calcache_entry e = {strdup(expr), norm, cal};
     if (!e.expr || !e.norm) {
         free(e.expr);
         free(e.norm);

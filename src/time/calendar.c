@@ -659,6 +659,22 @@ static void put_chain(struct out *o, int width, const struct chain *c, bool usec
     }
 }
 
+/* systemd prints a seconds chain holding "0/1" as "*", dropping any sub-second item beside it
+ * ("*:*:0/0.2,0/1" -> "*:*:*"). We print what systemd prints, and say when that loses fires. */
+bool calendar_format_is_lossless(const struct calendar *c)
+{
+    if (c->is_cron) return true;
+    const struct chain *s = &c->f[F_USEC];
+    bool star = false, fraction = false;
+    for (int i = 0; i < s->n; i++) {
+        const struct comp *p = &s->v[i];
+        if (p->start == 0 && p->stop < 0 && p->repeat == 1000000) star = true;
+        if (p->start % 1000000 || p->repeat % 1000000 || (p->stop > 0 && p->stop % 1000000))
+            fraction = true;
+    }
+    return !(star && fraction);
+}
+
 size_t calendar_format(const struct calendar *c, char *buf, size_t bufsz)
 {
     struct out o = {buf, bufsz, 0};

@@ -21,6 +21,10 @@ int calendar_next(const struct calendar *c, usec_t after, usec_t *next);
  * or the normalised cron line. Returns the length (like snprintf). */
 size_t calendar_format(const struct calendar *c, char *buf, size_t bufsz);
 
+/* False when the normalised form elapses differently from the event itself: systemd folds a
+ * seconds list holding "0/1" into "*" and drops sub-second items beside it. */
+bool calendar_format_is_lossless(const struct calendar *c);
+
 bool calendar_is_cron(const struct calendar *c);
 
 /* The zone suffix, or NULL for the local zone. Owned by c. */

@@ -52,8 +52,10 @@ static void check_in_zone(const char *s, usec_t base)
 
     usec_t a = 0, b = 0;
     int ra = calendar_next(c, base, &a), rb = calendar_next(c2, base, &b);
-    FUZZ_CHECK(ra == rb && (ra < 0 || a == b), "\"%s\" and \"%s\" disagree: %d %lld / %d %lld", s,
-               f1, ra, (long long)a, rb, (long long)b);
+    /* Where systemd's own normalised form drops sub-second items, only the text must agree. */
+    if (calendar_format_is_lossless(c))
+        FUZZ_CHECK(ra == rb && (ra < 0 || a == b), "\"%s\" and \"%s\" disagree: %d %lld / %d %lld",
+                   s, f1, ra, (long long)a, rb, (long long)b);
 
     usec_t t = base;
     for (int i = 0; i < 20; i++) {

@@ -50,6 +50,31 @@ static void test_calendar_dst_reset_does_not_loop(void **state)
     set_tz("Europe/Berlin");
 }
 
+/* fuzz_calendar: systemd prints a seconds list holding "0/1" as "*" and drops the sub-second
+ * items beside it, so the normalised form of "*:*:1,0/0.2,0/1" fires less often than the event.
+ * We print what `systemd-analyze calendar` prints and say the form is lossy, so neither the
+ * fuzzer's round trip nor reload's definition check takes the two for the same event. */
+static void test_calendar_lossy_normal_form(void **state)
+{
+    (void)state;
+    set_tz("UTC");
+    struct calendar *c, *whole;
+    char err[256], buf[128];
+    assert_int_equal(calendar_parse("*:*:1,0/0.2,0/1", &c, err, sizeof err), 0);
+    calendar_format(c, buf, sizeof buf);
+    assert_string_equal(buf, "*-*-* *:*:*"); /* systemd-analyze 252's "Normalized form:" */
+    assert_false(calendar_format_is_lossless(c));
+    usec_t n = 0, base = 1774738800 * USEC_PER_SEC; /* 2026-03-28 23:00:00 UTC */
+    assert_int_equal(calendar_next(c, base, &n), 0);
+    assert_int_equal(n, base + 200000);
+    calendar_free(c);
+
+    assert_int_equal(calendar_parse("*:*:0/1,7,30", &whole, err, sizeof err), 0);
+    assert_true(calendar_format_is_lossless(whole));
+    calendar_free(whole);
+    set_tz("Europe/Berlin");
+}
+
 /* fuzz_rules: an empty rule file registers nothing, and ruleset_load passed the NULL list to
  * memcpy (undefined behaviour, caught by UBSan). */
 static void test_ruleset_empty_file(void **state)
@@ -117,6 +142,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calendar_dst_reset_does_not_loop),
+        cmocka_unit_test(test_calendar_lossy_normal_form),
         cmocka_unit_test(test_ruleset_empty_file),
         cmocka_unit_test(test_ruleset_rep_loop_hits_budget),
     };
