@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "common/log.h"
+#include "lua/lcarry.h"
 #include "lua/lserial.h"
 #include "lua/prelude.h"
 #include "lua/sandbox.h"
@@ -47,6 +48,7 @@ struct lrem {
     bool pending;   /* registered while loading; scheduled once every file has loaded */
     bool wants_ev;  /* the callback takes parameters: build the ev table for it */
     bool named;     /* the rule gave the id: a fired at/after stays fired across restarts */
+    bool runtime;   /* made by a callback, not by loading the files: reload carries it over */
     usec_t caught_up; /* queued to catch up this missed elapse (0: not) */
 };
 
@@ -558,6 +560,7 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     parse_options(L, 3, rs, m, &explicit_id);
     assign_id(L, rs, m, explicit_id, derived);
     m->named = explicit_id != NULL;
+    m->runtime = !rs->loading;
 
     lua_pushvalue(L, 2);
     m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -2035,6 +2038,129 @@ static int copy_kv(void *ud, const char *key, const void *blob, size_t len)
     return 0;
 }
 
+struct carry_job {
+    struct ruleset *rs;
+    const struct lrem *old;
+};
+
+/* Protected in the new state: registers a copy of j->old whose function lcarry() left at
+ * index 1. Returns true, or false when a reminder the new files made has the same name. */
+static int carry_register(lua_State *L)
+{
+    const struct carry_job *j = lua_touserdata(L, 2);
+    struct ruleset *rs = j->rs;
+    const struct lrem *o = j->old;
+    char err[512], base[256];
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->ids_ref);
+    bool taken = lua_getfield(L, -1, o->r.id) != LUA_TNIL;
+    lua_pop(L, 2);
+    if (taken && o->named) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
+    memset(m, 0, sizeof *m);
+    reminder_init(&m->r);
+    m->rs = rs;
+    m->self_ref = m->fn_ref = LUA_NOREF;
+    luaL_setmetatable(L, REMINDER_MT);
+    int ud = lua_gettop(L);
+    m->r.trigger = o->r.trigger;
+    m->r.kind = o->r.kind;
+    m->r.span = o->r.span;
+    m->r.at = o->r.at;
+    m->r.jitter = o->r.jitter;
+    m->r.has_window = o->r.has_window;
+    m->r.window = o->r.window;
+    m->r.quiet = o->r.quiet;
+    m->r.catch_up = o->r.catch_up;
+    m->r.late_cancel = o->r.late_cancel;
+    m->wants_ev = o->wants_ev;
+    m->named = o->named;
+    m->runtime = true;
+    if (!(m->where = strdup(o->where))) return luaL_error(L, "not enough memory");
+    if (o->r.trigger == TRIGGER_CALENDAR) {
+        const struct calcache_entry *c = calcache_get(rs, o->expr, err, sizeof err);
+        if (!c) return luaL_error(L, "%s", err);
+        m->r.cal = c->cal;
+        m->expr = c->expr;
+        m->norm = c->norm;
+    } else if (!(m->expr = strdup(o->expr))) {
+        return luaL_error(L, "not enough memory");
+    }
+    if (o->named) {
+        assign_id(L, rs, m, o->r.id, NULL);
+    } else {
+        /* A derived id: keep it unless the new files took it, else the next "#N" of its base. */
+        snprintf(base, sizeof base, "%s", o->r.id);
+        char *hash = strrchr(base, '#');
+        if (hash && hash[1] && strspn(hash + 1, "0123456789") == strlen(hash + 1)) *hash = 0;
+        assign_id(L, rs, m, taken ? NULL : o->r.id, base);
+    }
+    lua_pushvalue(L, 1);
+    m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushvalue(L, ud);
+    m->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (regs_push(rs, m) < 0) return luaL_error(L, "not enough memory");
+    if (schedule_restore(&rs->sched, &m->r, &o->r) < 0) {
+        release(rs, m);
+        return luaL_error(L, "not enough memory");
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* A reminder handle in a carried function stands for the new set's reminder of that id. */
+static int carry_handle(void *ud, lua_State *from, int idx, lua_State *to)
+{
+    struct ruleset *rs = ud;
+    const struct lrem *o = luaL_testudata(from, idx, REMINDER_MT);
+    if (!o || !o->r.id) return 0;
+    for (size_t i = 0; i < rs->n_regs; i++) {
+        const struct lrem *m = rs->regs[i];
+        if (m && !m->r.done && m->self_ref != LUA_NOREF && !strcmp(m->r.id, o->r.id)) {
+            lua_rawgeti(to, LUA_REGISTRYINDEX, m->self_ref);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Reminders the old set's callbacks made (the twenty minutes after `nudgectl emit conflict`)
+ * are not made again by loading the files: bring them over with their functions, in the
+ * order they were made. Returns how many came over. */
+static size_t carry_runtime(struct ruleset *rs, struct ruleset *old)
+{
+    size_t carried = 0;
+    for (size_t i = 0; i < old->n_regs; i++) {
+        const struct lrem *o = old->regs[i];
+        if (!o || !o->runtime || o->r.done || o->r.heap_idx == SIZE_MAX) continue;
+        char err[512];
+        lua_rawgeti(old->L, LUA_REGISTRYINDEX, o->fn_ref);
+        int rc = lcarry_with(old->L, -1, rs->L, carry_handle, rs, err, sizeof err);
+        lua_pop(old->L, 1);
+        if (rc == 0) {
+            struct carry_job j = {rs, o};
+            lua_pushcfunction(rs->L, carry_register);
+            lua_insert(rs->L, -2);
+            lua_pushlightuserdata(rs->L, &j);
+            if (lua_pcall(rs->L, 2, 1, 0) != LUA_OK) {
+                snprintf(err, sizeof err, "%s", lua_tostring(rs->L, -1));
+                rc = -1;
+            } else if (lua_toboolean(rs->L, -1)) {
+                carried++;
+            }
+            lua_pop(rs->L, 1);
+        }
+        if (rc < 0)
+            log_warn("%s: reminder '%s' made at run time is lost on reload: %s", o->where, o->r.id,
+                     err);
+    }
+    if (carried) log_info("carried over %zu reminders made at run time", carried);
+    return carried;
+}
+
 size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
 {
     size_t kept = 0;
@@ -2085,7 +2211,7 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
     lua_pop(L, 1);
     free(mine);
     free(olds);
-    return kept;
+    return kept + carry_runtime(rs, old);
 }
 
 /* ---- for the toolkit (lua/toolkit.h) ---- */

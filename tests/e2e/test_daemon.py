@@ -139,6 +139,42 @@ def test_reload_unchanged(tmp):
     check("SIGTERM exits 0", d.stop() == 0)
 
 
+def test_reload_carries_runtime(tmp):
+    """A reminder a callback made (the cool-off after `emit conflict`) is not made again by
+    loading the files: a reload carries it over with its function and data, once."""
+    rules = os.path.join(tmp, "carry.lua")
+    text = """
+local state = { word = "kept" }
+local fmt = string.format
+local hourly = nudge.every("1h", function() end, { id = "hourly" })
+nudge.after("1s", function()
+  local co = coroutine.create(function() end)
+  nudge.after("3s", function()
+    nudge.notify { title = fmt("carried %s %s", state.word, type(hourly:next())) }
+  end, { id = "later" })
+  nudge.after("3s", function() nudge.notify { title = "anon" } end)
+  nudge.after("3s", function() return co end, { id = "holds-co" })
+  nudge.notify { title = "made" }
+end, { id = "maker" })
+"""
+    write(rules, text)
+    d = Daemon(tmp, rules)
+    check("the callback made its reminders", wait_for(lambda: d.lines("made"), timeout=5))
+    write(rules, text + "-- edited\n")
+    d.p.send_signal(signal.SIGHUP)
+    check("reload carried two", wait_for(lambda: "carried over 2 reminders made at run time" in d.stderr()))
+    check("a function holding a coroutine is named as lost",
+          "reminder 'holds-co' made at run time is lost on reload: its function uses 'co', which holds a coroutine"
+          in d.stderr(), d.stderr())
+    check("the carried reminder fires with its data and the new handle",
+          wait_for(lambda: d.lines("carried kept number"), timeout=5), d.stdout())
+    check("the unnamed one fires too", wait_for(lambda: d.lines("anon"), timeout=3))
+    time.sleep(1.2)
+    check("each fired once", len(d.lines("carried kept")) == 1 and len(d.lines("anon")) == 1,
+          d.stdout())
+    check("SIGTERM exits 0", d.stop() == 0)
+
+
 def test_watch(tmp):
     rules = os.path.join(tmp, "watch.lua")
     write(rules, 'nudge.every("1s", function() nudge.notify { title = "w1" } end, { id = "w" })\n')
@@ -180,7 +216,8 @@ def test_manners(tmp):
 
 def main():
     tmp = tempfile.mkdtemp()
-    for t in (test_hostile, test_reload, test_reload_unchanged, test_watch, test_manners):
+    for t in (test_hostile, test_reload, test_reload_unchanged, test_reload_carries_runtime,
+              test_watch, test_manners):
         t(tmp)
     print("%d passed, %d failed" % (results["pass"], results["fail"]))
     return 1 if results["fail"] else 0
