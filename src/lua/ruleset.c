@@ -2038,27 +2038,55 @@ static int copy_kv(void *ud, const char *key, const void *blob, size_t len)
     return 0;
 }
 
-struct carry_job {
-    struct ruleset *rs;
-    const struct lrem *old;
+/* Carrying reminders that callbacks made over a reload: the old set's state stays readable
+ * while the new one is filled; everything below runs in protected calls on the new state. */
+struct carry {
+    struct ruleset *rs, *old;
+    struct lcarry session;
+    int map_ref;           /* old reminder (light userdata) -> the new set's handle for it */
+    struct lrem **olds;    /* the reminders to carry (malloc'd by carry_runtime) */
+    struct lrem **shells;  /* their copies in the new set, NULL where not carried */
+    size_t n, carried;
 };
 
-/* Protected in the new state: registers a copy of j->old whose function lcarry() left at
- * index 1. Returns true, or false when a reminder the new files made has the same name. */
-static int carry_register(lua_State *L)
+/* A handle for a reminder the new set does not have (cancelled, fired, or gone from the
+ * files): :next() says nil and :cancel() does nothing, as for a fired one. */
+static void push_dead_handle(lua_State *L, struct ruleset *rs, const char *id)
 {
-    const struct carry_job *j = lua_touserdata(L, 2);
-    struct ruleset *rs = j->rs;
-    const struct lrem *o = j->old;
-    char err[512], base[256];
+    struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
+    memset(m, 0, sizeof *m);
+    reminder_init(&m->r);
+    m->rs = rs;
+    m->self_ref = m->fn_ref = LUA_NOREF;
+    m->r.trigger = TRIGGER_AFTER;
+    m->r.kind = "notify";
+    m->r.done = true;
+    luaL_setmetatable(L, REMINDER_MT);
+    if (id && !(m->r.id = strdup(id))) luaL_error(L, "not enough memory");
+}
 
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->ids_ref);
-    bool taken = lua_getfield(L, -1, o->r.id) != LUA_TNIL;
-    lua_pop(L, 2);
-    if (taken && o->named) {
-        lua_pushboolean(L, 0);
+/* A reminder handle in a carried function stands for the new set's reminder. */
+static int carry_handle(void *ud, lua_State *from, int idx, lua_State *to)
+{
+    struct carry *c = ud;
+    const struct lrem *o = luaL_testudata(from, idx, REMINDER_MT);
+    if (!o) return 0;
+    lua_rawgeti(to, LUA_REGISTRYINDEX, c->map_ref);
+    lua_pushlightuserdata(to, (void *)o);
+    if (lua_rawget(to, -2) != LUA_TNIL) {
+        lua_remove(to, -2);
         return 1;
     }
+    lua_pop(to, 2);
+    push_dead_handle(to, c->rs, o->r.id);
+    return 1;
+}
+
+/* Registers (not yet queued, no function yet) a copy of o in the new set and pushes its
+ * handle. A derived id the new files took gets the next "#N" of its base. */
+static struct lrem *make_shell(lua_State *L, struct ruleset *rs, const struct lrem *o, bool taken)
+{
+    char err[512], base[256];
     struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
     memset(m, 0, sizeof *m);
     reminder_init(&m->r);
@@ -2079,51 +2107,94 @@ static int carry_register(lua_State *L)
     m->wants_ev = o->wants_ev;
     m->named = o->named;
     m->runtime = true;
-    if (!(m->where = strdup(o->where))) return luaL_error(L, "not enough memory");
+    if (!(m->where = strdup(o->where))) luaL_error(L, "not enough memory");
     if (o->r.trigger == TRIGGER_CALENDAR) {
         const struct calcache_entry *c = calcache_get(rs, o->expr, err, sizeof err);
-        if (!c) return luaL_error(L, "%s", err);
+        if (!c) luaL_error(L, "%s", err);
         m->r.cal = c->cal;
         m->expr = c->expr;
         m->norm = c->norm;
     } else if (!(m->expr = strdup(o->expr))) {
-        return luaL_error(L, "not enough memory");
+        luaL_error(L, "not enough memory");
     }
-    if (o->named) {
-        assign_id(L, rs, m, o->r.id, NULL);
-    } else {
-        /* A derived id: keep it unless the new files took it, else the next "#N" of its base. */
+    if (taken) {
         snprintf(base, sizeof base, "%s", o->r.id);
         char *hash = strrchr(base, '#');
         if (hash && hash[1] && strspn(hash + 1, "0123456789") == strlen(hash + 1)) *hash = 0;
-        assign_id(L, rs, m, taken ? NULL : o->r.id, base);
+        assign_id(L, rs, m, NULL, base);
+    } else {
+        assign_id(L, rs, m, o->r.id, NULL);
     }
-    lua_pushvalue(L, 1);
-    m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pushvalue(L, ud);
     m->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    if (regs_push(rs, m) < 0) return luaL_error(L, "not enough memory");
-    if (schedule_restore(&rs->sched, &m->r, &o->r) < 0) {
-        release(rs, m);
-        return luaL_error(L, "not enough memory");
-    }
-    lua_pushboolean(L, 1);
-    return 1;
+    if (regs_push(rs, m) < 0) luaL_error(L, "not enough memory");
+    return m;
 }
 
-/* A reminder handle in a carried function stands for the new set's reminder of that id. */
-static int carry_handle(void *ud, lua_State *from, int idx, lua_State *to)
+static int carry_all(lua_State *L)
 {
-    struct ruleset *rs = ud;
-    const struct lrem *o = luaL_testudata(from, idx, REMINDER_MT);
-    if (!o || !o->r.id) return 0;
-    for (size_t i = 0; i < rs->n_regs; i++) {
-        const struct lrem *m = rs->regs[i];
-        if (m && !m->r.done && m->self_ref != LUA_NOREF && !strcmp(m->r.id, o->r.id)) {
-            lua_rawgeti(to, LUA_REGISTRYINDEX, m->self_ref);
-            return 1;
-        }
+    struct carry *c = lua_touserdata(L, 1);
+    struct ruleset *rs = c->rs, *old = c->old;
+    char err[512];
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    c->map_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    int map = lua_gettop(L);
+
+    /* Handles to the old set's reminders stand for the new set's of the same id. */
+    size_t n_new = 0;
+    struct lrem **news = lua_newuserdatauv(L, (rs->n_regs ? rs->n_regs : 1) * sizeof *news, 0);
+    for (size_t i = 0; i < rs->n_regs; i++)
+        if (rs->regs[i] && !rs->regs[i]->r.done) news[n_new++] = rs->regs[i];
+    qsort(news, n_new, sizeof *news, lrem_by_id);
+    for (size_t i = 0; i < old->n_regs; i++) {
+        struct lrem *o = old->regs[i];
+        if (!o || o->r.done || !o->r.id) continue;
+        struct lrem key_m = {.r = {.id = o->r.id}}, *key = &key_m;
+        struct lrem **m = bsearch(&key, news, n_new, sizeof *news, lrem_by_id);
+        if (!m) continue;
+        lua_pushlightuserdata(L, o);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, (*m)->self_ref);
+        lua_rawset(L, map);
     }
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->ids_ref);
+    int ids = lua_gettop(L);
+    for (size_t k = 0; k < c->n; k++) {
+        const struct lrem *o = c->olds[k];
+        bool taken = lua_getfield(L, ids, o->r.id) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (taken && o->named) continue; /* the new files made it again: theirs counts */
+        c->shells[k] = make_shell(L, rs, o, taken);
+        lua_pushlightuserdata(L, (void *)o);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, map);
+        lua_pop(L, 1);
+    }
+
+    /* Then their functions, in one session so what they shared stays shared. */
+    if (lcarry_begin(&c->session, old->L, L, carry_handle, c, err, sizeof err) < 0)
+        return luaL_error(L, "%s", err);
+    for (size_t k = 0; k < c->n; k++) {
+        struct lrem *m = c->shells[k];
+        const struct lrem *o = c->olds[k];
+        if (!m) continue;
+        lua_rawgeti(old->L, LUA_REGISTRYINDEX, o->fn_ref);
+        int rc = lcarry_push(&c->session, -1, err, sizeof err);
+        lua_pop(old->L, 1);
+        if (rc < 0) {
+            if (rs->record_history)
+                log_warn("%s: reminder '%s' made at run time is lost on reload: %s", o->where,
+                         o->r.id, err);
+            release(rs, m);
+            c->shells[k] = NULL;
+            continue;
+        }
+        m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        if (schedule_restore(&rs->sched, &m->r, &o->r) < 0) return luaL_error(L, "not enough memory");
+        c->carried++;
+    }
+    lcarry_end(&c->session);
     return 0;
 }
 
@@ -2132,33 +2203,42 @@ static int carry_handle(void *ud, lua_State *from, int idx, lua_State *to)
  * order they were made. Returns how many came over. */
 static size_t carry_runtime(struct ruleset *rs, struct ruleset *old)
 {
-    size_t carried = 0;
+    struct carry c = {.rs = rs, .old = old, .map_ref = LUA_NOREF};
     for (size_t i = 0; i < old->n_regs; i++) {
         const struct lrem *o = old->regs[i];
-        if (!o || !o->runtime || o->r.done || o->r.heap_idx == SIZE_MAX) continue;
-        char err[512];
-        lua_rawgeti(old->L, LUA_REGISTRYINDEX, o->fn_ref);
-        int rc = lcarry_with(old->L, -1, rs->L, carry_handle, rs, err, sizeof err);
-        lua_pop(old->L, 1);
-        if (rc == 0) {
-            struct carry_job j = {rs, o};
-            lua_pushcfunction(rs->L, carry_register);
-            lua_insert(rs->L, -2);
-            lua_pushlightuserdata(rs->L, &j);
-            if (lua_pcall(rs->L, 2, 1, 0) != LUA_OK) {
-                snprintf(err, sizeof err, "%s", lua_tostring(rs->L, -1));
-                rc = -1;
-            } else if (lua_toboolean(rs->L, -1)) {
-                carried++;
-            }
-            lua_pop(rs->L, 1);
-        }
-        if (rc < 0)
-            log_warn("%s: reminder '%s' made at run time is lost on reload: %s", o->where, o->r.id,
-                     err);
+        if (o && o->runtime && !o->r.done && o->r.heap_idx != SIZE_MAX) c.n++;
     }
-    if (carried) log_info("carried over %zu reminders made at run time", carried);
-    return carried;
+    if (!c.n) return 0;
+    c.olds = calloc(c.n, sizeof *c.olds);
+    c.shells = calloc(c.n, sizeof *c.shells);
+    if (!c.olds || !c.shells) {
+        free(c.olds);
+        free(c.shells);
+        log_warn("reload: not enough memory to carry %zu reminders made at run time", c.n);
+        return 0;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < old->n_regs; i++) {
+        struct lrem *o = old->regs[i];
+        if (o && o->runtime && !o->r.done && o->r.heap_idx != SIZE_MAX) c.olds[k++] = o;
+    }
+    lua_State *L = rs->L;
+    lua_pushcfunction(L, carry_all);
+    lua_pushlightuserdata(L, &c);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        log_warn("reload: reminders made at run time not carried over: %s",
+                 lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
+        lua_pop(L, 1);
+        for (k = 0; k < c.n; k++)
+            if (c.shells[k] && c.shells[k]->fn_ref == LUA_NOREF) release(rs, c.shells[k]);
+    }
+    lcarry_end(&c.session);
+    luaL_unref(L, LUA_REGISTRYINDEX, c.map_ref);
+    if (c.carried && rs->record_history)
+        log_info("carried over %zu reminders made at run time", c.carried);
+    free(c.olds);
+    free(c.shells);
+    return c.carried;
 }
 
 size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
@@ -2211,7 +2291,8 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
     lua_pop(L, 1);
     free(mine);
     free(olds);
-    return kept + carry_runtime(rs, old);
+    carry_runtime(rs, old);
+    return kept;
 }
 
 /* ---- for the toolkit (lua/toolkit.h) ---- */

@@ -154,6 +154,8 @@ nudge.after("1s", function()
   end, { id = "later" })
   nudge.after("3s", function() nudge.notify { title = "anon" } end)
   nudge.after("3s", function() return co end, { id = "holds-co" })
+  local me
+  me = nudge.after("3s", function() nudge.notify { title = "self " .. me.id } end, { id = "self" })
   nudge.notify { title = "made" }
 end, { id = "maker" })
 """
@@ -162,13 +164,15 @@ end, { id = "maker" })
     check("the callback made its reminders", wait_for(lambda: d.lines("made"), timeout=5))
     write(rules, text + "-- edited\n")
     d.p.send_signal(signal.SIGHUP)
-    check("reload carried two", wait_for(lambda: "carried over 2 reminders made at run time" in d.stderr()))
+    check("reload carried three", wait_for(lambda: "carried over 3 reminders made at run time" in d.stderr()),
+          d.stderr())
     check("a function holding a coroutine is named as lost",
           "reminder 'holds-co' made at run time is lost on reload: its function uses 'co', which holds a coroutine"
           in d.stderr(), d.stderr())
     check("the carried reminder fires with its data and the new handle",
           wait_for(lambda: d.lines("carried kept number"), timeout=5), d.stdout())
     check("the unnamed one fires too", wait_for(lambda: d.lines("anon"), timeout=3))
+    check("a function holding its own handle comes over", wait_for(lambda: d.lines("self self"), timeout=3))
     time.sleep(1.2)
     check("each fired once", len(d.lines("carried kept")) == 1 and len(d.lines("anon")) == 1,
           d.stdout())

@@ -44,6 +44,15 @@ static void run(lua_State *L, const char *src)
     assert_int_equal(sandbox_pcall(L, 0, 1, msg, sizeof msg, NULL, 0), 0);
 }
 
+/* Pushes globals[name] without metamethods (the sandbox's globals refuse unknown names). */
+static void raw_global(lua_State *L, const char *name)
+{
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    lua_pushstring(L, name);
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+}
+
 /* Calls the function on top of L with no arguments; returns its string result. */
 static const char *call(lua_State *L)
 {
@@ -113,6 +122,72 @@ static void test_errors_keep_their_place(void **state)
     lua_settop(p->to, 0);
 }
 
+/* A function reached through the value of an upvalue it shares joins that upvalue. */
+static void test_upvalue_shared_through_its_value(void **state)
+{
+    struct pair *p = *state;
+    run(p->from, "local t = {}\n"
+                 "local function g() return t end\n"
+                 "t.g = g\n"
+                 "return function() t = { g = g }; return tostring(g() == t) end");
+    assert_string_equal(call(p->from), "true");
+    lua_pop(p->from, 1);
+    assert_int_equal(lcarry(p->from, -1, p->to, (char[128]){0}, 128), 0);
+    assert_string_equal(call(p->to), "true");
+    lua_settop(p->from, 0);
+    lua_settop(p->to, 0);
+}
+
+/* Values carried in one session keep sharing their upvalues. */
+static void test_one_session_shares_between_values(void **state)
+{
+    struct pair *p = *state;
+    run(p->from, "local n = 0\n"
+                 "return { function() n = n + 1 end, function() return tostring(n) end }");
+    struct lcarry c;
+    char err[128];
+    assert_int_equal(lcarry_begin(&c, p->from, p->to, NULL, NULL, err, sizeof err), 0);
+    lua_rawgeti(p->from, -1, 1);
+    assert_int_equal(lcarry_push(&c, -1, err, sizeof err), 0);
+    lua_rawgeti(p->from, -2, 2);
+    assert_int_equal(lcarry_push(&c, -1, err, sizeof err), 0);
+    lcarry_end(&c);
+    lua_pushvalue(p->to, -2);
+    call(p->to); /* n = 1 */
+    lua_pop(p->to, 2);
+    assert_string_equal(call(p->to), "1");
+    lua_settop(p->from, 0);
+    lua_settop(p->to, 0);
+}
+
+/* No finalizer of the new state runs while values are carried (it would run without an
+ * instruction budget); it runs once the collector is back. */
+static void test_no_finalizer_during_carry(void **state)
+{
+    struct pair *p = *state;
+    lua_gc(p->to, LUA_GCSTOP); /* garbage with finalizers, not collected yet */
+    run(p->to, "for i = 1, 100 do setmetatable({}, { __gc = function() ran = true end }) end\n"
+               "return true");
+    lua_pop(p->to, 1);
+    lua_gc(p->to, LUA_GCRESTART);
+    raw_global(p->to, "ran");
+    assert_true(lua_isnil(p->to, -1));
+    lua_pop(p->to, 1);
+    run(p->from, "local big = {}\n"
+                 "for i = 1, 200000 do big[i] = { i } end\n"
+                 "return function() return tostring(#big) end");
+    assert_int_equal(lcarry(p->from, -1, p->to, (char[128]){0}, 128), 0);
+    raw_global(p->to, "ran");
+    assert_true(lua_isnil(p->to, -1));
+    lua_pop(p->to, 1);
+    assert_string_equal(call(p->to), "200000");
+    lua_gc(p->to, LUA_GCCOLLECT);
+    raw_global(p->to, "ran");
+    assert_true(lua_toboolean(p->to, -1));
+    lua_settop(p->from, 0);
+    lua_settop(p->to, 0);
+}
+
 static void test_refusals_name_the_upvalue(void **state)
 {
     struct pair *p = *state;
@@ -136,6 +211,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shared_upvalues_stay_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_globals_are_the_new_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_keep_their_place, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upvalue_shared_through_its_value, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_session_shares_between_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_finalizer_during_carry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_name_the_upvalue, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
