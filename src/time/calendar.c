@@ -847,8 +847,14 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
     bool keep_dst = false;
     for (int it = 0; it < MAX_ITERATIONS; it++) {
         mk(&c, s->utc);
-        if (!keep_dst) c.tm_isdst = s->dst;
+        /* Clean fields skip the mktime() round trip in bounds(); forcing the zone
+         * abbreviation's DST flag against the zone's own makes that round trip move the time
+         * (systemd always makes it), so the fields start dirty then. */
         bool dirty = false;
+        if (!keep_dst) {
+            dirty = s->dst >= 0 && c.tm_isdst != s->dst;
+            c.tm_isdst = s->dst;
+        }
 
         c.tm_year += 1900;
         r = chain_match(s, &s->f[F_YEAR], &c, &c.tm_year);

@@ -55,6 +55,15 @@ HAND = [
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe",
          "Asia/Kolkata", "Europe/London", "America/Sao_Paulo"]
 
+# The zone's own abbreviations as suffixes ("00:00 CEST" is the local zone with DST forced),
+# where systemd's answers around a DST change are the least obvious.
+ABBREV = {
+    "Europe/Berlin": ["00:00 CEST", "*-*-* 02:30 CET", "0/15:0 CEST", "Sun 01..03:00 CET"],
+    "America/New_York": ["0/15:0 EDT", "12:00 EST", "*-*-* 01:30 EDT"],
+    "Australia/Lord_Howe": ["0/15:0 +11", "*-*-* 00:00 +1030", "02:00 +11", "0/6:0/20 +1030"],
+    "Australia/Sydney": ["0/15:0 AEDT", "*-*-* 02:30 AEST"],
+}
+
 # Base times: ordinary days and the hours around DST changes (north and south).
 BASES = [
     "2026-11-22 12:00:00 UTC", "2026-01-01 00:00:00 UTC", "2026-02-27 23:59:59 UTC",
@@ -189,9 +198,10 @@ def main():
         bases = BASES if zone != "UTC" else BASES[:4]
         for b in bases:
             base = pycal.timegm(datetime.strptime(b[:-4], "%Y-%m-%d %H:%M:%S").timetuple())
-            want = systemd(zone, base, exprs)
-            got = ours(zone, base, exprs)
-            for e in exprs:
+            zexprs = exprs + ABBREV.get(zone, [])
+            want = systemd(zone, base, zexprs)
+            got = ours(zone, base, zexprs)
+            for e in zexprs:
                 w, g = want.get(e), got.get(e)
                 if w == "gave up":
                     skipped += 1

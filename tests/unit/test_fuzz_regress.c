@@ -75,6 +75,27 @@ static void test_calendar_lossy_normal_form(void **state)
     set_tz("Europe/Berlin");
 }
 
+/* fuzz_calendar: a zone abbreviation suffix forces the DST flag; where the zone disagrees,
+ * mktime() moves the time, but find_next() skipped that round trip for fields it had not
+ * changed, so after Lord Howe's DST end "0/15:0 +11" answered 23:30 +10:30 over and over
+ * (never later than the start). systemd 252 says "never" there (`systemd-analyze calendar
+ * --base-time=@1775275200 '0/15:0 +11'` with TZ=Australia/Lord_Howe). */
+static void test_calendar_forced_dst_flag_moves_time(void **state)
+{
+    (void)state;
+    set_tz("Australia/Lord_Howe");
+    struct calendar *c;
+    char err[256];
+    assert_int_equal(calendar_parse("0/15:0 +11", &c, err, sizeof err), 0);
+    usec_t n = 0;
+    /* From 2026-04-04 00:00 +11 to 15:00 +11, the last elapse systemd finds. */
+    assert_int_equal(calendar_next(c, 1775221200 * USEC_PER_SEC, &n), 0);
+    assert_int_equal(n, 1775275200 * USEC_PER_SEC);
+    assert_true(calendar_next(c, n, &n) < 0);
+    calendar_free(c);
+    set_tz("Europe/Berlin");
+}
+
 /* fuzz_rules: an empty rule file registers nothing, and ruleset_load passed the NULL list to
  * memcpy (undefined behaviour, caught by UBSan). */
 static void test_ruleset_empty_file(void **state)
@@ -143,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calendar_dst_reset_does_not_loop),
         cmocka_unit_test(test_calendar_lossy_normal_form),
+        cmocka_unit_test(test_calendar_forced_dst_flag_moves_time),
         cmocka_unit_test(test_ruleset_empty_file),
         cmocka_unit_test(test_ruleset_rep_loop_hits_budget),
     };
