@@ -49,6 +49,7 @@ struct lrem {
     bool wants_ev;  /* the callback takes parameters: build the ev table for it */
     bool named;     /* the rule gave the id: a fired at/after stays fired across restarts */
     bool runtime;   /* made by a callback, not by loading the files: reload carries it over */
+    bool deferred;  /* not planned by the load: ruleset_adopt() restores or plans it */
     usec_t caught_up; /* queued to catch up this missed elapse (0: not) */
 };
 
@@ -1366,6 +1367,11 @@ static void unshorten(const struct ruleset *rs, char *msg, size_t sz)
     }
 }
 
+static int lrem_by_id(const void *a, const void *b);
+static bool same_definition(const struct lrem *a, const struct lrem *b);
+static bool quiet_changed(const struct ruleset *rs, const struct ruleset *old);
+static struct lrem **live_by_id(const struct ruleset *rs, size_t *n);
+
 struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
                              struct strlist *warnings)
 {
@@ -1478,6 +1484,12 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         return NULL;
     }
     if (n) memcpy(in_order, rs->regs, n * sizeof *in_order); /* regs is NULL when nothing registered */
+    /* On a reload, a reminder whose plan ruleset_adopt() will bring over is not planned here:
+     * that is a calendar computation per reminder thrown away. */
+    size_t n_prev = 0;
+    struct lrem **prev = NULL;
+    if (o->previous && !quiet_changed(rs, o->previous))
+        prev = live_by_id(o->previous, &n_prev);
     usec_t now = clock_now(rs->clock);
     for (size_t i = 0; i < n; i++) {
         struct lrem *m = in_order[i];
@@ -1503,6 +1515,14 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
             log_info("%s: '%s' missed its elapse at %s, more than late_cancel ago; dropped",
                      m->where, m->r.id, fmt_time(missed).s);
         }
+        if (prev) {
+            struct lrem key_m = {.r = {.id = m->r.id}}, *key = &key_m;
+            struct lrem **p = bsearch(&key, prev, n_prev, sizeof *prev, lrem_by_id);
+            if (p && same_definition(m, *p)) {
+                m->deferred = true;
+                continue;
+            }
+        }
         if (schedule_add(&rs->sched, &m->r) == -ENOENT) {
             if (warnings && m->r.trigger == TRIGGER_CALENDAR)
                 strlist_add(warnings, "%s: calendar event \"%s\" never elapses", m->where, m->expr);
@@ -1513,6 +1533,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         }
     }
     free(in_order);
+    free(prev);
     load_snoozes(rs);
     return rs;
 }
@@ -2038,6 +2059,34 @@ static int copy_kv(void *ud, const char *key, const void *blob, size_t len)
     return 0;
 }
 
+static bool quiet_changed(const struct ruleset *rs, const struct ruleset *old)
+{
+    return old->sched.has_quiet != rs->sched.has_quiet ||
+           (rs->sched.has_quiet && (old->sched.quiet.start != rs->sched.quiet.start ||
+                                    old->sched.quiet.end != rs->sched.quiet.end));
+}
+
+/* rs's queued reminders sorted by id (malloc'd; NULL when none or out of memory). */
+static struct lrem **live_by_id(const struct ruleset *rs, size_t *n)
+{
+    *n = 0;
+    struct lrem **v = malloc((rs->n_regs ? rs->n_regs : 1) * sizeof *v);
+    if (!v) return NULL;
+    for (size_t i = 0; i < rs->n_regs; i++)
+        if (rs->regs[i] && !rs->regs[i]->r.done && rs->regs[i]->r.heap_idx != SIZE_MAX)
+            v[(*n)++] = rs->regs[i];
+    qsort(v, *n, sizeof *v, lrem_by_id);
+    return v;
+}
+
+/* A reminder the load left for ruleset_adopt() whose old plan does not hold after all. */
+static void plan_deferred(struct ruleset *rs, struct lrem *m)
+{
+    if (!m->deferred) return;
+    m->deferred = false;
+    if (schedule_add(&rs->sched, &m->r) == -ENOENT) release(rs, m);
+}
+
 /* Carrying reminders that callbacks made over a reload: the old set's state stays readable
  * while the new one is filled; everything below runs in protected calls on the new state. */
 struct carry {
@@ -2249,9 +2298,7 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
     if (rs->store != old->store) store_kv_each(old->store, copy_kv, rs->store);
     copy_ref_table(old, old->fired_ref, rs, rs->fired_ref);
     /* Quiet hours changed: every plan is new (but what fired stays fired). */
-    bool replan_all = old->sched.has_quiet != rs->sched.has_quiet ||
-                      (rs->sched.has_quiet && (old->sched.quiet.start != rs->sched.quiet.start ||
-                                               old->sched.quiet.end != rs->sched.quiet.end));
+    bool replan_all = quiet_changed(rs, old);
 
     /* release() squeezes holes out of regs, which moved reminders under a walk over it: walk a
      * copy. */
@@ -2261,6 +2308,15 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
     if (!mine || !olds) {
         free(mine);
         free(olds);
+        /* Out of memory: plan afresh what the load left for us (release() may move regs). */
+        for (bool again = true; again;) {
+            again = false;
+            for (size_t i = 0; i < rs->n_regs && !again; i++)
+                if (rs->regs[i] && rs->regs[i]->deferred) {
+                    plan_deferred(rs, rs->regs[i]);
+                    again = true;
+                }
+        }
         return 0;
     }
     if (n_mine) memcpy(mine, rs->regs, n_mine * sizeof *mine);
@@ -2281,10 +2337,13 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
             continue;
         }
         if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) lua_pop(L, 1);
-        if (replan_all) continue;
         struct lrem key_m = {.r = {.id = m->r.id}}, *key = &key_m;
-        struct lrem **o = bsearch(&key, olds, n, sizeof *olds, lrem_by_id);
-        if (!o || !same_definition(m, *o) || (*o)->r.heap_idx == SIZE_MAX) continue;
+        struct lrem **o = replan_all ? NULL : bsearch(&key, olds, n, sizeof *olds, lrem_by_id);
+        if (!o || !same_definition(m, *o) || (*o)->r.heap_idx == SIZE_MAX) {
+            plan_deferred(rs, m);
+            continue;
+        }
+        m->deferred = false;
         schedule_restore(&rs->sched, &m->r, &(*o)->r);
         kept++;
     }

@@ -43,7 +43,9 @@ struct fire {
     char title[160];
 };
 
-static struct ruleset *fx_build(struct fx *f, const char *path, uint64_t seed, bool interactive)
+/* previous: the rule set a reload replaces (the daemon passes it), or NULL. */
+static struct ruleset *fx_build(struct fx *f, const char *path, uint64_t seed, bool interactive,
+                                const struct ruleset *previous)
 {
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = &path,
@@ -51,7 +53,8 @@ static struct ruleset *fx_build(struct fx *f, const char *path, uint64_t seed, b
                                 .clock = &f->sim.base,
                                 .backend = f->capture,
                                 .seed = seed,
-                                .interactive = interactive};
+                                .interactive = interactive,
+                                .previous = previous};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     for (size_t i = 0; i < errors.n; i++) fprintf(stderr, "%s\n", errors.v[i]);
     if (!rs) fail_msg("%s did not load", path);
@@ -67,7 +70,7 @@ static void fx_open(struct fx *f, usec_t start, const char *path, uint64_t seed,
     f->mem = open_memstream(&f->out, &f->out_len);
     assert_non_null(f->mem);
     f->capture = notify_capture_new(f->mem, true);
-    f->rs = fx_build(f, path, seed, interactive);
+    f->rs = fx_build(f, path, seed, interactive, NULL);
 }
 
 static void fx_close(struct fx *f)
@@ -81,7 +84,7 @@ static void fx_close(struct fx *f)
 /* A reload as the daemon does it: build beside, adopt, free the old. Returns adopt's count. */
 static size_t fx_reload(struct fx *f, const char *path, uint64_t seed, bool interactive)
 {
-    struct ruleset *rs = fx_build(f, path, seed, interactive);
+    struct ruleset *rs = fx_build(f, path, seed, interactive, f->rs);
     size_t kept = ruleset_adopt(rs, f->rs);
     ruleset_free(f->rs);
     f->rs = rs;

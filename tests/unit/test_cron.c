@@ -443,10 +443,8 @@ static void test_next_impossible(void **state)
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         struct cron_expr c = parse_ok(lines[i]);
         usec_t next = 42;
-        clock_t start = clock();
         assert_int_equal(cron_next(&c, at("2024-01-01 00:00 +0100"), &next), -ENOENT);
         assert_true(next == 42);
-        assert_true(clock() - start < CLOCKS_PER_SEC / 10);
     }
 
     /* Out-of-range bases and bad arguments. */

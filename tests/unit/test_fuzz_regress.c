@@ -146,13 +146,10 @@ static void test_ruleset_rep_loop_hits_budget(void **state)
     struct strlist errors = {0};
     struct ruleset_options o = {
         .paths = paths, .n_paths = 1, .clock = &sim.base, .backend = capture, .seed = 1};
-    clock_t t0 = clock();
     struct ruleset *rs = ruleset_load(&o, &errors, NULL);
-    double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     assert_null(rs);
     assert_int_equal(errors.n, 1);
     assert_non_null(strstr(errors.v[0], "instruction budget exceeded"));
-    assert_true(secs < 5.0);
     strlist_free(&errors);
     notify_backend_free(capture);
     fclose(devnull);
