@@ -1,10 +1,12 @@
 /* A rule file through ruleset_load on a simulated clock, notifications captured to /dev/null,
- * then the schedule run for a few simulated days the way --preview runs it (src/daemon/preview.c).
+ * then the schedule run for a few simulated days the way --preview runs it (src/daemon/preview.c),
+ * with a reload as the daemon makes it (load beside, adopt, carry over) after the first day.
  *
  * The sandbox's default limits stay on (10M instructions per callback, 64 MiB): they are what
  * must stop infinite loops and memory bombs. A callback can still spend its whole budget on
  * every fire, so the harness stops after MAX_FIRES fires; run with -timeout=10 or so. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,8 +69,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     usec_t end = START + (usec_t)DAYS * USEC_PER_DAY;
     struct schedule *s = ruleset_schedule(rs);
     size_t fires = 0;
+    bool reloaded = false;
     while (fires < MAX_FIRES) {
         usec_t next = schedule_next_deadline(s);
+        if (!reloaded && next >= START + USEC_PER_DAY) {
+            reloaded = true;
+            o.previous = rs;
+            struct strlist errors2 = {0};
+            struct ruleset *rs2 = ruleset_load(&o, &errors2, NULL);
+            strlist_free(&errors2);
+            if (rs2) {
+                ruleset_adopt(rs2, rs);
+                ruleset_free(rs);
+                rs = rs2;
+                s = ruleset_schedule(rs);
+                continue;
+            }
+        }
         if (next >= end) break;
         if (next > sim.t) sim.t = next;
         size_t n = ruleset_run_due(rs);
