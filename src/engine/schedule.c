@@ -389,6 +389,17 @@ void schedule_replan_all(struct schedule *s)
     free(all);
 }
 
+void schedule_replan(struct schedule *s, struct reminder *r)
+{
+    if (r->heap_idx == SIZE_MAX) return;
+    schedule_remove(s, r);
+    usec_t now = clock_now(s->clock);
+    if (r->next <= now)
+        heap_push(s, r);
+    else
+        replan(s, r, now);
+}
+
 int schedule_restore(struct schedule *s, struct reminder *r, const struct reminder *from)
 {
     schedule_remove(s, r);

@@ -106,6 +106,10 @@ int schedule_rearm(struct schedule *s, struct reminder *r);
  * and window day, so a reload does not move or repeat fires. Returns 0 or -ENOMEM. */
 int schedule_restore(struct schedule *s, struct reminder *r, const struct reminder *from);
 
+/* Re-plans one queued reminder as schedule_replan_all() does (its rules changed around it:
+ * quiet hours). */
+void schedule_replan(struct schedule *s, struct reminder *r);
+
 /* Re-plans every queued reminder (the clock jumped, the zone changed, quiet hours changed).
  * Jitter and window times are drawn anew. No fire is lost and none repeats: a reminder whose
  * fire the clock jumped over fires now, once; after a jump back, elapses that already fired

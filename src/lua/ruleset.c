@@ -2241,6 +2241,8 @@ static int carry_all(lua_State *L)
         }
         m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         if (schedule_restore(&rs->sched, &m->r, &o->r) < 0) return luaL_error(L, "not enough memory");
+        /* Its plan came from the old quiet hours. */
+        if (quiet_changed(rs, old)) schedule_replan(&rs->sched, &m->r);
         c->carried++;
     }
     lcarry_end(&c->session);

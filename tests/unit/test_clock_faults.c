@@ -596,6 +596,32 @@ static void test_adopt_replans_changed(void **state)
     fx_close(&f);
 }
 
+/* A reminder a callback made is carried over a reload; when the reload changes quiet hours,
+ * its plan follows the new ones like every other. */
+static void test_adopt_carries_runtime_under_new_quiet(void **state)
+{
+    (void)state;
+    const char *q1 = rule_file("rq1.lua", "nudge.config{quiet_hours = '22:00..07:00'}\n"
+                                          "nudge.listen('go', function()\n"
+                                          "  nudge.at('2026-11-20 23:00', " NOTE ", {id = 'late'})\n"
+                                          "end)\n");
+    const char *q2 = rule_file("rq2.lua", "nudge.config{quiet_hours = '23:30..07:00'}\n"
+                                          "nudge.listen('go', function() end)\n");
+    const char *same = rule_file("rq3.lua", "nudge.config{quiet_hours = '22:00..07:00'}\n"
+                                            "nudge.listen('go', function() end)\n");
+    struct fx f;
+    fx_open(&f, cet(2026, 11, 20, 12, 0), q1, 1, false);
+    assert_int_equal(ruleset_emit(f.rs, "go", NULL, 0), 1);
+    assert_int_equal(fx_next(&f), cet(2026, 11, 21, 7, 0)); /* deferred past quiet hours */
+    fx_reload(&f, same, 1, false);
+    assert_int_equal(fx_next(&f), cet(2026, 11, 21, 7, 0)); /* carried with its plan */
+    fx_reload(&f, q2, 1, false);
+    assert_int_equal(fx_next(&f), cet(2026, 11, 20, 23, 0)); /* 23:00 is no longer quiet */
+    fx_advance(&f, cet(2026, 11, 21, 9, 0));
+    assert_int_equal(fx_count(&f), 1);
+    fx_close(&f);
+}
+
 /* ---- what the notification server reports ---- */
 
 static void test_notification_callbacks(void **state)
@@ -713,6 +739,7 @@ int main(void)
         cmocka_unit_test_setup(test_adopt_fired_oneshots, berlin),
         cmocka_unit_test_setup(test_adopt_keeps_unchanged, berlin),
         cmocka_unit_test_setup(test_adopt_replans_changed, berlin),
+        cmocka_unit_test_setup(test_adopt_carries_runtime_under_new_quiet, berlin),
         cmocka_unit_test_setup(test_notification_callbacks, berlin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
