@@ -779,7 +779,7 @@ static int chain_match(const struct calendar *c, const struct chain *ch, const s
 /* 1 if tm is a real time unchanged by normalisation; 0 if normalisation moved it forward (tm is
  * replaced, with the fields below the one that moved reset, so "3-33" restarts at "4-1" rather
  * than skipping it); negative if out of range or moved backwards. */
-static int within_bounds(struct tm *tm, bool utc)
+static int within_bounds(struct tm *tm, bool utc, bool forced_dst)
 {
     struct tm t;
     int cmp;
@@ -803,8 +803,9 @@ static int within_bounds(struct tm *tm, bool utc)
     if (cmp > 0) {
         /* t's DST flag belongs to the instant before the reset; keep the caller's, or the reset
          * wall time is read in the wrong offset and can fall back behind itself forever (systemd
-         * 252 loops on "*-*-02/20 00:00" in Australia/Lord_Howe). */
-        t.tm_isdst = tm->tm_isdst;
+         * 252 loops on "*-*-02/20 00:00" in Australia/Lord_Howe). Under a zone abbreviation
+         * ("00:00 CEST") the flag is the user's to force, and systemd's answers keep mktime's. */
+        if (!forced_dst) t.tm_isdst = tm->tm_isdst;
         *tm = t;
     }
     return cmp == 0;
@@ -812,10 +813,10 @@ static int within_bounds(struct tm *tm, bool utc)
 
 /* within_bounds(), skipped when nothing changed since c was last normalised: a normalised time
  * is always within bounds, and this saves most of the mktime() calls of a next-elapse step. */
-static int bounds(struct tm *c, bool utc, bool *dirty)
+static int bounds(struct tm *c, bool utc, bool forced_dst, bool *dirty)
 {
     if (!*dirty) return c->tm_year + 1900 > MAX_YEAR ? -ERANGE : 1;
-    int r = within_bounds(c, utc);
+    int r = within_bounds(c, utc, forced_dst);
     if (r == 1) *dirty = false;
     return r;
 }
@@ -866,7 +867,7 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
             c.tm_hour = c.tm_min = c.tm_sec = us = 0;
         }
         if (r < 0) return r;
-        if (bounds(&c, s->utc, &dirty) <= 0) return -ENOENT;
+        if (bounds(&c, s->utc, s->dst >= 0, &dirty) <= 0) return -ENOENT;
 
         c.tm_mon += 1;
         r = chain_match(s, &s->f[F_MONTH], &c, &c.tm_mon);
@@ -876,7 +877,7 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
             c.tm_mday = 1;
             c.tm_hour = c.tm_min = c.tm_sec = us = 0;
         }
-        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, s->dst >= 0, &dirty)) < 0) {
             c.tm_year++;
             c.tm_mon = 0;
             c.tm_mday = 1;
@@ -888,7 +889,7 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
         r = chain_match(s, &s->f[F_DAY], &c, &c.tm_mday);
         dirty |= r > 0;
         if (r > 0) c.tm_hour = c.tm_min = c.tm_sec = us = 0;
-        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, s->dst >= 0, &dirty)) < 0) {
             c.tm_mon++;
             c.tm_mday = 1;
             c.tm_hour = c.tm_min = c.tm_sec = us = 0;
@@ -905,7 +906,7 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
         r = chain_match(s, &s->f[F_HOUR], &c, &c.tm_hour);
         dirty |= r > 0;
         if (r > 0) c.tm_min = c.tm_sec = us = 0;
-        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, s->dst >= 0, &dirty)) < 0) {
             c.tm_mday++;
             c.tm_hour = c.tm_min = c.tm_sec = us = 0;
             continue;
@@ -915,7 +916,7 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
         r = chain_match(s, &s->f[F_MINUTE], &c, &c.tm_min);
         dirty |= r > 0;
         if (r > 0) c.tm_sec = us = 0;
-        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, s->dst >= 0, &dirty)) < 0) {
             c.tm_hour++;
             c.tm_min = c.tm_sec = us = 0;
             continue;
@@ -927,7 +928,7 @@ static int find_next(const struct calendar *s, struct tm *tm, int *usec)
         us = c.tm_sec % 1000000;
         c.tm_sec /= 1000000;
         dirty |= r > 0;
-        if (r < 0 || (r = bounds(&c, s->utc, &dirty)) < 0) {
+        if (r < 0 || (r = bounds(&c, s->utc, s->dst >= 0, &dirty)) < 0) {
             c.tm_min++;
             c.tm_sec = us = 0;
             continue;
