@@ -389,6 +389,16 @@ void schedule_replan_all(struct schedule *s)
     free(all);
 }
 
+int schedule_reserve(struct schedule *s, size_t n)
+{
+    if (n <= s->cap) return 0;
+    struct reminder **h = realloc(s->heap, n * sizeof *h);
+    if (!h) return -ENOMEM;
+    s->heap = h;
+    s->cap = n;
+    return 0;
+}
+
 void schedule_replan(struct schedule *s, struct reminder *r)
 {
     if (r->heap_idx == SIZE_MAX) return;

@@ -106,6 +106,9 @@ int schedule_rearm(struct schedule *s, struct reminder *r);
  * and window day, so a reload does not move or repeat fires. Returns 0 or -ENOMEM. */
 int schedule_restore(struct schedule *s, struct reminder *r, const struct reminder *from);
 
+/* Makes room for n queued reminders, so that queueing up to n cannot fail. 0 or -ENOMEM. */
+int schedule_reserve(struct schedule *s, size_t n);
+
 /* Re-plans one queued reminder as schedule_replan_all() does (its rules changed around it:
  * quiet hours). */
 void schedule_replan(struct schedule *s, struct reminder *r);

@@ -1520,6 +1520,8 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
             struct lrem **p = bsearch(&key, prev, n_prev, sizeof *prev, lrem_by_id);
             if (p && same_definition(m, *p)) {
                 m->deferred = true;
+                /* Its place among equal times, as schedule_add() would give it. */
+                m->r.seq = rs->sched.seq++;
                 continue;
             }
         }
@@ -2066,14 +2068,22 @@ static bool quiet_changed(const struct ruleset *rs, const struct ruleset *old)
                                     old->sched.quiet.end != rs->sched.quiet.end));
 }
 
-/* rs's queued reminders sorted by id (malloc'd; NULL when none or out of memory). */
+/* Whether a new set's reminder of the same id takes over old's plan. An unnamed reminder a
+ * callback made is carried over on its own (carry_runtime), whatever took its derived id. */
+static bool hands_over_plan(const struct lrem *old)
+{
+    return old && !old->r.done && !(old->runtime && !old->named);
+}
+
+/* rs's queued reminders that hand over their plan, sorted by id (malloc'd; NULL when none or
+ * out of memory). */
 static struct lrem **live_by_id(const struct ruleset *rs, size_t *n)
 {
     *n = 0;
     struct lrem **v = malloc((rs->n_regs ? rs->n_regs : 1) * sizeof *v);
     if (!v) return NULL;
     for (size_t i = 0; i < rs->n_regs; i++)
-        if (rs->regs[i] && !rs->regs[i]->r.done && rs->regs[i]->r.heap_idx != SIZE_MAX)
+        if (hands_over_plan(rs->regs[i]) && rs->regs[i]->r.heap_idx != SIZE_MAX)
             v[(*n)++] = rs->regs[i];
     qsort(v, *n, sizeof *v, lrem_by_id);
     return v;
@@ -2084,7 +2094,9 @@ static void plan_deferred(struct ruleset *rs, struct lrem *m)
 {
     if (!m->deferred) return;
     m->deferred = false;
-    if (schedule_add(&rs->sched, &m->r) == -ENOENT) release(rs, m);
+    int rc = schedule_add(&rs->sched, &m->r);
+    if (rc == -ENOMEM) log_warn("%s: not enough memory to queue '%s'", m->where, m->r.id);
+    if (rc == -ENOENT) release(rs, m);
 }
 
 /* Carrying reminders that callbacks made over a reload: the old set's state stays readable
@@ -2240,7 +2252,12 @@ static int carry_all(lua_State *L)
             continue;
         }
         m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-        if (schedule_restore(&rs->sched, &m->r, &o->r) < 0) return luaL_error(L, "not enough memory");
+        m->r.seq = rs->sched.seq++;
+        if (schedule_restore(&rs->sched, &m->r, &o->r) < 0) {
+            release(rs, m);
+            c->shells[k] = NULL;
+            return luaL_error(L, "not enough memory");
+        }
         /* Its plan came from the old quiet hours. */
         if (quiet_changed(rs, old)) schedule_replan(&rs->sched, &m->r);
         c->carried++;
@@ -2324,8 +2341,11 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
     if (n_mine) memcpy(mine, rs->regs, n_mine * sizeof *mine);
     size_t n = 0;
     for (size_t i = 0; i < old->n_regs; i++)
-        if (old->regs[i] && !old->regs[i]->r.done) olds[n++] = old->regs[i];
+        if (hands_over_plan(old->regs[i])) olds[n++] = old->regs[i];
     qsort(olds, n, sizeof *olds, lrem_by_id);
+    /* Room for every reminder either set has, so no restore below fails half way. */
+    if (schedule_reserve(&rs->sched, rs->n_regs + old->n_regs) < 0)
+        log_warn("reload: not enough memory to queue every reminder");
 
     lua_State *L = rs->L;
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->fired_ref);
@@ -2346,7 +2366,10 @@ size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
             continue;
         }
         m->deferred = false;
-        schedule_restore(&rs->sched, &m->r, &(*o)->r);
+        if (schedule_restore(&rs->sched, &m->r, &(*o)->r) < 0) {
+            log_warn("%s: not enough memory to queue '%s'", m->where, m->r.id);
+            continue;
+        }
         kept++;
     }
     lua_pop(L, 1);

@@ -622,6 +622,43 @@ static void test_adopt_carries_runtime_under_new_quiet(void **state)
     fx_close(&f);
 }
 
+/* Reminders due at the same time fire in the order the files registered them, also after a
+ * reload that handed their plans over; an unnamed reminder a callback made keeps its own timer
+ * when the new files take its derived id. */
+static void test_adopt_keeps_order_and_runtime_timers(void **state)
+{
+    (void)state;
+    const char *v1 = rule_file("ord1.lua",
+                               "for _, n in ipairs{'A', 'B', 'C', 'D', 'E', 'F'} do\n"
+                               "  nudge.on('*-*-* 13:00', function() nudge.notify{title = n} end,"
+                               " {id = n})\n"
+                               "end\n"
+                               "nudge.listen('go', function()\n"
+                               "  nudge.after('2h', function() nudge.notify{title = 'made'} end)\n"
+                               "end)\n");
+    const char *v2 = rule_file("ord2.lua",
+                               "for _, n in ipairs{'A', 'B', 'C', 'D', 'E', 'F'} do\n"
+                               "  nudge.on('*-*-* 13:00', function() nudge.notify{title = n} end,"
+                               " {id = n})\n"
+                               "end\n"
+                               "nudge.after('2h', function() nudge.notify{title = 'file'} end)\n");
+    struct fx f;
+    fx_open(&f, cet(2026, 11, 20, 12, 0), v1, 1, false);
+    assert_int_equal(ruleset_emit(f.rs, "go", NULL, 0), 1); /* 'made' due at 14:00 */
+    f.sim.t = cet(2026, 11, 20, 12, 30);
+    fx_reload(&f, v2, 1, false); /* 'file' due at 14:30 */
+    fx_reload(&f, v2, 1, false);
+    fx_advance(&f, cet(2026, 11, 20, 15, 0));
+    struct fire got[MAXF];
+    size_t n = fx_fires(&f, got, MAXF);
+    assert_int_equal(n, 8);
+    const char *want[] = {"A", "B", "C", "D", "E", "F", "made", "file"};
+    for (size_t i = 0; i < 8; i++) assert_string_equal(got[i].title, want[i]);
+    assert_int_equal(got[6].at, cet(2026, 11, 20, 14, 0));
+    assert_int_equal(got[7].at, cet(2026, 11, 20, 14, 30));
+    fx_close(&f);
+}
+
 /* ---- what the notification server reports ---- */
 
 static void test_notification_callbacks(void **state)
@@ -740,6 +777,7 @@ int main(void)
         cmocka_unit_test_setup(test_adopt_keeps_unchanged, berlin),
         cmocka_unit_test_setup(test_adopt_replans_changed, berlin),
         cmocka_unit_test_setup(test_adopt_carries_runtime_under_new_quiet, berlin),
+        cmocka_unit_test_setup(test_adopt_keeps_order_and_runtime_timers, berlin),
         cmocka_unit_test_setup(test_notification_callbacks, berlin),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
