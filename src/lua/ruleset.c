@@ -2144,8 +2144,10 @@ static int carry_handle(void *ud, lua_State *from, int idx, lua_State *to)
 }
 
 /* Registers (not yet queued, no function yet) a copy of o in the new set and pushes its
- * handle. A derived id the new files took gets the next "#N" of its base. */
-static struct lrem *make_shell(lua_State *L, struct ruleset *rs, const struct lrem *o, bool taken)
+ * handle. A derived id the new files took gets the next "#N" of its base. *slot holds the copy
+ * from the start, so that an error half way leaves it for carry_runtime() to release. */
+static void make_shell(lua_State *L, struct ruleset *rs, const struct lrem *o, bool taken,
+                       struct lrem **slot)
 {
     char err[512], base[256];
     struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
@@ -2153,6 +2155,8 @@ static struct lrem *make_shell(lua_State *L, struct ruleset *rs, const struct lr
     reminder_init(&m->r);
     m->rs = rs;
     m->self_ref = m->fn_ref = LUA_NOREF;
+    m->reg_idx = SIZE_MAX;
+    *slot = m;
     luaL_setmetatable(L, REMINDER_MT);
     int ud = lua_gettop(L);
     m->r.trigger = o->r.trigger;
@@ -2186,10 +2190,9 @@ static struct lrem *make_shell(lua_State *L, struct ruleset *rs, const struct lr
     } else {
         assign_id(L, rs, m, o->r.id, NULL);
     }
+    if (regs_push(rs, m) < 0) luaL_error(L, "not enough memory");
     lua_pushvalue(L, ud);
     m->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    if (regs_push(rs, m) < 0) luaL_error(L, "not enough memory");
-    return m;
 }
 
 static int carry_all(lua_State *L)
@@ -2226,7 +2229,7 @@ static int carry_all(lua_State *L)
         bool taken = lua_getfield(L, ids, o->r.id) != LUA_TNIL;
         lua_pop(L, 1);
         if (taken && o->named) continue; /* the new files made it again: theirs counts */
-        c->shells[k] = make_shell(L, rs, o, taken);
+        make_shell(L, rs, o, taken, &c->shells[k]);
         lua_pushlightuserdata(L, (void *)o);
         lua_pushvalue(L, -2);
         lua_rawset(L, map);
