@@ -96,33 +96,49 @@ static void test_calendar_forced_dst_flag_moves_time(void **state)
     set_tz("Europe/Berlin");
 }
 
+/* Writes text to a new temporary rule file; path is a mkstemp template, filled in. */
+static void temp_rules(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t n = strlen(text);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    close(fd);
+}
+
+/* Loads one rule file as the fuzzer does: a simulated clock, notifications to /dev/null. */
+static struct ruleset *load_rules(const char *path, struct strlist *errors)
+{
+    static FILE *devnull;
+    static struct notify_backend *capture;
+    static struct clock_sim sim;
+    if (!devnull) {
+        devnull = fopen("/dev/null", "w");
+        assert_non_null(devnull);
+        capture = notify_capture_new(devnull, false);
+    }
+    clock_sim_init(&sim, 1795431600 * USEC_PER_SEC);
+    const char *paths[] = {path};
+    struct ruleset_options o = {
+        .paths = paths, .n_paths = 1, .clock = &sim.base, .backend = capture, .seed = 1};
+    return ruleset_load(&o, errors, NULL);
+}
+
 /* fuzz_rules: an empty rule file registers nothing, and ruleset_load passed the NULL list to
  * memcpy (undefined behaviour, caught by UBSan). */
 static void test_ruleset_empty_file(void **state)
 {
     (void)state;
     char path[] = "/tmp/nudge-test-empty-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    FILE *devnull = fopen("/dev/null", "w");
-    assert_non_null(devnull);
-    struct notify_backend *capture = notify_capture_new(devnull, false);
-    struct clock_sim sim;
-    clock_sim_init(&sim, 1795431600 * USEC_PER_SEC);
-    const char *paths[] = {path};
+    temp_rules(path, "");
     struct strlist errors = {0};
-    struct ruleset_options o = {
-        .paths = paths, .n_paths = 1, .clock = &sim.base, .backend = capture, .seed = 1};
-    struct ruleset *rs = ruleset_load(&o, &errors, NULL);
+    struct ruleset *rs = load_rules(path, &errors);
     assert_non_null(rs);
     assert_int_equal(errors.n, 0);
     assert_int_equal(ruleset_reminder_count(rs), 0);
     assert_int_equal(schedule_next_deadline(ruleset_schedule(rs)), USEC_INFINITY);
     ruleset_free(rs);
     strlist_free(&errors);
-    notify_backend_free(capture);
-    fclose(devnull);
     unlink(path);
 }
 
@@ -132,27 +148,13 @@ static void test_ruleset_rep_loop_hits_budget(void **state)
 {
     (void)state;
     char path[] = "/tmp/nudge-test-rep-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    static const char rule[] = "local t = {} for i=2,1e9 do t= string.rep(\"x\", 1000) end\n";
-    assert_int_equal(write(fd, rule, sizeof rule - 1), (ssize_t)(sizeof rule - 1));
-    close(fd);
-    FILE *devnull = fopen("/dev/null", "w");
-    assert_non_null(devnull);
-    struct notify_backend *capture = notify_capture_new(devnull, false);
-    struct clock_sim sim;
-    clock_sim_init(&sim, 1795431600 * USEC_PER_SEC);
-    const char *paths[] = {path};
+    temp_rules(path, "local t = {} for i=2,1e9 do t= string.rep(\"x\", 1000) end\n");
     struct strlist errors = {0};
-    struct ruleset_options o = {
-        .paths = paths, .n_paths = 1, .clock = &sim.base, .backend = capture, .seed = 1};
-    struct ruleset *rs = ruleset_load(&o, &errors, NULL);
+    struct ruleset *rs = load_rules(path, &errors);
     assert_null(rs);
     assert_int_equal(errors.n, 1);
     assert_non_null(strstr(errors.v[0], "instruction budget exceeded"));
     strlist_free(&errors);
-    notify_backend_free(capture);
-    fclose(devnull);
     unlink(path);
 }
 
