@@ -1982,59 +1982,25 @@ void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason)
 
 /* ---- reload ---- */
 
-/* Copies a storable value (nil, boolean, number, string, tables of those) from one state to
- * another; they share nothing, so this is a deep copy. */
-static void xcopy(lua_State *from, int idx, lua_State *to, int depth)
-{
-    idx = lua_absindex(from, idx);
-    switch (lua_type(from, idx)) {
-    case LUA_TBOOLEAN: lua_pushboolean(to, lua_toboolean(from, idx)); return;
-    case LUA_TNUMBER:
-        if (lua_isinteger(from, idx))
-            lua_pushinteger(to, lua_tointeger(from, idx));
-        else
-            lua_pushnumber(to, lua_tonumber(from, idx));
-        return;
-    case LUA_TSTRING: {
-        size_t l;
-        const char *str = lua_tolstring(from, idx, &l);
-        lua_pushlstring(to, str, l);
-        return;
-    }
-    case LUA_TTABLE:
-        if (depth < 40 && lua_checkstack(to, 4) && lua_checkstack(from, 4)) {
-            lua_newtable(to);
-            lua_pushnil(from);
-            while (lua_next(from, idx)) {
-                xcopy(from, -2, to, depth + 1);
-                xcopy(from, -1, to, depth + 1);
-                if (lua_isnil(to, -2))
-                    lua_pop(to, 2);
-                else
-                    lua_rawset(to, -3);
-                lua_pop(from, 1);
-            }
-            return;
-        }
-        lua_pushnil(to); /* too deep to copy */
-        return;
-    default: lua_pushnil(to);
-    }
-}
-
+/* Adds the entries of from's registry table from_ref to to's to_ref (fired one-shots). */
 static void copy_ref_table(struct ruleset *from, int from_ref, struct ruleset *to, int to_ref)
 {
+    char err[256];
     lua_rawgeti(from->L, LUA_REGISTRYINDEX, from_ref);
-    lua_rawgeti(to->L, LUA_REGISTRYINDEX, to_ref);
-    lua_pushnil(from->L);
-    while (lua_next(from->L, -2)) {
-        xcopy(from->L, -2, to->L, 0);
-        xcopy(from->L, -1, to->L, 0);
-        lua_rawset(to->L, -3);
-        lua_pop(from->L, 1);
-    }
+    int rc = lcarry(from->L, -1, to->L, err, sizeof err);
     lua_pop(from->L, 1);
-    lua_pop(to->L, 1);
+    if (rc < 0) {
+        log_warn("reload: fired one-shots not carried over: %s", err);
+        return;
+    }
+    lua_rawgeti(to->L, LUA_REGISTRYINDEX, to_ref);
+    lua_pushnil(to->L);
+    while (lua_next(to->L, -3)) { /* copy, target, key, value */
+        lua_pushvalue(to->L, -2);
+        lua_insert(to->L, -2);
+        lua_rawset(to->L, -4);
+    }
+    lua_pop(to->L, 2);
 }
 
 static int lrem_by_id(const void *a, const void *b)
