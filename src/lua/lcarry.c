@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lua/sandbox.h"
+
 /* Nesting of tables and upvalues; each level is one C frame here. */
 #define DEPTH_MAX 200
 
@@ -112,28 +114,6 @@ static bool resolve(lua_State *to, int path, int type)
     return true;
 }
 
-struct dump {
-    char *buf;
-    size_t len, cap;
-};
-
-static int dump_writer(lua_State *L, const void *p, size_t sz, void *ud)
-{
-    (void)L;
-    struct dump *d = ud;
-    if (d->cap - d->len < sz) {
-        size_t cap = d->cap ? d->cap : 1024;
-        while (cap - d->len < sz) cap *= 2;
-        char *b = realloc(d->buf, cap);
-        if (!b) return 1;
-        d->buf = b;
-        d->cap = cap;
-    }
-    memcpy(d->buf + d->len, p, sz);
-    d->len += sz;
-    return 0;
-}
-
 static void copy(lua_State *to, int idx, int depth);
 
 /* Remembers that the from-value at idx became the value on top of `to`. */
@@ -175,16 +155,13 @@ static void copy_function(lua_State *to, lua_State *from, int idx, int depth)
     }
     /* Bytecode of our own compiler (rules can never load binary chunks), dumped with its debug
      * information so errors and tracebacks still say "rules.lua:14:". */
-    struct dump d = {0};
+    size_t len;
     lua_pushvalue(from, idx);
-    int bad = lua_dump(from, dump_writer, &d, 0);
+    char *dump = sandbox_dump(from, &len);
     lua_pop(from, 1);
-    if (bad) {
-        free(d.buf);
-        luaL_error(to, "not enough memory");
-    }
-    int rc = luaL_loadbufferx(to, d.buf, d.len, "=?", "b");
-    free(d.buf);
+    if (!dump) luaL_error(to, "not enough memory");
+    int rc = luaL_loadbufferx(to, dump, len, "=?", "b");
+    free(dump);
     if (rc != LUA_OK) lua_error(to);
     remember(to, from, idx);
     int f = lua_gettop(to);
