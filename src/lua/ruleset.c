@@ -499,6 +499,20 @@ static int regs_push(struct ruleset *rs, struct lrem *m)
     return 0;
 }
 
+/* Pushes a new reminder handle of rs: not registered, not queued, no function yet. */
+static struct lrem *new_lrem(lua_State *L, struct ruleset *rs)
+{
+    struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
+    /* Userdata memory is not zeroed: failures started at garbage, disabling rules at once. */
+    memset(m, 0, sizeof *m);
+    reminder_init(&m->r);
+    m->rs = rs;
+    m->self_ref = m->fn_ref = LUA_NOREF;
+    m->reg_idx = SIZE_MAX;
+    luaL_setmetatable(L, REMINDER_MT);
+    return m;
+}
+
 static int schedule_call(lua_State *L, enum trigger trigger)
 {
     static const char *const names[] = {"on", "every", "after", "at"};
@@ -507,13 +521,7 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     lua_settop(L, 3); /* the handle goes above the arguments, never into the options slot */
     luaL_checktype(L, 2, LUA_TFUNCTION);
 
-    struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
-    /* Userdata memory is not zeroed: failures started at garbage, disabling rules at once. */
-    memset(m, 0, sizeof *m);
-    reminder_init(&m->r);
-    m->rs = rs;
-    m->self_ref = m->fn_ref = LUA_NOREF;
-    luaL_setmetatable(L, REMINDER_MT);
+    struct lrem *m = new_lrem(L, rs);
     int ud = lua_gettop(L);
     m->r.trigger = trigger;
     m->r.kind = "notify";
@@ -2080,15 +2088,10 @@ struct carry {
  * files): :next() says nil and :cancel() does nothing, as for a fired one. */
 static void push_dead_handle(lua_State *L, struct ruleset *rs, const char *id)
 {
-    struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
-    memset(m, 0, sizeof *m);
-    reminder_init(&m->r);
-    m->rs = rs;
-    m->self_ref = m->fn_ref = LUA_NOREF;
+    struct lrem *m = new_lrem(L, rs);
     m->r.trigger = TRIGGER_AFTER;
     m->r.kind = "notify";
     m->r.done = true;
-    luaL_setmetatable(L, REMINDER_MT);
     if (id && !(m->r.id = strdup(id))) luaL_error(L, "not enough memory");
 }
 
@@ -2116,14 +2119,8 @@ static void make_shell(lua_State *L, struct ruleset *rs, const struct lrem *o, b
                        struct lrem **slot)
 {
     char err[512], base[256];
-    struct lrem *m = lua_newuserdatauv(L, sizeof *m, 0);
-    memset(m, 0, sizeof *m);
-    reminder_init(&m->r);
-    m->rs = rs;
-    m->self_ref = m->fn_ref = LUA_NOREF;
-    m->reg_idx = SIZE_MAX;
+    struct lrem *m = new_lrem(L, rs);
     *slot = m;
-    luaL_setmetatable(L, REMINDER_MT);
     int ud = lua_gettop(L);
     m->r.trigger = o->r.trigger;
     m->r.kind = o->r.kind;
