@@ -239,7 +239,8 @@ def test_commands(tmp):
           out.startswith("ID") and set(rows) == {"evening", "tick"}, out)
     check("list shows next fire absolute and relative",
           re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d .*in (4min|5min)$", rows.get("tick", "")) and
-          re.search(r" in (\d+d )?(\d+h )?(\d+min)?$", rows.get("evening", "")), out)
+          # "in 1d 16h" has no minutes when the clock is on the hour
+          re.search(r" in \d+(d|h|min)( \d+(h|min))*$", rows.get("evening", "")), out)
     rc, r, raw, _ = e.ctl_json("list")
     ids = sorted(x.get("id") for x in (r or {}).get("reminders", []))
     check("--json list", rc == 0 and ids == ["evening", "tick"] and all(
