@@ -144,9 +144,10 @@ static json_t *preview_notifications(struct daemon *d, int days, char *err, size
     FILE *f = open_memstream(&buf, &len);
     if (!f) return fail(err, errsz, "%s", "out of memory");
     usec_t now = clock_now(clock_real());
-    /* The daemon's state as it is now (fired one-shots, snoozes), through a private copy. */
+    /* The daemon's state as it is now (fired one-shots, snoozes), through a private copy made
+     * with the daemon's own connection: opening nudge.db again would drop its locks. */
     struct preview_options po = {.from = now, .days = days, .seed = d->seed, .json = true,
-                                 .state_dir = d->opts->state_dir};
+                                 .live_store = d->store};
     int rc = preview_run(&d->files, d->rs, &po, f, err, errsz);
     fclose(f);
     if (rc != 0 && err[0]) {

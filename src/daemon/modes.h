@@ -9,8 +9,12 @@
 #include "daemon/rules_path.h"
 #include "time/usec.h"
 
+struct store;
 struct preview_options {
     const char *state_dir; /* read (a private copy), never written; NULL: no state */
+    /* Inside the daemon: its open store, copied through its own connection (state_dir is then
+     * ignored: the daemon never opens its database file a second time). */
+    struct store *live_store;
     usec_t from;
     int days;
     uint64_t seed;

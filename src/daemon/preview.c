@@ -60,7 +60,9 @@ int preview_run(const struct rule_files *files, struct ruleset *live, const stru
     /* The real state, read through a private copy: nothing a preview does reaches the file. */
     struct store *snap = NULL;
     char serr[1024];
-    if (po->state_dir && store_open_snapshot(po->state_dir, &snap, serr, sizeof serr) < 0) {
+    if (po->live_store ? store_copy(po->live_store, &snap, serr, sizeof serr) < 0
+                       : po->state_dir &&
+                             store_open_snapshot(po->state_dir, &snap, serr, sizeof serr) < 0) {
         if (err && errsz) snprintf(err, errsz, "%s", serr);
         if (!live) fprintf(stderr, "%s\n", serr);
         return 1;

@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -16,6 +17,7 @@
 #include <sqlite3.h>
 
 #include "common/errbuf.h"
+#include "common/heldfiles.h"
 #include "common/log.h"
 
 /* ---- schema ---- */
@@ -221,7 +223,12 @@ struct store {
     sqlite3 *db;
     char path[PATH_MAX]; /* "" for memory */
     sqlite3_stmt *stmt[Q_COUNT];
+    struct heldfile held[3]; /* the file, its -wal and -shm, while this connection locks them */
 };
+
+/* The files of a database besides itself: SQLite's WAL, its index, and the rollback journal of
+ * a file system without shared memory. */
+static const char *const companions[] = {"-wal", "-shm", "-journal"};
 
 static const char *store_name(const struct store *st)
 {
@@ -405,20 +412,114 @@ static int db_path(const char *dir, char *buf, size_t bufsz, char *err, size_t e
 
 enum file_state { FILE_MISSING, FILE_DATABASE, FILE_NOT_DATABASE };
 
+static int link_refused(const char *path, char *err, size_t errsz)
+{
+    return errbuf_set(err, errsz, ELOOP,
+                      "%s: is a symbolic link; nudge does not follow links in its state folder "
+                      "(move the file itself there, or use --state)",
+                      path);
+}
+
+/* The state folder: ours, and private (it holds a journal of a relationship). A looser folder
+ * of ours is tightened, with a warning, rather than refused: the daemon starting is what the
+ * user counts on, and no one else needs into it. Someone else's folder is refused. */
+static int check_state_dir(const char *dir, char *err, size_t errsz)
+{
+    struct stat sb;
+    if (stat(dir, &sb) < 0)
+        return errbuf_set(err, errsz, errno, "%s: cannot use the state folder: %s", dir,
+                          strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return errbuf_set(err, errsz, ENOTDIR, "%s: the state folder is not a folder", dir);
+    if (sb.st_uid != geteuid())
+        return errbuf_set(err, errsz, EPERM,
+                          "%s: the state folder belongs to uid %u, not to you (uid %u)", dir,
+                          (unsigned)sb.st_uid, (unsigned)geteuid());
+    if ((sb.st_mode & 07777) != 0700) {
+        if (chmod(dir, 0700) < 0)
+            return errbuf_set(err, errsz, errno, "%s: cannot make the state folder private: %s",
+                              dir, strerror(errno));
+        log_warn("%s: the state folder was mode %04o; made it 0700", dir,
+                 (unsigned)(sb.st_mode & 07777));
+    }
+    return 0;
+}
+
+/* One file of the state, by name, never opened: a link is refused (SQLite would follow it and
+ * create the target with whatever mode), so is anything not a regular file of ours; a looser
+ * mode is tightened to 0600. `must_check` is false for names SQLite never opens (files set
+ * aside), which are only tightened. Missing is fine. */
+static int check_state_file(const char *path, bool must_check, bool may_fix, char *err,
+                            size_t errsz)
+{
+    struct stat sb;
+    if (lstat(path, &sb) < 0) {
+        if (errno == ENOENT) return 0;
+        return errbuf_set(err, errsz, errno, "%s: %s", path, strerror(errno));
+    }
+    if (!must_check && (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid())) return 0;
+    if (S_ISLNK(sb.st_mode)) return link_refused(path, err, errsz);
+    if (!S_ISREG(sb.st_mode))
+        return errbuf_set(err, errsz, EINVAL, "%s: not a regular file", path);
+    if (sb.st_uid != geteuid())
+        return errbuf_set(err, errsz, EPERM, "%s: belongs to uid %u, not to you (uid %u)", path,
+                          (unsigned)sb.st_uid, (unsigned)geteuid());
+    /* The folder is ours and 0700 by now, so chmod() by name cannot be raced by another user. */
+    if (may_fix && (sb.st_mode & 07777) != 0600) {
+        if (chmod(path, 0600) < 0)
+            return errbuf_set(err, errsz, errno, "%s: cannot make it private: %s", path,
+                              strerror(errno));
+        log_warn("%s: was mode %04o; made it 0600", path, (unsigned)(sb.st_mode & 07777));
+    }
+    return 0;
+}
+
+/* The database, its companions (refused if links) and every other nudge.db* file in the folder
+ * (sets aside; tightened only). may_fix is false for a reader, which changes nothing. */
+static int check_state_files(const char *dir, const char *path, bool may_fix, char *err,
+                             size_t errsz)
+{
+    char p[PATH_MAX + 16];
+    int r = check_state_file(path, true, may_fix, err, errsz);
+    for (size_t i = 0; r == 0 && i < sizeof companions / sizeof *companions; i++) {
+        snprintf(p, sizeof p, "%s%s", path, companions[i]);
+        r = check_state_file(p, true, may_fix, err, errsz);
+    }
+    if (r < 0 || !may_fix) return r;
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    struct dirent *e;
+    while (r == 0 && (e = readdir(d)))
+        if (strncmp(e->d_name, "nudge.db.", 9) == 0) {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            r = check_state_file(p, false, true, err, errsz);
+        }
+    closedir(d);
+    return r;
+}
+
 /* Opens the file ourselves first, so a permission problem is reported as one (SQLite would
  * quietly fall back to read-only), and so bytes that are not a database are recognised before
  * SQLite is handed them. An empty file is what SQLite makes of a new database. */
 static int probe_file(const char *path, bool want_write, enum file_state *state, char *err,
                       size_t errsz)
 {
-    int fd = open(path, (want_write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
+    /* Not following a link, and not blocking on a FIFO someone left at the name. */
+    int fd = open(path, (want_write ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW |
+                            O_NONBLOCK);
     if (fd < 0) {
         if (errno == ENOENT) {
             *state = FILE_MISSING;
             return 0;
         }
+        if (errno == ELOOP) return link_refused(path, err, errsz);
         return errbuf_set(err, errsz, errno, "%s: cannot open the state database: %s", path,
                           strerror(errno));
+    }
+    struct stat sb;
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return errbuf_set(err, errsz, EINVAL, "%s: not a regular file", path);
     }
     static const char magic[16] = "SQLite format 3";
     char head[16];
@@ -581,6 +682,8 @@ static int new_store(sqlite3 *db, const char *path, struct store **out, char *er
  * from a CHECK failure). */
 static int open_db(const char *path, int flags, sqlite3 **db)
 {
+    /* A file is never reached through a link (checked before, and by SQLite here too). */
+    if (strcmp(path, ":memory:") != 0) flags |= SQLITE_OPEN_NOFOLLOW;
     int rc = sqlite3_open_v2(path, db, flags | SQLITE_OPEN_EXRESCODE, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(*db, 1000);
     if (rc == SQLITE_OK) rc = sqlite3_exec(*db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
@@ -683,8 +786,22 @@ static int create_private(const char *path, char *err, size_t errsz)
     if (fd < 0 && errno != EEXIST)
         return errbuf_set(err, errsz, errno, "%s: cannot create the state database: %s", path,
                           strerror(errno));
-    if (fd >= 0) close(fd);
+    if (fd >= 0) {
+        fchmod(fd, 0600); /* exactly, whatever the umask took away */
+        close(fd);
+    }
     return 0;
+}
+
+/* This process already has the file open: a second connection, or any open() and close() of
+ * it, would drop the locks the first one holds (they are per process). */
+static int refuse_held(const char *path, char *err, size_t errsz)
+{
+    if (!heldfiles_path_held(path)) return 0;
+    return errbuf_set(err, errsz, EBUSY,
+                      "%s: already open in this process; a second connection would drop its "
+                      "locks (read it through store_copy())",
+                      path);
 }
 
 int store_open(const char *dir, struct store **out, char *note, size_t notesz, char *err,
@@ -698,6 +815,9 @@ int store_open(const char *dir, struct store **out, char *note, size_t notesz, c
                           strerror(-r));
     char path[PATH_MAX];
     if ((r = db_path(dir, path, sizeof path, err, errsz)) < 0) return r;
+    if ((r = refuse_held(path, err, errsz)) < 0) return r;
+    if ((r = check_state_dir(dir, err, errsz)) < 0) return r;
+    if ((r = check_state_files(dir, path, true, err, errsz)) < 0) return r;
 
     enum file_state fs;
     if ((r = probe_file(path, true, &fs, err, errsz)) < 0) return r;
@@ -722,7 +842,19 @@ int store_open(const char *dir, struct store **out, char *note, size_t notesz, c
                               why);
         if (r < 0) return r;
     }
-    return new_store(db, path, out, err, errsz);
+    /* The -wal and -shm SQLite just made take the database's mode; make sure of it. */
+    if ((r = check_state_files(dir, path, true, err, errsz)) < 0) {
+        sqlite3_close(db);
+        return r;
+    }
+    if ((r = new_store(db, path, out, err, errsz)) < 0) return r;
+    heldfiles_add(path, &(*out)->held[0]);
+    char p[PATH_MAX + 16];
+    for (int i = 0; i < 2; i++) {
+        snprintf(p, sizeof p, "%s%s", path, companions[i]);
+        heldfiles_add(p, &(*out)->held[1 + i]);
+    }
+    return 0;
 }
 
 int store_open_memory(struct store **out, char *err, size_t errsz)
@@ -765,12 +897,41 @@ static int immutable_uri(const char *path, char *buf, size_t bufsz)
     return 0;
 }
 
+int store_copy(struct store *live, struct store **out, char *err, size_t errsz)
+{
+    *out = NULL;
+    sqlite3 *mem = NULL;
+    int rc = open_db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &mem);
+    if (rc == SQLITE_OK) {
+        /* One step of all pages: one read transaction of live's, so a consistent copy. */
+        sqlite3_backup *b = sqlite3_backup_init(mem, "main", live->db, "main");
+        if (!b) {
+            rc = sqlite3_extended_errcode(mem);
+        } else {
+            rc = sqlite3_backup_step(b, -1);
+            int rc2 = sqlite3_backup_finish(b);
+            rc = rc == SQLITE_DONE ? rc2 : rc;
+        }
+    }
+    if (rc != SQLITE_OK) {
+        errbuf_set(err, errsz, EIO, "%s: cannot copy the state: %s", store_name(live),
+                   mem && sqlite3_errcode(mem) != SQLITE_OK ? sqlite3_errmsg(mem)
+                                                            : sqlite3_errmsg(live->db));
+        sqlite3_close(mem);
+        return -EIO;
+    }
+    return new_store(mem, "", out, err, errsz);
+}
+
 int store_open_snapshot(const char *dir, struct store **out, char *err, size_t errsz)
 {
     *out = NULL;
     char path[PATH_MAX];
     int r = db_path(dir, path, sizeof path, err, errsz);
     if (r < 0) return r;
+    if ((r = refuse_held(path, err, errsz)) < 0) return r;
+    /* A link at the name of any of its files is not followed here either; nothing is changed. */
+    if ((r = check_state_files(dir, path, false, err, errsz)) < 0) return r;
     enum file_state fs;
     if ((r = probe_file(path, false, &fs, err, errsz)) < 0) return r;
     /* No file (or no folder) means no state yet; nothing is created here. */
@@ -833,6 +994,8 @@ void store_close(struct store *st)
         sqlite3_finalize(st->stmt[i]);
     /* Every statement is finalized, so close cannot be refused as busy. */
     if (sqlite3_close(st->db) != SQLITE_OK) sql_fail(st, "closing");
+    for (int i = 0; i < 3; i++)
+        heldfiles_remove(&st->held[i]);
     free(st);
 }
 

@@ -24,6 +24,10 @@
 struct store;
 
 /* Opens DIR/nudge.db, creating DIR (0700) and the file as needed, and migrates the schema.
+ * The folder must be the user's own (a looser mode is tightened to 0700, with a warning); the
+ * database, -wal, -shm and set-aside files are the user's regular files, 0600 (tightened, with
+ * a warning); a symbolic link at the name of the database or its -wal/-shm/-journal is refused
+ * (err names it), never followed. Refused (-EBUSY) when this process already has it open.
  * A file that is not a database or fails `PRAGMA quick_check` is renamed aside to
  * nudge.db.corrupt-<epoch> (never deleted) and a fresh database is created; *note then gets a
  * one-line message naming both files (else note[0] = 0). Fails (err set, naming the file)
@@ -32,8 +36,17 @@ int store_open(const char *dir, struct store **out, char *note, size_t notesz, c
                size_t errsz);
 
 /* A private in-memory copy of DIR/nudge.db (or an empty database when there is none), for
- * --preview: it reads the real state and never writes it. */
+ * `nudged --preview` (another process than the daemon's): it reads the real state and never
+ * writes it, nor checkpoints or removes the daemon's WAL. Refused (-EBUSY) in a process that
+ * has DIR/nudge.db open with store_open(): use store_copy() there. */
 int store_open_snapshot(const char *dir, struct store **out, char *err, size_t errsz);
+
+/* A private in-memory copy of what `live` holds now, read through live's own connection, for
+ * `nudgectl preview` and `export` inside the daemon. The daemon must never open its database
+ * file a second time: POSIX locks belong to the process, so closing any other descriptor of
+ * the file drops the daemon's, and the next reader may then delete the WAL under it (and with it
+ * every later acknowledged answer). */
+int store_copy(struct store *live, struct store **out, char *err, size_t errsz);
 
 /* An empty in-memory database (tests, and --check). */
 int store_open_memory(struct store **out, char *err, size_t errsz);
