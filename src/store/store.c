@@ -421,8 +421,9 @@ static int link_refused(const char *path, char *err, size_t errsz)
 }
 
 /* The state folder: ours, and private (it holds a journal of a relationship). A looser folder
- * of ours is tightened, with a warning, rather than refused: the daemon starting is what the
- * user counts on, and no one else needs into it. Someone else's folder is refused. */
+ * of ours is tightened (group and other bits taken away, never any added), with a warning,
+ * rather than refused: the daemon starting is what the user counts on, and no one else needs
+ * into it. Someone else's folder is refused. */
 static int check_state_dir(const char *dir, char *err, size_t errsz)
 {
     struct stat sb;
@@ -435,19 +436,20 @@ static int check_state_dir(const char *dir, char *err, size_t errsz)
         return errbuf_set(err, errsz, EPERM,
                           "%s: the state folder belongs to uid %u, not to you (uid %u)", dir,
                           (unsigned)sb.st_uid, (unsigned)geteuid());
-    if ((sb.st_mode & 07777) != 0700) {
-        if (chmod(dir, 0700) < 0)
+    if (sb.st_mode & 07077) {
+        mode_t m = sb.st_mode & 0700;
+        if (chmod(dir, m) < 0)
             return errbuf_set(err, errsz, errno, "%s: cannot make the state folder private: %s",
                               dir, strerror(errno));
-        log_warn("%s: the state folder was mode %04o; made it 0700", dir,
-                 (unsigned)(sb.st_mode & 07777));
+        log_warn("%s: the state folder was mode %04o; made it %04o", dir,
+                 (unsigned)(sb.st_mode & 07777), (unsigned)m);
     }
     return 0;
 }
 
 /* One file of the state, by name, never opened: a link is refused (SQLite would follow it and
- * create the target with whatever mode), so is anything not a regular file of ours; a looser
- * mode is tightened to 0600. `must_check` is false for names SQLite never opens (files set
+ * create the target with whatever mode), so is anything not a regular file of ours; group and
+ * other bits are taken away (0644 becomes 0600; an unreadable 0000 stays as it is, refused). `must_check` is false for names SQLite never opens (files set
  * aside), which are only tightened. Missing is fine. */
 static int check_state_file(const char *path, bool must_check, bool may_fix, char *err,
                             size_t errsz)
@@ -465,11 +467,13 @@ static int check_state_file(const char *path, bool must_check, bool may_fix, cha
         return errbuf_set(err, errsz, EPERM, "%s: belongs to uid %u, not to you (uid %u)", path,
                           (unsigned)sb.st_uid, (unsigned)geteuid());
     /* The folder is ours and 0700 by now, so chmod() by name cannot be raced by another user. */
-    if (may_fix && (sb.st_mode & 07777) != 0600) {
-        if (chmod(path, 0600) < 0)
+    if (may_fix && (sb.st_mode & 07077)) {
+        mode_t m = sb.st_mode & 0600;
+        if (chmod(path, m) < 0)
             return errbuf_set(err, errsz, errno, "%s: cannot make it private: %s", path,
                               strerror(errno));
-        log_warn("%s: was mode %04o; made it 0600", path, (unsigned)(sb.st_mode & 07777));
+        log_warn("%s: was mode %04o; made it %04o", path, (unsigned)(sb.st_mode & 07777),
+                 (unsigned)m);
     }
     return 0;
 }
@@ -817,10 +821,11 @@ int store_open(const char *dir, struct store **out, char *note, size_t notesz, c
     if ((r = db_path(dir, path, sizeof path, err, errsz)) < 0) return r;
     if ((r = refuse_held(path, err, errsz)) < 0) return r;
     if ((r = check_state_dir(dir, err, errsz)) < 0) return r;
-    if ((r = check_state_files(dir, path, true, err, errsz)) < 0) return r;
 
+    /* Probed first: a file we cannot open is refused as it is, not "repaired". */
     enum file_state fs;
     if ((r = probe_file(path, true, &fs, err, errsz)) < 0) return r;
+    if ((r = check_state_files(dir, path, true, err, errsz)) < 0) return r;
     if (fs == FILE_MISSING && (r = create_private(path, err, errsz)) < 0) return r;
     char why[256] = "file is not a database";
     sqlite3 *db = NULL;
