@@ -240,7 +240,10 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
     }
     if (paths_control_socket(path, sizeof path) < 0) {
         json_decref(req);
-        fputs("nudgectl: the control socket's path is too long (check XDG_RUNTIME_DIR)\n", stderr);
+        fprintf(stderr,
+                "nudgectl: %s: path too long for a Unix socket (over %d bytes); set "
+                "XDG_RUNTIME_DIR to a shorter folder\n",
+                path, PATHS_SOCKET_MAX);
         return EXIT_NOT_RUNNING;
     }
     const char *cmd = json_string_value(json_object_get(req, "cmd"));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/paths.h"
 
 #define LINE_MAX_BYTES ((size_t)1 << 20)
 #define CLIENTS_MAX 512
@@ -304,7 +305,8 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read);
 }
 
-/* Makes the socket's folder ours and private. */
+/* Makes the socket's folder (and its parents: the fallback under the state folder has
+ * several) ours and private: 0700, not a link, owned by us. */
 static int prepare_dir(const char *path, char *err, size_t errsz)
 {
     char dir[256];
@@ -312,18 +314,7 @@ static int prepare_dir(const char *path, char *err, size_t errsz)
     char *slash = strrchr(dir, '/');
     if (!slash) return 0;
     *slash = 0;
-    if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-        int e = errno;
-        /* The parent may be missing too (/tmp/nudge-UID has one level; XDG one). */
-        return snprintf(err, errsz, "%s: %s", dir, strerror(e)), -e;
-    }
-    struct stat st;
-    if (lstat(dir, &st) < 0) return snprintf(err, errsz, "%s: %s", dir, strerror(errno)), -errno;
-    if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
-        return snprintf(err, errsz, "%s: not a folder of ours", dir), -EPERM;
-    if ((st.st_mode & 077) && chmod(dir, 0700) < 0)
-        return snprintf(err, errsz, "%s: %s", dir, strerror(errno)), -errno;
-    return 0;
+    return paths_make_private_dir(dir, err, errsz);
 }
 
 /* A socket file left by a daemon that died: remove it. One that answers is a live daemon. */

@@ -23,7 +23,9 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Appends the folder's .lua files in name order; returns how many, or -1. */
+/* Appends the folder's .lua entries in name order; returns how many, or -1. Whatever they are:
+ * loading reads only regular files and names anything else (a FIFO, a folder, a dangling link)
+ * in its error, rather than leaving it out unseen. */
 static int add_folder(struct rule_files *f, const char *dir)
 {
     DIR *d = opendir(dir);
@@ -35,8 +37,7 @@ static int add_folder(struct rule_files *f, const char *dir)
         size_t l = strlen(e->d_name);
         if (e->d_name[0] == '.' || l < 5 || strcmp(e->d_name + l - 4, ".lua") != 0) continue;
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && push(f, path) < 0) {
+        if (push(f, path) < 0) {
             closedir(d);
             return -1;
         }
@@ -86,7 +87,8 @@ int rule_files_find(const char *given, struct rule_files *out, char *err, size_t
     else
         snprintf(base, sizeof base, "%s/.config/nudge", home ? home : ".");
     snprintf(path, sizeof path, "%s/rules.lua", base);
-    if (stat(path, &st) == 0) {
+    /* Anything there (a dangling link included) is the user's rules, not the example's. */
+    if (lstat(path, &st) == 0) {
         out->origin = "config";
         push(out, path);
         snprintf(path, sizeof path, "%s/rules.d", base);

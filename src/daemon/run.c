@@ -361,10 +361,17 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
         d.zone_watching = uv_fs_event_start(&d.zone_watch, on_zone_event, "/etc", 0) == 0;
     }
     if (o->watch) watch_rules(&d);
-    char sock[256], cerr[512];
-    if (paths_control_socket(sock, sizeof sock) < 0 ||
-        control_open(d.loop, sock, commands_handle, &d, &d.control, cerr, sizeof cerr) < 0) {
-        log_error("control socket: %s", cerr);
+    char sock[256], cerr[512] = "";
+    int cr = paths_control_socket(sock, sizeof sock);
+    if (cr < 0)
+        snprintf(cerr, sizeof cerr,
+                 "%s: path too long for a Unix socket (over %d bytes); set XDG_RUNTIME_DIR to a "
+                 "shorter folder",
+                 sock, PATHS_SOCKET_MAX);
+    else
+        cr = control_open(d.loop, sock, commands_handle, &d, &d.control, cerr, sizeof cerr);
+    if (cr < 0) {
+        log_error("control socket: %s", cerr[0] ? cerr : strerror(-cr));
         return 1;
     }
 

@@ -2,6 +2,7 @@
 #include "lua/ruleset.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <math.h>
@@ -10,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "common/heldfiles.h"
 #include "common/log.h"
 #include "lua/lcarry.h"
 #include "lua/lserial.h"
@@ -1195,21 +1198,49 @@ static void open_api(struct ruleset *rs)
 
 /* ---- loading ---- */
 
+/* What a path is, for "PATH: is a named pipe (FIFO), not a rule file". */
+static const char *file_kind(mode_t m)
+{
+    if (S_ISDIR(m)) return "a folder";
+    if (S_ISFIFO(m)) return "a named pipe (FIFO)";
+    if (S_ISSOCK(m)) return "a socket";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "a device";
+    return "not a regular file";
+}
+
+/* Reads a rule file whole. Only a regular file is read: a FIFO or device could block the loop
+ * (a reload) forever or have effects when opened, so its kind is checked by name first, the
+ * open cannot block (O_NONBLOCK), and the opened file is checked again. Links are followed (rule
+ * files are often symlinked dotfiles). A file this process holds locks on (the state database)
+ * is never opened: closing it would drop those locks. At most RULE_FILE_MAX bytes. */
 static int read_file(const char *path, char **buf, size_t *len, char *err, size_t errsz)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno)), -1;
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-        fclose(f);
-        return snprintf(err, errsz, "%s: is a folder, not a rule file", path), -1;
+    struct stat st, fst;
+    if (stat(path, &st) < 0)
+        return snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno)), -1;
+    if (!S_ISREG(st.st_mode))
+        return snprintf(err, errsz, "%s: is %s, not a rule file (rule files must be regular files)",
+                        path, file_kind(st.st_mode)),
+               -1;
+    if (heldfiles_contains(st.st_dev, st.st_ino))
+        return snprintf(err, errsz, "%s: is nudge's state database, not a rule file", path), -1;
+    if ((uintmax_t)st.st_size > RULE_FILE_MAX)
+        return snprintf(err, errsz, "%s: too large for a rule file (over %zu MiB)", path,
+                        RULE_FILE_MAX >> 20),
+               -1;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) return snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno)), -1;
+    if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode) || fst.st_dev != st.st_dev ||
+        fst.st_ino != st.st_ino) {
+        close(fd);
+        return snprintf(err, errsz, "%s: changed while being opened; not read", path), -1;
     }
-    size_t cap = 65536, n = 0;
+    size_t cap = (size_t)fst.st_size + 1, n = 0;
     char *b = malloc(cap);
     while (b) {
         if (n == cap) {
-            if (cap >= RULE_FILE_MAX) break;
-            cap *= 2;
+            if (cap > RULE_FILE_MAX) break;
+            cap = cap * 2 > RULE_FILE_MAX + 1 ? RULE_FILE_MAX + 1 : cap * 2;
             char *nb = realloc(b, cap);
             if (!nb) {
                 free(b);
@@ -1218,22 +1249,25 @@ static int read_file(const char *path, char **buf, size_t *len, char *err, size_
             }
             b = nb;
         }
-        size_t r = fread(b + n, 1, cap - n, f);
+        ssize_t r = read(fd, b + n, cap - n);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            int e = errno;
+            free(b);
+            close(fd);
+            return snprintf(err, errsz, "%s: read error: %s", path, strerror(e)), -1;
+        }
         if (r == 0) break;
-        n += r;
+        n += (size_t)r;
     }
-    bool too_big = b && n == cap && cap >= RULE_FILE_MAX && fgetc(f) != EOF;
-    bool failed = ferror(f);
-    fclose(f);
+    close(fd);
     if (!b) return snprintf(err, errsz, "%s: not enough memory to read it", path), -1;
-    if (too_big || failed) {
+    /* Grown while read: the cap still holds. */
+    if (n > RULE_FILE_MAX) {
         free(b);
-        if (too_big)
-            snprintf(err, errsz, "%s: too large for a rule file (over %zu MiB)", path,
-                     RULE_FILE_MAX >> 20);
-        else
-            snprintf(err, errsz, "%s: read error", path);
-        return -1;
+        return snprintf(err, errsz, "%s: too large for a rule file (over %zu MiB)", path,
+                        RULE_FILE_MAX >> 20),
+               -1;
     }
     *buf = b;
     *len = n;

@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "common/errbuf.h"
 #include "common/heldfiles.h"
 #include "common/log.h"
+#include "common/paths.h"
 
 /* ---- schema ---- */
 
@@ -1011,18 +1011,8 @@ const char *store_path(const struct store *st)
 
 void store_default_dir(char *buf, size_t bufsz)
 {
-    /* The XDG spec says to ignore a relative $XDG_STATE_HOME. */
-    const char *xdg = getenv("XDG_STATE_HOME");
-    if (xdg && xdg[0] == '/') {
-        snprintf(buf, bufsz, "%s/nudge", xdg);
-        return;
-    }
-    const char *home = getenv("HOME");
-    if (!home || !home[0]) {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw && pw->pw_dir ? pw->pw_dir : "/";
-    }
-    snprintf(buf, bufsz, "%s/.local/state/nudge", home);
+    /* One definition, shared with nudgectl (the control socket's fallback lives under it). */
+    paths_state_dir(buf, bufsz);
 }
 
 /* ---- fires and answers ---- */
