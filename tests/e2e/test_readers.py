@@ -188,6 +188,16 @@ def main():
         n_db = sum(1 for l in links if l == os.path.realpath(e.db))
         check("the daemon has nudge.db open once", n_db == 1, links)
 
+        # A rule file that is the database (a link to it) is refused without being opened:
+        # reading it would have dropped the daemon's locks like any other open and close.
+        os.replace(e.rules, e.rules + ".good")
+        os.symlink(e.db, e.rules)
+        rc, r, raw = e.ctl("reload")
+        check("a reload of a rule file that is nudge.db is refused, naming it",
+              rc != 0 and "is nudge's state database" in raw, raw)
+        check("the daemon still holds its lock after that reload", holds_lock(d.pid, e.db))
+        os.replace(e.rules + ".good", e.rules)
+
         # One more of each kind right before the kill, after the last answer.
         rc, r, raw = e.ctl("checkin", "--note", "last")
         if check("the last checkin is acknowledged", rc == 0 and r and "id" in r, raw):

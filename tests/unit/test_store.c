@@ -1320,6 +1320,114 @@ static void test_snapshot_of_v0_migrates_in_memory(void **state)
     sqlite3_close(db);
 }
 
+/* Whether this process holds a POSIX lock on path (/proc/locks; F_GETLK cannot see our own). */
+static bool hold_lock_on(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) < 0) return false;
+    FILE *f = fopen("/proc/locks", "r");
+    if (!f) return false;
+    char line[256], want[64];
+    snprintf(want, sizeof want, ":%llu ", (unsigned long long)sb.st_ino);
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        long pid = 0;
+        if (sscanf(line, "%*s POSIX %*s %*s %ld", &pid) == 1 && pid == (long)getpid())
+            found = strstr(line, want) != NULL;
+    }
+    fclose(f);
+    return found;
+}
+
+/* Inside the process that has the file open: copied through its own connection, never opened
+ * again (closing a second descriptor would drop the first one's locks). */
+static void test_copy_of_live(void **state)
+{
+    struct store *st = open_ok();
+    int64_t fire;
+    assert_int_equal(store_record_fire(st, "evening", "checkin", 1, 1, "t", &fire), 0);
+    assert_int_equal(store_kv_set(st, "k", "v", 1), 0);
+    bool proc_locks = access("/proc/locks", R_OK) == 0;
+    if (proc_locks) assert_true(hold_lock_on(dbfile));
+
+    char err[256] = "";
+    struct store *other = NULL;
+    assert_int_equal(store_open_snapshot(statedir, &other, err, sizeof err), -EBUSY);
+    assert_null(other);
+    assert_non_null(strstr(err, dbfile));
+    assert_int_equal(store_open(statedir, &other, NULL, 0, err, sizeof err), -EBUSY);
+    assert_null(other);
+
+    for (int i = 0; i < 3; i++) {
+        struct store *copy = NULL;
+        assert_int_equal(store_copy(st, &copy, err, sizeof err), 0);
+        assert_string_equal(store_path(copy), "");
+        void *v;
+        size_t vlen;
+        assert_int_equal(store_kv_get(copy, "k", &v, &vlen), 0);
+        free(v);
+        assert_int_equal(store_record_answer(copy, fire, "done", 2, "daemon"), 0);
+        assert_int_equal(store_kv_set(copy, "only-in-copy", "x", 1), 0);
+        store_close(copy);
+    }
+    if (proc_locks) assert_true(hold_lock_on(dbfile));
+    /* Nothing written to the copy reached the live store; the live one still writes. */
+    void *v;
+    size_t vlen;
+    assert_int_equal(store_kv_get(st, "only-in-copy", &v, &vlen), -ENOENT);
+    struct fires f = {0};
+    assert_int_equal(store_history(st, 0, 0, collect_fire, &f), 0);
+    assert_string_equal(f.answer[0], "(null)");
+    assert_int_equal(store_kv_set(st, "k2", "w", 1), 0);
+    store_close(st);
+
+    /* Closed: the file may be read again. */
+    assert_int_equal(store_open_snapshot(statedir, &other, err, sizeof err), 0);
+    assert_int_equal(store_kv_get(other, "k2", &v, &vlen), 0);
+    free(v);
+    store_close(other);
+}
+
+/* Links at any of the state's names are refused, by the daemon's open and by a snapshot, and
+ * nothing is created at their targets; whatever the umask, the files are 0600. */
+static void test_links_and_modes(void **state)
+{
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    char target[200], link[200], err[512];
+    snprintf(target, sizeof target, "%s/target", tmpdir);
+    for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+        assert_int_equal(mkdir(statedir, 0700), 0);
+        snprintf(link, sizeof link, "%s%s", dbfile, sfx[i]);
+        assert_int_equal(symlink(target, link), 0);
+        struct store *st = NULL;
+        err[0] = 0;
+        assert_int_equal(store_open(statedir, &st, NULL, 0, err, sizeof err), -ELOOP);
+        assert_null(st);
+        assert_non_null(strstr(err, link));
+        assert_non_null(strstr(err, "symbolic link"));
+        assert_null(strchr(err, '\n'));
+        assert_int_equal(store_open_snapshot(statedir, &st, err, sizeof err), -ELOOP);
+        assert_false(exists(target));
+        assert_int_equal(unlink(link), 0);
+        if (i > 0) unlink(dbfile);
+        assert_int_equal(rmdir(statedir), 0);
+    }
+
+    mode_t old = umask(0);
+    struct store *st = open_ok();
+    assert_int_equal(store_kv_set(st, "k", "v", 1), 0);
+    umask(old);
+    struct stat sb;
+    assert_int_equal(stat(statedir, &sb), 0);
+    assert_int_equal(sb.st_mode & 07777, 0700);
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(link, sizeof link, "%s%s", dbfile, sfx[i]);
+        assert_int_equal(stat(link, &sb), 0);
+        assert_int_equal(sb.st_mode & 07777, 0600);
+    }
+    store_close(st);
+}
+
 /* ---- durability ---- */
 
 /* The child records an answer and dies the instant the call returns; the parent must find it.
@@ -1428,6 +1536,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_of_v0_migrates_in_memory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_survives_kill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_copy_of_live, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_links_and_modes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
