@@ -370,17 +370,20 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
                  sock, PATHS_SOCKET_MAX);
     else
         cr = control_open(d.loop, sock, commands_handle, &d, &d.control, cerr, sizeof cerr);
+    int rc = 0;
     if (cr < 0) {
+        /* Through the same shutdown as a stop: everything made so far is freed. */
         log_error("control socket: %s", cerr[0] ? cerr : strerror(-cr));
-        return 1;
+        rc = 1;
+    } else {
+        log_info("running %zu reminders from %zu file%s (backend %s)",
+                 ruleset_reminder_count(d.rs), d.files.n, d.files.n == 1 ? "" : "s",
+                 notify_backend_current(d.backend));
+        ruleset_run_due(d.rs); /* anything due at load (an "after 0") */
+        daemon_arm(&d);
+        sdnotify("READY=1");
+        uv_run(d.loop, UV_RUN_DEFAULT);
     }
-
-    log_info("running %zu reminders from %zu file%s (backend %s)", ruleset_reminder_count(d.rs),
-             d.files.n, d.files.n == 1 ? "" : "s", notify_backend_current(d.backend));
-    ruleset_run_due(d.rs); /* anything due at load (an "after 0") */
-    daemon_arm(&d);
-    sdnotify("READY=1");
-    uv_run(d.loop, UV_RUN_DEFAULT);
 
     /* Stopping: the callback in progress has finished (signals arrive between callbacks). */
     control_close(d.control);
@@ -406,5 +409,5 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     rule_files_free(&d.files);
     fflush(stdout);
     uv_loop_close(d.loop);
-    return 0;
+    return rc;
 }
