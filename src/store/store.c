@@ -686,8 +686,8 @@ static int new_store(sqlite3 *db, const char *path, struct store **out, char *er
  * from a CHECK failure). */
 static int open_db(const char *path, int flags, sqlite3 **db)
 {
-    /* A file is never reached through a link (checked before, and by SQLite here too). */
-    if (strcmp(path, ":memory:") != 0) flags |= SQLITE_OPEN_NOFOLLOW;
+    /* No SQLITE_OPEN_NOFOLLOW: it refuses a link anywhere in the path (a home under a linked
+     * /home). The state's own names were checked with lstat() before (check_state_files). */
     int rc = sqlite3_open_v2(path, db, flags | SQLITE_OPEN_EXRESCODE, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_busy_timeout(*db, 1000);
     if (rc == SQLITE_OK) rc = sqlite3_exec(*db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);

@@ -173,6 +173,27 @@ def test_links(tmp):
     check("a -shm link: nothing at its target", not os.path.exists(os.path.join(e.root, "shm-target")))
 
 
+def test_linked_parents(tmp):
+    """Links above the state's own names are the user's business (a home under a linked /home,
+    a state folder moved to another disk): followed."""
+    e = Env(tmp, "linked-parent")
+    real = os.path.join(e.root, "real")
+    os.makedirs(real, mode=0o700)
+    via = os.path.join(e.root, "via")
+    os.symlink(real, via)
+    for what, statedir in (("a linked parent folder", os.path.join(via, "st")),
+                           ("a state folder that is a link to one of ours", via)):
+        d = Daemon(e, "--state", statedir)
+        try:
+            check("%s: the daemon starts" % what, d.ready, d.stderr())
+            check("%s: the database is made in the real folder" % what,
+                  os.path.isfile(os.path.join(os.path.realpath(statedir), "nudge.db")))
+        finally:
+            d.stop()
+        rc, out, err = run([NUDGED, "--preview", "--rules", e.rules, "--state", statedir], e.env)
+        check("%s: --preview reads it" % what, rc == 0, (rc, err))
+
+
 def test_loose(tmp):
     e = Env(tmp, "loose")
     d = Daemon(e)
@@ -352,7 +373,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="nudge-files-")
     os.chmod(tmp, 0o700)
     try:
-        for t in (test_umask, test_links, test_loose, test_fifo_rules, test_runtime_fallback):
+        for t in (test_umask, test_links, test_linked_parents, test_loose, test_fifo_rules, test_runtime_fallback):
             try:
                 t(tmp)
             except Exception as ex:  # one group's crash must not hide the others
