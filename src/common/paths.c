@@ -80,8 +80,8 @@ int paths_make_private_dir(const char *dir, char *err, size_t errsz)
         return -ENOTDIR;
     }
     if (st.st_uid != geteuid()) {
-        snprintf(err, errsz, "%s: belongs to uid %u, not to you (uid %u)", dir,
-                 (unsigned)st.st_uid, (unsigned)geteuid());
+        snprintf(err, errsz, "%s: belongs to uid %u, not to you (uid %u)", dir, (unsigned)st.st_uid,
+                 (unsigned)geteuid());
         return -EPERM;
     }
     if ((st.st_mode & 07077) && chmod(dir, st.st_mode & 0700) < 0) {

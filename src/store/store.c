@@ -449,8 +449,9 @@ static int check_state_dir(const char *dir, char *err, size_t errsz)
 
 /* One file of the state, by name, never opened: a link is refused (SQLite would follow it and
  * create the target with whatever mode), so is anything not a regular file of ours; group and
- * other bits are taken away (0644 becomes 0600; an unreadable 0000 stays as it is, refused). `must_check` is false for names SQLite never opens (files set
- * aside), which are only tightened. Missing is fine. */
+ * other bits are taken away (0644 becomes 0600; an unreadable 0000 stays as it is, refused).
+ * `must_check` is false for names SQLite never opens (files set aside), which are only tightened.
+ * Missing is fine. */
 static int check_state_file(const char *path, bool must_check, bool may_fix, char *err,
                             size_t errsz)
 {
@@ -461,8 +462,7 @@ static int check_state_file(const char *path, bool must_check, bool may_fix, cha
     }
     if (!must_check && (!S_ISREG(sb.st_mode) || sb.st_uid != geteuid())) return 0;
     if (S_ISLNK(sb.st_mode)) return link_refused(path, err, errsz);
-    if (!S_ISREG(sb.st_mode))
-        return errbuf_set(err, errsz, EINVAL, "%s: not a regular file", path);
+    if (!S_ISREG(sb.st_mode)) return errbuf_set(err, errsz, EINVAL, "%s: not a regular file", path);
     if (sb.st_uid != geteuid())
         return errbuf_set(err, errsz, EPERM, "%s: belongs to uid %u, not to you (uid %u)", path,
                           (unsigned)sb.st_uid, (unsigned)geteuid());
