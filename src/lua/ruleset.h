@@ -111,9 +111,11 @@ int ruleset_answer(struct ruleset *rs, const char *reminder, const char *answer,
                    struct ruleset_answer *out, char *err, size_t errsz);
 
 /* After a reload: carries over from `old` what must survive it: nudge.store values, fired
- * one-shot ids (a fired `at`/`after` stays fired), and the schedule of every reminder whose id
- * and definition are unchanged. Returns how many reminders kept their schedule. */
-size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old);
+ * one-shot ids (a fired `at`/`after` stays fired), the schedule of every reminder whose id and
+ * definition are unchanged, and the reminders callbacks made (with their functions). All or
+ * nothing: returns 0 (*kept, if given: how many reminders kept their schedule), or -1 with err
+ * saying what could not be carried; then rs is to be freed and old kept (old is not changed). */
+int ruleset_adopt(struct ruleset *rs, struct ruleset *old, size_t *kept, char *err, size_t errsz);
 
 /* Settings from nudge.config{}. */
 const char *ruleset_backend_name(const struct ruleset *rs); /* "auto" unless configured */
