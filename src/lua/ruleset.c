@@ -2300,6 +2300,15 @@ static int carry_all(lua_State *L)
         lua_rawgeti(old->L, LUA_REGISTRYINDEX, o->fn_ref);
         int rc = lcarry_push(&c->session, -1, err, sizeof err);
         lua_pop(old->L, 1);
+        if (rc < 0 && strstr(err, "memory limit exceeded")) {
+            struct sandbox_limits lim;
+            sandbox_get_limits(L, &lim);
+            return luaL_error(L, "the %d reminders made at run time do not fit in the rules' "
+                                 "memory limit (%d MiB; %d carried, '%s' of %s was next): raise "
+                                 "limits.memory or cancel the ones no longer needed",
+                              (int)c->n, (int)(lim.memory >> 20), (int)c->carried, o->r.id,
+                              o->where);
+        }
         if (rc < 0)
             return luaL_error(L, "%s: reminder '%s' made at run time cannot be carried over: %s",
                               o->where, o->r.id, err);

@@ -736,6 +736,65 @@ static void test_finalizer_at_close(void **state)
     free(run_end(&r));
 }
 
+/* A reload carries every reminder callbacks made, or fails whole and the old set runs on
+ * unchanged, with the reason (a function that cannot be carried, the memory limit). */
+static void test_reload_carries_all_or_nothing(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "carry.lua",
+        "nudge.config{limits = {memory = '16M'}}\n"
+        "nudge.listen('make', function(ev)\n"
+        "  for i = 1, tonumber(ev.data.n) do\n"
+        "    nudge.after('1d', function() nudge.notify{title = 'r' .. i} end)\n"
+        "  end\n"
+        "end)\n"
+        "nudge.listen('co', function()\n"
+        "  local co = coroutine.create(function() end)\n"
+        "  nudge.after('2d', function() coroutine.resume(co) end, {id = 'holds_co'})\n"
+        "end)\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    static const struct {
+        const char *event;
+        int times, n;
+        const char *want; /* NULL: the reload succeeds */
+    } cases[] = {
+        {"make", 1, 1000, NULL},
+        {"co", 1, 0, "carry.lua:9: reminder 'holds_co' made at run time cannot be carried over: "
+                     "its function uses 'co', which holds a coroutine"},
+        {"make", 8, 4000, "reminders made at run time do not fit in the rules' memory limit "
+                          "(16 MiB;"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct run r, r2;
+        load_ok(&r, t0, 1, p);
+        char n[16];
+        snprintf(n, sizeof n, "%d", cases[i].n);
+        const char *kv[] = {"n", n};
+        for (int k = 0; k < cases[i].times; k++) ruleset_emit(r.rs, cases[i].event, kv, 1);
+        size_t before = ruleset_reminder_count(r.rs);
+        assert_true(before > 0);
+        struct ruleset *rs2 = run_load(&r2, t0, 1, &p, 1);
+        assert_non_null(rs2);
+        size_t kept;
+        char err[1024] = "";
+        int rc = ruleset_adopt(rs2, r.rs, &kept, err, sizeof err);
+        if (!cases[i].want) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(ruleset_reminder_count(rs2), before);
+        } else {
+            assert_int_equal(rc, -1);
+            if (!strstr(err, cases[i].want)) fail_msg("got \"%s\", want \"%s\"", err, cases[i].want);
+        }
+        free(run_end(&r2));
+        /* The old set is whole either way: everything it had still fires. */
+        assert_int_equal(ruleset_reminder_count(r.rs), before);
+        run_until(&r, t0 + 3 * DAY);
+        assert_int_equal(ruleset_reminder_count(r.rs), 0);
+        free(run_end(&r));
+    }
+}
+
 /* Loads with on_action/on_close kept (as the daemon does). */
 static struct ruleset *run_load_interactive(struct run *r, usec_t from, const char *path)
 {
@@ -911,6 +970,7 @@ int main(void)
         cmocka_unit_test(test_finalizer_at_close),
         cmocka_unit_test(test_entries_at_memory_cap),
         cmocka_unit_test(test_toolkit_replaced),
+        cmocka_unit_test(test_reload_carries_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
