@@ -1032,6 +1032,20 @@ static int l_os_date(lua_State *L)
 
 /* ---- store (kept in the state for now; see README) ---- */
 
+struct decode_args {
+    const char *blob;
+    size_t len;
+    int rc;
+};
+
+static int decode_body(lua_State *L)
+{
+    struct decode_args *a = lua_touserdata(L, 1);
+    lua_pop(L, 1);
+    a->rc = lserial_decode(L, a->blob, a->len);
+    return a->rc < 0 ? 0 : 1;
+}
+
 static int l_store_get(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
@@ -1042,9 +1056,16 @@ static int l_store_get(lua_State *L)
     int r = store_kv_get(rs->store, k, &blob, &len);
     if (r == -ENOENT) return 1;
     if (r < 0) return luaL_error(L, "nudge.store.get: the state database failed (see the log)");
-    r = lserial_decode(L, blob, len);
+    /* Decoded in a call of its own: at the memory cap its error would leave blob unfreed. */
+    struct decode_args a = {blob, len, -1};
+    lua_pushcfunction(L, decode_body);
+    lua_pushlightuserdata(L, &a);
+    int rc = lua_pcall(L, 1, 1, 0);
     free(blob);
+    if (rc != LUA_OK) return lua_error(L);
+    r = a.rc;
     if (r < 0) {
+        lua_pop(L, 1); /* the nil decode_body returned: the default is below it */
         log_warn("nudge.store: the value of '%s' is damaged; using the default", k);
         return 1;
     }
