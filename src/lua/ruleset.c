@@ -2331,7 +2331,9 @@ static int carry_all(lua_State *L)
                               o->where);
         }
         if (rc < 0)
-            return luaL_error(L, "%s: reminder '%s' made at run time cannot be carried over: %s",
+            return luaL_error(L, "%s: reminder '%s' made at run time cannot be carried over: %s "
+                                 "(once it fired or was cancelled the reload can go; a restart "
+                                 "of nudged drops reminders made at run time)",
                               o->where, o->r.id, err);
         m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         m->r.seq = rs->sched.seq++;
