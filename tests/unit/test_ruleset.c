@@ -795,6 +795,36 @@ static void test_reload_carries_all_or_nothing(void **state)
     }
 }
 
+/* The toolkit's store reads at the memory cap: rows become Lua values after the store's
+ * cleanup ran, so a memory error there leaks nothing (LeakSanitizer) and is the rule's error. */
+static void test_toolkit_rows_at_memory_cap(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "rows.lua",
+        "nudge.config{limits = {memory = '16M'}}\n"
+        "local T = nudge._toolkit\n"
+        "for i = 1, 50 do T.gesture_add('g', ('gesture'):rep(20) .. i) end\n"
+        "local hold\n"
+        "local function add(sz) hold = {hold, ('x'):rep(sz)} end\n"
+        "local sizes = {100000, 1000, 10}\n"
+        "local failed = 0\n"
+        "nudge.every('1h', function()\n"
+        "  for i = 1, #sizes do while pcall(add, sizes[i]) do end end\n"
+        "  for k = 1, 40 do -- frees a little each time: some read fits its table, not its rows\n"
+        "    hold = hold[1]\n"
+        "    if not pcall(T.gesture_recent, 'g', 50) then failed = failed + 1 end\n"
+        "  end\n"
+        "  hold = nil collectgarbage()\n"
+        "  assert(#T.gesture_recent('g', 50) == 50)\n"
+        "  nudge.notify{title = 'failed ' .. (failed > 0 and 'some' or 'none')}\n"
+        "end, {id = 'rows'})\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    char *out = preview(p, t0, t0 + H + 1, 1);
+    assert_non_null(strstr(out, "\"title\":\"failed some\""));
+    free(out);
+}
+
 /* Loads with on_action/on_close kept (as the daemon does). */
 static struct ruleset *run_load_interactive(struct run *r, usec_t from, const char *path)
 {
@@ -971,6 +1001,7 @@ int main(void)
         cmocka_unit_test(test_entries_at_memory_cap),
         cmocka_unit_test(test_toolkit_replaced),
         cmocka_unit_test(test_reload_carries_all_or_nothing),
+        cmocka_unit_test(test_toolkit_rows_at_memory_cap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
