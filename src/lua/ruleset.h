@@ -51,6 +51,8 @@ struct ruleset;
 struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
                              struct strlist *warnings);
 
+/* Closes the Lua state first: a finalizer that runs then finds handle methods doing nothing
+ * and nudge.* raising an error. */
 void ruleset_free(struct ruleset *rs);
 
 struct schedule *ruleset_schedule(struct ruleset *rs);
@@ -81,7 +83,8 @@ void ruleset_each_reminder(struct ruleset *rs,
                            void (*cb)(void *ud, const struct ruleset_reminder_info *info), void *ud);
 
 /* Runs reminder `id`'s callback now (its schedule is not touched). -ENOENT for an unknown id,
- * -EIO when the callback failed (logged); err says which. */
+ * -EIO when the callback failed (logged; at the memory limit too), -ENOMEM when not even the
+ * call could be set up; err says which. */
 int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz);
 
 size_t ruleset_reminder_count(const struct ruleset *rs);
