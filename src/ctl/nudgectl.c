@@ -364,6 +364,11 @@ static void print_list(struct invocation *inv, json_t *r)
                                       has ? fmt_relative(next, inv->now, rel, sizeof rel) : ""});
     }
     table_print_free(t, stdout);
+    /* The daemon sends the first 1000; "total" says how many there are. */
+    json_int_t total = json_integer_value(json_object_get(r, "total"));
+    if (json_is_true(json_object_get(r, "truncated")) && total > (json_int_t)json_array_size(a))
+        printf("... and %lld more (%lld reminders in all)\n",
+               (long long)(total - (json_int_t)json_array_size(a)), (long long)total);
 }
 
 static int exec_list(struct invocation *inv)

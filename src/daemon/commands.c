@@ -59,19 +59,31 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
                      "error", d->last_reload_error[0] ? json_string(d->last_reload_error) : json_null());
 }
 
+/* A list reply stays small however many reminders callbacks made: the first LIST_MAX in
+ * registration order, with "truncated" and "total" saying how many there are. */
+#define LIST_MAX 1000
+
+struct list_reply {
+    json_t *a;
+    size_t total;
+};
+
 static void list_one(void *ud, const struct ruleset_reminder_info *r)
 {
-    json_array_append_new(ud, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", r->id, "kind", r->kind,
-                                        "trigger", r->trigger, "expr", r->expr ? r->expr : "",
-                                        "next", seconds(r->next)));
+    struct list_reply *l = ud;
+    if (l->total++ >= LIST_MAX) return;
+    json_array_append_new(l->a, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", r->id, "kind", r->kind,
+                                          "trigger", r->trigger, "expr", r->expr ? r->expr : "",
+                                          "next", seconds(r->next)));
 }
 
 static json_t *cmd_list(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     (void)req, (void)err, (void)errsz;
-    json_t *a = json_array();
-    ruleset_each_reminder(d->rs, list_one, a);
-    return json_pack("{s:o}", "reminders", a);
+    struct list_reply l = {json_array(), 0};
+    ruleset_each_reminder(d->rs, list_one, &l);
+    return json_pack("{s:o, s:b, s:I}", "reminders", l.a, "truncated", l.total > LIST_MAX,
+                     "total", (json_int_t)l.total);
 }
 
 static json_t *cmd_fire(struct daemon *d, json_t *req, char *err, size_t errsz)

@@ -90,7 +90,8 @@ int preview_run(const struct rule_files *files, struct ruleset *live, const stru
         return 1;
     }
     /* From a live daemon: start from its plans, so the preview shows what it will do. */
-    if (live) ruleset_adopt(rs, live);
+    /* (When that fails the preview plans from the files alone.) */
+    if (live) ruleset_adopt(rs, live, NULL, NULL, 0);
     usec_t end = po->from + (usec_t)po->days * USEC_PER_DAY;
     struct schedule *s = ruleset_schedule(rs);
     for (;;) {

@@ -86,6 +86,23 @@ static void forward_closed(void *ud, uint32_t id, int reason)
 
 static int spawn_program(void *ud, const char *const *argv, char *err, size_t errsz);
 
+/* Tells the user, beside the log, that the rules were not (re)loaded and why. */
+static void show_not_loaded(struct daemon *d, const char *why)
+{
+    char body[1024];
+    snprintf(body, sizeof body, "%s%s", why, d->rs ? "\nThe previous rules keep running." : "");
+    struct notification n = {.app_name = "nudge",
+                             .reminder_id = "",
+                             .kind = "notify",
+                             .title = "nudge: rules not loaded",
+                             .body = body,
+                             .urgency = URGENCY_CRITICAL,
+                             .timeout_ms = -1};
+    uint32_t id;
+    char err[256];
+    d->backend->show(d->backend, &n, clock_now(clock_real()), &id, err, sizeof err);
+}
+
 static struct ruleset *load(struct daemon *d, const struct rule_files *files, char *first_err,
                             size_t first_errsz)
 {
@@ -105,21 +122,7 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files, ch
     for (size_t i = 0; i < errors.n; i++) log_error("%s", errors.v[i]);
     for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
     if (first_err && first_errsz) snprintf(first_err, first_errsz, "%s", errors.n ? errors.v[0] : "");
-    if (!rs && errors.n) {
-        char body[1024];
-        snprintf(body, sizeof body, "%s%s", errors.v[0],
-                 d->rs ? "\nThe previous rules keep running." : "");
-        struct notification n = {.app_name = "nudge",
-                                 .reminder_id = "",
-                                 .kind = "notify",
-                                 .title = "nudge: rules not loaded",
-                                 .body = body,
-                                 .urgency = URGENCY_CRITICAL,
-                                 .timeout_ms = -1};
-        uint32_t id;
-        char err[256];
-        d->backend->show(d->backend, &n, clock_now(clock_real()), &id, err, sizeof err);
-    }
+    if (!rs && errors.n) show_not_loaded(d, errors.v[0]);
     strlist_free(&errors);
     strlist_free(&warnings);
     return rs;
@@ -162,8 +165,19 @@ int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
         sdnotify("READY=1");
         return -1;
     }
+    /* What the running rules hold (reminders callbacks made, fired one-shots) comes over
+     * whole, or the reload fails and they keep running: nothing is dropped on the way. */
+    size_t kept;
+    if (ruleset_adopt(rs, d->rs, &kept, err, errsz) < 0) {
+        log_error("reload failed, keeping the old rules: %s", err);
+        snprintf(d->last_reload_error, sizeof d->last_reload_error, "%s", err);
+        show_not_loaded(d, err);
+        ruleset_free(rs);
+        rule_files_free(&files);
+        sdnotify("READY=1");
+        return -1;
+    }
     d->last_reload_error[0] = 0;
-    size_t kept = ruleset_adopt(rs, d->rs);
     /* Closing the old Lua state is a good part of a reload's time: do it after the reply
      * (and after the notifications this turn of the loop may still show). */
     retire(d, d->rs);

@@ -73,6 +73,8 @@ struct ruleset {
     char app_name[64];
     int nudge_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
         ostime_ref;
+    int ctl_promise_ref; /* the toolkit's schedule_ctl_promise, taken before any rule ran */
+    bool closing;        /* ruleset_free() is closing the state: finalizers get no API */
     int (*spawn)(void *host, const char *const *argv, char *err, size_t errsz);
     void *host;
     struct strlist *warnings;
@@ -210,11 +212,14 @@ void strlist_free(struct strlist *l)
     l->n = 0;
 }
 
+/* The rule set of an API call. While the state closes (a reload, SIGTERM) a finalizer may
+ * still call in: it gets an error, as the schedule and the state around it are going. */
 static struct ruleset *get_rs(lua_State *L)
 {
     lua_rawgetp(L, LUA_REGISTRYINDEX, &RULESET_KEY);
     struct ruleset *rs = lua_touserdata(L, -1);
     lua_pop(L, 1);
+    if (!rs || rs->closing) luaL_error(L, "nudge: the rules are being unloaded");
     return rs;
 }
 
@@ -321,10 +326,17 @@ static void release(struct ruleset *rs, struct lrem *m)
     regs_remove(rs, m);
 }
 
+/* A handle outlives its rule set's schedule while the state closes (m->rs is NULL or
+ * closing then): cancel does nothing and next says nil, as for a fired reminder. */
+static bool lrem_gone(const struct lrem *m)
+{
+    return !m->rs || m->rs->closing;
+}
+
 static int lrem_gc(lua_State *L)
 {
     struct lrem *m = check_lrem(L, 1);
-    if (m->rs && m->r.heap_idx != SIZE_MAX) schedule_remove(&m->rs->sched, &m->r);
+    if (!lrem_gone(m) && m->r.heap_idx != SIZE_MAX) schedule_remove(&m->rs->sched, &m->r);
     free(m->r.id);
     m->r.id = NULL;
     /* A calendar reminder shares its calendar and strings with the rule set's cache. */
@@ -339,14 +351,14 @@ static int lrem_gc(lua_State *L)
 static int lrem_cancel(lua_State *L)
 {
     struct lrem *m = check_lrem(L, 1);
-    if (!m->r.done) release(m->rs, m);
+    if (!m->r.done && !lrem_gone(m)) release(m->rs, m);
     return 0;
 }
 
 static int lrem_next(lua_State *L)
 {
     struct lrem *m = check_lrem(L, 1);
-    if (m->r.done) {
+    if (m->r.done || lrem_gone(m)) {
         lua_pushnil(L);
     } else if (m->pending) {
         /* Not queued yet (the rule files are still loading): plan on a copy of the PRNG so
@@ -596,16 +608,26 @@ static int l_at(lua_State *L) { return schedule_call(L, TRIGGER_AT); }
 
 /* ---- notifications ---- */
 
+/* Tables given to the API are read raw: their fields are data, and a metatable's __index
+ * would run rule code (a garbage collection, a reload of the table) between two fields that C
+ * is holding. Pushes t[k] and returns its type. */
+static int raw_field(lua_State *L, int t, const char *k)
+{
+    t = lua_absindex(L, t);
+    luaL_checkstack(L, 4, "reading a table");
+    lua_pushstring(L, k);
+    return lua_rawget(L, t);
+}
+
+/* t[k] as a string, or NULL when absent. The value stays on the stack (the caller's to pop, or
+ * to leave until the C function returns): a number turned into a string lives only there. */
 static const char *opt_string_field(lua_State *L, int t, const char *k)
 {
-    int ty = lua_getfield(L, t, k);
-    const char *s = NULL;
-    if (ty == LUA_TSTRING || ty == LUA_TNUMBER)
-        s = lua_tostring(L, -1);
-    else if (ty != LUA_TNIL)
+    int ty = raw_field(L, t, k);
+    if (ty == LUA_TSTRING || ty == LUA_TNUMBER) return lua_tostring(L, -1);
+    if (ty != LUA_TNIL)
         luaL_error(L, "notify field '%s' must be a string, not %s", k, lua_typename(L, ty));
-    lua_pop(L, 1); /* the string stays alive: the table still references it */
-    return s;
+    return NULL;
 }
 
 static int cmp_action(const void *a, const void *b)
@@ -618,7 +640,7 @@ static int cmp_action(const void *a, const void *b)
 static size_t read_actions(lua_State *L, int t, struct notify_action **out)
 {
     *out = NULL;
-    if (lua_getfield(L, t, "actions") == LUA_TNIL) {
+    if (raw_field(L, t, "actions") == LUA_TNIL) {
         lua_pop(L, 1);
         return 0;
     }
@@ -637,8 +659,8 @@ static size_t read_actions(lua_State *L, int t, struct notify_action **out)
     while (lua_next(L, at)) {
         if (lua_type(L, -2) == LUA_TNUMBER) {
             if (!lua_istable(L, -1)) luaL_error(L, "notify: each action must be {id=, label=}");
-            lua_getfield(L, -1, "id");
-            lua_getfield(L, -2, "label");
+            raw_field(L, -1, "id");
+            raw_field(L, -2, "label");
             if (lua_type(L, -2) != LUA_TSTRING)
                 luaL_error(L, "notify: action without a string 'id'");
             v[i].id = (char *)lua_tostring(L, -2);
@@ -661,15 +683,16 @@ static size_t read_actions(lua_State *L, int t, struct notify_action **out)
         /* lua_next walks the array part in order, but be explicit. */
         for (size_t k = 0; k < n; k++) {
             lua_rawgeti(L, at, (lua_Integer)k + 1);
-            lua_getfield(L, -1, "id");
+            raw_field(L, -1, "id");
             v[k].id = (char *)lua_tostring(L, -1);
-            lua_getfield(L, -2, "label");
+            raw_field(L, -2, "label");
             v[k].label = (char *)(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : v[k].id);
             lua_pop(L, 3);
         }
     }
     *out = v;
-    lua_remove(L, at); /* the userdata stays on the stack; the table is kept by the notify table */
+    /* The actions table and the array stay on the stack: the strings are the table's, and
+     * nothing but C runs until l_notify returns. */
     return n;
 }
 
@@ -758,7 +781,7 @@ static int l_notify(lua_State *L)
     if (u && urgency_parse(u, &n.urgency) < 0)
         return luaL_error(L, "notify: urgency must be \"low\", \"normal\" or \"critical\"");
     n.timeout_ms = -1;
-    int ty = lua_getfield(L, 1, "timeout");
+    int ty = raw_field(L, 1, "timeout");
     if (ty == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "never"))
         n.timeout_ms = 0;
     else if (ty != LUA_TNIL)
@@ -780,13 +803,13 @@ static int l_notify(lua_State *L)
         lua_pop(L, 1);
     }
     for (const char *cb = "on_action"; cb; cb = strcmp(cb, "on_action") ? NULL : "on_close") {
-        int t = lua_getfield(L, 1, cb);
+        int t = raw_field(L, 1, cb);
         if (t != LUA_TNIL && t != LUA_TFUNCTION)
             return luaL_error(L, "notify: '%s' must be a function", cb);
         lua_pop(L, 1);
     }
     n.n_actions = read_actions(L, 1, &n.actions);
-    if (lua_getfield(L, 1, "_snooze") != LUA_TNIL) n.snooze = check_span(L, -1, "_snooze");
+    if (raw_field(L, 1, "_snooze") != LUA_TNIL) n.snooze = check_span(L, -1, "_snooze");
     lua_pop(L, 1);
     n.promise = opt_string_field(L, 1, "_promise");
     n.app_name = rs->app_name;
@@ -804,15 +827,15 @@ static int l_notify(lua_State *L)
                    n.reminder_id);
     if (rs->interactive) {
         /* Keep the callbacks until the notification closes. */
-        int has_cb = lua_getfield(L, 1, "on_action") != LUA_TNIL;
-        has_cb |= lua_getfield(L, 1, "on_close") != LUA_TNIL;
+        int has_cb = raw_field(L, 1, "on_action") != LUA_TNIL;
+        has_cb |= raw_field(L, 1, "on_close") != LUA_TNIL;
         lua_pop(L, 2);
         if (has_cb) {
             lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
             lua_createtable(L, 0, 3);
-            lua_getfield(L, 1, "on_action");
+            raw_field(L, 1, "on_action");
             lua_setfield(L, -2, "on_action");
-            lua_getfield(L, 1, "on_close");
+            raw_field(L, 1, "on_close");
             lua_setfield(L, -2, "on_close");
             push_event(L, rs, rs->current, now);
             lua_setfield(L, -2, "ev");
@@ -1012,6 +1035,20 @@ static int l_os_date(lua_State *L)
 
 /* ---- store (kept in the state for now; see README) ---- */
 
+struct decode_args {
+    const char *blob;
+    size_t len;
+    int rc;
+};
+
+static int decode_body(lua_State *L)
+{
+    struct decode_args *a = lua_touserdata(L, 1);
+    lua_pop(L, 1);
+    a->rc = lserial_decode(L, a->blob, a->len);
+    return a->rc < 0 ? 0 : 1;
+}
+
 static int l_store_get(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
@@ -1022,9 +1059,16 @@ static int l_store_get(lua_State *L)
     int r = store_kv_get(rs->store, k, &blob, &len);
     if (r == -ENOENT) return 1;
     if (r < 0) return luaL_error(L, "nudge.store.get: the state database failed (see the log)");
-    r = lserial_decode(L, blob, len);
+    /* Decoded in a call of its own: at the memory cap its error would leave blob unfreed. */
+    struct decode_args a = {blob, len, -1};
+    lua_pushcfunction(L, decode_body);
+    lua_pushlightuserdata(L, &a);
+    int rc = lua_pcall(L, 1, 1, 0);
     free(blob);
+    if (rc != LUA_OK) return lua_error(L);
+    r = a.rc;
     if (r < 0) {
+        lua_pop(L, 1); /* the nil decode_body returned: the default is below it */
         log_warn("nudge.store: the value of '%s' is damaged; using the default", k);
         return 1;
     }
@@ -1136,9 +1180,11 @@ static int new_ref_table(lua_State *L)
     return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
-static void open_api(struct ruleset *rs)
+/* open_api(rs): in a protected call, like every other entry from C (see protected()). */
+static int open_api(lua_State *L)
 {
-    lua_State *L = rs->L;
+    struct ruleset *rs = lua_touserdata(L, 1);
+    lua_settop(L, 0);
     lua_pushlightuserdata(L, rs);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &RULESET_KEY);
 
@@ -1194,6 +1240,56 @@ static void open_api(struct ruleset *rs)
     lua_setglobal(L, "require");
     lua_pushcfunction(L, l_log);
     lua_setglobal(L, "print");
+    return 0;
+}
+
+/* After the prelude ran, before any rule file: keeps the toolkit's scheduler of nudgectl
+ * promises, so a rule that sets nudge._toolkit (to nil, or to a table whose __index loops)
+ * cannot make ruleset_promise_added() run its code or fail outside a callback. */
+static int keep_toolkit(lua_State *L)
+{
+    struct ruleset *rs = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
+    lua_pushliteral(L, "_toolkit");
+    if (lua_rawget(L, -2) != LUA_TTABLE) return luaL_error(L, "nudge._toolkit is missing");
+    lua_pushliteral(L, "schedule_ctl_promise");
+    if (lua_rawget(L, -2) != LUA_TFUNCTION)
+        return luaL_error(L, "nudge._toolkit.schedule_ctl_promise is missing");
+    rs->ctl_promise_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* The one way C enters the rule set's state other than through a callback's guarded_call():
+ * body runs in a protected call with arg as its one (light userdata) argument, so that
+ * building an ev table at the memory cap, reading a table or growing one is an error returned
+ * here, never a Lua panic that aborts the daemon. Rule code inside body runs in
+ * guarded_call(), under the instruction budget. Returns 0, or -1 with err set. */
+static int protected(struct ruleset *rs, lua_CFunction body, void *arg, char *err, size_t errsz)
+{
+    lua_State *L = rs->L;
+    char none[1];
+    if (!err || !errsz) err = none, errsz = sizeof none;
+    /* Pushing a light C function and a light userdata allocates nothing but stack. */
+    if (!lua_checkstack(L, 4)) return snprintf(err, errsz, "memory limit exceeded"), -1;
+    lua_pushcfunction(L, body);
+    lua_pushlightuserdata(L, arg);
+    int rc = lua_pcall(L, 1, 0, 0);
+    if (rc == LUA_OK) return 0;
+    const char *m = lua_tostring(L, -1);
+    snprintf(err, errsz, "%s", rc == LUA_ERRMEM ? "memory limit exceeded" : m ? m : "error");
+    lua_pop(L, 1);
+    return -1;
+}
+
+/* Pushes reminder m's handle (its registry reference, so nothing is allocated) on the main
+ * thread's stack, where it stays until the caller pops it: while C holds m across a callback,
+ * the callback may cancel m, drop every handle and collect garbage without freeing m. Returns
+ * false (nothing pushed) when even the stack cannot grow. */
+static bool pin(struct ruleset *rs, struct lrem *m)
+{
+    if (!lua_checkstack(rs->L, 8)) return false;
+    lua_rawgeti(rs->L, LUA_REGISTRYINDEX, m->self_ref);
+    return true;
 }
 
 /* ---- loading ---- */
@@ -1453,7 +1549,14 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         free(rs);
         return NULL;
     }
-    open_api(rs);
+    rs->ctl_promise_ref = LUA_NOREF;
+    char api_err[512];
+    if (protected(rs, open_api, rs, api_err, sizeof api_err) < 0) {
+        strlist_add(errs, "cannot set up the nudge module: %s", api_err);
+        ruleset_free(rs);
+        strlist_free(&local);
+        return NULL;
+    }
 
     /* The trust toolkit (nudge.checkin, gesture, ...) is Lua shipped inside the binary. */
     for (const struct prelude_chunk *c = nudge_prelude; c->name; c++) {
@@ -1463,6 +1566,8 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
             sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, NULL, 0) < 0)
             strlist_add(errs, "internal error in the toolkit: %s", msg);
     }
+    if (protected(rs, keep_toolkit, rs, api_err, sizeof api_err) < 0)
+        strlist_add(errs, "internal error in the toolkit: %s", api_err);
 
     rs->paths = calloc(o->n_paths ? o->n_paths : 1, sizeof *rs->paths);
     rs->compiled = calloc(o->n_paths ? o->n_paths : 1, sizeof *rs->compiled);
@@ -1585,12 +1690,16 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
 void ruleset_free(struct ruleset *rs)
 {
     if (!rs) return;
+    /* The Lua state closes first, while everything its finalizers could reach is whole: a
+     * finalizer calling h:cancel() or nudge.* gets a no-op or an error (get_rs, lrem_gone). */
+    rs->closing = true;
+    for (size_t i = 0; i < rs->n_regs; i++)
+        if (rs->regs[i]) rs->regs[i]->rs = NULL; /* their __gc need not leave the schedule */
+    schedule_free(&rs->sched); /* empties the heap while what it points to is alive */
+    sandbox_close(rs->L);
+    rs->L = NULL;
     while (rs->snoozes) free_snooze(rs, rs->snoozes);
     for (size_t i = 0; i < SHOWN_MAX; i++) free(rs->shown[i].reminder);
-    schedule_free(&rs->sched);
-    for (size_t i = 0; i < rs->n_regs; i++)
-        if (rs->regs[i]) rs->regs[i]->rs = NULL;
-    sandbox_close(rs->L);
     if (rs->own_store) store_close(rs->store);
     calcache_free(rs); /* after the Lua state: its reminders pointed into the cache */
     for (size_t i = 0; rs->compiled && i < rs->n_paths; i++) {
@@ -1663,8 +1772,9 @@ static int fire_reminder(lua_State *L)
 {
     struct lrem *m = lua_touserdata(L, 1);
     usec_t now = (usec_t)lua_tointeger(L, 2);
+    bool by_hand = lua_toboolean(L, 3); /* nudgectl fire: an extra fire, not its own */
     lua_settop(L, 0);
-    if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) {
+    if (!by_hand && (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER)) {
         /* A one-shot fires once per id, also across reloads. */
         lua_rawgeti(L, LUA_REGISTRYINDEX, m->rs->fired_ref);
         lua_pushboolean(L, 1);
@@ -1724,19 +1834,26 @@ size_t ruleset_run_due(struct ruleset *rs)
             if (m->named && m->r.trigger == TRIGGER_AT) store_oneshot_mark(rs->store, m->r.id, now);
         } else if (m->r.catch_up && rs->record_history)
             store_set_last_fire(rs->store, m->r.id, m->r.base, now);
-        rs->current = m;
         rs->current_sched = m->caught_up ? m->caught_up : m->r.next;
         m->caught_up = 0;
+        char what[300];
+        snprintf(what, sizeof what, "reminder '%s'", m->r.id);
+        if (!pin(rs, m)) {
+            log_error("%s: memory limit exceeded (%s)", m->where, what);
+            if (schedule_rearm(&rs->sched, &m->r) < 0) release(rs, m);
+            continue;
+        }
+        int pinned = lua_gettop(L);
+        rs->current = m;
         /* Pushing these allocates nothing, so a state at its memory cap cannot panic here. */
         lua_pushcfunction(L, fire_reminder);
         lua_pushlightuserdata(L, m);
         lua_pushinteger(L, (lua_Integer)now);
-        char what[300];
-        snprintf(what, sizeof what, "reminder '%s'", m->r.id);
         guarded_call(rs, m, 2, what);
         rs->current = NULL;
-        if (m->r.done) continue; /* cancelled or disabled by its own callback */
-        if (schedule_rearm(&rs->sched, &m->r) < 0) release(rs, m);
+        /* Cancelled or disabled by its own callback: done; else it fires again. */
+        if (!m->r.done && schedule_rearm(&rs->sched, &m->r) < 0) release(rs, m);
+        lua_settop(L, pinned - 1); /* m may be collected from here on */
     }
     return fired;
 }
@@ -1783,13 +1900,9 @@ static int emit_protected(lua_State *L)
 size_t ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n)
 {
     struct emit_args a = {rs, name, kv, n, 0};
-    lua_State *L = rs->L;
-    lua_pushcfunction(L, emit_protected);
-    lua_pushlightuserdata(L, &a);
-    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-        log_error("event '%s': %s", name, lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
-        lua_pop(L, 1);
-    }
+    char err[512];
+    if (protected(rs, emit_protected, &a, err, sizeof err) < 0)
+        log_error("event '%s': %s", name, err);
     return a.ran;
 }
 
@@ -1826,23 +1939,25 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     if (!m) return snprintf(err, errsz, "no reminder '%s' (see nudgectl list)", id), -ENOENT;
     lua_State *L = rs->L;
     usec_t now = clock_now(rs->clock);
+    if (!pin(rs, m)) return snprintf(err, errsz, "the rules are at their memory limit"), -ENOMEM;
+    int pinned = lua_gettop(L);
     struct lrem *saved = rs->current;
     usec_t saved_sched = rs->current_sched;
     rs->current = m;
     rs->current_sched = now;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, m->fn_ref);
-    /* Its schedule stays as it is: this is an extra, on-demand fire. */
-    if (m->wants_ev) {
-        push_event(L, rs, m, now);
-        push_seconds(L, now);
-        lua_setfield(L, -2, "scheduled");
-    }
+    /* Its schedule stays as it is: this is an extra, on-demand fire. ev is built inside the
+     * protected call (at the memory cap that fails as the callback's error). */
+    lua_pushcfunction(L, fire_reminder);
+    lua_pushlightuserdata(L, m);
+    lua_pushinteger(L, (lua_Integer)now);
+    lua_pushboolean(L, 1);
     char what[300];
     snprintf(what, sizeof what, "reminder '%s' (fired by hand)", m->r.id);
     unsigned long before = log_error_count();
-    guarded_call(rs, NULL, m->wants_ev ? 1 : 0, what);
+    guarded_call(rs, NULL, 3, what);
     rs->current = saved;
     rs->current_sched = saved_sched;
+    lua_settop(L, pinned - 1);
     if (log_error_count() != before) return snprintf(err, errsz, "its callback failed: see the log"), -EIO;
     return 0;
 }
@@ -1859,42 +1974,33 @@ static const char *close_reason(int reason)
     }
 }
 
-/* Pushes notif[id].field and notif[id].ev when both exist; returns false (stack unchanged)
- * otherwise. */
-static bool push_notif_callback(struct ruleset *rs, uint32_t id, const char *field)
+struct notif_args {
+    struct ruleset *rs;
+    uint32_t id;
+    const char *field; /* "on_action" or "on_close" */
+    const char *arg;   /* the action id or the close reason */
+    bool forget;       /* the notification closed: drop its callbacks */
+};
+
+/* notif_dispatch(args), in protected(): runs notif[id][field](arg, ev) if there is one. The
+ * entry stays on this call's stack while its callback runs, so dropping it first is safe. */
+static int notif_dispatch(lua_State *L)
 {
-    lua_State *L = rs->L;
-    int top = lua_gettop(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
-    if (lua_rawgeti(L, -1, id) != LUA_TTABLE || lua_getfield(L, -1, field) != LUA_TFUNCTION) {
-        lua_settop(L, top);
-        return false;
+    const struct notif_args *a = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->rs->notif_ref);
+    if (lua_rawgeti(L, 1, a->id) != LUA_TTABLE) return 0;
+    if (a->forget) {
+        lua_pushnil(L);
+        lua_rawseti(L, 1, a->id);
     }
-    lua_getfield(L, -2, "ev");
-    lua_remove(L, top + 1); /* notif table */
-    lua_remove(L, top + 1); /* entry: leaves fn, ev */
-    return true;
-}
-
-/* call_notif(fn, ev, s): fn(s, ev). Makes the string inside the protected call: at the memory
- * cap that fails as the callback's error rather than a Lua panic. */
-static int call_notif(lua_State *L)
-{
-    const char *s = lua_touserdata(L, 3);
-    lua_settop(L, 2);
-    lua_pushstring(L, s);
-    lua_insert(L, 2);
-    lua_call(L, 2, 0);
+    lua_pushstring(L, a->field);
+    if (lua_rawget(L, 2) != LUA_TFUNCTION) return 0;
+    lua_pushstring(L, a->arg);
+    lua_pushliteral(L, "ev");
+    lua_rawget(L, 2);
+    guarded_call(a->rs, NULL, 2, a->field);
     return 0;
-}
-
-static void notif_call(struct ruleset *rs, const char *arg, const char *what)
-{
-    lua_State *L = rs->L;
-    lua_pushcfunction(L, call_notif);
-    lua_insert(L, -3);
-    lua_pushlightuserdata(L, (void *)arg);
-    guarded_call(rs, NULL, 3, what);
 }
 
 static const char *answer_for_action(const char *action)
@@ -1967,7 +2073,9 @@ void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *ac
     const char *answer = answer_for_action(action);
     if (sh && answer && sh->fire_id && rs->record_history)
         record_answer(rs, sh->fire_id, sh->reminder, answer, 0, "action");
-    if (push_notif_callback(rs, id, "on_action")) notif_call(rs, action, "on_action");
+    struct notif_args a = {rs, id, "on_action", action, false};
+    char err[512];
+    if (protected(rs, notif_dispatch, &a, err, sizeof err) < 0) log_error("on_action: %s", err);
 }
 
 struct answer_fire {
@@ -2014,35 +2122,38 @@ int ruleset_answer(struct ruleset *rs, const char *reminder, const char *answer,
 
 void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason)
 {
-    lua_State *L = rs->L;
-    if (push_notif_callback(rs, id, "on_close")) notif_call(rs, close_reason(reason), "on_close");
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
-    lua_pushnil(L);
-    lua_rawseti(L, -2, id);
-    lua_pop(L, 1);
+    struct notif_args a = {rs, id, "on_close", close_reason(reason), true};
+    char err[512];
+    if (protected(rs, notif_dispatch, &a, err, sizeof err) < 0) log_error("on_close: %s", err);
 }
 
 /* ---- reload ---- */
 
-/* Adds the entries of from's registry table from_ref to to's to_ref (fired one-shots). */
-static void copy_ref_table(struct ruleset *from, int from_ref, struct ruleset *to, int to_ref)
+struct copy_fired {
+    struct ruleset *from, *to;
+};
+
+/* copy_fired(args), in protected() on the new state: adds the old set's fired one-shots to
+ * the new set's. */
+static int copy_fired(lua_State *L)
 {
+    const struct copy_fired *a = lua_touserdata(L, 1);
+    lua_State *from = a->from->L;
     char err[256];
-    lua_rawgeti(from->L, LUA_REGISTRYINDEX, from_ref);
-    int rc = lcarry(from->L, -1, to->L, err, sizeof err);
-    lua_pop(from->L, 1);
-    if (rc < 0) {
-        log_warn("reload: fired one-shots not carried over: %s", err);
-        return;
+    lua_settop(L, 0);
+    if (!lua_checkstack(from, 4)) return luaL_error(L, "out of Lua stack");
+    lua_rawgeti(from, LUA_REGISTRYINDEX, a->from->fired_ref);
+    int rc = lcarry(from, -1, L, err, sizeof err);
+    lua_pop(from, 1);
+    if (rc < 0) return luaL_error(L, "the fired one-shots cannot be carried over: %s", err);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->to->fired_ref);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) { /* copy, target, key, value */
+        lua_pushvalue(L, -2);
+        lua_insert(L, -2);
+        lua_rawset(L, 2);
     }
-    lua_rawgeti(to->L, LUA_REGISTRYINDEX, to_ref);
-    lua_pushnil(to->L);
-    while (lua_next(to->L, -3)) { /* copy, target, key, value */
-        lua_pushvalue(to->L, -2);
-        lua_insert(to->L, -2);
-        lua_rawset(to->L, -4);
-    }
-    lua_pop(to->L, 2);
+    return 0;
 }
 
 static int lrem_by_id(const void *a, const void *b)
@@ -2103,7 +2214,7 @@ static void plan_deferred(struct ruleset *rs, struct lrem *m)
     if (!m->deferred) return;
     m->deferred = false;
     int rc = schedule_add(&rs->sched, &m->r);
-    if (rc == -ENOMEM) log_warn("%s: not enough memory to queue '%s'", m->where, m->r.id);
+    if (rc == -ENOMEM) luaL_error(rs->L, "%s: not enough memory to queue '%s'", m->where, m->r.id);
     if (rc == -ENOENT) release(rs, m);
 }
 
@@ -2197,6 +2308,7 @@ static int carry_all(lua_State *L)
     struct carry *c = lua_touserdata(L, 1);
     struct ruleset *rs = c->rs, *old = c->old;
     char err[512];
+    if (!lua_checkstack(old->L, 4)) return luaL_error(L, "out of Lua stack");
     lua_newtable(L);
     lua_pushvalue(L, -1);
     c->map_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -2243,14 +2355,20 @@ static int carry_all(lua_State *L)
         lua_rawgeti(old->L, LUA_REGISTRYINDEX, o->fn_ref);
         int rc = lcarry_push(&c->session, -1, err, sizeof err);
         lua_pop(old->L, 1);
-        if (rc < 0) {
-            if (rs->record_history)
-                log_warn("%s: reminder '%s' made at run time is lost on reload: %s", o->where,
-                         o->r.id, err);
-            release(rs, m);
-            c->shells[k] = NULL;
-            continue;
+        if (rc < 0 && strstr(err, "memory limit exceeded")) {
+            struct sandbox_limits lim;
+            sandbox_get_limits(L, &lim);
+            return luaL_error(L, "the %d reminders made at run time do not fit in the rules' "
+                                 "memory limit (%d MiB; %d carried, '%s' of %s was next): raise "
+                                 "limits.memory or cancel the ones no longer needed",
+                              (int)c->n, (int)(lim.memory >> 20), (int)c->carried, o->r.id,
+                              o->where);
         }
+        if (rc < 0)
+            return luaL_error(L, "%s: reminder '%s' made at run time cannot be carried over: %s "
+                                 "(once it fired or was cancelled the reload can go; a restart "
+                                 "of nudged drops reminders made at run time)",
+                              o->where, o->r.id, err);
         m->fn_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         m->r.seq = rs->sched.seq++;
         if (schedule_restore(&rs->sched, &m->r, &o->r) < 0) {
@@ -2268,10 +2386,12 @@ static int carry_all(lua_State *L)
 
 /* Reminders the old set's callbacks made (the twenty minutes after `nudgectl emit conflict`)
  * are not made again by loading the files: bring them over with their functions, in the
- * order they were made. Returns how many came over. */
-static size_t carry_runtime(struct ruleset *rs, struct ruleset *old)
+ * order they were made. All of them or none: 0 with *carried set, or -1 with err set. */
+static int carry_runtime(struct ruleset *rs, struct ruleset *old, size_t *carried, char *err,
+                         size_t errsz)
 {
     struct carry c = {.rs = rs, .old = old, .map_ref = LUA_NOREF};
+    *carried = 0;
     for (size_t i = 0; i < old->n_regs; i++) {
         const struct lrem *o = old->regs[i];
         if (o && o->runtime && !o->r.done && o->r.heap_idx != SIZE_MAX) c.n++;
@@ -2282,101 +2402,108 @@ static size_t carry_runtime(struct ruleset *rs, struct ruleset *old)
     if (!c.olds || !c.shells) {
         free(c.olds);
         free(c.shells);
-        log_warn("reload: not enough memory to carry %zu reminders made at run time", c.n);
-        return 0;
+        snprintf(err, errsz, "not enough memory to carry %zu reminders made at run time", c.n);
+        return -1;
     }
     size_t k = 0;
     for (size_t i = 0; i < old->n_regs; i++) {
         struct lrem *o = old->regs[i];
         if (o && o->runtime && !o->r.done && o->r.heap_idx != SIZE_MAX) c.olds[k++] = o;
     }
-    lua_State *L = rs->L;
-    lua_pushcfunction(L, carry_all);
-    lua_pushlightuserdata(L, &c);
-    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
-        log_warn("reload: reminders made at run time not carried over: %s",
-                 lua_tostring(L, -1) ? lua_tostring(L, -1) : "error");
-        lua_pop(L, 1);
+    int rc = protected(rs, carry_all, &c, err, errsz);
+    if (rc < 0) {
         for (k = 0; k < c.n; k++)
             if (c.shells[k] && c.shells[k]->fn_ref == LUA_NOREF) release(rs, c.shells[k]);
     }
     lcarry_end(&c.session);
-    luaL_unref(L, LUA_REGISTRYINDEX, c.map_ref);
-    if (c.carried && rs->record_history)
+    luaL_unref(rs->L, LUA_REGISTRYINDEX, c.map_ref);
+    if (rc == 0 && c.carried && rs->record_history)
         log_info("carried over %zu reminders made at run time", c.carried);
+    *carried = c.carried;
     free(c.olds);
     free(c.shells);
-    return c.carried;
+    return rc;
 }
 
-size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old)
+struct adopt_plans {
+    struct ruleset *rs, *old;
+    struct lrem **mine, **olds;
+    size_t n_mine, n_olds, kept;
+    bool replan_all;
+};
+
+/* adopt_plans(args), in protected(): a fired one-shot stays fired; a reminder whose id and
+ * definition did not change keeps its plan; the others are planned afresh. */
+static int adopt_plans(lua_State *L)
 {
-    size_t kept = 0;
-    if (!old) return 0;
-    /* The daemon's rule sets share one database; others (tests) carry the values over. */
-    if (rs->store != old->store) store_kv_each(old->store, copy_kv, rs->store);
-    copy_ref_table(old, old->fired_ref, rs, rs->fired_ref);
-    /* Quiet hours changed: every plan is new (but what fired stays fired). */
-    bool replan_all = quiet_changed(rs, old);
-
-    /* release() squeezes holes out of regs, which moved reminders under a walk over it: walk a
-     * copy. */
-    size_t n_mine = rs->n_regs;
-    struct lrem **mine = malloc((n_mine ? n_mine : 1) * sizeof *mine);
-    struct lrem **olds = malloc((old->n_regs ? old->n_regs : 1) * sizeof *olds);
-    if (!mine || !olds) {
-        free(mine);
-        free(olds);
-        /* Out of memory: plan afresh what the load left for us (release() may move regs). */
-        for (bool again = true; again;) {
-            again = false;
-            for (size_t i = 0; i < rs->n_regs && !again; i++)
-                if (rs->regs[i] && rs->regs[i]->deferred) {
-                    plan_deferred(rs, rs->regs[i]);
-                    again = true;
-                }
-        }
-        return 0;
-    }
-    if (n_mine) memcpy(mine, rs->regs, n_mine * sizeof *mine);
-    size_t n = 0;
-    for (size_t i = 0; i < old->n_regs; i++)
-        if (hands_over_plan(old->regs[i])) olds[n++] = old->regs[i];
-    qsort(olds, n, sizeof *olds, lrem_by_id);
-    /* Room for every reminder either set has, so no restore below fails half way. */
-    if (schedule_reserve(&rs->sched, rs->n_regs + old->n_regs) < 0)
-        log_warn("reload: not enough memory to queue every reminder");
-
-    lua_State *L = rs->L;
+    struct adopt_plans *a = lua_touserdata(L, 1);
+    struct ruleset *rs = a->rs;
+    lua_settop(L, 0);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->fired_ref);
-    for (size_t i = 0; i < n_mine; i++) {
-        struct lrem *m = mine[i];
+    for (size_t i = 0; i < a->n_mine; i++) {
+        struct lrem *m = a->mine[i];
         if (!m || m->r.done) continue;
-        if ((m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) &&
-            lua_getfield(L, -1, m->r.id) != LUA_TNIL) {
+        if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) {
+            lua_pushstring(L, m->r.id);
+            bool fired = lua_rawget(L, 1) != LUA_TNIL;
             lua_pop(L, 1);
-            release(rs, m); /* fired before the reload: never again */
-            continue;
+            if (fired) {
+                release(rs, m); /* fired before the reload: never again */
+                continue;
+            }
         }
-        if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) lua_pop(L, 1);
         struct lrem key_m = {.r = {.id = m->r.id}}, *key = &key_m;
-        struct lrem **o = replan_all ? NULL : bsearch(&key, olds, n, sizeof *olds, lrem_by_id);
+        struct lrem **o =
+            a->replan_all ? NULL : bsearch(&key, a->olds, a->n_olds, sizeof *a->olds, lrem_by_id);
         if (!o || !same_definition(m, *o) || (*o)->r.heap_idx == SIZE_MAX) {
             plan_deferred(rs, m);
             continue;
         }
         m->deferred = false;
-        if (schedule_restore(&rs->sched, &m->r, &(*o)->r) < 0) {
-            log_warn("%s: not enough memory to queue '%s'", m->where, m->r.id);
-            continue;
-        }
-        kept++;
+        if (schedule_restore(&rs->sched, &m->r, &(*o)->r) < 0)
+            return luaL_error(L, "%s: not enough memory to queue '%s'", m->where, m->r.id);
+        a->kept++;
     }
-    lua_pop(L, 1);
-    free(mine);
-    free(olds);
-    carry_runtime(rs, old);
-    return kept;
+    return 0;
+}
+
+int ruleset_adopt(struct ruleset *rs, struct ruleset *old, size_t *kept, char *err, size_t errsz)
+{
+    char none[1];
+    if (!err || !errsz) err = none, errsz = sizeof none;
+    err[0] = 0;
+    if (kept) *kept = 0;
+    if (!old) return 0;
+    /* The daemon's rule sets share one database; others (tests) carry the values over. */
+    if (rs->store != old->store) store_kv_each(old->store, copy_kv, rs->store);
+    struct copy_fired cf = {old, rs};
+    if (protected(rs, copy_fired, &cf, err, errsz) < 0) return -1;
+
+    /* release() squeezes holes out of regs, which moved reminders under a walk over it: walk a
+     * copy. */
+    struct adopt_plans a = {.rs = rs, .old = old, .n_mine = rs->n_regs,
+                            /* Quiet hours changed: every plan is new (what fired stays fired). */
+                            .replan_all = quiet_changed(rs, old)};
+    a.mine = malloc((a.n_mine ? a.n_mine : 1) * sizeof *a.mine);
+    a.olds = malloc((old->n_regs ? old->n_regs : 1) * sizeof *a.olds);
+    /* Room for every reminder either set has, so no restore below fails half way. */
+    if (!a.mine || !a.olds || schedule_reserve(&rs->sched, rs->n_regs + old->n_regs) < 0) {
+        free(a.mine);
+        free(a.olds);
+        snprintf(err, errsz, "not enough memory to queue %zu reminders", rs->n_regs + old->n_regs);
+        return -1;
+    }
+    if (a.n_mine) memcpy(a.mine, rs->regs, a.n_mine * sizeof *a.mine);
+    for (size_t i = 0; i < old->n_regs; i++)
+        if (hands_over_plan(old->regs[i])) a.olds[a.n_olds++] = old->regs[i];
+    qsort(a.olds, a.n_olds, sizeof *a.olds, lrem_by_id);
+    int rc = protected(rs, adopt_plans, &a, err, errsz);
+    free(a.mine);
+    free(a.olds);
+    if (rc < 0) return -1;
+    if (kept) *kept = a.kept;
+    size_t carried;
+    return carry_runtime(rs, old, &carried, err, errsz);
 }
 
 /* ---- for the toolkit (lua/toolkit.h) ---- */
@@ -2402,16 +2529,27 @@ bool ruleset_since(const struct ruleset *rs, usec_t *since)
     return rs->has_since;
 }
 
+struct promise_args {
+    struct ruleset *rs;
+    int64_t id;
+};
+
+static int promise_added_body(lua_State *L)
+{
+    const struct promise_args *a = lua_touserdata(L, 1);
+    if (lua_rawgeti(L, LUA_REGISTRYINDEX, a->rs->ctl_promise_ref) != LUA_TFUNCTION)
+        return luaL_error(L, "the toolkit is not loaded");
+    lua_pushinteger(L, a->id);
+    guarded_call(a->rs, NULL, 1, "scheduling a nudgectl promise");
+    return 0;
+}
+
 void ruleset_promise_added(struct ruleset *rs, int64_t id)
 {
-    lua_State *L = rs->L;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
-    lua_getfield(L, -1, "_toolkit");
-    lua_getfield(L, -1, "schedule_ctl_promise");
-    lua_remove(L, -2);
-    lua_remove(L, -2);
-    lua_pushinteger(L, id);
-    guarded_call(rs, NULL, 1, "scheduling a nudgectl promise");
+    struct promise_args a = {rs, id};
+    char err[512];
+    if (protected(rs, promise_added_body, &a, err, sizeof err) < 0)
+        log_error("scheduling nudgectl promise %lld: %s", (long long)id, err);
 }
 
 size_t ruleset_time_changed(struct ruleset *rs)

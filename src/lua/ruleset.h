@@ -51,6 +51,8 @@ struct ruleset;
 struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
                              struct strlist *warnings);
 
+/* Closes the Lua state first: a finalizer that runs then finds handle methods doing nothing
+ * and nudge.* raising an error. */
 void ruleset_free(struct ruleset *rs);
 
 struct schedule *ruleset_schedule(struct ruleset *rs);
@@ -81,7 +83,8 @@ void ruleset_each_reminder(struct ruleset *rs,
                            void (*cb)(void *ud, const struct ruleset_reminder_info *info), void *ud);
 
 /* Runs reminder `id`'s callback now (its schedule is not touched). -ENOENT for an unknown id,
- * -EIO when the callback failed (logged); err says which. */
+ * -EIO when the callback failed (logged; at the memory limit too), -ENOMEM when not even the
+ * call could be set up; err says which. */
 int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz);
 
 size_t ruleset_reminder_count(const struct ruleset *rs);
@@ -111,9 +114,11 @@ int ruleset_answer(struct ruleset *rs, const char *reminder, const char *answer,
                    struct ruleset_answer *out, char *err, size_t errsz);
 
 /* After a reload: carries over from `old` what must survive it: nudge.store values, fired
- * one-shot ids (a fired `at`/`after` stays fired), and the schedule of every reminder whose id
- * and definition are unchanged. Returns how many reminders kept their schedule. */
-size_t ruleset_adopt(struct ruleset *rs, struct ruleset *old);
+ * one-shot ids (a fired `at`/`after` stays fired), the schedule of every reminder whose id and
+ * definition are unchanged, and the reminders callbacks made (with their functions). All or
+ * nothing: returns 0 (*kept, if given: how many reminders kept their schedule), or -1 with err
+ * saying what could not be carried; then rs is to be freed and old kept (old is not changed). */
+int ruleset_adopt(struct ruleset *rs, struct ruleset *old, size_t *kept, char *err, size_t errsz);
 
 /* Settings from nudge.config{}. */
 const char *ruleset_backend_name(const struct ruleset *rs); /* "auto" unless configured */

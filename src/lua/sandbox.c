@@ -239,6 +239,17 @@ static int l_collectgarbage(lua_State *L)
     return lua_gettop(L);
 }
 
+/* Last resort: a Lua error outside any protected call is a bug in nudged (every entry from C
+ * goes through one), and Lua aborts after this returns. Say so clearly in the log first. */
+static int panic(lua_State *L)
+{
+    const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
+    fprintf(stderr, "nudged: Lua error outside a protected call (a bug in nudged, please report "
+                    "it): %s\n", m);
+    fflush(stderr);
+    return 0;
+}
+
 static int undefined_global(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TSTRING)
@@ -271,6 +282,7 @@ lua_State *sandbox_new(void)
         free(b);
         return NULL;
     }
+    lua_atpanic(L, panic);
     static const luaL_Reg libs[] = {
         {LUA_GNAME, luaopen_base},         {LUA_STRLIBNAME, luaopen_string},
         {LUA_TABLIBNAME, luaopen_table},   {LUA_MATHLIBNAME, luaopen_math},

@@ -39,18 +39,94 @@ static int db_error(lua_State *L)
     return luaL_error(L, "the state database failed (see the log)");
 }
 
-struct strlist_ud {
-    lua_State *L;
-    int n;
+/* Rows read from the store, copied to C before any of them becomes a Lua value: a Lua error
+ * (the memory cap) raised inside a store callback would jump over the store's cleanup. */
+struct rows_ud {
+    struct row {
+        int64_t id;
+        char *text;
+        usec_t due;
+    } *v;
+    size_t n, cap;
+    bool failed;
 };
+
+static int rows_add(struct rows_ud *u, int64_t id, const char *text, usec_t due)
+{
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? u->cap * 2 : 16;
+        struct row *v = realloc(u->v, cap * sizeof *v);
+        if (!v) return u->failed = true, 1;
+        u->v = v;
+        u->cap = cap;
+    }
+    char *t = strdup(text ? text : "");
+    if (!t) return u->failed = true, 1;
+    u->v[u->n++] = (struct row){id, t, due};
+    return 0;
+}
+
+static void rows_clear(struct rows_ud *u)
+{
+    for (size_t i = 0; i < u->n; i++) free(u->v[i].text);
+    free(u->v);
+}
+
+enum rows_shape { ROWS_STRINGS, ROWS_PROMISE_LIST, ROWS_PROMISE_ONE };
+
+struct rows_push {
+    struct rows_ud *rows;
+    enum rows_shape shape;
+};
+
+static void push_promise(lua_State *L, const struct row *r)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushinteger(L, r->id);
+    lua_setfield(L, -2, "id");
+    lua_pushstring(L, r->text);
+    lua_setfield(L, -2, "text");
+    push_seconds(L, r->due);
+    lua_setfield(L, -2, "due");
+}
+
+static int rows_push_body(lua_State *L)
+{
+    const struct rows_push *a = lua_touserdata(L, 1);
+    const struct rows_ud *u = a->rows;
+    if (a->shape == ROWS_PROMISE_ONE) {
+        if (u->n) push_promise(L, &u->v[0]);
+        else lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, (int)u->n, 0);
+    for (size_t i = 0; i < u->n; i++) {
+        if (a->shape == ROWS_STRINGS) lua_pushstring(L, u->v[i].text);
+        else push_promise(L, &u->v[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+/* Pushes the rows as Lua values and frees them, also when that fails (then raises). */
+static int rows_push(lua_State *L, struct rows_ud *u, enum rows_shape shape)
+{
+    if (u->failed) {
+        rows_clear(u);
+        return luaL_error(L, "not enough memory");
+    }
+    struct rows_push a = {u, shape};
+    lua_pushcfunction(L, rows_push_body);
+    lua_pushlightuserdata(L, &a);
+    int rc = lua_pcall(L, 1, 1, 0);
+    rows_clear(u);
+    if (rc != LUA_OK) return lua_error(L);
+    return 1;
+}
 
 static int gesture_cb(void *ud, const char *gesture, usec_t at)
 {
-    struct strlist_ud *u = ud;
-    (void)at;
-    lua_pushstring(u->L, gesture);
-    lua_rawseti(u->L, -2, ++u->n);
-    return 0;
+    return rows_add(ud, 0, gesture, at);
 }
 
 /* gesture_recent(id, n) -> the last n gestures picked, newest first */
@@ -58,12 +134,12 @@ static int t_gesture_recent(lua_State *L)
 {
     const char *id = luaL_checkstring(L, 1);
     lua_Integer n = luaL_checkinteger(L, 2);
-    lua_newtable(L);
-    if (n <= 0) return 1;
-    struct strlist_ud u = {L, 0};
-    if (store_gesture_recent(st_of(L), id, n > 10000 ? 10000 : (int)n, gesture_cb, &u) < 0)
+    struct rows_ud u = {0};
+    if (n > 0 && store_gesture_recent(st_of(L), id, n > 10000 ? 10000 : (int)n, gesture_cb, &u) < 0) {
+        rows_clear(&u);
         return db_error(L);
-    return 1;
+    }
+    return rows_push(L, &u, ROWS_STRINGS);
 }
 
 static int t_gesture_add(lua_State *L)
@@ -193,8 +269,6 @@ static int t_promise_add(lua_State *L)
 struct counts {
     usec_t now;
     lua_Integer kept, promised, broken;
-    lua_State *L; /* set when collecting open nudgectl promises */
-    int n;
 };
 
 static int count_cb(void *ud, const struct store_promise *p)
@@ -219,51 +293,37 @@ static int t_promise_counts(lua_State *L)
 
 static int ctl_cb(void *ud, const struct store_promise *p)
 {
-    struct counts *c = ud;
     if (p->key || strcmp(p->state, "open")) return 0;
-    lua_State *L = c->L;
-    lua_createtable(L, 0, 3);
-    lua_pushinteger(L, p->id);
-    lua_setfield(L, -2, "id");
-    lua_pushstring(L, p->text);
-    lua_setfield(L, -2, "text");
-    push_seconds(L, p->due);
-    lua_setfield(L, -2, "due");
-    lua_rawseti(L, -2, ++c->n);
-    return 0;
+    return rows_add(ud, p->id, p->text, p->due);
 }
 
 /* ctl_promises() -> the open promises added with nudgectl, by due time */
 static int t_ctl_promises(lua_State *L)
 {
-    struct counts c = {.L = L};
-    lua_newtable(L);
-    if (store_promises(st_of(L), ctl_cb, &c) < 0) return db_error(L);
-    return 1;
+    struct rows_ud u = {0};
+    if (store_promises(st_of(L), ctl_cb, &u) < 0) {
+        rows_clear(&u);
+        return db_error(L);
+    }
+    return rows_push(L, &u, ROWS_PROMISE_LIST);
 }
 
 /* ctl_promise(id) -> {id=, text=, due=} of one open nudgectl promise, or nil */
 static int one_cb(void *ud, const struct store_promise *p)
 {
-    lua_State *L = ud;
     if (strcmp(p->state, "open")) return 0;
-    lua_createtable(L, 0, 3);
-    lua_pushinteger(L, p->id);
-    lua_setfield(L, -2, "id");
-    lua_pushstring(L, p->text);
-    lua_setfield(L, -2, "text");
-    push_seconds(L, p->due);
-    lua_setfield(L, -2, "due");
-    return 0;
+    return rows_add(ud, p->id, p->text, p->due);
 }
 
 static int t_ctl_promise(lua_State *L)
 {
-    int top = lua_gettop(L);
-    int r = store_promise_get(st_of(L), luaL_checkinteger(L, 1), one_cb, L);
-    if (r < 0 && r != -ENOENT) return db_error(L);
-    if (lua_gettop(L) == top) lua_pushnil(L);
-    return 1;
+    struct rows_ud u = {0};
+    int r = store_promise_get(st_of(L), luaL_checkinteger(L, 1), one_cb, &u);
+    if (r < 0 && r != -ENOENT) {
+        rows_clear(&u);
+        return db_error(L);
+    }
+    return rows_push(L, &u, ROWS_PROMISE_ONE);
 }
 
 /* since() -> nudge.config{since} as epoch seconds, or nil */

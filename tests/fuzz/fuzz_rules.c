@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct ruleset *rs2 = ruleset_load(&o, &errors2, NULL);
             strlist_free(&errors2);
             if (rs2) {
-                ruleset_adopt(rs2, rs);
+                ruleset_adopt(rs2, rs, NULL, NULL, 0);
                 ruleset_free(rs);
                 rs = rs2;
                 s = ruleset_schedule(rs);

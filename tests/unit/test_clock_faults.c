@@ -85,7 +85,9 @@ static void fx_close(struct fx *f)
 static size_t fx_reload(struct fx *f, const char *path, uint64_t seed, bool interactive)
 {
     struct ruleset *rs = fx_build(f, path, seed, interactive, f->rs);
-    size_t kept = ruleset_adopt(rs, f->rs);
+    size_t kept;
+    char err[512];
+    if (ruleset_adopt(rs, f->rs, &kept, err, sizeof err) < 0) fail_msg("reload: %s", err);
     ruleset_free(f->rs);
     f->rs = rs;
     return kept;

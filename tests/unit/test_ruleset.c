@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,6 +621,295 @@ static void test_listen_emit(void **state)
     free(out);
 }
 
+/* ---- memory safety: what C holds while rule code runs ---- */
+
+/* A callback that cancels its own reminder, drops the handle and collects garbage twice must
+ * not free the reminder C is running (ASan: heap-use-after-free in l_notify / guarded_call). */
+static void test_self_cancel_collect(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "selfcancel.lua",
+        "local function churn() local t = {} for i = 1, 2000 do t[i] = ('y'):rep(64) .. i end end\n"
+        "local h\n"
+        "h = nudge.every('1h', function()\n"
+        "  h:cancel() h = nil collectgarbage() collectgarbage() churn()\n"
+        "  nudge.notify{title = 'after cancel'}\n"
+        "end, {id = 'selfcancel'})\n"
+        "local g\n"
+        "g = nudge.every('1h', function()\n"
+        "  g:cancel() g = nil collectgarbage() collectgarbage() churn()\n"
+        "  error('failed after cancel')\n"
+        "end, {id = 'selfcancel_err'})\n"
+        "local k\n"
+        "k = nudge.every('1d', function()\n"
+        "  k:cancel() k = nil collectgarbage() collectgarbage() churn()\n"
+        "  nudge.notify{title = 'by hand'}\n"
+        "end, {id = 'hand'})\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    load_ok(&r, t0, 1, p);
+    char err[256];
+    assert_int_equal(ruleset_fire_now(r.rs, "hand", err, sizeof err), 0);
+    assert_int_equal(ruleset_fire_now(r.rs, "hand", err, sizeof err), -ENOENT);
+    log_begin();
+    run_until(&r, t0 + 3 * H);
+    char *log = log_end();
+    char want[256];
+    snprintf(want, sizeof want, "%s:10: failed after cancel (reminder 'selfcancel_err')", p);
+    assert_in_log(log, want);
+    free(log);
+    assert_int_equal(ruleset_reminder_count(r.rs), 0);
+    char *out = run_end(&r);
+    assert_string_equal(out,
+                        "{\"at\":\"2026-11-23T00:00:00+01:00\",\"id\":\"hand\",\"kind\":\"notify\","
+                        "\"title\":\"by hand\",\"body\":\"\",\"actions\":[]}\n"
+                        "{\"at\":\"2026-11-23T01:00:00+01:00\",\"id\":\"selfcancel\","
+                        "\"kind\":\"notify\",\"title\":\"after cancel\",\"body\":\"\","
+                        "\"actions\":[]}\n");
+    free(out);
+}
+
+/* Tables given to the API are read raw: a metatable's __index that makes fresh strings and
+ * collects garbage between fields runs no code there and leaves no dangling char *. */
+static void test_api_tables_read_raw(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "proxy.lua",
+        "local function fresh(t, k)\n"
+        "  collectgarbage() collectgarbage()\n"
+        "  if k == 'title' or k == 'body' or k == 'id' or k == 'label' then\n"
+        "    return k .. ('!'):rep(40) .. math.random()\n"
+        "  end\n"
+        "end\n"
+        "nudge.every('1h', function()\n"
+        "  local ok, e = pcall(nudge.notify, setmetatable({}, {__index = fresh}))\n"
+        "  nudge.notify{title = 'proxy: ' .. tostring(e)}\n"
+        "  ok, e = pcall(nudge.notify, {title = 'a', actions = {setmetatable({}, {__index = fresh})}})\n"
+        "  nudge.notify{title = 'action: ' .. tostring(e)}\n"
+        "  local defaults = setmetatable({title = 'own'}, {__index = fresh})\n"
+        "  nudge.notify(defaults)\n"
+        "  nudge.notify{title = 12345, body = 678.5}\n"
+        "end, {id = 'proxy'})\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    char *out = preview(p, t0, t0 + H + 1, 1);
+    assert_string_equal(out,
+                        "{\"at\":\"2026-11-23T01:00:00+01:00\",\"id\":\"proxy\",\"kind\":\"notify\","
+                        "\"title\":\"proxy: notify: 'title' is required\",\"body\":\"\","
+                        "\"actions\":[]}\n"
+                        "{\"at\":\"2026-11-23T01:00:00+01:00\",\"id\":\"proxy\",\"kind\":\"notify\","
+                        "\"title\":\"action: notify: action without a string 'id'\",\"body\":\"\","
+                        "\"actions\":[]}\n"
+                        "{\"at\":\"2026-11-23T01:00:00+01:00\",\"id\":\"proxy\",\"kind\":\"notify\","
+                        "\"title\":\"own\",\"body\":\"\",\"actions\":[]}\n"
+                        "{\"at\":\"2026-11-23T01:00:00+01:00\",\"id\":\"proxy\",\"kind\":\"notify\","
+                        "\"title\":\"12345\",\"body\":\"678.5\",\"actions\":[]}\n");
+    free(out);
+}
+
+/* A finalizer that runs while the state closes (reload, SIGTERM) and calls into the API: a
+ * handle's methods do nothing, nudge.* raise; nothing crashes. (Rules may not be offered
+ * __gc at all: then setmetatable refuses and there is nothing to run.) */
+static void test_finalizer_at_close(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "gcclose.lua",
+        "local h = nudge.every('1h', function() end, {id = 'victim'})\n"
+        "local done = nudge.after('1min', function() end)\n"
+        "local function fin()\n"
+        "  h:cancel() done:cancel()\n"
+        "  assert(h:next() == nil and h.id == 'victim')\n"
+        "  nudge.after('1h', function() end)\n"
+        "end\n"
+        "local ok, o = pcall(setmetatable, {}, {__gc = fin})\n"
+        "keeper = o\n"
+        "nudge.every('1h', function()\n"
+        "  local ok2, o2 = pcall(setmetatable, {}, {__gc = function() h:cancel() nudge.notify{title = 'x'} end})\n"
+        "  keeper2 = o2\n"
+        "end, {id = 'later'})\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    load_ok(&r, t0, 1, p);
+    run_until(&r, t0 + H + 1);
+    free(run_end(&r));
+}
+
+/* A reload carries every reminder callbacks made, or fails whole and the old set runs on
+ * unchanged, with the reason (a function that cannot be carried, the memory limit). */
+static void test_reload_carries_all_or_nothing(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "carry.lua",
+        "nudge.config{limits = {memory = '16M'}}\n"
+        "nudge.listen('make', function(ev)\n"
+        "  for i = 1, tonumber(ev.data.n) do\n"
+        "    nudge.after('1d', function() nudge.notify{title = 'r' .. i} end)\n"
+        "  end\n"
+        "end)\n"
+        "nudge.listen('co', function()\n"
+        "  local co = coroutine.create(function() end)\n"
+        "  nudge.after('2d', function() coroutine.resume(co) end, {id = 'holds_co'})\n"
+        "end)\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    static const struct {
+        const char *event;
+        int times, n;
+        const char *want; /* NULL: the reload succeeds */
+    } cases[] = {
+        {"make", 1, 1000, NULL},
+        {"co", 1, 0, "carry.lua:9: reminder 'holds_co' made at run time cannot be carried over: "
+                     "its function uses 'co', which holds a coroutine"},
+        {"make", 8, 4000, "reminders made at run time do not fit in the rules' memory limit "
+                          "(16 MiB;"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct run r, r2;
+        load_ok(&r, t0, 1, p);
+        char n[16];
+        snprintf(n, sizeof n, "%d", cases[i].n);
+        const char *kv[] = {"n", n};
+        for (int k = 0; k < cases[i].times; k++) ruleset_emit(r.rs, cases[i].event, kv, 1);
+        size_t before = ruleset_reminder_count(r.rs);
+        assert_true(before > 0);
+        struct ruleset *rs2 = run_load(&r2, t0, 1, &p, 1);
+        assert_non_null(rs2);
+        size_t kept;
+        char err[1024] = "";
+        int rc = ruleset_adopt(rs2, r.rs, &kept, err, sizeof err);
+        if (!cases[i].want) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(ruleset_reminder_count(rs2), before);
+        } else {
+            assert_int_equal(rc, -1);
+            if (!strstr(err, cases[i].want)) fail_msg("got \"%s\", want \"%s\"", err, cases[i].want);
+        }
+        free(run_end(&r2));
+        /* The old set is whole either way: everything it had still fires. */
+        assert_int_equal(ruleset_reminder_count(r.rs), before);
+        run_until(&r, t0 + 3 * DAY);
+        assert_int_equal(ruleset_reminder_count(r.rs), 0);
+        free(run_end(&r));
+    }
+}
+
+/* The toolkit's store reads at the memory cap: rows become Lua values after the store's
+ * cleanup ran, so a memory error there leaks nothing (LeakSanitizer) and is the rule's error. */
+static void test_toolkit_rows_at_memory_cap(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "rows.lua",
+        "nudge.config{limits = {memory = '16M'}}\n"
+        "local T = nudge._toolkit\n"
+        "for i = 1, 50 do T.gesture_add('g', ('gesture'):rep(20) .. i) end\n"
+        "local hold\n"
+        "local function add(sz) hold = {hold, ('x'):rep(sz)} end\n"
+        "local sizes = {100000, 1000, 10}\n"
+        "local failed = 0\n"
+        "nudge.every('1h', function()\n"
+        "  for i = 1, #sizes do while pcall(add, sizes[i]) do end end\n"
+        "  for k = 1, 40 do -- frees a little each time: some read fits its table, not its rows\n"
+        "    hold = hold[1]\n"
+        "    if not pcall(T.gesture_recent, 'g', 50) then failed = failed + 1 end\n"
+        "  end\n"
+        "  hold = nil collectgarbage()\n"
+        "  assert(#T.gesture_recent('g', 50) == 50)\n"
+        "  nudge.notify{title = 'failed ' .. (failed > 0 and 'some' or 'none')}\n"
+        "end, {id = 'rows'})\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    char *out = preview(p, t0, t0 + H + 1, 1);
+    assert_non_null(strstr(out, "\"title\":\"failed some\""));
+    free(out);
+}
+
+/* Loads with on_action/on_close kept (as the daemon does). */
+static struct ruleset *run_load_interactive(struct run *r, usec_t from, const char *path)
+{
+    memset(r, 0, sizeof *r);
+    clock_sim_init(&r->clock, from);
+    r->mem = open_memstream(&r->out, &r->out_len);
+    r->capture = notify_capture_new(r->mem, true);
+    struct ruleset_options o = {.paths = &path, .n_paths = 1, .clock = &r->clock.base,
+                                .backend = r->capture, .seed = 1, .interactive = true};
+    r->rs = ruleset_load(&o, &r->errors, &r->warnings);
+    return r->rs;
+}
+
+/* Every entry from C into Lua is protected: with the state's memory at its cap, firing by hand
+ * (which builds ev), an event, a notification's action and close, a nudgectl promise and a
+ * reload each fail as an error, never as a Lua panic that aborts the daemon. */
+static void test_entries_at_memory_cap(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "full.lua",
+        "nudge.config{limits = {memory = '16M'}}\n"
+        "local hold\n"
+        "local function add(sz) hold = {hold, ('x'):rep(sz)} end\n"
+        "local sizes = {100000, 1000, 10, 0}\n"
+        "nudge.every('1h', function() -- leaves no garbage a collection could free\n"
+        "  for i = 1, #sizes do while pcall(add, sizes[i]) do end end\n"
+        "end, {id = 'fill'})\n"
+        "nudge.every('1d', function(ev) nudge.notify{title = 'ev ' .. ev.id} end, {id = 'wants_ev'})\n"
+        "nudge.listen('x', function(ev) nudge.log(ev.name) end)\n"
+        "nudge.notify{title = 'cb', on_action = function(a, ev) nudge.log(a .. ev.id) end,\n"
+        "             on_close = function(r, ev) nudge.log(r .. ev.id) end}\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    if (!run_load_interactive(&r, t0, p)) fail_msg("%s did not load: %s", p, r.errors.n ? r.errors.v[0] : "");
+    run_until(&r, t0 + H + 1); /* fill runs: the state sits at its cap */
+    log_begin();
+    char err[256];
+    int rc = ruleset_fire_now(r.rs, "wants_ev", err, sizeof err);
+    ruleset_emit(r.rs, "x", NULL, 0);
+    ruleset_notification_action(r.rs, 1, "done");
+    ruleset_notification_closed(r.rs, 1, 2);
+    ruleset_promise_added(r.rs, 1);
+    /* A reload beside it (the new state is fresh): carries everything or fails whole. */
+    struct run r2;
+    struct ruleset *rs2 = run_load_interactive(&r2, t0 + H + 1, p);
+    assert_non_null(rs2);
+    size_t kept;
+    char rerr[512];
+    int arc = ruleset_adopt(rs2, r.rs, &kept, rerr, sizeof rerr);
+    char *log = log_end();
+    assert_int_not_equal(rc, 0);
+    assert_in_log(log, "memory limit exceeded");
+    assert_int_equal(arc, 0);
+    free(log);
+    free(run_end(&r2));
+    free(run_end(&r));
+}
+
+/* The toolkit's scheduler of nudgectl promises is taken before any rule runs: a rule that
+ * removes nudge._toolkit, or puts a table whose __index never returns in its place, changes
+ * nothing for ruleset_promise_added(). */
+static void test_toolkit_replaced(void **state)
+{
+    (void)state;
+    static const char *const variants[] = {
+        "nudge._toolkit = nil\n",
+        "nudge._toolkit = setmetatable({}, {__index = function() while true do end end})\n",
+        "local T = nudge._toolkit\n"
+        "T.ctl_promise = function() error('hostile') end\n",
+    };
+    for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
+        const char *p = rule_file("toolkit.lua", "%s", variants[i]);
+        usec_t t0 = cet(2026, 11, 23, 0, 0);
+        struct run r;
+        load_ok(&r, t0, 1, p);
+        log_begin();
+        ruleset_promise_added(r.rs, 1);
+        char *log = log_end();
+        if (i == 2) assert_in_log(log, "hostile (scheduling a nudgectl promise)");
+        free(log);
+        free(run_end(&r));
+    }
+}
+
 /* ---- fixtures under tests/data ---- */
 
 static void test_fixtures(void **state)
@@ -705,6 +995,13 @@ int main(void)
         cmocka_unit_test(test_callback_limits),
         cmocka_unit_test(test_listen_emit),
         cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_self_cancel_collect),
+        cmocka_unit_test(test_api_tables_read_raw),
+        cmocka_unit_test(test_finalizer_at_close),
+        cmocka_unit_test(test_entries_at_memory_cap),
+        cmocka_unit_test(test_toolkit_replaced),
+        cmocka_unit_test(test_reload_carries_all_or_nothing),
+        cmocka_unit_test(test_toolkit_rows_at_memory_cap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
