@@ -893,8 +893,14 @@ static int l_config(lua_State *L)
                     lim.memory = parse_size(L, -1);
                     if (lim.memory < sandbox_memory_used(L) + ((size_t)1 << 20))
                         luaL_error(L, "limits.memory is below what the rules already use");
+                } else if (!strcmp(lk, "time")) {
+                    /* Per callback; a rule that needs more than seconds blocks the daemon. */
+                    usec_t span = check_span(L, -1, "limits.time");
+                    if (span < USEC_PER_SEC / 100 || span > 10 * USEC_PER_SEC)
+                        luaL_error(L, "limits.time must be between 10ms and 10s");
+                    lim.time_usec = span;
                 } else {
-                    luaL_error(L, "unknown limit '%s' (instructions, memory)", lk);
+                    luaL_error(L, "unknown limit '%s' (instructions, memory, time)", lk);
                 }
                 lua_pop(L, 1);
             }
