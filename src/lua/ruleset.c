@@ -139,6 +139,12 @@ static const struct calcache_entry *calcache_get(struct ruleset *rs, const char 
     }
     struct calendar *cal;
     if (calendar_parse(expr, &cal, err, errsz) < 0) return NULL;
+    if (calendar_repeats_within(cal, SCHEDULE_MIN_GAP)) {
+        calendar_free(cal);
+        return snprintf(err, errsz, "calendar event \"%s\" repeats more often than every %llds "
+                                    "(the shortest interval between fires)",
+                        expr, (long long)(SCHEDULE_MIN_GAP / USEC_PER_SEC)), NULL;
+    }
     /* The normalised form is the reminder's definition across reloads and its default id, so it
      * must be whole and mean the same as expr; where systemd's form drops fires, keep expr. */
     char *norm = NULL;
@@ -547,8 +553,9 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     case TRIGGER_EVERY:
     case TRIGGER_AFTER: {
         m->r.span = check_span(L, 1, trigger == TRIGGER_EVERY ? "every" : "after");
-        if (trigger == TRIGGER_EVERY && m->r.span < USEC_PER_SEC)
-            return luaL_error(L, "nudge.every needs a span of at least 1s");
+        if (trigger == TRIGGER_EVERY && m->r.span < SCHEDULE_MIN_GAP)
+            return luaL_error(L, "nudge.every needs a span of at least %Is",
+                              (lua_Integer)(SCHEDULE_MIN_GAP / USEC_PER_SEC));
         char h[96];
         span_format(m->r.span, h, sizeof h);
         m->expr = strdup(h);
@@ -1015,22 +1022,49 @@ static int l_os_date(lua_State *L)
 
 /* ---- store (kept in the state for now; see README) ---- */
 
+/* lserial_decode in a protected call, so the blob is freed when decoding hits the memory cap. */
+static int decode_blob(lua_State *L)
+{
+    const char *blob = lua_touserdata(L, 1);
+    size_t len = (size_t)lua_tointeger(L, 2);
+    lua_settop(L, 0);
+    bool ok = lserial_decode(L, blob, len) == 0;
+    if (!ok) lua_pushnil(L);
+    lua_pushboolean(L, ok);
+    return 2; /* the value (or nil), whether it decoded */
+}
+
 static int l_store_get(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
     const char *k = luaL_checkstring(L, 1);
     lua_settop(L, 2); /* the default, or nil */
+    luaL_checkstack(L, 4, NULL);
     void *blob;
     size_t len;
     int r = store_kv_get(rs->store, k, &blob, &len);
     if (r == -ENOENT) return 1;
     if (r < 0) return luaL_error(L, "nudge.store.get: the state database failed (see the log)");
-    r = lserial_decode(L, blob, len);
+    if (len > 4 * LSERIAL_MAX) { /* not written by nudge.store.set */
+        free(blob);
+        return luaL_error(L, "nudge.store.get: the value of '%s' is too large (%I bytes)", k,
+                          (lua_Integer)len);
+    }
+    lua_pushcfunction(L, decode_blob);
+    lua_pushlightuserdata(L, blob);
+    lua_pushinteger(L, (lua_Integer)len);
+    r = lua_pcall(L, 2, 2, 0);
     free(blob);
-    if (r < 0) {
+    if (r != LUA_OK) {
+        lua_settop(L, 2); /* drop the message: luaL_error gives the rule's file:line */
+        return luaL_error(L, "nudge.store.get: memory limit exceeded reading '%s'", k);
+    }
+    if (!lua_toboolean(L, -1)) {
         log_warn("nudge.store: the value of '%s' is damaged; using the default", k);
+        lua_settop(L, 2);
         return 1;
     }
+    lua_pop(L, 1);
     return 1;
 }
 
@@ -1046,7 +1080,7 @@ static int l_store_set(lua_State *L)
         return 0;
     }
     size_t len;
-    char *blob = lserial_encode(L, 2, &len, err, sizeof err);
+    char *blob = lserial_encode(L, 2, LSERIAL_MAX, &len, err, sizeof err);
     if (!blob) return luaL_error(L, "nudge.store: %s", err);
     int r = store_kv_set(rs->store, k, blob, len);
     free(blob);
