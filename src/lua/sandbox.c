@@ -278,10 +278,13 @@ static int l_pattern(lua_State *L)
     int fn = (int)lua_tointeger(L, lua_upvalueindex(2));
     /* string.find(s, p, init, true) is a plain search: linear. */
     bool plain = fn == PAT_FIND && lua_toboolean(L, 4);
-    if (!plain && pattern_cost(pat, pl, l, fn != PAT_GMATCH) > PATTERN_COST_MAX)
+    if (!plain && pattern_cost(pat, pl, l, fn != PAT_GMATCH) > PATTERN_COST_MAX) {
+        char shown[64];
+        snprintf(shown, sizeof shown, "%.*s%s", pl > 40 ? 40 : (int)pl, pat, pl > 40 ? "..." : "");
         return luaL_error(L, "pattern \"%s\" could take too long on a %I-byte subject: "
                              "simplify the pattern or shorten the subject",
-                          pat, (lua_Integer)l);
+                          shown, (lua_Integer)l);
+    }
     charge_bytes(L, plain ? l + pl : l * (pl ? pl : 1));
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
