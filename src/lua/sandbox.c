@@ -197,19 +197,39 @@ static void charge_step(lua_State *L, unsigned long *ticks)
     charge_steps(L, ticks, 4);
 }
 
+/* string.rep, same results, built by doubling: the stock one makes one memcpy per piece, so
+ * ("x"):rep(16 << 20) took 16M calls (a third of a second; seconds under ASan). */
 static int l_rep(lua_State *L)
 {
-    size_t l;
-    luaL_checklstring(L, 1, &l);
+    size_t l, lsep;
+    const char *s = luaL_checklstring(L, 1, &l);
     lua_Integer n = luaL_checkinteger(L, 2);
-    size_t lsep = 0;
-    if (!lua_isnoneornil(L, 3)) luaL_checklstring(L, 3, &lsep);
-    if (n > 0 && (l + lsep) > 0 && (size_t)n > REP_MAX / (l + lsep))
+    const char *sep = luaL_optlstring(L, 3, "", &lsep);
+    if (n <= 0 || l + lsep == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    if ((size_t)n > REP_MAX / (l + lsep))
         return luaL_error(L, "string.rep result too large (limit %d MiB)", (int)(REP_MAX >> 20));
-    if (n > 0) charge_bytes(L, (size_t)n * (l + lsep));
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
+    size_t total = (size_t)n * l + (size_t)(n - 1) * lsep;
+    charge_bytes(L, total);
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, total);
+    memcpy(p, s, l);
+    size_t done = l;
+    if (n > 1) {
+        /* From offset l on the result repeats sep..s: copying any prefix of that periodic part
+         * to its end keeps it periodic. */
+        memcpy(p + done, sep, lsep);
+        memcpy(p + done + lsep, s, l);
+        done += lsep + l;
+        while (done < total) {
+            size_t chunk = done - l < total - done ? done - l : total - done;
+            memcpy(p + done, p + l, chunk);
+            done += chunk;
+        }
+    }
+    luaL_pushresultsize(&b, total);
     return 1;
 }
 
@@ -631,7 +651,10 @@ lua_State *sandbox_new(void)
     }
     lua_pop(L, 1);
 
-    wrap(L, "string", "rep", l_rep);
+    lua_getglobal(L, "string");
+    lua_pushcfunction(L, l_rep);
+    lua_setfield(L, -2, "rep");
+    lua_pop(L, 1);
     static const struct {
         const char *name;
         enum pattern_fn fn;

@@ -561,7 +561,7 @@ static void test_callback_limits(void **state)
     (void)state;
     const char *p =
         rule_file("limits.lua",
-                  "nudge.config{limits = {instructions = 2000000, memory = '16M'}}\n"
+                  "nudge.config{limits = {instructions = 2000000, memory = '16M', time = '10s'}}\n"
                   "nudge.every('1h', function()\n"
                   "  while true do pcall(function() while true do end end) end\n"
                   "end, {id = 'spin'})\n"

@@ -157,6 +157,12 @@ static void test_string_rep_and_patterns(void **state)
     fails(L, "local s = ('ab'):rep(1 << 40, ',')", "string.rep result too large");
     fails(L, "local s = ('x'):rep(math.maxinteger)", "string.rep result too large");
     ok(L, "assert(('ab'):rep(3, '-') == 'ab-ab-ab')");
+    ok(L, "for n = 1, 40 do for _, sep in ipairs({'', ',', '--'}) do\n"
+          "  for _, s in ipairs({'', 'x', 'abc'}) do\n"
+          "    local t = {} for i = 1, n do t[i] = s end\n"
+          "    assert(s:rep(n, sep) == table.concat(t, sep), s .. '/' .. n .. '/' .. sep)\n"
+          "  end end end\n"
+          "assert(#('x'):rep(16 << 20) == 16 << 20 and ('ab'):rep(1000, ';'):sub(-5) == 'ab;ab')");
     ok(L, "assert(('x'):rep(0) == '' and ('x'):rep(-5) == '')");
     ok(L, "assert(('hello'):find('l') == 3 and ('a=1'):match('(%w)=(%d)') == 'a')");
     fails(L, "local s = ('x'):rep(2 * 1024 * 1024) s:find('y')", "pattern subject too long");
