@@ -304,6 +304,12 @@ static void test_metamethods_in_c_counted(void **state)
     };
     for (size_t i = 0; i < sizeof loops / sizeof *loops; i++)
         fails(L, loops[i], "instruction budget exceeded");
+    /* coroutine.close runs a suspended coroutine's pending __close: on the budget too. */
+    fails(L, "local co = coroutine.create(function()\n"
+             "  local x <close> = setmetatable({}, {__close = function() while true do end end})\n"
+             "  coroutine.yield() end)\n"
+             "coroutine.resume(co) coroutine.close(co) while true do end",
+          "instruction budget exceeded");
     /* A __close that loops while the budget error unwinds is stopped too. */
     fails(L, "local x <close> = setmetatable({}, {__close = function() while true do end end})\n"
              "while true do end",
