@@ -233,20 +233,55 @@ static int l_rep(lua_State *L)
     return 1;
 }
 
+/* True when an error message starts with a position ("file:12: ..."). */
+static bool has_position(const char *m)
+{
+    const char *c = strstr(m, ": ");
+    if (!c || c == m || !strchr("0123456789", c[-1])) return false;
+    while (c > m && strchr("0123456789", c[-1])) c--;
+    return c > m && c[-1] == ':';
+}
+
+/* Calls the stock function (upvalue 1) with everything on the stack; returns its result count.
+ * Its own errors are raised again from here: raised inside it they would name no file:line and
+ * no function (luaL_where and luaL_argerror look one level up, at this C wrapper). */
+static int call_stock(lua_State *L, const char *name)
+{
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    int rc = lua_pcall(L, n, LUA_MULTRET, 0);
+    if (rc == LUA_OK) return lua_gettop(L);
+    if (rc == LUA_ERRMEM) {
+        lua_pop(L, 1);
+        luaL_where(L, 1);
+        lua_pushliteral(L, "memory limit exceeded");
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    const char *m = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING || has_position(m)) return lua_error(L);
+    luaL_where(L, 1);
+    const char *to = lua_pushfstring(L, "to '%s'", name);
+    luaL_gsub(L, m, "to '?'", to);
+    lua_remove(L, -2);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
 /* Worst-case steps of Lua's backtracking matcher, roughly: every start position (unless
- * anchored: gmatch never is, its '^' is a plain character) times the pattern's length times
- * the subject length per unbounded repetition (*, +, -), balance (%b) or back-reference (%1)
- * times two per optional item (?). The matcher runs in C where the count hook cannot stop it,
+ * anchored: gmatch never is, its '^' is a plain character) times the subject length per
+ * unbounded repetition (*, +, -), balance (%b) or back-reference (%1) times two per optional
+ * item (?), plus every start times the pattern's length. The matcher runs in C where the count hook cannot stop it,
  * so a pattern whose worst case is too large for its subject is refused before it runs. */
 static double pattern_cost(const char *p, size_t plen, size_t n, bool can_anchor)
 {
-    const char *end = p + plen;
+    const char *end = p + plen, *pstart = p;
     double cost = 1, len = (double)n + 1;
     if (can_anchor && p < end && *p == '^')
         p++;
     else
         cost = len;
-    cost *= plen > 0 ? (double)plen : 1; /* each start may compare every item once */
     while (p < end) {
         if (*p == '%') {
             if (p + 1 < end && p[1] == 'b') {
@@ -285,7 +320,8 @@ static double pattern_cost(const char *p, size_t plen, size_t n, bool can_anchor
         }
         if (cost > 1e300) break;
     }
-    return cost;
+    /* Each start may also compare every item of the pattern once (a long literal pattern). */
+    return cost + (can_anchor && plen > 0 && *pstart == '^' ? 1 : len) * (double)plen;
 }
 
 /* About 0.1 s of matching at worst; estimates are upper bounds, so most such calls take less. */
@@ -312,10 +348,7 @@ static int l_pattern(lua_State *L)
                           shown, (lua_Integer)l);
     }
     charge_bytes(L, plain ? l + pl : l * (pl ? pl : 1));
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    int nres = lua_gettop(L);
+    int nres = call_stock(L, lua_tostring(L, lua_upvalueindex(3)));
     /* gsub's result can be much longer than its subject. */
     if (nres > 0 && lua_type(L, 1) == LUA_TSTRING) charge_bytes(L, lua_rawlen(L, 1));
     return nres;
@@ -340,10 +373,7 @@ static int l_charged(lua_State *L)
     int mode = (int)lua_tointeger(L, lua_upvalueindex(2));
     int n = lua_gettop(L);
     if (mode & CHARGE_ARGS) charge(L, n + (long long)(string_bytes(L, 1, n) / BYTES_PER_INSTRUCTION));
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, n, LUA_MULTRET);
-    int nres = lua_gettop(L);
+    int nres = call_stock(L, lua_tostring(L, lua_upvalueindex(3)));
     if (mode & CHARGE_RESULTS)
         charge(L, nres + (long long)(string_bytes(L, 1, nres) / BYTES_PER_INSTRUCTION));
     return nres;
@@ -536,10 +566,7 @@ static int l_setmetatable(lua_State *L)
             return luaL_error(L, "__gc finalizers are not allowed in rules");
         lua_pop(L, 1);
     }
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
-    return 1;
+    return call_stock(L, "setmetatable");
 }
 
 /* A load() reader function's piece, charged: the parser's work grows with the text. */
@@ -566,10 +593,7 @@ static int l_load(lua_State *L)
     }
     lua_pushliteral(L, "t");
     lua_replace(L, 3);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, 4, LUA_MULTRET);
-    return lua_gettop(L);
+    return call_stock(L, "load");
 }
 
 static int l_collectgarbage(lua_State *L)
@@ -579,10 +603,7 @@ static int l_collectgarbage(lua_State *L)
         return luaL_error(L, "collectgarbage(\"%s\") is not available to rules", opt);
     /* A full collection walks the whole heap. */
     if (strcmp(opt, "count")) charge_bytes(L, sbox_of(L)->used);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    return call_stock(L, "collectgarbage");
 }
 
 static int undefined_global(lua_State *L)
@@ -663,7 +684,8 @@ lua_State *sandbox_new(void)
         lua_getglobal(L, "string");
         lua_getfield(L, -1, pat[i].name);
         lua_pushinteger(L, pat[i].fn);
-        lua_pushcclosure(L, l_pattern, 2);
+        lua_pushstring(L, pat[i].name);
+        lua_pushcclosure(L, l_pattern, 3);
         lua_setfield(L, -2, pat[i].name);
         lua_pop(L, 1);
     }
@@ -700,7 +722,8 @@ lua_State *sandbox_new(void)
             lua_pushglobaltable(L);
         lua_getfield(L, -1, charged[i].name);
         lua_pushinteger(L, charged[i].mode);
-        lua_pushcclosure(L, l_charged, 2);
+        lua_pushstring(L, charged[i].name);
+        lua_pushcclosure(L, l_charged, 3);
         lua_setfield(L, -2, charged[i].name);
         lua_pop(L, 1);
     }
@@ -722,7 +745,8 @@ lua_State *sandbox_new(void)
                 continue;
             }
             lua_pushinteger(L, CHARGE_ARGS);
-            lua_pushcclosure(L, l_charged, 2);
+            lua_pushstring(L, *a);
+            lua_pushcclosure(L, l_charged, 3);
             lua_setfield(L, -2, *a);
         }
         lua_pop(L, 1);
