@@ -174,6 +174,9 @@ static int next_base(const struct reminder *r, usec_t after, usec_t *out)
 {
     switch (r->trigger) {
     case TRIGGER_CALENDAR:
+        /* Whatever the event says, never sooner than the floor after the last fired elapse. */
+        if (r->fires > 0 && after >= r->fired_base && after - r->fired_base < SCHEDULE_MIN_GAP - 1)
+            after = r->fired_base + SCHEDULE_MIN_GAP - 1;
         return calendar_next(r->cal, after, out) < 0 ? -ENOENT : 0;
     case TRIGGER_EVERY: {
         if (r->span <= 0) return -ENOENT;

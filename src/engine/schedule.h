@@ -17,6 +17,11 @@
 #include "time/usec.h"
 #include "time/window.h"
 
+/* The shortest time between two elapses of one reminder's trigger: nudge.every refuses shorter
+ * spans and nudge.on calendar events that repeat faster, and the schedule never plans a
+ * calendar elapse closer than this after the one that last fired. */
+#define SCHEDULE_MIN_GAP USEC_PER_SEC
+
 enum trigger {
     TRIGGER_CALENDAR, /* nudge.on */
     TRIGGER_EVERY,    /* nudge.every */

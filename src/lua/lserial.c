@@ -11,17 +11,24 @@
 
 struct wbuf {
     char *p;
-    size_t len, cap;
-    bool failed;
+    size_t len, cap, max;
+    lua_Alloc alloc; /* the state's allocator: the buffer counts against its memory cap */
+    void *ud;
+    bool failed, too_large;
 };
 
 static void put(struct wbuf *b, const void *data, size_t n)
 {
     if (b->failed) return;
+    if (n > b->max - b->len) {
+        /* Stops a value that shares one big string many times before it is copied again. */
+        b->failed = b->too_large = true;
+        return;
+    }
     if (b->cap - b->len < n) {
         size_t cap = b->cap ? b->cap : 64;
         while (cap - b->len < n) cap *= 2;
-        char *p = realloc(b->p, cap);
+        char *p = b->alloc(b->ud, b->p, b->cap, cap);
         if (!p) {
             b->failed = true;
             return;
@@ -118,17 +125,25 @@ static int encode(lua_State *L, int idx, struct wbuf *b, int depth, char *err, s
     }
 }
 
-char *lserial_encode(lua_State *L, int idx, size_t *len, char *err, size_t errsz)
+char *lserial_encode(lua_State *L, int idx, size_t max, size_t *len, char *err, size_t errsz)
 {
-    struct wbuf b = {0};
+    struct wbuf b = {.max = max};
+    b.alloc = lua_getallocf(L, &b.ud);
     put_byte(&b, VERSION);
+    char *out = NULL;
     if (encode(L, idx, &b, 0, err, errsz) < 0 || b.failed) {
-        if (b.failed) snprintf(err, errsz, "out of memory");
-        free(b.p);
-        return NULL;
+        if (b.too_large)
+            snprintf(err, errsz, "value too large (over %zu KiB serialized)", max >> 10);
+        else if (b.failed)
+            snprintf(err, errsz, "memory limit exceeded");
+    } else if (!(out = malloc(b.len))) {
+        snprintf(err, errsz, "out of memory");
+    } else {
+        memcpy(out, b.p, b.len);
+        *len = b.len;
     }
-    *len = b.len;
-    return b.p;
+    if (b.p) b.alloc(b.ud, b.p, b.cap, 0);
+    return out;
 }
 
 struct rbuf {

@@ -144,6 +144,12 @@ static const struct calcache_entry *calcache_get(struct ruleset *rs, const char 
     }
     struct calendar *cal;
     if (calendar_parse(expr, &cal, err, errsz) < 0) return NULL;
+    if (calendar_repeats_within(cal, SCHEDULE_MIN_GAP)) {
+        calendar_free(cal);
+        return snprintf(err, errsz, "calendar event \"%s\" repeats more often than every %llds "
+                                    "(the shortest interval between fires)",
+                        expr, (long long)(SCHEDULE_MIN_GAP / USEC_PER_SEC)), NULL;
+    }
     /* The normalised form is the reminder's definition across reloads and its default id, so it
      * must be whole and mean the same as expr; where systemd's form drops fires, keep expr. */
     char *norm = NULL;
@@ -562,8 +568,9 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     case TRIGGER_EVERY:
     case TRIGGER_AFTER: {
         m->r.span = check_span(L, 1, trigger == TRIGGER_EVERY ? "every" : "after");
-        if (trigger == TRIGGER_EVERY && m->r.span < USEC_PER_SEC)
-            return luaL_error(L, "nudge.every needs a span of at least 1s");
+        if (trigger == TRIGGER_EVERY && m->r.span < SCHEDULE_MIN_GAP)
+            return luaL_error(L, "nudge.every needs a span of at least %Is",
+                              (lua_Integer)(SCHEDULE_MIN_GAP / USEC_PER_SEC));
         char h[96];
         span_format(m->r.span, h, sizeof h);
         m->expr = strdup(h);
@@ -919,8 +926,14 @@ static int l_config(lua_State *L)
                     lim.memory = parse_size(L, -1);
                     if (lim.memory < sandbox_memory_used(L) + ((size_t)1 << 20))
                         luaL_error(L, "limits.memory is below what the rules already use");
+                } else if (!strcmp(lk, "time")) {
+                    /* Per callback; a rule that needs more than seconds blocks the daemon. */
+                    usec_t span = check_span(L, -1, "limits.time");
+                    if (span < USEC_PER_SEC / 100 || span > 10 * USEC_PER_SEC)
+                        luaL_error(L, "limits.time must be between 10ms and 10s");
+                    lim.time_usec = span;
                 } else {
-                    luaL_error(L, "unknown limit '%s' (instructions, memory)", lk);
+                    luaL_error(L, "unknown limit '%s' (instructions, memory, time)", lk);
                 }
                 lua_pop(L, 1);
             }
@@ -1035,18 +1048,16 @@ static int l_os_date(lua_State *L)
 
 /* ---- store (kept in the state for now; see README) ---- */
 
-struct decode_args {
-    const char *blob;
-    size_t len;
-    int rc;
-};
-
-static int decode_body(lua_State *L)
+/* lserial_decode in a protected call, so the blob is freed when decoding hits the memory cap. */
+static int decode_blob(lua_State *L)
 {
-    struct decode_args *a = lua_touserdata(L, 1);
-    lua_pop(L, 1);
-    a->rc = lserial_decode(L, a->blob, a->len);
-    return a->rc < 0 ? 0 : 1;
+    const char *blob = lua_touserdata(L, 1);
+    size_t len = (size_t)lua_tointeger(L, 2);
+    lua_settop(L, 0);
+    bool ok = lserial_decode(L, blob, len) == 0;
+    if (!ok) lua_pushnil(L);
+    lua_pushboolean(L, ok);
+    return 2; /* the value (or nil), whether it decoded */
 }
 
 static int l_store_get(lua_State *L)
@@ -1054,24 +1065,32 @@ static int l_store_get(lua_State *L)
     struct ruleset *rs = get_rs(L);
     const char *k = luaL_checkstring(L, 1);
     lua_settop(L, 2); /* the default, or nil */
+    luaL_checkstack(L, 4, NULL);
     void *blob;
     size_t len;
     int r = store_kv_get(rs->store, k, &blob, &len);
     if (r == -ENOENT) return 1;
     if (r < 0) return luaL_error(L, "nudge.store.get: the state database failed (see the log)");
-    /* Decoded in a call of its own: at the memory cap its error would leave blob unfreed. */
-    struct decode_args a = {blob, len, -1};
-    lua_pushcfunction(L, decode_body);
-    lua_pushlightuserdata(L, &a);
-    int rc = lua_pcall(L, 1, 1, 0);
+    if (len > 4 * LSERIAL_MAX) { /* not written by nudge.store.set */
+        free(blob);
+        return luaL_error(L, "nudge.store.get: the value of '%s' is too large (%I bytes)", k,
+                          (lua_Integer)len);
+    }
+    lua_pushcfunction(L, decode_blob);
+    lua_pushlightuserdata(L, blob);
+    lua_pushinteger(L, (lua_Integer)len);
+    r = lua_pcall(L, 2, 2, 0);
     free(blob);
-    if (rc != LUA_OK) return lua_error(L);
-    r = a.rc;
-    if (r < 0) {
-        lua_pop(L, 1); /* the nil decode_body returned: the default is below it */
+    if (r != LUA_OK) {
+        lua_settop(L, 2); /* drop the message: luaL_error gives the rule's file:line */
+        return luaL_error(L, "nudge.store.get: memory limit exceeded reading '%s'", k);
+    }
+    if (!lua_toboolean(L, -1)) {
         log_warn("nudge.store: the value of '%s' is damaged; using the default", k);
+        lua_settop(L, 2);
         return 1;
     }
+    lua_pop(L, 1);
     return 1;
 }
 
@@ -1087,7 +1106,7 @@ static int l_store_set(lua_State *L)
         return 0;
     }
     size_t len;
-    char *blob = lserial_encode(L, 2, &len, err, sizeof err);
+    char *blob = lserial_encode(L, 2, LSERIAL_MAX, &len, err, sizeof err);
     if (!blob) return luaL_error(L, "nudge.store: %s", err);
     int r = store_kv_set(rs->store, k, blob, len);
     free(blob);

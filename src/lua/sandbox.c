@@ -2,9 +2,12 @@
 
 #include <lauxlib.h>
 #include <lualib.h>
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Largest string a rule may build with string.rep: larger ones are almost always a bug or a
  * memory bomb, and the C function would run unbounded before the allocator could refuse. */
@@ -15,21 +18,35 @@
 struct sbox {
     size_t used, limit;
     bool limit_on;
-    long long budget;  /* instructions per callback */
-    long long spent;   /* in the current callback */
-    bool exhausted;    /* the budget ran out: keep raising until the callback unwinds */
-    lua_State *L;      /* the main thread, to say where the memory cap was hit */
+    long long budget;    /* instructions per callback */
+    long long spent;     /* in the current callback */
+    long long time_usec; /* wall-clock time per callback */
+    int64_t start_ns, deadline_ns, last_hook_ns; /* CLOCK_MONOTONIC; deadline 0: none */
+    int depth;           /* sandbox_pcall nesting: the outermost call owns budget and deadline */
+    enum { RUNNING, OVER_BUDGET, OVER_TIME } stop; /* keep raising until the callback unwinds */
+    lua_State *L;        /* the main thread, to say where the memory cap was hit */
     char cap_where[256];
-    char spent_where[256]; /* "file:line: " where the budget ran out */
+    char spent_where[256]; /* "file:line: " where the budget or the time ran out */
 };
 
-#define HOOK_STEP 1000
+/* Instructions between two looks at the budget and the clock while instructions are cheap. */
+#define HOOK_STEP 100
+/* When HOOK_STEP instructions took longer than this (long-string compares, conversions of huge
+ * numeric strings: VM instructions whose work grows with their operands), look more often. */
+#define HOOK_INTERVAL_NS 1000000
 
 static struct sbox *sbox_of(lua_State *L)
 {
     void *ud;
     lua_getallocf(L, &ud);
     return ud;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* "file:line: " of the innermost Lua function on the main thread (reading debug info does
@@ -78,76 +95,190 @@ static void note_where(lua_State *L, char *out, size_t outsz)
         }
 }
 
+static void hook(lua_State *L, lua_Debug *ar);
+
+/* The budget or the time ran out: from now on the hook fires on every instruction and line, so
+ * a rule's own pcall that catches the error cannot run on: the next instruction raises again. */
+static void stop_callback(lua_State *L, struct sbox *b, int why)
+{
+    b->stop = why;
+    note_where(L, b->spent_where, sizeof b->spent_where);
+    lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+}
+
+static const char *stop_message(lua_State *L, struct sbox *b)
+{
+    if (b->stop == OVER_TIME)
+        return lua_pushfstring(L, "time limit exceeded (callback ran over %I ms)",
+                               (lua_Integer)(b->time_usec / 1000));
+    return lua_pushfstring(L, "instruction budget exceeded (%I instructions)",
+                           (lua_Integer)b->budget);
+}
+
 static void hook(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
     struct sbox *b = sbox_of(L);
-    if (!b->exhausted) {
-        if (lua_gethookcount(L) != HOOK_STEP) {
+    if (b->stop == RUNNING) {
+        if (ar->event != LUA_HOOKCOUNT) {
             /* A coroutine made while a budget was exhausted inherited the every-instruction
-             * hook: put it back to counting steps, or it would bill 1000x too much. */
+             * hook: put it back to counting steps, or it would bill too much. */
             lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
             return;
         }
-        b->spent += HOOK_STEP;
-        if (b->budget <= 0 || b->spent <= b->budget) return;
-        b->exhausted = true;
-        note_where(L, b->spent_where, sizeof b->spent_where);
-        /* From now on fire on every instruction and line, so a rule's own pcall that catches
-         * the error cannot run on: the next instruction raises again. */
-        lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
+        int n = lua_gethookcount(L);
+        b->spent += n;
+        int64_t now = mono_ns();
+        if (b->budget > 0 && b->spent > b->budget) {
+            stop_callback(L, b, OVER_BUDGET);
+        } else if (b->deadline_ns && now >= b->deadline_ns) {
+            stop_callback(L, b, OVER_TIME);
+        } else {
+            /* Slow instructions: look at the clock after each one, then back off by doubling
+             * while they are fast again, so the deadline acts at most about one slow
+             * instruction late. */
+            int next = now - b->last_hook_ns > HOOK_INTERVAL_NS ? 1 : n * 2;
+            if (next > HOOK_STEP) next = HOOK_STEP;
+            b->last_hook_ns = now;
+            if (next != n) lua_sethook(L, hook, LUA_MASKCOUNT, next);
+            return;
+        }
     }
     /* Level 0 inside a hook is the Lua function running, so the message gets its file:line
-     * (luaL_error would name the caller's). lua_pushfstring knows %I, not %lld. */
+     * (luaL_error would name the caller's). */
     luaL_where(L, 0);
-    lua_pushfstring(L, "instruction budget exceeded (%I instructions)", (lua_Integer)b->budget);
+    stop_message(L, b);
     lua_concat(L, 2);
     lua_error(L);
 }
 
 /* ---- restricted library functions ---- */
 
-/* C work a rule asks for (building a long string, scanning a long subject) counts against the
- * instruction budget too, or one VM instruction could buy megabytes of memcpy in a loop. */
+/* C work a rule asks for (building a long string, scanning a long subject, moving table
+ * elements) counts against the instruction budget too, and is where the clock is read, or one
+ * VM instruction could buy seconds of C in a loop. */
 #define BYTES_PER_INSTRUCTION 16
 
-static void charge(lua_State *L, size_t bytes)
+static void charge(lua_State *L, long long instructions)
 {
     struct sbox *b = sbox_of(L);
-    if (lua_gethook(L) != hook || b->budget <= 0 || b->exhausted) return; /* not in a callback */
-    b->spent += (long long)(bytes / BYTES_PER_INSTRUCTION);
-    if (b->spent <= b->budget) return;
-    b->exhausted = true;
-    note_where(L, b->spent_where, sizeof b->spent_where);
-    lua_sethook(L, hook, LUA_MASKCOUNT | LUA_MASKLINE, 1);
-    luaL_error(L, "instruction budget exceeded (%I instructions)", (lua_Integer)b->budget);
+    if (b->depth == 0) return; /* not in a callback */
+    /* Already stopped (a rule's pcall caught it): raise again, or this C loop would go on. */
+    if (b->stop == RUNNING) {
+        b->spent += instructions;
+        if (b->budget > 0 && b->spent > b->budget)
+            stop_callback(L, b, OVER_BUDGET);
+        else if (b->deadline_ns && mono_ns() >= b->deadline_ns)
+            stop_callback(L, b, OVER_TIME);
+        else
+            return;
+    }
+    luaL_where(L, 1);
+    stop_message(L, b);
+    lua_concat(L, 2);
+    lua_error(L);
 }
 
+static void charge_bytes(lua_State *L, size_t bytes)
+{
+    charge(L, (long long)(bytes / BYTES_PER_INSTRUCTION) + 1);
+}
+
+/* A loop step inside one of our C functions (a table read and write, about four VM
+ * instructions' worth; a comparison, two): cheap, and it reads the clock every 256th. */
+static void charge_steps(lua_State *L, unsigned long *ticks, int instructions)
+{
+    struct sbox *b = sbox_of(L);
+    b->spent += instructions;
+    if ((++*ticks & 255) == 0 || (b->budget > 0 && b->spent > b->budget)) charge(L, 0);
+}
+
+static void charge_step(lua_State *L, unsigned long *ticks)
+{
+    charge_steps(L, ticks, 4);
+}
+
+/* string.rep, same results, built by doubling: the stock one makes one memcpy per piece, so
+ * ("x"):rep(16 << 20) took 16M calls (a third of a second; seconds under ASan). */
 static int l_rep(lua_State *L)
 {
-    size_t l;
-    luaL_checklstring(L, 1, &l);
+    size_t l, lsep;
+    const char *s = luaL_checklstring(L, 1, &l);
     lua_Integer n = luaL_checkinteger(L, 2);
-    size_t lsep = 0;
-    if (!lua_isnoneornil(L, 3)) luaL_checklstring(L, 3, &lsep);
-    if (n > 0 && (l + lsep) > 0 && (size_t)n > REP_MAX / (l + lsep))
+    const char *sep = luaL_optlstring(L, 3, "", &lsep);
+    if (n <= 0 || l + lsep == 0) {
+        lua_pushliteral(L, "");
+        return 1;
+    }
+    if ((size_t)n > REP_MAX / (l + lsep))
         return luaL_error(L, "string.rep result too large (limit %d MiB)", (int)(REP_MAX >> 20));
-    if (n > 0) charge(L, (size_t)n * (l + lsep));
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
+    size_t total = (size_t)n * l + (size_t)(n - 1) * lsep;
+    charge_bytes(L, total);
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, total);
+    memcpy(p, s, l);
+    size_t done = l;
+    if (n > 1) {
+        /* From offset l on the result repeats sep..s: copying any prefix of that periodic part
+         * to its end keeps it periodic. */
+        memcpy(p + done, sep, lsep);
+        memcpy(p + done + lsep, s, l);
+        done += lsep + l;
+        while (done < total) {
+            size_t chunk = done - l < total - done ? done - l : total - done;
+            memcpy(p + done, p + l, chunk);
+            done += chunk;
+        }
+    }
+    luaL_pushresultsize(&b, total);
     return 1;
 }
 
-/* Worst-case steps of Lua's backtracking matcher, roughly: every start position (unless
- * anchored) times the subject length per unbounded repetition (*, +, -, %b) times two per
- * optional item (?). The matcher runs in C where the count hook cannot stop it, so a pattern
- * whose worst case is too large for its subject is refused before it runs. */
-static double pattern_cost(const char *p, size_t plen, size_t n)
+/* True when an error message starts with a position ("file:12: ..."). */
+static bool has_position(const char *m)
 {
-    const char *end = p + plen;
+    const char *c = strstr(m, ": ");
+    if (!c || c == m || !strchr("0123456789", c[-1])) return false;
+    while (c > m && strchr("0123456789", c[-1])) c--;
+    return c > m && c[-1] == ':';
+}
+
+/* Calls the stock function (upvalue 1) with everything on the stack; returns its result count.
+ * Its own errors are raised again from here: raised inside it they would name no file:line and
+ * no function (luaL_where and luaL_argerror look one level up, at this C wrapper). */
+static int call_stock(lua_State *L, const char *name)
+{
+    int n = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    int rc = lua_pcall(L, n, LUA_MULTRET, 0);
+    if (rc == LUA_OK) return lua_gettop(L);
+    if (rc == LUA_ERRMEM) {
+        lua_pop(L, 1);
+        luaL_where(L, 1);
+        lua_pushliteral(L, "memory limit exceeded");
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    const char *m = lua_tostring(L, -1);
+    if (lua_type(L, -1) != LUA_TSTRING || has_position(m)) return lua_error(L);
+    luaL_where(L, 1);
+    const char *to = lua_pushfstring(L, "to '%s'", name);
+    luaL_gsub(L, m, "to '?'", to);
+    lua_remove(L, -2);
+    lua_concat(L, 2);
+    return lua_error(L);
+}
+
+/* Worst-case steps of Lua's backtracking matcher, roughly: every start position (unless
+ * anchored: gmatch never is, its '^' is a plain character) times the subject length per
+ * unbounded repetition (*, +, -), balance (%b) or back-reference (%1) times two per optional
+ * item (?), plus every start times the pattern's length. The matcher runs in C where the count hook cannot stop it,
+ * so a pattern whose worst case is too large for its subject is refused before it runs. */
+static double pattern_cost(const char *p, size_t plen, size_t n, bool can_anchor)
+{
+    const char *end = p + plen, *pstart = p;
     double cost = 1, len = (double)n + 1;
-    if (p < end && *p == '^')
+    if (can_anchor && p < end && *p == '^')
         p++;
     else
         cost = len;
@@ -163,6 +294,7 @@ static double pattern_cost(const char *p, size_t plen, size_t n)
                 if (p < end && *p == '[') goto set;
                 continue;
             }
+            if (p + 1 < end && p[1] >= '0' && p[1] <= '9') cost *= len; /* compares a capture */
             p += 2;
         } else if (*p == '[') {
         set:
@@ -188,10 +320,14 @@ static double pattern_cost(const char *p, size_t plen, size_t n)
         }
         if (cost > 1e300) break;
     }
-    return cost;
+    /* Each start may also compare every item of the pattern once (a long literal pattern). */
+    return cost + (can_anchor && plen > 0 && *pstart == '^' ? 1 : len) * (double)plen;
 }
 
-#define PATTERN_COST_MAX 2e8
+/* About 0.1 s of matching at worst; estimates are upper bounds, so most such calls take less. */
+#define PATTERN_COST_MAX 5e7
+
+enum pattern_fn { PAT_MATCH, PAT_FIND, PAT_GMATCH };
 
 static int l_pattern(lua_State *L)
 {
@@ -201,17 +337,245 @@ static int l_pattern(lua_State *L)
         return luaL_error(L, "pattern subject too long (%I bytes, limit %I)", (lua_Integer)l,
                           (lua_Integer)PATTERN_SUBJECT_MAX);
     const char *pat = luaL_checklstring(L, 2, &pl);
+    int fn = (int)lua_tointeger(L, lua_upvalueindex(2));
     /* string.find(s, p, init, true) is a plain search: linear. */
-    bool plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
-    if (!plain && pattern_cost(pat, pl, l) > PATTERN_COST_MAX)
+    bool plain = fn == PAT_FIND && lua_toboolean(L, 4);
+    if (!plain && pattern_cost(pat, pl, l, fn != PAT_GMATCH) > PATTERN_COST_MAX) {
+        char shown[64];
+        snprintf(shown, sizeof shown, "%.*s%s", pl > 40 ? 40 : (int)pl, pat, pl > 40 ? "..." : "");
         return luaL_error(L, "pattern \"%s\" could take too long on a %I-byte subject: "
                              "simplify the pattern or shorten the subject",
-                          pat, (lua_Integer)l);
-    charge(L, l);
+                          shown, (lua_Integer)l);
+    }
+    charge_bytes(L, plain ? l + pl : l * (pl ? pl : 1));
+    int nres = call_stock(L, lua_tostring(L, lua_upvalueindex(3)));
+    /* gsub's result can be much longer than its subject. */
+    if (nres > 0 && lua_type(L, 1) == LUA_TSTRING) charge_bytes(L, lua_rawlen(L, 1));
+    return nres;
+}
+
+/* A library function whose work grows with its arguments (CHARGE_ARGS: the bytes of its string
+ * arguments and their count) or its results (CHARGE_RESULTS), charged before or after it runs:
+ * its C loop cannot be interrupted, but what it may do in one call is bounded by the memory cap
+ * or by what it was given, and a loop of such calls meets the budget and the deadline. */
+enum { CHARGE_ARGS = 1, CHARGE_RESULTS = 2 };
+
+static size_t string_bytes(lua_State *L, int from, int to)
+{
+    size_t bytes = 0;
+    for (int i = from; i <= to; i++)
+        if (lua_type(L, i) == LUA_TSTRING) bytes += lua_rawlen(L, i);
+    return bytes;
+}
+
+static int l_charged(lua_State *L)
+{
+    int mode = (int)lua_tointeger(L, lua_upvalueindex(2));
+    int n = lua_gettop(L);
+    if (mode & CHARGE_ARGS) charge(L, n + (long long)(string_bytes(L, 1, n) / BYTES_PER_INSTRUCTION));
+    int nres = call_stock(L, lua_tostring(L, lua_upvalueindex(3)));
+    if (mode & CHARGE_RESULTS)
+        charge(L, nres + (long long)(string_bytes(L, 1, nres) / BYTES_PER_INSTRUCTION));
+    return nres;
+}
+
+/* ---- table functions that loop in C over counts a rule chooses (table.move({}, 1, 1 << 53,
+ * 2) runs for ever in the stock library): the same semantics, with each step charged. ---- */
+
+static lua_Integer check_len(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    return luaL_len(L, 1);
+}
+
+static int l_tinsert(lua_State *L)
+{
+    unsigned long ticks = 0;
+    lua_Integer e = (lua_Integer)((lua_Unsigned)check_len(L) + 1u); /* first empty slot */
+    lua_Integer pos;
+    switch (lua_gettop(L)) {
+    case 2: pos = e; break;
+    case 3:
+        pos = luaL_checkinteger(L, 2);
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+        for (lua_Integer i = e; i > pos; i--) {
+            charge_step(L, &ticks);
+            lua_geti(L, 1, i - 1);
+            lua_seti(L, 1, i);
+        }
+        break;
+    default: return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_seti(L, 1, pos);
+    return 0;
+}
+
+static int l_tremove(lua_State *L)
+{
+    unsigned long ticks = 0;
+    lua_Integer size = check_len(L);
+    lua_Integer pos = luaL_optinteger(L, 2, size);
+    if (pos != size)
+        luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+    lua_geti(L, 1, pos);
+    for (; pos < size; pos++) {
+        charge_step(L, &ticks);
+        lua_geti(L, 1, pos + 1);
+        lua_seti(L, 1, pos);
+    }
+    lua_pushnil(L);
+    lua_seti(L, 1, pos);
+    return 1;
+}
+
+static int l_tmove(lua_State *L)
+{
+    unsigned long ticks = 0;
+    lua_Integer f = luaL_checkinteger(L, 2);
+    lua_Integer e = luaL_checkinteger(L, 3);
+    lua_Integer t = luaL_checkinteger(L, 4);
+    int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checktype(L, tt, LUA_TTABLE);
+    if (e >= f) {
+        luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+        lua_Integer n = e - f + 1;
+        luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+        if (t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ))) {
+            for (lua_Integer i = 0; i < n; i++) {
+                charge_step(L, &ticks);
+                lua_geti(L, 1, f + i);
+                lua_seti(L, tt, t + i);
+            }
+        } else {
+            for (lua_Integer i = n - 1; i >= 0; i--) {
+                charge_step(L, &ticks);
+                lua_geti(L, 1, f + i);
+                lua_seti(L, tt, t + i);
+            }
+        }
+    }
+    lua_pushvalue(L, tt);
+    return 1;
+}
+
+static int l_tconcat(lua_State *L)
+{
+    unsigned long ticks = 0;
+    luaL_checktype(L, 1, LUA_TTABLE);
+    size_t lsep;
+    const char *sep = luaL_optlstring(L, 2, "", &lsep);
+    lua_Integer i = luaL_optinteger(L, 3, 1);
+    lua_Integer last = lua_isnoneornil(L, 4) ? luaL_len(L, 1) : luaL_checkinteger(L, 4);
+    luaL_Buffer buf;
+    luaL_buffinit(L, &buf);
+    for (; i <= last; i++) {
+        charge_step(L, &ticks);
+        lua_geti(L, 1, i);
+        if (!lua_isstring(L, -1))
+            return luaL_error(L, "invalid value (at index %I) in table for 'concat'",
+                              (lua_Integer)i);
+        size_t l = lua_rawlen(L, -1);
+        if (l >= 4096) charge_bytes(L, l);
+        luaL_addvalue(&buf);
+        if (i == last) break; /* i + 1 could overflow */
+        luaL_addlstring(&buf, sep, lsep);
+        if (lsep >= 4096) charge_bytes(L, lsep);
+    }
+    luaL_pushresult(&buf);
+    return 1;
+}
+
+/* a < b for table.sort: the rule's function, or the < operator. Values at stack a and b. */
+static bool sort_less(lua_State *L, int a, int b, unsigned long *ticks)
+{
+    charge_steps(L, ticks, 2);
+    if (lua_type(L, a) == LUA_TSTRING && lua_type(L, b) == LUA_TSTRING) {
+        size_t la = lua_rawlen(L, a), lb = lua_rawlen(L, b);
+        if (la >= 4096 && lb >= 4096) charge_bytes(L, la < lb ? la : lb);
+    }
+    if (lua_isnoneornil(L, 2)) return lua_compare(L, a, b, LUA_OPLT);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, a);
+    lua_pushvalue(L, b);
+    lua_call(L, 2, 1);
+    bool r = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return r;
+}
+
+/* Sifts t[root] down the heap t[1..n] (largest on top). */
+static void sift_down(lua_State *L, lua_Integer root, lua_Integer n, unsigned long *ticks)
+{
+    lua_geti(L, 1, root);
+    int x = lua_gettop(L);
+    for (;;) {
+        lua_Integer child = 2 * root;
+        if (child > n) break;
+        lua_geti(L, 1, child);
+        if (child + 1 <= n) {
+            lua_geti(L, 1, child + 1);
+            if (sort_less(L, x + 1, x + 2, ticks)) {
+                lua_remove(L, x + 1);
+                child++;
+            } else {
+                lua_pop(L, 1);
+            }
+        }
+        if (!sort_less(L, x, x + 1, ticks)) {
+            lua_pop(L, 1);
+            break;
+        }
+        lua_seti(L, 1, root);
+        root = child;
+    }
+    lua_seti(L, 1, root);
+}
+
+/* table.sort as a heap sort: O(n log n) comparisons whatever the input or the order function
+ * does, each charged (the stock quicksort can be driven quadratic by an order function). */
+static int l_tsort(lua_State *L)
+{
+    unsigned long ticks = 0;
+    lua_Integer n = check_len(L);
+    if (n <= 1) return 0;
+    luaL_argcheck(L, n < INT_MAX, 1, "array too big");
+    if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    luaL_checkstack(L, 8, "table.sort");
+    for (lua_Integer i = n / 2; i >= 1; i--) sift_down(L, i, n, &ticks);
+    for (lua_Integer end = n; end > 1; end--) {
+        lua_geti(L, 1, 1);
+        lua_geti(L, 1, end);
+        lua_seti(L, 1, 1);
+        lua_seti(L, 1, end);
+        sift_down(L, 1, end - 1, &ticks);
+    }
+    return 0;
+}
+
+/* setmetatable() without __gc: finalizers run with hooks off (no budget, no deadline) and again
+ * inside lua_close, so a rule could hang the daemon, a reload and nudged --check. An object is
+ * only marked for finalization when its metatable has __gc at setmetatable time (lgc.c
+ * luaC_checkfinalizer), so adding __gc afterwards does nothing. */
+static int l_setmetatable(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        if (lua_rawget(L, 2) != LUA_TNIL)
+            return luaL_error(L, "__gc finalizers are not allowed in rules");
+        lua_pop(L, 1);
+    }
+    return call_stock(L, "setmetatable");
+}
+
+/* A load() reader function's piece, charged: the parser's work grows with the text. */
+static int l_load_piece(lua_State *L)
+{
     lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    lua_call(L, 0, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) charge(L, (long long)lua_rawlen(L, -1) + 1);
+    return 1;
 }
 
 /* load() of text only: binary chunks can crash the VM. */
@@ -220,12 +584,16 @@ static int l_load(lua_State *L)
     int n = lua_gettop(L);
     if (n < 1) return luaL_error(L, "bad argument #1 to 'load' (value expected)");
     lua_settop(L, 4);
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        charge(L, (long long)lua_rawlen(L, 1) + 1);
+    } else if (lua_type(L, 1) == LUA_TFUNCTION) {
+        lua_pushvalue(L, 1);
+        lua_pushcclosure(L, l_load_piece, 1);
+        lua_replace(L, 1);
+    }
     lua_pushliteral(L, "t");
     lua_replace(L, 3);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, 4, LUA_MULTRET);
-    return lua_gettop(L);
+    return call_stock(L, "load");
 }
 
 static int l_collectgarbage(lua_State *L)
@@ -233,10 +601,9 @@ static int l_collectgarbage(lua_State *L)
     const char *opt = luaL_optstring(L, 1, "collect");
     if (strcmp(opt, "count") && strcmp(opt, "collect") && strcmp(opt, "step"))
         return luaL_error(L, "collectgarbage(\"%s\") is not available to rules", opt);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    /* A full collection walks the whole heap. */
+    if (strcmp(opt, "count")) charge_bytes(L, sbox_of(L)->used);
+    return call_stock(L, "collectgarbage");
 }
 
 /* Last resort: a Lua error outside any protected call is a bug in nudged (every entry from C
@@ -276,6 +643,7 @@ lua_State *sandbox_new(void)
     struct sbox *b = calloc(1, sizeof *b);
     if (!b) return NULL;
     b->budget = SANDBOX_DEFAULT_INSTRUCTIONS;
+    b->time_usec = SANDBOX_DEFAULT_TIME_USEC;
     b->limit = SANDBOX_DEFAULT_MEMORY;
     lua_State *L = lua_newstate(alloc, b);
     if (!L) {
@@ -316,17 +684,87 @@ lua_State *sandbox_new(void)
     }
     lua_pop(L, 1);
 
-    wrap(L, "string", "rep", l_rep);
-    static const char *const pat[] = {"find", "match", "gmatch", "gsub", NULL};
-    for (const char *const *p = pat; *p; p++) {
-        /* upvalue 2: whether argument 4 means "plain" (string.find only) */
+    lua_getglobal(L, "string");
+    lua_pushcfunction(L, l_rep);
+    lua_setfield(L, -2, "rep");
+    lua_pop(L, 1);
+    static const struct {
+        const char *name;
+        enum pattern_fn fn;
+    } pat[] = {{"find", PAT_FIND}, {"match", PAT_MATCH}, {"gmatch", PAT_GMATCH}, {"gsub", PAT_MATCH}};
+    for (size_t i = 0; i < sizeof pat / sizeof *pat; i++) {
         lua_getglobal(L, "string");
-        lua_getfield(L, -1, *p);
-        lua_pushboolean(L, strcmp(*p, "find") == 0);
-        lua_pushcclosure(L, l_pattern, 2);
-        lua_setfield(L, -2, *p);
+        lua_getfield(L, -1, pat[i].name);
+        lua_pushinteger(L, pat[i].fn);
+        lua_pushstring(L, pat[i].name);
+        lua_pushcclosure(L, l_pattern, 3);
+        lua_setfield(L, -2, pat[i].name);
         lua_pop(L, 1);
     }
+    static const struct {
+        const char *lib, *name;
+        int mode;
+    } charged[] = {
+        {"string", "byte", CHARGE_RESULTS},
+        {"string", "char", CHARGE_ARGS | CHARGE_RESULTS},
+        {"string", "format", CHARGE_ARGS | CHARGE_RESULTS},
+        {"string", "lower", CHARGE_RESULTS},
+        {"string", "upper", CHARGE_RESULTS},
+        {"string", "reverse", CHARGE_RESULTS},
+        {"string", "sub", CHARGE_RESULTS},
+        {"string", "pack", CHARGE_ARGS | CHARGE_RESULTS},
+        {"string", "packsize", CHARGE_ARGS},
+        {"string", "unpack", CHARGE_ARGS | CHARGE_RESULTS},
+        {"string", "dump", CHARGE_RESULTS},
+        {"utf8", "char", CHARGE_ARGS | CHARGE_RESULTS},
+        {"utf8", "codepoint", CHARGE_RESULTS},
+        {"utf8", "len", CHARGE_ARGS},
+        {"utf8", "offset", CHARGE_ARGS},
+        {"table", "unpack", CHARGE_RESULTS},
+        {"table", "pack", CHARGE_ARGS},
+        {"os", "date", CHARGE_ARGS | CHARGE_RESULTS},
+        {NULL, "tonumber", CHARGE_ARGS},
+        {NULL, "rawequal", CHARGE_ARGS},
+        {NULL, "select", CHARGE_RESULTS},
+    };
+    for (size_t i = 0; i < sizeof charged / sizeof *charged; i++) {
+        if (charged[i].lib)
+            lua_getglobal(L, charged[i].lib);
+        else
+            lua_pushglobaltable(L);
+        lua_getfield(L, -1, charged[i].name);
+        lua_pushinteger(L, charged[i].mode);
+        lua_pushstring(L, charged[i].name);
+        lua_pushcclosure(L, l_charged, 3);
+        lua_setfield(L, -2, charged[i].name);
+        lua_pop(L, 1);
+    }
+    static const luaL_Reg table_fns[] = {{"insert", l_tinsert}, {"remove", l_tremove},
+                                         {"move", l_tmove},     {"concat", l_tconcat},
+                                         {"sort", l_tsort},     {NULL, NULL}};
+    lua_getglobal(L, "table");
+    luaL_setfuncs(L, table_fns, 0);
+    lua_pop(L, 1);
+    /* Arithmetic on strings converts them in the string metatable's metamethods: "1...1" + 0
+     * runs strtod over the whole string. */
+    static const char *const arith[] = {"__add", "__sub",  "__mul", "__div", "__mod",
+                                        "__pow", "__idiv", "__unm", NULL};
+    lua_pushliteral(L, "");
+    if (lua_getmetatable(L, -1)) {
+        for (const char *const *a = arith; *a; a++) {
+            if (lua_getfield(L, -1, *a) != LUA_TFUNCTION) {
+                lua_pop(L, 1);
+                continue;
+            }
+            lua_pushinteger(L, CHARGE_ARGS);
+            lua_pushstring(L, *a);
+            lua_pushcclosure(L, l_charged, 3);
+            lua_setfield(L, -2, *a);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    wrap(L, NULL, "setmetatable", l_setmetatable);
     wrap(L, NULL, "load", l_load);
     wrap(L, NULL, "collectgarbage", l_collectgarbage);
 
@@ -355,13 +793,17 @@ void sandbox_set_limits(lua_State *L, const struct sandbox_limits *lim)
 {
     struct sbox *b = sbox_of(L);
     b->budget = lim->instructions;
+    b->time_usec = lim->time_usec;
     b->limit = lim->memory;
+    /* A new time limit set by the running callback (nudge.config at load) applies to it too. */
+    if (b->depth > 0) b->deadline_ns = b->time_usec > 0 ? b->start_ns + b->time_usec * 1000 : 0;
 }
 
 void sandbox_get_limits(lua_State *L, struct sandbox_limits *lim)
 {
     struct sbox *b = sbox_of(L);
     lim->instructions = b->budget;
+    lim->time_usec = b->time_usec;
     lim->memory = b->limit;
 }
 
@@ -400,20 +842,37 @@ int sandbox_pcall(lua_State *L, int nargs, int nresults, char *msg, size_t msgsz
     int base = lua_gettop(L) - nargs;
     lua_pushcfunction(L, msgh);
     lua_insert(L, base);
-    b->spent = 0;
-    b->exhausted = false;
-    b->cap_where[0] = 0;
-    b->spent_where[0] = 0;
-    lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
+    /* A call made from inside a callback (C code called by the rule that calls Lua back) runs
+     * on the outer callback's budget and deadline: it must not hand out fresh ones. */
+    bool outer = b->depth++ == 0;
+    if (outer) {
+        b->spent = 0;
+        b->stop = RUNNING;
+        b->cap_where[0] = 0;
+        b->spent_where[0] = 0;
+        b->start_ns = b->last_hook_ns = mono_ns();
+        b->deadline_ns = b->time_usec > 0 ? b->start_ns + b->time_usec * 1000 : 0;
+        lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_STEP);
+    }
     int rc = lua_pcall(L, nargs, nresults, base);
-    lua_sethook(L, NULL, 0, 0);
-    bool swallowed = rc == LUA_OK && b->exhausted;
-    b->exhausted = false;
-    if (swallowed) {
-        /* The budget ran out in a coroutine whose resume caught the error: still a failure. */
-        if (msg && msgsz)
-            snprintf(msg, msgsz, "%sinstruction budget exceeded (%lld instructions)", b->spent_where,
-                     b->budget);
+    b->depth--;
+    int why = b->stop;
+    if (outer) {
+        lua_sethook(L, NULL, 0, 0);
+        b->stop = RUNNING;
+        b->deadline_ns = 0;
+    }
+    if (rc == LUA_OK && why != RUNNING) {
+        /* The budget or the time ran out in a coroutine whose resume caught the error: still a
+         * failure. */
+        if (msg && msgsz) {
+            if (why == OVER_TIME)
+                snprintf(msg, msgsz, "%stime limit exceeded (callback ran over %lld ms)",
+                         b->spent_where, b->time_usec / 1000);
+            else
+                snprintf(msg, msgsz, "%sinstruction budget exceeded (%lld instructions)",
+                         b->spent_where, b->budget);
+        }
         if (trace && tracesz) trace[0] = 0;
         lua_settop(L, base - 1);
         return -1;

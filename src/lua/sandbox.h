@@ -1,5 +1,6 @@
-/* A sandboxed Lua 5.4 state: allow-listed globals, a memory cap, an instruction budget per
- * callback, and the one protected-call helper every C->Lua call goes through. */
+/* A sandboxed Lua 5.4 state: allow-listed globals, a memory cap, an instruction budget and a
+ * wall-clock deadline per callback, no __gc finalizers, and the one protected-call helper every
+ * C->Lua call goes through. */
 #ifndef NUDGE_SANDBOX_H
 #define NUDGE_SANDBOX_H
 
@@ -10,10 +11,14 @@
 struct sandbox_limits {
     long long instructions; /* per callback; <= 0: unlimited */
     size_t memory;          /* bytes for the whole state; 0: unlimited */
+    long long time_usec;    /* wall-clock time per callback; <= 0: unlimited */
 };
 
 #define SANDBOX_DEFAULT_INSTRUCTIONS 10000000LL
 #define SANDBOX_DEFAULT_MEMORY ((size_t)64 << 20)
+/* Wall-clock time per callback (and per rule file's top level): C library work the budget
+ * cannot see ends here. */
+#define SANDBOX_DEFAULT_TIME_USEC 1000000LL
 
 /* Creates a state with the allowed libraries only. The memory cap starts applying once the
  * libraries are loaded. Returns NULL when out of memory. */
@@ -26,8 +31,9 @@ void sandbox_set_limits(lua_State *L, const struct sandbox_limits *lim);
 void sandbox_get_limits(lua_State *L, struct sandbox_limits *lim);
 size_t sandbox_memory_used(lua_State *L);
 
-/* Calls the function below nargs arguments on the stack under the instruction budget, with a
- * traceback on error. On success returns 0 and leaves nresults values. On error returns -1 and
+/* Calls the function below nargs arguments on the stack under the instruction budget and the
+ * time limit, with a traceback on error. Called from inside a callback (nested), it runs on that
+ * callback's budget and deadline. On success returns 0 and leaves nresults values. On error returns -1 and
  * writes "file:line: message" into msg (and the traceback into trace, if given), stack popped. */
 int sandbox_pcall(lua_State *L, int nargs, int nresults, char *msg, size_t msgsz, char *trace,
                   size_t tracesz);

@@ -978,3 +978,71 @@ int calendar_next(const struct calendar *c, usec_t after, usec_t *next)
     tz_leave(&saved);
     return r;
 }
+
+static int int_cmp(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The seconds a minute of c holds (microseconds, sorted), or -1 when two of them are closer
+ * than gap (a repetition below it, or more values than fit). */
+static int second_values(const struct calendar *c, int gap, int *v, int max)
+{
+    const struct chain *ch = &c->f[F_USEC];
+    int n = 0;
+    if (ch->n == 0) { /* "*": each whole second */
+        if (gap > 1000000) return -1;
+        for (int s = 0; s < 60 && n < max; s++) v[n++] = s * 1000000;
+        return n;
+    }
+    for (int i = 0; i < ch->n; i++) {
+        const struct comp *p = &ch->v[i];
+        int stop = p->stop >= 0 ? p->stop : 60 * 1000000 - 1;
+        if (p->repeat <= 0) {
+            if (n >= max) return -1;
+            v[n++] = p->start;
+            continue;
+        }
+        if (p->start + (long long)p->repeat <= stop && p->repeat < gap) return -1;
+        for (long long s = p->start; s <= stop; s += p->repeat) {
+            if (n >= max) return -1;
+            v[n++] = (int)s;
+        }
+    }
+    qsort(v, (size_t)n, sizeof *v, int_cmp);
+    return n;
+}
+
+bool calendar_repeats_within(const struct calendar *c, usec_t gap)
+{
+    if (gap <= 0) return false;
+    if (c->is_cron) return gap > 60 * USEC_PER_SEC; /* cron: whole minutes */
+    if (gap > 60 * USEC_PER_SEC) gap = 60 * USEC_PER_SEC; /* beyond a minute: not analysed */
+    /* Within a minute: the seconds field alone decides. More values than a minute holds at
+     * `gap` apart means two are closer. */
+    int max = (int)(60 * USEC_PER_SEC / gap) + 1, *v = malloc(sizeof *v * (size_t)max);
+    if (!v) return true;
+    int n = second_values(c, (int)gap, v, max);
+    bool close = n < 0;
+    for (int i = 1; !close && i < n; i++) close = v[i] - v[i - 1] < gap;
+    /* Across a minute boundary (":59.5" then ":00" of the next minute): when two consecutive
+     * minutes (59 and 0 count) can both match, conservatively without looking at hours. */
+    if (!close && n > 0 && 60 * 1000000 - v[n - 1] + v[0] < gap) {
+        const struct chain *m = &c->f[F_MINUTE];
+        bool minute[60] = {0};
+        for (int i = 0; i < 60; i++) minute[i] = m->n == 0;
+        for (int i = 0; i < m->n; i++) {
+            const struct comp *p = &m->v[i];
+            int stop = p->stop >= 0 ? p->stop : 59;
+            if (p->repeat <= 0) {
+                if (p->start >= 0 && p->start < 60) minute[p->start] = true;
+                continue;
+            }
+            for (int k = p->start; k <= stop && k < 60; k += p->repeat) minute[k] = true;
+        }
+        for (int i = 0; !close && i < 60; i++) close = minute[i] && minute[(i + 1) % 60];
+    }
+    free(v);
+    return close;
+}

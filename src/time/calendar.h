@@ -27,6 +27,10 @@ bool calendar_format_is_lossless(const struct calendar *c);
 
 bool calendar_is_cron(const struct calendar *c);
 
+/* True when two successive elapses of c can come closer together than gap (at most a minute is
+ * analysed): "*:*:0/0.5", "*:*:0,0.5", "*:*:59.5,0". Conservative across minute boundaries. */
+bool calendar_repeats_within(const struct calendar *c, usec_t gap);
+
 /* The zone suffix, or NULL for the local zone. Owned by c. */
 const char *calendar_zone(const struct calendar *c);
 

@@ -3,14 +3,16 @@
  * with a reload as the daemon makes it (load beside, adopt, carry over) after the first day.
  *
  * The sandbox's default limits stay on (10M instructions per callback, 64 MiB): they are what
- * must stop infinite loops and memory bombs. A callback can still spend its whole budget on
- * every fire, so the harness stops after MAX_FIRES fires; run with -timeout=10 or so. */
+ * must stop infinite loops and memory bombs. A callback can still spend its whole budget (or
+ * its 1 s deadline) on every fire, so the harness stops after MAX_FIRES fires or RUN_SECONDS of
+ * firing; run with -timeout=10 or so. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -21,6 +23,7 @@
 
 #define DAYS 3
 #define MAX_FIRES 64
+#define RUN_SECONDS 3
 /* Mon 2026-11-23 12:00:00 Europe/Berlin */
 #define START ((usec_t)1795431600 * USEC_PER_SEC)
 
@@ -70,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct schedule *s = ruleset_schedule(rs);
     size_t fires = 0;
     bool reloaded = false;
-    while (fires < MAX_FIRES) {
+    time_t began = time(NULL);
+    while (fires < MAX_FIRES && time(NULL) - began < RUN_SECONDS) {
         usec_t next = schedule_next_deadline(s);
         if (!reloaded && next >= START + USEC_PER_DAY) {
             reloaded = true;

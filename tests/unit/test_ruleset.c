@@ -330,6 +330,24 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.store.set('k', {f = print})", "cannot store a function"},
         {"local t = {} t.t = t nudge.store.set('k', t)", "nested too deeply"},
         {"nudge.store.set('k', {[{}] = 1})", "table keys must be"},
+        {"nudge.on('*:*:0/0.000001', function() end)",
+         "calendar event \"*:*:0/0.000001\" repeats more often than every 1s"},
+        {"nudge.on('*:*:0,0.5', function() end)", "repeats more often than every 1s"},
+        {"local s = ('x'):rep(1 << 20) nudge.store.set('k', {s, s})",
+         "nudge.store: value too large (over 1024 KiB serialized)"},
+        {"local s = ('x'):rep(1 << 20) local t = {} for i = 1, 2000 do t[i] = s end "
+         "nudge.store.set('k', t)",
+         "value too large"},
+        {"local t = {} for i = 1, 36000 do t[i] = 'abcdefghij' .. i end nudge.store.set('big', t) "
+         "t = nil collectgarbage() "
+         "nudge.config{limits = {memory = math.floor(collectgarbage('count') * 1024) + (3 << 19)}} "
+         "nudge.store.get('big')",
+         "nudge.store.get: memory limit exceeded reading 'big'"},
+        {"nudge.config{limits = {time = '1h'}}", "limits.time must be between 10ms and 10s"},
+        {"nudge.config{limits = {time = 'soon'}}", "bad time span"},
+        {"nudge.config{limits = {time = '20ms', instructions = 1000000000}} while true do end",
+         "time limit exceeded (callback ran over 20 ms)"},
+        {"setmetatable({}, {__gc = print})", "__gc finalizers are not allowed in rules"},
         {"nudge.listen('x')", "function expected"},
         {"nudge.listen('', function() end)", "empty event name"},
         {"nudge.listen({}, function() end)", "string expected"},
@@ -544,7 +562,7 @@ static void test_callback_limits(void **state)
     (void)state;
     const char *p =
         rule_file("limits.lua",
-                  "nudge.config{limits = {instructions = 2000000, memory = '16M'}}\n"
+                  "nudge.config{limits = {instructions = 2000000, memory = '16M', time = '10s'}}\n"
                   "nudge.every('1h', function()\n"
                   "  while true do pcall(function() while true do end end) end\n"
                   "end, {id = 'spin'})\n"

@@ -878,6 +878,48 @@ static void test_plan_does_not_queue(void **state)
     calendar_free(r.cal);
 }
 
+/* issue 10: an event repeating faster than SCHEDULE_MIN_GAP (nudge.on refuses it at load, but
+ * the schedule is the last line) fires at most once per SCHEDULE_MIN_GAP. */
+static void test_calendar_floor(void **state)
+{
+    (void)state;
+    usec_t t0 = cet(2026, 11, 20, 12, 0);
+    struct clock_sim c;
+    clock_sim_init(&c, t0);
+    struct schedule s;
+    schedule_init(&s, &c.base, 1);
+    struct reminder fast;
+    reminder_init(&fast);
+    fast.trigger = TRIGGER_CALENDAR;
+    fast.cal = cal("*:*:0/0.000001");
+    assert_true(calendar_repeats_within(fast.cal, SCHEDULE_MIN_GAP));
+    assert_int_equal(schedule_add(&s, &fast), 0);
+    struct fire f[64];
+    size_t n = run(&s, &c, t0 + 10 * S, f, 64);
+    assert_true(n >= 9 && n <= 11);
+    for (size_t k = 1; k < n && k < 64; k++) assert_true(f[k].next - f[k - 1].next >= SCHEDULE_MIN_GAP);
+    schedule_free(&s);
+    calendar_free(fast.cal);
+
+    /* What the load-time check refuses and accepts. */
+    static const struct {
+        const char *expr;
+        bool fast;
+    } cases[] = {
+        {"*:*:0/0.000001", true}, {"*:*:0,0.5", true},  {"*:*:59.5,0", true},
+        {"*:*:0/0.5", true},      {"*:*:1..3/0.9", true}, {"12:00:00,00.5", true},
+        {"*:*:*", false},         {"*:*:0/1", false},   {"*:*:0,59", false},
+        {"daily", false},         {"*:0/1", false},     {"12:00,30:59.5,0", false},
+        {"*/5 * * * *", false},   {"Mon 09:00", false}, {"*:*:0/1.5", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct calendar *k = cal(cases[i].expr);
+        if (calendar_repeats_within(k, SCHEDULE_MIN_GAP) != cases[i].fast)
+            fail_msg("%s: expected %s", cases[i].expr, cases[i].fast ? "too fast" : "accepted");
+        calendar_free(k);
+    }
+}
+
 int main(void)
 {
     setenv("TZ", "Europe/Berlin", 1);
@@ -904,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_dst_fall_back),
         cmocka_unit_test(test_dst_window_and_quiet),
         cmocka_unit_test(test_plan_does_not_queue),
+        cmocka_unit_test(test_calendar_floor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

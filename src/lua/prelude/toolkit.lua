@@ -33,7 +33,10 @@ local function api(fn)
     local r = table.pack(pcall(fn, ...))
     if r[1] then return table.unpack(r, 2, r.n) end
     local e = r[2]
-    local bare = type(e) == "string" and e:match("^prelude/[^:]*:%d+: (.*)$")
+    -- "prelude/file:line: message" -> "message", by plain finds: a pattern over the whole
+    -- message would be costed (and refused) by its length.
+    local pos = type(e) == "string" and e:sub(1, 8) == "prelude/" and e:find(": ", 9, true)
+    local bare = pos and e:sub(9, pos - 1):find("^[^:]*:%d+$") and e:sub(pos + 2)
     if bare then error(bare, 2) end
     error(e, 0)
   end
