@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "daemon/daemon.h"
 #include "daemon/report_data.h"
 #include "lua/toolkit.h"
@@ -22,6 +23,17 @@ static json_t *seconds(usec_t t)
     if (t == USEC_INFINITY) return json_null();
     if (t % USEC_PER_SEC == 0) return json_integer((json_int_t)(t / USEC_PER_SEC));
     return json_real((double)t / 1e6);
+}
+
+/* A JSON string of s made valid UTF-8 (U+FFFD for bad bytes): jansson refuses invalid
+ * strings, and one id or title from a rule file must not cost the whole reply. "" for NULL. */
+static json_t *jstr(const char *s)
+{
+    char *own;
+    const char *v = utf8_clean(s ? s : "", &own);
+    json_t *j = json_string(v);
+    free(own);
+    return j;
 }
 
 static json_t *fail(char *err, size_t errsz, const char *fmt, const char *arg)
@@ -46,23 +58,23 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
     (void)req, (void)err, (void)errsz;
     usec_t now = clock_now(clock_real());
     json_t *rules = json_array();
-    for (size_t i = 0; i < d->files.n; i++) json_array_append_new(rules, json_string(d->files.paths[i]));
-    return json_pack("{s:i, s:o, s:o, s:I, s:s, s:s, s:{s:o, s:b, s:o}}",
+    for (size_t i = 0; i < d->files.n; i++) json_array_append_new(rules, jstr(d->files.paths[i]));
+    return json_pack("{s:i, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:b, s:o}}",
                      "pid", (int)getpid(),
                      "uptime", seconds((now - d->started) / USEC_PER_SEC * USEC_PER_SEC),
                      "rules", rules,
                      "reminders", (json_int_t)ruleset_reminder_count(d->rs),
-                     "backend", notify_backend_current(d->backend),
-                     "state", store_path(d->store),
+                     "backend", jstr(notify_backend_current(d->backend)),
+                     "state", jstr(store_path(d->store)),
                      "last_reload", "at", seconds(d->last_reload / USEC_PER_SEC * USEC_PER_SEC),
                      "ok", !d->last_reload_error[0],
-                     "error", d->last_reload_error[0] ? json_string(d->last_reload_error) : json_null());
+                     "error", d->last_reload_error[0] ? jstr(d->last_reload_error) : json_null());
 }
 
 static void list_one(void *ud, const struct ruleset_reminder_info *r)
 {
-    json_array_append_new(ud, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", r->id, "kind", r->kind,
-                                        "trigger", r->trigger, "expr", r->expr ? r->expr : "",
+    json_array_append_new(ud, json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", jstr(r->id), "kind", jstr(r->kind),
+                                        "trigger", jstr(r->trigger), "expr", jstr(r->expr),
                                         "next", seconds(r->next)));
 }
 
@@ -250,14 +262,14 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
     for (int i = 0; i < r.ndays; i++) json_array_append_new(days, day_json(&r.days[i]));
     for (size_t i = 0; i < r.npromises; i++) {
         const struct report_promise *p = &r.promises[i];
-        json_array_append_new(promises, json_pack("{s:I, s:s, s:o, s:s, s:s}", "id", (json_int_t)p->id,
-                                                  "text", p->text, "due", seconds(p->due), "state",
-                                                  p->state, "source", p->source));
+        json_array_append_new(promises, json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
+                                                  "text", jstr(p->text), "due", seconds(p->due), "state",
+                                                  jstr(p->state), "source", jstr(p->source)));
     }
     json_t *out = json_pack("{s:o, s:o, s:o, s:o, s:i, s:i, s:o}", "now",
                             seconds(now / USEC_PER_SEC * USEC_PER_SEC), "since",
                             r.has_since ? seconds(r.since) : json_null(), "phase",
-                            r.phase ? json_string(r.phase) : json_null(), "days", days, "streak",
+                            r.phase ? jstr(r.phase) : json_null(), "days", days, "streak",
                             r.streak, "best_streak", r.best_streak, "promises", promises);
     report_data_free(&r);
     return out;
@@ -285,8 +297,8 @@ static int opt_time(json_t *req, const char *k, usec_t *out, char *err, size_t e
 
 static json_t *fire_json(const struct ruleset_answer *a, const char *reminder)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", reminder,
-                     "title", a->title, "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
+    return json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", jstr(reminder),
+                     "title", jstr(a->title), "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
 }
 
 static json_t *answer(struct daemon *d, json_t *req, const char *what, char *err, size_t errsz)
@@ -361,10 +373,10 @@ static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t 
 
 static int promise_cb(void *ud, const struct store_promise *p)
 {
-    json_array_append_new(ud, json_pack("{s:I, s:s, s:o, s:s, s:s, s:o}", "id", (json_int_t)p->id,
-                                        "text", p->text, "due", seconds(p->due), "state", p->state,
-                                        "source", p->source,
-                                        "key", p->key ? json_string(p->key) : json_null()));
+    json_array_append_new(ud, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
+                                        "text", jstr(p->text), "due", seconds(p->due), "state",
+                                        jstr(p->state), "source", jstr(p->source),
+                                        "key", p->key ? jstr(p->key) : json_null()));
     return 0;
 }
 
@@ -404,11 +416,11 @@ static json_t *cmd_promise_broken(struct daemon *d, json_t *req, char *err, size
 
 static int history_cb(void *ud, const struct store_fire *f)
 {
-    json_array_append_new(ud, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "fire",
-                                        (json_int_t)f->id, "reminder", f->reminder, "kind", f->kind,
-                                        "title", f->title ? f->title : "", "scheduled",
+    json_array_append_new(ud, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
+                                        (json_int_t)f->id, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
+                                        "title", jstr(f->title), "scheduled",
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
-                                        f->answer ? json_string(f->answer) : json_null(), "answered",
+                                        f->answer ? jstr(f->answer) : json_null(), "answered",
                                         f->answer ? seconds(f->answered) : json_null()));
     return 0;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 
 #define LINE_MAX_BYTES ((size_t)1 << 20)
 #define CLIENTS_MAX 512
@@ -125,37 +126,12 @@ static void send_line(struct client *cl, json_t *reply, bool close_after)
     cl->writes_pending++;
 }
 
-/* Replaces bytes that are not UTF-8 with '?': messages quote requests and are cut to size,
- * which can split a character, and jansson refuses such strings. */
-static void utf8_scrub(char *s)
-{
-    unsigned char *p = (unsigned char *)s;
-    while (*p) {
-        int n = -1; /* continuation bytes expected */
-        if (*p < 0x80) n = 0;
-        else if (*p >= 0xc2 && *p <= 0xdf) n = 1;
-        else if (*p >= 0xe0 && *p <= 0xef) n = 2;
-        else if (*p >= 0xf0 && *p <= 0xf4) n = 3;
-        /* No overlong forms, surrogates or code points past U+10FFFF (jansson refuses them). */
-        if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) ||
-            (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))
-            n = -1;
-        int k = 1;
-        while (k <= n && (p[k] & 0xc0) == 0x80) k++;
-        if (n < 0 || k <= n) {
-            *p++ = '?';
-            continue;
-        }
-        p += k;
-    }
-}
-
 /* {"ok":false,"error":msg}, msg cut to size and made valid UTF-8. */
 static json_t *error_reply(const char *msg)
 {
     char clean[1024];
     snprintf(clean, sizeof clean, "%s", msg);
-    utf8_scrub(clean);
+    utf8_repair_inplace(clean, sizeof clean);
     json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", clean);
     if (!r) r = json_pack("{s:b, s:s}", "ok", 0, "error", "request failed");
     return r;
