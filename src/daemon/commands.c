@@ -17,6 +17,8 @@
 #include "time/timestamp.h"
 
 typedef json_t *(*command_fn)(struct daemon *d, json_t *req, char *err, size_t errsz);
+typedef json_t *(*command_cl_fn)(struct daemon *d, json_t *req, struct control_client *cl,
+                                 char *err, size_t errsz);
 
 static json_t *seconds(usec_t t)
 {
@@ -147,41 +149,202 @@ static int opt_days(json_t *req, json_int_t dflt, json_int_t hi, json_int_t *out
     return 0;
 }
 
-/* The coming notifications from the preview engine on the live rule set, as the objects
- * `nudged --preview --json` prints; NULL with err set on a rule error. */
-static json_t *preview_notifications(struct daemon *d, int days, char *err, size_t errsz)
+/* ---- preview and export: the preview engine in slices on the loop ----
+ *
+ * A preview is bounded in what it keeps and in the work it does, and it runs a few
+ * milliseconds per turn of the loop, so other clients and the live reminders go on meanwhile.
+ * Past any bound the reply carries "truncated": true and "until" (how far it got). */
+
+/* 10,000 notifications is more than a year of a reminder every hour: enough to see a plan,
+ * and its JSON (4 MiB at most) stays well under the reply limit. */
+#define PREVIEW_ENTRIES_MAX 10000
+#define PREVIEW_BYTES_MAX ((size_t)4 << 20)
+/* Instants of the simulated clock with nothing to show still cost a callback each. */
+#define PREVIEW_INSTANTS_MAX 1000000
+#define PREVIEW_WORK_MAX_NS (10 * (uint64_t)1000000000) /* 10 s of the loop's time in all */
+#define PREVIEW_SLICE_NS (5 * (uint64_t)1000000)        /* per turn of the loop */
+
+struct preview_job {
+    struct notify_backend capture; /* first: the simulation shows into it */
+    struct daemon *d;
+    struct control_client *cl; /* NULL: run to the end at once (control_reply) */
+    struct preview_sim *sim;
+    uv_timer_t turn;
+    json_t *entries;
+    size_t bytes, instants;
+    uint64_t work_ns;
+    uint32_t next_id;
+    usec_t full_at; /* the first notification left out */
+    bool full, truncated, export;
+};
+
+static size_t len0(const char *s)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return fail(err, errsz, "%s", "out of memory");
+    return s ? strlen(s) : 0;
+}
+
+static int capture_show(struct notify_backend *self, const struct notification *n, usec_t at,
+                        uint32_t *id, char *err, size_t errsz)
+{
+    struct preview_job *j = (struct preview_job *)self;
+    (void)err, (void)errsz;
+    *id = ++j->next_id;
+    if (j->full) return 0;
+    /* What the JSON will take, near enough: the strings and the fields around them. */
+    size_t size = 96 + len0(n->reminder_id) + len0(n->kind) + len0(n->title) + len0(n->body);
+    for (size_t i = 0; i < n->n_actions; i++) size += 4 + len0(n->actions[i].id);
+    if (json_array_size(j->entries) >= PREVIEW_ENTRIES_MAX || j->bytes + size > PREVIEW_BYTES_MAX) {
+        j->full = j->truncated = true;
+        j->full_at = at;
+        return 0;
+    }
+    char when[64];
+    timestamp_format_iso(at, when, sizeof when);
+    json_t *actions = json_array();
+    for (size_t i = 0; i < n->n_actions; i++) json_array_append_new(actions, jstr(n->actions[i].id));
+    /* The objects `nudged --preview --json` prints. */
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "at", when, "id", jstr(n->reminder_id),
+                          "kind", jstr(n->kind), "title", jstr(n->title), "body", jstr(n->body),
+                          "actions", actions);
+    if (o) json_array_append_new(j->entries, o);
+    j->bytes += size;
+    return 0;
+}
+
+static void capture_destroy(struct notify_backend *self)
+{
+    (void)self; /* part of the job */
+}
+
+static void job_free_handle(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Frees the job (its timer's close callback frees the memory). */
+static void job_free(struct preview_job *j)
+{
+    preview_sim_free(j->sim);
+    j->sim = NULL;
+    json_decref(j->entries);
+    j->entries = NULL;
+    if (j->cl) {
+        uv_timer_stop(&j->turn);
+        uv_close((uv_handle_t *)&j->turn, job_free_handle);
+    } else {
+        free(j);
+    }
+}
+
+static void job_cancel(void *job)
+{
+    job_free(job);
+}
+
+/* Runs the simulation for up to budget_ns; true when it is over (ended or truncated). */
+static bool job_run(struct preview_job *j, uint64_t budget_ns)
+{
+    uint64_t start = uv_hrtime();
+    bool done = false;
+    while (!done) {
+        done = preview_sim_step(j->sim, 16);
+        j->instants += 16;
+        if (j->full || j->instants >= PREVIEW_INSTANTS_MAX) {
+            j->truncated = !done || j->full;
+            done = true;
+        }
+        uint64_t spent = uv_hrtime() - start;
+        if (j->work_ns + spent >= PREVIEW_WORK_MAX_NS) {
+            j->truncated = !done || j->full;
+            done = true;
+        }
+        if (spent >= budget_ns) break;
+    }
+    j->work_ns += uv_hrtime() - start;
+    return done;
+}
+
+static json_t *export_fires(json_t *a);
+
+/* The reply of a finished job. */
+static json_t *job_reply(struct preview_job *j)
+{
+    json_t *a = j->entries;
+    j->entries = NULL;
+    json_t *r = j->export ? json_pack("{s:o}", "fires", export_fires(a))
+                          : json_pack("{s:o}", "notifications", a);
+    if (j->export) json_decref(a);
+    if (!r) return NULL;
+    json_object_set_new(r, "truncated", json_boolean(j->truncated));
+    if (j->truncated) {
+        char until[64];
+        /* Everything before `until` is in the reply. */
+        timestamp_format_iso(j->full ? j->full_at : preview_sim_time(j->sim), until, sizeof until);
+        json_object_set_new(r, "until", json_string(until));
+        json_object_set_new(r, "limit", json_integer(PREVIEW_ENTRIES_MAX));
+    }
+    return r;
+}
+
+static void on_job_turn(uv_timer_t *t)
+{
+    struct preview_job *j = t->data;
+    if (j->d->stopping) return; /* the control socket closes and cancels us */
+    if (!job_run(j, PREVIEW_SLICE_NS)) {
+        uv_timer_start(&j->turn, on_job_turn, 0, 0); /* after the loop has polled */
+        return;
+    }
+    json_t *r = job_reply(j);
+    struct control_client *cl = j->cl;
+    job_free(j);
+    control_answer(cl, r, "out of memory");
+}
+
+/* Starts a preview of `days` for cl (or runs it at once without cl). Returns the reply, or
+ * NULL with err set, or NULL after control_defer(). */
+static json_t *preview_start(struct daemon *d, struct control_client *cl, int days, bool export,
+                             char *err, size_t errsz)
+{
+    struct preview_job *j = calloc(1, sizeof *j);
+    if (!j) return fail(err, errsz, "%s", "out of memory");
+    j->capture.name = "capture";
+    j->capture.show = capture_show;
+    j->capture.destroy = capture_destroy;
+    j->d = d;
+    j->export = export;
+    j->entries = json_array();
     usec_t now = clock_now(clock_real());
     /* The daemon's state as it is now (fired one-shots, snoozes), through a private copy. */
     struct preview_options po = {.from = now, .days = days, .seed = d->seed, .json = true,
                                  .state_dir = d->opts->state_dir};
-    int rc = preview_run(&d->files, d->rs, &po, f, err, errsz);
-    fclose(f);
-    if (rc != 0 && err[0]) {
-        free(buf);
+    err[0] = 0;
+    j->sim = preview_sim_new(&d->files, d->rs, &po, &j->capture, err, errsz);
+    if (!j->sim || !j->entries) {
+        if (!err[0]) snprintf(err, errsz, "out of memory");
+        job_free(j);
         return NULL;
     }
-    json_t *a = json_array();
-    for (char *line = buf, *nl; line && *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (!nl) break;
-        json_t *o = json_loadb(line, (size_t)(nl - line), 0, NULL);
-        if (o) json_array_append_new(a, o);
+    if (!cl) {
+        while (!job_run(j, UINT64_MAX)) {
+        }
+        json_t *r = job_reply(j);
+        job_free(j);
+        return r ? r : fail(err, errsz, "%s", "out of memory");
     }
-    free(buf);
-    return a;
+    j->cl = cl;
+    uv_timer_init(d->loop, &j->turn);
+    j->turn.data = j;
+    uv_timer_start(&j->turn, on_job_turn, 0, 0);
+    control_defer(cl, job_cancel, j);
+    return NULL;
 }
 
-static json_t *cmd_preview(struct daemon *d, json_t *req, char *err, size_t errsz)
+static json_t *cmd_preview(struct daemon *d, json_t *req, struct control_client *cl, char *err,
+                           size_t errsz)
 {
     json_int_t n;
     if (opt_days(req, 7, 366, &n, err, errsz) < 0) return NULL;
-    json_t *a = preview_notifications(d, (int)n, err, errsz);
-    return a ? json_pack("{s:o}", "notifications", a) : NULL;
+    return preview_start(d, cl, (int)n, false, err, errsz);
 }
 
 /* "2026-11-23T20:30:00+01:00" (or "Z"), as the preview engine writes `at`, to epoch seconds. */
@@ -212,12 +375,8 @@ static json_t *field(json_t *o, const char *k)
 
 /* The coming fires for `nudgectl export --ics`: what `preview` shows, with `at` in epoch
  * seconds so the calendar can be written in UTC without knowing the rule set's zone. */
-static json_t *cmd_export(struct daemon *d, json_t *req, char *err, size_t errsz)
+static json_t *export_fires(json_t *a)
 {
-    json_int_t n;
-    if (opt_days(req, 30, 366, &n, err, errsz) < 0) return NULL;
-    json_t *a = preview_notifications(d, (int)n, err, errsz);
-    if (!a) return NULL;
     json_t *fires = json_array();
     size_t i;
     json_t *v;
@@ -229,8 +388,15 @@ static json_t *cmd_export(struct daemon *d, json_t *req, char *err, size_t errsz
                                                field(v, "id"), "kind", field(v, "kind"), "title",
                                                field(v, "title"), "body", field(v, "body")));
     }
-    json_decref(a);
-    return json_pack("{s:o}", "fires", fires);
+    return fires;
+}
+
+static json_t *cmd_export(struct daemon *d, json_t *req, struct control_client *cl, char *err,
+                          size_t errsz)
+{
+    json_int_t n;
+    if (opt_days(req, 30, 366, &n, err, errsz) < 0) return NULL;
+    return preview_start(d, cl, (int)n, true, err, errsz);
 }
 
 static json_t *day_json(const struct report_day *d)
@@ -458,17 +624,27 @@ static const struct {
     {"promise_broken", cmd_promise_broken},
     {"history", cmd_history},
     {"report", cmd_report},
-    {"export", cmd_export},
     {"status", cmd_status}, {"list", cmd_list},     {"fire", cmd_fire},
-    {"reload", cmd_reload}, {"emit", cmd_emit},     {"preview", cmd_preview},
+    {"reload", cmd_reload}, {"emit", cmd_emit},
 };
 
-json_t *commands_handle(void *ud, json_t *req, char *err, size_t errsz)
+/* The commands that may answer later (control_defer): they run the preview engine. */
+static const struct {
+    const char *name;
+    command_cl_fn fn;
+} deferred_commands[] = {
+    {"preview", cmd_preview},
+    {"export", cmd_export},
+};
+
+json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *err, size_t errsz)
 {
     struct daemon *d = ud;
     const char *cmd = json_string_value(json_object_get(req, "cmd"));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(commands[i].name, cmd)) return commands[i].fn(d, req, err, errsz);
+    for (size_t i = 0; i < sizeof deferred_commands / sizeof deferred_commands[0]; i++)
+        if (!strcmp(deferred_commands[i].name, cmd)) return deferred_commands[i].fn(d, req, cl, err, errsz);
     snprintf(err, errsz, "unknown command \"%.100s\"", cmd);
     return NULL;
 }
