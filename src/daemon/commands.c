@@ -162,6 +162,9 @@ static int opt_days(json_t *req, json_int_t dflt, json_int_t hi, json_int_t *out
 /* Instants of the simulated clock with nothing to show still cost a callback each. */
 #define PREVIEW_INSTANTS_MAX 1000000
 #define PREVIEW_WORK_MAX_NS (10 * (uint64_t)1000000000) /* 10 s of the loop's time in all */
+/* history's (and promise list's) reply holds at most this much of titles and ids (100,000 rows
+ * of long titles would be hundreds of MiB); past it the reply says "truncated". */
+#define HISTORY_BYTES_MAX ((size_t)4 << 20)
 #define PREVIEW_SLICE_NS (5 * (uint64_t)1000000)        /* per turn of the loop */
 
 struct preview_job {
@@ -414,6 +417,11 @@ static json_t *day_json(const struct report_day *d)
                      "promises_broken", d->promises_broken);
 }
 
+/* A report's days are bounded (REPORT_DAYS_MAX, about 250 bytes each); its promises are kept
+ * under these, newest first, so the reply stays well under the control socket's limit. */
+#define REPORT_PROMISES_MAX 10000
+#define REPORT_PROMISES_BYTES_MAX ((size_t)3 << 20)
+
 /* The raw figures behind `nudgectl report` (report_data.c); the client scores and draws. */
 static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
@@ -426,7 +434,19 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     json_t *days = json_array(), *promises = json_array();
     for (int i = 0; i < r.ndays; i++) json_array_append_new(days, day_json(&r.days[i]));
-    for (size_t i = 0; i < r.npromises; i++) {
+    /* The newest promises when there are very many (they come by due time). */
+    size_t first = r.npromises > REPORT_PROMISES_MAX ? r.npromises - REPORT_PROMISES_MAX : 0;
+    size_t pbytes = 0;
+    bool truncated = first > 0;
+    for (size_t i = r.npromises; i-- > first;) {
+        pbytes += 96 + len0(r.promises[i].text) + len0(r.promises[i].source);
+        if (pbytes > REPORT_PROMISES_BYTES_MAX) {
+            first = i + 1;
+            truncated = true;
+            break;
+        }
+    }
+    for (size_t i = first; i < r.npromises; i++) {
         const struct report_promise *p = &r.promises[i];
         json_array_append_new(promises, json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
                                                   "text", jstr(p->text), "due", seconds(p->due), "state",
@@ -438,6 +458,7 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
                             r.phase ? jstr(r.phase) : json_null(), "days", days, "streak",
                             r.streak, "best_streak", r.best_streak, "promises", promises);
     report_data_free(&r);
+    if (out) json_object_set_new(out, "truncated", json_boolean(truncated));
     return out;
 }
 
@@ -537,9 +558,23 @@ static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t 
     return json_pack("{s:I, s:o}", "id", (json_int_t)id, "due", seconds(due));
 }
 
+struct promise_walk {
+    json_t *list;
+    size_t bytes;
+    bool truncated;
+};
+
 static int promise_cb(void *ud, const struct store_promise *p)
 {
-    json_array_append_new(ud, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
+    struct promise_walk *w = ud;
+    /* Bounded like history: the reply stays well under the control socket's limit. */
+    size_t size = 128 + len0(p->text) + len0(p->source) + len0(p->key);
+    if (json_array_size(w->list) >= REPORT_PROMISES_MAX || w->bytes + size > HISTORY_BYTES_MAX) {
+        w->truncated = true;
+        return 1;
+    }
+    w->bytes += size;
+    json_array_append_new(w->list, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
                                         "text", jstr(p->text), "due", seconds(p->due), "state",
                                         jstr(p->state), "source", jstr(p->source),
                                         "key", p->key ? jstr(p->key) : json_null()));
@@ -549,12 +584,12 @@ static int promise_cb(void *ud, const struct store_promise *p)
 static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     (void)req;
-    json_t *a = json_array();
-    if (store_promises(d->store, promise_cb, a) < 0) {
-        json_decref(a);
+    struct promise_walk w = {.list = json_array()};
+    if (store_promises(d->store, promise_cb, &w) < 0) {
+        json_decref(w.list);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
-    return json_pack("{s:o}", "promises", a);
+    return json_pack("{s:o, s:b}", "promises", w.list, "truncated", w.truncated);
 }
 
 static json_t *promise_state(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
@@ -580,9 +615,22 @@ static json_t *cmd_promise_broken(struct daemon *d, json_t *req, char *err, size
     return promise_state(d, req, "broken", err, errsz);
 }
 
+struct history_walk {
+    json_t *entries;
+    size_t bytes;
+    bool truncated;
+};
+
 static int history_cb(void *ud, const struct store_fire *f)
 {
-    json_array_append_new(ud, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
+    struct history_walk *w = ud;
+    size_t size = 160 + len0(f->reminder) + len0(f->kind) + len0(f->title) + len0(f->answer);
+    if (w->bytes + size > HISTORY_BYTES_MAX) {
+        w->truncated = true;
+        return 1; /* enough: stops the walk */
+    }
+    w->bytes += size;
+    json_array_append_new(w->entries, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
                                         (json_int_t)f->id, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
                                         "title", jstr(f->title), "scheduled",
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
@@ -602,12 +650,12 @@ static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errs
     }
     usec_t since = 0;
     if (opt_time(req, "since", &since, err, errsz) < 0) return NULL;
-    json_t *a = json_array();
-    if (store_history(d->store, since, (int)n, history_cb, a) < 0) {
-        json_decref(a);
+    struct history_walk w = {.entries = json_array()};
+    if (store_history(d->store, since, (int)n, history_cb, &w) < 0) {
+        json_decref(w.entries);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
-    return json_pack("{s:o}", "entries", a);
+    return json_pack("{s:o, s:b}", "entries", w.entries, "truncated", w.truncated);
 }
 
 static const struct {
