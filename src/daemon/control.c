@@ -1,6 +1,7 @@
 #include "daemon/control.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
@@ -362,6 +363,16 @@ static void on_timer(uv_timer_t *t)
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
+/* After EOF: whether the peer closed for good (POLLHUP) rather than only its sending side
+ * (shutdown(SHUT_WR), which still wants the replies). */
+static bool peer_gone(struct client *cl)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&cl->pipe, &fd) < 0) return true;
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
 /* Handles the complete requests in the buffer, one at a time: while a reply is deferred or
  * waits for the client to take it, the rest wait too, and nothing more is read (the client's
  * own socket buffer fills and it blocks). */
@@ -384,17 +395,23 @@ static void client_process(struct client *cl)
     if (cl->closing) return;
     if (cl->len > cl->pos && !cl->request_started) cl->request_started = uv_now(cl->ctl->loop);
     bool blocked = cl->deferred || write_queue(cl) > 0;
+    bool pending = cl->len > cl->pos && memchr(cl->buf + cl->pos, '\n', cl->len - cl->pos);
     if (cl->eof) {
-        /* A half-close (echo ... | socat) still gets the rest of its replies. */
-        bool more = cl->len > cl->pos && memchr(cl->buf + cl->pos, '\n', cl->len - cl->pos);
-        if (!blocked && !more && cl->writes_pending == 0) {
+        /* A half-close (echo ... | socat) still gets the rest of its replies; a peer gone for
+         * good gets nothing more, and its work is cancelled. */
+        if ((!blocked && !pending && cl->writes_pending == 0) || (blocked && peer_gone(cl))) {
             client_close(cl);
             return;
         }
-    } else if (blocked && cl->reading) {
-        uv_read_stop((uv_stream_t *)&cl->pipe);
-        cl->reading = false;
-    } else if (!blocked && !cl->reading) {
+    } else if (blocked && pending) {
+        /* While blocked, reading goes on until the next request is complete: so a client
+         * leaving mid-job is seen (and its job cancelled), and at most a buffer of requests
+         * waits here, the rest in the client's own socket. */
+        if (cl->reading) {
+            uv_read_stop((uv_stream_t *)&cl->pipe);
+            cl->reading = false;
+        }
+    } else if (!cl->reading) {
         if (uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read) < 0) {
             client_close(cl);
             return;
