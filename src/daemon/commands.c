@@ -172,7 +172,7 @@ struct preview_job {
     struct daemon *d;
     struct control_client *cl; /* NULL: run to the end at once (control_reply) */
     struct preview_sim *sim;
-    uv_timer_t turn;
+    uv_idle_t turn; /* one slice per turn of the loop; the poll in between does not wait */
     json_t *entries;
     size_t bytes, instants;
     uint64_t work_ns;
@@ -232,7 +232,7 @@ static void job_free(struct preview_job *j)
     json_decref(j->entries);
     j->entries = NULL;
     if (j->cl) {
-        uv_timer_stop(&j->turn);
+        uv_idle_stop(&j->turn);
         uv_close((uv_handle_t *)&j->turn, job_free_handle);
     } else {
         free(j);
@@ -289,14 +289,13 @@ static json_t *job_reply(struct preview_job *j)
     return r;
 }
 
-static void on_job_turn(uv_timer_t *t)
+/* An idle handle, not a zero timer: libuv runs a timer re-armed to 0 from its own callback
+ * again before polling, which would starve every client. */
+static void on_job_turn(uv_idle_t *h)
 {
-    struct preview_job *j = t->data;
+    struct preview_job *j = h->data;
     if (j->d->stopping) return; /* the control socket closes and cancels us */
-    if (!job_run(j, PREVIEW_SLICE_NS)) {
-        uv_timer_start(&j->turn, on_job_turn, 0, 0); /* after the loop has polled */
-        return;
-    }
+    if (!job_run(j, PREVIEW_SLICE_NS)) return;
     json_t *r = job_reply(j);
     struct control_client *cl = j->cl;
     job_free(j);
@@ -335,9 +334,9 @@ static json_t *preview_start(struct daemon *d, struct control_client *cl, int da
         return r ? r : fail(err, errsz, "%s", "out of memory");
     }
     j->cl = cl;
-    uv_timer_init(d->loop, &j->turn);
+    uv_idle_init(d->loop, &j->turn);
     j->turn.data = j;
-    uv_timer_start(&j->turn, on_job_turn, 0, 0);
+    uv_idle_start(&j->turn, on_job_turn);
     control_defer(cl, job_cancel, j);
     return NULL;
 }

@@ -33,12 +33,19 @@ RSS_BOUND_MB = 600 if ASAN else 200
 
 HEAVY = """
 -- Fires every second; notifies rarely, so a year is ~31 million instants of work.
-local n = 0
+local n, x = 0, 0
 nudge.every("1s", function()
   n = n + 1
+  for i = 1, 500 do x = x + i end -- some work, so the preview's bounds are what stops it
   if n % 100000 == 0 then nudge.notify { title = "spam " .. n } end
 end, { id = "spam" })
-nudge.every("1s", function() nudge.notify { title = "healthy" } end, { id = "healthy" })
+-- The healthy one: its first 300 fires notify (live, that is the whole test; in a preview
+-- they leave the notification cap far away, so the preview runs long).
+local k = 0
+nudge.every("1s", function()
+  k = k + 1
+  if k <= 300 then nudge.notify { title = "healthy" } end
+end, { id = "healthy" })
 """
 
 CHATTY = """
@@ -93,8 +100,14 @@ def connect_waiting(path):
 
 
 def status_time(e):
+    """How long the daemon takes to answer status (on the socket, as nudgectl asks: the time
+    to start a nudgectl process on a loaded machine is not the daemon's)."""
     t0 = time.monotonic()
-    rc, _, _ = e.ctl("status", timeout=30)
+    try:
+        r = request(e.sock, {"cmd": "status"}, timeout=30)
+        rc = 0 if r and r.get("ok") else 1
+    except OSError:
+        rc = 2
     return rc, time.monotonic() - t0
 
 
@@ -109,23 +122,26 @@ def test_preview(tmp):
     if not check("daemon starts", d.ready and d.p.poll() is None, d.stderr()[-300:]):
         return
     watch = RssWatch(d.p.pid)
-    p = subprocess.Popen([NUDGECTL, "--json", "preview", "--days", "366"], env=e.env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out_path = os.path.join(e.root, "preview.json")
+    with open(out_path, "wb") as out_f:
+        p = subprocess.Popen([NUDGECTL, "--json", "preview", "--days", "366"], env=e.env,
+                             stdout=out_f, stderr=subprocess.PIPE)
     # The preview works for seconds: meanwhile status answers at once, the healthy one fires.
     slow, asked = [], 0
     fired_before = count(d, "[healthy]")
-    end = time.monotonic() + 60
+    end = time.monotonic() + 120
     while p.poll() is None and time.monotonic() < end:
         rc, took = status_time(e)
         asked += 1
         if rc != 0 or took > 1.0:
             slow.append((rc, round(took, 2)))
-        time.sleep(0.2)
+        time.sleep(0.1)
     fired_during = count(d, "[healthy]") - fired_before
-    out, err = p.communicate(timeout=120)
+    _, err = p.communicate(timeout=120)
+    out = open(out_path, "rb").read()
     check("the preview took a while (the test asked status during it)", asked >= 3, asked)
     check("status answered within 1 s while the preview ran", not slow, slow)
-    check("the healthy reminder fired while the preview ran", fired_during >= 2, fired_during)
+    check("the healthy reminder fired while the preview ran", fired_during >= 1, fired_during)
     try:
         r = json.loads(out)
     except ValueError:
