@@ -53,6 +53,15 @@ nudge.every("1s", function() nudge.notify { title = "every second" } end, { id =
 """
 
 
+started = []
+
+
+def start(e):
+    d = Daemon(e)
+    started.append(d)
+    return d
+
+
 def rss_mb(pid):
     try:
         with open("/proc/%d/status" % pid) as f:
@@ -118,7 +127,7 @@ def count(d, text):
 def test_preview(tmp):
     e = Env(tmp, "preview")
     write(e.rules, HEAVY)
-    d = Daemon(e)
+    d = start(e)
     if not check("daemon starts", d.ready and d.p.poll() is None, d.stderr()[-300:]):
         return
     watch = RssWatch(d.p.pid)
@@ -218,7 +227,7 @@ def test_pipelined_reports(tmp):
     e = Env(tmp, "flood")
     # Some history and promises, so each report is a real reply.
     write(e.rules, 'nudge.every("1s", function() nudge.notify { title = "c" } end, { id = "c" })\n')
-    d = Daemon(e)
+    d = start(e)
     if not check("daemon starts", d.ready and d.p.poll() is None, d.stderr()[-300:]):
         return
     for i in range(20):
@@ -258,7 +267,7 @@ def test_pipelined_reports(tmp):
 
 def test_connections(tmp):
     e = Env(tmp, "conns")
-    d = Daemon(e)
+    d = start(e)
     if not check("daemon starts", d.ready and d.p.poll() is None, d.stderr()[-300:]):
         return
     socks = []
@@ -325,7 +334,7 @@ def test_utf8(tmp):
     e = Env(tmp, "utf8")
     with open(e.rules, "wb") as f:
         f.write(UTF8_RULES)
-    d = Daemon(e)
+    d = start(e)
     if not check("daemon starts with invalid UTF-8 in a rule file", d.ready and d.p.poll() is None,
                  d.stderr()[-300:]):
         return
@@ -378,6 +387,10 @@ def main():
                 t(tmp)
             except Exception as ex:  # a crash in one group must not hide the others
                 check("%s raised %s: %s" % (t.__name__, type(ex).__name__, ex), False)
+        for d in started:  # a group that failed half way leaves none running
+            if d.p.poll() is None:
+                d.p.kill()
+                d.p.wait()
     print("%d passed, %d failed" % (results["pass"], results["fail"]))
     sys.exit(1 if results["fail"] else 0)
 
