@@ -165,7 +165,11 @@ static int opt_days(json_t *req, json_int_t dflt, json_int_t hi, json_int_t *out
 /* history's (and promise list's) reply holds at most this much of titles and ids (100,000 rows
  * of long titles would be hundreds of MiB); past it the reply says "truncated". */
 #define HISTORY_BYTES_MAX ((size_t)4 << 20)
-#define PREVIEW_SLICE_NS (5 * (uint64_t)1000000)        /* per turn of the loop */
+#define PREVIEW_SLICE_NS (5 * (uint64_t)1000000)        /* per turn of the loop, shared */
+/* Each preview holds a rule set and a copy of the state: a few at once, not one per client. */
+#define PREVIEW_JOBS_MAX 4
+
+static unsigned preview_jobs; /* running on the loop now */
 
 struct preview_job {
     struct notify_backend capture; /* first: the simulation shows into it */
@@ -232,6 +236,7 @@ static void job_free(struct preview_job *j)
     json_decref(j->entries);
     j->entries = NULL;
     if (j->cl) {
+        preview_jobs--;
         uv_idle_stop(&j->turn);
         uv_close((uv_handle_t *)&j->turn, job_free_handle);
     } else {
@@ -295,7 +300,8 @@ static void on_job_turn(uv_idle_t *h)
 {
     struct preview_job *j = h->data;
     if (j->d->stopping) return; /* the control socket closes and cancels us */
-    if (!job_run(j, PREVIEW_SLICE_NS)) return;
+    /* The jobs share one slice per turn, so other clients wait no longer with more of them. */
+    if (!job_run(j, PREVIEW_SLICE_NS / (preview_jobs ? preview_jobs : 1))) return;
     json_t *r = job_reply(j);
     struct control_client *cl = j->cl;
     job_free(j);
@@ -307,6 +313,11 @@ static void on_job_turn(uv_idle_t *h)
 static json_t *preview_start(struct daemon *d, struct control_client *cl, int days, bool export,
                              char *err, size_t errsz)
 {
+    if (cl && preview_jobs >= PREVIEW_JOBS_MAX) {
+        snprintf(err, errsz, "%u previews or exports are running already: try again when one has "
+                             "finished", preview_jobs);
+        return NULL;
+    }
     struct preview_job *j = calloc(1, sizeof *j);
     if (!j) return fail(err, errsz, "%s", "out of memory");
     j->capture.name = "capture";
@@ -334,6 +345,7 @@ static json_t *preview_start(struct daemon *d, struct control_client *cl, int da
         return r ? r : fail(err, errsz, "%s", "out of memory");
     }
     j->cl = cl;
+    preview_jobs++;
     uv_idle_init(d->loop, &j->turn);
     j->turn.data = j;
     uv_idle_start(&j->turn, on_job_turn);

@@ -120,6 +120,17 @@ def status_time(e):
     return rc, time.monotonic() - t0
 
 
+def _refused(e):
+    """Starts a preview and leaves at once: whether it was refused as one too many."""
+    with connect(e.sock) as s:
+        s.sendall(b'{"cmd":"preview","days":1}\n')
+        s.settimeout(0.5)
+        try:
+            return b"running already" in s.recv(4096)
+        except socket.timeout:
+            return False
+
+
 def count(d, text):
     return d.stdout().count(text)
 
@@ -187,6 +198,23 @@ def test_preview(tmp):
         s.close()
     rc, took = status_time(e)
     check("status answers after clients left mid-preview", rc == 0 and took < 1.0, (rc, took))
+
+    # Previews at once: four run (sharing one slice per turn), a fifth is refused clearly.
+    socks = []
+    for _ in range(4):
+        s = connect(e.sock)
+        s.sendall(b'{"cmd":"preview","days":366}\n')
+        socks.append(s)
+    time.sleep(0.5)  # the four have started (each is deferred at once; nothing to wait for)
+    r = request(e.sock, {"cmd": "preview", "days": 366}, timeout=10)
+    check("a fifth preview at once is refused with a clear error",
+          r and r.get("ok") is False and "running already" in r.get("error", ""), r)
+    rc, took = status_time(e)
+    check("status answers within 1 s with four previews running", rc == 0 and took < 1.0, took)
+    for s in socks:
+        s.close()
+    check("the previews of clients that left are cancelled (a new one is accepted)",
+          wait_for(lambda: not _refused(e), 10))
 
     # A reload while a preview runs: the preview has its own rule set.
     p = subprocess.Popen([NUDGECTL, "--json", "preview", "--days", "366"], env=e.env,
