@@ -442,7 +442,11 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     cl->last_active = uv_now(cl->ctl->loop);
     client_process(cl);
     if (cl->closing) return;
-    if (cl->len - cl->pos > LINE_MAX_BYTES) {
+    /* The request still being read (after the last newline) is what must stay under the cap;
+     * complete ones waiting behind a deferred reply are bounded by the buffer. */
+    const char *last = cl->len > cl->pos ? memrchr(cl->buf + cl->pos, '\n', cl->len - cl->pos) : NULL;
+    size_t partial = cl->len - (last ? (size_t)(last - cl->buf) + 1 : cl->pos);
+    if (partial > LINE_MAX_BYTES) {
         uv_read_stop(s);
         cl->reading = false;
         cl->eof = true; /* nothing more is read from it */

@@ -191,6 +191,18 @@ def test_preview(tmp):
     write(e.rules, HEAVY)
     e.ctl("reload")
 
+    # Pipelined behind a preview (which answers later): the replies keep their order.
+    with connect(e.sock, timeout=60) as s:
+        s.sendall(b'{"cmd":"preview","days":1}\n{"cmd":"status"}\n{"cmd":"list"}\n')
+        lines = read_lines(s, 3, timeout=60)
+    try:
+        rs = [json.loads(l) for l in lines]
+    except ValueError:
+        rs = []
+    check("pipelined requests behind a preview are answered in order",
+          len(rs) == 3 and "notifications" in rs[0] and "pid" in rs[1] and "reminders" in rs[2],
+          [l[:80] for l in lines])
+
     # A client that leaves mid-preview: its job stops; the daemon serves on.
     for _ in range(5):
         s = connect(e.sock)
