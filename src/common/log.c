@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "common/utf8.h"
+
 static enum log_level max_level = LOG_LVL_INFO;
 static bool use_journal;
 static unsigned long n_errors;
@@ -33,6 +35,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    /* Lines quote rule files and ids: the journal and terminals get valid UTF-8. */
+    utf8_repair_inplace(line, sizeof line);
     if (use_journal)
         fprintf(stderr, "<%d>%s\n", (int)level, line);
     else

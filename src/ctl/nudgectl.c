@@ -231,6 +231,34 @@ static const char *str_or(json_t *o, const char *key, const char *dflt)
 typedef void (*reply_printer)(struct invocation *inv, json_t *reply);
 
 /* Sends req (consumed), then prints the reply: raw with --json, else through print. */
+/* The daemon bounds its longer replies; say so when one was cut (on stderr, so what is on
+ * stdout stays a table, JSON or a calendar). */
+static void say_truncated(const char *cmd, json_t *reply)
+{
+    if (!json_is_true(json_object_get(reply, "truncated"))) return;
+    if (!strcmp(cmd, "preview") || !strcmp(cmd, "export")) {
+        json_t *a = json_object_get(reply, !strcmp(cmd, "preview") ? "notifications" : "fires");
+        const char *until = json_string_value(json_object_get(reply, "until"));
+        char when[128] = "";
+        usec_t t;
+        if (until && parse_iso(until, &t)) timestamp_format(t, when, sizeof when);
+        fprintf(stderr,
+                "nudgectl: truncated: only the %zu notifications before %s are %s (the daemon "
+                "stops at 10000 or a bounded amount of work); ask for fewer --days\n",
+                json_array_size(a), when[0] ? when : (until ? until : "the end"),
+                !strcmp(cmd, "preview") ? "shown" : "exported");
+    } else if (!strcmp(cmd, "history")) {
+        fprintf(stderr, "nudgectl: truncated: only the newest %zu entries fit in one reply; ask "
+                        "for fewer with -n or --since\n",
+                json_array_size(json_object_get(reply, "entries")));
+    } else if (!strcmp(cmd, "promise_list") || !strcmp(cmd, "report")) {
+        fprintf(stderr, "nudgectl: truncated: only %zu promises fit in one reply\n",
+                json_array_size(json_object_get(reply, "promises")));
+    } else {
+        fprintf(stderr, "nudgectl: truncated: the daemon sent only part of the answer\n");
+    }
+}
+
 static int run(struct invocation *inv, json_t *req, reply_printer print)
 {
     char path[256], err[512];
@@ -250,8 +278,9 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
     /* export runs the preview engine too. */
     int timeout = cmd && (!strcmp(cmd, "preview") || !strcmp(cmd, "export")) ? PREVIEW_TIMEOUT_MS
                                                                              : TIMEOUT_MS;
-    char *line = NULL;
+    char *line = NULL, cmd_name[32];
     json_t *reply = NULL;
+    snprintf(cmd_name, sizeof cmd_name, "%s", cmd ? cmd : "");
     enum client_status st = client_request(path, req, timeout, &line, &reply, err, sizeof err);
     json_decref(req);
     if (st != CLIENT_OK) {
@@ -274,6 +303,7 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
         print(inv, reply);
         if (inv->print_rc) rc = inv->print_rc;
     }
+    if (json_is_true(json_object_get(reply, "ok"))) say_truncated(cmd_name, reply);
     free(line);
     json_decref(reply);
     if (fflush(stdout) != 0 && rc == EXIT_OK) rc = EXIT_REFUSED;

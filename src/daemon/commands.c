@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "daemon/daemon.h"
 #include "daemon/report_data.h"
 #include "lua/toolkit.h"
@@ -16,12 +17,25 @@
 #include "time/timestamp.h"
 
 typedef json_t *(*command_fn)(struct daemon *d, json_t *req, char *err, size_t errsz);
+typedef json_t *(*command_cl_fn)(struct daemon *d, json_t *req, struct control_client *cl,
+                                 char *err, size_t errsz);
 
 static json_t *seconds(usec_t t)
 {
     if (t == USEC_INFINITY) return json_null();
     if (t % USEC_PER_SEC == 0) return json_integer((json_int_t)(t / USEC_PER_SEC));
     return json_real((double)t / 1e6);
+}
+
+/* A JSON string of s made valid UTF-8 (U+FFFD for bad bytes): jansson refuses invalid
+ * strings, and one id or title from a rule file must not cost the whole reply. "" for NULL. */
+static json_t *jstr(const char *s)
+{
+    char *own;
+    const char *v = utf8_clean(s ? s : "", &own);
+    json_t *j = json_string(v);
+    free(own);
+    return j;
 }
 
 static json_t *fail(char *err, size_t errsz, const char *fmt, const char *arg)
@@ -46,17 +60,17 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
     (void)req, (void)err, (void)errsz;
     usec_t now = clock_now(clock_real());
     json_t *rules = json_array();
-    for (size_t i = 0; i < d->files.n; i++) json_array_append_new(rules, json_string(d->files.paths[i]));
-    return json_pack("{s:i, s:o, s:o, s:I, s:s, s:s, s:{s:o, s:b, s:o}}",
+    for (size_t i = 0; i < d->files.n; i++) json_array_append_new(rules, jstr(d->files.paths[i]));
+    return json_pack("{s:i, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:b, s:o}}",
                      "pid", (int)getpid(),
                      "uptime", seconds((now - d->started) / USEC_PER_SEC * USEC_PER_SEC),
                      "rules", rules,
                      "reminders", (json_int_t)ruleset_reminder_count(d->rs),
-                     "backend", notify_backend_current(d->backend),
-                     "state", store_path(d->store),
+                     "backend", jstr(notify_backend_current(d->backend)),
+                     "state", jstr(store_path(d->store)),
                      "last_reload", "at", seconds(d->last_reload / USEC_PER_SEC * USEC_PER_SEC),
                      "ok", !d->last_reload_error[0],
-                     "error", d->last_reload_error[0] ? json_string(d->last_reload_error) : json_null());
+                     "error", d->last_reload_error[0] ? jstr(d->last_reload_error) : json_null());
 }
 
 /* A list reply stays small however many reminders callbacks made: the first LIST_MAX in
@@ -72,9 +86,9 @@ static void list_one(void *ud, const struct ruleset_reminder_info *r)
 {
     struct list_reply *l = ud;
     if (l->total++ >= LIST_MAX) return;
-    json_array_append_new(l->a, json_pack("{s:s, s:s, s:s, s:s, s:o}", "id", r->id, "kind", r->kind,
-                                          "trigger", r->trigger, "expr", r->expr ? r->expr : "",
-                                          "next", seconds(r->next)));
+    json_array_append_new(l->a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", jstr(r->id),
+                                          "kind", jstr(r->kind), "trigger", jstr(r->trigger),
+                                          "expr", jstr(r->expr), "next", seconds(r->next)));
 }
 
 static json_t *cmd_list(struct daemon *d, json_t *req, char *err, size_t errsz)
@@ -147,42 +161,217 @@ static int opt_days(json_t *req, json_int_t dflt, json_int_t hi, json_int_t *out
     return 0;
 }
 
-/* The coming notifications from the preview engine on the live rule set, as the objects
- * `nudged --preview --json` prints; NULL with err set on a rule error. */
-static json_t *preview_notifications(struct daemon *d, int days, char *err, size_t errsz)
+/* ---- preview and export: the preview engine in slices on the loop ----
+ *
+ * A preview is bounded in what it keeps and in the work it does, and it runs a few
+ * milliseconds per turn of the loop, so other clients and the live reminders go on meanwhile.
+ * Past any bound the reply carries "truncated": true and "until" (how far it got). */
+
+/* 10,000 notifications is more than a year of a reminder every hour: enough to see a plan,
+ * and its JSON (4 MiB at most) stays well under the reply limit. */
+#define PREVIEW_ENTRIES_MAX 10000
+#define PREVIEW_BYTES_MAX ((size_t)4 << 20)
+/* Instants of the simulated clock with nothing to show still cost a callback each. */
+#define PREVIEW_INSTANTS_MAX 1000000
+#define PREVIEW_WORK_MAX_NS (10 * (uint64_t)1000000000) /* 10 s of the loop's time in all */
+/* history's (and promise list's) reply holds at most this much of titles and ids (100,000 rows
+ * of long titles would be hundreds of MiB); past it the reply says "truncated". */
+#define HISTORY_BYTES_MAX ((size_t)4 << 20)
+#define PREVIEW_SLICE_NS (5 * (uint64_t)1000000)        /* per turn of the loop, shared */
+/* Each preview holds a rule set and a copy of the state: a few at once, not one per client. */
+#define PREVIEW_JOBS_MAX 4
+
+static unsigned preview_jobs; /* running on the loop now */
+
+struct preview_job {
+    struct notify_backend capture; /* first: the simulation shows into it */
+    struct daemon *d;
+    struct control_client *cl; /* NULL: run to the end at once (control_reply) */
+    struct preview_sim *sim;
+    uv_idle_t turn; /* one slice per turn of the loop; the poll in between does not wait */
+    json_t *entries;
+    size_t bytes, instants;
+    uint64_t work_ns;
+    uint32_t next_id;
+    usec_t full_at; /* the first notification left out */
+    bool full, truncated, export;
+};
+
+static size_t len0(const char *s)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f) return fail(err, errsz, "%s", "out of memory");
+    return s ? strlen(s) : 0;
+}
+
+static int capture_show(struct notify_backend *self, const struct notification *n, usec_t at,
+                        uint32_t *id, char *err, size_t errsz)
+{
+    struct preview_job *j = (struct preview_job *)self;
+    (void)err, (void)errsz;
+    *id = ++j->next_id;
+    if (j->full) return 0;
+    /* What the JSON will take, near enough: the strings and the fields around them. */
+    size_t size = 96 + len0(n->reminder_id) + len0(n->kind) + len0(n->title) + len0(n->body);
+    for (size_t i = 0; i < n->n_actions; i++) size += 4 + len0(n->actions[i].id);
+    if (json_array_size(j->entries) >= PREVIEW_ENTRIES_MAX || j->bytes + size > PREVIEW_BYTES_MAX) {
+        j->full = j->truncated = true;
+        j->full_at = at;
+        return 0;
+    }
+    char when[64];
+    timestamp_format_iso(at, when, sizeof when);
+    json_t *actions = json_array();
+    for (size_t i = 0; i < n->n_actions; i++) json_array_append_new(actions, jstr(n->actions[i].id));
+    /* The objects `nudged --preview --json` prints. */
+    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "at", when, "id", jstr(n->reminder_id),
+                          "kind", jstr(n->kind), "title", jstr(n->title), "body", jstr(n->body),
+                          "actions", actions);
+    if (o) json_array_append_new(j->entries, o);
+    j->bytes += size;
+    return 0;
+}
+
+static void capture_destroy(struct notify_backend *self)
+{
+    (void)self; /* part of the job */
+}
+
+static void job_free_handle(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+/* Frees the job (its timer's close callback frees the memory). */
+static void job_free(struct preview_job *j)
+{
+    preview_sim_free(j->sim);
+    j->sim = NULL;
+    json_decref(j->entries);
+    j->entries = NULL;
+    if (j->cl) {
+        preview_jobs--;
+        uv_idle_stop(&j->turn);
+        uv_close((uv_handle_t *)&j->turn, job_free_handle);
+    } else {
+        free(j);
+    }
+}
+
+static void job_cancel(void *job)
+{
+    job_free(job);
+}
+
+/* Runs the simulation for up to budget_ns; true when it is over (ended or truncated). */
+static bool job_run(struct preview_job *j, uint64_t budget_ns)
+{
+    uint64_t start = uv_hrtime();
+    bool done = false;
+    while (!done) {
+        done = preview_sim_step(j->sim, 16);
+        j->instants += 16;
+        if (j->full || j->instants >= PREVIEW_INSTANTS_MAX) {
+            j->truncated = !done || j->full;
+            done = true;
+        }
+        uint64_t spent = uv_hrtime() - start;
+        if (j->work_ns + spent >= PREVIEW_WORK_MAX_NS) {
+            j->truncated = !done || j->full;
+            done = true;
+        }
+        if (spent >= budget_ns) break;
+    }
+    j->work_ns += uv_hrtime() - start;
+    return done;
+}
+
+static json_t *export_fires(json_t *a);
+
+/* The reply of a finished job. */
+static json_t *job_reply(struct preview_job *j)
+{
+    json_t *a = j->entries;
+    j->entries = NULL;
+    json_t *r = j->export ? json_pack("{s:o}", "fires", export_fires(a))
+                          : json_pack("{s:o}", "notifications", a);
+    if (j->export) json_decref(a);
+    if (!r) return NULL;
+    json_object_set_new(r, "truncated", json_boolean(j->truncated));
+    if (j->truncated) {
+        char until[64];
+        /* Everything before `until` is in the reply. */
+        timestamp_format_iso(j->full ? j->full_at : preview_sim_time(j->sim), until, sizeof until);
+        json_object_set_new(r, "until", json_string(until));
+        json_object_set_new(r, "limit", json_integer(PREVIEW_ENTRIES_MAX));
+    }
+    return r;
+}
+
+/* An idle handle, not a zero timer: libuv runs a timer re-armed to 0 from its own callback
+ * again before polling, which would starve every client. */
+static void on_job_turn(uv_idle_t *h)
+{
+    struct preview_job *j = h->data;
+    if (j->d->stopping) return; /* the control socket closes and cancels us */
+    /* The jobs share one slice per turn, so other clients wait no longer with more of them. */
+    if (!job_run(j, PREVIEW_SLICE_NS / (preview_jobs ? preview_jobs : 1))) return;
+    json_t *r = job_reply(j);
+    struct control_client *cl = j->cl;
+    job_free(j);
+    control_answer(cl, r, "out of memory");
+}
+
+/* Starts a preview of `days` for cl (or runs it at once without cl). Returns the reply, or
+ * NULL with err set, or NULL after control_defer(). */
+static json_t *preview_start(struct daemon *d, struct control_client *cl, int days, bool export,
+                             char *err, size_t errsz)
+{
+    if (cl && preview_jobs >= PREVIEW_JOBS_MAX) {
+        snprintf(err, errsz, "%u previews or exports are running already: try again when one has "
+                             "finished", preview_jobs);
+        return NULL;
+    }
+    struct preview_job *j = calloc(1, sizeof *j);
+    if (!j) return fail(err, errsz, "%s", "out of memory");
+    j->capture.name = "capture";
+    j->capture.show = capture_show;
+    j->capture.destroy = capture_destroy;
+    j->d = d;
+    j->export = export;
+    j->entries = json_array();
     usec_t now = clock_now(clock_real());
     /* The daemon's state as it is now (fired one-shots, snoozes), through a private copy made
      * with the daemon's own connection: opening nudge.db again would drop its locks. */
     struct preview_options po = {.from = now, .days = days, .seed = d->seed, .json = true,
                                  .live_store = d->store};
-    int rc = preview_run(&d->files, d->rs, &po, f, err, errsz);
-    fclose(f);
-    if (rc != 0 && err[0]) {
-        free(buf);
+    err[0] = 0;
+    j->sim = preview_sim_new(&d->files, d->rs, &po, &j->capture, err, errsz);
+    if (!j->sim || !j->entries) {
+        if (!err[0]) snprintf(err, errsz, "out of memory");
+        job_free(j);
         return NULL;
     }
-    json_t *a = json_array();
-    for (char *line = buf, *nl; line && *line; line = nl + 1) {
-        nl = strchr(line, '\n');
-        if (!nl) break;
-        json_t *o = json_loadb(line, (size_t)(nl - line), 0, NULL);
-        if (o) json_array_append_new(a, o);
+    if (!cl) {
+        while (!job_run(j, UINT64_MAX)) {
+        }
+        json_t *r = job_reply(j);
+        job_free(j);
+        return r ? r : fail(err, errsz, "%s", "out of memory");
     }
-    free(buf);
-    return a;
+    j->cl = cl;
+    preview_jobs++;
+    uv_idle_init(d->loop, &j->turn);
+    j->turn.data = j;
+    uv_idle_start(&j->turn, on_job_turn);
+    control_defer(cl, job_cancel, j);
+    return NULL;
 }
 
-static json_t *cmd_preview(struct daemon *d, json_t *req, char *err, size_t errsz)
+static json_t *cmd_preview(struct daemon *d, json_t *req, struct control_client *cl, char *err,
+                           size_t errsz)
 {
     json_int_t n;
     if (opt_days(req, 7, 366, &n, err, errsz) < 0) return NULL;
-    json_t *a = preview_notifications(d, (int)n, err, errsz);
-    return a ? json_pack("{s:o}", "notifications", a) : NULL;
+    return preview_start(d, cl, (int)n, false, err, errsz);
 }
 
 /* "2026-11-23T20:30:00+01:00" (or "Z"), as the preview engine writes `at`, to epoch seconds. */
@@ -213,12 +402,8 @@ static json_t *field(json_t *o, const char *k)
 
 /* The coming fires for `nudgectl export --ics`: what `preview` shows, with `at` in epoch
  * seconds so the calendar can be written in UTC without knowing the rule set's zone. */
-static json_t *cmd_export(struct daemon *d, json_t *req, char *err, size_t errsz)
+static json_t *export_fires(json_t *a)
 {
-    json_int_t n;
-    if (opt_days(req, 30, 366, &n, err, errsz) < 0) return NULL;
-    json_t *a = preview_notifications(d, (int)n, err, errsz);
-    if (!a) return NULL;
     json_t *fires = json_array();
     size_t i;
     json_t *v;
@@ -230,8 +415,15 @@ static json_t *cmd_export(struct daemon *d, json_t *req, char *err, size_t errsz
                                                field(v, "id"), "kind", field(v, "kind"), "title",
                                                field(v, "title"), "body", field(v, "body")));
     }
-    json_decref(a);
-    return json_pack("{s:o}", "fires", fires);
+    return fires;
+}
+
+static json_t *cmd_export(struct daemon *d, json_t *req, struct control_client *cl, char *err,
+                          size_t errsz)
+{
+    json_int_t n;
+    if (opt_days(req, 30, 366, &n, err, errsz) < 0) return NULL;
+    return preview_start(d, cl, (int)n, true, err, errsz);
 }
 
 static json_t *day_json(const struct report_day *d)
@@ -249,6 +441,11 @@ static json_t *day_json(const struct report_day *d)
                      "promises_broken", d->promises_broken);
 }
 
+/* A report's days are bounded (REPORT_DAYS_MAX, about 250 bytes each); its promises are kept
+ * under these, newest first, so the reply stays well under the control socket's limit. */
+#define REPORT_PROMISES_MAX 10000
+#define REPORT_PROMISES_BYTES_MAX ((size_t)3 << 20)
+
 /* The raw figures behind `nudgectl report` (report_data.c); the client scores and draws. */
 static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
@@ -261,18 +458,31 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     json_t *days = json_array(), *promises = json_array();
     for (int i = 0; i < r.ndays; i++) json_array_append_new(days, day_json(&r.days[i]));
-    for (size_t i = 0; i < r.npromises; i++) {
+    /* The newest promises when there are very many (they come by due time). */
+    size_t first = r.npromises > REPORT_PROMISES_MAX ? r.npromises - REPORT_PROMISES_MAX : 0;
+    size_t pbytes = 0;
+    bool truncated = first > 0;
+    for (size_t i = r.npromises; i-- > first;) {
+        pbytes += 96 + len0(r.promises[i].text) + len0(r.promises[i].source);
+        if (pbytes > REPORT_PROMISES_BYTES_MAX) {
+            first = i + 1;
+            truncated = true;
+            break;
+        }
+    }
+    for (size_t i = first; i < r.npromises; i++) {
         const struct report_promise *p = &r.promises[i];
-        json_array_append_new(promises, json_pack("{s:I, s:s, s:o, s:s, s:s}", "id", (json_int_t)p->id,
-                                                  "text", p->text, "due", seconds(p->due), "state",
-                                                  p->state, "source", p->source));
+        json_array_append_new(promises, json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
+                                                  "text", jstr(p->text), "due", seconds(p->due), "state",
+                                                  jstr(p->state), "source", jstr(p->source)));
     }
     json_t *out = json_pack("{s:o, s:o, s:o, s:o, s:i, s:i, s:o}", "now",
                             seconds(now / USEC_PER_SEC * USEC_PER_SEC), "since",
                             r.has_since ? seconds(r.since) : json_null(), "phase",
-                            r.phase ? json_string(r.phase) : json_null(), "days", days, "streak",
+                            r.phase ? jstr(r.phase) : json_null(), "days", days, "streak",
                             r.streak, "best_streak", r.best_streak, "promises", promises);
     report_data_free(&r);
+    if (out) json_object_set_new(out, "truncated", json_boolean(truncated));
     return out;
 }
 
@@ -298,8 +508,8 @@ static int opt_time(json_t *req, const char *k, usec_t *out, char *err, size_t e
 
 static json_t *fire_json(const struct ruleset_answer *a, const char *reminder)
 {
-    return json_pack("{s:I, s:s, s:s, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", reminder,
-                     "title", a->title, "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
+    return json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", jstr(reminder),
+                     "title", jstr(a->title), "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
 }
 
 static json_t *answer(struct daemon *d, json_t *req, const char *what, char *err, size_t errsz)
@@ -372,24 +582,38 @@ static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t 
     return json_pack("{s:I, s:o}", "id", (json_int_t)id, "due", seconds(due));
 }
 
+struct promise_walk {
+    json_t *list;
+    size_t bytes;
+    bool truncated;
+};
+
 static int promise_cb(void *ud, const struct store_promise *p)
 {
-    json_array_append_new(ud, json_pack("{s:I, s:s, s:o, s:s, s:s, s:o}", "id", (json_int_t)p->id,
-                                        "text", p->text, "due", seconds(p->due), "state", p->state,
-                                        "source", p->source,
-                                        "key", p->key ? json_string(p->key) : json_null()));
+    struct promise_walk *w = ud;
+    /* Bounded like history: the reply stays well under the control socket's limit. */
+    size_t size = 128 + len0(p->text) + len0(p->source) + len0(p->key);
+    if (json_array_size(w->list) >= REPORT_PROMISES_MAX || w->bytes + size > HISTORY_BYTES_MAX) {
+        w->truncated = true;
+        return 1;
+    }
+    w->bytes += size;
+    json_array_append_new(w->list, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
+                                        "text", jstr(p->text), "due", seconds(p->due), "state",
+                                        jstr(p->state), "source", jstr(p->source),
+                                        "key", p->key ? jstr(p->key) : json_null()));
     return 0;
 }
 
 static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     (void)req;
-    json_t *a = json_array();
-    if (store_promises(d->store, promise_cb, a) < 0) {
-        json_decref(a);
+    struct promise_walk w = {.list = json_array()};
+    if (store_promises(d->store, promise_cb, &w) < 0) {
+        json_decref(w.list);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
-    return json_pack("{s:o}", "promises", a);
+    return json_pack("{s:o, s:b}", "promises", w.list, "truncated", w.truncated);
 }
 
 static json_t *promise_state(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
@@ -415,13 +639,26 @@ static json_t *cmd_promise_broken(struct daemon *d, json_t *req, char *err, size
     return promise_state(d, req, "broken", err, errsz);
 }
 
+struct history_walk {
+    json_t *entries;
+    size_t bytes;
+    bool truncated;
+};
+
 static int history_cb(void *ud, const struct store_fire *f)
 {
-    json_array_append_new(ud, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "fire",
-                                        (json_int_t)f->id, "reminder", f->reminder, "kind", f->kind,
-                                        "title", f->title ? f->title : "", "scheduled",
+    struct history_walk *w = ud;
+    size_t size = 160 + len0(f->reminder) + len0(f->kind) + len0(f->title) + len0(f->answer);
+    if (w->bytes + size > HISTORY_BYTES_MAX) {
+        w->truncated = true;
+        return 1; /* enough: stops the walk */
+    }
+    w->bytes += size;
+    json_array_append_new(w->entries, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
+                                        (json_int_t)f->id, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
+                                        "title", jstr(f->title), "scheduled",
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
-                                        f->answer ? json_string(f->answer) : json_null(), "answered",
+                                        f->answer ? jstr(f->answer) : json_null(), "answered",
                                         f->answer ? seconds(f->answered) : json_null()));
     return 0;
 }
@@ -437,12 +674,12 @@ static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errs
     }
     usec_t since = 0;
     if (opt_time(req, "since", &since, err, errsz) < 0) return NULL;
-    json_t *a = json_array();
-    if (store_history(d->store, since, (int)n, history_cb, a) < 0) {
-        json_decref(a);
+    struct history_walk w = {.entries = json_array()};
+    if (store_history(d->store, since, (int)n, history_cb, &w) < 0) {
+        json_decref(w.entries);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
-    return json_pack("{s:o}", "entries", a);
+    return json_pack("{s:o, s:b}", "entries", w.entries, "truncated", w.truncated);
 }
 
 static const struct {
@@ -459,17 +696,27 @@ static const struct {
     {"promise_broken", cmd_promise_broken},
     {"history", cmd_history},
     {"report", cmd_report},
-    {"export", cmd_export},
     {"status", cmd_status}, {"list", cmd_list},     {"fire", cmd_fire},
-    {"reload", cmd_reload}, {"emit", cmd_emit},     {"preview", cmd_preview},
+    {"reload", cmd_reload}, {"emit", cmd_emit},
 };
 
-json_t *commands_handle(void *ud, json_t *req, char *err, size_t errsz)
+/* The commands that may answer later (control_defer): they run the preview engine. */
+static const struct {
+    const char *name;
+    command_cl_fn fn;
+} deferred_commands[] = {
+    {"preview", cmd_preview},
+    {"export", cmd_export},
+};
+
+json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *err, size_t errsz)
 {
     struct daemon *d = ud;
     const char *cmd = json_string_value(json_object_get(req, "cmd"));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(commands[i].name, cmd)) return commands[i].fn(d, req, err, errsz);
+    for (size_t i = 0; i < sizeof deferred_commands / sizeof deferred_commands[0]; i++)
+        if (!strcmp(deferred_commands[i].name, cmd)) return deferred_commands[i].fn(d, req, cl, err, errsz);
     snprintf(err, errsz, "unknown command \"%.100s\"", cmd);
     return NULL;
 }

@@ -5,7 +5,10 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "daemon/control.h"
+
 /* A control_handler: ud is the struct daemon. */
-json_t *commands_handle(void *ud, json_t *request, char *err, size_t errsz);
+json_t *commands_handle(void *ud, json_t *request, struct control_client *cl, char *err,
+                        size_t errsz);
 
 #endif

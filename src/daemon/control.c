@@ -1,6 +1,8 @@
 #include "daemon/control.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,21 +14,42 @@
 
 #include "common/log.h"
 #include "common/paths.h"
+#include "common/utf8.h"
 
 #define LINE_MAX_BYTES ((size_t)1 << 20)
 #define CLIENTS_MAX 512
-#define IDLE_TIMEOUT_MS 30000
+/* A request must be complete within this long of its first byte (or of the connection). */
+#define REQUEST_TIMEOUT_MS 10000
+/* A connection with nothing to do is closed after this long. */
+#define IDLE_TIMEOUT_MS 60000
+/* A reply the client has not taken a byte of for this long: the client does not read. */
+#define STALL_TIMEOUT_MS 10000
+/* The largest reply sent: every bounded reply (preview's 10,000 notifications, history, the
+ * report) stays under it with room to spare; a larger one is answered with an error instead. */
+#define REPLY_MAX_BYTES ((size_t)6 << 20)
+/* What one client may have unsent (one largest reply and a few small ones pipelined behind it)
+ * before it is dropped, and what all clients together may hold. */
+#define CLIENT_OUTPUT_MAX ((size_t)8 << 20)
+#define TOTAL_OUTPUT_MAX ((size_t)64 << 20)
 
 struct client {
     uv_pipe_t pipe;
-    uv_timer_t idle;
+    uv_timer_t timer; /* request, idle and stall timeouts: one deadline at a time */
     struct control *ctl;
     char *buf;
     size_t len, cap;
+    size_t pos;          /* buf[0..pos) is handled */
+    size_t out_bytes;    /* replies queued and not yet written */
+    size_t stall_queue;  /* the write queue when the stall timer was armed */
+    uint64_t request_started, last_active; /* uv_now() */
     int open_handles;
     int writes_pending;
     bool closing;
+    bool reading;
     bool eof; /* the peer has sent all it will: close once the replies are out */
+    bool deferred;
+    void (*cancel)(void *job);
+    void *job;
     struct client *prev, *next;
 };
 
@@ -38,6 +61,9 @@ struct control {
     void *ud;
     struct client *clients;
     int n_clients;
+    size_t out_total;
+    uint64_t evict_logged; /* uv_now() of the last "dropped an idle connection" line */
+    unsigned long evicted;
     bool closing;
     bool server_closed;
 };
@@ -70,16 +96,52 @@ static void client_close(struct client *cl)
 {
     if (cl->closing) return;
     cl->closing = true;
-    uv_timer_stop(&cl->idle);
-    uv_close((uv_handle_t *)&cl->idle, on_client_handle_closed);
-    uv_close((uv_handle_t *)&cl->pipe, on_client_handle_closed);
+    if (cl->deferred) {
+        /* The answer has nobody to go to: the job stops and frees itself. */
+        cl->deferred = false;
+        cl->cancel(cl->job);
+    }
+    uv_timer_stop(&cl->timer);
+    uv_close((uv_handle_t *)&cl->timer, on_client_handle_closed);
+    uv_close((uv_handle_t *)&cl->pipe, on_client_handle_closed); /* queued writes: ECANCELED */
+}
+
+static size_t write_queue(struct client *cl)
+{
+    return uv_stream_get_write_queue_size((uv_stream_t *)&cl->pipe);
+}
+
+static void on_timer(uv_timer_t *t);
+
+/* Re-arms the client's one timer for what it is doing now. */
+static void client_rearm(struct client *cl)
+{
+    if (cl->closing) return;
+    uint64_t now = uv_now(cl->ctl->loop);
+    if (cl->deferred) {
+        uv_timer_stop(&cl->timer); /* the job is bounded on its own */
+    } else if (write_queue(cl) > 0) {
+        cl->stall_queue = write_queue(cl);
+        uv_timer_start(&cl->timer, on_timer, STALL_TIMEOUT_MS, 0);
+    } else if (cl->len > cl->pos || cl->request_started) {
+        /* Waiting for the rest of a request: from its first byte, not from the last one, so
+         * a byte now and then does not keep a connection. */
+        uint64_t start = cl->request_started ? cl->request_started : now;
+        uint64_t end = start + REQUEST_TIMEOUT_MS;
+        uv_timer_start(&cl->timer, on_timer, end > now ? end - now : 0, 0);
+    } else {
+        uv_timer_start(&cl->timer, on_timer, IDLE_TIMEOUT_MS, 0);
+    }
 }
 
 struct write_req {
     uv_write_t req;
     char *data;
+    size_t len;
     bool close_after;
 };
+
+static void client_process(struct client *cl);
 
 static void on_written(uv_write_t *w, int status)
 {
@@ -87,11 +149,66 @@ static void on_written(uv_write_t *w, int status)
     struct client *cl = w->data;
     free(wr->data);
     bool close_after = wr->close_after;
+    cl->out_bytes -= wr->len;
+    cl->ctl->out_total -= wr->len;
     free(wr);
     cl->writes_pending--;
+    if (cl->closing) return;
     /* status < 0: the peer left mid-reply, fine. */
-    if (status < 0 || close_after || (cl->eof && cl->writes_pending == 0)) client_close(cl);
+    if (status < 0 || close_after) {
+        client_close(cl);
+        return;
+    }
+    cl->last_active = uv_now(cl->ctl->loop);
+    client_process(cl); /* the replies are out: the next requests may go on */
 }
+
+/* Drops a client whose unsent replies pass the cap. */
+static void drop_slow(struct client *cl, const char *why)
+{
+    log_warn("control socket: dropped a client that does not read its replies (%zu bytes unsent%s)",
+             cl->out_bytes, why);
+    client_close(cl);
+}
+
+static void send_text(struct client *cl, char *text, size_t n, bool close_after)
+{
+    struct control *c = cl->ctl;
+    struct write_req *wr = malloc(sizeof *wr);
+    if (!wr) {
+        free(text);
+        client_close(cl);
+        return;
+    }
+    wr->data = text;
+    wr->len = n;
+    wr->close_after = close_after;
+    wr->req.data = cl;
+    uv_buf_t b = uv_buf_init(text, (unsigned)n);
+    if (uv_write(&wr->req, (uv_stream_t *)&cl->pipe, &b, 1, on_written) < 0) {
+        free(text);
+        free(wr);
+        client_close(cl);
+        return;
+    }
+    cl->writes_pending++;
+    cl->out_bytes += n;
+    c->out_total += n;
+    if (cl->out_bytes > CLIENT_OUTPUT_MAX) {
+        drop_slow(cl, "");
+        return;
+    }
+    /* Many clients that each stay under their cap: drop the one holding the most. */
+    while (c->out_total > TOTAL_OUTPUT_MAX) {
+        struct client *worst = NULL;
+        for (struct client *o = c->clients; o; o = o->next)
+            if (!o->closing && (!worst || o->out_bytes > worst->out_bytes)) worst = o;
+        if (!worst || !worst->out_bytes) break;
+        drop_slow(worst, ", all clients together hold too much");
+    }
+}
+
+static void send_error(struct client *cl, const char *msg, bool close_after);
 
 static void send_line(struct client *cl, json_t *reply, bool close_after)
 {
@@ -101,54 +218,21 @@ static void send_line(struct client *cl, json_t *reply, bool close_after)
         return;
     }
     size_t n = strlen(text);
-    struct write_req *wr = malloc(sizeof *wr);
-    char *data = malloc(n + 1);
-    if (!wr || !data) {
-        free(wr);
-        free(data);
+    if (n + 1 > REPLY_MAX_BYTES) {
+        free(text);
+        log_warn("control socket: a reply of %zu bytes is over the %zu MiB limit", n,
+                 REPLY_MAX_BYTES >> 20);
+        send_error(cl, "the reply is too large (over 6 MiB): ask for less", close_after);
+        return;
+    }
+    char *data = realloc(text, n + 1);
+    if (!data) {
         free(text);
         client_close(cl);
         return;
     }
-    memcpy(data, text, n);
     data[n] = '\n';
-    free(text);
-    wr->data = data;
-    wr->close_after = close_after;
-    wr->req.data = cl;
-    uv_buf_t b = uv_buf_init(data, (unsigned)(n + 1));
-    if (uv_write(&wr->req, (uv_stream_t *)&cl->pipe, &b, 1, on_written) < 0) {
-        free(data);
-        free(wr);
-        client_close(cl);
-        return;
-    }
-    cl->writes_pending++;
-}
-
-/* Replaces bytes that are not UTF-8 with '?': messages quote requests and are cut to size,
- * which can split a character, and jansson refuses such strings. */
-static void utf8_scrub(char *s)
-{
-    unsigned char *p = (unsigned char *)s;
-    while (*p) {
-        int n = -1; /* continuation bytes expected */
-        if (*p < 0x80) n = 0;
-        else if (*p >= 0xc2 && *p <= 0xdf) n = 1;
-        else if (*p >= 0xe0 && *p <= 0xef) n = 2;
-        else if (*p >= 0xf0 && *p <= 0xf4) n = 3;
-        /* No overlong forms, surrogates or code points past U+10FFFF (jansson refuses them). */
-        if ((*p == 0xe0 && p[1] < 0xa0) || (*p == 0xed && p[1] >= 0xa0) ||
-            (*p == 0xf0 && p[1] < 0x90) || (*p == 0xf4 && p[1] >= 0x90))
-            n = -1;
-        int k = 1;
-        while (k <= n && (p[k] & 0xc0) == 0x80) k++;
-        if (n < 0 || k <= n) {
-            *p++ = '?';
-            continue;
-        }
-        p += k;
-    }
+    send_text(cl, data, n + 1, close_after);
 }
 
 /* {"ok":false,"error":msg}, msg cut to size and made valid UTF-8. */
@@ -156,7 +240,7 @@ static json_t *error_reply(const char *msg)
 {
     char clean[1024];
     snprintf(clean, sizeof clean, "%s", msg);
-    utf8_scrub(clean);
+    utf8_repair_inplace(clean, sizeof clean);
     json_t *r = json_pack("{s:b, s:s}", "ok", 0, "error", clean);
     if (!r) r = json_pack("{s:b, s:s}", "ok", 0, "error", "request failed");
     return r;
@@ -173,7 +257,16 @@ static void send_error(struct client *cl, const char *msg, bool close_after)
     }
 }
 
-json_t *control_reply(control_handler handler, void *ud, const char *line, size_t len)
+/* The reply to a handler's result: ok added, or the error object. Steals reply. */
+static json_t *finish_reply(json_t *reply, const char *err)
+{
+    if (!reply) return error_reply(err && err[0] ? err : "request failed");
+    if (!json_object_get(reply, "ok")) json_object_set_new(reply, "ok", json_true());
+    return reply;
+}
+
+static json_t *reply_to(control_handler handler, void *ud, struct control_client *cl,
+                        const char *line, size_t len)
 {
     json_error_t je;
     char err[1024];
@@ -193,25 +286,54 @@ json_t *control_reply(control_handler handler, void *ud, const char *line, size_
         return error_reply("missing \"cmd\" (a string)");
     }
     err[0] = 0;
-    json_t *reply = handler(ud, req, err, sizeof err);
+    json_t *reply = handler(ud, req, cl, err, sizeof err);
     json_decref(req);
-    if (!reply) return error_reply(err[0] ? err : "request failed");
-    if (!json_object_get(reply, "ok")) json_object_set_new(reply, "ok", json_true());
-    return reply;
+    if (cl && ((struct client *)cl)->deferred) {
+        json_decref(reply);
+        return NULL; /* control_answer() sends it */
+    }
+    return finish_reply(reply, err);
 }
 
-static void handle_line(struct client *cl, const char *line, size_t len)
+json_t *control_reply(control_handler handler, void *ud, const char *line, size_t len)
 {
-    json_t *reply = control_reply(cl->ctl->handler, cl->ctl->ud, line, len);
-    if (!reply) return;
-    send_line(cl, reply, false);
-    json_decref(reply);
+    return reply_to(handler, ud, NULL, line, len);
+}
+
+void control_defer(struct control_client *ccl, void (*cancel)(void *job), void *job)
+{
+    struct client *cl = (struct client *)ccl;
+    cl->deferred = true;
+    cl->cancel = cancel;
+    cl->job = job;
+}
+
+void control_answer(struct control_client *ccl, json_t *reply, const char *err)
+{
+    struct client *cl = (struct client *)ccl;
+    cl->deferred = false;
+    cl->cancel = NULL;
+    cl->job = NULL;
+    json_t *r = finish_reply(reply, err);
+    if (r) {
+        send_line(cl, r, false);
+        json_decref(r);
+    }
+    if (cl->closing) return;
+    cl->last_active = uv_now(cl->ctl->loop);
+    client_process(cl);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
     struct client *cl = h->data;
     (void)suggested;
+    if (cl->pos) {
+        /* Squeeze out what is handled, once per read rather than once per line. */
+        memmove(cl->buf, cl->buf + cl->pos, cl->len - cl->pos);
+        cl->len -= cl->pos;
+        cl->pos = 0;
+    }
     if (cl->cap - cl->len < 65536) {
         size_t cap = cl->cap ? cl->cap * 2 : 65536;
         if (cap > LINE_MAX_BYTES + 65536) cap = LINE_MAX_BYTES + 65536;
@@ -224,41 +346,111 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(cl->buf + cl->len, (unsigned)(cl->cap - cl->len));
 }
 
-static void on_idle(uv_timer_t *t)
+static void on_timer(uv_timer_t *t)
 {
-    client_close(t->data);
+    struct client *cl = t->data;
+    if (cl->closing || cl->deferred) return;
+    size_t q = write_queue(cl);
+    if (q > 0) {
+        if (q < cl->stall_queue) {
+            client_rearm(cl); /* slow, but reading */
+            return;
+        }
+        drop_slow(cl, ", nothing taken for 10 s");
+        return;
+    }
+    client_close(cl); /* idle, or a request that never ended */
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+/* After EOF: whether the peer closed for good (POLLHUP) rather than only its sending side
+ * (shutdown(SHUT_WR), which still wants the replies). */
+static bool peer_gone(struct client *cl)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&cl->pipe, &fd) < 0) return true;
+    struct pollfd p = {.fd = fd, .events = POLLOUT};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
+}
+
+/* Handles the complete requests in the buffer, one at a time: while a reply is deferred or
+ * waits for the client to take it, the rest wait too, and nothing more is read (the client's
+ * own socket buffer fills and it blocks). */
+static void client_process(struct client *cl)
+{
+    while (!cl->closing && !cl->deferred && write_queue(cl) == 0) {
+        char *start = cl->buf + cl->pos;
+        char *nl = cl->len > cl->pos ? memchr(start, '\n', cl->len - cl->pos) : NULL;
+        if (!nl) break;
+        cl->pos = (size_t)(nl - cl->buf) + 1;
+        cl->request_started = 0;
+        cl->last_active = uv_now(cl->ctl->loop);
+        json_t *reply = reply_to(cl->ctl->handler, cl->ctl->ud, (struct control_client *)cl, start,
+                                 (size_t)(nl - start));
+        if (reply) {
+            send_line(cl, reply, false);
+            json_decref(reply);
+        }
+    }
+    if (cl->closing) return;
+    if (cl->len > cl->pos && !cl->request_started) cl->request_started = uv_now(cl->ctl->loop);
+    bool blocked = cl->deferred || write_queue(cl) > 0;
+    bool pending = cl->len > cl->pos && memchr(cl->buf + cl->pos, '\n', cl->len - cl->pos);
+    if (cl->eof) {
+        /* A half-close (echo ... | socat) still gets the rest of its replies; a peer gone for
+         * good gets nothing more, and its work is cancelled. */
+        if ((!blocked && !pending && cl->writes_pending == 0) || (blocked && peer_gone(cl))) {
+            client_close(cl);
+            return;
+        }
+    } else if (blocked && pending) {
+        /* While blocked, reading goes on until the next request is complete: so a client
+         * leaving mid-job is seen (and its job cancelled), and at most a buffer of requests
+         * waits here, the rest in the client's own socket. */
+        if (cl->reading) {
+            uv_read_stop((uv_stream_t *)&cl->pipe);
+            cl->reading = false;
+        }
+    } else if (!cl->reading) {
+        if (uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read) < 0) {
+            client_close(cl);
+            return;
+        }
+        cl->reading = true;
+    }
+    client_rearm(cl);
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct client *cl = s->data;
     (void)buf;
-    if (n == UV_EOF && !cl->closing) {
-        /* A half-close (echo ... | socat) still gets the rest of its replies. */
+    if (cl->closing) return;
+    if (n == UV_EOF) {
         uv_read_stop(s);
+        cl->reading = false;
         cl->eof = true;
-        if (cl->writes_pending == 0) client_close(cl);
+        client_process(cl);
         return;
     }
     if (n < 0) {
         client_close(cl);
         return;
     }
-    if (cl->closing || n == 0) return;
+    if (n == 0) return;
     cl->len += (size_t)n;
-    uv_timer_again(&cl->idle);
-    size_t start = 0;
-    for (;;) {
-        char *nl = memchr(cl->buf + start, '\n', cl->len - start);
-        if (!nl) break;
-        handle_line(cl, cl->buf + start, (size_t)(nl - (cl->buf + start)));
-        start = (size_t)(nl - cl->buf) + 1;
-        if (cl->closing) return;
-    }
-    memmove(cl->buf, cl->buf + start, cl->len - start);
-    cl->len -= start;
-    if (cl->len > LINE_MAX_BYTES) {
+    cl->last_active = uv_now(cl->ctl->loop);
+    client_process(cl);
+    if (cl->closing) return;
+    /* The request still being read (after the last newline) is what must stay under the cap;
+     * complete ones waiting behind a deferred reply are bounded by the buffer. */
+    const char *last = cl->len > cl->pos ? memrchr(cl->buf + cl->pos, '\n', cl->len - cl->pos) : NULL;
+    size_t partial = cl->len - (last ? (size_t)(last - cl->buf) + 1 : cl->pos);
+    if (partial > LINE_MAX_BYTES) {
         uv_read_stop(s);
+        cl->reading = false;
+        cl->eof = true; /* nothing more is read from it */
         send_error(cl, "request line longer than 1 MiB", true);
     }
 }
@@ -273,6 +465,18 @@ static bool peer_is_us(uv_pipe_t *p)
     return cred.uid == getuid();
 }
 
+/* The client idle the longest (no request in progress, no job running): with the table full,
+ * it makes room, so connections left open cannot lock every nudgectl out. */
+static struct client *longest_idle(struct control *c, struct client *except)
+{
+    struct client *best = NULL;
+    for (struct client *o = c->clients; o; o = o->next)
+        if (o != except && !o->closing && !o->deferred &&
+            (!best || o->last_active < best->last_active))
+            best = o;
+    return best;
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     struct control *c = server->data;
@@ -281,13 +485,14 @@ static void on_connection(uv_stream_t *server, int status)
     if (!cl) return;
     cl->ctl = c;
     uv_pipe_init(c->loop, &cl->pipe, 0);
-    uv_timer_init(c->loop, &cl->idle);
-    cl->pipe.data = cl->idle.data = cl;
+    uv_timer_init(c->loop, &cl->timer);
+    cl->pipe.data = cl->timer.data = cl;
     cl->open_handles = 2;
     cl->next = c->clients;
     if (c->clients) c->clients->prev = cl;
     c->clients = cl;
     c->n_clients++;
+    cl->last_active = cl->request_started = uv_now(c->loop);
     if (uv_accept(server, (uv_stream_t *)&cl->pipe) < 0) {
         client_close(cl);
         return;
@@ -297,12 +502,24 @@ static void on_connection(uv_stream_t *server, int status)
         client_close(cl);
         return;
     }
-    if (c->n_clients > CLIENTS_MAX) {
-        send_error(cl, "too many clients", true);
-        return;
+    int open = 0;
+    for (struct client *o = c->clients; o; o = o->next) open += !o->closing;
+    if (open > CLIENTS_MAX) {
+        struct client *victim = longest_idle(c, cl);
+        if (!victim) {
+            send_error(cl, "too many clients", true);
+            return;
+        }
+        client_close(victim);
+        c->evicted++;
+        uint64_t now = uv_now(c->loop);
+        if (!c->evict_logged || now - c->evict_logged >= 10000) {
+            log_warn("control socket: %d connections open; closed the one idle longest (%lu so far)",
+                     CLIENTS_MAX, c->evicted);
+            c->evict_logged = now;
+        }
     }
-    uv_timer_start(&cl->idle, on_idle, IDLE_TIMEOUT_MS, IDLE_TIMEOUT_MS);
-    uv_read_start((uv_stream_t *)&cl->pipe, on_alloc, on_read);
+    client_process(cl); /* starts reading and the request timer */
 }
 
 /* Makes the socket's folder (and its parents: the fallback under the state folder has

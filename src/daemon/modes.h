@@ -31,6 +31,22 @@ struct ruleset;
 int preview_run(const struct rule_files *files, struct ruleset *live, const struct preview_options *o,
                 FILE *out, char *err, size_t errsz);
 
+/* The same engine in steps, so the daemon can run a preview in slices between other work.
+ * preview_sim_new loads the rules beside `live` (adopting its plans and state; nothing is kept
+ * from it afterwards) with notifications going to capture (which the caller owns and frees
+ * after the simulation). NULL with err = the first rule error. */
+struct preview_sim;
+struct notify_backend;
+struct preview_sim *preview_sim_new(const struct rule_files *files, struct ruleset *live,
+                                    const struct preview_options *o, struct notify_backend *capture,
+                                    char *err, size_t errsz);
+/* Runs at most max_instants due instants of the simulated clock. True when the preview has
+ * reached its end. */
+bool preview_sim_step(struct preview_sim *ps, size_t max_instants);
+/* How far the simulated clock has come. */
+usec_t preview_sim_time(const struct preview_sim *ps);
+void preview_sim_free(struct preview_sim *ps);
+
 struct run_options {
     const char *rules_arg; /* --rules, re-resolved on reload */
     const char *backend;   /* "auto", "libnotify", "stdout" */

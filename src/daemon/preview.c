@@ -1,5 +1,7 @@
 /* --check and --preview: the real engine on a simulated clock, notifications captured. */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -52,11 +54,23 @@ int mode_check(const struct rule_files *files)
     return rc;
 }
 
-int preview_run(const struct rule_files *files, struct ruleset *live, const struct preview_options *po,
-                FILE *out, char *err, size_t errsz)
-{
+struct preview_sim {
     struct clock_sim sim;
-    clock_sim_init(&sim, po->from);
+    struct store *snap;
+    struct ruleset *rs;
+    usec_t end;
+};
+
+struct preview_sim *preview_sim_new(const struct rule_files *files, struct ruleset *live,
+                                    const struct preview_options *po,
+                                    struct notify_backend *capture, char *err, size_t errsz)
+{
+    struct preview_sim *ps = calloc(1, sizeof *ps);
+    if (!ps) {
+        if (err && errsz) snprintf(err, errsz, "out of memory");
+        return NULL;
+    }
+    clock_sim_init(&ps->sim, po->from);
     /* The real state, read through a private copy: nothing a preview does reaches the file. */
     struct store *snap = NULL;
     char serr[1024];
@@ -65,46 +79,78 @@ int preview_run(const struct rule_files *files, struct ruleset *live, const stru
                              store_open_snapshot(po->state_dir, &snap, serr, sizeof serr) < 0) {
         if (err && errsz) snprintf(err, errsz, "%s", serr);
         if (!live) fprintf(stderr, "%s\n", serr);
-        return 1;
+        free(ps);
+        return NULL;
     }
-    struct notify_backend *capture = notify_capture_new(out, po->json);
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)files->paths,
                                 .n_paths = files->n,
-                                .clock = &sim.base,
+                                .clock = &ps->sim.base,
                                 .backend = capture,
                                 .seed = po->seed,
                                 .store = snap};
-    unsigned long errors_before = log_error_count();
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     if (!live) {
         print_list(stderr, &errors, "");
         for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
     }
     if (err && errsz) snprintf(err, errsz, "%s", errors.n ? errors.v[0] : "");
-    if (!rs) {
-        strlist_free(&errors);
-        strlist_free(&warnings);
-        notify_backend_free(capture);
-        store_close(snap);
-        return 1;
-    }
-    /* From a live daemon: start from its plans, so the preview shows what it will do. */
-    /* (When that fails the preview plans from the files alone.) */
-    if (live) ruleset_adopt(rs, live, NULL, NULL, 0);
-    usec_t end = po->from + (usec_t)po->days * USEC_PER_DAY;
-    struct schedule *s = ruleset_schedule(rs);
-    for (;;) {
-        usec_t next = schedule_next_deadline(s);
-        if (next >= end) break;
-        if (next > sim.t) sim.t = next;
-        ruleset_run_due(rs);
-    }
-    fflush(out);
-    ruleset_free(rs);
-    store_close(snap);
     strlist_free(&errors);
     strlist_free(&warnings);
+    if (!rs) {
+        store_close(snap);
+        free(ps);
+        return NULL;
+    }
+    /* From a live daemon: start from its plans, so the preview shows what it will do. The
+     * simulation owns everything it uses from here on: a reload may free `live`. When adopting
+     * fails (a run-time reminder that cannot be carried) the preview plans from the files. */
+    if (live) ruleset_adopt(rs, live, NULL, NULL, 0);
+    ps->snap = snap;
+    ps->rs = rs;
+    ps->end = po->from + (usec_t)po->days * USEC_PER_DAY;
+    return ps;
+}
+
+bool preview_sim_step(struct preview_sim *ps, size_t max_instants)
+{
+    struct schedule *s = ruleset_schedule(ps->rs);
+    for (size_t i = 0; i < max_instants; i++) {
+        usec_t next = schedule_next_deadline(s);
+        if (next >= ps->end) return true;
+        if (next > ps->sim.t) ps->sim.t = next;
+        ruleset_run_due(ps->rs);
+    }
+    return schedule_next_deadline(s) >= ps->end;
+}
+
+usec_t preview_sim_time(const struct preview_sim *ps)
+{
+    return ps->sim.t;
+}
+
+void preview_sim_free(struct preview_sim *ps)
+{
+    if (!ps) return;
+    ruleset_free(ps->rs);
+    store_close(ps->snap);
+    free(ps);
+}
+
+int preview_run(const struct rule_files *files, struct ruleset *live, const struct preview_options *po,
+                FILE *out, char *err, size_t errsz)
+{
+    struct notify_backend *capture = notify_capture_new(out, po->json);
+    unsigned long errors_before = log_error_count();
+    struct preview_sim *ps = preview_sim_new(files, live, po, capture, err, errsz);
+    if (!ps) {
+        notify_backend_free(capture);
+        return 1;
+    }
+    while (!preview_sim_step(ps, SIZE_MAX)) {
+    }
+    fflush(out);
+    preview_sim_free(ps);
     notify_backend_free(capture);
     return log_error_count() > errors_before ? 1 : 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/utf8.h"
 #include "engine/clock.h"
 #include "notify/notify.h"
 
@@ -73,11 +74,21 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
 {
     struct lnotify *b = (struct lnotify *)self;
     (void)at;
-    NotifyNotification *n = notify_notification_new(m->title, m->body, m->icon);
-    if (!n) return snprintf(err, errsz, "cannot create a notification"), -ENOMEM;
+    /* D-Bus strings must be UTF-8: GLib replaces anything else with "[Invalid UTF-8]" and
+     * warns. Repair each one (U+FFFD) so the text shows as near as can be. */
+    char *own[7] = {0};
+    const char *title = utf8_clean(m->title, &own[0]), *body = utf8_clean(m->body, &own[1]);
+    const char *icon = utf8_clean(m->icon, &own[2]), *app = utf8_clean(m->app_name, &own[3]);
+    const char *category = utf8_clean(m->category, &own[4]);
+    const char *reminder = utf8_clean(m->reminder_id, &own[5]), *kind = utf8_clean(m->kind, &own[6]);
+    NotifyNotification *n = notify_notification_new(title ? title : "", body, icon);
+    if (!n) {
+        for (size_t i = 0; i < 7; i++) free(own[i]);
+        return snprintf(err, errsz, "cannot create a notification"), -ENOMEM;
+    }
     uint32_t id = ++b->next_id;
     g_object_set_data(G_OBJECT(n), "nudge-id", GUINT_TO_POINTER(id));
-    if (m->app_name) notify_notification_set_app_name(n, m->app_name);
+    if (app) notify_notification_set_app_name(n, app);
     notify_notification_set_urgency(n, m->urgency == URGENCY_LOW        ? NOTIFY_URGENCY_LOW
                                        : m->urgency == URGENCY_CRITICAL ? NOTIFY_URGENCY_CRITICAL
                                                                         : NOTIFY_URGENCY_NORMAL);
@@ -85,17 +96,22 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
                                        : m->timeout_ms == 0 ? NOTIFY_EXPIRES_NEVER
                                        : m->timeout_ms > INT32_MAX ? INT32_MAX
                                                                    : (gint)m->timeout_ms);
-    if (m->category) notify_notification_set_category(n, m->category);
-    if (m->reminder_id && *m->reminder_id)
-        notify_notification_set_hint_string(n, "x-nudge-reminder", m->reminder_id);
-    if (m->kind) notify_notification_set_hint_string(n, "x-nudge-kind", m->kind);
+    if (category) notify_notification_set_category(n, category);
+    if (reminder && *reminder) notify_notification_set_hint_string(n, "x-nudge-reminder", reminder);
+    if (kind) notify_notification_set_hint_string(n, "x-nudge-kind", kind);
+    for (size_t i = 0; i < 7; i++) free(own[i]);
     for (size_t i = 0; i < m->n_actions; i++) {
         struct action_data *a = g_new0(struct action_data, 1);
         a->b = b;
         a->id = id;
+        /* The server answers with the key we sent; the rule gets back its own id. */
         a->action = g_strdup(m->actions[i].id);
-        notify_notification_add_action(n, m->actions[i].id, m->actions[i].label, on_action, a,
-                                       action_data_free);
+        char *own_key, *own_label;
+        const char *key = utf8_clean(m->actions[i].id, &own_key);
+        const char *label = utf8_clean(m->actions[i].label, &own_label);
+        notify_notification_add_action(n, key, label ? label : key, on_action, a, action_data_free);
+        free(own_key);
+        free(own_label);
     }
     g_signal_connect(n, "closed", G_CALLBACK(on_closed), b);
     struct show_job *j = g_new0(struct show_job, 1);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "time/timestamp.h"
 
 const char *urgency_name(enum urgency u)
@@ -31,9 +32,25 @@ void json_write_string(FILE *f, const char *s)
     for (;;) {
         /* Copy runs that need no escaping in one go. */
         const unsigned char *run = p;
-        while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f) p++;
+        size_t n, bad;
+        while (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f) {
+            if (*p < 0x80) {
+                p++;
+            } else if ((n = utf8_sequence(p, strnlen((const char *)p, 4), &bad))) {
+                p += n;
+            } else {
+                break;
+            }
+        }
         if (p > run) fwrite_unlocked(run, 1, (size_t)(p - run), f);
         if (!*p) break;
+        if (*p >= 0x80) {
+            /* Not UTF-8 (a rule's bytes): U+FFFD, so the line stays JSON. */
+            utf8_sequence(p, strnlen((const char *)p, 4), &bad);
+            fputs_unlocked("\xef\xbf\xbd", f);
+            p += bad;
+            continue;
+        }
         switch (*p) {
         case '"': fputs_unlocked("\\\"", f); break;
         case '\\': fputs_unlocked("\\\\", f); break;
@@ -67,23 +84,34 @@ struct stream_backend {
 static void print_human(FILE *f, const struct notification *n, usec_t at)
 {
     char when[96];
+    char *own_id, *own_title, *own_body;
+    /* The line may go to a terminal or the journal: valid UTF-8 only. */
+    const char *id = utf8_clean(n->reminder_id, &own_id);
+    const char *title = utf8_clean(n->title, &own_title);
+    const char *body = utf8_clean(n->body, &own_body);
     timestamp_format(at, when, sizeof when);
     fprintf(f, "%s  %s", when, n->kind);
-    if (n->reminder_id && *n->reminder_id) fprintf(f, " [%s]", n->reminder_id);
-    fprintf(f, ": %s", n->title);
-    if (n->body && *n->body) {
+    if (id && *id) fprintf(f, " [%s]", id);
+    fprintf(f, ": %s", title ? title : "");
+    if (body && *body) {
         /* One line per notification: a body's own line breaks become spaces. */
         fputs(" — ", f);
-        for (const char *p = n->body; *p; p++) fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
+        for (const char *p = body; *p; p++) fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
     }
     if (n->n_actions) {
         fputs(" (", f);
-        for (size_t i = 0; i < n->n_actions; i++)
-            fprintf(f, "%s%s", i ? " / " : "", n->actions[i].label);
+        for (size_t i = 0; i < n->n_actions; i++) {
+            char *own;
+            fprintf(f, "%s%s", i ? " / " : "", utf8_clean(n->actions[i].label, &own));
+            free(own);
+        }
         fputc(')', f);
     }
     if (n->urgency != URGENCY_NORMAL) fprintf(f, " !%s", urgency_name(n->urgency));
     fputc('\n', f);
+    free(own_id);
+    free(own_title);
+    free(own_body);
 }
 
 static void print_json(FILE *f, const struct notification *n, usec_t at)

@@ -4,11 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "notify/notify.h"
+
+/* A JSON string of s, repaired to UTF-8 (jansson refuses anything else, and a field that
+ * silently goes missing loses the notification when it is shown again). */
+static json_t *str_json(const char *s)
+{
+    char *own;
+    json_t *j = json_string(utf8_clean(s, &own));
+    free(own);
+    return j;
+}
 
 static void set_str(json_t *o, const char *k, const char *v)
 {
-    if (v) json_object_set_new(o, k, json_string(v));
+    if (v) json_object_set_new(o, k, str_json(v));
 }
 
 char *notification_encode(const struct notification *n, size_t *len)
@@ -28,8 +39,9 @@ char *notification_encode(const struct notification *n, size_t *len)
     set_str(o, "promise", n->promise);
     json_t *a = json_array();
     for (size_t i = 0; i < n->n_actions; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s}", "id", n->actions[i].id, "label",
-                                           n->actions[i].label ? n->actions[i].label : n->actions[i].id));
+        json_array_append_new(a, json_pack("{s:o, s:o}", "id", str_json(n->actions[i].id), "label",
+                                           str_json(n->actions[i].label ? n->actions[i].label
+                                                                        : n->actions[i].id)));
     json_object_set_new(o, "actions", a);
     char *text = json_dumps(o, JSON_COMPACT);
     json_decref(o);

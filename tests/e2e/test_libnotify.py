@@ -77,6 +77,11 @@ nudge.after("1s", function()
 end, { id = "evening" })
 nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" })
 """)
+    # Invalid UTF-8 from the rule file: shown with U+FFFD, no GLib-CRITICAL, no "[Invalid UTF-8]".
+    with open(rules, "ab") as f:
+        f.write(b'nudge.after("3s", function() nudge.notify { title = "bad \\xff title", '
+                b'body = "body \\xc3", actions = { { id = "ok\\xff", label = "L\\xed\\xa0\\x80" } } } '
+                b'end, { id = "utf\\xffid" })\n')
     server, mock = start_server()
     err = os.path.join(tmp, "err")
     out = os.path.join(tmp, "out")
@@ -95,6 +100,18 @@ nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" 
             check("urgency hint critical (2)", int(hints.get("urgency", -1)) == 2)
             check("reminder id hint", str(hints.get("x-nudge-reminder", "")) == "evening")
             check("app name", app == "nudge")
+        bad = wait_for(lambda: [c for c in notify_calls(mock) if str(c[2][3]).startswith("bad ")])
+        check("a notification with invalid UTF-8 reached the server", bad)
+        if bad:
+            app, replaces, icon, summary, body, actions, hints, timeout = bad[0][2]
+            check("its title has U+FFFD", summary == "bad \ufffd title", repr(summary))
+            check("its body has U+FFFD", body == "body \ufffd", repr(body))
+            check("its action has U+FFFD", list(actions) == ["ok\ufffd", "L\ufffd\ufffd\ufffd"],
+                  repr(list(actions)))
+            check("its reminder hint has U+FFFD",
+                  str(hints.get("x-nudge-reminder", "")) == "utf\ufffdid", repr(hints))
+        check("no GLib-CRITICAL and no [Invalid UTF-8]",
+              "CRITICAL" not in log.text() and "Invalid UTF-8" not in log.text(), log.text()[-500:])
         # The first notification got id 1 from the mock; the user clicks "done".
         mock.EmitSignal(BUS, "ActionInvoked", "us", [dbus.UInt32(1), "done"])
         check("on_action ran with the action and reminder id",
