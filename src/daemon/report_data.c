@@ -164,7 +164,7 @@ int report_data_compute(struct store *st, usec_t now, int days, const usec_t *si
         r->since = *since;
         r->phase = report_phase(*since, now);
     }
-    int rc = store_history(st, 0, 0, fire_cb, &w);
+    int rc = store_report_fires(st, fire_cb, &w);
     if (rc == 0) rc = store_checkins(st, 0, checkin_cb, &w);
     if (rc == 0) rc = store_promises(st, promise_cb, &w);
     if (rc == 0 && w.done.oom) rc = -ENOMEM;

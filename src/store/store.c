@@ -146,6 +146,7 @@ enum stmt_id {
     Q_FIRE_LAST,
     Q_ANSWER_INSERT,
     Q_HISTORY,
+    Q_REPORT_FIRES,
     Q_CHECKIN_INSERT,
     Q_CHECKINS,
     Q_PROMISE_UPSERT,
@@ -186,6 +187,7 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_FIRE_LAST] = FIRE_SELECT "WHERE f.reminder = ?1 ORDER BY f.fired DESC, f.id DESC LIMIT 1",
     [Q_ANSWER_INSERT] = "INSERT INTO answers (fire, answer, at, source) VALUES (?1, ?2, ?3, ?4)",
     [Q_HISTORY] = FIRE_SELECT "WHERE f.fired >= ?1 ORDER BY f.fired DESC, f.id DESC LIMIT ?2",
+    [Q_REPORT_FIRES] = FIRE_SELECT "WHERE f.kind IN ('checkin', 'gesture') ORDER BY f.fired, f.id",
     [Q_CHECKIN_INSERT] = "INSERT INTO checkins (at, mood, note) VALUES (?1, ?2, ?3)",
     [Q_CHECKINS] = "SELECT id, at, mood, note FROM checkins WHERE at >= ?1 ORDER BY at, id",
     /* A rule promise met again keeps its id, state and creation time; NULL keys never
@@ -1126,6 +1128,35 @@ int store_history(struct store *st, usec_t since, int limit,
         return sql_fail(st, "reading the history");
     }
     return each_fire(st, s, false, cb, ud);
+}
+
+int store_report_fires(struct store *st, int (*cb)(void *ud, const struct store_fire *f), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_REPORT_FIRES);
+    if (!s) return -EIO;
+    /* Row by row, not through rows_fetch: the whole history of a busy plan would otherwise sit
+     * in memory at once, and the callback only counts (it never touches the store). */
+    int rc, ret = 0;
+    while (ret == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        struct store_fire f = {
+            .id = sqlite3_column_int64(s, 0),
+            .reminder = (const char *)sqlite3_column_text(s, 1),
+            .kind = (const char *)sqlite3_column_text(s, 2),
+            .title = (const char *)sqlite3_column_text(s, 3),
+            .scheduled = sqlite3_column_int64(s, 4),
+            .fired = sqlite3_column_int64(s, 5),
+            .answer = (const char *)sqlite3_column_text(s, 6),
+            .answered = sqlite3_column_int64(s, 7),
+        };
+        if (!f.reminder || !f.kind) {
+            ret = -ENOMEM; /* sqlite3_column_text is NULL only when it cannot allocate */
+            break;
+        }
+        ret = cb(ud, &f);
+    }
+    if (ret == 0 && rc != SQLITE_DONE) ret = sql_fail(st, "reading fires");
+    stmt_done(s);
+    return ret;
 }
 
 /* ---- check-in journal ---- */

@@ -92,6 +92,10 @@ int store_record_answer(struct store *st, int64_t fire_id, const char *answer, u
 int store_history(struct store *st, usec_t since, int limit,
                   int (*cb)(void *ud, const struct store_fire *f), void *ud);
 
+/* The check-in and gesture fires (what the report counts), oldest first, each with its latest
+ * answer, streamed: memory stays flat however long the history. cb must not use the store. */
+int store_report_fires(struct store *st, int (*cb)(void *ud, const struct store_fire *f), void *ud);
+
 /* ---- check-in journal ---- */
 
 /* mood 1..5, or 0 for none; note may be NULL. */
