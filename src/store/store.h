@@ -19,7 +19,7 @@
 
 #include "time/usec.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
