@@ -306,6 +306,20 @@ static int spawn_program(void *ud, const char *const *argv, char *err, size_t er
     return p->pid;
 }
 
+/* A start that fails before the loop runs frees what it made (nothing of the loop yet). */
+static int start_failed(struct daemon *d)
+{
+    if (d->backend) notify_backend_free(d->backend);
+    if (d->glib) {
+        glib_bridge_close(d->glib);
+        uv_run(d->loop, UV_RUN_NOWAIT);
+    }
+    store_close(d->store);
+    rule_files_free(&d->files);
+    uv_loop_close(d->loop);
+    return 1;
+}
+
 int mode_run(const struct rule_files *files, const struct run_options *o)
 {
     struct daemon d = {0};
@@ -319,7 +333,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     for (size_t i = 0; i < files->n; i++) {
         /* Keep our own copy: reloads replace it. */
         char **v = realloc(d.files.paths, (i + 1) * sizeof *v);
-        if (!v) return 1;
+        if (!v) return start_failed(&d);
         d.files.paths = v;
         d.files.paths[i] = strdup(files->paths[i]);
         d.files.n = i + 1;
@@ -329,8 +343,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     char note[1024], serr[1024];
     if (store_open(o->state_dir, &d.store, note, sizeof note, serr, sizeof serr) < 0) {
         log_error("%s", serr);
-        rule_files_free(&d.files);
-        return 1;
+        return start_failed(&d);
     }
     if (note[0]) log_warn("%s", note);
     d.glib = glib_bridge_new(d.loop);
@@ -341,22 +354,20 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
         d.backend = notify_libnotify_new("nudge", err, sizeof err);
         if (!d.backend) {
             log_error("--backend libnotify: %s", err);
-            return 1;
+            return start_failed(&d);
         }
     } else {
         d.backend = notify_auto_new("nudge", stdout);
     }
-    if (!d.backend || !d.glib) return 1;
+    if (!d.backend || !d.glib) return start_failed(&d);
     d.backend->listener = (struct notify_listener){forward_action, forward_closed, &d};
 
     d.rs = load(&d, &d.files, NULL, 0);
-    if (!d.rs) {
-        notify_backend_free(d.backend);
-        return 1;
-    }
+    if (!d.rs) return start_failed(&d);
     if (wallclock_init(&d.wc, d.loop, on_wallclock) < 0) {
         log_error("cannot create a wall-clock timer: %s", strerror(errno));
-        return 1;
+        ruleset_free(d.rs);
+        return start_failed(&d);
     }
     d.wc.data = &d;
     uv_signal_init(d.loop, &d.sig_hup);
