@@ -77,13 +77,13 @@ class Env:
 
 
 class Daemon:
-    def __init__(self, env, args=(), wait=True, **popen):
+    def __init__(self, env, args=(), wait=True, nudged=None, **popen):
         self.e = env
         n = len([f for f in os.listdir(env.root) if f.startswith("out")])
         self.out = os.path.join(env.root, "out%d" % n)
         self.err = os.path.join(env.root, "err%d" % n)
         self.started = time.time()
-        self.p = subprocess.Popen([NUDGED, "--rules", env.rules, "--backend", "stdout", *args],
+        self.p = subprocess.Popen([nudged or NUDGED, "--rules", env.rules, "--backend", "stdout", *args],
                                   stdout=open(self.out, "w"), stderr=open(self.err, "w"),
                                   env=env.env, **popen)
         self.seen = {}  # stdout line -> when this test first saw it
@@ -644,9 +644,26 @@ def test_unreadable(tmp):
         os.chmod(e.statedir, 0)
         e.env["HOME"] = base
 
-        as_user = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
-        if subprocess.run([NUDGED, "--version"], capture_output=True, **as_user).returncode:
-            print("unreadable state folder: skipped (nobody cannot run %s)" % NUDGED)
+        # The build tree may be out of nobody's reach (a checkout under a 0700 /root): run a
+        # copy of nudged from the 0755 temp tree instead, so the test really runs.
+        nudged = os.path.join(base, "bin", "nudged")
+        os.makedirs(os.path.dirname(nudged), mode=0o755)
+        os.chmod(os.path.dirname(nudged), 0o755)
+        shutil.copy2(NUDGED, nudged)
+        os.chmod(nudged, 0o755)
+        as_user = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[], cwd=base,
+                       nudged=nudged)
+        try:
+            r = subprocess.run([nudged, "--version"], capture_output=True, cwd=base,
+                               user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
+            why = "exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace").strip()) \
+                if r.returncode else None
+        except OSError as x:
+            why = str(x)
+        if why:
+            # Only a tree nobody can't enter gets here (e.g. /tmp mounted noexec): say so.
+            print("unreadable state folder: skipped (nobody cannot run a copy of nudged: %s)"
+                  % why)
             shutil.rmtree(base, ignore_errors=True)
             return
     d = Daemon(e, wait=False, **as_user)
