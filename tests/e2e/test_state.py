@@ -108,7 +108,7 @@ class Daemon:
                 got.append(self.seen.setdefault((i, l), now))
         return got
 
-    def wait_lines(self, tag, n, timeout=10):
+    def wait_lines(self, tag, n, timeout=30):
         wait_for(lambda: len(self.lines(tag)) >= n, timeout, 0.02)
         return self.lines(tag)
 
@@ -156,7 +156,7 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
         check("history entry: kind, title, times, no answer",
               x["kind"] == "notify" and x["title"] == "Tea" and x["answer"] is None and
               isinstance(x["scheduled"], (int, float)) and x["fired"] >= x["scheduled"] - 0.01 and
-              abs(x["fired"] - time.time()) < 5, x)
+              abs(x["fired"] - time.time()) < 60, x)
     rows = e.query("SELECT id, reminder, kind, scheduled, fired, title FROM fires WHERE reminder = 'a'")
     check("the fire is a row of fires", len(rows) == 1 and rows[0][1:3] == ("a", "notify") and
           rows[0][5] == "Tea", rows)
@@ -217,19 +217,22 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
     d.wait_lines("s", 1)
     t0 = time.time()
     rc, r, raw = e.ctl_json("snooze", "s", "2s")
+    t1 = time.time()
     fs = r["fire"]["id"] if rc == 0 and r and "fire" in r else None
     a = answers_of(e, fs) if fs else []
     check("snooze s: snoozed in the database when nudgectl returns",
           [x[:2] for x in a] == [("snoozed", "nudgectl")], (raw, a))
-    check("snooze s: due about 2 s ahead", r and abs(r.get("due", 0) - (t0 + 2)) < 1, raw)
+    check("snooze s: due 2 s after the answer", r and t0 + 2 <= r.get("due", 0) <= t1 + 2, raw)
     zs = e.query("SELECT reminder, fire, due FROM snoozes")
     check("the snooze is a row of snoozes", len(zs) == 1 and zs[0][:2] == ("s", fs), zs)
-    got = d.wait_lines("s", 2, 6)
-    check("the snoozed notification shows again ~2 s later",
-          len(got) == 2 and 1.7 <= got[1] - t0 <= 3.5, [g - t0 for g in got])
+    got = d.wait_lines("s", 2)
+    shown = shown_at(e, "s", r.get("due") if r else None)
+    check("the snoozed notification shows again at its due time, never early",
+          len(got) == 2 and len(shown) == 1 and shown[0][1] >= shown[0][0],
+          (fires_of(e, "s"), r))
     check("same title shown again", d.stdout().count("[s]: Snoozy") == 2, d.stdout()[-400:])
     sf = wait_for(lambda: e.query("SELECT id, title, kind FROM fires WHERE reminder = 's' AND id > ?",
-                                  (fs or 0,)), 2)
+                                  (fs or 0,)), 30)
     check("the snoozed showing is a new fire", len(sf) == 1 and sf[0][1:] == ("Snoozy", "notify"), sf)
     check("the snooze is gone from snoozes", e.query("SELECT count(*) FROM snoozes")[0][0] == 0)
     h = e.history()
@@ -237,11 +240,13 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
           h is not None and [x["answer"] for x in h if x["reminder"] == "s"] == [None, "snoozed"],
           [x for x in h or [] if x["reminder"] == "s"])
     # By hand: a fire now, scheduled now (not at the next planned elapse).
+    t0 = time.time()
     rc, _, raw = e.ctl_json("fire", "a")
+    t1 = time.time()
     h = e.history(1)
     check("nudgectl fire is recorded, scheduled when fired",
-          rc == 0 and h and h[0]["reminder"] == "a" and abs(h[0]["scheduled"] - h[0]["fired"]) < 0.5,
-          (raw, h))
+          rc == 0 and h and h[0]["reminder"] == "a" and
+          t0 - 0.01 <= h[0]["scheduled"] <= h[0]["fired"] <= t1 + 0.01, (raw, h, t0, t1))
     rc, r, raw = e.ctl_json("history", "--since", "@%d" % int(time.time() + 60))
     check("history --since the future is empty", rc == 0 and r and r["entries"] == [], raw)
     h = e.history()
@@ -267,7 +272,7 @@ def test_crash(tmp):
             failures.append((i, "did not start", d.stderr()[-200:]))
             d.kill9()
             continue
-        d.wait_lines("c%d" % i, 1, 5)
+        d.wait_lines("c%d" % i, 1)
         rc, r, raw = e.ctl_json("done", "c%d" % i)
         d.kill9()  # at once: no SIGTERM, no clean close
         if rc == 0 and r and "fire" in r:
@@ -490,17 +495,20 @@ def catch_calendar(tmp, tries=3):
 # ---- a fired nudge.at never fires again ----
 
 def test_at_once(tmp):
-    at = int(time.time()) + 2
+    at = int(time.time()) + 5  # a start slower than this is reported below, not mistaken
     # A named `at` fires once ever; an `after` (named or not) counts from each start.
     rule = ('nudge.at("@%d", function() nudge.notify { title = "Once" } end, { id = "once" })\n'
             'nudge.after("1s", function() nudge.notify { title = "Hi" } end)\n'
-            'nudge.after("1s", function() nudge.notify { title = "Named" } end, { id = "named" })\n')
+            'nudge.after("1s", function() nudge.notify { title = "Named" } end, { id = "named" })\n'
+            + PULSE.replace("%", "%%"))
     e = Env(tmp, "once", rule % at)
     d = Daemon(e)
     if not started(d, "once"):
         return d.stop()
-    check("the at fires", len(d.wait_lines("once", 1, 5)) == 1, d.stderr()[-300:])
-    check("both afters fire", d.lines("after:1s") and d.lines("named"), d.stdout())
+    check("the daemon was up before the at's time", d.ready_at < at, (d.ready_at, at))
+    check("the at fires", len(d.wait_lines("once", 1, 30)) == 1, d.stderr()[-300:])
+    check("both afters fire", wait_for(lambda: d.lines("after:1s") and d.lines("named"), 30),
+          d.stdout())
     d.stop()
     check("the named at is in oneshots (an after is not)",
           e.query("SELECT reminder FROM oneshots ORDER BY reminder") == [("once",)],
@@ -509,23 +517,35 @@ def test_at_once(tmp):
     rc, r, raw = e.ctl_json("preview", "--days", "1")
     check("nudgectl preview leaves out the at that fired in an earlier run",
           rc == 0 and r and "once" not in [x["id"] for x in r["notifications"]], raw)
-    time.sleep(max(0, at + 1.5 - time.time(), d2.started + 1.8 - time.time()))
+    # the afters of the new start, then two pulses, and past `at`: a second fire had its chance
+    check("the afters fire after a restart",
+          wait_for(lambda: d2.lines("after:1s") and d2.lines("named"), 30), d2.stdout())
+    time_passes(d2, "once")
+    wait_for(lambda: time.time() > at + 1, 30)
+    time_passes(d2, "once, past its time", 1)
     check("no second fire after a restart", d2.lines("once") == [], d2.stdout())
     check("the named after counts from the new start", len(d2.lines("named")) == 1,
           d2.stdout())
     check("the after without an id fires again after a restart", len(d2.lines("after:1s")) == 1,
           (d2.stdout(), d2.stderr()))
     # Moved ahead, same id: still fired (a reload, then a restart).
-    e.set_rules(rule % (int(time.time()) + 1))
+    at2 = int(time.time()) + 1
+    e.set_rules(rule % at2)
+    n = d2.stderr().count("reloaded:")
     d2.p.send_signal(signal.SIGHUP)
-    time.sleep(2.2)
+    check("reload", wait_for(lambda: d2.stderr().count("reloaded:") > n, 30), d2.stderr()[-300:])
+    wait_for(lambda: time.time() > at2 + 1, 30)
+    time_passes(d2, "once, moved ahead")
     check("no fire after a reload that moves it ahead", d2.lines("once") == [], d2.stdout())
     check("a reload does not fire the afters again",
           len(d2.lines("after:1s")) == 1 and len(d2.lines("named")) == 1, d2.stdout())
     d2.stop()
-    e.set_rules(rule % (int(time.time()) + 1))
+    at3 = int(time.time()) + 1
+    e.set_rules(rule % at3)
     d3 = Daemon(e)
-    time.sleep(2.2)
+    started(d3, "once, third start")
+    wait_for(lambda: time.time() > at3 + 1, 30)
+    time_passes(d3, "once, third start")
     check("no fire after a restart that moves it ahead", d3.lines("once") == [], d3.stdout())
     d3.stop()
 
@@ -539,21 +559,21 @@ def test_at_catch_up(tmp):
             'nudge.at(%d, function() nudge.notify { title = "Too old" } end,'
             ' { id = "o", catch_up = true, late_cancel = "10s" })\n'
             'nudge.at(%d, function() nudge.notify { title = "No catch-up" } end, { id = "n" })\n'
-            % (past, past, past))
+            % (past, past, past)) + PULSE
     e = Env(tmp, "atcatch", rule)
     d = Daemon(e)
     if not started(d, "atcatch"):
         return d.stop()
     check("a missed named at with catch_up fires at start",
-          len(d.wait_lines("m", 1, 5)) == 1, d.stdout())
-    time.sleep(0.5)
+          len(d.wait_lines("m", 1, 30)) == 1, d.stdout())
+    time_passes(d, "atcatch")
     check("one older than late_cancel does not", d.lines("o") == [], d.stdout())
     check("one without catch_up does not", d.lines("n") == [], d.stdout())
     d.stop()
     d2 = Daemon(e)
     if not started(d2, "atcatch"):
         return d2.stop()
-    time.sleep(1.0)
+    time_passes(d2, "atcatch, again")
     check("and it does not fire again on the next start", d2.lines("m") == [], d2.stdout())
     d2.stop()
 
@@ -612,7 +632,7 @@ def test_store_values(tmp):
 
     def got(dm, n):
         rc, r, raw = e.ctl_json("emit", "get")
-        lines = wait_for(lambda: [l for l in dm.stdout().splitlines() if " got " in l][n - 1:], 5)
+        lines = wait_for(lambda: [l for l in dm.stdout().splitlines() if " got " in l][n - 1:], 30)
         return lines[0].split(": ", 1)[1] if lines else (rc, raw, dm.stderr()[-300:])
 
     rc, r, raw = e.ctl_json("emit", "set")
@@ -621,7 +641,7 @@ def test_store_values(tmp):
     check("store values read back as set", v == STORE_WANT, "got %r" % (v,))
     check("the values are rows of kv", len(e.query("SELECT key FROM kv")) == 5, e.query("SELECT key FROM kv"))
     d.p.send_signal(signal.SIGHUP)
-    wait_for(lambda: d.stderr().count("reloaded") >= 1, 5)
+    check("store: reloaded", wait_for(lambda: d.stderr().count("reloaded") >= 1, 30))
     v = got(d, 2)
     check("store values survive a SIGHUP reload", v == STORE_WANT, "got %r" % (v,))
     check("SIGTERM exits 0", d.stop() == 0)
@@ -735,7 +755,7 @@ def test_unreadable(tmp):
             return
     d = Daemon(e, wait=False, **as_user)
     try:
-        rc = d.p.wait(timeout=15)
+        rc = d.p.wait(timeout=30)
     except subprocess.TimeoutExpired:
         d.kill9()
         rc = None
@@ -845,7 +865,7 @@ def test_journal(tmp):
           [(p1, "call the plumber", 1893578400, "open", "nudgectl"),
            (p2, "plan the weekend", 1900000000, "open", "nudgectl")], raw)
     d.p.send_signal(signal.SIGHUP)  # the toolkit schedules nudgectl promises at each load
-    wait_for(lambda: "reloaded" in d.stderr(), 5)
+    check("promises: reloaded", wait_for(lambda: "reloaded" in d.stderr(), 30))
     n = e.query("SELECT count(*) FROM promises")[0][0]
     check("scheduling nudgectl promises (add, reload) adds no rows", n == 2, n)
     rc1, _, raw1 = e.ctl_json("promise", "kept", str(p1))
@@ -853,7 +873,7 @@ def test_journal(tmp):
     rows = e.query("SELECT id, state, answered FROM promises ORDER BY id")
     check("kept and broken are in the database",
           rc1 == 0 and rc2 == 0 and [(x[0], x[1]) for x in rows] == [(p1, "kept"), (p2, "broken")] and
-          all(x[2] and abs(x[2] / 1e6 - time.time()) < 10 for x in rows), (raw1, raw2, rows))
+          all(x[2] and abs(x[2] / 1e6 - time.time()) < 60 for x in rows), (raw1, raw2, rows))
     rc, _, raw = e.ctl_json("promise", "kept", "999")
     check("promise kept of an unknown id: exit 1", rc == 1, raw)
     rc, r, raw = e.ctl_json("promise", "list")
