@@ -439,7 +439,7 @@ int cron_next(const struct cron_expr *c, usec_t after, usec_t *next)
         int64_t days = days_from_civil(y, mo, d);
         if (day_matches(c, days, d)) {
             struct day_offsets off;
-            if (!day_offsets_at(days * 86400, &off)) return -ENOENT;
+            if (!day_offsets_at(days * 86400, &off)) goto done; /* past time_t: what we have */
             long maxoff = off.before > off.after ? off.before : off.after;
             for (int hh = h; hh < 24; hh++) {
                 if (!(c->hour & (UINT32_C(1) << hh))) continue;
