@@ -548,8 +548,9 @@ int calendar_parse(const char *s, struct calendar **out, char *err, size_t errsz
                     goto fail;
                 }
                 *sp = 0;
-            } else if (sp && strchr(sp + 1, '/') && isalpha((unsigned char)sp[1])) {
-                r = perr(&x, "unknown time zone \"%s\"", sp + 1);
+            } else if (sp && strchr(sp + 1, '/') &&
+                       (isalpha((unsigned char)sp[1]) || sp[1] == '/')) {
+                r = perr(&x, "unknown time zone \"%s\": %s", sp + 1, tz_name_problem(sp + 1));
                 goto fail;
             }
         }

@@ -11,10 +11,14 @@
  * - `a/n` means `a-max/n` (Vixie, croniter); in the weekday field max is 7, so a starred step
  *   of 2 is 0,2,4,6. Any step >= 1 is accepted; one larger than the range yields its start.
  * - A weekday range ending in Sunday given as 0 (`fri-sun`, `5-0`) means up to 7, as croniter.
- * - Daylight saving: wall times that do not exist that day are skipped; a wall time that occurs
- *   twice fires once, at its first occurrence (as systemd does for calendar events). croniter
- *   1.3.5 with tz-aware datetimes instead fires skipped times at the shifted instant and shifts
- *   daily jobs by an hour on change days (its DST "lag" correction); we do not copy that.
+ * - Daylight saving follows cron(8) (Vixie/Debian, "clock changed by less than 3 hours"), not
+ *   systemd: a fixed-time job (neither minute nor hour field starts with '*', so @daily but not
+ *   @hourly) whose wall time a forward change skips runs once at the change instant, and one in
+ *   a repeated hour runs once, the first time. A wild job runs by the clock: times in a gap are
+ *   gone, times in a repeated hour run again. Changes of 3 hours or more are corrections: every
+ *   job just follows the new clock (Samoa's lost 2011-12-30 has no run). Calendar events keep
+ *   systemd's rule (calendar.c). croniter 1.3.5 with tz-aware datetimes shifts daily jobs by an
+ *   hour on change days (its DST "lag" correction); we do not copy that.
  * - `text` keeps a shorthand as written, lowercased ("@daily"), and otherwise the five fields
  *   as typed, joined by one space. */
 #include "time/cron.h"
@@ -210,6 +214,7 @@ static int parse_fields(struct parse_ctx *ctx, const struct token *tok, struct c
     out->dow = (uint8_t)mask[4];
     out->dom_star = tok[2].s[0] == '*';
     out->dow_star = tok[4].s[0] == '*';
+    out->wild = tok[0].s[0] == '*' || tok[1].s[0] == '*';
     return 0;
 }
 
@@ -315,20 +320,54 @@ static bool day_offsets_at(int64_t local_midnight, struct day_offsets *o)
            gmtoff_at(local_midnight + 60 * 3600, &o->after);
 }
 
-/* The first instant whose local wall time is `local` (seconds, wall clock read as UTC), or false
- * if that wall time does not exist (skipped by a DST change). */
-static bool wall_to_epoch(int64_t local, const struct day_offsets *o, int64_t *out)
+/* cron(8): a clock change under 3 hours is daylight saving, one of 3 hours or more a
+ * correction (no catch-up, no suppressed repeats). */
+#define CRON_DST_MAX (3 * 3600)
+
+/* The instants whose local wall time is `local` (seconds, wall clock read as UTC), ascending:
+ * none if a forward change skipped it, two if a backward change repeats it. */
+static int wall_instants(int64_t local, const struct day_offsets *o, int64_t out[3])
 {
     long cand[3] = {o->before, o->after, o->before}, off;
-    int n = o->after != o->before ? 2 : 1;
+    int n = o->after != o->before ? 2 : 1, k = 0;
     if (gmtoff_at(local - o->before, &off) && off != o->before && off != o->after) cand[n++] = off;
-    int64_t best = INT64_MAX;
     for (int i = 0; i < n; i++) {
         int64_t e = local - cand[i];
-        if (gmtoff_at(e, &off) && off == cand[i] && e < best) best = e;
+        if (!gmtoff_at(e, &off) || off != cand[i]) continue;
+        int j = k;
+        bool dup = false;
+        for (int x = 0; x < k; x++)
+            dup |= out[x] == e;
+        if (dup) continue;
+        for (; j > 0 && out[j - 1] > e; j--)
+            out[j] = out[j - 1];
+        out[j] = e;
+        k++;
     }
-    *out = best;
-    return best != INT64_MAX;
+    return k;
+}
+
+/* For a wall time `local` that a forward change skipped: the change instant (the first one
+ * after the gap) and how far the clock jumped. */
+static bool gap_end(int64_t local, const struct day_offsets *o, int64_t *at, long *jump)
+{
+    long lo = o->before < o->after ? o->before : o->after;
+    long hi = o->before < o->after ? o->after : o->before;
+    int64_t a = local - hi, b = local - lo; /* before and after the change */
+    long oa, ob, om;
+    if (lo == hi || !gmtoff_at(a, &oa) || !gmtoff_at(b, &ob) || oa == ob) return false;
+    while (b - a > 1) {
+        int64_t m = a + (b - a) / 2;
+        if (!gmtoff_at(m, &om)) return false;
+        if (om == oa)
+            a = m;
+        else
+            b = m;
+    }
+    if (!gmtoff_at(b, &ob) || ob <= oa) return false;
+    *at = b;
+    *jump = ob - oa;
+    return true;
 }
 
 static bool day_matches(const struct cron_expr *c, int64_t days, int d)
@@ -368,15 +407,25 @@ int cron_next(const struct cron_expr *c, usec_t after, usec_t *next)
     int64_t secs = after / USEC_PER_SEC - (after % USEC_PER_SEC < 0);
     int64_t t0 = secs - ((secs % 60) + 60) % 60 + 60; /* next whole minute after `after` */
     tzset();
-    time_t tt = (time_t)t0;
+    /* Start the walk at the earliest wall time an instant >= t0 can have: with a repeated hour
+     * ahead of t0's wall time, its second pass (wild jobs run there) is still to come. */
+    long off0;
+    struct day_offsets o0;
+    if (!gmtoff_at(t0, &off0)) return -ENOENT;
+    int64_t local0 = t0 + off0;
+    if (!day_offsets_at((local0 / 86400 - (local0 % 86400 < 0)) * 86400, &o0)) return -ENOENT;
+    long minoff = off0 < o0.before ? off0 : o0.before;
+    minoff = minoff < o0.after ? minoff : o0.after;
+    time_t tt = (time_t)(t0 + minoff);
     struct tm tm;
-    if (!localtime_r(&tt, &tm)) return -ENOENT;
+    if (!gmtime_r(&tt, &tm)) return -ENOENT;
 
     int64_t y = (int64_t)tm.tm_year + 1900, ylimit = y + SEARCH_YEARS;
     int mo = tm.tm_mon + 1, d = tm.tm_mday, h = tm.tm_hour, mi = tm.tm_min;
+    int64_t best = INT64_MAX;
     /* Walk local calendar days, skipping months that cannot match; within a matching day try
-     * the hour and minute masks in order. A candidate before `after` (the second pass of a
-     * repeated hour, or the minute we started in) is passed over. */
+     * the hour and minute masks in order. Wall order is instant order except around a change,
+     * so on such days the walk goes on until no later wall time can give an earlier instant. */
     while (y <= ylimit) {
         if (!possible[mo] || d > days_in_month(y, mo)) {
             if (++mo > 12) {
@@ -390,22 +439,33 @@ int cron_next(const struct cron_expr *c, usec_t after, usec_t *next)
         int64_t days = days_from_civil(y, mo, d);
         if (day_matches(c, days, d)) {
             struct day_offsets off;
-            if (!day_offsets_at(days * 86400, &off)) return -ENOENT;
+            if (!day_offsets_at(days * 86400, &off)) goto done; /* past time_t: what we have */
+            long maxoff = off.before > off.after ? off.before : off.after;
             for (int hh = h; hh < 24; hh++) {
                 if (!(c->hour & (UINT32_C(1) << hh))) continue;
                 for (int mm = hh == h ? mi : 0; mm < 60; mm++) {
                     if (!(c->minute & (UINT64_C(1) << mm))) continue;
-                    int64_t e = 0;
-                    if (wall_to_epoch(days * 86400 + hh * 3600 + mm * 60, &off, &e) &&
-                        e * USEC_PER_SEC > after) {
-                        *next = e * USEC_PER_SEC;
-                        return 0;
-                    }
+                    int64_t local = days * 86400 + hh * 3600 + mm * 60, e[3];
+                    if (best != INT64_MAX && local - maxoff > best) goto done;
+                    int k = wall_instants(local, &off, e);
+                    long jump;
+                    if (k == 0 && !c->wild && gap_end(local, &off, &e[0], &jump) &&
+                        jump < CRON_DST_MAX)
+                        k = 1; /* skipped by DST: runs at the change */
+                    if (k > 1 && !c->wild && e[k - 1] - e[0] < CRON_DST_MAX)
+                        k = 1; /* repeated by DST: runs once, the first time */
+                    for (int i = 0; i < k; i++)
+                        if (e[i] * USEC_PER_SEC > after && e[i] < best) best = e[i];
+                    /* No change near this day: wall order is instant order from here on. */
+                    if (best != INT64_MAX && off.before == off.after) goto done;
                 }
             }
         }
         d++;
         h = mi = 0;
     }
-    return -ENOENT;
+done:
+    if (best == INT64_MAX) return -ENOENT;
+    *next = best * USEC_PER_SEC;
+    return 0;
 }

@@ -104,7 +104,7 @@ static bool looks_like_zone(const char *w)
     for (const char *p = w; *p; p++) {
         if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
             letter = true;
-        else if (!strchr("0123456789/_+-", *p))
+        else if (!strchr("0123456789/_+-.", *p)) /* '.': name "a/../b" as a bad zone */
             return false;
     }
     return letter;
@@ -115,7 +115,8 @@ static int unparsable(const char *t, const char *best, char *why, size_t whysz)
     if (best && *best) {
         const char *w = best + strspn(best, " ");
         if (looks_like_zone(w) && w != best)
-            return errbuf_set(why, whysz, EINVAL, "unknown time zone \"%.*s\"", cap(strlen(w)), w);
+            return errbuf_set(why, whysz, EINVAL, "unknown time zone \"%.*s\": %s", cap(strlen(w)),
+                              w, tz_name_problem(w));
         return errbuf_set(why, whysz, EINVAL, "unexpected \"%.*s\" after \"%.*s\"", cap(strlen(w)),
                           w, cap((size_t)(best - t)), t);
     }
@@ -256,10 +257,9 @@ finish:
     return 0;
 }
 
-/* systemd's zone-name check on top of ours: it also refuses "a//b". */
 static bool zone_word(const char *w)
 {
-    return *w && !strstr(w, "//") && tz_is_valid(w);
+    return *w && tz_is_valid(w);
 }
 
 int timestamp_parse(const char *s, usec_t now, usec_t *out, char *err, size_t errsz)

@@ -3,26 +3,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-bool tz_is_valid(const char *zone)
+const char *tz_name_problem(const char *zone)
 {
     char path[1024];
     const char *dir = getenv("TZDIR");
-    if (!zone || !*zone || zone[0] == '/' || strstr(zone, "..") || strlen(zone) > 255) return false;
-    /* Zone names are letters, digits and "/_-+"; anything else is a typo, not a zone. */
-    for (const char *p = zone; *p; p++)
+    if (!zone || !*zone) return "empty";
+    if (strcmp(zone, "UTC") == 0) return NULL; /* systemd: always there, files or not */
+    if (zone[0] == '/') return "starts with \"/\" (zone names are relative, e.g. Europe/Berlin)";
+    if (strlen(zone) > 255) return "too long";
+    /* systemd's timezone_is_valid(): letters, digits and "/_-+", no empty part ("a//b", a
+     * trailing "/"), so no ".." and no path tricks either. */
+    for (const char *p = zone; *p; p++) {
         if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
               strchr("/_-+", *p)))
-            return false;
+            return "has a character other than letters, digits and \"/_-+\"";
+        if (*p == '/' && p[1] == '/') return "has an empty part (\"//\")";
+    }
+    if (zone[strlen(zone) - 1] == '/') return "ends with \"/\"";
     snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
     FILE *f = fopen(path, "rb");
-    if (!f) return false;
+    if (!f) return "no such zone";
+    struct stat st;
     char magic[4];
-    bool ok = fread(magic, 1, 4, f) == 4 && memcmp(magic, "TZif", 4) == 0;
+    bool ok = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && fread(magic, 1, 4, f) == 4 &&
+              memcmp(magic, "TZif", 4) == 0;
     fclose(f);
-    return ok;
+    return ok ? NULL : "not a zone file";
+}
+
+bool tz_is_valid(const char *zone)
+{
+    return tz_name_problem(zone) == NULL;
 }
 
 void tz_enter(const char *zone, struct tz_saved *saved)

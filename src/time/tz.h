@@ -7,7 +7,12 @@
 
 #include <stdbool.h>
 
-/* True when `zone` names a readable TZif file under /usr/share/zoneinfo (or $TZDIR). */
+/* Why `zone` is not a zone name systemd would take, or NULL when it is one: systemd's rules
+ * (letters, digits, "/_-+"; no leading, trailing or doubled "/"; "UTC" always) and a regular
+ * TZif file under /usr/share/zoneinfo (or $TZDIR). */
+const char *tz_name_problem(const char *zone);
+
+/* tz_name_problem(zone) == NULL. */
 bool tz_is_valid(const char *zone);
 
 struct tz_saved {

@@ -14,6 +14,13 @@ check() { # check "description" command...
     local what=$1; shift
     if "$@"; then ok; else bad "$what"; fi
 }
+wait_until() { # wait_until SECONDS command...: polls until command succeeds; 1 on timeout
+    local end=$(($(date +%s%N) + $1 * 1000000000)); shift
+    until "$@"; do
+        [ "$(date +%s%N)" -lt "$end" ] || return 1
+        sleep 0.05
+    done
+}
 finish() {
     echo "$PASS passed, $FAIL failed"
     [ "$FAIL" -eq 0 ]

@@ -21,7 +21,8 @@ ms=$(elapsed_ms "$t0")
 check "50 MB rule file exits 1 (got $(rc huge))" [ "$(rc huge)" = 1 ]
 check "50 MB rule file: exactly one line" [ "$(wc -l <"$TMP/out-huge")" = 1 ]
 check "50 MB rule file: the line names the file" grep -qE "^$big: .*too large" "$TMP/out-huge"
-check "50 MB rule file is refused quickly (${ms} ms)" [ "$ms" -lt 3000 ]
+# generous bounds: they catch a hang or a full read, not a slow (loaded, sanitized) machine
+check "50 MB rule file is refused quickly (${ms} ms)" [ "$ms" -lt 10000 ]
 rm -f "$big"
 
 # ~10 MB under the cap and valid: a giant comment, then a long table literal. Loads (or is
@@ -47,7 +48,7 @@ for kind in comment table; do
     if [ "$code" = 1 ]; then
         check "10 MB $kind: errors name the file" grep -qE "^$f:[0-9]+: " "$TMP/out-big-$kind"
     fi
-    check "10 MB $kind: done in under 10 s (${ms} ms)" [ "$ms" -lt 10000 ]
+    check "10 MB $kind: done in under 30 s (${ms} ms)" [ "$ms" -lt 30000 ]
     rm -f "$f"
 done
 
@@ -59,33 +60,33 @@ mkdir -p "$XDG_RUNTIME_DIR"
 "$NUDGED" --rules "$rules" --state "$TMP/state" --backend stdout >"$TMP/live.out" 2>"$TMP/live.err" &
 pid=$!
 beats() { grep -c heartbeat "$TMP/live.out"; }
-wait_beats() { # wait_beats N SECONDS: until at least N heartbeats
-    local end=$(($(date +%s) + $2))
-    while [ "$(beats)" -lt "$1" ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.1; done
-    [ "$(beats)" -ge "$1" ]
-}
-check "live daemon starts and fires" wait_beats 1 5
+beats_at_least() { [ "$(beats)" -ge "$1" ]; }
+# Reload outcomes in the log: each SIGHUP is waited for by its own line, never by a fixed sleep,
+# so a slow (loaded, sanitized) daemon neither merges two signals nor misses a check. The
+# timeouts are generous: a healthy daemon meets them at once, a hung one still fails.
+outcomes() { grep -cE "reload failed, keeping the old rules|reloaded: " "$TMP/live.err"; }
+outcomes_at_least() { [ "$(outcomes)" -ge "$1" ]; }
+check "live daemon starts and fires" wait_until 30 beats_at_least 1
 n=0
 for f in "$NUDGE_SRC"/tests/data/bad/*.lua; do
     cp "$f" "$rules"
     kill -HUP "$pid" 2>/dev/null || break
-    sleep 0.3
     n=$((n + 1))
+    check "bad reload $n ($(basename "$f")) answered in the log" wait_until 30 outcomes_at_least "$n"
     # Every tenth file, the good reminder must still be firing.
     if [ $((n % 10)) = 0 ]; then
         before=$(beats)
-        check "still firing after $n bad reloads" wait_beats $((before + 1)) 3
+        check "still firing after $n bad reloads" wait_until 30 beats_at_least $((before + 1))
     fi
 done
 check "daemon alive after $n bad reloads" kill -0 "$pid"
 fails=$(grep -c "reload failed, keeping the old rules" "$TMP/live.err")
 check "each bad reload was refused ($fails of $n)" [ "$fails" = "$n" ]
 before=$(beats)
-check "still firing at the end" wait_beats $((before + 2)) 4
+check "still firing at the end" wait_until 30 beats_at_least $((before + 2))
 echo "$good" >"$rules"
 kill -HUP "$pid"
-sleep 0.3
-check "a good reload after all that is accepted" grep -q "reloaded: 1 reminders" "$TMP/live.err"
+check "a good reload after all that is accepted" wait_until 30 grep -q "reloaded: 1 reminders" "$TMP/live.err"
 kill -TERM "$pid"
 wait "$pid"
 code=$?

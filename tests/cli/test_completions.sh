@@ -20,11 +20,8 @@ LUA
 "$NUDGED" --backend stdout >"$TMP/daemon.out" 2>&1 &
 DAEMON=$!
 trap 'kill $DAEMON 2>/dev/null; wait $DAEMON 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 200); do
-    "$NUDGECTL" status >/dev/null 2>&1 && break
-    sleep 0.05
-done
-check "daemon answers" "$NUDGECTL" status >/dev/null
+answers() { "$NUDGECTL" status >/dev/null 2>&1; }
+check "daemon answers" wait_until 30 answers
 PROMISE=$("$NUDGECTL" --json promise add "Call her mother" --due "+2d" | grep -oE '"id":[0-9]+' | cut -d: -f2)
 check "promise added" [ -n "$PROMISE" ]
 

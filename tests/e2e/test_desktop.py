@@ -12,7 +12,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 from harness import check, results
 from harness import wait_for as harness_wait_for
@@ -129,8 +128,6 @@ def main():
     ok = wait_for(lambda: '"backend":"libnotify"' in ctl("--json", "status").stdout.replace(" ", ""))
     if not check("nudged uses libnotify with dunst on the bus", ok, ctl("--json", "status").stdout):
         return
-    time.sleep(0.5)
-
     before = os.path.join(ARTIFACTS, "before.png")
     after = os.path.join(ARTIFACTS, "after.png")
 
@@ -138,7 +135,23 @@ def main():
         return subprocess.run(["import", "-display", display, "-window", "root", path],
                               capture_output=True).returncode == 0
 
-    check("screenshot before", shot(before))
+    def settled(path):
+        """A screenshot at path once two in a row are the same (drawing done), not after a
+        fixed pause."""
+        prev = os.path.join(tmp, "prev.png")
+        if not shot(prev):
+            return False
+
+        def same():
+            if not shot(path):
+                return False
+            p = subprocess.run(["compare", "-metric", "AE", prev, path, os.devnull],
+                               capture_output=True, text=True)
+            shutil.copyfile(path, prev)
+            return p.stderr.split()[:1] == ["0"]
+        return wait_for(same, timeout=30, step=0.2)
+
+    check("screenshot before", settled(before))
     r = ctl("fire", "evening")
     check("nudgectl fire evening", r.returncode == 0, r.stderr)
 
@@ -163,10 +176,9 @@ def main():
     def shown():
         return shot(after) and differs(BOX) > 20000
 
-    check("the notification appears in the top-right corner", wait_for(shown, timeout=10, step=0.3),
+    check("the notification appears in the top-right corner", wait_for(shown, timeout=30, step=0.3),
           "differing pixels in the corner: %d" % differs(BOX))
-    time.sleep(0.5)
-    shot(after)
+    settled(after)
     in_box = differs(BOX)
     total = differs(None)
     print("differing pixels: %d in the notification corner, %d on the whole screen" % (in_box, total))

@@ -119,21 +119,22 @@ nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" 
         mock.EmitSignal(BUS, "NotificationClosed", "uu", [dbus.UInt32(1), dbus.UInt32(2)])
         check("on_close ran with the reason", wait_for(lambda: log.has("CLOSED dismissed evening")))
 
-        # A server that takes 3 s to answer Notify must not stall the loop: the control socket
-        # answers meanwhile (the show runs on libnotify's worker thread).
+        # A server that takes 8 s to answer Notify must not stall the loop: the control socket
+        # answers meanwhile (the show runs on libnotify's worker thread). A stalled loop would
+        # take the whole 8 s; the bound is half that, so a loaded machine does not fail it.
         mock.AddMethod(BUS, "Notify", "susssasa{sv}i", "u",
-                       "__import__('time').sleep(3); ret = 4242")
+                       "__import__('time').sleep(8); ret = 4242")
         t0 = time.monotonic()
         fired = control(tmp, {"cmd": "fire", "id": "tick"})
         t1 = time.monotonic()
         status = control(tmp, {"cmd": "status"})
         t2 = time.monotonic()
         check("fire answered at once while the server is slow (%.2f s)" % (t1 - t0),
-              fired.get("ok") and t1 - t0 < 1.0)
+              fired.get("ok") and t1 - t0 < 4.0)
         check("status answered at once while the server is slow (%.2f s)" % (t2 - t1),
-              status.get("ok") and t2 - t1 < 1.0)
+              status.get("ok") and t2 - t1 < 4.0)
         check("the slow Notify still arrives",
-              wait_for(lambda: len([c for c in notify_calls(mock) if c[2][3] == "tick"]) >= 1, 8))
+              wait_for(lambda: len([c for c in notify_calls(mock) if c[2][3] == "tick"]) >= 1, 30))
         mock.AddMethod(BUS, "Notify", "susssasa{sv}i", "u",
                        "ret = args[1] if args[1] else self.next_id\nif not args[1]: self.next_id += 1")
 
@@ -142,12 +143,12 @@ nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" 
         server.wait()
         check("warned that the server went away",
               wait_for(lambda: log.has("notification server went away")))
-        check("fell back to stdout", wait_for(lambda: "tick" in open(out).read(), timeout=6))
+        check("fell back to stdout", wait_for(lambda: "tick" in open(out).read(), timeout=30))
         check("daemon still running", d.poll() is None)
 
         server, mock = start_server()
         check("noticed the server is back", wait_for(lambda: log.has("notification server appeared")))
-        check("ticks reach the new server", wait_for(lambda: any(c[2][3] == "tick" for c in notify_calls(mock)), timeout=6))
+        check("ticks reach the new server", wait_for(lambda: any(c[2][3] == "tick" for c in notify_calls(mock)), timeout=30))
     finally:
         d.terminate()
         try:

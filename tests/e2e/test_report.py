@@ -350,7 +350,7 @@ def main():
     p = subprocess.Popen([NUDGED, "--rules", e.rules, "--backend", "stdout"], stdout=out,
                          stderr=errf, env=e.env)
     try:
-        up = wait_for(lambda: p.poll() is None and e.ctl("status")[0] == 0, 15)
+        up = wait_for(lambda: p.poll() is None and e.ctl("status")[0] == 0, 30)
         if not check("daemon answers", up, open(os.path.join(tmp, "err")).read()):
             return
         days, day = make_history(e)

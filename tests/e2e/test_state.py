@@ -77,13 +77,13 @@ class Env:
 
 
 class Daemon:
-    def __init__(self, env, args=(), wait=True, **popen):
+    def __init__(self, env, args=(), wait=True, nudged=None, **popen):
         self.e = env
         n = len([f for f in os.listdir(env.root) if f.startswith("out")])
         self.out = os.path.join(env.root, "out%d" % n)
         self.err = os.path.join(env.root, "err%d" % n)
         self.started = time.time()
-        self.p = subprocess.Popen([NUDGED, "--rules", env.rules, "--backend", "stdout", *args],
+        self.p = subprocess.Popen([nudged or NUDGED, "--rules", env.rules, "--backend", "stdout", *args],
                                   stdout=open(self.out, "w"), stderr=open(self.err, "w"),
                                   env=env.env, **popen)
         self.seen = {}  # stdout line -> when this test first saw it
@@ -91,6 +91,7 @@ class Daemon:
             self.ready = wait_for(lambda: self.p.poll() is not None or
                                   os.path.exists(env.sock) and env.ctl("status")[0] == 0, 15)
             self.ready = self.ready and self.p.poll() is None
+        self.ready_at = time.time()  # the daemon loaded between self.started and this
 
     def stdout(self):
         return open(self.out, errors="replace").read()
@@ -107,7 +108,7 @@ class Daemon:
                 got.append(self.seen.setdefault((i, l), now))
         return got
 
-    def wait_lines(self, tag, n, timeout=10):
+    def wait_lines(self, tag, n, timeout=30):
         wait_for(lambda: len(self.lines(tag)) >= n, timeout, 0.02)
         return self.lines(tag)
 
@@ -155,7 +156,7 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
         check("history entry: kind, title, times, no answer",
               x["kind"] == "notify" and x["title"] == "Tea" and x["answer"] is None and
               isinstance(x["scheduled"], (int, float)) and x["fired"] >= x["scheduled"] - 0.01 and
-              abs(x["fired"] - time.time()) < 5, x)
+              abs(x["fired"] - time.time()) < 60, x)
     rows = e.query("SELECT id, reminder, kind, scheduled, fired, title FROM fires WHERE reminder = 'a'")
     check("the fire is a row of fires", len(rows) == 1 and rows[0][1:3] == ("a", "notify") and
           rows[0][5] == "Tea", rows)
@@ -216,19 +217,22 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
     d.wait_lines("s", 1)
     t0 = time.time()
     rc, r, raw = e.ctl_json("snooze", "s", "2s")
+    t1 = time.time()
     fs = r["fire"]["id"] if rc == 0 and r and "fire" in r else None
     a = answers_of(e, fs) if fs else []
     check("snooze s: snoozed in the database when nudgectl returns",
           [x[:2] for x in a] == [("snoozed", "nudgectl")], (raw, a))
-    check("snooze s: due about 2 s ahead", r and abs(r.get("due", 0) - (t0 + 2)) < 1, raw)
+    check("snooze s: due 2 s after the answer", r and t0 + 2 <= r.get("due", 0) <= t1 + 2, raw)
     zs = e.query("SELECT reminder, fire, due FROM snoozes")
     check("the snooze is a row of snoozes", len(zs) == 1 and zs[0][:2] == ("s", fs), zs)
-    got = d.wait_lines("s", 2, 6)
-    check("the snoozed notification shows again ~2 s later",
-          len(got) == 2 and 1.7 <= got[1] - t0 <= 3.5, [g - t0 for g in got])
+    got = d.wait_lines("s", 2)
+    shown = wait_for(lambda: shown_at(e, "s", r.get("due") if r else None), 30)
+    check("the snoozed notification shows again at its due time, never early",
+          len(got) == 2 and len(shown) == 1 and shown[0][1] >= shown[0][0],
+          (fires_of(e, "s"), r))
     check("same title shown again", d.stdout().count("[s]: Snoozy") == 2, d.stdout()[-400:])
     sf = wait_for(lambda: e.query("SELECT id, title, kind FROM fires WHERE reminder = 's' AND id > ?",
-                                  (fs or 0,)), 2)
+                                  (fs or 0,)), 30)
     check("the snoozed showing is a new fire", len(sf) == 1 and sf[0][1:] == ("Snoozy", "notify"), sf)
     check("the snooze is gone from snoozes", e.query("SELECT count(*) FROM snoozes")[0][0] == 0)
     h = e.history()
@@ -236,11 +240,13 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
           h is not None and [x["answer"] for x in h if x["reminder"] == "s"] == [None, "snoozed"],
           [x for x in h or [] if x["reminder"] == "s"])
     # By hand: a fire now, scheduled now (not at the next planned elapse).
+    t0 = time.time()
     rc, _, raw = e.ctl_json("fire", "a")
-    h = e.history(1)
+    t1 = time.time()
+    h = [x for x in e.history() or [] if x["reminder"] == "a"][:1]  # 'u' may have fired since
     check("nudgectl fire is recorded, scheduled when fired",
-          rc == 0 and h and h[0]["reminder"] == "a" and abs(h[0]["scheduled"] - h[0]["fired"]) < 0.5,
-          (raw, h))
+          rc == 0 and h and
+          t0 - 0.01 <= h[0]["scheduled"] <= h[0]["fired"] <= t1 + 0.01, (raw, h, t0, t1))
     rc, r, raw = e.ctl_json("history", "--since", "@%d" % int(time.time() + 60))
     check("history --since the future is empty", rc == 0 and r and r["entries"] == [], raw)
     h = e.history()
@@ -266,7 +272,7 @@ def test_crash(tmp):
             failures.append((i, "did not start", d.stderr()[-200:]))
             d.kill9()
             continue
-        d.wait_lines("c%d" % i, 1, 5)
+        d.wait_lines("c%d" % i, 1)
         rc, r, raw = e.ctl_json("done", "c%d" % i)
         d.kill9()  # at once: no SIGTERM, no clean close
         if rc == 0 and r and "fire" in r:
@@ -288,14 +294,37 @@ def test_crash(tmp):
 
 # ---- snoozes across a restart and a reload ----
 
+def fires_of(e, rid):
+    return e.query("SELECT scheduled, fired FROM fires WHERE reminder = ? ORDER BY id", (rid,))
+
+
+def shown_at(e, rid, due):
+    """The fires of `rid` scheduled at `due` (nudgectl's "due", in seconds): a snooze shown."""
+    us = round((due or 0) * 1e6)
+    return [f for f in fires_of(e, rid) if abs(f[0] - us) <= 1]
+
+
+def loop_passes(e, what, t=None):
+    """For a check that something did NOT happen by time t (seconds): waits until t has passed,
+    then makes two control round trips. libuv runs due timers at the top of each loop turn, and
+    the second request is read in a later turn than the first, which came after t: so every
+    timer due by t has run when the second reply is here. No fixed sleep, no guessing."""
+    if t is not None:
+        wait_for(lambda: time.time() > t + 0.05, max(30, t - time.time() + 30))
+    ok = e.ctl("status")[0] == 0 and e.ctl("status")[0] == 0
+    return check("%s: the loop went past the time" % what, ok)
+
+
 def test_snooze_restart(tmp):
+    # The times are checked on the database's scheduled/fired fields (a snooze shows exactly at
+    # its due time, late on a loaded machine but never early), not on when the test saw it.
     e = Env(tmp, "snooze", """
 nudge.at("+1s", function() nudge.notify { title = "Later" } end, { id = "z" })
 """)
     d = Daemon(e)
     if not started(d, "snooze"):
         return d.stop()
-    d.wait_lines("z", 1)
+    d.wait_lines("z", 1, 30)
     rc, r, raw = e.ctl_json("snooze", "z", "3s")
     due = r.get("due") if rc == 0 and r else None
     check("snooze z 3s", due is not None, raw)
@@ -303,44 +332,51 @@ nudge.at("+1s", function() nudge.notify { title = "Later" } end, { id = "z" })
     d2 = Daemon(e)
     if not started(d2, "snooze, again"):
         return d2.stop()
-    got = d2.wait_lines("z", 1, 7)
-    check("the snooze shows after a restart, at its due time",
-          len(got) == 1 and due and due - 0.3 <= got[0] <= due + 1.5,
-          ([g - (due or 0) for g in got], d2.stderr()[-300:]))
-    time.sleep(0.5)
-    check("it shows once", len(d2.lines("z")) == 1, d2.stdout())
+    d2.wait_lines("z", 1, 30)
+    shown = wait_for(lambda: shown_at(e, "z", due), 30)  # the row may follow the line
+    check("the snooze shows after a restart, at its due time, never early",
+          len(d2.lines("z")) == 1 and len(shown) == 1 and shown[0][1] >= shown[0][0],
+          (shown, fires_of(e, "z"), d2.stderr()[-300:]))
+    loop_passes(e, "snooze", due)
+    check("it shows once", len(d2.lines("z")) == 1 and len(shown_at(e, "z", due)) == 1,
+          d2.stdout())
 
     # Across a reload: shown once, not once per rule set.
     rc, r, raw = e.ctl_json("snooze", "z", "2s")
     due = r.get("due") if rc == 0 and r else None
     rc, r, raw = e.ctl_json("preview", "--days", "1")
     check("nudgectl preview shows the pending snooze",
-          rc == 0 and r and [x["id"] for x in r["notifications"]] == ["z"], raw)
+          rc == 0 and r and [x["id"] for x in r["notifications"] if x["id"] != "pulse"] == ["z"],
+          raw)
     d2.p.send_signal(signal.SIGHUP)
-    got = d2.wait_lines("z", 2, 6)
-    time.sleep(0.8)
-    check("a snooze survives a reload, shown once",
-          len(d2.lines("z")) == 2 and due and due - 0.3 <= got[1] <= due + 1.5,
-          ([g - (due or 0) for g in got], d2.stdout()))
+    d2.wait_lines("z", 2, 30)
+    loop_passes(e, "snooze across a reload", due)
+    shown = wait_for(lambda: shown_at(e, "z", due), 30)  # the row may follow the line
+    check("a snooze survives a reload, shown once, at its due time",
+          len(d2.lines("z")) == 2 and len(shown) == 1 and shown[0][1] >= shown[0][0],
+          (shown, fires_of(e, "z"), d2.stdout()))
     check("no snoozes left", e.query("SELECT count(*) FROM snoozes")[0][0] == 0)
 
     # A new answer to the same notification replaces its pending snooze: snoozed again, it
     # shows once, at the new time; answered done, it does not show again.
-    e.ctl_json("snooze", "z", "1s")
+    rc1, r1, _ = e.ctl_json("snooze", "z", "1s")
+    first = r1.get("due") if rc1 == 0 and r1 else None
     rc, r, raw = e.ctl_json("snooze", "z", "2s")
     due = r.get("due") if rc == 0 and r else None
-    got = d2.wait_lines("z", 3, 5)
-    time.sleep(max(0, (due or 0) + 0.8 - time.time()))
-    got = d2.lines("z")
+    d2.wait_lines("z", 3, 30)
+    loop_passes(e, "snoozed twice", max(first or 0, due or 0))
+    shown = wait_for(lambda: shown_at(e, "z", due), 30)  # the row may follow the line
     check("snoozed twice: shown once, at the second due time",
-          len(got) == 3 and due and due - 0.3 <= got[2] <= due + 1.5 and
-          len(e.query("SELECT id FROM snoozes")) == 0, ([g - (due or 0) for g in got], raw))
-    e.ctl_json("snooze", "z", "1s")
+          len(d2.lines("z")) == 3 and len(shown) == 1 and shown[0][1] >= shown[0][0] and
+          shown_at(e, "z", first) == [] and len(e.query("SELECT id FROM snoozes")) == 0,
+          (fires_of(e, "z"), first, due, raw))
+    rc, r, raw = e.ctl_json("snooze", "z", "1s")
+    dropped = r.get("due") if rc == 0 and r else None
     rc, r, raw = e.ctl_json("done", "z")
     check("done after snooze", rc == 0, raw)
     check("done drops the pending snooze", e.query("SELECT count(*) FROM snoozes")[0][0] == 0,
           e.query("SELECT * FROM snoozes"))
-    time.sleep(1.5)
+    loop_passes(e, "done after snooze", dropped)  # past the dropped snooze's due time
     check("a snoozed notification answered done does not show again", len(d2.lines("z")) == 3,
           d2.stdout())
     check("SIGTERM exits 0", d2.stop() == 0)
@@ -348,92 +384,133 @@ nudge.at("+1s", function() nudge.notify { title = "Later" } end, { id = "z" })
 
 # ---- catch-up and late_cancel ----
 
-def catch_case(tmp, name, opts, span, down, window, want):
+def catch_expect(s0, span, lc, catch_up, load):
+    """Catch-up fires at a start at `load` (seconds) after a first fire scheduled at s0: the
+    latest missed elapse fires once, unless older than late_cancel `lc`."""
+    k = int((load - s0) // span)
+    if not catch_up or k < 1:
+        return 0
+    return 0 if lc is not None and load - (s0 + k * span) > lc else 1
+
+
+def catch_case(tmp, name, opts, span, down, want, lc=None, tries=3):
     """Runs `every span` until its first fire, stops nudged for `down` seconds after it, starts
-    it again, and counts fires in the first `window` seconds (the plain schedule fires one span
-    after load, later than that)."""
-    e = Env(tmp, name, 'nudge.every("%ds", function() nudge.notify { title = "C" } end, '
-                       '{ id = "c"%s })\n' % (span, opts))
-    d = Daemon(e)
-    if not started(d, name):
-        return d.stop()
-    got = d.wait_lines("c", 1, span + 5)
-    if not check("%s: first fire" % name, got):
-        return d.stop()
-    d.stop()
-    time.sleep(max(0, got[0] + down - time.time()))
-    d2 = Daemon(e)
-    if not started(d2, name + " again"):
-        return d2.stop()
-    time.sleep(max(0, d2.started + window - time.time()))
-    n = len(d2.lines("c"))
-    check("%s: %d fire(s) at start, %d expected" % (name, n, want), n == want,
-          (d2.stdout(), d2.stderr()[-400:]))
-    if want:
-        fires = e.query("SELECT scheduled, fired FROM fires WHERE reminder = 'c' ORDER BY id")
-        check("%s: the catch-up is recorded as a fire" % name, len(fires) == 2, fires)
-        if len(fires) == 2:
-            # scheduled: the latest missed elapse, on the old run's grid, before this start.
-            (s0, _), (s1, f1) = fires
+    it again, and counts the catch-up fires: those on the old run's grid (the plain schedule
+    fires one span after load, off that grid). Waits for that plain fire instead of a fixed
+    window. The expected count follows from when the daemon really loaded (between Popen and
+    its first answer); if a loaded machine makes that straddle a boundary (late_cancel), the
+    case is run again rather than guessed."""
+    for attempt in range(tries):
+        e = Env(tmp, "%s-%d" % (name, attempt), 'nudge.every("%ds", function() nudge.notify '
+                '{ title = "C" } end, { id = "c"%s })\n' % (span, opts))
+        d = Daemon(e)
+        if not started(d, name):
+            return d.stop()
+        got = d.wait_lines("c", 1, span + 30)
+        if not check("%s: first fire" % name, got):
+            return d.stop()
+        d.stop()
+        s0 = fires_of(e, "c")[0][0]
+        time.sleep(max(0, s0 / 1e6 + down - time.time()))  # the outage: part of the scenario
+        d2 = Daemon(e)
+        if not started(d2, name + " again"):
+            return d2.stop()
+        grid = lambda f: (f[0] - s0) % (span * 10**6) == 0
+        plain = wait_for(lambda: [f for f in fires_of(e, "c")[1:] if not grid(f)], span + 30)
+        check("%s: the plain schedule fires after the start" % name, plain,
+              (fires_of(e, "c"), d2.stderr()[-400:]))
+        catch_up = "catch_up = true" in opts
+        lo = catch_expect(s0 / 1e6, span, lc, catch_up, d2.started)
+        hi = catch_expect(s0 / 1e6, span, lc, catch_up, d2.ready_at)
+        if (lo != hi or lo != want) and attempt + 1 < tries:
+            print("%s: the start (%.3f..%.3f) missed the scenario, again" %
+                  (name, d2.started, d2.ready_at))
+            d2.stop()
+            continue
+        fires = fires_of(e, "c")
+        caught = [f for f in fires[1:] if grid(f) and (not plain or f[0] < plain[0][0])]
+        check("%s: %d catch-up fire(s) at start, %s expected" % (name, len(caught), (lo, hi)),
+              len(caught) in (lo, hi), (fires, d2.started, d2.ready_at))
+        if caught:
+            # scheduled: the latest missed elapse, on the old run's grid, before this start;
+            # fired at the start: late, never early.
+            s1, f1 = caught[0]
             check("%s: the catch-up fire is scheduled at the latest missed elapse" % name,
-                  (s1 - s0) % (span * 10**6) == 0 and s1 / 1e6 <= d2.started and
-                  s1 / 1e6 > d2.started - span, (fires, d2.started))
-    d2.stop()
+                  d2.started - span < s1 / 1e6 <= d2.ready_at and f1 >= s1, (fires, d2.started))
+        d2.stop()
+        return
 
 
 def test_catch_up(tmp):
     # 1s span, 3.5 s down: 3 missed elapses fold into one fire.
-    catch_case(tmp, "catchup-fold", ", catch_up = true", 1, 3.5, 0.8, 1)
+    catch_case(tmp, "catchup-fold", ", catch_up = true", 1, 3.5, 1)
     # 3s span, late_cancel 1s, restarted 1.5-3 s after the only missed elapse: dropped.
-    catch_case(tmp, "catchup-late", ', catch_up = true, late_cancel = "1s"', 3, 4.7, 1.5, 0)
+    catch_case(tmp, "catchup-late", ', catch_up = true, late_cancel = "1s"', 3, 4.7, 0, lc=1)
     # 1s span, late_cancel 2s, 4.2 s down: the first missed elapse is older than late_cancel,
     # the last one is not, so it still fires once.
-    catch_case(tmp, "catchup-recent", ', catch_up = true, late_cancel = "2s"', 1, 4.2, 0.8, 1)
+    catch_case(tmp, "catchup-recent", ', catch_up = true, late_cancel = "2s"', 1, 4.2, 1, lc=2)
     # No catch_up: nothing at start.
-    catch_case(tmp, "catchup-none", "", 1, 3.5, 0.8, 0)
+    catch_case(tmp, "catchup-none", "", 1, 3.5, 0)
     catch_calendar(tmp)
 
 
-def catch_calendar(tmp):
+def catch_calendar(tmp, tries=3):
     """A calendar event every 3 s with catch_up, stopped for two elapses: restarted 1 s after the
-    second, it fires once at start, before the next elapse."""
-    e = Env(tmp, "catchup-calendar", 'nudge.on("*:*:0/3", function() nudge.notify { title = "K" } '
-                                     'end, { id = "k", catch_up = true })\n')
-    d = Daemon(e)
-    if not started(d, "catchup-calendar"):
-        return d.stop()
-    if not check("catchup-calendar: first fire", d.wait_lines("k", 1, 6)):
-        return d.stop()
-    d.stop()
-    b = e.query("SELECT scheduled FROM fires")[0][0] / 1e6  # the elapse, on the 3 s grid
-    time.sleep(max(0, b + 7 - time.time()))
-    d2 = Daemon(e)
-    if not started(d2, "catchup-calendar again"):
-        return d2.stop()
-    time.sleep(max(0, b + 8.7 - time.time()))
-    got = d2.lines("k")
-    check("catchup-calendar: two missed elapses fire once at start (%d)" % len(got), len(got) == 1,
-          (d2.stdout(), d2.stderr()[-400:]))
-    f = e.query("SELECT scheduled FROM fires ORDER BY id")
-    check("catchup-calendar: recorded as scheduled at the second missed elapse",
-          len(f) == 2 and f[1][0] == f[0][0] + 6 * 10**6, f)
-    d2.stop()
+    second, it fires once at start, before the next elapse. Catch-up and plain fires are told
+    apart by their scheduled time (before the start, or after it); a start so slow that an
+    elapse falls between Popen and the first answer is run again."""
+    for attempt in range(tries):
+        e = Env(tmp, "catchup-calendar-%d" % attempt, 'nudge.on("*:*:0/3", function() '
+                'nudge.notify { title = "K" } end, { id = "k", catch_up = true })\n')
+        d = Daemon(e)
+        if not started(d, "catchup-calendar"):
+            return d.stop()
+        if not check("catchup-calendar: first fire", d.wait_lines("k", 1, 30)):
+            return d.stop()
+        d.stop()
+        b_us = fires_of(e, "k")[0][0]  # the elapse, on the 3 s grid
+        b = b_us / 1e6
+        time.sleep(max(0, b + 7 - time.time()))  # the outage: part of the scenario
+        d2 = Daemon(e)
+        if not started(d2, "catchup-calendar again"):
+            return d2.stop()
+        check("catchup-calendar: the next elapse fires",
+              wait_for(lambda: [f for f in fires_of(e, "k") if f[0] / 1e6 > d2.ready_at], 30))
+        rows = fires_of(e, "k")[1:]
+        unclear = [f for f in rows if d2.started <= f[0] / 1e6 <= d2.ready_at]
+        if unclear and attempt + 1 < tries:
+            print("catchup-calendar: an elapse fell inside the start, again")
+            d2.stop()
+            continue
+        caught = [f for f in rows if f[0] / 1e6 < d2.started]
+        check("catchup-calendar: two missed elapses fire once at start (%d)" % len(caught),
+              len(caught) == 1, (rows, d2.stdout(), d2.stderr()[-400:]))
+        if caught:
+            s1, f1 = caught[0]
+            check("catchup-calendar: scheduled at the latest missed elapse, fired at the start",
+                  (s1 - b_us) % 3000000 == 0 and s1 / 1e6 + 3 > d2.started and f1 >= s1 and
+                  s1 - b_us >= 6000000, (rows, b, d2.started))
+        d2.stop()
+        return
 
 
 # ---- a fired nudge.at never fires again ----
 
 def test_at_once(tmp):
-    at = int(time.time()) + 2
+    at = int(time.time()) + 5  # a start slower than this is reported below, not mistaken
     # A named `at` fires once ever; an `after` (named or not) counts from each start.
     rule = ('nudge.at("@%d", function() nudge.notify { title = "Once" } end, { id = "once" })\n'
             'nudge.after("1s", function() nudge.notify { title = "Hi" } end)\n'
-            'nudge.after("1s", function() nudge.notify { title = "Named" } end, { id = "named" })\n')
+            'nudge.after("1s", function() nudge.notify { title = "Named" } end, { id = "named" })\n'
+)
     e = Env(tmp, "once", rule % at)
     d = Daemon(e)
     if not started(d, "once"):
         return d.stop()
-    check("the at fires", len(d.wait_lines("once", 1, 5)) == 1, d.stderr()[-300:])
-    check("both afters fire", d.lines("after:1s") and d.lines("named"), d.stdout())
+    check("the daemon was up before the at's time", d.ready_at < at, (d.ready_at, at))
+    check("the at fires", len(d.wait_lines("once", 1, 30)) == 1, d.stderr()[-300:])
+    check("both afters fire", wait_for(lambda: d.lines("after:1s") and d.lines("named"), 30),
+          d.stdout())
     d.stop()
     check("the named at is in oneshots (an after is not)",
           e.query("SELECT reminder FROM oneshots ORDER BY reminder") == [("once",)],
@@ -442,23 +519,31 @@ def test_at_once(tmp):
     rc, r, raw = e.ctl_json("preview", "--days", "1")
     check("nudgectl preview leaves out the at that fired in an earlier run",
           rc == 0 and r and "once" not in [x["id"] for x in r["notifications"]], raw)
-    time.sleep(max(0, at + 1.5 - time.time(), d2.started + 1.8 - time.time()))
+    # the afters of the new start, then two pulses, and past `at`: a second fire had its chance
+    check("the afters fire after a restart",
+          wait_for(lambda: d2.lines("after:1s") and d2.lines("named"), 30), d2.stdout())
+    loop_passes(e, "once, past its time", at + 1)
     check("no second fire after a restart", d2.lines("once") == [], d2.stdout())
     check("the named after counts from the new start", len(d2.lines("named")) == 1,
           d2.stdout())
     check("the after without an id fires again after a restart", len(d2.lines("after:1s")) == 1,
           (d2.stdout(), d2.stderr()))
     # Moved ahead, same id: still fired (a reload, then a restart).
-    e.set_rules(rule % (int(time.time()) + 1))
+    at2 = int(time.time()) + 1
+    e.set_rules(rule % at2)
+    n = d2.stderr().count("reloaded:")
     d2.p.send_signal(signal.SIGHUP)
-    time.sleep(2.2)
+    check("reload", wait_for(lambda: d2.stderr().count("reloaded:") > n, 30), d2.stderr()[-300:])
+    loop_passes(e, "once, moved ahead", at2 + 1)
     check("no fire after a reload that moves it ahead", d2.lines("once") == [], d2.stdout())
     check("a reload does not fire the afters again",
           len(d2.lines("after:1s")) == 1 and len(d2.lines("named")) == 1, d2.stdout())
     d2.stop()
-    e.set_rules(rule % (int(time.time()) + 1))
+    at3 = int(time.time()) + 1
+    e.set_rules(rule % at3)
     d3 = Daemon(e)
-    time.sleep(2.2)
+    started(d3, "once, third start")
+    loop_passes(e, "once, third start", at3 + 1)
     check("no fire after a restart that moves it ahead", d3.lines("once") == [], d3.stdout())
     d3.stop()
 
@@ -478,15 +563,15 @@ def test_at_catch_up(tmp):
     if not started(d, "atcatch"):
         return d.stop()
     check("a missed named at with catch_up fires at start",
-          len(d.wait_lines("m", 1, 5)) == 1, d.stdout())
-    time.sleep(0.5)
+          len(d.wait_lines("m", 1, 30)) == 1, d.stdout())
+    loop_passes(e, "atcatch")
     check("one older than late_cancel does not", d.lines("o") == [], d.stdout())
     check("one without catch_up does not", d.lines("n") == [], d.stdout())
     d.stop()
     d2 = Daemon(e)
     if not started(d2, "atcatch"):
         return d2.stop()
-    time.sleep(1.0)
+    loop_passes(e, "atcatch, again")
     check("and it does not fire again on the next start", d2.lines("m") == [], d2.stdout())
     d2.stop()
 
@@ -545,7 +630,7 @@ def test_store_values(tmp):
 
     def got(dm, n):
         rc, r, raw = e.ctl_json("emit", "get")
-        lines = wait_for(lambda: [l for l in dm.stdout().splitlines() if " got " in l][n - 1:], 5)
+        lines = wait_for(lambda: [l for l in dm.stdout().splitlines() if " got " in l][n - 1:], 30)
         return lines[0].split(": ", 1)[1] if lines else (rc, raw, dm.stderr()[-300:])
 
     rc, r, raw = e.ctl_json("emit", "set")
@@ -554,7 +639,7 @@ def test_store_values(tmp):
     check("store values read back as set", v == STORE_WANT, "got %r" % (v,))
     check("the values are rows of kv", len(e.query("SELECT key FROM kv")) == 5, e.query("SELECT key FROM kv"))
     d.p.send_signal(signal.SIGHUP)
-    wait_for(lambda: d.stderr().count("reloaded") >= 1, 5)
+    check("store: reloaded", wait_for(lambda: d.stderr().count("reloaded") >= 1, 30))
     v = got(d, 2)
     check("store values survive a SIGHUP reload", v == STORE_WANT, "got %r" % (v,))
     check("SIGTERM exits 0", d.stop() == 0)
@@ -644,14 +729,31 @@ def test_unreadable(tmp):
         os.chmod(e.statedir, 0)
         e.env["HOME"] = base
 
-        as_user = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
-        if subprocess.run([NUDGED, "--version"], capture_output=True, **as_user).returncode:
-            print("unreadable state folder: skipped (nobody cannot run %s)" % NUDGED)
+        # The build tree may be out of nobody's reach (a checkout under a 0700 /root): run a
+        # copy of nudged from the 0755 temp tree instead, so the test really runs.
+        nudged = os.path.join(base, "bin", "nudged")
+        os.makedirs(os.path.dirname(nudged), mode=0o755)
+        os.chmod(os.path.dirname(nudged), 0o755)
+        shutil.copy2(NUDGED, nudged)
+        os.chmod(nudged, 0o755)
+        as_user = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[], cwd=base,
+                       nudged=nudged)
+        try:
+            r = subprocess.run([nudged, "--version"], capture_output=True, cwd=base,
+                               user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
+            why = "exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace").strip()) \
+                if r.returncode else None
+        except OSError as x:
+            why = str(x)
+        if why:
+            # Only a tree nobody can't enter gets here (e.g. /tmp mounted noexec): say so.
+            print("unreadable state folder: skipped (nobody cannot run a copy of nudged: %s)"
+                  % why)
             shutil.rmtree(base, ignore_errors=True)
             return
     d = Daemon(e, wait=False, **as_user)
     try:
-        rc = d.p.wait(timeout=15)
+        rc = d.p.wait(timeout=30)
     except subprocess.TimeoutExpired:
         d.kill9()
         rc = None
@@ -761,7 +863,7 @@ def test_journal(tmp):
           [(p1, "call the plumber", 1893578400, "open", "nudgectl"),
            (p2, "plan the weekend", 1900000000, "open", "nudgectl")], raw)
     d.p.send_signal(signal.SIGHUP)  # the toolkit schedules nudgectl promises at each load
-    wait_for(lambda: "reloaded" in d.stderr(), 5)
+    check("promises: reloaded", wait_for(lambda: "reloaded" in d.stderr(), 30))
     n = e.query("SELECT count(*) FROM promises")[0][0]
     check("scheduling nudgectl promises (add, reload) adds no rows", n == 2, n)
     rc1, _, raw1 = e.ctl_json("promise", "kept", str(p1))
@@ -769,7 +871,7 @@ def test_journal(tmp):
     rows = e.query("SELECT id, state, answered FROM promises ORDER BY id")
     check("kept and broken are in the database",
           rc1 == 0 and rc2 == 0 and [(x[0], x[1]) for x in rows] == [(p1, "kept"), (p2, "broken")] and
-          all(x[2] and abs(x[2] / 1e6 - time.time()) < 10 for x in rows), (raw1, raw2, rows))
+          all(x[2] and abs(x[2] / 1e6 - time.time()) < 60 for x in rows), (raw1, raw2, rows))
     rc, _, raw = e.ctl_json("promise", "kept", "999")
     check("promise kept of an unknown id: exit 1", rc == 1, raw)
     rc, r, raw = e.ctl_json("promise", "list")

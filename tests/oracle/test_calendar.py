@@ -52,6 +52,19 @@ HAND = [
     "~", "*-*~", "--", "Mon..Fri..Sat", "*-2~1-1", "12:00 PM", "8..18/30:00",
 ]
 
+# Zone names systemd's timezone_is_valid() takes or refuses: letters, digits and "/_-+" only,
+# no leading, trailing or doubled "/", a regular TZif file under /usr/share/zoneinfo.
+ZONE_NAMES = [
+    "Europe/Berlin", "Europe//Berlin", "Europe/Berlin/", "/Europe/Berlin", "//Europe/Berlin",
+    "Europe/../Europe/Berlin", "Europe/./Berlin", "./Europe/Berlin", "Europe", "Europe/",
+    "America/Argentina/Buenos_Aires", "America//Argentina/Buenos_Aires", "Etc/GMT+5",
+    "Etc/GMT-14", "EST5EDT", "Etc/UTC", "GMT", "Zulu", "posixrules", "right/UTC",
+    "posix/Europe/Berlin", "zone.tab", "tzdata.zi", "Europe/berlin", "Europe/Berlin_",
+    "Europe/Berlin/x", "Mars/Olympus", "Europe\\Berlin", "Europe/Berlin%", "Europe/Ber lin",
+    "America/Santiago", "Asia/Kolkata",
+]
+HAND += ["daily " + z for z in ZONE_NAMES] + ["*-*-* 02:30 " + z for z in ZONE_NAMES[:12]]
+
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe",
          "Asia/Kolkata", "Europe/London", "America/Sao_Paulo"]
 

@@ -13,13 +13,20 @@ with croniter, from its own primitives:
   ("*/2" counts as restricted, "1-31" as unrestricted). When the two rules disagree we ask
   croniter with day_or=False (Vixie's AND), or merge croniter's day-of-month-only and
   weekday-only streams (Vixie's OR).
-- DST: croniter with tz-aware datetimes fires a non-existent wall time at the shifted instant
-  and moves daily jobs by an hour around a change (its "lag" correction, written for pytz);
-  nudge skips non-existent wall times and fires a repeated one once, at its first occurrence,
-  as systemd does. So in DST zones croniter runs on naive wall-clock datetimes (pure cron
-  matching) and each wall time is mapped to an instant here with that rule. When base and
-  all results share one UTC offset the tz-aware croniter answer is required to agree too.
+- DST: nudge follows cron(8) (Debian's man page, "clock is changed by less than 3 hours"):
+  "If the time has moved forwards, those jobs which would have run in the time that was
+  skipped will be run soon after the change. Conversely, if the time has moved backwards by
+  less than 3 hours, those jobs that fall into the repeated time will not be re-run. Only jobs
+  that run at a particular time (not specified as @hourly, nor with '*' in the hour or minute
+  specifier) are affected. Jobs which are specified with wildcards are run based on the new
+  time immediately." croniter knows nothing of that (tz-aware, it shifts skipped times and
+  moves daily jobs by an hour around a change, its "lag" correction written for pytz), so in
+  DST zones croniter runs on naive wall-clock datetimes (pure cron matching) and each wall time
+  is mapped to instants here by cron(8)'s rule (cron8_instants). When base and all results
+  share one UTC offset the tz-aware croniter answer is required to agree too. EXPLICIT holds
+  hand-derived answers for the cases the issue named (Berlin's 02:30, Santiago's midnight).
 """
+import itertools
 import os
 import random
 import subprocess
@@ -107,7 +114,43 @@ ZONES = {
                       "2024-10-20 12:00:00", "2025-06-15 08:07:00"],
     # America/New_York changes at 07:00 UTC on 2024-03-10 and 06:00 UTC on 2024-11-03.
     "America/New_York": ["2024-03-10 06:40:00", "2024-11-03 05:20:00", "2024-10-30 12:00:00"],
+    # America/Santiago moves 00:00 -04 -> 01:00 -03 (04:00 UTC) on 2026-09-06, and 00:00 -03 ->
+    # 23:00 -04 (03:00 UTC) on 2026-04-05: midnight is skipped, and 23:xx repeats.
+    "America/Santiago": ["2026-09-05 12:00:00", "2026-09-06 03:59:00", "2026-04-04 12:00:00",
+                         "2026-04-05 02:30:00"],
 }
+
+# Hand-derived from cron(8)'s rule quoted above (not from croniter): (zone, line, base in UTC,
+# the next elapses as wall time with offset).
+EXPLICIT = [
+    # Berlin, 2026-03-29 02:00 CET -> 03:00 CEST: the skipped 02:30 runs at the change.
+    ("Europe/Berlin", "30 2 * * *", "2026-03-27 12:00:00",
+     ["2026-03-28 02:30+0100", "2026-03-29 03:00+0200", "2026-03-30 02:30+0200"]),
+    # several skipped times of one job: one run at the change, and 03:00 is that same run
+    ("Europe/Berlin", "0,30 2,3 * * *", "2026-03-29 00:00:00",
+     ["2026-03-29 03:00+0200", "2026-03-29 03:30+0200", "2026-03-30 02:00+0200"]),
+    # wildcards run by the new clock: no catch-up
+    ("Europe/Berlin", "30 * * * *", "2026-03-29 00:00:00",
+     ["2026-03-29 01:30+0100", "2026-03-29 03:30+0200"]),
+    ("Europe/Berlin", "*/30 2 * * *", "2026-03-28 12:00:00",
+     ["2026-03-30 02:00+0200"]),
+    # fall back, 2026-10-25 03:00 CEST -> 02:00 CET: a fixed job runs once, a wild one twice
+    ("Europe/Berlin", "30 2 * * *", "2026-10-24 12:00:00",
+     ["2026-10-25 02:30+0200", "2026-10-26 02:30+0100"]),
+    ("Europe/Berlin", "30 * * * *", "2026-10-24 23:00:00",
+     ["2026-10-25 01:30+0200", "2026-10-25 02:30+0200", "2026-10-25 02:30+0100",
+      "2026-10-25 03:30+0100"]),
+    # Santiago skips 2026-09-06 00:00..00:59: @daily runs at 01:00 -03, not a day later
+    ("America/Santiago", "@daily", "2026-09-05 12:00:00",
+     ["2026-09-06 01:00-0300", "2026-09-07 00:00-0300"]),
+    ("America/Santiago", "@midnight", "2026-09-06 03:59:00",
+     ["2026-09-06 01:00-0300"]),
+    ("America/Santiago", "@hourly", "2026-09-06 03:00:00",
+     ["2026-09-06 01:00-0300", "2026-09-06 02:00-0300"]),
+    # Santiago repeats 23:xx on 2026-04-04: @daily is outside it, "30 23" runs once
+    ("America/Santiago", "30 23 * * *", "2026-04-04 12:00:00",
+     ["2026-04-04 23:30-0300", "2026-04-05 23:30-0400"]),
+]
 
 
 def gen(rng, n):
@@ -218,60 +261,102 @@ def stream(fields, mode, start):
         yield m
 
 
-def wall_to_epoch(w, z):
-    """First instant whose wall time in z is w, or None if w does not exist there."""
-    best = None
+DST_MAX = 3 * 3600  # cron(8): changes of 3 hours or more are clock corrections
+
+
+def is_wild(fields):
+    return fields[0].startswith("*") or fields[1].startswith("*")
+
+
+def cron8_instants(w, z, wild):
+    """Instants at which cron(8) runs a job whose wall time in z is w (ascending): the change
+    instant for a fixed job in a forward gap under 3 h, the first pass only for a fixed job in
+    a repeated hour under 3 h, otherwise every instant showing w (none in a gap)."""
+    es = []
     for fold in (0, 1):
         e = int(w.replace(tzinfo=z, fold=fold).timestamp())
-        if datetime.fromtimestamp(e, z).replace(tzinfo=None) == w:
-            best = e if best is None else min(best, e)
-    return best
+        if datetime.fromtimestamp(e, z).replace(tzinfo=None) == w and e not in es:
+            es.append(e)
+    es.sort()
+    if not es:
+        if wild:
+            return []
+        # in a gap fold=1 reads w with the offset after the change, fold=0 with the one before
+        lo = int(w.replace(tzinfo=z, fold=1).timestamp())
+        hi = int(w.replace(tzinfo=z, fold=0).timestamp())
+        off = lambda t: datetime.fromtimestamp(t, z).utcoffset()
+        o_lo = off(lo)
+        while hi - lo > 1:
+            m = (lo + hi) // 2
+            if off(m) == o_lo:
+                lo = m
+            else:
+                hi = m
+        jump = (off(hi) - o_lo).total_seconds()
+        return [hi] if 0 < jump < DST_MAX else []
+    if len(es) > 1 and not wild and es[-1] - es[0] < DST_MAX:
+        es = es[:1]
+    return es
+
+
+def collect(walls, fields, base_usec, z, limit):
+    """The first ITER instants after base of a stream of wall times, by cron(8)'s rule. Wall
+    order is instant order except within a DST change (< 3 h), so the stream is read until a
+    wall time lies 3 h past the wall time of the ITER-th instant found."""
+    wild = is_wild(fields)
+    base_sec = base_usec / 1e6
+    found, stop, size = set(), None, 0
+    for n, w in enumerate(walls):
+        if n > limit or stop is not None and w > stop:
+            break
+        found.update(e for e in cron8_instants(w, z, wild) if e > base_sec)
+        if len(found) >= ITER and len(found) != size:
+            size = len(found)
+            c = sorted(found)[ITER - 1]
+            stop = datetime.fromtimestamp(c, z).replace(tzinfo=None) + timedelta(seconds=DST_MAX)
+    return [e * 1000000 for e in sorted(found)[:ITER]]
 
 
 def expect_wall(fields, mode, base_usec, z):
-    """nudge's rule: croniter on naive wall clock, mapped to instants, gaps skipped."""
-    base_sec = base_usec / 1e6
-    wall = datetime.fromtimestamp(base_sec, z).replace(tzinfo=None)
-    out, last, pulled = [], base_sec, 0
-    for w in stream(fields, mode, wall):
-        pulled += 1
-        if pulled > ITER + 400:
+    """nudge's rule: croniter on naive wall clock, mapped to instants by cron(8)'s rule."""
+    wall = datetime.fromtimestamp(base_usec / 1e6, z).replace(tzinfo=None)
+
+    def walls(start):
+        return (datetime(1970, 1, 1) + timedelta(seconds=w) for w in stream(fields, mode, start))
+    # Far from a change wall order is instant order: the first ITER walls after base will do.
+    quick = []
+    for w in itertools.islice(walls(wall), ITER + 400):
+        quick += [e * 1000000 for e in cron8_instants(w, z, is_wild(fields)) if e > base_usec / 1e6]
+        if len(quick) >= ITER:
             break
-        e = wall_to_epoch(datetime(1970, 1, 1) + timedelta(seconds=w), z)
-        if e is None or e <= last:
-            continue
-        out.append(e * 1000000)
-        last = e
-        if len(out) == ITER:
-            break
-    return out
+    quick = quick[:ITER]
+    if len(quick) == ITER and not crosses_change(z, TRANSITIONS, base_usec, quick[-1]):
+        return quick
+    # a repeated hour ahead may still give later instants for earlier wall times
+    start = wall - timedelta(seconds=DST_MAX)
+    return collect(walls(start), fields, base_usec, z, ITER + 800)
 
 
 def brute(fields, base_usec, z):
-    """Independent tie-breaker: walk wall-clock days, Vixie day rule, first-occurrence mapping.
+    """Independent tie-breaker: walk wall-clock days, Vixie day rule, cron(8) mapping.
     Only consulted to confirm a known croniter bug, never to pass a case on its own."""
     exp = croniter(" ".join(fields), datetime(2024, 1, 1)).expanded
     full = [range(60), range(24), range(1, 32), range(1, 13), range(7)]
     sets = [set(full[i]) if "*" in exp[i] else {int(v) % 7 if i == 4 else int(v)
                                                  for v in exp[i]} for i in range(5)]
     and_rule = fields[2].startswith("*") or fields[4].startswith("*")
-    base_sec = base_usec / 1e6
-    wall = datetime.fromtimestamp(base_sec, z).replace(tzinfo=None)
-    day = wall.replace(hour=0, minute=0, second=0, microsecond=0)
-    out, last = [], base_sec
-    for _ in range(366 * 4):
-        dom_ok, dow_ok = day.day in sets[2], (day.isoweekday() % 7) in sets[4]
-        if day.month in sets[3] and ((dom_ok and dow_ok) if and_rule else (dom_ok or dow_ok)):
-            for h in sorted(sets[1]):
-                for m in sorted(sets[0]):
-                    e = wall_to_epoch(day.replace(hour=h, minute=m), z)
-                    if e is not None and e > last:
-                        out.append(e * 1000000)
-                        last = e
-                        if len(out) == ITER:
-                            return out
-        day += timedelta(days=1)
-    return out
+    wall = datetime.fromtimestamp(base_usec / 1e6, z).replace(tzinfo=None)
+    day = (wall - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+
+    def walls(day):
+        for _ in range(366 * 4):
+            dom_ok, dow_ok = day.day in sets[2], (day.isoweekday() % 7) in sets[4]
+            if day.month in sets[3] and ((dom_ok and dow_ok) if and_rule else (dom_ok or dow_ok)):
+                for h in sorted(sets[1]):
+                    for m in sorted(sets[0]):
+                        yield day.replace(hour=h, minute=m)
+            day += timedelta(days=1)
+    return collect(walls(day), fields, base_usec, z, 10 ** 9)
 
 
 def croniter_skipped_first(got, want, fields, base, z):
@@ -298,6 +383,9 @@ def parse_base(s, z):
     fmt = "%Y-%m-%d %H:%M:%S.%f" if "." in s else "%Y-%m-%d %H:%M:%S"
     d = datetime.strptime(s, fmt).replace(tzinfo=timezone.utc)
     return int(d.timestamp()) * 1000000 + d.microsecond
+
+
+TRANSITIONS = {}
 
 
 def crosses_change(z, cache, lo_usec, hi_usec):
@@ -400,6 +488,22 @@ def main():
                      (where, mode, fmt_times(got, z), fmt_times(want, z)))
                 continue
             passed += 1
+
+    # cron(8)'s DST rule, hand-derived answers (see EXPLICIT)
+    for zone in sorted({x[0] for x in EXPLICIT}):
+        z = zoneinfo.ZoneInfo(zone)
+        cases = [x for x in EXPLICIT if x[0] == zone]
+        reqs = [(line, parse_base(b, z)) for _, line, b, _ in cases]
+        for (_, line, b, want), ans in zip(cases, run_tool(zone, reqs)):
+            ours = ans.split("\t")
+            want_us = [int(datetime.strptime(w, "%Y-%m-%d %H:%M%z").timestamp()) * 1000000
+                       for w in want]
+            got = [int(x) for x in ours[2].split()][:len(want)] if ours[0] == "ok" else None
+            if got != want_us:
+                fail("cron(8) DST %s %r from %s UTC:\n    nudge    %s\n    expected %s" %
+                     (zone, line, b, fmt_times(got or [], z), " ".join(want)))
+            else:
+                passed += 1
 
     print("day rule: %d cases croniter's own AND, %d Vixie AND (croniter day_or=False), "
           "%d Vixie OR (merged streams); %d zone cases also equal to tz-aware croniter; "

@@ -36,6 +36,14 @@ DST_DAYS = {
     "UTC": ["2026-03-29"],
 }
 
+# zone names systemd's timezone_is_valid() takes or refuses (see main)
+ZONE_NAMES = [
+    "Europe/Berlin", "Europe//Berlin", "Europe/Berlin/", "/Europe/Berlin", "//Europe/Berlin",
+    "Europe/../Europe/Berlin", "Europe/./Berlin", "Europe", "Europe/", "Etc/GMT+5", "EST5EDT",
+    "Etc/UTC", "right/UTC", "posix/Europe/Berlin", "zone.tab", "Europe/berlin",
+    "Europe/Berlin/x", "Mars/Olympus", "America//Argentina/Buenos_Aires", "America/Santiago",
+]
+
 RELATIVE = ["now", "+3h", "-1d", "3h ago", "1d left", "+0", "-0", "+1y 2M", "- 1d", "+ 3h",
             "45min ago", "1.5h ago", "today", "yesterday", "tomorrow", "18:00", "18:00:30",
             "00:00", "23:59:59.999", "12:34:56.5", "7:05", "Dec 24 18:00:00",
@@ -223,6 +231,26 @@ def main():
             else:
                 failed += 1
                 print("MISMATCH [%s] %r: nudge %r, systemd in %s %r" % (zone, e, o, z, t))
+
+    # zone names: systemd takes the same ones in timestamps and calendar events (one
+    # timezone_is_valid()), and systemd-analyze 252 can only show it for calendar events
+    for zn in ZONE_NAMES:
+        e = "2026-12-24 18:00:00 " + zn
+        o = run_ours("UTC", now, [e])[0]
+        p = subprocess.run(["systemd-analyze", "calendar", "--base-time=@0", "--", e],
+                           capture_output=True, text=True, env=dict(os.environ, TZ="UTC",
+                                                                     LC_ALL="C", SYSTEMD_COLORS="0"))
+        want = None
+        for line in p.stdout.splitlines():  # "(in UTC)" follows "Next elapse" unless in UTC
+            k, _, v = line.strip().partition(": ")
+            if k in ("Next elapse", "(in UTC)") and v.endswith(" UTC"):
+                d = datetime.datetime.strptime(v[4:-4], "%Y-%m-%d %H:%M:%S")
+                want = int(d.replace(tzinfo=datetime.timezone.utc).timestamp()) * 10**6
+        if (o["ok"] and o["usec"] == want) or (not o["ok"] and want is None):
+            passed += 1
+        else:
+            failed += 1
+            print("MISMATCH [zone name] %r: nudge %r, systemd calendar %r" % (e, o, want))
 
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -350,11 +350,24 @@ static void test_next_vixie_days(void **state)
 static void test_next_dst_berlin(void **state)
 {
     static const struct next_case cases[] = {
-        /* Spring forward, 2024-03-31 02:00 CET -> 03:00 CEST: 02:xx does not exist that day. */
+        /* Spring forward, 2024-03-31 02:00 CET -> 03:00 CEST: 02:xx does not exist that day.
+         * cron(8): a fixed-time job in the skipped hour runs right after the change; wildcard
+         * jobs (a '*'-led minute or hour) run by the new clock, with no catch-up. */
         {"Europe/Berlin",
          "30 2 * * *",
          "2024-03-29 10:00 +0100",
-         {"2024-03-30 02:30 +0100", "2024-04-01 02:30 +0200", "2024-04-02 02:30 +0200"}},
+         {"2024-03-30 02:30 +0100", "2024-03-31 03:00 +0200", "2024-04-01 02:30 +0200"}},
+        {"Europe/Berlin",
+         "30 2 * * *",
+         "2026-03-28 12:00 +0100",
+         {"2026-03-29 03:00 +0200", "2026-03-30 02:30 +0200"}},
+        /* several skipped times and 03:00 itself: one run at the change */
+        {"Europe/Berlin",
+         "0,30 2,3 * * *",
+         "2026-03-29 00:00 +0100",
+         {"2026-03-29 03:00 +0200", "2026-03-29 03:30 +0200", "2026-03-30 02:00 +0200"}},
+        /* a base at the change instant (it just ran there): the skipped times do not rerun */
+        {"Europe/Berlin", "30 2 * * *", "2026-03-29 03:00 +0200", {"2026-03-30 02:30 +0200"}},
         {"Europe/Berlin",
          "*/15 * * * *",
          "2024-03-31 01:20 +0100",
@@ -372,7 +385,8 @@ static void test_next_dst_berlin(void **state)
          "* 2 * * *",
          "2024-03-30 02:58 +0100",
          {"2024-03-30 02:59 +0100", "2024-04-01 02:00 +0200"}},
-        /* Fall back, 2024-10-27 03:00 CEST -> 02:00 CET: 02:xx fires once, the first time. */
+        /* Fall back, 2024-10-27 03:00 CEST -> 02:00 CET: a fixed-time 02:xx job runs once, the
+         * first time; a wildcard job runs by the clock, so in both passes. */
         {"Europe/Berlin",
          "30 2 * * *",
          "2024-10-25 10:00 +0200",
@@ -380,28 +394,66 @@ static void test_next_dst_berlin(void **state)
         {"Europe/Berlin",
          "*/15 * * * *",
          "2024-10-27 02:20 +0200",
-         {"2024-10-27 02:30 +0200", "2024-10-27 02:45 +0200", "2024-10-27 03:00 +0100"}},
+         {"2024-10-27 02:30 +0200", "2024-10-27 02:45 +0200", "2024-10-27 02:00 +0100",
+          "2024-10-27 02:15 +0100", "2024-10-27 02:30 +0100"}},
         {"Europe/Berlin",
          "0 * * * *",
          "2024-10-27 00:20 +0200",
-         {"2024-10-27 01:00 +0200", "2024-10-27 02:00 +0200", "2024-10-27 03:00 +0100"}},
+         {"2024-10-27 01:00 +0200", "2024-10-27 02:00 +0200", "2024-10-27 02:00 +0100",
+          "2024-10-27 03:00 +0100"}},
+        {"Europe/Berlin",
+         "@hourly",
+         "2024-10-27 02:30 +0200",
+         {"2024-10-27 02:00 +0100", "2024-10-27 03:00 +0100"}},
+        {"Europe/Berlin",
+         "0,30 2 * * *",
+         "2024-10-27 01:00 +0200",
+         {"2024-10-27 02:00 +0200", "2024-10-27 02:30 +0200", "2024-10-28 02:00 +0100"}},
         {"Europe/Berlin",
          "0 9 * * *",
          "2024-10-25 10:00 +0200",
          {"2024-10-26 09:00 +0200", "2024-10-27 09:00 +0100", "2024-10-28 09:00 +0100"}},
-        /* A base inside the second pass: the repeated wall times already fired. */
+        /* A base inside the second pass: a wildcard job goes on by the clock, a fixed one
+         * already ran in the first pass. */
         {"Europe/Berlin",
          "*/15 * * * *",
          "2024-10-27 02:10 +0100",
-         {"2024-10-27 03:00 +0100", "2024-10-27 03:15 +0100"}},
+         {"2024-10-27 02:15 +0100", "2024-10-27 02:30 +0100"}},
         {"Europe/Berlin", "30 2 * * *", "2024-10-27 02:10 +0100", {"2024-10-28 02:30 +0100"}},
         /* New York: 02:00 EST -> 03:00 EDT in March, 02:00 EDT -> 01:00 EST in November. */
-        {"America/New_York", "30 2 * * *", "2024-03-09 12:00 -0500", {"2024-03-11 02:30 -0400"}},
+        {"America/New_York",
+         "30 2 * * *",
+         "2024-03-09 12:00 -0500",
+         {"2024-03-10 03:00 -0400", "2024-03-11 02:30 -0400"}},
         {"America/New_York",
          "30 1 * * *",
          "2024-11-02 12:00 -0400",
          {"2024-11-03 01:30 -0400", "2024-11-04 01:30 -0500"}},
-        /* Zones that skip or repeat midnight or a whole day. */
+        /* Zones that skip or repeat midnight or a whole day. Santiago skips 00:00..00:59 on
+         * 2026-09-06 (-04 -> -03): @daily runs at 01:00, not a day later. Samoa's lost
+         * 2011-12-30 is a 24 h jump, a correction to cron(8) (3 hours or more): no catch-up. */
+        {"America/Santiago",
+         "@daily",
+         "2026-09-05 12:00 -0400",
+         {"2026-09-06 01:00 -0300", "2026-09-07 00:00 -0300"}},
+        {"America/Santiago", "@midnight", "2026-09-05 23:59 -0400", {"2026-09-06 01:00 -0300"}},
+        {"America/Santiago",
+         "0 0 * * 0",
+         "2026-09-01 12:00 -0400",
+         {"2026-09-06 01:00 -0300", "2026-09-13 00:00 -0300"}},
+        {"America/Santiago",
+         "@hourly",
+         "2026-09-05 23:30 -0400",
+         {"2026-09-06 01:00 -0300", "2026-09-06 02:00 -0300"}},
+        /* and repeats 23:xx on 2026-04-04 (-03 -> -04) */
+        {"America/Santiago",
+         "30 23 * * *",
+         "2026-04-04 12:00 -0300",
+         {"2026-04-04 23:30 -0300", "2026-04-05 23:30 -0400"}},
+        {"America/Santiago",
+         "30 * * * *",
+         "2026-04-04 22:45 -0300",
+         {"2026-04-04 23:30 -0300", "2026-04-04 23:30 -0400", "2026-04-05 00:30 -0400"}},
         {"Pacific/Apia",
          "0 12 * * *",
          "2011-12-29 13:00 -1000",
@@ -422,11 +474,13 @@ static void test_next_dst_berlin(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         check_next(&cases[i]);
 
-    /* The last Sunday of March at 02:30 never exists in Berlin: -ENOENT, not a loop. */
+    /* The last Sunday of March at 02:30 never exists in Berlin: a fixed-time job runs at the
+     * change each year, a wildcard one never (-ENOENT, not a loop). */
     set_tz("Europe/Berlin");
     struct cron_expr c = parse_ok("30 2 25-31 3 */7");
     usec_t next;
-    assert_int_equal(cron_next(&c, at("2000-01-01 00:00 +0100"), &next), -ENOENT);
+    assert_int_equal(cron_next(&c, at("2000-01-01 00:00 +0100"), &next), 0);
+    assert_true(next == at("2000-03-26 03:00 +0200"));
     c = parse_ok("* 2 25-31 3 */7");
     assert_int_equal(cron_next(&c, at("2000-01-01 00:00 +0100"), &next), -ENOENT);
     set_tz("UTC");

@@ -7,11 +7,14 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "time/calendar.h"
 #include "time/timestamp.h"
+#include "time/tz.h"
 
 #define NOW ((usec_t)1795306195 * USEC_PER_SEC + 500000)
 #define SEC(x) ((usec_t)(x)*USEC_PER_SEC)
@@ -120,7 +123,8 @@ static void test_errors(void **state)
                "bad timestamp \"Tue 2026-11-23 18:00\": \"Tue\" does not match 2026-11-23, a Mon");
     expect_err(
         "2026-12-24 18:00 Mars/Olympus", EINVAL,
-        "bad timestamp \"2026-12-24 18:00 Mars/Olympus\": unknown time zone \"Mars/Olympus\"");
+        "bad timestamp \"2026-12-24 18:00 Mars/Olympus\": unknown time zone \"Mars/Olympus\": "
+        "no such zone");
     expect_err("2026-12-24T18:00", EINVAL,
                "bad timestamp \"2026-12-24T18:00\": unexpected \"T18:00\" after \"2026-12-24\"");
     expect_err("+3q", EINVAL, "bad timestamp \"+3q\": unknown unit \"q\"");
@@ -242,6 +246,51 @@ static void test_never_crashes(void **state)
     assert_true(timestamp_parse("today", -1, &v, NULL, 0) < 0);
 }
 
+/* Zone names as systemd's timezone_is_valid() has them: the file alone is not enough
+ * ("Europe//Berlin" opens Europe/Berlin), and each refusal says why, in calendar events too. */
+static void test_zone_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *zone, *why; /* why NULL: valid */
+    } cases[] = {
+        {"Europe/Berlin", NULL},
+        {"UTC", NULL},
+        {"Etc/GMT+5", NULL},
+        {"America/Argentina/Buenos_Aires", NULL},
+        {"Europe//Berlin", "empty part"},
+        {"//Europe/Berlin", "starts with"},
+        {"/Europe/Berlin", "starts with"},
+        {"Europe/Berlin/", "ends with"},
+        {"Europe/../Europe/Berlin", "character"},
+        {"Europe/./Berlin", "character"},
+        {"Europe", "not a zone file"},
+        {"Mars/Olympus", "no such zone"},
+        {"", "empty"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *why = tz_name_problem(cases[i].zone);
+        if (!cases[i].why != !why || (why && !strstr(why, cases[i].why)))
+            fail_msg("\"%s\": got %s, want %s", cases[i].zone, why ? why : "valid",
+                     cases[i].why ? cases[i].why : "valid");
+        if (!*cases[i].zone) continue;
+        char expr[128], err[256] = "";
+        usec_t v;
+        struct calendar *c = NULL;
+        snprintf(expr, sizeof expr, "2026-12-24 18:00 %s", cases[i].zone);
+        int r = timestamp_parse(expr, 0, &v, err, sizeof err);
+        if ((r == 0) != !cases[i].why) fail_msg("timestamp \"%s\": %d %s", expr, r, err);
+        if (r < 0 && cases[i].zone[0] != '/' && !strstr(err, cases[i].why))
+            fail_msg("timestamp \"%s\": %s", expr, err);
+        snprintf(expr, sizeof expr, "daily %s", cases[i].zone);
+        r = calendar_parse(expr, &c, err, sizeof err);
+        if ((r == 0) != !cases[i].why) fail_msg("calendar \"%s\": %d %s", expr, r, err);
+        if (r < 0 && strchr(cases[i].zone, '/') && !strstr(err, cases[i].why))
+            fail_msg("calendar \"%s\": %s", expr, err);
+        calendar_free(c);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +302,7 @@ int main(void)
         cmocka_unit_test_setup(test_format, berlin),
         cmocka_unit_test_setup(test_round_trip, berlin),
         cmocka_unit_test_setup(test_never_crashes, berlin),
+        cmocka_unit_test_setup(test_zone_names, berlin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
