@@ -908,22 +908,25 @@ static int immutable_uri(const char *path, char *buf, size_t bufsz)
     return 0;
 }
 
+/* Opens a new in-memory database (*mem, also on failure, for its message) holding a copy of
+ * src: one backup step of all pages is one read transaction of src's, so the copy is
+ * consistent. An SQLite result code. */
+static int copy_to_memory(sqlite3 *src, sqlite3 **mem)
+{
+    int rc = open_db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, mem);
+    if (rc != SQLITE_OK) return rc;
+    sqlite3_backup *b = sqlite3_backup_init(*mem, "main", src, "main");
+    if (!b) return sqlite3_extended_errcode(*mem);
+    rc = sqlite3_backup_step(b, -1);
+    int rc2 = sqlite3_backup_finish(b);
+    return rc == SQLITE_DONE ? rc2 : rc;
+}
+
 int store_copy(struct store *live, struct store **out, char *err, size_t errsz)
 {
     *out = NULL;
     sqlite3 *mem = NULL;
-    int rc = open_db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &mem);
-    if (rc == SQLITE_OK) {
-        /* One step of all pages: one read transaction of live's, so a consistent copy. */
-        sqlite3_backup *b = sqlite3_backup_init(mem, "main", live->db, "main");
-        if (!b) {
-            rc = sqlite3_extended_errcode(mem);
-        } else {
-            rc = sqlite3_backup_step(b, -1);
-            int rc2 = sqlite3_backup_finish(b);
-            rc = rc == SQLITE_DONE ? rc2 : rc;
-        }
-    }
+    int rc = copy_to_memory(live->db, &mem);
     if (rc != SQLITE_OK) {
         errbuf_set(err, errsz, EIO, "%s: cannot copy the state: %s", store_name(live),
                    mem && sqlite3_errcode(mem) != SQLITE_OK ? sqlite3_errmsg(mem)
@@ -967,17 +970,7 @@ int store_open_snapshot(const char *dir, struct store **out, char *err, size_t e
                   : open_db(uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, &src);
     if (rc == SQLITE_OK)
         rc = sqlite3_db_config(src, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-    if (rc == SQLITE_OK) rc = open_db(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, &mem);
-    if (rc == SQLITE_OK) {
-        sqlite3_backup *b = sqlite3_backup_init(mem, "main", src, "main");
-        if (!b) {
-            rc = sqlite3_extended_errcode(mem);
-        } else {
-            rc = sqlite3_backup_step(b, -1);
-            int rc2 = sqlite3_backup_finish(b);
-            rc = rc == SQLITE_DONE ? rc2 : rc;
-        }
-    }
+    if (rc == SQLITE_OK) rc = copy_to_memory(src, &mem);
     char why[256] = "";
     if (rc != SQLITE_OK) {
         sqlite3 *culprit = mem && sqlite3_errcode(mem) != SQLITE_OK ? mem : src;
