@@ -15,6 +15,7 @@
 
 #include "common/heldfiles.h"
 #include "common/log.h"
+#include "common/utf8.h"
 #include "lua/lcarry.h"
 #include "lua/lserial.h"
 #include "lua/prelude.h"
@@ -477,6 +478,9 @@ static void assign_id(lua_State *L, struct ruleset *rs, struct lrem *m, const ch
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->ids_ref);
     if (explicit_id) {
         snprintf(buf, sizeof buf, "%s", explicit_id);
+        /* An id is typed back at nudgectl, shown and stored: it is kept as the valid UTF-8
+         * that list and history show (U+FFFD for bad bytes), so what the user sees works. */
+        utf8_repair_inplace(buf, sizeof buf);
         if (lua_getfield(L, -1, buf) != LUA_TNIL) luaL_error(L, "duplicate id '%s'", buf);
         lua_pop(L, 1);
     } else {
@@ -490,6 +494,7 @@ static void assign_id(lua_State *L, struct ruleset *rs, struct lrem *m, const ch
                 snprintf(buf, sizeof buf, "%s", derived);
             else
                 snprintf(buf, sizeof buf, "%.256s#%lld", derived, (long long)n);
+            utf8_repair_inplace(buf, sizeof buf);
             if (lua_getfield(L, -2, buf) == LUA_TNIL) break; /* in the ids table */
             lua_pop(L, 1);
         }

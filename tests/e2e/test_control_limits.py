@@ -384,6 +384,9 @@ def test_utf8(tmp):
     ids = [x.get("id") for x in (r or {}).get("reminders", [])]
     check("list answers and keeps the reminder, with U+FFFD", rc == 0 and ("bad" + fffd + "id") in ids
           and "good" in ids, (rc, raw[:300], err))
+    rc, r, raw, err = e.ctl_json("fire", "bad" + fffd + "id")
+    check("the id as list shows it is the reminder's id: nudgectl fire finds it", rc == 0,
+          (rc, raw[:300], err))
     rc, r, raw, err = e.ctl_json("history", "-n", "5")
     ent = (r or {}).get("entries") or []
     check("history answers with the fires, U+FFFD in place", rc == 0 and ent and all(
