@@ -182,6 +182,9 @@ def main():
         for _ in range(20):
             r_preview()
             r_export()
+        # The last client's connection closes when the daemon reads its end, a moment after the
+        # reply: wait for that, a leak never settles.
+        wait_for(lambda: fds(d.pid) <= n0, timeout=10)
         n1 = fds(d.pid)
         check("20 previews and exports leak no fd (%d -> %d)" % (n0, n1), n1 <= n0)
         links = [os.readlink("/proc/%d/fd/%s" % (d.pid, f)) for f in os.listdir("/proc/%d/fd" % d.pid)]
