@@ -666,42 +666,43 @@ static size_t read_actions(lua_State *L, int t, struct notify_action **out)
     }
     if (n > 16) luaL_error(L, "notify: at most 16 actions");
     struct notify_action *v = lua_newuserdatauv(L, (n ? n : 1) * sizeof *v, 0);
+    memset(v, 0, (n ? n : 1) * sizeof *v);
+    /* Either a list (keys exactly 1..n, kept in that order) or a map id -> label (sorted by id,
+     * so output is the same on every run); a mix or a list with holes is refused. */
+    bool list = false, map = false;
     size_t i = 0;
     lua_pushnil(L);
     while (lua_next(L, at)) {
-        if (lua_type(L, -2) == LUA_TNUMBER) {
+        if (lua_isinteger(L, -2)) {
+            lua_Integer k = lua_tointeger(L, -2);
+            if (k < 1) luaL_error(L, "notify: 'actions' is a list from 1, not from %I", k);
+            if ((size_t)k > n)
+                luaL_error(L, "notify: 'actions' is a list with a hole (a nil before action %I)", k);
             if (!lua_istable(L, -1)) luaL_error(L, "notify: each action must be {id=, label=}");
             raw_field(L, -1, "id");
             raw_field(L, -2, "label");
             if (lua_type(L, -2) != LUA_TSTRING)
                 luaL_error(L, "notify: action without a string 'id'");
-            v[i].id = (char *)lua_tostring(L, -2);
-            v[i].label = (char *)(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : v[i].id);
-            /* Keep the strings reachable: they are referenced by the actions table. */
+            struct notify_action *a = &v[k - 1];
+            a->id = (char *)lua_tostring(L, -2);
+            a->label = (char *)(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : a->id);
+            /* The strings stay reachable: the actions table holds the element. */
             lua_pop(L, 2);
+            list = true;
         } else if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TSTRING) {
             v[i].id = (char *)lua_tostring(L, -2);
             v[i].label = (char *)lua_tostring(L, -1);
+            map = true;
         } else {
             luaL_error(L, "notify: 'actions' must be a list of {id=, label=} or a map id -> label");
         }
+        if (list && map)
+            luaL_error(L, "notify: 'actions' must be a list of {id=, label=} or a map id -> label, "
+                          "not both");
         i++;
         lua_pop(L, 1);
     }
-    /* A map has no order of its own; sort by id so output is the same on every run. A list
-     * keeps its order only if all keys were 1..n: check and sort otherwise. */
-    lua_rawlen(L, at) == n ? (void)0 : qsort(v, n, sizeof *v, cmp_action);
-    if (lua_rawlen(L, at) == n) {
-        /* lua_next walks the array part in order, but be explicit. */
-        for (size_t k = 0; k < n; k++) {
-            lua_rawgeti(L, at, (lua_Integer)k + 1);
-            raw_field(L, -1, "id");
-            v[k].id = (char *)lua_tostring(L, -1);
-            raw_field(L, -2, "label");
-            v[k].label = (char *)(lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : v[k].id);
-            lua_pop(L, 3);
-        }
-    }
+    if (map) qsort(v, n, sizeof *v, cmp_action);
     *out = v;
     /* The actions table and the array stay on the stack: the strings are the table's, and
      * nothing but C runs until l_notify returns. */

@@ -298,6 +298,12 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.notify{title = 'x', actions = 5}", "'actions' must be a table"},
         {"nudge.notify{title = 'x', actions = {5}}", "each action must be {id=, label=}"},
         {"nudge.notify{title = 'x', actions = {{label = 'L'}}}", "action without a string 'id'"},
+        /* A hole or a mix once sent a nil to be read as a table (a crash). */
+        {"nudge.notify{title = 'x', actions = {nil, {id = 'b'}, {id = 'c'}, {id = 'd'}, x = 'y'}}",
+         "not both"},
+        {"nudge.notify{title = 'x', actions = {{id = 'a'}, {id = 'b'}, nil, {id = 'd'}}}",
+         "a list with a hole (a nil before action 4)"},
+        {"nudge.notify{title = 'x', actions = {[0] = {id = 'a'}}}", "a list from 1, not from 0"},
         {"nudge.notify{title = 'x', actions = {a = 5}}", "'actions' must be a list"},
         {"nudge.notify{title = 'x', on_action = 5}", "'on_action' must be a function"},
         {"nudge.notify{title = 'x', on_close = 'f'}", "'on_close' must be a function"},
