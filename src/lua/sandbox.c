@@ -638,6 +638,101 @@ static void wrap(lua_State *L, const char *lib, const char *name, lua_CFunction 
     lua_pop(L, 1);
 }
 
+/* ---- error handling that Lua runs with hooks off ----
+ *
+ * When the count hook raises (a limit hit), Lua has turned hooks off for this thread
+ * (allowhook), and they come back only where a protected call unwinds. Two library paths run
+ * rule code before that point: xpcall's message handler, and the to-be-closed variables that
+ * coroutine.close and coroutine.wrap close in a coroutine that died with an error. Code there
+ * would run with no budget and no deadline (a `while true do end` in it hangs the daemon), so
+ * these replacements run a handler only after the unwinding, and never close an errored
+ * coroutine: its pending __close handlers are dropped, as for a coroutine that is collected. */
+
+static int xpcall_done(lua_State *L, int status, lua_KContext extra)
+{
+    if (status == LUA_OK || status == LUA_YIELD) return lua_gettop(L) - (int)extra;
+    /* The handler sees the error after the call unwound: hooks are on again, and a stopped
+     * callback's hook stops the handler at its first instruction. */
+    lua_pushvalue(L, 2);
+    lua_insert(L, -2);
+    lua_pcall(L, 1, 1, 0);
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2; /* false, what the handler returned (or its own error) */
+}
+
+static int l_xpcall(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushboolean(L, 1);
+    lua_pushvalue(L, 1);
+    lua_rotate(L, 3, 2); /* true and f below f's arguments */
+    int status = lua_pcallk(L, n - 2, LUA_MULTRET, 0, 2, xpcall_done);
+    return xpcall_done(L, status, 2);
+}
+
+/* coroutine.close: an errored coroutine is not closed (see above), only reported. */
+static int l_coclose(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, 1);
+    int st = co ? lua_status(co) : LUA_OK;
+    if (co && st != LUA_OK && st != LUA_YIELD) {
+        lua_pushboolean(L, 0);
+        if (lua_gettop(co) > 0) {
+            lua_pushvalue(co, -1);
+            lua_xmove(co, L, 1);
+        } else {
+            lua_pushnil(L);
+        }
+        return 2;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* The function coroutine.wrap returns: resumes its coroutine, raises its error as it is. */
+static int l_cowrapped(lua_State *L)
+{
+    lua_State *co = lua_tothread(L, lua_upvalueindex(1));
+    int narg = lua_gettop(L);
+    int st = lua_status(co);
+    if (st == LUA_OK && lua_gettop(co) == 0) return luaL_error(L, "cannot resume dead coroutine");
+    if (st != LUA_OK && st != LUA_YIELD) return luaL_error(L, "cannot resume dead coroutine");
+    if (!lua_checkstack(co, narg)) return luaL_error(L, "too many arguments to resume");
+    lua_xmove(L, co, narg);
+    int nres;
+    st = lua_resume(co, L, narg, &nres);
+    if (st == LUA_OK || st == LUA_YIELD) {
+        if (!lua_checkstack(L, nres + 1)) {
+            lua_pop(co, nres);
+            return luaL_error(L, "too many results to resume");
+        }
+        lua_xmove(co, L, nres);
+        return nres;
+    }
+    lua_pushvalue(co, -1); /* the error stays in the dead coroutine too, for close */
+    lua_xmove(co, L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+    }
+    return lua_error(L);
+}
+
+static int l_cowrap(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_State *co = lua_newthread(L);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+    lua_pushcclosure(L, l_cowrapped, 1);
+    return 1;
+}
+
 lua_State *sandbox_new(void)
 {
     struct sbox *b = calloc(1, sizeof *b);
@@ -687,6 +782,13 @@ lua_State *sandbox_new(void)
     lua_getglobal(L, "string");
     lua_pushcfunction(L, l_rep);
     lua_setfield(L, -2, "rep");
+    lua_pop(L, 1);
+    lua_pushcfunction(L, l_xpcall);
+    lua_setglobal(L, "xpcall");
+    wrap(L, "coroutine", "close", l_coclose);
+    lua_getglobal(L, "coroutine");
+    lua_pushcfunction(L, l_cowrap);
+    lua_setfield(L, -2, "wrap");
     lua_pop(L, 1);
     static const struct {
         const char *name;

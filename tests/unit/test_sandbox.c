@@ -401,6 +401,45 @@ static void test_deadline(void **state)
     assert_int_equal(SANDBOX_DEFAULT_TIME_USEC, 1000000);
 }
 
+/* After a limit is hit Lua runs the next code with hooks off until a protected call unwinds:
+ * xpcall's handler and the __close handlers of an errored coroutine ran unstopped (a hang of
+ * the daemon; attack finding). Each must end, and ordinary uses keep working. */
+static void test_no_code_without_hooks(void **state)
+{
+    lua_State *L = *state;
+    struct sandbox_limits lim = {.instructions = 200000, .memory = SANDBOX_DEFAULT_MEMORY,
+                                 .time_usec = 2000000};
+    sandbox_set_limits(L, &lim);
+    fails(L, "xpcall(function() while true do end end, function() while true do end end)",
+          "instruction budget exceeded");
+    fails(L, "pcall(coroutine.wrap(function()\n"
+             "  local x <close> = setmetatable({}, {__close = function() while true do end end})\n"
+             "  while true do end end))",
+          "instruction budget exceeded");
+    fails(L, "local co = coroutine.create(function()\n"
+             "  local x <close> = setmetatable({}, {__close = function() while true do end end})\n"
+             "  while true do end end)\n"
+             "coroutine.resume(co) coroutine.close(co)",
+          "instruction budget exceeded");
+    ok(L, "local ok, v = xpcall(function(a, b) return a + b end, error, 1, 2)\n"
+          "assert(ok and v == 3)\n"
+          "local ok2, m = xpcall(function() error('boom') end, function(e) return 'h ' .. e end)\n"
+          "assert(not ok2 and m:find('h .*boom'))\n"
+          "local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)\n"
+          "assert(gen() == 1 and gen() == 2 and gen() == 3)\n"
+          "local ok3, e3 = pcall(coroutine.wrap(function() error('inner') end))\n"
+          "assert(not ok3 and e3:find('inner'))\n"
+          "local closed = false\n"
+          "local co = coroutine.create(function() local x <close> = setmetatable({}, {__close =\n"
+          "  function() closed = true end}) coroutine.yield() end)\n"
+          "coroutine.resume(co) assert(coroutine.close(co) and closed)\n"
+          "local co2 = coroutine.create(function() error('x') end) coroutine.resume(co2)\n"
+          "local okc, ec = coroutine.close(co2) assert(not okc and ec:find('x'))\n"
+          "local co3 = coroutine.wrap(function()\n"
+          "  return xpcall(function() coroutine.yield(7) return 8 end, error) end)\n"
+          "assert(co3() == 7) local a, b = co3() assert(a == true and b == 8)");
+}
+
 /* issue 10 item 8: gmatch's '^' is a plain character, so its cost is per start position;
  * back-references and long patterns count. */
 static void test_pattern_costs(void **state)
@@ -435,6 +474,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_c_work_charged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deadline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pattern_costs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_code_without_hooks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
