@@ -523,6 +523,9 @@ static json_t *answer(struct daemon *d, json_t *req, const char *what, char *err
         if (!json_is_string(sp)) return fail(err, errsz, "%s", "\"span\" must be a string like \"30min\"");
         if (span_parse(json_string_value(sp), &span, e, sizeof e) < 0) return fail(err, errsz, "%s", e);
         if (span < USEC_PER_SEC) return fail(err, errsz, "%s", "\"span\" must be at least 1s");
+        /* A snooze is asked again within a lifetime; far past that the due time overflows. */
+        if (span > (usec_t)100 * 31557600 * USEC_PER_SEC)
+            return fail(err, errsz, "%s", "\"span\" must be at most 100 years");
     }
     struct ruleset_answer a;
     if (ruleset_answer(d->rs, id, what, span, &a, err, errsz) < 0) return NULL;

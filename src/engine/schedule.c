@@ -34,6 +34,17 @@ void schedule_free(struct schedule *s)
 
 /* ---- heap ---- */
 
+
+/* a + b for b >= 0, stopping at USEC_INFINITY (never): spans of rules go up to hundreds of
+ * thousands of years, and a time past the end is "never", not a wrap into the past. */
+/* 9999-12-31 00:00 UTC. */
+#define SCHEDULE_HORIZON ((usec_t)253402214400 * USEC_PER_SEC)
+
+static usec_t sat_add(usec_t a, usec_t b)
+{
+    return a > USEC_INFINITY - b ? USEC_INFINITY : a + b;
+}
+
 static bool earlier(const struct reminder *a, const struct reminder *b)
 {
     return a->next < b->next || (a->next == b->next && a->seq < b->seq);
@@ -188,7 +199,7 @@ static int next_base(const struct reminder *r, usec_t after, usec_t *out)
     }
     case TRIGGER_AFTER: {
         /* after("0s") means "as soon as loaded": one microsecond on, so it is still ahead. */
-        usec_t at = r->loaded + (r->span > 0 ? r->span : 1);
+        usec_t at = sat_add(r->loaded, r->span > 0 ? r->span : 1);
         if (r->fires > 0 || at <= after) return -ENOENT;
         *out = at;
         return 0;
@@ -234,6 +245,9 @@ static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_
     for (int step = 0; step < PLAN_MAX_STEPS; step++) {
         usec_t base, t;
         if (next_base(r, cursor, &base) < 0) return -ENOENT;
+        /* Past the last instant the time language writes (year 9999) a reminder never fires:
+         * local times there overflow mktime's and our arithmetic. */
+        if (base >= SCHEDULE_HORIZON) return -ENOENT;
         int64_t day = -1;
         if (r->has_window) {
             day = local_day(base, NULL);
@@ -253,7 +267,8 @@ static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_
         } else {
             t = base;
         }
-        if (r->jitter > 0) t += (usec_t)prng_below(&s->prng, (uint64_t)r->jitter);
+        if (r->jitter > 0) t = sat_add(t, (usec_t)prng_below(&s->prng, (uint64_t)r->jitter));
+        if (t >= SCHEDULE_HORIZON) return -ENOENT;
         if (s->has_quiet && r->quiet != QUIET_IGNORE) {
             int sec;
             local_day(t, &sec);

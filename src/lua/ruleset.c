@@ -279,6 +279,17 @@ static usec_t check_span(lua_State *L, int idx, const char *what)
     return v;
 }
 
+/* A span that moves a fire: at most 1000 years, so every time a rule computes stays inside
+ * what the calendar can name (a 290000y jitter overflowed the scheduler's arithmetic). */
+#define SPAN_MAX ((usec_t)1000 * 31557600 * USEC_PER_SEC)
+
+static usec_t check_fire_span(lua_State *L, int idx, const char *what)
+{
+    usec_t v = check_span(L, idx, what);
+    if (v > SPAN_MAX) luaL_error(L, "%s is longer than 1000 years", what);
+    return v;
+}
+
 /* A timestamp: a systemd timestamp string or epoch seconds. */
 static usec_t check_time(lua_State *L, int idx, struct ruleset *rs)
 {
@@ -428,7 +439,7 @@ static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem
                 luaL_error(L, "option 'id' must be a non-empty string");
             *id_out = lua_tostring(L, -1);
         } else if (!strcmp(k, "jitter")) {
-            m->r.jitter = check_span(L, -1, "jitter");
+            m->r.jitter = check_fire_span(L, -1, "jitter");
         } else if (!strcmp(k, "late_cancel")) {
             m->r.late_cancel = check_span(L, -1, "late_cancel");
         } else if (!strcmp(k, "window")) {
@@ -572,7 +583,7 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     }
     case TRIGGER_EVERY:
     case TRIGGER_AFTER: {
-        m->r.span = check_span(L, 1, trigger == TRIGGER_EVERY ? "every" : "after");
+        m->r.span = check_fire_span(L, 1, trigger == TRIGGER_EVERY ? "every" : "after");
         if (trigger == TRIGGER_EVERY && m->r.span < SCHEDULE_MIN_GAP)
             return luaL_error(L, "nudge.every needs a span of at least %Is",
                               (lua_Integer)(SCHEDULE_MIN_GAP / USEC_PER_SEC));
@@ -822,7 +833,7 @@ static int l_notify(lua_State *L)
         lua_pop(L, 1);
     }
     n.n_actions = read_actions(L, 1, &n.actions);
-    if (raw_field(L, 1, "_snooze") != LUA_TNIL) n.snooze = check_span(L, -1, "_snooze");
+    if (raw_field(L, 1, "_snooze") != LUA_TNIL) n.snooze = check_fire_span(L, -1, "_snooze");
     lua_pop(L, 1);
     n.promise = opt_string_field(L, 1, "_promise");
     n.app_name = rs->app_name;

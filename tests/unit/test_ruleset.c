@@ -274,6 +274,11 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.every({}, function() end)", "every must be a span"},
         {"nudge.every('5q', function() end)", "bad time span \"5q\": unknown unit \"q\""},
         {"nudge.every('0.5s', function() end)", "at least 1s"},
+        /* Times past year 9999 overflowed the scheduler (UBSan, attack finding). */
+        {"nudge.after('290000y', function() end, {jitter = '290000y'})",
+         "after is longer than 1000 years"},
+        {"nudge.on('daily', function() end, {jitter = '1001y'})", "jitter is longer than 1000 years"},
+        {"nudge.every(9.1e12, function() end)", "every is longer than 1000 years"},
         {"nudge.every(-5, function() end)", "every must not be negative"},
         {"nudge.after(true, function() end)", "after must be a span"},
         {"nudge.after('1h', 'f')", "function expected"},
