@@ -104,6 +104,7 @@ struct ruleset {
         struct calendar *cal;
     } *calcache;
     size_t calcache_cap, calcache_n;
+    size_t calcache_bytes; /* of expression text: the cache lives outside the memory cap */
 };
 
 /* FNV-1a: short keys, no adversary that matters (the rule file is the user's own). */
@@ -133,6 +134,9 @@ static int calcache_grow(struct ruleset *rs)
 }
 
 /* The parsed calendar for expr (parsed now if new), or NULL with err set. */
+#define CALENDAR_EXPR_MAX 1024
+#define CALENDAR_CACHE_MAX (1 << 20)
+
 static const struct calcache_entry *calcache_get(struct ruleset *rs, const char *expr, char *err,
                                                  size_t errsz)
 {
@@ -143,6 +147,17 @@ static const struct calcache_entry *calcache_get(struct ruleset *rs, const char 
         if (!strcmp(rs->calcache[j].expr, expr)) return &rs->calcache[j];
         j = (j + 1) & (rs->calcache_cap - 1);
     }
+    /* The parsed events are C memory the rules' memory cap does not see, kept for the rule
+     * set's life: bounded here, so a callback making new expressions in a loop cannot grow
+     * the daemon (attack finding: 560 MB from 80 KB expressions). */
+    size_t len = strlen(expr);
+    if (len > CALENDAR_EXPR_MAX)
+        return snprintf(err, errsz, "calendar event \"%.40s...\" is longer than %d bytes", expr,
+                        CALENDAR_EXPR_MAX), NULL;
+    if (rs->calcache_bytes + len > CALENDAR_CACHE_MAX)
+        return snprintf(err, errsz, "too many different calendar events in these rules (over %d KiB "
+                                    "of them): reuse one expression for reminders that share it",
+                        CALENDAR_CACHE_MAX >> 10), NULL;
     struct calendar *cal;
     if (calendar_parse(expr, &cal, err, errsz) < 0) return NULL;
     if (calendar_repeats_within(cal, SCHEDULE_MIN_GAP)) {
@@ -166,6 +181,7 @@ static const struct calcache_entry *calcache_get(struct ruleset *rs, const char 
     }
     rs->calcache[j] = e;
     rs->calcache_n++;
+    rs->calcache_bytes += len;
     return &rs->calcache[j];
 }
 
@@ -178,7 +194,7 @@ static void calcache_free(struct ruleset *rs)
     }
     free(rs->calcache);
     rs->calcache = NULL;
-    rs->calcache_cap = rs->calcache_n = 0;
+    rs->calcache_cap = rs->calcache_n = rs->calcache_bytes = 0;
 }
 
 /* A snoozed notification waiting to be shown again: a reminder of its own in the schedule,

@@ -279,6 +279,12 @@ static void test_errors_name_file_and_line(void **state)
          "after is longer than 1000 years"},
         {"nudge.on('daily', function() end, {jitter = '1001y'})", "jitter is longer than 1000 years"},
         {"nudge.every(9.1e12, function() end)", "every is longer than 1000 years"},
+        /* Parsed calendar events live outside the memory cap: bounded (attack finding). */
+        {"nudge.on(string.rep('Mon,', 300) .. 'Mon 10:00', function() end)",
+         "is longer than 1024 bytes"},
+        {"for i = 1, 60000 do nudge.on(string.format('*-*-%d 10:00:%09.6f', i % 28 + 1, i / 1e6), "
+         "function() end):cancel() end",
+         "too many different calendar events in these rules (over 1024 KiB of them)"},
         {"nudge.every(-5, function() end)", "every must not be negative"},
         {"nudge.after(true, function() end)", "after must be a span"},
         {"nudge.after('1h', 'f')", "function expected"},
