@@ -36,6 +36,7 @@ struct daemon {
     usec_t started, last_reload;
     char last_reload_error[1024]; /* "" when the last reload (or the start) succeeded */
     bool stopping;
+    unsigned children; /* programs of nudge.spawn still running */
 };
 
 /* Re-arms the wall-clock timer for the schedule's next deadline. */

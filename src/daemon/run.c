@@ -282,12 +282,21 @@ static void on_child_exit(uv_process_t *p, int64_t status, int sig)
         log_info("spawned process %d ended by signal %d", p->pid, sig);
     else if (status)
         log_info("spawned process %d exited with status %lld", p->pid, (long long)status);
+    struct daemon *d = p->data;
+    d->children--;
     uv_close((uv_handle_t *)p, (uv_close_cb)free);
 }
+
+/* Programs of nudge.spawn running at once: a reminder opens a page or plays a sound, it does
+ * not start processes in a loop until the user's process limit is gone (attack finding). */
+#define SPAWN_MAX 32
 
 static int spawn_program(void *ud, const char *const *argv, char *err, size_t errsz)
 {
     struct daemon *d = ud;
+    if (d->children >= SPAWN_MAX)
+        return snprintf(err, errsz, "%d programs the rules started are still running: wait for one to end",
+                        SPAWN_MAX), -EAGAIN;
     uv_process_t *p = calloc(1, sizeof *p);
     if (!p) return snprintf(err, errsz, "out of memory"), -ENOMEM;
     uv_stdio_container_t stdio[3] = {{.flags = UV_IGNORE}, {.flags = UV_INHERIT_FD, .data.fd = 2},
@@ -303,6 +312,8 @@ static int spawn_program(void *ud, const char *const *argv, char *err, size_t er
         uv_close((uv_handle_t *)p, (uv_close_cb)free);
         return r;
     }
+    p->data = d;
+    d->children++;
     return p->pid;
 }
 

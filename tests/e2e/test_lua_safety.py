@@ -58,6 +58,15 @@ nudge.every("1d", function(ev) nudge.notify { title = "ev " .. ev.id } end, { id
 nudge.every("1d", function() hold = nil collectgarbage() end, { id = "unfill" })
 nudge.listen("x", function(ev) nudge.notify { title = "heard " .. ev.name } end)
 
+-- spawn in a loop: at most 32 programs of the rules run at once (attack finding: 138).
+nudge.listen("spawn", function()
+  local started = 0
+  local ok, e = pcall(function()
+    for i = 1, 100 do nudge.spawn { "/bin/sleep", "60" } started = started + 1 end
+  end)
+  nudge.notify { title = "spawned " .. started .. " " .. tostring(e) }
+end)
+
 -- 5: a finalizer that cancels a reminder while the state closes (if rules may have one).
 local ok, o = pcall(setmetatable, {}, { __gc = function() h = nil end })
 local victim = nudge.every("1h", function() end, { id = "victim" })
@@ -157,6 +166,25 @@ def test_attacks(tmp):
     check("after memory is freed, fire builds ev again",
           rc == 0 and wait_for(lambda: "ev wants_ev" in d.stdout(), 5), (rc, out, err))
     alive(e, d, "memory freed")
+
+    rc, out, err = e.ctl("emit", "spawn")
+    check("spawn in a loop stops at 32 running programs, with a clear error",
+          wait_for(lambda: "spawned 32 " in d.stdout() and "32 programs the rules started are "
+                   "still running" in d.stdout(), 10), d.stdout()[-300:])
+    def parent(pid):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                return f.read().rsplit(") ", 1)[-1].split()[1]
+        except (OSError, IndexError):
+            return None
+    kids = [p for p in os.listdir("/proc") if p.isdigit() and parent(p) == str(d.p.pid)]
+    check("32 children, not more", len(kids) == 32, len(kids))
+    for k in kids:
+        try:
+            os.kill(int(k), 15)
+        except OSError:
+            pass
+    alive(e, d, "spawn loop")
 
     rc = d.stop()
     check("SIGTERM exits 0 (finalizers at close touch a closing rule set)", rc == 0,
