@@ -1127,11 +1127,17 @@ static int l_store_get(lua_State *L)
     return 1;
 }
 
+#define STORE_KEY_MAX 1024
+#define STORE_TOTAL_MAX (16 << 20)
+
 static int l_store_set(lua_State *L)
 {
     struct ruleset *rs = get_rs(L);
     char err[256];
-    const char *k = luaL_checkstring(L, 1);
+    size_t klen;
+    const char *k = luaL_checklstring(L, 1, &klen);
+    if (klen > STORE_KEY_MAX)
+        return luaL_error(L, "nudge.store: a key is at most %d bytes", STORE_KEY_MAX);
     lua_settop(L, 2);
     if (lua_isnil(L, 2)) {
         if (store_kv_set(rs->store, k, NULL, 0) < 0)
@@ -1141,6 +1147,18 @@ static int l_store_set(lua_State *L)
     size_t len;
     char *blob = lserial_encode(L, 2, LSERIAL_MAX, &len, err, sizeof err);
     if (!blob) return luaL_error(L, "nudge.store: %s", err);
+    /* Each value is capped, so the file is too: a loop of new keys grew it 170 MB in 6 s. */
+    int64_t others = 0;
+    if (store_kv_size(rs->store, k, &others) < 0) {
+        free(blob);
+        return luaL_error(L, "nudge.store.set: the state database failed (see the log)");
+    }
+    if (others + (int64_t)(klen + len) > STORE_TOTAL_MAX) {
+        free(blob);
+        return luaL_error(L, "nudge.store: the stored values would be over %d MiB in all; set the "
+                             "ones no longer needed to nil",
+                          STORE_TOTAL_MAX >> 20);
+    }
     int r = store_kv_set(rs->store, k, blob, len);
     free(blob);
     if (r < 0) return luaL_error(L, "nudge.store.set: the state database failed (see the log)");

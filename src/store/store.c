@@ -167,6 +167,7 @@ enum stmt_id {
     Q_SNOOZE_DELETE,
     Q_SNOOZES,
     Q_KV_SET,
+    Q_KV_SIZE,
     Q_KV_DELETE,
     Q_KV_GET,
     Q_KV_EACH,
@@ -222,6 +223,8 @@ static const char *const stmt_sql[Q_COUNT] = {
                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [Q_KV_DELETE] = "DELETE FROM kv WHERE key = ?1",
     [Q_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
+    [Q_KV_SIZE] = "SELECT coalesce(sum(length(CAST(key AS BLOB)) + length(value)), 0) FROM kv"
+                  " WHERE key <> ?1",
     [Q_KV_EACH] = "SELECT key, value FROM kv ORDER BY key",
 };
 
@@ -1437,6 +1440,19 @@ int store_snoozes(struct store *st, int (*cb)(void *ud, const struct store_snooz
 }
 
 /* ---- nudge.store values ---- */
+
+int store_kv_size(struct store *st, const char *except, int64_t *bytes)
+{
+    sqlite3_stmt *s = stmt(st, Q_KV_SIZE);
+    if (!s) return -EIO;
+    int ret = 0;
+    if (bind_text(s, 1, except ? except : "") != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+        ret = sql_fail(st, "reading the stored values' size");
+    else
+        *bytes = sqlite3_column_int64(s, 0);
+    stmt_done(s);
+    return ret;
+}
 
 int store_kv_set(struct store *st, const char *key, const void *blob, size_t len)
 {

@@ -172,6 +172,8 @@ int store_snoozes(struct store *st, int (*cb)(void *ud, const struct store_snooz
 
 /* Sets (blob non-NULL) or deletes (blob NULL) a value; the encoding is the caller's. */
 int store_kv_set(struct store *st, const char *key, const void *blob, size_t len);
+/* Bytes of every stored key and value but `except`'s (NULL: all). 0 or -EIO. */
+int store_kv_size(struct store *st, const char *except, int64_t *bytes);
 /* -ENOENT when absent. *blob is malloc'd; the caller frees it. */
 int store_kv_get(struct store *st, const char *key, void **blob, size_t *len);
 int store_kv_each(struct store *st, int (*cb)(void *ud, const char *key, const void *blob, size_t len),
