@@ -453,6 +453,9 @@ static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem
         if (!strcmp(k, "id")) {
             if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
                 luaL_error(L, "option 'id' must be a non-empty string");
+            /* C cuts at a NUL: "a\0x" and "a\0y" would be one id. */
+            if (strlen(lua_tostring(L, -1)) != lua_rawlen(L, -1))
+                luaL_error(L, "option 'id' must not contain a NUL byte");
             *id_out = lua_tostring(L, -1);
         } else if (!strcmp(k, "jitter")) {
             m->r.jitter = check_fire_span(L, -1, "jitter");

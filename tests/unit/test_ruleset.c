@@ -287,6 +287,7 @@ static void test_errors_name_file_and_line(void **state)
          "too many different calendar events in these rules (over 1024 KiB of them)"},
         /* The store as a whole is bounded, not only each value (attack finding: 170 MB). */
         {"nudge.store.set(string.rep('K', 2000), 1)", "a key is at most 1024 bytes"},
+        {"nudge.after('1h', function() end, {id = 'a\\0x'})", "must not contain a NUL byte"},
         {"local v = string.rep('x', 900000) for i = 1, 30 do nudge.store.set('k' .. i, v) end",
          "would be over 16 MiB in all"},
         {"nudge.every(-5, function() end)", "every must not be negative"},
