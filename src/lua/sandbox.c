@@ -733,6 +733,22 @@ static int l_cowrap(lua_State *L)
     return 1;
 }
 
+/* Replaces lib.name (a global when lib is NULL) by f with upvalues: the stock function, `tag`
+ * (what f is to do) and the name, for its messages. */
+static void wrap_tagged(lua_State *L, const char *lib, const char *name, lua_CFunction f, int tag)
+{
+    if (lib)
+        lua_getglobal(L, lib);
+    else
+        lua_pushglobaltable(L);
+    lua_getfield(L, -1, name);
+    lua_pushinteger(L, tag);
+    lua_pushstring(L, name);
+    lua_pushcclosure(L, f, 3);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
 lua_State *sandbox_new(void)
 {
     struct sbox *b = calloc(1, sizeof *b);
@@ -794,15 +810,8 @@ lua_State *sandbox_new(void)
         const char *name;
         enum pattern_fn fn;
     } pat[] = {{"find", PAT_FIND}, {"match", PAT_MATCH}, {"gmatch", PAT_GMATCH}, {"gsub", PAT_MATCH}};
-    for (size_t i = 0; i < sizeof pat / sizeof *pat; i++) {
-        lua_getglobal(L, "string");
-        lua_getfield(L, -1, pat[i].name);
-        lua_pushinteger(L, pat[i].fn);
-        lua_pushstring(L, pat[i].name);
-        lua_pushcclosure(L, l_pattern, 3);
-        lua_setfield(L, -2, pat[i].name);
-        lua_pop(L, 1);
-    }
+    for (size_t i = 0; i < sizeof pat / sizeof *pat; i++)
+        wrap_tagged(L, "string", pat[i].name, l_pattern, pat[i].fn);
     static const struct {
         const char *lib, *name;
         int mode;
@@ -829,18 +838,8 @@ lua_State *sandbox_new(void)
         {NULL, "rawequal", CHARGE_ARGS},
         {NULL, "select", CHARGE_RESULTS},
     };
-    for (size_t i = 0; i < sizeof charged / sizeof *charged; i++) {
-        if (charged[i].lib)
-            lua_getglobal(L, charged[i].lib);
-        else
-            lua_pushglobaltable(L);
-        lua_getfield(L, -1, charged[i].name);
-        lua_pushinteger(L, charged[i].mode);
-        lua_pushstring(L, charged[i].name);
-        lua_pushcclosure(L, l_charged, 3);
-        lua_setfield(L, -2, charged[i].name);
-        lua_pop(L, 1);
-    }
+    for (size_t i = 0; i < sizeof charged / sizeof *charged; i++)
+        wrap_tagged(L, charged[i].lib, charged[i].name, l_charged, charged[i].mode);
     static const luaL_Reg table_fns[] = {{"insert", l_tinsert}, {"remove", l_tremove},
                                          {"move", l_tmove},     {"concat", l_tconcat},
                                          {"sort", l_tsort},     {NULL, NULL}};
