@@ -145,37 +145,40 @@ static void retire(struct daemon *d, struct ruleset *old)
     uv_timer_start(&d->retire_timer, on_retire, 0, 0);
 }
 
+/* The end of every failed reload: the old rules keep running, status and the log say why.
+ * `why_logged`: the reason is already in the log (the load printed each error). */
+static int reload_failed(struct daemon *d, const char *why, bool why_logged)
+{
+    if (why_logged)
+        log_error("reload failed, keeping the old rules");
+    else
+        log_error("reload failed, keeping the old rules: %s", why);
+    snprintf(d->last_reload_error, sizeof d->last_reload_error, "%s", why);
+    sdnotify("READY=1");
+    return -1;
+}
+
 int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
 {
     struct rule_files files;
     sdnotify("RELOADING=1");
     log_info("reloading rules (%s)", why);
     d->last_reload = clock_now(clock_real());
-    if (rule_files_find(d->opts->rules_arg, &files, err, errsz) < 0) {
-        log_error("reload failed, keeping the old rules: %s", err);
-        snprintf(d->last_reload_error, sizeof d->last_reload_error, "%s", err);
-        sdnotify("READY=1");
-        return -1;
-    }
+    if (rule_files_find(d->opts->rules_arg, &files, err, errsz) < 0)
+        return reload_failed(d, err, false);
     struct ruleset *rs = load(d, &files, err, errsz);
     if (!rs) {
-        log_error("reload failed, keeping the old rules");
-        snprintf(d->last_reload_error, sizeof d->last_reload_error, "%s", err);
         rule_files_free(&files);
-        sdnotify("READY=1");
-        return -1;
+        return reload_failed(d, err, true);
     }
     /* What the running rules hold (reminders callbacks made, fired one-shots) comes over
      * whole, or the reload fails and they keep running: nothing is dropped on the way. */
     size_t kept;
     if (ruleset_adopt(rs, d->rs, &kept, err, errsz) < 0) {
-        log_error("reload failed, keeping the old rules: %s", err);
-        snprintf(d->last_reload_error, sizeof d->last_reload_error, "%s", err);
         show_not_loaded(d, err);
         ruleset_free(rs);
         rule_files_free(&files);
-        sdnotify("READY=1");
-        return -1;
+        return reload_failed(d, err, false);
     }
     d->last_reload_error[0] = 0;
     /* Closing the old Lua state is a good part of a reload's time: do it after the reply
