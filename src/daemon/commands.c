@@ -217,14 +217,24 @@ static int capture_show(struct notify_backend *self, const struct notification *
         j->full_at = at;
         return 0;
     }
-    char when[64];
-    timestamp_format_iso(at, when, sizeof when);
-    json_t *actions = json_array();
-    for (size_t i = 0; i < n->n_actions; i++) json_array_append_new(actions, jstr(n->actions[i].id));
-    /* The objects `nudged --preview --json` prints. */
-    json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "at", when, "id", jstr(n->reminder_id),
-                          "kind", jstr(n->kind), "title", jstr(n->title), "body", jstr(n->body),
-                          "actions", actions);
+    json_t *o;
+    if (j->export) {
+        /* `at` in epoch seconds, so the calendar can be written in UTC without knowing the
+         * rule set's zone. */
+        o = json_pack("{s:I, s:o, s:o, s:o, s:o}", "at", (json_int_t)(at / USEC_PER_SEC), "id",
+                      jstr(n->reminder_id), "kind", jstr(n->kind), "title", jstr(n->title), "body",
+                      jstr(n->body));
+    } else {
+        char when[64];
+        timestamp_format_iso(at, when, sizeof when);
+        json_t *actions = json_array();
+        for (size_t i = 0; i < n->n_actions; i++)
+            json_array_append_new(actions, jstr(n->actions[i].id));
+        /* The objects `nudged --preview --json` prints. */
+        o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "at", when, "id", jstr(n->reminder_id),
+                      "kind", jstr(n->kind), "title", jstr(n->title), "body", jstr(n->body),
+                      "actions", actions);
+    }
     if (o) json_array_append_new(j->entries, o);
     j->bytes += size;
     return 0;
@@ -284,16 +294,11 @@ static bool job_run(struct preview_job *j, uint64_t budget_ns)
     return done;
 }
 
-static json_t *export_fires(json_t *a);
-
 /* The reply of a finished job. */
 static json_t *job_reply(struct preview_job *j)
 {
-    json_t *a = j->entries;
+    json_t *r = json_pack("{s:o}", j->export ? "fires" : "notifications", j->entries);
     j->entries = NULL;
-    json_t *r = j->export ? json_pack("{s:o}", "fires", export_fires(a))
-                          : json_pack("{s:o}", "notifications", a);
-    if (j->export) json_decref(a);
     if (!r) return NULL;
     json_object_set_new(r, "truncated", json_boolean(j->truncated));
     if (j->truncated) {
@@ -374,50 +379,7 @@ static json_t *cmd_preview(struct daemon *d, json_t *req, struct control_client 
     return preview_start(d, cl, (int)n, false, err, errsz);
 }
 
-/* "2026-11-23T20:30:00+01:00" (or "Z"), as the preview engine writes `at`, to epoch seconds. */
-static bool iso_seconds(const char *s, json_int_t *out)
-{
-    int Y, M, D, h, m, sec, n = 0, oh = 0, om = 0, k = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6) return false;
-    const char *z = s + n;
-    long off = 0;
-    if (*z == 'Z' && !z[1]) {
-        off = 0;
-    } else {
-        if ((*z != '+' && *z != '-') || sscanf(z + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || z[1 + k])
-            return false;
-        off = (oh * 60L + om) * 60 * (*z == '-' ? -1 : 1);
-    }
-    struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D, .tm_hour = h, .tm_min = m, .tm_sec = sec};
-    *out = (json_int_t)timegm(&tm) - off;
-    return true;
-}
-
-/* o[k], or null: a borrowed reference either way, for json_pack's "O". */
-static json_t *field(json_t *o, const char *k)
-{
-    json_t *v = json_object_get(o, k);
-    return v ? v : json_null();
-}
-
-/* The coming fires for `nudgectl export --ics`: what `preview` shows, with `at` in epoch
- * seconds so the calendar can be written in UTC without knowing the rule set's zone. */
-static json_t *export_fires(json_t *a)
-{
-    json_t *fires = json_array();
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        json_int_t at;
-        if (!iso_seconds(json_string_value(json_object_get(v, "at")), &at)) continue;
-        json_array_append_new(fires, json_pack("{s:I, s:O, s:O, s:O, s:O}", "at", at, "id",
-                                               field(v, "id"), "kind", field(v, "kind"), "title",
-                                               field(v, "title"), "body", field(v, "body")));
-    }
-    return fires;
-}
-
+/* The coming fires for `nudgectl export --ics`: what `preview` shows, built as fires. */
 static json_t *cmd_export(struct daemon *d, json_t *req, struct control_client *cl, char *err,
                           size_t errsz)
 {
@@ -585,23 +547,31 @@ static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t 
     return json_pack("{s:I, s:o}", "id", (json_int_t)id, "due", seconds(due));
 }
 
-struct promise_walk {
-    json_t *list;
-    size_t bytes;
+/* A list reply built row by row under a byte (and a count) budget, so it stays well under
+ * the control socket's limit; past it the walk stops and the reply says "truncated". */
+struct bounded_list {
+    json_t *a;
+    size_t bytes, max_items;
     bool truncated;
 };
 
+/* Whether a row of about `size` bytes of JSON still fits; counts it when it does. */
+static bool bounded_room(struct bounded_list *l, size_t size)
+{
+    if ((l->max_items && json_array_size(l->a) >= l->max_items) ||
+        l->bytes + size > HISTORY_BYTES_MAX) {
+        l->truncated = true;
+        return false;
+    }
+    l->bytes += size;
+    return true;
+}
+
 static int promise_cb(void *ud, const struct store_promise *p)
 {
-    struct promise_walk *w = ud;
-    /* Bounded like history: the reply stays well under the control socket's limit. */
-    size_t size = 128 + len0(p->text) + len0(p->source) + len0(p->key);
-    if (json_array_size(w->list) >= REPORT_PROMISES_MAX || w->bytes + size > HISTORY_BYTES_MAX) {
-        w->truncated = true;
-        return 1;
-    }
-    w->bytes += size;
-    json_array_append_new(w->list, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
+    struct bounded_list *w = ud;
+    if (!bounded_room(w, 128 + len0(p->text) + len0(p->source) + len0(p->key))) return 1;
+    json_array_append_new(w->a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
                                         "text", jstr(p->text), "due", seconds(p->due), "state",
                                         jstr(p->state), "source", jstr(p->source),
                                         "key", p->key ? jstr(p->key) : json_null()));
@@ -611,12 +581,12 @@ static int promise_cb(void *ud, const struct store_promise *p)
 static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     (void)req;
-    struct promise_walk w = {.list = json_array()};
+    struct bounded_list w = {.a = json_array(), .max_items = REPORT_PROMISES_MAX};
     if (store_promises(d->store, promise_cb, &w) < 0) {
-        json_decref(w.list);
+        json_decref(w.a);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
-    return json_pack("{s:o, s:b}", "promises", w.list, "truncated", w.truncated);
+    return json_pack("{s:o, s:b}", "promises", w.a, "truncated", w.truncated);
 }
 
 static json_t *promise_state(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
@@ -642,22 +612,12 @@ static json_t *cmd_promise_broken(struct daemon *d, json_t *req, char *err, size
     return promise_state(d, req, "broken", err, errsz);
 }
 
-struct history_walk {
-    json_t *entries;
-    size_t bytes;
-    bool truncated;
-};
-
 static int history_cb(void *ud, const struct store_fire *f)
 {
-    struct history_walk *w = ud;
-    size_t size = 160 + len0(f->reminder) + len0(f->kind) + len0(f->title) + len0(f->answer);
-    if (w->bytes + size > HISTORY_BYTES_MAX) {
-        w->truncated = true;
+    struct bounded_list *w = ud;
+    if (!bounded_room(w, 160 + len0(f->reminder) + len0(f->kind) + len0(f->title) + len0(f->answer)))
         return 1; /* enough: stops the walk */
-    }
-    w->bytes += size;
-    json_array_append_new(w->entries, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
+    json_array_append_new(w->a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
                                         (json_int_t)f->id, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
                                         "title", jstr(f->title), "scheduled",
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
@@ -677,12 +637,12 @@ static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errs
     }
     usec_t since = 0;
     if (opt_time(req, "since", &since, err, errsz) < 0) return NULL;
-    struct history_walk w = {.entries = json_array()};
+    struct bounded_list w = {.a = json_array()};
     if (store_history(d->store, since, (int)n, history_cb, &w) < 0) {
-        json_decref(w.entries);
+        json_decref(w.a);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
-    return json_pack("{s:o, s:b}", "entries", w.entries, "truncated", w.truncated);
+    return json_pack("{s:o, s:b}", "entries", w.a, "truncated", w.truncated);
 }
 
 static const struct {
