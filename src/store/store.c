@@ -168,6 +168,7 @@ enum stmt_id {
     Q_SNOOZES,
     Q_KV_SET,
     Q_KV_SIZE,
+    Q_KV_ENTRY_SIZE,
     Q_KV_DELETE,
     Q_KV_GET,
     Q_KV_EACH,
@@ -223,8 +224,8 @@ static const char *const stmt_sql[Q_COUNT] = {
                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     [Q_KV_DELETE] = "DELETE FROM kv WHERE key = ?1",
     [Q_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
-    [Q_KV_SIZE] = "SELECT coalesce(sum(length(CAST(key AS BLOB)) + length(value)), 0) FROM kv"
-                  " WHERE key <> ?1",
+    [Q_KV_SIZE] = "SELECT coalesce(sum(length(CAST(key AS BLOB)) + length(value)), 0) FROM kv",
+    [Q_KV_ENTRY_SIZE] = "SELECT length(CAST(key AS BLOB)) + length(value) FROM kv WHERE key = ?1",
     [Q_KV_EACH] = "SELECT key, value FROM kv ORDER BY key",
 };
 
@@ -233,6 +234,7 @@ struct store {
     char path[PATH_MAX]; /* "" for memory */
     sqlite3_stmt *stmt[Q_COUNT];
     struct heldfile held[3]; /* the file, its -wal and -shm, while this connection locks them */
+    int64_t kv_bytes;        /* of every stored key and value; -1 until first asked */
 };
 
 /* The files of a database besides itself: SQLite's WAL, its index, and the rollback journal of
@@ -686,6 +688,7 @@ static int new_store(sqlite3 *db, const char *path, struct store **out, char *er
         return errbuf_set(err, errsz, ENOMEM, "out of memory");
     }
     st->db = db;
+    st->kv_bytes = -1;
     snprintf(st->path, sizeof st->path, "%s", path);
     *out = st;
     return 0;
@@ -1441,17 +1444,34 @@ int store_snoozes(struct store *st, int (*cb)(void *ud, const struct store_snooz
 
 /* ---- nudge.store values ---- */
 
-int store_kv_size(struct store *st, const char *except, int64_t *bytes)
+/* One integer a query returns (0 when it returns no row), with key bound to ?1 when given. */
+static int kv_number(struct store *st, int q, const char *key, int64_t *out)
 {
-    sqlite3_stmt *s = stmt(st, Q_KV_SIZE);
+    sqlite3_stmt *s = stmt(st, q);
     if (!s) return -EIO;
+    *out = 0;
+    int rc = key ? bind_text(s, 1, key) : SQLITE_OK;
+    if (rc == SQLITE_OK) rc = sqlite3_step(s);
     int ret = 0;
-    if (bind_text(s, 1, except ? except : "") != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW)
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(s, 0);
+    else if (rc != SQLITE_DONE)
         ret = sql_fail(st, "reading the stored values' size");
-    else
-        *bytes = sqlite3_column_int64(s, 0);
     stmt_done(s);
     return ret;
+}
+
+int store_kv_size(struct store *st, const char *except, int64_t *bytes)
+{
+    /* The total is summed once and then kept by store_kv_set: a set is not a table scan. */
+    if (st->kv_bytes < 0 && kv_number(st, Q_KV_SIZE, NULL, &st->kv_bytes) < 0) {
+        st->kv_bytes = -1;
+        return -EIO;
+    }
+    int64_t own = 0;
+    if (except && kv_number(st, Q_KV_ENTRY_SIZE, except, &own) < 0) return -EIO;
+    *bytes = st->kv_bytes - own;
+    return 0;
 }
 
 int store_kv_set(struct store *st, const char *key, const void *blob, size_t len)
@@ -1464,8 +1484,16 @@ int store_kv_set(struct store *st, const char *key, const void *blob, size_t len
         stmt_done(s);
         return sql_fail(st, "writing a stored value");
     }
+    /* The running total: the key's old size out, its new one in (unknown: summed when asked). */
+    int64_t old = 0;
+    if (st->kv_bytes >= 0 && kv_number(st, Q_KV_ENTRY_SIZE, key, &old) < 0) st->kv_bytes = -1;
     /* Deleting a key that is not there is not an error: `nudge.store.x = nil` twice is fine. */
-    return write_result(st, step_write(s, NULL), "writing a stored value");
+    int r = write_result(st, step_write(s, NULL), "writing a stored value");
+    if (r < 0)
+        st->kv_bytes = -1;
+    else if (st->kv_bytes >= 0)
+        st->kv_bytes += (blob ? (int64_t)(strlen(key) + len) : 0) - old;
+    return r;
 }
 
 int store_kv_get(struct store *st, const char *key, void **blob, size_t *len)
