@@ -30,6 +30,18 @@ def wait_for(pred, timeout=10.0, step=0.05):
     return pred()
 
 
+def rss_kib(pid):
+    """The resident memory of a process (VmRSS), in KiB; 0 once it is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def write(path, text):
     with open(path + ".tmp", "w") as f:
         f.write(text)

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from harness import check, results, wait_for, write
+from harness import check, results, rss_kib, wait_for, write
 
 NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
@@ -64,17 +64,6 @@ def asan_build():
         return b"libasan" in out
     except (OSError, subprocess.TimeoutExpired):
         return False
-
-
-def rss_kib(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 def main():
@@ -130,9 +119,12 @@ def main():
             # Until every abuse was stopped once (or 90 s on a very slow machine): status
             # round trips, RSS, the healthy reminder's count.
             worst, samples, max_rss = 0.0, 0, 0
-            end = time.monotonic() + 90
             stopped = {}
-            while time.monotonic() < end and p.poll() is None:
+
+            def sample():
+                """One round of measurements; true once every abuse was stopped (or nudged
+                ended)."""
+                nonlocal worst, samples, max_rss
                 ok, took = status()
                 samples += 1
                 worst = max(worst, took if ok else 99.0)
@@ -146,9 +138,9 @@ def main():
                                       text)
                         if m:
                             stopped[line] = m.group(0)
-                if len(stopped) == len(EXPECT):
-                    break
-                time.sleep(0.1)
+                return len(stopped) == len(EXPECT) or p.poll() is not None
+
+            wait_for(sample, 90, 0.1)
             text = log()
             check("the daemon stayed up", p.poll() is None, text[-500:])
             for line, pat in EXPECT.items():

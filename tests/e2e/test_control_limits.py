@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 
-from harness import check, results, wait_for, write
+from harness import check, results, rss_kib, wait_for, write
 from test_control import Daemon, Env, answers, connect, read_lines, request
 
 NUDGECTL = os.environ["NUDGECTL"]
@@ -63,14 +63,7 @@ def start(e):
 
 
 def rss_mb(pid):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0
+    return rss_kib(pid) / 1024
 
 
 class RssWatch:
@@ -131,6 +124,17 @@ def _refused(e):
             return False
 
 
+def sockets(pid):
+    """How many sockets the process holds: one more once it accepted a client."""
+    n = 0
+    for f in os.listdir("/proc/%d/fd" % pid):
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, f)).startswith("socket:")
+        except OSError:
+            pass
+    return n
+
+
 def count(d, text):
     return d.stdout().count(text)
 
@@ -149,13 +153,17 @@ def test_preview(tmp):
     # The preview works for seconds: meanwhile status answers at once, the healthy one fires.
     slow, asked = [], 0
     fired_before = count(d, "[healthy]")
-    end = time.monotonic() + 120
-    while p.poll() is None and time.monotonic() < end:
+
+    def ask_status():
+        """One status round trip while the preview runs; true once the preview is over."""
+        nonlocal asked
         rc, took = status_time(e)
         asked += 1
         if rc != 0 or took > 1.0:
             slow.append((rc, round(took, 2)))
-        time.sleep(0.1)
+        return p.poll() is not None
+
+    wait_for(ask_status, 120, 0.1)
     fired_during = count(d, "[healthy]") - fired_before
     _, err = p.communicate(timeout=120)
     out = open(out_path, "rb").read()
@@ -217,7 +225,7 @@ def test_preview(tmp):
         s = connect(e.sock)
         s.sendall(b'{"cmd":"preview","days":366}\n')
         socks.append(s)
-    time.sleep(0.5)  # the four have started (each is deferred at once; nothing to wait for)
+    wait_for(lambda: _refused(e), 10)  # the four have started: one more is turned away
     r = request(e.sock, {"cmd": "preview", "days": 366}, timeout=10)
     check("a fifth preview at once is refused with a clear error",
           r and r.get("ok") is False and "running already" in r.get("error", ""), r)
@@ -229,9 +237,10 @@ def test_preview(tmp):
           wait_for(lambda: not _refused(e), 10))
 
     # A reload while a preview runs: the preview has its own rule set.
+    n = sockets(d.p.pid)
     p = subprocess.Popen([NUDGECTL, "--json", "preview", "--days", "366"], env=e.env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(0.3)  # let the preview start (the check below holds either way)
+    wait_for(lambda: sockets(d.p.pid) > n, 10)  # the daemon took the preview's connection
     write(e.rules, HEAVY + 'nudge.every("1h", function() end, { id = "added" })\n')
     rc, _, err = e.ctl("reload", timeout=30)
     check("reload during a preview succeeds", rc == 0, err)
@@ -248,9 +257,10 @@ def test_preview(tmp):
     check("RSS stayed under %d MB during the previews" % RSS_BOUND_MB, peak < RSS_BOUND_MB, peak)
 
     # SIGTERM during a preview: exits 0 promptly.
+    n = sockets(d.p.pid)
     p = subprocess.Popen([NUDGECTL, "preview", "--days", "366"], env=e.env,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(0.3)
+    wait_for(lambda: sockets(d.p.pid) > n, 10)
     t0 = time.monotonic()
     d.p.send_signal(signal.SIGTERM)
     try:
