@@ -21,6 +21,7 @@
 #include "lua/prelude.h"
 #include "lua/sandbox.h"
 #include "lua/toolkit.h"
+#include "ledger/ledger.h"
 #include "store/store.h"
 #include "time/calendar.h"
 #include "time/span.h"
@@ -80,6 +81,7 @@ struct ruleset {
     void *host;
     struct strlist *warnings;
     struct store *store;
+    struct ledger *ledger; /* over store */
     bool own_store;      /* made here (in memory) because the caller gave none */
     bool record_history; /* write fires and answers (the daemon; not --preview or --check) */
     struct shown {
@@ -1612,12 +1614,20 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         }
         rs->own_store = true;
     }
+    rs->ledger = ledger_new(rs->store);
+    if (!rs->ledger) {
+        strlist_add(errs, "cannot set up the ledger: not enough memory");
+        if (rs->own_store) store_close(rs->store);
+        free(rs);
+        return NULL;
+    }
     snprintf(rs->backend_name, sizeof rs->backend_name, "auto");
     snprintf(rs->app_name, sizeof rs->app_name, "nudge");
     schedule_init(&rs->sched, o->clock, o->seed);
     rs->L = sandbox_new();
     if (!rs->L) {
         strlist_add(errs, "cannot create a Lua state: not enough memory");
+        ledger_free(rs->ledger);
         if (rs->own_store) store_close(rs->store);
         free(rs);
         return NULL;
@@ -1773,6 +1783,7 @@ void ruleset_free(struct ruleset *rs)
     rs->L = NULL;
     while (rs->snoozes) free_snooze(rs, rs->snoozes);
     for (size_t i = 0; i < SHOWN_MAX; i++) free(rs->shown[i].reminder);
+    ledger_free(rs->ledger);
     if (rs->own_store) store_close(rs->store);
     calcache_free(rs); /* after the Lua state: its reminders pointed into the cache */
     for (size_t i = 0; rs->compiled && i < rs->n_paths; i++) {
@@ -2586,9 +2597,9 @@ struct ruleset *ruleset_of(lua_State *L)
     return get_rs(L);
 }
 
-struct store *ruleset_store(struct ruleset *rs)
+struct ledger *ruleset_ledger(struct ruleset *rs)
 {
-    return rs->store;
+    return rs->ledger;
 }
 
 struct clock *ruleset_clock(struct ruleset *rs)

@@ -17,7 +17,7 @@ void toolkit_open(lua_State *L);
 
 /* Accessors the toolkit needs (implemented in ruleset.c). */
 struct ruleset *ruleset_of(lua_State *L);
-struct store *ruleset_store(struct ruleset *rs);
+struct ledger *ruleset_ledger(struct ruleset *rs);
 struct clock *ruleset_clock(struct ruleset *rs);
 bool ruleset_since(const struct ruleset *rs, usec_t *since);
 
