@@ -730,8 +730,6 @@ static int open_file(const char *path, sqlite3 **out, char *why, size_t whysz, c
         }
         sqlite3_finalize(s);
     }
-    /* FULL syncs the WAL at every commit: an acknowledged answer survives power loss, not only
-     * a killed process. */
     /* NORMAL in WAL mode: a commit is written to the WAL before it returns (so it survives the
      * process being killed) but not synced, which would stall every fire by milliseconds.
      * What a user acknowledged (answers, check-ins, promises) is written with FULL (durable()),

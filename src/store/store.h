@@ -2,8 +2,11 @@
  *
  * $XDG_STATE_HOME/nudge/nudge.db (or DIR/nudge.db with --state DIR), WAL mode, a versioned
  * schema (PRAGMA user_version) migrated forward on open. Every write is its own short
- * transaction, durable when the function returns (synchronous=FULL), so an answer recorded
- * before it is acknowledged survives a kill -9 right after.
+ * transaction, committed when the function returns, so it survives a kill -9 right after.
+ * What the user acknowledged (answers, check-ins, promises) is also synced to disk before the
+ * function returns (synchronous=FULL for that commit), so it survives a power cut too; the
+ * daemon's own bookkeeping (fires, last fires, snoozes, kv) is committed with NORMAL, which
+ * WAL keeps consistent but may lose the last commits of a power cut.
  *
  * Times are microseconds since the epoch (usec_t). Functions return 0 or a negative errno
  * (-ENOENT when a lookup finds nothing, -EIO on an SQLite error, with the message logged or put

@@ -1,7 +1,9 @@
 /* Evaluating local-time arithmetic in another IANA zone.
  * libc's mktime/localtime read the zone from TZ, so a zone-suffixed calendar event swaps TZ
- * for the duration of one computation (systemd does the same, in a child process). The daemon
- * is single-threaded, which is what makes this safe. */
+ * for the duration of one computation (systemd does the same, in a child process). This is
+ * safe because TZ is only ever read and changed on the loop thread: the daemon's one other
+ * thread (the notification worker, src/notify/libnotify.c) makes the blocking D-Bus call and
+ * nothing else, no local-time function included. */
 #ifndef NUDGE_TZ_H
 #define NUDGE_TZ_H
 
