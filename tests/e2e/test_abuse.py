@@ -19,10 +19,9 @@ import sys
 import tempfile
 import time
 
-from harness import check, results, rss_kib, wait_for, write
+from harness import Daemon, Env, check, results, rss_kib, wait_for
 
 NUDGED = os.environ["NUDGED"]
-NUDGECTL = os.environ["NUDGECTL"]
 
 # Line numbers matter: each abuse's error must name its own line.
 RULES = """\
@@ -68,23 +67,12 @@ def asan_build():
 
 def main():
     with tempfile.TemporaryDirectory(prefix="nudge-abuse-") as tmp:
-        runtime, state, config = (os.path.join(tmp, d) for d in ("run", "state", "config"))
-        for d in (runtime, state, config):
-            os.makedirs(d, mode=0o700)
-        rules = os.path.join(config, "rules.lua")
-        write(rules, RULES)
-        env = dict(os.environ, XDG_RUNTIME_DIR=runtime, XDG_STATE_HOME=state,
-                   XDG_CONFIG_HOME=config, TZ="UTC")
-        for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET"):
-            env.pop(k, None)
-        errpath = os.path.join(tmp, "err")
-        p = subprocess.Popen([NUDGED, "--rules", rules, "--backend", "stdout"],
-                             stdout=subprocess.DEVNULL, stderr=open(errpath, "w"), env=env)
-
-        def log():
-            return open(errpath, errors="replace").read()
-
-        sock = os.path.join(runtime, "nudge", "control.sock")
+        e = Env(tmp, rules=RULES, tz="UTC")
+        rules = e.rules
+        d = Daemon(e, wait=False)
+        p = d.p
+        log = d.stderr
+        sock = e.sock
 
         def status():
             """One status request on the control socket: (answered, seconds). The socket, not
@@ -105,13 +93,6 @@ def main():
             except (OSError, ValueError):
                 ok = False
             return ok, time.monotonic() - t
-
-        def ctl_status():
-            try:
-                r = subprocess.run([NUDGECTL, "status"], env=env, capture_output=True, timeout=30)
-                return r.returncode == 0
-            except subprocess.TimeoutExpired:
-                return False
 
         try:
             check("nudged starts", wait_for(lambda: status()[0] or p.poll() is not None, 30)
@@ -146,7 +127,7 @@ def main():
             for line, pat in EXPECT.items():
                 check("the abuse on rules.lua:%d was stopped with its file:line" % line,
                       line in stopped, pat)
-            check("nudgectl status answers while the abuse runs", ctl_status())
+            check("nudgectl status answers while the abuse runs", e.ctl("status", timeout=30)[0] == 0)
             check("status always answered within 1 s (%d tries)" % samples,
                   samples > 10 and worst < 1.0, "worst %.2f s" % worst)
             healthy = [int(x) for x in re.findall(r"healthy (\d+)", text)]

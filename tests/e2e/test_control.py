@@ -10,7 +10,6 @@ import json
 import os
 import random
 import re
-import signal
 import socket
 import stat
 import subprocess
@@ -18,9 +17,8 @@ import sys
 import tempfile
 import time
 
-from harness import check, results, wait_for, write
+from harness import Daemon, Env, check, results, wait_for, write
 
-NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
 skipped = []
 
@@ -32,66 +30,6 @@ nudge.listen("conflict", function(ev)
   nudge.notify { title = "heard " .. tostring(ev.data.who) .. " " .. tostring(ev.data.mood) }
 end)
 """
-
-
-class Env:
-    """Private XDG folders for one daemon and the nudgectl runs that talk to it."""
-
-    def __init__(self, tmp, name):
-        self.root = os.path.join(tmp, name)
-        self.runtime = os.path.join(self.root, "run")
-        self.state = os.path.join(self.root, "state")
-        self.config = os.path.join(self.root, "config")
-        for d in (self.runtime, self.state, self.config):
-            os.makedirs(d, mode=0o700)
-        self.rules = os.path.join(self.config, "rules.lua")
-        write(self.rules, RULES)
-        self.sock = os.path.join(self.runtime, "nudge", "control.sock")
-        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.runtime, XDG_STATE_HOME=self.state,
-                        XDG_CONFIG_HOME=self.config)
-        for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET"):
-            self.env.pop(k, None)
-
-    def ctl(self, *args, timeout=60):
-        p = subprocess.run([NUDGECTL, *args], env=self.env, capture_output=True, timeout=timeout)
-        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-
-    def ctl_json(self, *args):
-        rc, out, err = self.ctl("--json", *args)
-        try:
-            return rc, json.loads(out) if out.strip() else None, out, err
-        except ValueError:
-            return rc, None, out, err
-
-
-class Daemon:
-    def __init__(self, env, wait=True):
-        self.e = env
-        n = len([f for f in os.listdir(env.root) if f.startswith("out")])
-        self.out = os.path.join(env.root, "out%d" % n)
-        self.err = os.path.join(env.root, "err%d" % n)
-        self.p = subprocess.Popen([NUDGED, "--rules", env.rules, "--backend", "stdout"],
-                                  stdout=open(self.out, "w"), stderr=open(self.err, "w"),
-                                  env=env.env)
-        if wait:
-            self.ready = wait_for(lambda: self.p.poll() is not None or answers(env.sock), 30)
-
-    def stdout(self):
-        return open(self.out, errors="replace").read()
-
-    def stderr(self):
-        return open(self.err, errors="replace").read()
-
-    def stop(self):
-        if self.p.poll() is not None:
-            return self.p.returncode
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            return self.p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-            return None
 
 
 def connect(path, timeout=10):
@@ -153,7 +91,7 @@ def is_error_reply(r):
 # ---- nudgectl without a daemon ----
 
 def test_no_daemon(tmp):
-    e = Env(tmp, "nodaemon")
+    e = Env(tmp, "nodaemon", RULES)
     for args in (["status"], ["list"], ["--json", "status"], ["fire", "x"]):
         rc, out, err = e.ctl(*args)
         check("%s without a daemon exits 3" % args, rc == 3, rc)
@@ -163,7 +101,7 @@ def test_no_daemon(tmp):
 
 
 def test_usage(tmp):
-    e = Env(tmp, "usage")  # no daemon: usage errors must come before any connection
+    e = Env(tmp, "usage", RULES)  # no daemon: usage errors must come before any connection
     cases = [
         ([], None),
         (["bogus"], "bogus"),
@@ -214,7 +152,7 @@ def test_usage(tmp):
 # ---- nudgectl against the daemon ----
 
 def test_commands(tmp):
-    e = Env(tmp, "commands")
+    e = Env(tmp, "commands", RULES)
     d = Daemon(e)
     if not check("daemon starts and answers", d.ready, d.stderr()[-500:]):
         d.stop()
@@ -377,7 +315,7 @@ def test_answers(e, d):
 # ---- the socket under abuse ----
 
 def test_socket(tmp):
-    e = Env(tmp, "socket")
+    e = Env(tmp, "socket", RULES)
     d = Daemon(e)
     if not check("daemon starts and answers", d.ready, d.stderr()[-500:]):
         d.stop()
@@ -539,7 +477,7 @@ def test_socket(tmp):
 
 
 def test_lifecycle(tmp):
-    e = Env(tmp, "lifecycle")
+    e = Env(tmp, "lifecycle", RULES)
     d = Daemon(e)
     if not check("daemon starts and answers", d.ready, d.stderr()[-500:]):
         d.stop()

@@ -22,8 +22,8 @@ import tempfile
 import threading
 import time
 
-from harness import check, results, rss_kib, wait_for, write
-from test_control import Daemon, Env, answers, connect, read_lines, request
+from harness import Daemon, Env, check, results, rss_kib, wait_for, write
+from test_control import RULES, answers, connect, read_lines, request
 
 NUDGECTL = os.environ["NUDGECTL"]
 
@@ -140,7 +140,7 @@ def count(d, text):
 
 
 def test_preview(tmp):
-    e = Env(tmp, "preview")
+    e = Env(tmp, "preview", RULES)
     write(e.rules, HEAVY)
     d = start(e)
     if not check("daemon starts", d.ready and d.p.poll() is None, d.stderr()[-300:]):
@@ -274,7 +274,7 @@ def test_preview(tmp):
 
 
 def test_pipelined_reports(tmp):
-    e = Env(tmp, "flood")
+    e = Env(tmp, "flood", RULES)
     # Some history and promises, so each report is a real reply.
     write(e.rules, 'nudge.every("1s", function() nudge.notify { title = "c" } end, { id = "c" })\n')
     d = start(e)
@@ -316,7 +316,7 @@ def test_pipelined_reports(tmp):
 
 
 def test_connections(tmp):
-    e = Env(tmp, "conns")
+    e = Env(tmp, "conns", RULES)
     d = start(e)
     if not check("daemon starts", d.ready and d.p.poll() is None, d.stderr()[-300:]):
         return
@@ -381,7 +381,7 @@ UTF8_RULES = (b'nudge.every("1s", function() nudge.notify { title = "t\xc3 \xff\
 
 
 def test_utf8(tmp):
-    e = Env(tmp, "utf8")
+    e = Env(tmp, "utf8", RULES)
     with open(e.rules, "wb") as f:
         f.write(UTF8_RULES)
     d = start(e)

@@ -9,46 +9,13 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 
-from harness import check, results, wait_for, write
+from harness import Daemon, Env, check, results, wait_for, write
 
-NUDGED = os.environ["NUDGED"]
-
-
-class Daemon:
-    def __init__(self, tmp, rules, *extra, env=None):
-        self.out = os.path.join(tmp, "out-%d" % id(self))
-        self.err = os.path.join(tmp, "err-%d" % id(self))
-        e = dict(os.environ, XDG_CONFIG_HOME=tmp, XDG_STATE_HOME=tmp, XDG_RUNTIME_DIR=tmp)
-        e.pop("JOURNAL_STREAM", None)
-        e.pop("NOTIFY_SOCKET", None)
-        e.update(env or {})
-        self.p = subprocess.Popen([NUDGED, "--rules", rules, "--backend", "stdout", *extra],
-                                  stdout=open(self.out, "w"), stderr=open(self.err, "w"), env=e)
-
-    def stdout(self):
-        return open(self.out, errors="replace").read()
-
-    def stderr(self):
-        return open(self.err, errors="replace").read()
-
-    def lines(self, needle):
-        return [l for l in self.stdout().splitlines() if needle in l]
-
-    def stop(self):
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            return self.p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            return None
-
-
-def test_hostile(tmp):
-    rules = os.path.join(tmp, "hostile.lua")
+def test_hostile(e):
+    rules = os.path.join(e.root, "hostile.lua")
     write(rules, """
 nudge.config { limits = { instructions = 2000000, memory = "32M" } }
 nudge.every("1s", function() nudge.notify { title = "tick" } end, { id = "tick" })
@@ -60,7 +27,7 @@ nudge.every("1s", function() error(nil) end, { id = "nil-error" })
 nudge.every("1s", function() error(setmetatable({}, { __tostring = function() error("no") end })) end, { id = "bad-tostring" })
 nudge.every("1s", function() local t = {} while true do t[#t + 1] = {} end end, { id = "tables" })
 """)
-    d = Daemon(tmp, rules)
+    d = Daemon(e, rules=rules, wait=False)
     hostile = ["spin", "pcall-spin", "concat", "rep", "nil-error", "bad-tostring", "tables"]
     disabled = lambda: all("reminder '%s' failed 3 times" % h in d.stderr() for h in hostile)
     check("every hostile rule is disabled after 3 failures", wait_for(disabled, timeout=60))
@@ -76,18 +43,18 @@ nudge.every("1s", function() local t = {} while true do t[#t + 1] = {} end end, 
     check("a disabling notification per rule",
           len(d.lines("nudge: a rule was disabled")) == len(hostile))
     check("still running", d.p.poll() is None)
-    check("SIGTERM exits 0", d.stop() == 0)
+    check("SIGTERM exits 0", d.stop(30) == 0)
 
 
-def test_reload(tmp):
-    rules = os.path.join(tmp, "reload.lua")
+def test_reload(e):
+    rules = os.path.join(e.root, "reload.lua")
     # "slow" shows its scheduled and fired times: the rhythm is checked on the schedule, which
     # a loaded machine cannot bend, and a fire may be late but never early.
     slow_rule = ('nudge.every("3s", function(ev) nudge.notify { title = string.format('
                  '"slow %.6f %.6f", ev.scheduled, ev.fired) } end, { id = "slow" })\n')
     write(rules, slow_rule + 'nudge.every("1s", function() nudge.notify { title = "v1" } end, '
                              '{ id = "fast" })\n')
-    d = Daemon(tmp, rules)
+    d = Daemon(e, rules=rules, wait=False)
     check("v1 fires", wait_for(lambda: d.lines("v1"), timeout=30))
     # A broken edit: the old rules keep running and the error is shown.
     write(rules, "nudge.every(\"1s\", function() end\n")
@@ -121,16 +88,16 @@ def test_reload(tmp):
         check("slow never fires before its time", all(f >= s for s, f in pairs), pairs)
     else:
         check("slow fired 3 times", False)
-    check("SIGTERM exits 0", d.stop() == 0)
+    check("SIGTERM exits 0", d.stop(30) == 0)
 
 
-def test_reload_unchanged(tmp):
+def test_reload_unchanged(e):
     """A reload of an unchanged file reuses its compiled chunk: errors still name file:line,
     and an edit afterwards still takes effect."""
-    rules = os.path.join(tmp, "same.lua")
+    rules = os.path.join(e.root, "same.lua")
     write(rules, '\nnudge.every("1s", function() error("boom") end, { id = "b" })\n'
                  'nudge.every("1s", function() nudge.notify { title = "s1" } end, { id = "s" })\n')
-    d = Daemon(tmp, rules)
+    d = Daemon(e, rules=rules, wait=False)
     check("s1 fires", wait_for(lambda: d.lines("s1"), timeout=30))
     d.p.send_signal(signal.SIGHUP)
     check("unchanged reload", wait_for(lambda: "reloaded:" in d.stderr(), timeout=30))
@@ -141,15 +108,15 @@ def test_reload_unchanged(tmp):
     d.p.send_signal(signal.SIGHUP)
     check("an edit after an unchanged reload takes effect",
           wait_for(lambda: d.lines("s2"), timeout=30))
-    check("SIGTERM exits 0", d.stop() == 0)
+    check("SIGTERM exits 0", d.stop(30) == 0)
 
 
-def test_reload_carries_runtime(tmp):
+def test_reload_carries_runtime(e):
     """A reminder a callback made (the cool-off after `emit conflict`) is not made again by
     loading the files: a reload carries it over with its function and data, once. One that
     cannot come over (its function holds a coroutine) fails the reload whole, named; once it
     fired, the next reload carries the rest."""
-    rules = os.path.join(tmp, "carry.lua")
+    rules = os.path.join(e.root, "carry.lua")
     text = """
 local state = { word = "kept" }
 local fmt = string.format
@@ -168,7 +135,7 @@ end, { id = "maker" })
 nudge.every("1s", function() nudge.notify { title = "pulse" } end, { id = "pulse" })
 """
     write(rules, text)
-    d = Daemon(tmp, rules)
+    d = Daemon(e, rules=rules, wait=False)
     check("the callback made its reminders", wait_for(lambda: d.lines("made"), timeout=30))
     write(rules, text + "-- edited\n")
     d.p.send_signal(signal.SIGHUP)
@@ -192,27 +159,28 @@ nudge.every("1s", function() nudge.notify { title = "pulse" } end, { id = "pulse
     check("pulse goes on", wait_for(lambda: len(d.lines("pulse")) >= n + 2, timeout=30))
     check("each fired once", len(d.lines("carried kept")) == 1 and len(d.lines("anon")) == 1,
           d.stdout())
-    check("SIGTERM exits 0", d.stop() == 0)
+    check("SIGTERM exits 0", d.stop(30) == 0)
 
 
-def test_watch(tmp):
-    rules = os.path.join(tmp, "watch.lua")
+def test_watch(e):
+    rules = os.path.join(e.root, "watch.lua")
     write(rules, 'nudge.every("1s", function() nudge.notify { title = "w1" } end, { id = "w" })\n')
-    d = Daemon(tmp, rules, "--watch")
+    d = Daemon(e, "--watch", rules=rules, wait=False)
     check("w1 fires", wait_for(lambda: d.lines("w1"), timeout=30))
     write(rules, 'nudge.every("1s", function() nudge.notify { title = "w2" } end, { id = "w" })\n')
     check("--watch reloads on edit", wait_for(lambda: d.lines("w2"), timeout=30))
-    check("SIGTERM exits 0", d.stop() == 0)
+    check("SIGTERM exits 0", d.stop(30) == 0)
 
 
-def test_manners(tmp):
-    rules = os.path.join(tmp, "manners.lua")
+def test_manners(e):
+    rules = os.path.join(e.root, "manners.lua")
     write(rules, 'nudge.after("1s", function() nudge.warn("hello") end)\n')
-    sock_path = os.path.join(tmp, "notify.sock")
+    sock_path = os.path.join(e.root, "notify.sock")
     s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     s.bind(sock_path)
     s.settimeout(30)
-    d = Daemon(tmp, rules, env={"NOTIFY_SOCKET": sock_path, "JOURNAL_STREAM": "8:1234"})
+    d = Daemon(e, rules=rules, wait=False,
+               extra_env={"NOTIFY_SOCKET": sock_path, "JOURNAL_STREAM": "8:1234"})
     msgs = []
     try:
         msgs.append(s.recv(4096).decode())
@@ -236,10 +204,10 @@ def test_manners(tmp):
 
 
 def main():
-    tmp = tempfile.mkdtemp()
+    e = Env(tempfile.mkdtemp())
     for t in (test_hostile, test_reload, test_reload_unchanged, test_reload_carries_runtime,
               test_watch, test_manners):
-        t(tmp)
+        t(e)
     print("%d passed, %d failed" % (results["pass"], results["fail"]))
     return 1 if results["fail"] else 0
 

@@ -13,6 +13,7 @@
   ($XDG_STATE_HOME/nudge/run, else ~/.local/state/nudge/run), made 0700; a run folder that is a
   link, or someone else's, is refused; a looser one of ours is tightened; nudgectl finds the same
   socket; a path over 107 bytes is a clear error in both; /tmp/nudge-<uid> is not used."""
+import functools
 import os
 import shutil
 import signal
@@ -22,7 +23,8 @@ import sys
 import tempfile
 import time
 
-from harness import check, results, wait_for, write
+import harness
+from harness import Daemon, check, results, wait_for, write
 
 NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
@@ -48,56 +50,8 @@ def run(args, env, timeout=15, umask=None):
     return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 
-class Env:
-    def __init__(self, tmp, name, runtime=True):
-        self.root = os.path.join(tmp, name)
-        os.makedirs(self.root, mode=0o700)
-        self.state = os.path.join(self.root, "state")
-        self.statedir = os.path.join(self.state, "nudge")
-        self.db = os.path.join(self.statedir, "nudge.db")
-        self.rules = os.path.join(self.root, "rules.lua")
-        write(self.rules, RULES)
-        self.env = dict(os.environ, XDG_STATE_HOME=self.state, HOME=self.root, TZ="UTC",
-                        XDG_CONFIG_HOME=os.path.join(self.root, "config"))
-        for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET"):
-            self.env.pop(k, None)
-        if runtime:
-            self.runtime = os.path.join(self.root, "run")
-            os.makedirs(self.runtime, mode=0o700)
-            self.env["XDG_RUNTIME_DIR"] = self.runtime
-            self.sock = os.path.join(self.runtime, "nudge", "control.sock")
-        else:
-            self.env.pop("XDG_RUNTIME_DIR", None)
-            self.sock = os.path.join(self.statedir, "run", "control.sock")
-
-    def ctl(self, *args, timeout=15):
-        return run([NUDGECTL, *args], self.env, timeout)
-
-
-class Daemon:
-    def __init__(self, e, *args, umask=None):
-        self.e = e
-        self.errpath = os.path.join(e.root, "err-%d" % time.monotonic_ns())
-        pre = (lambda: os.umask(umask)) if umask is not None else None
-        self.p = subprocess.Popen([NUDGED, "--rules", e.rules, "--backend", "stdout", *args],
-                                  stdout=subprocess.DEVNULL, stderr=open(self.errpath, "w"),
-                                  env=e.env, preexec_fn=pre)
-        self.ready = wait_for(lambda: self.p.poll() is not None or
-                              os.path.exists(e.sock) and e.ctl("status")[0] == 0, 15)
-        self.ready = bool(self.ready) and self.p.poll() is None
-
-    def stderr(self):
-        return open(self.errpath, errors="replace").read()
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-            try:
-                self.p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
-        return self.p.returncode
+# Every daemon here runs in UTC with HOME in its own folder; nudgectl gets 15 s.
+Env = functools.partial(harness.Env, rules=RULES, tz="UTC", home=True, ctl_timeout=15)
 
 
 def one_line(text, *needles):

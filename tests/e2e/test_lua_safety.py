@@ -11,8 +11,7 @@ import os
 import sys
 import tempfile
 
-from harness import check, results, wait_for, write
-from test_control import Daemon, Env
+from harness import Daemon, Env, check, results, wait_for
 
 RULES = """
 nudge.config { limits = { memory = "24M" } }
@@ -89,8 +88,7 @@ def alive(e, d, what):
 
 
 def test_attacks(tmp):
-    e = Env(tmp, "attacks")
-    write(e.rules, RULES)
+    e = Env(tmp, "attacks", RULES)
     d = Daemon(e)
     if not check("nudged starts with the hostile rules", d.ready and d.p.poll() is None,
                  d.stderr()[-500:]):

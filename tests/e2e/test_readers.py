@@ -12,7 +12,6 @@ in the file. Also: the daemon still holds its lock on nudge.db after all that (/
 fd count does not grow per preview, and nudged --preview changes neither the database nor the
 WAL of a running daemon."""
 import hashlib
-import json
 import os
 import shutil
 import signal
@@ -22,42 +21,13 @@ import sys
 import tempfile
 import time
 
-from harness import check, results, wait_for, write
+from harness import Daemon, Env, check, results, wait_for
 
 NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
 SQLITE3 = shutil.which("sqlite3")
 
 RULES = 'nudge.every("1h", function() nudge.notify { title = "Tick" } end, { id = "t" })\n'
-
-
-class Env:
-    def __init__(self, tmp):
-        self.root = tmp
-        self.runtime = os.path.join(tmp, "run")
-        self.state = os.path.join(tmp, "state")
-        config = os.path.join(tmp, "config")
-        for d in (self.runtime, self.state, config):
-            os.makedirs(d, mode=0o700)
-        self.rules = os.path.join(config, "rules.lua")
-        write(self.rules, RULES)
-        self.statedir = os.path.join(self.state, "nudge")
-        self.db = os.path.join(self.statedir, "nudge.db")
-        self.sock = os.path.join(self.runtime, "nudge", "control.sock")
-        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.runtime, XDG_STATE_HOME=self.state,
-                        XDG_CONFIG_HOME=config, TZ="UTC")
-        for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET"):
-            self.env.pop(k, None)
-
-    def ctl(self, *args):
-        p = subprocess.run([NUDGECTL, "--json", *args], env=self.env, capture_output=True,
-                           timeout=60)
-        out = p.stdout.decode(errors="replace")
-        try:
-            r = json.loads(out) if out.strip() else None
-        except ValueError:
-            r = None
-        return p.returncode, r, out + p.stderr.decode(errors="replace")
 
 
 def fds(pid):
@@ -82,18 +52,14 @@ def digest(path):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="nudge-readers-")
-    e = Env(tmp)
-    err = open(os.path.join(tmp, "err"), "w")
-    d = subprocess.Popen([NUDGED, "--rules", e.rules, "--backend", "stdout"], env=e.env,
-                         stdout=open(os.path.join(tmp, "out"), "w"), stderr=err)
+    e = Env(tmp, rules=RULES, tz="UTC")
+    d = Daemon(e)
     try:
-        ready = wait_for(lambda: d.poll() is not None or
-                         os.path.exists(e.sock) and e.ctl("status")[0] == 0, 15)
-        if not check("the daemon starts", ready and d.poll() is None):
+        if not check("the daemon starts", d.ready):
             return
 
         def r_preview():
-            rc, r, raw = e.ctl("preview", "--days", "2")
+            rc, r, *raw = e.ctl_json("preview", "--days", "2")
             return rc == 0, raw
 
         def r_export():
@@ -141,13 +107,13 @@ def main():
         acked = {"checkins": [], "promises": [], "kept": [], "done": []}
         ack_fail = []
         for i in range(6):
-            rc, r, raw = e.ctl("checkin", "--note", "note %d" % i)
+            rc, r, *raw = e.ctl_json("checkin", "--note", "note %d" % i)
             if rc == 0 and r and "id" in r:
                 acked["checkins"].append(r["id"])
             else:
                 ack_fail.append(("checkin", i, raw))
             read_all("after checkin %d" % i)
-            rc, r, raw = e.ctl("promise", "add", "promise %d" % i, "--due", "2030-01-01 10:00")
+            rc, r, *raw = e.ctl_json("promise", "add", "promise %d" % i, "--due", "2030-01-01 10:00")
             pid = r.get("id") if rc == 0 and r else None
             if pid is not None:
                 acked["promises"].append(pid)
@@ -155,14 +121,14 @@ def main():
                 ack_fail.append(("promise add", i, raw))
             read_all("after promise add %d" % i)
             if pid is not None:
-                rc, r, raw = e.ctl("promise", "kept", str(pid))
+                rc, r, *raw = e.ctl_json("promise", "kept", str(pid))
                 if rc == 0:
                     acked["kept"].append(pid)
                 else:
                     ack_fail.append(("promise kept", i, raw))
             read_all("after promise kept %d" % i)
-            rc, r, raw = e.ctl("fire", "t")
-            rc, r, raw = e.ctl("done", "t")
+            rc, r, *raw = e.ctl_json("fire", "t")
+            rc, r, *raw = e.ctl_json("done", "t")
             if rc == 0 and r and "fire" in r:
                 acked["done"].append(r["fire"]["id"])
             else:
@@ -172,22 +138,22 @@ def main():
         check("every reader ran", not reader_fail, reader_fail)
 
         check("the daemon still holds its lock on nudge.db after the readers",
-              holds_lock(d.pid, e.db), open("/proc/locks").read())
+              holds_lock(d.p.pid, e.db), open("/proc/locks").read())
         check("nudge.db-wal is still there", os.path.exists(e.db + "-wal"))
 
         # Previews cost no descriptor: the first may settle lazily opened files.
         r_preview()
         r_export()
-        n0 = fds(d.pid)
+        n0 = fds(d.p.pid)
         for _ in range(20):
             r_preview()
             r_export()
         # The last client's connection closes when the daemon reads its end, a moment after the
         # reply: wait for that, a leak never settles.
-        wait_for(lambda: fds(d.pid) <= n0, timeout=10)
-        n1 = fds(d.pid)
+        wait_for(lambda: fds(d.p.pid) <= n0, timeout=10)
+        n1 = fds(d.p.pid)
         check("20 previews and exports leak no fd (%d -> %d)" % (n0, n1), n1 <= n0)
-        links = [os.readlink("/proc/%d/fd/%s" % (d.pid, f)) for f in os.listdir("/proc/%d/fd" % d.pid)]
+        links = [os.readlink("/proc/%d/fd/%s" % (d.p.pid, f)) for f in os.listdir("/proc/%d/fd" % d.p.pid)]
         n_db = sum(1 for l in links if l == os.path.realpath(e.db))
         check("the daemon has nudge.db open once", n_db == 1, links)
 
@@ -195,19 +161,20 @@ def main():
         # reading it would have dropped the daemon's locks like any other open and close.
         os.replace(e.rules, e.rules + ".good")
         os.symlink(e.db, e.rules)
-        rc, r, raw = e.ctl("reload")
+        rc, r, out, err = e.ctl_json("reload")
+        raw = out + err
         check("a reload of a rule file that is nudge.db is refused, naming it",
               rc != 0 and "is nudge's state database" in raw, raw)
-        check("the daemon still holds its lock after that reload", holds_lock(d.pid, e.db))
+        check("the daemon still holds its lock after that reload", holds_lock(d.p.pid, e.db))
         os.replace(e.rules + ".good", e.rules)
 
         # One more of each kind right before the kill, after the last answer.
-        rc, r, raw = e.ctl("checkin", "--note", "last")
+        rc, r, *raw = e.ctl_json("checkin", "--note", "last")
         if check("the last checkin is acknowledged", rc == 0 and r and "id" in r, raw):
             acked["checkins"].append(r["id"])
         read_all("after the last checkin")
-        d.send_signal(signal.SIGKILL)
-        d.wait(timeout=10)
+        d.p.send_signal(signal.SIGKILL)
+        d.p.wait(timeout=10)
 
         con = sqlite3.connect("file:%s?mode=ro" % e.db, uri=True, timeout=10)
         try:
@@ -224,9 +191,9 @@ def main():
         check("all %d acknowledged answers are on disk after kill -9" % total,
               not lost and total == 25, lost)
     finally:
-        if d.poll() is None:
-            d.kill()
-            d.wait()
+        if d.p.poll() is None:
+            d.p.kill()
+            d.p.wait()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import struct
 import subprocess
 import sys
@@ -21,10 +20,8 @@ import time
 import xml.etree.ElementTree as ET
 import zlib
 
-from harness import check, results, wait_for
+from harness import Daemon, Env, check, results
 
-NUDGED = os.environ["NUDGED"]
-NUDGECTL = os.environ["NUDGECTL"]
 
 
 def local(ts):
@@ -50,36 +47,17 @@ end, { id = "lunch" })
        json.dumps(LUNCH_BODY, ensure_ascii=False))
 
 
-class Env:
-    def __init__(self, tmp):
-        self.root = tmp
-        self.runtime = os.path.join(tmp, "run")
-        self.state = os.path.join(tmp, "state")
-        self.config = os.path.join(tmp, "config")
-        for d in (self.runtime, self.state, self.config):
-            os.makedirs(d, mode=0o700)
-        self.rules = os.path.join(self.config, "rules.lua")
-        with open(self.rules, "w") as f:
-            f.write(RULES)
-        self.sock = os.path.join(self.runtime, "nudge", "control.sock")
-        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.runtime, XDG_STATE_HOME=self.state,
-                        XDG_CONFIG_HOME=self.config)
-        for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET"):
-            self.env.pop(k, None)
+def ctl_ok(e, *args):
+    """nudgectl's stdout, counting a check that it succeeded."""
+    rc, out, err = e.ctl(*args)
+    check("nudgectl %s" % " ".join(args), rc == 0, "rc %s: %s" % (rc, err.strip()))
+    return out
 
-    def ctl(self, *args, timeout=120):
-        p = subprocess.run([NUDGECTL, *args], env=self.env, capture_output=True, timeout=timeout)
-        return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
-    def ok(self, *args):
-        rc, out, err = self.ctl(*args)
-        check("nudgectl %s" % " ".join(args), rc == 0, "rc %d: %s" % (rc, err.strip()))
-        return out.decode(errors="replace")
-
-    def js(self, *args):
-        rc, out, err = self.ctl("--json", *args)
-        check("nudgectl --json %s" % " ".join(args), rc == 0, err.strip())
-        return json.loads(out)
+def ctl_js(e, *args):
+    rc, out, err = e.ctl("--json", *args)
+    check("nudgectl --json %s" % " ".join(args), rc == 0, err.strip())
+    return json.loads(out)
 
 
 def make_history(e):
@@ -92,22 +70,22 @@ def make_history(e):
                                 "pdone": 0, "journal": False})
 
     for answer in ("done", "skip", "snooze", "done"):
-        e.ok("fire", "ci")
-        e.ok(answer, "ci")
+        ctl_ok(e, "fire", "ci")
+        ctl_ok(e, answer, "ci")
         d = day(time.time())
         if answer != "snooze":  # a snoozed fire is shown again as a fire of its own
             d["cdue"] += 1
             d["cdone"] += answer == "done"
     for answer in ("done", "skip", "done"):
-        e.ok("fire", "g")
-        e.ok(answer, "g")
+        ctl_ok(e, "fire", "g")
+        ctl_ok(e, answer, "g")
         d = day(time.time())
         d["gdue"] += 1
         d["gdone"] += answer == "done"
-    promises = {p["text"]: p for p in e.js("promise", "list")["promises"]}
+    promises = {p["text"]: p for p in ctl_js(e, "promise", "list")["promises"]}
     check("three rule promises", len(promises) == 3, str(promises))
-    e.ok("promise", "kept", str(promises['Call <mum> & "dad"']["id"]))
-    e.ok("promise", "broken", str(promises["Fix the shelf"]["id"]))
+    ctl_ok(e, "promise", "kept", str(promises['Call <mum> & "dad"']["id"]))
+    ctl_ok(e, "promise", "broken", str(promises["Fix the shelf"]["id"]))
     for ts, kept in ((P_KEPT_DUE, 1), (P_BROKEN_DUE, 0)):
         d = day(ts)
         d["pdue"] += 1
@@ -131,7 +109,7 @@ def half_up(x):
 
 
 def check_text(e, days, label):
-    out = e.ok("report")
+    out = ctl_ok(e, "report")
     cdue = sum(d["cdue"] for d in days.values())
     cdone = sum(d["cdone"] for d in days.values())
     gdue = sum(d["gdue"] for d in days.values())
@@ -153,7 +131,7 @@ def check_text(e, days, label):
     check(label + ": streak", line("streak") == "1 day (best 1)", line("streak"))
     check(label + ": phase", line("phase").startswith("first months (day 30 since "),
           line("phase"))
-    rep = e.js("report")
+    rep = ctl_js(e, "report")
     dates = [d["date"] for d in rep["days"]]
     check(label + ": 90 days by default, ending today",
           len(dates) == 90 and dates[-1] == time.strftime("%Y-%m-%d"), dates[-3:])
@@ -218,7 +196,7 @@ def ink_pixels(path):
 
 def check_svg(e, days, tmp):
     path = os.path.join(tmp, "report.svg")
-    e.ok("report", "--days", "30", "--svg", path)
+    ctl_ok(e, "report", "--days", "30", "--svg", path)
     x = subprocess.run(["xmllint", "--noout", path], capture_output=True)
     check("svg: xmllint --noout", x.returncode == 0, x.stderr.decode(errors="replace"))
     root = ET.parse(path).getroot()
@@ -265,7 +243,7 @@ def screenshot(target, out, tmp):
 
 def check_html(e, tmp):
     path = os.path.join(tmp, "report.html")
-    e.ok("report", "--html", path)
+    ctl_ok(e, "report", "--html", path)
     page = open(path, encoding="utf-8").read()
     check("html: the promise text, escaped", "Call &lt;mum&gt; &amp; &quot;dad&quot;" in page)
     check("html: the SVG inline", "<svg xmlns=\"http://www.w3.org/2000/svg\"" in page)
@@ -295,8 +273,8 @@ def fold_ok(raw):
 def check_ics(e):
     import icalendar
 
-    prev = e.js("preview", "--days", "7")["notifications"]
-    rc, raw, err = e.ctl("export", "--ics", "--days", "7")
+    prev = ctl_js(e, "preview", "--days", "7")["notifications"]
+    rc, raw, err = e.ctl("export", "--ics", "--days", "7", binary=True)
     check("export --ics", rc == 0, err)
     check("ics: CRLF endings and 75-octet folding on UTF-8 boundaries", fold_ok(raw))
     cal = icalendar.Calendar.from_ical(raw)
@@ -333,7 +311,7 @@ def check_ics(e):
           b"line one\\, with\\; a \\\\ backslash\\nline two" in raw.replace(b"\r\n ", b""))
     uids = [g[1] for g in got]
     check("ics: UIDs unique", len(set(uids)) == len(uids))
-    rc, raw2, _ = e.ctl("export", "--ics", "--days", "7")
+    rc, raw2, _ = e.ctl("export", "--ics", "--days", "7", binary=True)
     strip = lambda b: re.sub(rb"DTSTAMP:\S+", b"", b.replace(b"\r\n ", b""))
     check("ics: the same calendar again (stable UIDs)", strip(raw) == strip(raw2))
     rc, _, err = e.ctl("export", "--days", "7")
@@ -344,19 +322,15 @@ def check_ics(e):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="nudge-report-")
-    e = Env(tmp)
-    out = open(os.path.join(tmp, "out"), "w")
-    errf = open(os.path.join(tmp, "err"), "w")
-    p = subprocess.Popen([NUDGED, "--rules", e.rules, "--backend", "stdout"], stdout=out,
-                         stderr=errf, env=e.env)
+    e = Env(tmp, rules=RULES, ctl_timeout=120)
+    daemon = Daemon(e)
     try:
-        up = wait_for(lambda: p.poll() is None and e.ctl("status")[0] == 0, 30)
-        if not check("daemon answers", up, open(os.path.join(tmp, "err")).read()):
+        if not check("daemon answers", daemon.ready, daemon.stderr()):
             return
         days, day = make_history(e)
         check_text(e, days, "before the journal")
         # A logged conversation makes the day's check-ins done, the skipped one too.
-        e.ok("checkin", "--mood", "4", "--note", "talked, really talked")
+        ctl_ok(e, "checkin", "--mood", "4", "--note", "talked, really talked")
         d = day(time.time())
         d["cdone"] = d["cdue"]
         d["journal"] = True
@@ -371,11 +345,7 @@ def main():
         rc, _, err = e.ctl("report", "--svg", os.path.join(tmp, "no", "such", "dir.svg"))
         check("report --svg into a missing folder fails", rc == 1 and "cannot write" in err, err)
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            p.kill()
+        daemon.stop()
         if results["fail"] == 0:
             shutil.rmtree(tmp, ignore_errors=True)
         else:

@@ -9,6 +9,7 @@ snoozes (also across a restart and a reload), catch-up and late_cancel, fired on
 nudge.store values across a reload and a restart, a corrupt database set aside, an unreadable
 state folder, --preview --state reading but never writing, check-ins and promises. The groups
 run two at a time (they mostly wait); spans are 1-4 s."""
+import functools
 import json
 import os
 import pwd
@@ -16,116 +17,20 @@ import random
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-from harness import check, results, wait_for, write
+import harness
+from harness import Daemon, check, results, wait_for
 
 NUDGED = os.environ["NUDGED"]
-NUDGECTL = os.environ["NUDGECTL"]
 
 
-class Env:
-    """Private XDG folders for one daemon and the nudgectl runs that talk to it."""
-
-    def __init__(self, tmp, name, rules):
-        self.root = os.path.join(tmp, name)
-        self.runtime = os.path.join(self.root, "run")
-        self.state = os.path.join(self.root, "state")
-        self.config = os.path.join(self.root, "config")
-        for d in (self.runtime, self.state, self.config):
-            os.makedirs(d, mode=0o700)
-        self.rules = os.path.join(self.config, "rules.lua")
-        write(self.rules, rules)
-        self.sock = os.path.join(self.runtime, "nudge", "control.sock")
-        self.statedir = os.path.join(self.state, "nudge")
-        self.db = os.path.join(self.statedir, "nudge.db")
-        self.env = dict(os.environ, XDG_RUNTIME_DIR=self.runtime, XDG_STATE_HOME=self.state,
-                        XDG_CONFIG_HOME=self.config, TZ="UTC")
-        for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET"):
-            self.env.pop(k, None)
-
-    def set_rules(self, text):
-        write(self.rules, text)
-
-    def ctl(self, *args, timeout=30):
-        p = subprocess.run([NUDGECTL, *args], env=self.env, capture_output=True, timeout=timeout)
-        return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-
-    def ctl_json(self, *args):
-        rc, out, err = self.ctl("--json", *args)
-        try:
-            return rc, json.loads(out) if out.strip() else None, out + err
-        except ValueError:
-            return rc, None, out + err
-
-    def query(self, sql, args=()):
-        """Rows from nudge.db, opened read-only."""
-        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True, timeout=5)
-        try:
-            return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
-
-    def history(self, n=1000):
-        rc, r, raw = self.ctl_json("history", "-n", str(n))
-        return r["entries"] if rc == 0 and r and r.get("ok") else None
-
-
-class Daemon:
-    def __init__(self, env, args=(), wait=True, nudged=None, **popen):
-        self.e = env
-        n = len([f for f in os.listdir(env.root) if f.startswith("out")])
-        self.out = os.path.join(env.root, "out%d" % n)
-        self.err = os.path.join(env.root, "err%d" % n)
-        self.started = time.time()
-        self.p = subprocess.Popen([nudged or NUDGED, "--rules", env.rules, "--backend", "stdout", *args],
-                                  stdout=open(self.out, "w"), stderr=open(self.err, "w"),
-                                  env=env.env, **popen)
-        self.seen = {}  # stdout line -> when this test first saw it
-        if wait:
-            self.ready = wait_for(lambda: self.p.poll() is not None or
-                                  os.path.exists(env.sock) and env.ctl("status")[0] == 0, 15)
-            self.ready = self.ready and self.p.poll() is None
-        self.ready_at = time.time()  # the daemon loaded between self.started and this
-
-    def stdout(self):
-        return open(self.out, errors="replace").read()
-
-    def stderr(self):
-        return open(self.err, errors="replace").read()
-
-    def lines(self, tag):
-        """Notification lines of reminder `tag`, with when each was first seen."""
-        now = time.time()
-        got = []
-        for i, l in enumerate(self.stdout().splitlines()):
-            if "[%s]:" % tag in l:
-                got.append(self.seen.setdefault((i, l), now))
-        return got
-
-    def wait_lines(self, tag, n, timeout=30):
-        wait_for(lambda: len(self.lines(tag)) >= n, timeout, 0.02)
-        return self.lines(tag)
-
-    def stop(self):
-        if self.p.poll() is not None:
-            return self.p.returncode
-        self.p.send_signal(signal.SIGTERM)
-        try:
-            return self.p.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            self.p.wait()
-            return None
-
-    def kill9(self):
-        self.p.kill()
-        self.p.wait()
+# Every daemon here runs in UTC; nudgectl gets 30 s.
+Env = functools.partial(harness.Env, tz="UTC", ctl_timeout=30)
 
 
 def started(d, what):
@@ -147,7 +52,7 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
     d = Daemon(e)
     if not started(d, "answers"):
         return d.stop()
-    d.wait_lines("a", 1)
+    d.wait_shown("a", 1)
     h = e.history()
     ent = [x for x in h or [] if x["reminder"] == "a"]
     check("history lists the fire of 'a'", len(ent) == 1, h)
@@ -165,7 +70,7 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
               abs(rows[0][4] / 1e6 - ent[0]["fired"]) < 1e-3 and
               abs(rows[0][3] / 1e6 - ent[0]["scheduled"]) < 1e-3, (rows, ent))
 
-    rc, r, raw = e.ctl_json("done", "a")
+    rc, r, *raw = e.ctl_json("done", "a")
     f1 = r["fire"]["id"] if rc == 0 and r and "fire" in r else None
     # Right away, before anything else: the answer is durable when nudgectl returns.
     a = answers_of(e, f1) if f1 else []
@@ -173,8 +78,8 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
           f1 == (rows[0][0] if rows else None) and [x[:2] for x in a] == [("done", "nudgectl")],
           (raw, a))
 
-    d.wait_lines("a", 2)
-    rc, r, raw = e.ctl_json("skip", "a")
+    d.wait_shown("a", 2)
+    rc, r, *raw = e.ctl_json("skip", "a")
     f2 = r["fire"]["id"] if rc == 0 and r and "fire" in r else None
     a2 = answers_of(e, f2) if f2 else []
     last = e.query("SELECT max(id) FROM fires WHERE reminder = 'a'")[0][0]
@@ -185,8 +90,8 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
           r and r["fire"]["reminder"] == "a" and r["fire"]["title"] == "Tea", raw)
 
     # 'u' fires every second and nobody answers: each earlier one is expired by the next.
-    d.wait_lines("u", 3)
-    rc, r, raw = e.ctl_json("done", "u")
+    d.wait_shown("u", 3)
+    rc, r, *raw = e.ctl_json("done", "u")
     fu = r["fire"]["id"] if rc == 0 and r and "fire" in r else None
     ans = answers_of(e, fu) if fu else []
     check("done u answers a fire of u", fu is not None and [x[0] for x in ans] == ["done"], (raw, ans))
@@ -194,7 +99,7 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
         at = ans[0][2] if ans else 0
         later = e.query("SELECT id FROM fires WHERE reminder = 'u' AND id > ? AND fired <= ?", (fu, at))
         check("done u answered the LAST fire of u (none came between)", later == [], later)
-    d.wait_lines("u", 5)
+    d.wait_shown("u", 5)
     fires = e.query("SELECT id, fired FROM fires WHERE reminder = 'u' ORDER BY id")
     bad = []
     for i, (fid, fired) in enumerate(fires):
@@ -214,9 +119,9 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
           len(fires) >= 4 and not bad, bad or fires)
 
     # snooze: the same notification again ~2 s later, as a new fire.
-    d.wait_lines("s", 1)
+    d.wait_shown("s", 1)
     t0 = time.time()
-    rc, r, raw = e.ctl_json("snooze", "s", "2s")
+    rc, r, *raw = e.ctl_json("snooze", "s", "2s")
     t1 = time.time()
     fs = r["fire"]["id"] if rc == 0 and r and "fire" in r else None
     a = answers_of(e, fs) if fs else []
@@ -225,7 +130,7 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
     check("snooze s: due 2 s after the answer", r and t0 + 2 <= r.get("due", 0) <= t1 + 2, raw)
     zs = e.query("SELECT reminder, fire, due FROM snoozes")
     check("the snooze is a row of snoozes", len(zs) == 1 and zs[0][:2] == ("s", fs), zs)
-    got = d.wait_lines("s", 2)
+    got = d.wait_shown("s", 2)
     shown = wait_for(lambda: shown_at(e, "s", r.get("due") if r else None), 30)
     check("the snoozed notification shows again at its due time, never early",
           len(got) == 2 and len(shown) == 1 and shown[0][1] >= shown[0][0],
@@ -241,18 +146,18 @@ nudge.after("1s", function() nudge.notify { title = "Snoozy" } end, { id = "s" }
           [x for x in h or [] if x["reminder"] == "s"])
     # By hand: a fire now, scheduled now (not at the next planned elapse).
     t0 = time.time()
-    rc, _, raw = e.ctl_json("fire", "a")
+    rc, _, *raw = e.ctl_json("fire", "a")
     t1 = time.time()
     h = [x for x in e.history() or [] if x["reminder"] == "a"][:1]  # 'u' may have fired since
     check("nudgectl fire is recorded, scheduled when fired",
           rc == 0 and h and
           t0 - 0.01 <= h[0]["scheduled"] <= h[0]["fired"] <= t1 + 0.01, (raw, h, t0, t1))
-    rc, r, raw = e.ctl_json("history", "--since", "@%d" % int(time.time() + 60))
+    rc, r, *raw = e.ctl_json("history", "--since", "@%d" % int(time.time() + 60))
     check("history --since the future is empty", rc == 0 and r and r["entries"] == [], raw)
     h = e.history()
     check("history is newest first",
           h and [x["fire"] for x in h] == sorted((x["fire"] for x in h), reverse=True), h)
-    rc, _, raw = e.ctl_json("done", "nothing-here")
+    rc, _, *raw = e.ctl_json("done", "nothing-here")
     check("done on a reminder that never showed fails with exit 1", rc == 1, raw)
     check("SIGTERM exits 0", d.stop() == 0, d.stderr()[-300:])
     check("integrity_check ok", e.query("PRAGMA integrity_check") == [("ok",)])
@@ -272,8 +177,8 @@ def test_crash(tmp):
             failures.append((i, "did not start", d.stderr()[-200:]))
             d.kill9()
             continue
-        d.wait_lines("c%d" % i, 1)
-        rc, r, raw = e.ctl_json("done", "c%d" % i)
+        d.wait_shown("c%d" % i, 1)
+        rc, r, *raw = e.ctl_json("done", "c%d" % i)
         d.kill9()  # at once: no SIGTERM, no clean close
         if rc == 0 and r and "fire" in r:
             fired.append(r["fire"]["id"])
@@ -324,60 +229,60 @@ nudge.at("+1s", function() nudge.notify { title = "Later" } end, { id = "z" })
     d = Daemon(e)
     if not started(d, "snooze"):
         return d.stop()
-    d.wait_lines("z", 1, 30)
-    rc, r, raw = e.ctl_json("snooze", "z", "3s")
+    d.wait_shown("z", 1, 30)
+    rc, r, *raw = e.ctl_json("snooze", "z", "3s")
     due = r.get("due") if rc == 0 and r else None
     check("snooze z 3s", due is not None, raw)
     check("SIGTERM right after the snooze exits 0", d.stop() == 0)
     d2 = Daemon(e)
     if not started(d2, "snooze, again"):
         return d2.stop()
-    d2.wait_lines("z", 1, 30)
+    d2.wait_shown("z", 1, 30)
     shown = wait_for(lambda: shown_at(e, "z", due), 30)  # the row may follow the line
     check("the snooze shows after a restart, at its due time, never early",
-          len(d2.lines("z")) == 1 and len(shown) == 1 and shown[0][1] >= shown[0][0],
+          len(d2.shown("z")) == 1 and len(shown) == 1 and shown[0][1] >= shown[0][0],
           (shown, fires_of(e, "z"), d2.stderr()[-300:]))
     loop_passes(e, "snooze", due)
-    check("it shows once", len(d2.lines("z")) == 1 and len(shown_at(e, "z", due)) == 1,
+    check("it shows once", len(d2.shown("z")) == 1 and len(shown_at(e, "z", due)) == 1,
           d2.stdout())
 
     # Across a reload: shown once, not once per rule set.
-    rc, r, raw = e.ctl_json("snooze", "z", "2s")
+    rc, r, *raw = e.ctl_json("snooze", "z", "2s")
     due = r.get("due") if rc == 0 and r else None
-    rc, r, raw = e.ctl_json("preview", "--days", "1")
+    rc, r, *raw = e.ctl_json("preview", "--days", "1")
     check("nudgectl preview shows the pending snooze",
           rc == 0 and r and [x["id"] for x in r["notifications"] if x["id"] != "pulse"] == ["z"],
           raw)
     d2.p.send_signal(signal.SIGHUP)
-    d2.wait_lines("z", 2, 30)
+    d2.wait_shown("z", 2, 30)
     loop_passes(e, "snooze across a reload", due)
     shown = wait_for(lambda: shown_at(e, "z", due), 30)  # the row may follow the line
     check("a snooze survives a reload, shown once, at its due time",
-          len(d2.lines("z")) == 2 and len(shown) == 1 and shown[0][1] >= shown[0][0],
+          len(d2.shown("z")) == 2 and len(shown) == 1 and shown[0][1] >= shown[0][0],
           (shown, fires_of(e, "z"), d2.stdout()))
     check("no snoozes left", e.query("SELECT count(*) FROM snoozes")[0][0] == 0)
 
     # A new answer to the same notification replaces its pending snooze: snoozed again, it
     # shows once, at the new time; answered done, it does not show again.
-    rc1, r1, _ = e.ctl_json("snooze", "z", "1s")
+    rc1, r1, *_ = e.ctl_json("snooze", "z", "1s")
     first = r1.get("due") if rc1 == 0 and r1 else None
-    rc, r, raw = e.ctl_json("snooze", "z", "2s")
+    rc, r, *raw = e.ctl_json("snooze", "z", "2s")
     due = r.get("due") if rc == 0 and r else None
-    d2.wait_lines("z", 3, 30)
+    d2.wait_shown("z", 3, 30)
     loop_passes(e, "snoozed twice", max(first or 0, due or 0))
     shown = wait_for(lambda: shown_at(e, "z", due), 30)  # the row may follow the line
     check("snoozed twice: shown once, at the second due time",
-          len(d2.lines("z")) == 3 and len(shown) == 1 and shown[0][1] >= shown[0][0] and
+          len(d2.shown("z")) == 3 and len(shown) == 1 and shown[0][1] >= shown[0][0] and
           shown_at(e, "z", first) == [] and len(e.query("SELECT id FROM snoozes")) == 0,
           (fires_of(e, "z"), first, due, raw))
-    rc, r, raw = e.ctl_json("snooze", "z", "1s")
+    rc, r, *raw = e.ctl_json("snooze", "z", "1s")
     dropped = r.get("due") if rc == 0 and r else None
-    rc, r, raw = e.ctl_json("done", "z")
+    rc, r, *raw = e.ctl_json("done", "z")
     check("done after snooze", rc == 0, raw)
     check("done drops the pending snooze", e.query("SELECT count(*) FROM snoozes")[0][0] == 0,
           e.query("SELECT * FROM snoozes"))
     loop_passes(e, "done after snooze", dropped)  # past the dropped snooze's due time
-    check("a snoozed notification answered done does not show again", len(d2.lines("z")) == 3,
+    check("a snoozed notification answered done does not show again", len(d2.shown("z")) == 3,
           d2.stdout())
     check("SIGTERM exits 0", d2.stop() == 0)
 
@@ -406,7 +311,7 @@ def catch_case(tmp, name, opts, span, down, want, lc=None, tries=3):
         d = Daemon(e)
         if not started(d, name):
             return d.stop()
-        got = d.wait_lines("c", 1, span + 30)
+        got = d.wait_shown("c", 1, span + 30)
         if not check("%s: first fire" % name, got):
             return d.stop()
         d.stop()
@@ -465,7 +370,7 @@ def catch_calendar(tmp, tries=3):
         d = Daemon(e)
         if not started(d, "catchup-calendar"):
             return d.stop()
-        if not check("catchup-calendar: first fire", d.wait_lines("k", 1, 30)):
+        if not check("catchup-calendar: first fire", d.wait_shown("k", 1, 30)):
             return d.stop()
         d.stop()
         b_us = fires_of(e, "k")[0][0]  # the elapse, on the 3 s grid
@@ -508,25 +413,25 @@ def test_at_once(tmp):
     if not started(d, "once"):
         return d.stop()
     check("the daemon was up before the at's time", d.ready_at < at, (d.ready_at, at))
-    check("the at fires", len(d.wait_lines("once", 1, 30)) == 1, d.stderr()[-300:])
-    check("both afters fire", wait_for(lambda: d.lines("after:1s") and d.lines("named"), 30),
+    check("the at fires", len(d.wait_shown("once", 1, 30)) == 1, d.stderr()[-300:])
+    check("both afters fire", wait_for(lambda: d.shown("after:1s") and d.shown("named"), 30),
           d.stdout())
     d.stop()
     check("the named at is in oneshots (an after is not)",
           e.query("SELECT reminder FROM oneshots ORDER BY reminder") == [("once",)],
           e.query("SELECT reminder FROM oneshots"))
     d2 = Daemon(e)
-    rc, r, raw = e.ctl_json("preview", "--days", "1")
+    rc, r, *raw = e.ctl_json("preview", "--days", "1")
     check("nudgectl preview leaves out the at that fired in an earlier run",
           rc == 0 and r and "once" not in [x["id"] for x in r["notifications"]], raw)
     # the afters of the new start, then two pulses, and past `at`: a second fire had its chance
     check("the afters fire after a restart",
-          wait_for(lambda: d2.lines("after:1s") and d2.lines("named"), 30), d2.stdout())
+          wait_for(lambda: d2.shown("after:1s") and d2.shown("named"), 30), d2.stdout())
     loop_passes(e, "once, past its time", at + 1)
-    check("no second fire after a restart", d2.lines("once") == [], d2.stdout())
-    check("the named after counts from the new start", len(d2.lines("named")) == 1,
+    check("no second fire after a restart", d2.shown("once") == [], d2.stdout())
+    check("the named after counts from the new start", len(d2.shown("named")) == 1,
           d2.stdout())
-    check("the after without an id fires again after a restart", len(d2.lines("after:1s")) == 1,
+    check("the after without an id fires again after a restart", len(d2.shown("after:1s")) == 1,
           (d2.stdout(), d2.stderr()))
     # Moved ahead, same id: still fired (a reload, then a restart).
     at2 = int(time.time()) + 1
@@ -535,16 +440,16 @@ def test_at_once(tmp):
     d2.p.send_signal(signal.SIGHUP)
     check("reload", wait_for(lambda: d2.stderr().count("reloaded:") > n, 30), d2.stderr()[-300:])
     loop_passes(e, "once, moved ahead", at2 + 1)
-    check("no fire after a reload that moves it ahead", d2.lines("once") == [], d2.stdout())
+    check("no fire after a reload that moves it ahead", d2.shown("once") == [], d2.stdout())
     check("a reload does not fire the afters again",
-          len(d2.lines("after:1s")) == 1 and len(d2.lines("named")) == 1, d2.stdout())
+          len(d2.shown("after:1s")) == 1 and len(d2.shown("named")) == 1, d2.stdout())
     d2.stop()
     at3 = int(time.time()) + 1
     e.set_rules(rule % at3)
     d3 = Daemon(e)
     started(d3, "once, third start")
     loop_passes(e, "once, third start", at3 + 1)
-    check("no fire after a restart that moves it ahead", d3.lines("once") == [], d3.stdout())
+    check("no fire after a restart that moves it ahead", d3.shown("once") == [], d3.stdout())
     d3.stop()
 
 
@@ -563,16 +468,16 @@ def test_at_catch_up(tmp):
     if not started(d, "atcatch"):
         return d.stop()
     check("a missed named at with catch_up fires at start",
-          len(d.wait_lines("m", 1, 30)) == 1, d.stdout())
+          len(d.wait_shown("m", 1, 30)) == 1, d.stdout())
     loop_passes(e, "atcatch")
-    check("one older than late_cancel does not", d.lines("o") == [], d.stdout())
-    check("one without catch_up does not", d.lines("n") == [], d.stdout())
+    check("one older than late_cancel does not", d.shown("o") == [], d.stdout())
+    check("one without catch_up does not", d.shown("n") == [], d.stdout())
     d.stop()
     d2 = Daemon(e)
     if not started(d2, "atcatch"):
         return d2.stop()
     loop_passes(e, "atcatch, again")
-    check("and it does not fire again on the next start", d2.lines("m") == [], d2.stdout())
+    check("and it does not fire again on the next start", d2.shown("m") == [], d2.stdout())
     d2.stop()
 
 
@@ -629,11 +534,11 @@ def test_store_values(tmp):
         return d.stop()
 
     def got(dm, n):
-        rc, r, raw = e.ctl_json("emit", "get")
+        rc, r, *raw = e.ctl_json("emit", "get")
         lines = wait_for(lambda: [l for l in dm.stdout().splitlines() if " got " in l][n - 1:], 30)
         return lines[0].split(": ", 1)[1] if lines else (rc, raw, dm.stderr()[-300:])
 
-    rc, r, raw = e.ctl_json("emit", "set")
+    rc, r, *raw = e.ctl_json("emit", "set")
     check("emit set ran", rc == 0 and r and r.get("listeners") == 1, raw)
     v = got(d, 1)
     check("store values read back as set", v == STORE_WANT, "got %r" % (v,))
@@ -659,7 +564,7 @@ def corrupt_case(tmp, name, damage):
     d = Daemon(e)
     if not started(d, name):
         return d.stop()
-    d.wait_lines("f", 1)
+    d.wait_shown("f", 1)
     d.stop()
     damage(e.db)
     before = set(os.listdir(e.statedir))
@@ -677,8 +582,8 @@ def corrupt_case(tmp, name, damage):
         check("%s: the line names the file and where it went" % name,
               e.db in mentions[0] and os.path.join(e.statedir, aside[0]) in mentions[0], mentions[0])
     # The fresh database works: the one-shot fires again (its memory went with the old file).
-    d2.wait_lines("f", 1)
-    rc, r, raw = e.ctl_json("done", "f")
+    d2.wait_shown("f", 1)
+    rc, r, *raw = e.ctl_json("done", "f")
     check("%s: the fresh database records fires and answers" % name,
           rc == 0 and e.query("SELECT answer FROM answers") == [("done",)], raw)
     check("%s: fresh database integrity ok" % name, e.query("PRAGMA integrity_check") == [("ok",)])
@@ -796,7 +701,7 @@ def test_preview(tmp):
     d = Daemon(e)
     if not started(d, "preview"):
         return d.stop()
-    rc, r, raw = e.ctl_json("emit", "set", "w=tulip")
+    rc, r, *raw = e.ctl_json("emit", "set", "w=tulip")
     check("emit set", rc == 0, raw)
     d.stop()
     before = snapshot(e.statedir)
@@ -835,28 +740,28 @@ def test_journal(tmp):
     if not started(d, "journal"):
         return d.stop()
     t0 = time.time()
-    rc, r, raw = e.ctl_json("checkin", "--mood", "4", "--note", "talked it through — calmly")
+    rc, r, *raw = e.ctl_json("checkin", "--mood", "4", "--note", "talked it through — calmly")
     check("checkin with mood and note", rc == 0 and r and isinstance(r.get("id"), int), raw)
     rows = e.query("SELECT id, at, mood, note FROM checkins")
     check("the check-in is in the database with its values",
           len(rows) == 1 and rows[0][2] == 4 and rows[0][3] == "talked it through — calmly" and
           abs(rows[0][1] / 1e6 - t0) < 5 and r and rows[0][0] == r["id"], rows)
-    rc, r, raw = e.ctl_json("checkin")
+    rc, r, *raw = e.ctl_json("checkin")
     rows = e.query("SELECT mood, note FROM checkins ORDER BY id")
     check("checkin without mood or note stores NULLs", rc == 0 and rows[1:] == [(None, None)], rows)
-    rc, _, raw = e.ctl_json("checkin", "--mood", "9")
+    rc, _, *raw = e.ctl_json("checkin", "--mood", "9")
     check("checkin --mood 9 refused", rc != 0 and len(e.query("SELECT id FROM checkins")) == 2, raw)
 
-    rc, r, raw = e.ctl_json("promise", "add", "call the plumber", "--due", "2030-01-02 10:00")
+    rc, r, *raw = e.ctl_json("promise", "add", "call the plumber", "--due", "2030-01-02 10:00")
     p1 = r.get("id") if rc == 0 and r else None
-    rc, r, raw2 = e.ctl_json("promise", "add", "plan the weekend", "--due", "@1900000000")
+    rc, r, *raw2 = e.ctl_json("promise", "add", "plan the weekend", "--due", "@1900000000")
     p2 = r.get("id") if rc == 0 and r else None
     check("promise add twice", p1 is not None and p2 is not None and p1 != p2, raw + raw2)
     rows = e.query("SELECT id, key, text, due, source, state, answered FROM promises ORDER BY id")
     check("promises in the database: text, due, source, open",
           rows == [(p1, None, "call the plumber", 1893578400 * 10**6, "nudgectl", "open", None),
                    (p2, None, "plan the weekend", 1900000000 * 10**6, "nudgectl", "open", None)], rows)
-    rc, r, raw = e.ctl_json("promise", "list")
+    rc, r, *raw = e.ctl_json("promise", "list")
     ps = r.get("promises") if rc == 0 and r else []
     check("promise list shows both",
           [(p["id"], p["text"], p["due"], p["state"], p["source"]) for p in ps] ==
@@ -866,15 +771,15 @@ def test_journal(tmp):
     check("promises: reloaded", wait_for(lambda: "reloaded" in d.stderr(), 30))
     n = e.query("SELECT count(*) FROM promises")[0][0]
     check("scheduling nudgectl promises (add, reload) adds no rows", n == 2, n)
-    rc1, _, raw1 = e.ctl_json("promise", "kept", str(p1))
-    rc2, _, raw2 = e.ctl_json("promise", "broken", str(p2))
+    rc1, _, *raw1 = e.ctl_json("promise", "kept", str(p1))
+    rc2, _, *raw2 = e.ctl_json("promise", "broken", str(p2))
     rows = e.query("SELECT id, state, answered FROM promises ORDER BY id")
     check("kept and broken are in the database",
           rc1 == 0 and rc2 == 0 and [(x[0], x[1]) for x in rows] == [(p1, "kept"), (p2, "broken")] and
           all(x[2] and abs(x[2] / 1e6 - time.time()) < 60 for x in rows), (raw1, raw2, rows))
-    rc, _, raw = e.ctl_json("promise", "kept", "999")
+    rc, _, *raw = e.ctl_json("promise", "kept", "999")
     check("promise kept of an unknown id: exit 1", rc == 1, raw)
-    rc, r, raw = e.ctl_json("promise", "list")
+    rc, r, *raw = e.ctl_json("promise", "list")
     check("promise list shows the new states",
           rc == 0 and [p["state"] for p in r["promises"]] == ["kept", "broken"], raw)
     check("SIGTERM exits 0", d.stop() == 0)
