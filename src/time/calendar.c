@@ -260,6 +260,7 @@ static int parse_weekdays(struct pctx *x, const char **pp, struct calendar *c)
     int l = -1;
     bool first = true;
     char tok[64];
+    const char *start = *pp; /* in the parser's copy, not in x->orig */
     c->weekdays = 0;
     for (;;) {
         size_t i, n = sizeof day_names / sizeof day_names[0];
@@ -290,7 +291,7 @@ static int parse_weekdays(struct pctx *x, const char **pp, struct calendar *c)
             }
             size_t k = strcspn(*pp, " ,.-");
             snprintf(tok, sizeof tok, "%.*s", (int)(k < 60 ? k : 60), *pp);
-            if (!*tok) return perr(x, "weekday missing after \"%.*s\"", (int)(*pp - x->orig), x->orig);
+            if (!*tok) return perr(x, "weekday missing after \"%.*s\"", (int)(*pp - start), start);
             return perr(x, "unknown weekday \"%s\"", tok);
         }
         if (**pp == 0) return 0;

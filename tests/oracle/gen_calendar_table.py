@@ -121,6 +121,7 @@ CRON = [
 ERRORS = [
     (UTC, "", "empty"),
     (UTC, "Tue..Frd 10:00", 'unknown weekday "Frd"'),
+    (UTC, "Mon,,Tue 10:00", 'weekday missing after "Mon,"'),
     (UTC, "Fri..Mon", 'weekday range ends before it starts ("Mon")'),
     (UTC, "Mon..", "weekday range is open"),
     (UTC, "*-*-* 25:00", "hour 25 out of range 0..23"),

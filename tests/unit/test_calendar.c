@@ -516,6 +516,8 @@ static const struct calendar_row rows[] = {
      "bad calendar event \"\": empty"},
     {"UTC", "Tue..Frd 10:00", 0, NULL, 0, {0},
      "bad calendar event \"Tue..Frd 10:00\": unknown weekday \"Frd\""},
+    {"UTC", "Mon,,Tue 10:00", 0, NULL, 0, {0},
+     "bad calendar event \"Mon,,Tue 10:00\": weekday missing after \"Mon,\""},
     {"UTC", "Fri..Mon", 0, NULL, 0, {0},
      "bad calendar event \"Fri..Mon\": weekday range ends before it starts (\"Mon\")"},
     {"UTC", "Mon..", 0, NULL, 0, {0},
