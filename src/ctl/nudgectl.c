@@ -16,6 +16,7 @@
 #include "ctl/ics.h"
 #include "ctl/report.h"
 #include "ctl/table.h"
+#include "time/iso8601.h"
 #include "time/span.h"
 #include "time/timestamp.h"
 
@@ -195,28 +196,9 @@ static const char *fmt_relative(usec_t t, usec_t now, char *buf, size_t bufsz)
 /* "2026-11-23T20:30:00+01:00" (or "Z") as preview objects carry it. */
 static bool parse_iso(const char *s, usec_t *out)
 {
-    int Y, M, D, h, m, sec, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6)
-        return false;
-    const char *z = s + n;
-    long off = 0;
-    if (*z == 'Z' && !z[1]) {
-        off = 0;
-    } else {
-        int oh, om, k = 0;
-        if ((*z != '+' && *z != '-') || sscanf(z + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || z[1 + k])
-            return false;
-        off = (oh * 60L + om) * 60 * (*z == '-' ? -1 : 1);
-    }
-    struct tm tm = {.tm_year = Y - 1900,
-                    .tm_mon = M - 1,
-                    .tm_mday = D,
-                    .tm_hour = h,
-                    .tm_min = m,
-                    .tm_sec = sec};
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1) return false;
-    *out = ((usec_t)t - off) * USEC_PER_SEC;
+    struct iso8601 t;
+    if (!s || iso8601_parse(s, &t, NULL, 0) < 0 || !t.has_time) return false;
+    *out = iso8601_usec(&t);
     return true;
 }
 
