@@ -208,15 +208,7 @@ static int capture_show(struct notify_backend *self, const struct notification *
                       jstr(n->reminder_id), "kind", jstr(n->kind), "title", jstr(n->title), "body",
                       jstr(n->body));
     } else {
-        char when[64];
-        timestamp_format_iso(at, when, sizeof when);
-        json_t *actions = json_array();
-        for (size_t i = 0; i < n->n_actions; i++)
-            json_array_append_new(actions, jstr(n->actions[i].id));
-        /* The objects `nudged --preview --json` prints. */
-        o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "at", when, "id", jstr(n->reminder_id),
-                      "kind", jstr(n->kind), "title", jstr(n->title), "body", jstr(n->body),
-                      "actions", actions);
+        o = notification_preview_json(n, at); /* what `nudged --preview --json` prints */
     }
     if (o) json_array_append_new(j->entries, o);
     j->bytes += size;
