@@ -433,15 +433,16 @@ static const char *good_word(const struct protocol_arg *a)
 }
 
 /* nudgectl's words for the command with `tested` given as the word(s) `vals`, the other
- * required arguments with good values. Returns argc. */
+ * required arguments with good values (words holds the command's name). Returns argc. */
 static int ctl_argv(const struct protocol_command *c, const struct protocol_arg *tested,
-                    char **vals, int nvals, char **argv)
+                    char **vals, int nvals, char **argv, char *words, size_t wordsz)
 {
     int n = 0;
     argv[n++] = getenv("NUDGECTL");
-    char *words = strdup(c->cli), *sp = strchr(words, ' ');
+    snprintf(words, wordsz, "%s", c->cli);
+    char *sp = strchr(words, ' ');
     if (sp) *sp++ = 0;
-    argv[n++] = words; /* leaked: a test process */
+    argv[n++] = words;
     if (sp) argv[n++] = sp;
     if (c->id == PROTOCOL_EXPORT) argv[n++] = "--ics";
     for (const struct protocol_arg *a = c->args; a->name; a++) {
@@ -469,8 +470,8 @@ static void try_limit(const struct protocol_command *c, const struct protocol_ar
     protocol_arg_describe(a, what, sizeof what);
     snprintf(want_ctl, sizeof want_ctl, "nudgectl: %s must be %s", a->cli, what);
     snprintf(want_daemon, sizeof want_daemon, "\"%s\" must be %s", a->name, what);
-    char *argv[600];
-    ctl_argv(c, a, words, nwords, argv);
+    char *argv[600], name[64];
+    ctl_argv(c, a, words, nwords, argv, name, sizeof name);
     int rc = run_ctl(argv, err, sizeof err);
     if (over) {
         if (rc != 2 || strncmp(err, want_ctl, strlen(want_ctl)))
