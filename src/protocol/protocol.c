@@ -21,6 +21,8 @@
 #define EMIT_KEYS_MAX 256
 #define EMIT_KEY_BYTES_MAX 255
 
+/* The table reads as a table: one command a block, its arguments and reply under it. */
+/* clang-format off */
 #define ID_ARG()                                                                           \
     {.name = "id", .cli = "ID", .type = PROTOCOL_STRING, .required = true, .min_len = 1}
 #define FIRE_REPLY                                                                         \
@@ -114,6 +116,7 @@ const struct protocol_command protocol_commands[PROTOCOL_COMMANDS] = {
     [PROTOCOL_EXPORT] = {PROTOCOL_EXPORT, "export", "export", "export --ics [--days N]", true,
                          {DAYS_ARG(30, 366)}, PLAN_REPLY("fires")},
 };
+/* clang-format on */
 
 const struct protocol_command *protocol_find(const char *name)
 {
@@ -230,8 +233,10 @@ int protocol_arg_check(const struct protocol_arg *a, json_t *v, unsigned flags, 
         usec_t t;
         return protocol_timestamp_value(a, v, now, &t, err, errsz);
     }
-    case PROTOCOL_SPAN: return check_span(a, v, flags, err, errsz);
-    case PROTOCOL_STRINGS: return check_strings(a, v, flags, err, errsz);
+    case PROTOCOL_SPAN:
+        return check_span(a, v, flags, err, errsz);
+    case PROTOCOL_STRINGS:
+        return check_strings(a, v, flags, err, errsz);
     }
     return must_be(a, flags, err, errsz);
 }
@@ -279,8 +284,7 @@ int protocol_request_check(const struct protocol_command *c, json_t *req, unsign
     return 0;
 }
 
-json_t *protocol_arg_from_cli(const struct protocol_arg *a, const char *s, char *err,
-                              size_t errsz)
+json_t *protocol_arg_from_cli(const struct protocol_arg *a, const char *s, char *err, size_t errsz)
 {
     char label[64];
     arg_label(a, PROTOCOL_CHECK_CLI, label, sizeof label);
@@ -303,20 +307,26 @@ json_t *protocol_arg_from_cli(const struct protocol_arg *a, const char *s, char 
 static unsigned json_kind(json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_NULL: return PROTOCOL_J_NULL;
+    case JSON_NULL:
+        return PROTOCOL_J_NULL;
     case JSON_TRUE:
-    case JSON_FALSE: return PROTOCOL_J_BOOL;
-    case JSON_INTEGER: return PROTOCOL_J_INTEGER;
-    case JSON_REAL: return PROTOCOL_J_REAL;
-    case JSON_STRING: return PROTOCOL_J_STRING;
-    case JSON_ARRAY: return PROTOCOL_J_ARRAY;
-    case JSON_OBJECT: return PROTOCOL_J_OBJECT;
+    case JSON_FALSE:
+        return PROTOCOL_J_BOOL;
+    case JSON_INTEGER:
+        return PROTOCOL_J_INTEGER;
+    case JSON_REAL:
+        return PROTOCOL_J_REAL;
+    case JSON_STRING:
+        return PROTOCOL_J_STRING;
+    case JSON_ARRAY:
+        return PROTOCOL_J_ARRAY;
+    case JSON_OBJECT:
+        return PROTOCOL_J_OBJECT;
     }
     return 0;
 }
 
-int protocol_reply_check(const struct protocol_command *c, json_t *reply, char *err,
-                         size_t errsz)
+int protocol_reply_check(const struct protocol_command *c, json_t *reply, char *err, size_t errsz)
 {
     if (!json_is_object(reply))
         return errbuf_set(err, errsz, EINVAL, "the reply to %s is not an object", c->name);
@@ -333,10 +343,13 @@ int protocol_reply_check(const struct protocol_command *c, json_t *reply, char *
     json_object_foreach(reply, k, v)
     {
         const struct protocol_field *f = c->reply;
-        while (f->name && strcmp(f->name, k)) f++;
+        while (f->name && strcmp(f->name, k))
+            f++;
         if (!f->name && strcmp(k, "ok"))
-            return errbuf_set(err, errsz, EINVAL, "the reply to %s has \"%s\", which the table "
-                              "does not name", c->name, k);
+            return errbuf_set(err, errsz, EINVAL,
+                              "the reply to %s has \"%s\", which the table "
+                              "does not name",
+                              c->name, k);
     }
     return 0;
 }

@@ -84,8 +84,8 @@ struct protocol_command {
     const char *cli;   /* nudgectl's words: "promise add" */
     const char *usage; /* nudgectl's usage line: "promise add TEXT --due TIMESTAMP" */
     bool slow;         /* runs the preview engine: its reply may take a while */
-    struct protocol_arg args[PROTOCOL_ARGS_MAX + 1];        /* ended by a NULL name */
-    struct protocol_field reply[PROTOCOL_FIELDS_MAX + 1];   /* besides "ok"; NULL name ends */
+    struct protocol_arg args[PROTOCOL_ARGS_MAX + 1];      /* ended by a NULL name */
+    struct protocol_field reply[PROTOCOL_FIELDS_MAX + 1]; /* besides "ok"; NULL name ends */
 };
 
 /* Indexed by enum protocol_command_id. */
@@ -126,8 +126,7 @@ int protocol_request_check(const struct protocol_command *c, json_t *req, unsign
 /* A command-line word as the argument's JSON value (a whole number for an integer, else the
  * string). NULL with err `LABEL must be WHAT, not "S"` when it is not one, or `LABEL is not
  * valid UTF-8`. A new reference. */
-json_t *protocol_arg_from_cli(const struct protocol_arg *a, const char *s, char *err,
-                              size_t errsz);
+json_t *protocol_arg_from_cli(const struct protocol_arg *a, const char *s, char *err, size_t errsz);
 
 /* A timestamp argument's instant (a string read at now in the local zone, or epoch seconds).
  * 0, or -EINVAL/-ERANGE with err. */
@@ -137,7 +136,6 @@ int protocol_timestamp_value(const struct protocol_arg *a, json_t *v, usec_t now
 /* Whether a reply (without "ok") has the command's shape: every field of the table that is not
  * optional, each with one of its types, and no other key. 0, or -EINVAL with err naming the
  * first field that differs. */
-int protocol_reply_check(const struct protocol_command *c, json_t *reply, char *err,
-                         size_t errsz);
+int protocol_reply_check(const struct protocol_command *c, json_t *reply, char *err, size_t errsz);
 
 #endif

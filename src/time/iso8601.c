@@ -47,8 +47,8 @@ int iso8601_parse(const char *s, struct iso8601 *out, char *err, size_t errsz)
     struct iso8601 t = {0};
     const char *p = s;
     if (!s) return bad("", err, errsz, "empty");
-    if (!digits(&p, 4, &t.year) || !expect(&p, '-') || !digits(&p, 2, &t.mon) ||
-        !expect(&p, '-') || !digits(&p, 2, &t.mday))
+    if (!digits(&p, 4, &t.year) || !expect(&p, '-') || !digits(&p, 2, &t.mon) || !expect(&p, '-') ||
+        !digits(&p, 2, &t.mday))
         return bad(s, err, errsz, "expected YYYY-MM-DD");
     if (t.mon < 1 || t.mon > 12) return bad(s, err, errsz, "month out of range");
     if (t.mday < 1 || t.mday > month_days(t.year, t.mon))

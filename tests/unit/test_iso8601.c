@@ -15,7 +15,7 @@
 #include "time/iso8601.h"
 #include "time/timestamp.h"
 
-#define SEC(s) ((usec_t)(s) * USEC_PER_SEC)
+#define SEC(s) ((usec_t)(s)*USEC_PER_SEC)
 
 static void test_instants(void **state)
 {
@@ -55,7 +55,7 @@ static void test_dates(void **state)
         const char *s;
         int64_t day;
     } rows[] = {
-        {"1970-01-01", 0}, {"1970-01-02", 1}, {"1969-12-31", -1},
+        {"1970-01-01", 0},     {"1970-01-02", 1},     {"1969-12-31", -1},
         {"2026-11-23", 20780}, {"2024-02-29", 19782}, {"2000-01-01", 10957},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -125,10 +125,10 @@ static void test_bad(void **state)
 static void test_round_trip(void **state)
 {
     (void)state;
-    static const char *zones[] = {"UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata",
-                                  "Australia/Lord_Howe", "Pacific/Chatham"};
-    static const int64_t instants[] = {0, 1795462200, 1774746000, 1792634400, -86400 * 365,
-                                       253402041600};
+    static const char *zones[] = {"UTC",          "Europe/Berlin",       "America/New_York",
+                                  "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham"};
+    static const int64_t instants[] = {0,          1795462200,   1774746000,
+                                       1792634400, -86400 * 365, 253402041600};
     char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
     for (size_t z = 0; z < sizeof zones / sizeof zones[0]; z++) {
         setenv("TZ", zones[z], 1);
@@ -137,7 +137,8 @@ static void test_round_trip(void **state)
             char buf[64];
             struct iso8601 t;
             timestamp_format_iso(SEC(instants[i]), buf, sizeof buf);
-            if (iso8601_parse(buf, &t, NULL, 0) < 0) fail_msg("%s: %s does not parse", zones[z], buf);
+            if (iso8601_parse(buf, &t, NULL, 0) < 0)
+                fail_msg("%s: %s does not parse", zones[z], buf);
             assert_int_equal(iso8601_usec(&t), SEC(instants[i]));
         }
     }

@@ -54,7 +54,8 @@ static void test_table_whole(void **state)
         for (const struct protocol_arg *a = c->args; a->name; a++) {
             assert_non_null(a->cli);
             assert_ptr_equal(protocol_arg_find(c, a->name), a);
-            if (a->type == PROTOCOL_INTEGER || a->type == PROTOCOL_SPAN) assert_true(a->min <= a->max);
+            if (a->type == PROTOCOL_INTEGER || a->type == PROTOCOL_SPAN)
+                assert_true(a->min <= a->max);
             if (a->has_default) assert_true(a->dflt >= a->min && a->dflt <= a->max);
             /* The usage line mentions each argument as nudgectl names it. */
             if (a->type != PROTOCOL_STRINGS) assert_non_null(strstr(c->usage, a->cli));
@@ -99,7 +100,8 @@ static void test_requests(void **state)
         const char *cmd, *json, *msg; /* msg NULL: accepted */
     } rows[] = {
         {"history", "{\"limit\":100000}", NULL},
-        {"history", "{\"limit\":100001}", "\"limit\" must be a whole number from 1 to 100000, not 100001"},
+        {"history", "{\"limit\":100001}",
+         "\"limit\" must be a whole number from 1 to 100000, not 100001"},
         {"history", "{\"limit\":0}", "\"limit\" must be a whole number from 1 to 100000, not 0"},
         {"history", "{\"limit\":1.5}", "\"limit\" must be a whole number from 1 to 100000"},
         {"history", "{\"limit\":\"5\"}", "\"limit\" must be a whole number from 1 to 100000"},
@@ -164,8 +166,9 @@ static void test_request_normalised(void **state)
     (void)state;
     char err[256];
     json_t *req = json_pack("{s:s, s:n, s:n}", "cmd", "history", "limit", "since");
-    assert_int_equal(protocol_request_check(protocol_find("history"), req, PROTOCOL_CHECK_TIME,
-                                            NOW, err, sizeof err), 0);
+    assert_int_equal(protocol_request_check(protocol_find("history"), req, PROTOCOL_CHECK_TIME, NOW,
+                                            err, sizeof err),
+                     0);
     assert_int_equal(json_integer_value(json_object_get(req, "limit")), 20); /* the default */
     assert_null(json_object_get(req, "since"));                              /* null: absent */
     json_decref(req);
@@ -175,8 +178,8 @@ static void test_request_normalised(void **state)
     } days[] = {{"preview", 7}, {"export", 30}, {"report", PROTOCOL_REPORT_DAYS_DEFAULT}};
     for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
         req = json_object();
-        assert_int_equal(protocol_request_check(protocol_find(days[i].cmd), req, 0, NOW, err,
-                                                sizeof err), 0);
+        assert_int_equal(
+            protocol_request_check(protocol_find(days[i].cmd), req, 0, NOW, err, sizeof err), 0);
         assert_int_equal(json_integer_value(json_object_get(req, "days")), days[i].days);
         json_decref(req);
     }
@@ -225,7 +228,8 @@ static void test_from_cli(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char want[256];
         assert_null(protocol_arg_from_cli(n, bad[i], err, sizeof err));
-        snprintf(want, sizeof want, "-n must be a whole number from 1 to 100000, not \"%s\"", bad[i]);
+        snprintf(want, sizeof want, "-n must be a whole number from 1 to 100000, not \"%s\"",
+                 bad[i]);
         assert_string_equal(err, want);
     }
     const struct protocol_arg *id = protocol_arg_find(protocol_find("fire"), "id");
@@ -254,11 +258,15 @@ static void test_replies(void **state)
         {"snooze", "{\"fire\":{},\"due\":1790000000.5}", NULL},
         {"done", "{\"fire\":{}}", NULL},
         {"fire", "{}", NULL},
-        {"preview", "{\"notifications\":[],\"truncated\":true,\"until\":\"x\",\"limit\":10000}", NULL},
-        {"report", "{\"now\":1,\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
-                   "\"best_streak\":0,\"promises\":[],\"truncated\":false}", NULL},
-        {"report", "{\"now\":\"1\",\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
-                   "\"best_streak\":0,\"promises\":[],\"truncated\":false}",
+        {"preview", "{\"notifications\":[],\"truncated\":true,\"until\":\"x\",\"limit\":10000}",
+         NULL},
+        {"report",
+         "{\"now\":1,\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
+         "\"best_streak\":0,\"promises\":[],\"truncated\":false}",
+         NULL},
+        {"report",
+         "{\"now\":\"1\",\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
+         "\"best_streak\":0,\"promises\":[],\"truncated\":false}",
          "the reply to report has \"now\" of the wrong type"},
         {"status", "[]", "the reply to status is not an object"},
     };
@@ -367,8 +375,10 @@ static int live_setup(void **state)
     snprintf(live.sock, sizeof live.sock, "%s/run/nudge/control.sock", live.dir);
     snprintf(live.rules, sizeof live.rules, "%s/rules.lua", live.dir);
     FILE *f = fopen(live.rules, "w");
-    fputs("nudge.every(\"5min\", function() nudge.notify { title = \"tick\" } end, { id = \"tick\" })\n"
-          "nudge.listen(\"e\", function() end)\n", f);
+    fputs("nudge.every(\"5min\", function() nudge.notify { title = \"tick\" } end, { id = \"tick\" "
+          "})\n"
+          "nudge.listen(\"e\", function() end)\n",
+          f);
     fclose(f);
     const char *dirs[] = {"XDG_RUNTIME_DIR=%s/run", "XDG_STATE_HOME=%s/state",
                           "XDG_CONFIG_HOME=%s/config"};
@@ -425,10 +435,14 @@ static int live_teardown(void **state)
 static const char *good_word(const struct protocol_arg *a)
 {
     switch (a->type) {
-    case PROTOCOL_TIMESTAMP: return "tomorrow";
-    case PROTOCOL_SPAN: return "10min";
-    case PROTOCOL_INTEGER: return "1";
-    default: return !strcmp(a->name, "id") ? "tick" : "x";
+    case PROTOCOL_TIMESTAMP:
+        return "tomorrow";
+    case PROTOCOL_SPAN:
+        return "10min";
+    case PROTOCOL_INTEGER:
+        return "1";
+    default:
+        return !strcmp(a->name, "id") ? "tick" : "x";
     }
 }
 
@@ -483,8 +497,9 @@ static void try_limit(const struct protocol_command *c, const struct protocol_ar
     json_t *req = json_pack("{s:s}", "cmd", c->name);
     for (const struct protocol_arg *o = c->args; o->name; o++)
         if (o != a && o->required)
-            json_object_set_new(req, o->name, o->type == PROTOCOL_INTEGER ? json_integer(1)
-                                                                          : json_string(good_word(o)));
+            json_object_set_new(req, o->name,
+                                o->type == PROTOCOL_INTEGER ? json_integer(1)
+                                                            : json_string(good_word(o)));
     json_object_set(req, a->name, v);
     json_t *reply = ask(req);
     const char *e = json_string_value(json_object_get(reply, "error"));
@@ -544,7 +559,8 @@ static void test_live_limits(void **state)
                         json_object_set_new(v, kv, json_string("v"));
                     }
                     try_limit(c, a, v, w, n, over);
-                    for (int k = 0; k < n; k++) free(w[k]);
+                    for (int k = 0; k < n; k++)
+                        free(w[k]);
                     free(w);
                     json_decref(v);
                     /* A key as long as the limit (and one byte more). */
@@ -573,11 +589,11 @@ static void test_live_replies(void **state)
     if (!live_on()) skip();
     /* Fire first, so done, skip and snooze have a notification to answer. */
     const enum protocol_command_id order[] = {
-        PROTOCOL_FIRE,         PROTOCOL_STATUS,        PROTOCOL_LIST,        PROTOCOL_RELOAD,
-        PROTOCOL_DONE,         PROTOCOL_FIRE,          PROTOCOL_SKIP,        PROTOCOL_FIRE,
-        PROTOCOL_SNOOZE,       PROTOCOL_CHECKIN,       PROTOCOL_PROMISE_ADD, PROTOCOL_PROMISE_LIST,
-        PROTOCOL_PROMISE_KEPT, PROTOCOL_PROMISE_BROKEN, PROTOCOL_HISTORY,    PROTOCOL_EMIT,
-        PROTOCOL_REPORT,       PROTOCOL_PREVIEW,       PROTOCOL_EXPORT,
+        PROTOCOL_FIRE,         PROTOCOL_STATUS,         PROTOCOL_LIST,        PROTOCOL_RELOAD,
+        PROTOCOL_DONE,         PROTOCOL_FIRE,           PROTOCOL_SKIP,        PROTOCOL_FIRE,
+        PROTOCOL_SNOOZE,       PROTOCOL_CHECKIN,        PROTOCOL_PROMISE_ADD, PROTOCOL_PROMISE_LIST,
+        PROTOCOL_PROMISE_KEPT, PROTOCOL_PROMISE_BROKEN, PROTOCOL_HISTORY,     PROTOCOL_EMIT,
+        PROTOCOL_REPORT,       PROTOCOL_PREVIEW,        PROTOCOL_EXPORT,
     };
     bool seen[PROTOCOL_COMMANDS] = {0};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
@@ -608,14 +624,10 @@ static void test_live_replies(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table_whole),
-        cmocka_unit_test(test_requests),
-        cmocka_unit_test(test_request_normalised),
-        cmocka_unit_test(test_strings_limits),
-        cmocka_unit_test(test_from_cli),
-        cmocka_unit_test(test_replies),
-        cmocka_unit_test(test_live_limits),
-        cmocka_unit_test(test_live_replies),
+        cmocka_unit_test(test_table_whole),        cmocka_unit_test(test_requests),
+        cmocka_unit_test(test_request_normalised), cmocka_unit_test(test_strings_limits),
+        cmocka_unit_test(test_from_cli),           cmocka_unit_test(test_replies),
+        cmocka_unit_test(test_live_limits),        cmocka_unit_test(test_live_replies),
     };
     return cmocka_run_group_tests(tests, live_setup, live_teardown);
 }
