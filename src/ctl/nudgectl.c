@@ -1,5 +1,6 @@
-/* nudgectl: the control socket's client. One table entry per command {name, usage, exec};
- * each exec checks its arguments, builds a request and prints the reply for people. */
+/* nudgectl: the control socket's client. One table entry per command of the protocol table
+ * {command, exec}; each exec builds a request from its arguments (checked against the protocol
+ * table, as the daemon will check them) and prints the reply for people. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 #include "ctl/ics.h"
 #include "ctl/report.h"
 #include "ctl/table.h"
+#include "protocol/protocol.h"
+#include "time/iso8601.h"
 #include "time/span.h"
 #include "time/timestamp.h"
 
@@ -40,8 +43,7 @@ struct invocation {
 typedef int (*command_exec)(struct invocation *inv);
 
 struct command {
-    const char *name; /* "status", or two words: "promise add" */
-    const char *usage;
+    const struct protocol_command *proto; /* its name, usage and arguments */
     command_exec exec;
 };
 
@@ -60,7 +62,7 @@ static int usage_error(struct invocation *inv, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     if (inv && inv->cmd)
-        fprintf(stderr, "\nusage: nudgectl %s\n", inv->cmd->usage);
+        fprintf(stderr, "\nusage: nudgectl %s\n", inv->cmd->proto->usage);
     else
         fputs("\nTry 'nudgectl --help'.\n", stderr);
     return EXIT_USAGE;
@@ -98,7 +100,7 @@ static int parse_args(struct invocation *inv, const struct opt *opts, const char
             continue;
         }
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            printf("usage: nudgectl %s\n", inv->cmd->usage);
+            printf("usage: nudgectl %s\n", inv->cmd->proto->usage);
             return EXIT_OK;
         }
         const struct opt *o = NULL;
@@ -128,32 +130,17 @@ static int parse_args(struct invocation *inv, const struct opt *opts, const char
     return -1;
 }
 
-/* A whole number in [lo, hi]. */
-static bool parse_int(const char *s, long long lo, long long hi, long long *out)
+/* Sets the request's argument `name` from the command-line word s, as the protocol table
+ * types it (a number for an integer); a word that is not one is a usage error. */
+static bool set_arg(struct invocation *inv, json_t *req, const char *name, const char *s, int *rc)
 {
-    char *e;
-    if (!s || !*s) return false;
-    errno = 0;
-    long long v = strtoll(s, &e, 10);
-    if (errno || *e || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
-
-/* A request field from a command-line string; fails on invalid UTF-8 (jansson refuses it). */
-static bool set_string(struct invocation *inv, json_t *req, const char *key, const char *what,
-                       const char *s, int *rc)
-{
-    if (!*s) {
-        *rc = usage_error(inv, "%s must not be empty", what);
-        return false;
-    }
-    json_t *v = json_string(s);
+    char err[512];
+    json_t *v = protocol_arg_from_cli(protocol_arg_find(inv->cmd->proto, name), s, err, sizeof err);
     if (!v) {
-        *rc = usage_error(inv, "%s is not valid UTF-8", what);
+        *rc = usage_error(inv, "%s", err);
         return false;
     }
-    json_object_set_new(req, key, v);
+    json_object_set_new(req, name, v);
     return true;
 }
 
@@ -195,28 +182,9 @@ static const char *fmt_relative(usec_t t, usec_t now, char *buf, size_t bufsz)
 /* "2026-11-23T20:30:00+01:00" (or "Z") as preview objects carry it. */
 static bool parse_iso(const char *s, usec_t *out)
 {
-    int Y, M, D, h, m, sec, n = 0;
-    if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6)
-        return false;
-    const char *z = s + n;
-    long off = 0;
-    if (*z == 'Z' && !z[1]) {
-        off = 0;
-    } else {
-        int oh, om, k = 0;
-        if ((*z != '+' && *z != '-') || sscanf(z + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || z[1 + k])
-            return false;
-        off = (oh * 60L + om) * 60 * (*z == '-' ? -1 : 1);
-    }
-    struct tm tm = {.tm_year = Y - 1900,
-                    .tm_mon = M - 1,
-                    .tm_mday = D,
-                    .tm_hour = h,
-                    .tm_min = m,
-                    .tm_sec = sec};
-    time_t t = timegm(&tm);
-    if (t == (time_t)-1) return false;
-    *out = ((usec_t)t - off) * USEC_PER_SEC;
+    struct iso8601 t;
+    if (!s || iso8601_parse(s, &t, NULL, 0) < 0 || !t.has_time) return false;
+    *out = iso8601_usec(&t);
     return true;
 }
 
@@ -266,6 +234,11 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
         fputs("nudgectl: out of memory\n", stderr);
         return EXIT_REFUSED;
     }
+    /* The limits the daemon checks, checked here first with the same words. */
+    if (protocol_request_check(inv->cmd->proto, req, PROTOCOL_CHECK_CLI, 0, err, sizeof err) < 0) {
+        json_decref(req);
+        return usage_error(inv, "%s", err);
+    }
     if (paths_control_socket(path, sizeof path) < 0) {
         json_decref(req);
         fprintf(stderr,
@@ -275,9 +248,7 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
         return EXIT_NOT_RUNNING;
     }
     const char *cmd = json_string_value(json_object_get(req, "cmd"));
-    /* export runs the preview engine too. */
-    int timeout = cmd && (!strcmp(cmd, "preview") || !strcmp(cmd, "export")) ? PREVIEW_TIMEOUT_MS
-                                                                             : TIMEOUT_MS;
+    int timeout = inv->cmd->proto->slow ? PREVIEW_TIMEOUT_MS : TIMEOUT_MS;
     char *line = NULL, cmd_name[32];
     json_t *reply = NULL;
     snprintf(cmd_name, sizeof cmd_name, "%s", cmd ? cmd : "");
@@ -444,15 +415,7 @@ static int exec_preview(struct invocation *inv)
     int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
     if (rc >= 0) return rc;
     json_t *req = json_pack("{s:s}", "cmd", "preview");
-    if (days) {
-        long long d;
-        if (!parse_int(days, 1, 366, &d)) {
-            json_decref(req);
-            return usage_error(inv, "--days must be a whole number from 1 to 366, not \"%s\"",
-                               days);
-        }
-        json_object_set_new(req, "days", json_integer(d));
-    }
+    if (days && !set_arg(inv, req, "days", days, &rc)) return json_decref(req), rc;
     return run(inv, req, print_preview);
 }
 
@@ -463,7 +426,7 @@ static int exec_reminder_id(struct invocation *inv, const char *cmd, reply_print
     int n, rc = parse_args(inv, NULL, pos, 1, 1, &n);
     if (rc >= 0) return rc;
     json_t *req = json_pack("{s:s}", "cmd", cmd);
-    if (!set_string(inv, req, "id", "ID", pos[0], &rc)) return json_decref(req), rc;
+    if (!set_arg(inv, req, "id", pos[0], &rc)) return json_decref(req), rc;
     inv->subject = pos[0];
     return run(inv, req, print);
 }
@@ -535,8 +498,8 @@ static int exec_snooze(struct invocation *inv)
     int n, rc = parse_args(inv, NULL, pos, 1, 2, &n);
     if (rc >= 0) return rc;
     json_t *req = json_pack("{s:s}", "cmd", "snooze");
-    if (!set_string(inv, req, "id", "ID", pos[0], &rc)) return json_decref(req), rc;
-    if (n == 2 && !set_string(inv, req, "span", "SPAN", pos[1], &rc)) return json_decref(req), rc;
+    if (!set_arg(inv, req, "id", pos[0], &rc)) return json_decref(req), rc;
+    if (n == 2 && !set_arg(inv, req, "span", pos[1], &rc)) return json_decref(req), rc;
     return run(inv, req, print_snooze);
 }
 
@@ -554,15 +517,9 @@ static int exec_checkin(struct invocation *inv)
     int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
     if (rc >= 0) return rc;
     json_t *req = json_pack("{s:s}", "cmd", "checkin");
-    if (mood) {
-        long long m;
-        if (!parse_int(mood, 1, 5, &m)) {
-            json_decref(req);
-            return usage_error(inv, "--mood must be a whole number from 1 to 5, not \"%s\"", mood);
-        }
-        json_object_set_new(req, "mood", json_integer(m));
-    }
-    if (note && !set_string(inv, req, "note", "--note", note, &rc)) return json_decref(req), rc;
+    if ((mood && !set_arg(inv, req, "mood", mood, &rc)) ||
+        (note && !set_arg(inv, req, "note", note, &rc)))
+        return json_decref(req), rc;
     return run(inv, req, print_checkin);
 }
 
@@ -584,10 +541,8 @@ static int exec_promise_add(struct invocation *inv)
     struct opt opts[] = {{"--due", NULL, &due}, {0}};
     int n, rc = parse_args(inv, opts, pos, 1, 1, &n);
     if (rc >= 0) return rc;
-    if (!due) return usage_error(inv, "--due TIMESTAMP is required");
     json_t *req = json_pack("{s:s}", "cmd", "promise_add");
-    if (!set_string(inv, req, "text", "TEXT", pos[0], &rc) ||
-        !set_string(inv, req, "due", "--due", due, &rc))
+    if (!set_arg(inv, req, "text", pos[0], &rc) || (due && !set_arg(inv, req, "due", due, &rc)))
         return json_decref(req), rc;
     return run(inv, req, print_promise_add);
 }
@@ -633,12 +588,10 @@ static int exec_promise_answer(struct invocation *inv, const char *cmd, reply_pr
     const char *pos[1];
     int n, rc = parse_args(inv, NULL, pos, 1, 1, &n);
     if (rc >= 0) return rc;
-    long long id;
-    if (!parse_int(pos[0], 1, INT64_MAX, &id))
-        return usage_error(
-            inv, "ID must be a promise number (see 'nudgectl promise list'), not \"%s\"", pos[0]);
+    json_t *req = json_pack("{s:s}", "cmd", cmd);
+    if (!set_arg(inv, req, "id", pos[0], &rc)) return json_decref(req), rc;
     inv->subject = pos[0];
-    return run(inv, json_pack("{s:s, s:I}", "cmd", cmd, "id", (json_int_t)id), print);
+    return run(inv, req, print);
 }
 
 static void print_promise_kept(struct invocation *inv, json_t *r)
@@ -700,16 +653,9 @@ static int exec_history(struct invocation *inv)
     int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
     if (rc >= 0) return rc;
     json_t *req = json_pack("{s:s}", "cmd", "history");
-    if (limit) {
-        long long l;
-        if (!parse_int(limit, 1, 1000000, &l)) {
-            json_decref(req);
-            return usage_error(inv, "-n must be a whole number from 1 to 1000000, not \"%s\"",
-                               limit);
-        }
-        json_object_set_new(req, "limit", json_integer(l));
-    }
-    if (since && !set_string(inv, req, "since", "--since", since, &rc)) return json_decref(req), rc;
+    if ((limit && !set_arg(inv, req, "limit", limit, &rc)) ||
+        (since && !set_arg(inv, req, "since", since, &rc)))
+        return json_decref(req), rc;
     return run(inv, req, print_history);
 }
 
@@ -719,38 +665,38 @@ static void print_emit(struct invocation *inv, json_t *r)
     printf("emitted %s: %lld listener%s ran\n", inv->subject, (long long)n, n == 1 ? "" : "s");
 }
 
+/* The KEY=VALUE words as emit's "data"; how many and how long is the table's to say. */
+static int emit_data(struct invocation *inv, json_t *data, const char **words, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const char *eq = strchr(words[i], '=');
+        if (!eq || eq == words[i]) return usage_error(inv, "\"%s\" is not KEY=VALUE", words[i]);
+        char *key = strndup(words[i], (size_t)(eq - words[i]));
+        if (!key) return usage_error(inv, "out of memory");
+        int rc = -1;
+        if (json_object_get(data, key))
+            rc = usage_error(inv, "key \"%s\" given twice", key);
+        /* jansson refuses invalid UTF-8 in keys and values alike. */
+        else if (json_object_set_new(data, key, json_string(eq + 1)) < 0)
+            rc = usage_error(inv, "\"%s\" is not valid UTF-8", words[i]);
+        free(key);
+        if (rc >= 0) return rc;
+    }
+    return -1;
+}
+
 static int exec_emit(struct invocation *inv)
 {
-    const char *pos[257];
-    int n, rc = parse_args(inv, NULL, pos, 1, 257, &n);
-    if (rc >= 0) return rc;
-    json_t *req = json_pack("{s:s, s:{}}", "cmd", "emit", "data");
-    if (!set_string(inv, req, "name", "NAME", pos[0], &rc)) return json_decref(req), rc;
-    inv->subject = pos[0];
-    json_t *data = json_object_get(req, "data");
-    for (int i = 1; i < n; i++) {
-        const char *eq = strchr(pos[i], '=');
-        if (!eq || eq == pos[i]) {
-            json_decref(req);
-            return usage_error(inv, "\"%s\" is not KEY=VALUE", pos[i]);
-        }
-        char key[256];
-        if ((size_t)(eq - pos[i]) >= sizeof key) {
-            json_decref(req);
-            return usage_error(inv, "the key of \"%.40s...\" is too long", pos[i]);
-        }
-        memcpy(key, pos[i], (size_t)(eq - pos[i]));
-        key[eq - pos[i]] = 0;
-        if (json_object_get(data, key)) {
-            json_decref(req);
-            return usage_error(inv, "key \"%s\" given twice", key);
-        }
-        /* jansson refuses invalid UTF-8 in keys and values alike. */
-        if (json_object_set_new(data, key, json_string(eq + 1)) < 0) {
-            json_decref(req);
-            return usage_error(inv, "\"%s\" is not valid UTF-8", pos[i]);
-        }
+    const char **pos = calloc((size_t)inv->argc + 1, sizeof *pos);
+    if (!pos) return usage_error(inv, "out of memory");
+    int n, rc = parse_args(inv, NULL, pos, 1, inv->argc, &n);
+    json_t *req = rc >= 0 ? NULL : json_pack("{s:s, s:{}}", "cmd", "emit", "data");
+    if (req && set_arg(inv, req, "name", pos[0], &rc)) {
+        inv->subject = pos[0];
+        rc = emit_data(inv, json_object_get(req, "data"), pos + 1, n - 1);
     }
+    free(pos);
+    if (rc >= 0) return json_decref(req), rc;
     return run(inv, req, print_emit);
 }
 
@@ -794,15 +740,7 @@ static int exec_report(struct invocation *inv)
     if ((inv->svg && !*inv->svg) || (inv->html && !*inv->html))
         return usage_error(inv, "--svg and --html need a file name");
     json_t *req = json_pack("{s:s}", "cmd", "report");
-    if (days) {
-        long long d;
-        if (!parse_int(days, 1, 3660, &d)) {
-            json_decref(req);
-            return usage_error(inv, "--days must be a whole number from 1 to 3660, not \"%s\"",
-                               days);
-        }
-        json_object_set_new(req, "days", json_integer(d));
-    }
+    if (days && !set_arg(inv, req, "days", days, &rc)) return json_decref(req), rc;
     return run(inv, req, print_report);
 }
 
@@ -835,44 +773,39 @@ static int exec_export(struct invocation *inv)
     /* One format today; the flag keeps room for others without changing what --ics means. */
     if (!ics) return usage_error(inv, "export needs a format: --ics");
     json_t *req = json_pack("{s:s}", "cmd", "export");
-    if (days) {
-        long long d;
-        if (!parse_int(days, 1, 366, &d)) {
-            json_decref(req);
-            return usage_error(inv, "--days must be a whole number from 1 to 366, not \"%s\"",
-                               days);
-        }
-        json_object_set_new(req, "days", json_integer(d));
-    }
+    if (days && !set_arg(inv, req, "days", days, &rc)) return json_decref(req), rc;
     return run(inv, req, print_export);
 }
 
+/* In the protocol table's order, so --help lists the commands as the README does. */
 static const struct command commands[] = {
-    {"status", "status", exec_status},
-    {"list", "list", exec_list},
-    {"preview", "preview [--days N]", exec_preview},
-    {"fire", "fire ID", exec_fire},
-    {"reload", "reload", exec_reload},
-    {"done", "done ID", exec_done},
-    {"skip", "skip ID", exec_skip},
-    {"snooze", "snooze ID [SPAN]", exec_snooze},
-    {"checkin", "checkin [--mood 1..5] [--note TEXT]", exec_checkin},
-    {"promise add", "promise add TEXT --due TIMESTAMP", exec_promise_add},
-    {"promise list", "promise list", exec_promise_list},
-    {"promise kept", "promise kept ID", exec_promise_kept},
-    {"promise broken", "promise broken ID", exec_promise_broken},
-    {"history", "history [-n N] [--since TIMESTAMP]", exec_history},
-    {"emit", "emit NAME [KEY=VALUE...]", exec_emit},
-    {"report", "report [--days N] [--svg FILE] [--html FILE]", exec_report},
-    {"export", "export --ics [--days N]", exec_export},
-    {NULL, NULL, NULL},
+    {&protocol_commands[PROTOCOL_STATUS], exec_status},
+    {&protocol_commands[PROTOCOL_LIST], exec_list},
+    {&protocol_commands[PROTOCOL_PREVIEW], exec_preview},
+    {&protocol_commands[PROTOCOL_FIRE], exec_fire},
+    {&protocol_commands[PROTOCOL_RELOAD], exec_reload},
+    {&protocol_commands[PROTOCOL_DONE], exec_done},
+    {&protocol_commands[PROTOCOL_SKIP], exec_skip},
+    {&protocol_commands[PROTOCOL_SNOOZE], exec_snooze},
+    {&protocol_commands[PROTOCOL_CHECKIN], exec_checkin},
+    {&protocol_commands[PROTOCOL_PROMISE_ADD], exec_promise_add},
+    {&protocol_commands[PROTOCOL_PROMISE_LIST], exec_promise_list},
+    {&protocol_commands[PROTOCOL_PROMISE_KEPT], exec_promise_kept},
+    {&protocol_commands[PROTOCOL_PROMISE_BROKEN], exec_promise_broken},
+    {&protocol_commands[PROTOCOL_HISTORY], exec_history},
+    {&protocol_commands[PROTOCOL_EMIT], exec_emit},
+    {&protocol_commands[PROTOCOL_REPORT], exec_report},
+    {&protocol_commands[PROTOCOL_EXPORT], exec_export},
+    {NULL, NULL},
 };
+_Static_assert(sizeof commands / sizeof commands[0] == PROTOCOL_COMMANDS + 1,
+               "nudgectl has a command for each of the protocol's");
 
 static void usage(FILE *f)
 {
     fputs("usage: nudgectl [--json] COMMAND [ARGS...]\n", f);
-    for (const struct command *c = commands; c->name; c++)
-        fprintf(f, "       nudgectl %s\n", c->usage);
+    for (const struct command *c = commands; c->proto; c++)
+        fprintf(f, "       nudgectl %s\n", c->proto->usage);
     fputs("       nudgectl --version | --help\n"
           "\n"
           "Talks to the running nudged over $XDG_RUNTIME_DIR/nudge/control.sock.\n"
@@ -885,12 +818,12 @@ static void usage(FILE *f)
 /* The entry for argv[0] (and argv[1] for two-word commands); *words says how many it took. */
 static const struct command *find_command(int argc, char **argv, int *words)
 {
-    for (const struct command *c = commands; c->name; c++) {
-        const char *sp = strchr(c->name, ' ');
+    for (const struct command *c = commands; c->proto; c++) {
+        const char *name = c->proto->cli, *sp = strchr(name, ' ');
         if (!sp) {
-            if (!strcmp(argv[0], c->name)) return *words = 1, c;
-        } else if ((size_t)(sp - c->name) == strlen(argv[0]) &&
-                   !strncmp(argv[0], c->name, (size_t)(sp - c->name)) && argc > 1 &&
+            if (!strcmp(argv[0], name)) return *words = 1, c;
+        } else if ((size_t)(sp - name) == strlen(argv[0]) &&
+                   !strncmp(argv[0], name, (size_t)(sp - name)) && argc > 1 &&
                    !strcmp(argv[1], sp + 1)) {
             return *words = 2, c;
         }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ctl/table.h"
+#include "time/iso8601.h"
 
 struct rday {
     int64_t day;         /* days since 1970 of the local date */
@@ -112,14 +113,16 @@ struct report *report_parse(json_t *reply, char *err, size_t errsz)
     {
         struct rday *d = &r->d[i];
         const char *date = json_string_value(json_object_get(v, "date"));
-        if (!date || sscanf(date, "%4d-%2d-%2d", &d->year, &d->mon, &d->mday) != 3) {
+        struct iso8601 t;
+        if (!date || iso8601_parse(date, &t, NULL, 0) < 0 || t.has_time) {
             snprintf(err, errsz, "the daemon's reply has a day without a date");
             report_free(r);
             return NULL;
         }
-        struct tm tm = {
-            .tm_year = d->year - 1900, .tm_mon = d->mon - 1, .tm_mday = d->mday, .tm_hour = 12};
-        d->day = (int64_t)(timegm(&tm) / 86400);
+        d->year = t.year;
+        d->mon = t.mon;
+        d->mday = t.mday;
+        d->day = iso8601_day(&t);
         d->wday = (int)(((d->day + 3) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
         d->cdue = get_int(v, "checkins_due");
         d->cdone = get_int(v, "checkins_done");

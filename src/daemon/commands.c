@@ -1,4 +1,5 @@
-/* The control protocol's commands: one table entry each, {name, handler}. */
+/* The control protocol's commands: a handler for each entry of the protocol table, which
+ * checks a request's arguments before its handler runs (so a handler reads them unchecked). */
 #include "daemon/commands.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "daemon/daemon.h"
 #include "daemon/report_data.h"
 #include "lua/toolkit.h"
+#include "protocol/protocol.h"
 #include "time/span.h"
 #include "time/timestamp.h"
 
@@ -44,16 +46,15 @@ static json_t *fail(char *err, size_t errsz, const char *fmt, const char *arg)
     return NULL;
 }
 
-/* A required string field. */
-static const char *need_string(json_t *req, const char *k, char *err, size_t errsz)
+/* A string argument (the protocol table has checked it); NULL when absent. */
+static const char *arg_string(json_t *req, const char *k)
 {
-    json_t *v = json_object_get(req, k);
-    if (!json_is_string(v) || json_string_length(v) == 0) {
-        snprintf(err, errsz, "\"%s\" must be a non-empty string", k);
-        return NULL;
-    }
-    return json_string_value(v);
+    return json_string_value(json_object_get(req, k));
 }
+
+_Static_assert(PROTOCOL_REPORT_DAYS_MAX == REPORT_DAYS_MAX &&
+                   PROTOCOL_REPORT_DAYS_DEFAULT == REPORT_DAYS_DEFAULT,
+               "the protocol table and report_data agree on report's days");
 
 static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
@@ -102,8 +103,7 @@ static json_t *cmd_list(struct daemon *d, json_t *req, char *err, size_t errsz)
 
 static json_t *cmd_fire(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
-    const char *id = need_string(req, "id", err, errsz);
-    if (!id) return NULL;
+    const char *id = arg_string(req, "id");
     if (ruleset_fire_now(d->rs, id, err, errsz) < 0) return NULL;
     daemon_arm(d);
     return json_object();
@@ -118,13 +118,9 @@ static json_t *cmd_reload(struct daemon *d, json_t *req, char *err, size_t errsz
 
 static json_t *cmd_emit(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
-    const char *name = need_string(req, "name", err, errsz);
-    if (!name) return NULL;
+    const char *name = arg_string(req, "name");
     json_t *data = json_object_get(req, "data");
-    if (data && !json_is_object(data) && !json_is_null(data))
-        return fail(err, errsz, "%s", "\"data\" must be an object of strings");
-    size_t n = data && json_is_object(data) ? json_object_size(data) : 0;
-    if (n > 256) return fail(err, errsz, "%s", "\"data\" has too many keys (256 at most)");
+    size_t n = json_object_size(data);
     const char **kv = calloc(2 * n + 1, sizeof *kv);
     if (!kv) return fail(err, errsz, "%s", "out of memory");
     size_t i = 0;
@@ -132,10 +128,6 @@ static json_t *cmd_emit(struct daemon *d, json_t *req, char *err, size_t errsz)
     json_t *v;
     if (n) json_object_foreach(data, k, v)
         {
-            if (!json_is_string(v)) {
-                free(kv);
-                return fail(err, errsz, "\"data\".%s must be a string", k);
-            }
             kv[2 * i] = k;
             kv[2 * i + 1] = json_string_value(v);
             i++;
@@ -146,19 +138,10 @@ static json_t *cmd_emit(struct daemon *d, json_t *req, char *err, size_t errsz)
     return json_pack("{s:I}", "listeners", (json_int_t)ran);
 }
 
-/* "days" in lo..hi, or dflt when absent. */
-static int opt_days(json_t *req, json_int_t dflt, json_int_t hi, json_int_t *out, char *err,
-                    size_t errsz)
+/* An integer argument: the table has checked it and filled in its default. */
+static json_int_t arg_int(json_t *req, const char *k)
 {
-    json_t *days = json_object_get(req, "days");
-    *out = dflt;
-    if (!days || json_is_null(days)) return 0;
-    if (!json_is_integer(days) || json_integer_value(days) < 1 || json_integer_value(days) > hi) {
-        snprintf(err, errsz, "\"days\" must be a whole number from 1 to %lld", (long long)hi);
-        return -1;
-    }
-    *out = json_integer_value(days);
-    return 0;
+    return json_integer_value(json_object_get(req, k));
 }
 
 /* ---- preview and export: the preview engine in slices on the loop ----
@@ -225,15 +208,7 @@ static int capture_show(struct notify_backend *self, const struct notification *
                       jstr(n->reminder_id), "kind", jstr(n->kind), "title", jstr(n->title), "body",
                       jstr(n->body));
     } else {
-        char when[64];
-        timestamp_format_iso(at, when, sizeof when);
-        json_t *actions = json_array();
-        for (size_t i = 0; i < n->n_actions; i++)
-            json_array_append_new(actions, jstr(n->actions[i].id));
-        /* The objects `nudged --preview --json` prints. */
-        o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "at", when, "id", jstr(n->reminder_id),
-                      "kind", jstr(n->kind), "title", jstr(n->title), "body", jstr(n->body),
-                      "actions", actions);
+        o = notification_preview_json(n, at); /* what `nudged --preview --json` prints */
     }
     if (o) json_array_append_new(j->entries, o);
     j->bytes += size;
@@ -311,6 +286,8 @@ static json_t *job_reply(struct preview_job *j)
     return r;
 }
 
+static void check_reply(const char *cmd, json_t *reply);
+
 /* An idle handle, not a zero timer: libuv runs a timer re-armed to 0 from its own callback
  * again before polling, which would starve every client. */
 static void on_job_turn(uv_idle_t *h)
@@ -320,6 +297,7 @@ static void on_job_turn(uv_idle_t *h)
     /* The jobs share one slice per turn, so other clients wait no longer with more of them. */
     if (!job_run(j, PREVIEW_SLICE_NS / (preview_jobs ? preview_jobs : 1))) return;
     json_t *r = job_reply(j);
+    check_reply(j->export ? "export" : "preview", r);
     struct control_client *cl = j->cl;
     job_free(j);
     control_answer(cl, r, "out of memory");
@@ -374,18 +352,14 @@ static json_t *preview_start(struct daemon *d, struct control_client *cl, int da
 static json_t *cmd_preview(struct daemon *d, json_t *req, struct control_client *cl, char *err,
                            size_t errsz)
 {
-    json_int_t n;
-    if (opt_days(req, 7, 366, &n, err, errsz) < 0) return NULL;
-    return preview_start(d, cl, (int)n, false, err, errsz);
+    return preview_start(d, cl, (int)arg_int(req, "days"), false, err, errsz);
 }
 
 /* The coming fires for `nudgectl export --ics`: what `preview` shows, built as fires. */
 static json_t *cmd_export(struct daemon *d, json_t *req, struct control_client *cl, char *err,
                           size_t errsz)
 {
-    json_int_t n;
-    if (opt_days(req, 30, 366, &n, err, errsz) < 0) return NULL;
-    return preview_start(d, cl, (int)n, true, err, errsz);
+    return preview_start(d, cl, (int)arg_int(req, "days"), true, err, errsz);
 }
 
 static json_t *day_json(const struct report_day *d)
@@ -411,8 +385,7 @@ static json_t *day_json(const struct report_day *d)
 /* The raw figures behind `nudgectl report` (report_data.c); the client scores and draws. */
 static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
-    json_int_t n;
-    if (opt_days(req, REPORT_DAYS_DEFAULT, REPORT_DAYS_MAX, &n, err, errsz) < 0) return NULL;
+    json_int_t n = arg_int(req, "days");
     usec_t since, now = clock_now(clock_real());
     bool has_since = ruleset_since(d->rs, &since);
     struct report_data r;
@@ -448,23 +421,14 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
     return out;
 }
 
-/* An optional time in the time language: a string, or epoch seconds. */
-static int opt_time(json_t *req, const char *k, usec_t *out, char *err, size_t errsz)
+/* An optional time in the time language (a string, or epoch seconds): 1 when given, 0 when
+ * absent, -1 with err when it does not read at this instant. */
+static int opt_time(const struct protocol_arg *a, json_t *req, usec_t *out, char *err,
+                    size_t errsz)
 {
-    json_t *v = json_object_get(req, k);
-    if (!v || json_is_null(v)) return 0;
-    if (json_is_number(v)) {
-        double sec = json_number_value(v);
-        /* Years -9999..9999 at most: a larger double would overflow usec_t. */
-        if (!(sec >= -253402300799.0 && sec <= 253402300799.0))
-            return snprintf(err, errsz, "\"%s\" is out of range", k), -1;
-        *out = (usec_t)(sec * 1e6);
-        return 1;
-    }
-    if (!json_is_string(v)) return snprintf(err, errsz, "\"%s\" must be a timestamp", k), -1;
-    char e[512];
-    if (timestamp_parse(json_string_value(v), clock_now(clock_real()), out, e, sizeof e) < 0)
-        return snprintf(err, errsz, "%s", e), -1;
+    json_t *v = json_object_get(req, a->name);
+    if (!v) return 0;
+    if (protocol_timestamp_value(a, v, clock_now(clock_real()), out, err, errsz) < 0) return -1;
     return 1;
 }
 
@@ -476,19 +440,10 @@ static json_t *fire_json(const struct ruleset_answer *a, const char *reminder)
 
 static json_t *answer(struct daemon *d, json_t *req, const char *what, char *err, size_t errsz)
 {
-    const char *id = need_string(req, "id", err, errsz);
-    if (!id) return NULL;
+    const char *id = arg_string(req, "id");
     usec_t span = 0;
-    json_t *sp = json_object_get(req, "span");
-    if (sp && !json_is_null(sp)) {
-        char e[512];
-        if (!json_is_string(sp)) return fail(err, errsz, "%s", "\"span\" must be a string like \"30min\"");
-        if (span_parse(json_string_value(sp), &span, e, sizeof e) < 0) return fail(err, errsz, "%s", e);
-        if (span < USEC_PER_SEC) return fail(err, errsz, "%s", "\"span\" must be at least 1s");
-        /* A snooze is asked again within a lifetime; far past that the due time overflows. */
-        if (span > (usec_t)100 * 31557600 * USEC_PER_SEC)
-            return fail(err, errsz, "%s", "\"span\" must be at most 100 years");
-    }
+    const char *sp = arg_string(req, "span"); /* in the table's limits */
+    if (sp && span_parse(sp, &span, err, errsz) < 0) return NULL;
     struct ruleset_answer a;
     if (ruleset_answer(d->rs, id, what, span, &a, err, errsz) < 0) return NULL;
     daemon_arm(d);
@@ -514,15 +469,8 @@ static json_t *cmd_snooze(struct daemon *d, json_t *req, char *err, size_t errsz
 
 static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
-    json_t *mood = json_object_get(req, "mood"), *note = json_object_get(req, "note");
-    int m = 0;
-    if (mood && !json_is_null(mood)) {
-        if (!json_is_integer(mood) || json_integer_value(mood) < 1 || json_integer_value(mood) > 5)
-            return fail(err, errsz, "%s", "\"mood\" must be a whole number from 1 to 5");
-        m = (int)json_integer_value(mood);
-    }
-    if (note && !json_is_null(note) && !json_is_string(note))
-        return fail(err, errsz, "%s", "\"note\" must be a string");
+    json_t *note = json_object_get(req, "note");
+    int m = (int)arg_int(req, "mood"); /* 0: none given */
     usec_t now = clock_now(clock_real());
     int64_t id;
     if (store_add_checkin(d->store, now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
@@ -532,12 +480,11 @@ static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errs
 
 static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
-    const char *text = need_string(req, "text", err, errsz);
-    if (!text) return NULL;
+    const char *text = arg_string(req, "text");
     usec_t due;
-    int r = opt_time(req, "due", &due, err, errsz);
-    if (r < 0) return NULL;
-    if (r == 0) return fail(err, errsz, "%s", "\"due\" is required (a timestamp)");
+    if (opt_time(protocol_arg_find(&protocol_commands[PROTOCOL_PROMISE_ADD], "due"), req, &due,
+                 err, errsz) <= 0)
+        return NULL;
     usec_t now = clock_now(clock_real());
     int64_t id;
     if (store_promise_add(d->store, NULL, text, due, "nudgectl", now, &id) < 0)
@@ -592,7 +539,6 @@ static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t
 static json_t *promise_state(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
 {
     json_t *id = json_object_get(req, "id");
-    if (!json_is_integer(id)) return fail(err, errsz, "%s", "\"id\" must be a promise number");
     int r = store_promise_set_state(d->store, json_integer_value(id), state, clock_now(clock_real()));
     if (r == -ENOENT) {
         snprintf(err, errsz, "no promise %lld (see nudgectl promise list)", (long long)json_integer_value(id));
@@ -628,15 +574,11 @@ static int history_cb(void *ud, const struct store_fire *f)
 
 static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
-    json_t *limit = json_object_get(req, "limit");
-    json_int_t n = 20;
-    if (limit && !json_is_null(limit)) {
-        if (!json_is_integer(limit) || json_integer_value(limit) < 1 || json_integer_value(limit) > 100000)
-            return fail(err, errsz, "%s", "\"limit\" must be a whole number from 1 to 100000");
-        n = json_integer_value(limit);
-    }
+    json_int_t n = arg_int(req, "limit");
     usec_t since = 0;
-    if (opt_time(req, "since", &since, err, errsz) < 0) return NULL;
+    if (opt_time(protocol_arg_find(&protocol_commands[PROTOCOL_HISTORY], "since"), req, &since,
+                 err, errsz) < 0)
+        return NULL;
     struct bounded_list w = {.a = json_array()};
     if (store_history(d->store, since, (int)n, history_cb, &w) < 0) {
         json_decref(w.a);
@@ -645,41 +587,54 @@ static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errs
     return json_pack("{s:o, s:b}", "entries", w.a, "truncated", w.truncated);
 }
 
+/* The handler of each command in the protocol table; preview and export may answer later
+ * (control_defer): they run the preview engine. */
 static const struct {
-    const char *name;
     command_fn fn;
-} commands[] = {
-    {"done", cmd_done},
-    {"skip", cmd_skip},
-    {"snooze", cmd_snooze},
-    {"checkin", cmd_checkin},
-    {"promise_add", cmd_promise_add},
-    {"promise_list", cmd_promise_list},
-    {"promise_kept", cmd_promise_kept},
-    {"promise_broken", cmd_promise_broken},
-    {"history", cmd_history},
-    {"report", cmd_report},
-    {"status", cmd_status}, {"list", cmd_list},     {"fire", cmd_fire},
-    {"reload", cmd_reload}, {"emit", cmd_emit},
+    command_cl_fn deferred;
+} handlers[PROTOCOL_COMMANDS] = {
+    [PROTOCOL_STATUS] = {cmd_status},
+    [PROTOCOL_LIST] = {cmd_list},
+    [PROTOCOL_PREVIEW] = {.deferred = cmd_preview},
+    [PROTOCOL_FIRE] = {cmd_fire},
+    [PROTOCOL_RELOAD] = {cmd_reload},
+    [PROTOCOL_DONE] = {cmd_done},
+    [PROTOCOL_SKIP] = {cmd_skip},
+    [PROTOCOL_SNOOZE] = {cmd_snooze},
+    [PROTOCOL_CHECKIN] = {cmd_checkin},
+    [PROTOCOL_PROMISE_ADD] = {cmd_promise_add},
+    [PROTOCOL_PROMISE_LIST] = {cmd_promise_list},
+    [PROTOCOL_PROMISE_KEPT] = {cmd_promise_kept},
+    [PROTOCOL_PROMISE_BROKEN] = {cmd_promise_broken},
+    [PROTOCOL_HISTORY] = {cmd_history},
+    [PROTOCOL_EMIT] = {cmd_emit},
+    [PROTOCOL_REPORT] = {cmd_report},
+    [PROTOCOL_EXPORT] = {.deferred = cmd_export},
 };
 
-/* The commands that may answer later (control_defer): they run the preview engine. */
-static const struct {
-    const char *name;
-    command_cl_fn fn;
-} deferred_commands[] = {
-    {"preview", cmd_preview},
-    {"export", cmd_export},
-};
+/* A reply that strays from the table is the daemon's bug: said in the log (the e2e tests read
+ * it), and sent anyway, since the client may still make use of it. */
+static void check_reply(const char *cmd, json_t *reply)
+{
+    const struct protocol_command *c = protocol_find(cmd);
+    char err[256];
+    if (c && reply && protocol_reply_check(c, reply, err, sizeof err) < 0)
+        log_warn("protocol: %s (a bug: the reply does not match the protocol table)", err);
+}
 
 json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *err, size_t errsz)
 {
     struct daemon *d = ud;
     const char *cmd = json_string_value(json_object_get(req, "cmd"));
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(commands[i].name, cmd)) return commands[i].fn(d, req, err, errsz);
-    for (size_t i = 0; i < sizeof deferred_commands / sizeof deferred_commands[0]; i++)
-        if (!strcmp(deferred_commands[i].name, cmd)) return deferred_commands[i].fn(d, req, cl, err, errsz);
-    snprintf(err, errsz, "unknown command \"%.100s\"", cmd);
-    return NULL;
+    const struct protocol_command *c = protocol_find(cmd);
+    if (!c || (!handlers[c->id].fn && !handlers[c->id].deferred)) {
+        snprintf(err, errsz, "unknown command \"%.100s\"", cmd);
+        return NULL;
+    }
+    if (protocol_request_check(c, req, PROTOCOL_CHECK_TIME, clock_now(clock_real()), err, errsz) < 0)
+        return NULL;
+    json_t *reply = handlers[c->id].fn ? handlers[c->id].fn(d, req, err, errsz)
+                                       : handlers[c->id].deferred(d, req, cl, err, errsz);
+    check_reply(c->name, reply);
+    return reply;
 }

@@ -2,6 +2,7 @@
 #ifndef NUDGE_NOTIFY_H
 #define NUDGE_NOTIFY_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,7 +86,9 @@ char *notification_encode(const struct notification *n, size_t *len);
 int notification_decode(const char *buf, size_t len, struct notification *n);
 void notification_clear(struct notification *n);
 
-/* Writes s as a JSON string literal (quotes included). */
-void json_write_string(FILE *f, const char *s);
+/* The object `nudged --preview --json` prints for n shown at `at` (SPEC: "at", "id", "kind",
+ * "title", "body", "actions", in that order; strings made valid UTF-8), which the daemon's
+ * preview reply carries too. A new reference, or NULL when out of memory. */
+json_t *notification_preview_json(const struct notification *n, usec_t at);
 
 #endif

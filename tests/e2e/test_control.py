@@ -242,6 +242,9 @@ def test_commands(tmp):
     check("reload back", rc == 0 and "2 reminders" in out, (out, err))
 
     test_answers(e, d)
+    # The daemon checks each reply it sends against the protocol table and logs any that strays.
+    check("every reply had the protocol table's shape", "protocol table" not in d.stderr(),
+          [l for l in d.stderr().splitlines() if "protocol table" in l][:3])
     check("SIGTERM exits 0", d.stop() == 0)
 
 
