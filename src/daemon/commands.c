@@ -11,7 +11,10 @@
 #include "common/log.h"
 #include "common/utf8.h"
 #include "daemon/daemon.h"
-#include "daemon/report_data.h"
+#include "ledger/history.h"
+#include "ledger/journal.h"
+#include "ledger/promise.h"
+#include "ledger/report.h"
 #include "lua/toolkit.h"
 #include "time/span.h"
 #include "time/timestamp.h"
@@ -36,6 +39,12 @@ static json_t *jstr(const char *s)
     json_t *j = json_string(v);
     free(own);
     return j;
+}
+
+/* The ledger the commands record into and read from: the rule set's, over the daemon's store. */
+static struct ledger *ledger_of(struct daemon *d)
+{
+    return ruleset_ledger(d->rs);
 }
 
 static json_t *fail(char *err, size_t errsz, const char *fmt, const char *arg)
@@ -408,32 +417,34 @@ static json_t *day_json(const struct report_day *d)
 #define REPORT_PROMISES_MAX 10000
 #define REPORT_PROMISES_BYTES_MAX ((size_t)3 << 20)
 
-/* The raw figures behind `nudgectl report` (report_data.c); the client scores and draws. */
+/* The raw figures behind `nudgectl report` (ledger/report.c); the client scores and draws. */
 static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     json_int_t n;
     if (opt_days(req, REPORT_DAYS_DEFAULT, REPORT_DAYS_MAX, &n, err, errsz) < 0) return NULL;
     usec_t since, now = clock_now(clock_real());
     bool has_since = ruleset_since(d->rs, &since);
-    struct report_data r;
-    if (report_data_compute(d->store, now, (int)n, has_since ? &since : NULL, &r) < 0)
+    struct ledger_report r;
+    if (ledger_report_compute(ledger_of(d), now, (int)n, has_since ? &since : NULL, &r) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     json_t *days = json_array(), *promises = json_array();
     for (int i = 0; i < r.ndays; i++) json_array_append_new(days, day_json(&r.days[i]));
     /* The newest promises when there are very many (they come by due time). */
-    size_t first = r.npromises > REPORT_PROMISES_MAX ? r.npromises - REPORT_PROMISES_MAX : 0;
+    const struct ledger_promise *pv = r.promises.v;
+    size_t np = r.promises.n;
+    size_t first = np > REPORT_PROMISES_MAX ? np - REPORT_PROMISES_MAX : 0;
     size_t pbytes = 0;
     bool truncated = first > 0;
-    for (size_t i = r.npromises; i-- > first;) {
-        pbytes += 96 + len0(r.promises[i].text) + len0(r.promises[i].source);
+    for (size_t i = np; i-- > first;) {
+        pbytes += 96 + len0(pv[i].text) + len0(pv[i].source);
         if (pbytes > REPORT_PROMISES_BYTES_MAX) {
             first = i + 1;
             truncated = true;
             break;
         }
     }
-    for (size_t i = first; i < r.npromises; i++) {
-        const struct report_promise *p = &r.promises[i];
+    for (size_t i = first; i < np; i++) {
+        const struct ledger_promise *p = &pv[i];
         json_array_append_new(promises, json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
                                                   "text", jstr(p->text), "due", seconds(p->due), "state",
                                                   jstr(p->state), "source", jstr(p->source)));
@@ -443,7 +454,7 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
                             r.has_since ? seconds(r.since) : json_null(), "phase",
                             r.phase ? jstr(r.phase) : json_null(), "days", days, "streak",
                             r.streak, "best_streak", r.best_streak, "promises", promises);
-    report_data_free(&r);
+    ledger_report_free(&r);
     if (out) json_object_set_new(out, "truncated", json_boolean(truncated));
     return out;
 }
@@ -525,7 +536,7 @@ static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errs
         return fail(err, errsz, "%s", "\"note\" must be a string");
     usec_t now = clock_now(clock_real());
     int64_t id;
-    if (store_add_checkin(d->store, now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
+    if (ledger_checkin_add(ledger_of(d), now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     return json_pack("{s:I, s:o}", "id", (json_int_t)id, "at", seconds(now / USEC_PER_SEC * USEC_PER_SEC));
 }
@@ -540,7 +551,7 @@ static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t 
     if (r == 0) return fail(err, errsz, "%s", "\"due\" is required (a timestamp)");
     usec_t now = clock_now(clock_real());
     int64_t id;
-    if (store_promise_add(d->store, NULL, text, due, "nudgectl", now, &id) < 0)
+    if (ledger_promise_add(ledger_of(d), NULL, text, due, "nudgectl", now, &id, NULL) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     ruleset_promise_added(d->rs, id);
     daemon_arm(d);
@@ -567,7 +578,7 @@ static bool bounded_room(struct bounded_list *l, size_t size)
     return true;
 }
 
-static int promise_cb(void *ud, const struct store_promise *p)
+static int promise_cb(void *ud, const struct ledger_promise *p)
 {
     struct bounded_list *w = ud;
     if (!bounded_room(w, 128 + len0(p->text) + len0(p->source) + len0(p->key))) return 1;
@@ -582,7 +593,7 @@ static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t
 {
     (void)req;
     struct bounded_list w = {.a = json_array(), .max_items = REPORT_PROMISES_MAX};
-    if (store_promises(d->store, promise_cb, &w) < 0) {
+    if (ledger_promises_each(ledger_of(d), promise_cb, &w) < 0) {
         json_decref(w.a);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
@@ -593,7 +604,7 @@ static json_t *promise_state(struct daemon *d, json_t *req, const char *state, c
 {
     json_t *id = json_object_get(req, "id");
     if (!json_is_integer(id)) return fail(err, errsz, "%s", "\"id\" must be a promise number");
-    int r = store_promise_set_state(d->store, json_integer_value(id), state, clock_now(clock_real()));
+    int r = ledger_promise_set_state(ledger_of(d), json_integer_value(id), state, clock_now(clock_real()));
     if (r == -ENOENT) {
         snprintf(err, errsz, "no promise %lld (see nudgectl promise list)", (long long)json_integer_value(id));
         return NULL;
@@ -612,13 +623,13 @@ static json_t *cmd_promise_broken(struct daemon *d, json_t *req, char *err, size
     return promise_state(d, req, "broken", err, errsz);
 }
 
-static int history_cb(void *ud, const struct store_fire *f)
+static int history_cb(void *ud, const struct history_entry *f)
 {
     struct bounded_list *w = ud;
     if (!bounded_room(w, 160 + len0(f->reminder) + len0(f->kind) + len0(f->title) + len0(f->answer)))
         return 1; /* enough: stops the walk */
     json_array_append_new(w->a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
-                                        (json_int_t)f->id, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
+                                        (json_int_t)f->fire, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
                                         "title", jstr(f->title), "scheduled",
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
                                         f->answer ? jstr(f->answer) : json_null(), "answered",
@@ -638,7 +649,7 @@ static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errs
     usec_t since = 0;
     if (opt_time(req, "since", &since, err, errsz) < 0) return NULL;
     struct bounded_list w = {.a = json_array()};
-    if (store_history(d->store, since, (int)n, history_cb, &w) < 0) {
+    if (ledger_history(ledger_of(d), since, (int)n, history_cb, &w) < 0) {
         json_decref(w.a);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }

@@ -1,4 +1,6 @@
-/* Unit tests for src/daemon/report_data.c on a real store in a temporary folder: 60 days of a
+/* Unit tests for src/ledger/report.c on a real store in a temporary folder. First a table:
+ * answers and check-ins on given local days in, the streaks and day figures out (days across
+ * both offset changes of 2026, weekday-only check-ins, late-night ones). Then 60 days of a
  * scripted history (check-in fires answered done, skipped, snoozed then done, left unanswered;
  * journal entries; gestures; promises kept, broken, open and future; a run of done days before
  * the range), and the figures each day checked against what the script implies, worked out
@@ -18,8 +20,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "daemon/report_data.h"
-#include "lua/toolkit.h"
+#include "ledger/ledger.h"
+#include "ledger/report.h"
 #include "store/store.h"
 
 #define NDAYS 60
@@ -53,6 +55,13 @@ static struct store *open_store(void)
     if (store_open(dir, &st, note, sizeof note, err, sizeof err) != 0)
         fail_msg("store_open: %s", err);
     return st;
+}
+
+static struct ledger *open_ledger(struct store *st)
+{
+    struct ledger *lg = ledger_new(st);
+    assert_non_null(lg);
+    return lg;
 }
 
 /* Local wall-clock time h:m on script day i (TODAY is 2026-11-24), through mktime so the
@@ -226,15 +235,16 @@ static int exp_best(void)
 static void test_days_match_the_script(void **state)
 {
     struct store *st = open_store();
+    struct ledger *lg = open_ledger(st);
     play_script(st);
     usec_t since = at(0, 0, 0) - 40 * USEC_PER_DAY; /* 100 days ago: first months */
-    struct report_data r;
-    assert_int_equal(report_data_compute(st, NOW, NDAYS, &since, &r), 0);
+    struct ledger_report r;
+    assert_int_equal(ledger_report_compute(lg, NOW, NDAYS, &since, &r), 0);
     assert_int_equal(r.ndays, NDAYS);
     int tot_cdue = 0, tot_cdone = 0, tot_pdue = 0;
     for (int i = 0; i < NDAYS; i++) {
         const struct report_day *d = &r.days[i];
-        assert_int_equal(d->day, report_day_of(at(i, 12, 0)));
+        assert_int_equal(d->day, ledger_day_of(at(i, 12, 0)));
         if (i) assert_int_equal(d->day, r.days[i - 1].day + 1);
         assert_int_equal(d->checkins_due, exp_checkins_due(i));
         assert_int_equal(d->checkins_done, exp_checkins_done(i));
@@ -263,14 +273,21 @@ static void test_days_match_the_script(void **state)
     assert_int_equal(r.streak, exp_streak());
     assert_int_equal(r.best_streak, exp_best());
     assert_int_equal(r.best_streak, 15); /* the run before the range is the longest */
-    assert_int_equal(r.streak, toolkit_streak(st, NOW));
-    assert_int_equal(r.npromises, 6 + 2);
-    for (size_t k = 1; k < r.npromises; k++)
-        assert_true(r.promises[k - 1].due <= r.promises[k].due);
-    assert_string_equal(r.promises[r.npromises - 1].text, "next week");
-    assert_string_equal(r.promises[r.npromises - 1].state, "open");
-    assert_string_equal(r.promises[r.npromises - 1].source, "nudgectl");
-    report_data_free(&r);
+    /* The toolkit's {streak} is the same call. */
+    int cur, best;
+    assert_int_equal(ledger_streak(lg, NOW, &cur, &best), 0);
+    assert_int_equal(cur, r.streak);
+    assert_int_equal(best, r.best_streak);
+    const struct promise_list *pl = &r.promises;
+    assert_int_equal(pl->n, 6 + 2);
+    for (size_t k = 1; k < pl->n; k++)
+        assert_true(pl->v[k - 1].due <= pl->v[k].due);
+    assert_string_equal(pl->v[pl->n - 1].text, "next week");
+    assert_string_equal(pl->v[pl->n - 1].state, "open");
+    assert_string_equal(pl->v[pl->n - 1].source, "nudgectl");
+    assert_null(pl->v[pl->n - 1].key);
+    ledger_report_free(&r);
+    ledger_free(lg);
     store_close(st);
 }
 
@@ -278,18 +295,20 @@ static void test_days_match_the_script(void **state)
 static void test_short_range_is_the_tail(void **state)
 {
     struct store *st = open_store();
+    struct ledger *lg = open_ledger(st);
     play_script(st);
-    struct report_data all, week;
-    assert_int_equal(report_data_compute(st, NOW, NDAYS, NULL, &all), 0);
-    assert_int_equal(report_data_compute(st, NOW, 7, NULL, &week), 0);
+    struct ledger_report all, week;
+    assert_int_equal(ledger_report_compute(lg, NOW, NDAYS, NULL, &all), 0);
+    assert_int_equal(ledger_report_compute(lg, NOW, 7, NULL, &week), 0);
     assert_int_equal(week.ndays, 7);
     assert_memory_equal(week.days, all.days + NDAYS - 7, 7 * sizeof *week.days);
     assert_false(week.has_since);
     assert_null(week.phase);
     assert_int_equal(week.streak, all.streak);
     assert_int_equal(week.best_streak, all.best_streak);
-    report_data_free(&all);
-    report_data_free(&week);
+    ledger_report_free(&all);
+    ledger_report_free(&week);
+    ledger_free(lg);
     store_close(st);
 }
 
@@ -297,33 +316,36 @@ static void test_short_range_is_the_tail(void **state)
 static void test_streak_today_or_yesterday(void **state)
 {
     struct store *st = open_store();
+    struct ledger *lg = open_ledger(st);
     for (int i = 50; i <= 58; i++)
         fire(st, "evening", "checkin", at(i, 20, 30), "done");
-    struct report_data r;
-    assert_int_equal(report_data_compute(st, at(TODAY, 10, 0), 30, NULL, &r), 0);
+    struct ledger_report r;
+    assert_int_equal(ledger_report_compute(lg, at(TODAY, 10, 0), 30, NULL, &r), 0);
     assert_int_equal(r.streak, 9);
-    report_data_free(&r);
+    ledger_report_free(&r);
     assert_int_equal(store_add_checkin(st, at(TODAY, 11, 0), 0, NULL, NULL), 0);
-    assert_int_equal(report_data_compute(st, at(TODAY, 12, 0), 30, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0), 30, NULL, &r), 0);
     assert_int_equal(r.streak, 10);
     assert_int_equal(r.days[29].checkins_due, 1);
     assert_int_equal(r.days[29].checkins_done, 1);
-    report_data_free(&r);
+    ledger_report_free(&r);
     /* Two days later with nothing done: the run is over but stays the best. */
-    assert_int_equal(report_data_compute(st, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, &r), 0);
     assert_int_equal(r.streak, 0);
     assert_int_equal(r.best_streak, 10);
-    report_data_free(&r);
+    ledger_report_free(&r);
+    ledger_free(lg);
     store_close(st);
 }
 
 static void test_empty_store_and_bad_days(void **state)
 {
     struct store *st = open_store();
-    struct report_data r;
-    assert_int_equal(report_data_compute(st, NOW, 0, NULL, &r), -EINVAL);
-    assert_int_equal(report_data_compute(st, NOW, REPORT_DAYS_MAX + 1, NULL, &r), -EINVAL);
-    assert_int_equal(report_data_compute(st, NOW, REPORT_DAYS_MAX, NULL, &r), 0);
+    struct ledger *lg = open_ledger(st);
+    struct ledger_report r;
+    assert_int_equal(ledger_report_compute(lg, NOW, 0, NULL, &r), -EINVAL);
+    assert_int_equal(ledger_report_compute(lg, NOW, REPORT_DAYS_MAX + 1, NULL, &r), -EINVAL);
+    assert_int_equal(ledger_report_compute(lg, NOW, REPORT_DAYS_MAX, NULL, &r), 0);
     assert_int_equal(r.ndays, REPORT_DAYS_MAX);
     for (int i = 0; i < r.ndays; i++) {
         assert_int_equal(r.days[i].checkins_due + r.days[i].gestures_shown + r.days[i].promises_due,
@@ -331,21 +353,22 @@ static void test_empty_store_and_bad_days(void **state)
     }
     assert_int_equal(r.streak, 0);
     assert_int_equal(r.best_streak, 0);
-    assert_int_equal(r.npromises, 0);
-    report_data_free(&r);
+    assert_int_equal(r.promises.n, 0);
+    ledger_report_free(&r);
+    ledger_free(lg);
     store_close(st);
 }
 
 static void test_phases(void **state)
 {
     usec_t now = NOW;
-    assert_string_equal(report_phase(now, now), "first weeks");
-    assert_string_equal(report_phase(now - 21 * USEC_PER_DAY + 1, now), "first weeks");
-    assert_string_equal(report_phase(now - 21 * USEC_PER_DAY, now), "first months");
+    assert_string_equal(ledger_phase(now, now), "first weeks");
+    assert_string_equal(ledger_phase(now - 21 * USEC_PER_DAY + 1, now), "first weeks");
+    assert_string_equal(ledger_phase(now - 21 * USEC_PER_DAY, now), "first months");
     /* "6M" in the time language: 6 x 30.44 days. */
     usec_t six_months = 6 * (usec_t)2629800 * USEC_PER_SEC;
-    assert_string_equal(report_phase(now - six_months + 1, now), "first months");
-    assert_string_equal(report_phase(now - six_months, now), "maintenance");
+    assert_string_equal(ledger_phase(now - six_months + 1, now), "first months");
+    assert_string_equal(ledger_phase(now - six_months, now), "maintenance");
 }
 
 int main(void)
