@@ -14,10 +14,9 @@ int64_t ledger_day_of(usec_t t)
     if (t < 0 && t % USEC_PER_SEC) tt--; /* floor: the instant before 1970 is still Dec 31 */
     struct tm tm;
     localtime_r(&tt, &tm);
-    /* Days since 1970 of the local date: timegm on the local fields, at noon so no offset can
-     * move it across midnight. */
-    tm.tm_hour = 12;
-    tm.tm_min = tm.tm_sec = 0;
+    /* Days since 1970 of the local date: timegm on the local date's fields at midnight, which
+     * is a whole number of days (exact division, also before 1970). */
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
     tm.tm_isdst = 0;
     return (int64_t)(timegm(&tm) / 86400);
 }

@@ -79,6 +79,186 @@ static usec_t at(int i, int h, int m)
 
 #define NOW at(TODAY, 23, 0)
 
+/* ---- the table: events on local dates in, streaks and day figures out ---- */
+
+enum ev_kind { E_DONE, E_SKIPPED, E_SNOOZED, E_UNANSWERED, E_JOURNAL, E_GESTURE_DONE, E_GESTURE_SKIPPED };
+
+struct ev {
+    const char *when; /* local "YYYY-MM-DD HH:MM" in Europe/Berlin; NULL ends the list */
+    enum ev_kind kind;
+};
+
+#define FIG_DAYS 7 /* the report's range in the table: the week ending with today */
+
+struct day_fig {
+    int cdue, cdone, journal, answered, gshown, gdone;
+};
+
+/* Check-ins due and done, journal entries, fires answered "done". */
+#define FIG(due, done, jn, ans) {.cdue = (due), .cdone = (done), .journal = (jn), .answered = (ans)}
+
+struct streak_row {
+    const char *name;
+    struct ev ev[24];
+    const char *now;
+    int streak, best;
+    struct day_fig days[FIG_DAYS]; /* oldest first; the last is today */
+};
+
+static const struct streak_row streak_rows[] = {
+    {"nothing yet", {{0}}, "2026-11-24 12:00", 0, 0, {{0}}},
+    {"late-evening check-ins across the 25-hour day (summer time ends 2026-10-25)",
+     {{"2026-10-22 23:30", E_DONE}, {"2026-10-23 23:30", E_DONE}, {"2026-10-24 23:30", E_DONE},
+      {"2026-10-25 23:30", E_DONE}, {"2026-10-26 23:30", E_DONE}, {"2026-10-27 23:30", E_DONE},
+      {"2026-10-28 23:30", E_DONE}},
+     "2026-10-28 23:45", 7, 7,
+     {FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1)}},
+    /* 00:30 on the 30th (summer time) is 22:30 UTC on the 29th, the same UTC day as 23:30 on
+     * the 29th: only local days keep them apart. */
+    {"just before and after midnight around the 23-hour day (summer time begins 2026-03-29)",
+     {{"2026-03-28 00:30", E_JOURNAL}, {"2026-03-29 23:30", E_DONE}, {"2026-03-30 00:30", E_DONE}},
+     "2026-03-30 20:00", 3, 3,
+     {[4] = FIG(1, 1, 1, 0), [5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 0, 1)}},
+    {"the 23-hour day itself: 00:30 and 23:30 are one day",
+     {{"2026-03-29 00:30", E_DONE}, {"2026-03-29 23:30", E_DONE}},
+     "2026-03-29 23:45", 1, 1, {[6] = FIG(2, 2, 0, 2)}},
+    /* Weekday-only check-ins: a weekend without one ends the run. */
+    {"Mon..Fri check-ins, on Friday",
+     {{"2026-11-02 20:30", E_DONE}, {"2026-11-03 20:30", E_DONE}, {"2026-11-04 20:30", E_DONE},
+      {"2026-11-05 20:30", E_DONE}, {"2026-11-06 20:30", E_DONE}, {"2026-11-09 20:30", E_DONE},
+      {"2026-11-10 20:30", E_DONE}, {"2026-11-11 20:30", E_DONE}, {"2026-11-12 20:30", E_DONE},
+      {"2026-11-13 20:30", E_DONE}},
+     "2026-11-13 21:00", 5, 5,
+     {[2] = FIG(1, 1, 0, 1), [3] = FIG(1, 1, 0, 1), [4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1),
+      [6] = FIG(1, 1, 0, 1)}},
+    {"Mon..Fri check-ins, on Sunday: the run is over",
+     {{"2026-11-09 20:30", E_DONE}, {"2026-11-10 20:30", E_DONE}, {"2026-11-11 20:30", E_DONE},
+      {"2026-11-12 20:30", E_DONE}, {"2026-11-13 20:30", E_DONE}},
+     "2026-11-15 12:00", 0, 5,
+     {[0] = FIG(1, 1, 0, 1), [1] = FIG(1, 1, 0, 1), [2] = FIG(1, 1, 0, 1), [3] = FIG(1, 1, 0, 1), [4] = FIG(1, 1, 0, 1)}},
+    {"Mon..Fri check-ins and a talk logged on the weekend: the run goes on",
+     {{"2026-11-09 20:30", E_DONE}, {"2026-11-10 20:30", E_DONE}, {"2026-11-11 20:30", E_DONE},
+      {"2026-11-12 20:30", E_DONE}, {"2026-11-13 20:30", E_DONE}, {"2026-11-14 11:00", E_JOURNAL},
+      {"2026-11-15 18:00", E_JOURNAL}},
+     "2026-11-15 19:00", 7, 7,
+     {FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 1, 0), FIG(1, 1, 1, 0)}},
+    {"today not done yet: yesterday's run is still current",
+     {{"2026-11-22 20:30", E_DONE}, {"2026-11-23 20:30", E_DONE}, {"2026-11-24 20:30", E_UNANSWERED}},
+     "2026-11-24 21:00", 2, 2, {[4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1), [6] = FIG(1, 0, 0, 0)}},
+    /* A snoozed fire is not due itself: its re-show is (none came on the 23rd). */
+    {"skipped, snoozed and unanswered make no done day; snoozed then done counts once",
+     {{"2026-11-20 20:30", E_DONE}, {"2026-11-21 20:30", E_SKIPPED}, {"2026-11-22 20:30", E_SNOOZED},
+      {"2026-11-22 21:30", E_DONE}, {"2026-11-23 20:30", E_SNOOZED}, {"2026-11-24 20:30", E_DONE}},
+     "2026-11-24 21:00", 1, 1,
+     {[2] = FIG(1, 1, 0, 1), [3] = FIG(1, 0, 0, 0), [4] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 0, 1)}},
+    {"a talk logged on a day whose prompt was skipped: the day is done",
+     {{"2026-11-23 20:30", E_DONE}, {"2026-11-24 20:30", E_SKIPPED}, {"2026-11-24 22:00", E_JOURNAL}},
+     "2026-11-24 23:00", 2, 2, {[5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 1, 0)}},
+    {"gestures are not check-ins",
+     {{"2026-11-23 09:00", E_GESTURE_DONE}, {"2026-11-24 09:00", E_GESTURE_SKIPPED}},
+     "2026-11-24 23:00", 0, 0, {[5] = {.gshown = 1, .gdone = 1}, [6] = {.gshown = 1}}},
+    /* A check-in dated after now (the clock was set back) is not part of any run yet. */
+    {"a check-in after now counts neither for the current run nor for the best",
+     {{"2026-11-22 20:30", E_DONE}, {"2026-11-23 20:30", E_DONE}, {"2026-11-25 20:30", E_DONE},
+      {"2026-11-26 20:30", E_DONE}, {"2026-11-27 20:30", E_DONE}},
+     "2026-11-24 12:00", 2, 2, {[4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1)}},
+    {"a long run before a break is the best",
+     {{"2026-11-01 20:30", E_DONE}, {"2026-11-02 20:30", E_DONE}, {"2026-11-03 20:30", E_DONE},
+      {"2026-11-04 20:30", E_DONE}, {"2026-11-23 20:30", E_DONE}, {"2026-11-24 08:00", E_JOURNAL}},
+     "2026-11-24 12:00", 2, 4, {[5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 1, 0)}},
+};
+
+static usec_t local_time(const char *s)
+{
+    struct tm tm = {.tm_isdst = -1};
+    assert_non_null(strptime(s, "%Y-%m-%d %H:%M", &tm));
+    tm.tm_isdst = -1;
+    return (usec_t)mktime(&tm) * USEC_PER_SEC;
+}
+
+static void record_event(struct store *st, const struct ev *e)
+{
+    usec_t t = local_time(e->when);
+    int64_t id;
+    switch (e->kind) {
+    case E_JOURNAL:
+        assert_int_equal(store_add_checkin(st, t, 0, NULL, NULL), 0);
+        return;
+    case E_GESTURE_DONE:
+    case E_GESTURE_SKIPPED:
+        assert_int_equal(store_record_fire(st, "kindness", "gesture", t, t, "title", &id), 0);
+        assert_int_equal(store_record_answer(st, id, e->kind == E_GESTURE_DONE ? "done" : "skipped",
+                                             t + 60 * USEC_PER_SEC, "action"),
+                         0);
+        return;
+    default:
+        break;
+    }
+    assert_int_equal(store_record_fire(st, "evening", "checkin", t, t, "title", &id), 0);
+    static const char *const answer[] = {[E_DONE] = "done", [E_SKIPPED] = "skipped",
+                                         [E_SNOOZED] = "snoozed", [E_UNANSWERED] = NULL};
+    if (answer[e->kind])
+        assert_int_equal(store_record_answer(st, id, answer[e->kind], t + 60 * USEC_PER_SEC, "action"), 0);
+}
+
+static void test_streak_table(void **state)
+{
+    for (size_t k = 0; k < sizeof streak_rows / sizeof streak_rows[0]; k++) {
+        const struct streak_row *row = &streak_rows[k];
+        struct store *st = NULL;
+        char err[256] = "";
+        assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
+        struct ledger *lg = open_ledger(st);
+        for (const struct ev *e = row->ev; e->when; e++) record_event(st, e);
+        usec_t now = local_time(row->now);
+        struct ledger_report r;
+        assert_int_equal(ledger_report_compute(lg, now, FIG_DAYS, NULL, &r), 0);
+        int cur = -1, best = -1;
+        assert_int_equal(ledger_streak(lg, now, &cur, &best), 0);
+        if (r.streak != row->streak || r.best_streak != row->best || cur != r.streak ||
+            best != r.best_streak)
+            fail_msg("%s: streak %d best %d (alone: %d, %d), want %d, %d", row->name, r.streak,
+                     r.best_streak, cur, best, row->streak, row->best);
+        assert_int_equal(r.days[FIG_DAYS - 1].day, ledger_day_of(now));
+        for (int i = 0; i < FIG_DAYS; i++) {
+            const struct report_day *d = &r.days[i];
+            const struct day_fig *x = &row->days[i];
+            if (d->checkins_due != x->cdue || d->checkins_done != x->cdone ||
+                d->journal != x->journal || d->answered_done != x->answered ||
+                d->gestures_shown != x->gshown || d->gestures_done != x->gdone)
+                fail_msg("%s: day %d: due %d done %d journal %d answered %d gestures %d/%d", row->name,
+                         i, d->checkins_due, d->checkins_done, d->journal, d->answered_done,
+                         d->gestures_done, d->gestures_shown);
+        }
+        ledger_report_free(&r);
+        ledger_free(lg);
+        store_close(st);
+    }
+}
+
+/* Local days are numbered without gaps or repeats across both offset changes: the first and
+ * last minute of a day share its number, the next day has the next. */
+static void test_day_numbering_across_offset_changes(void **state)
+{
+    static const char *const dates[] = {"2026-03-27", "2026-03-28", "2026-03-29", "2026-03-30",
+                                        "2026-10-24", "2026-10-25", "2026-10-26", "2026-10-27"};
+    for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++) {
+        char a[32], b[32];
+        snprintf(a, sizeof a, "%s 00:00", dates[i]);
+        snprintf(b, sizeof b, "%s 23:59", dates[i]);
+        int64_t day = ledger_day_of(local_time(a));
+        assert_int_equal(ledger_day_of(local_time(b) + 59 * USEC_PER_SEC), day);
+        assert_int_equal(ledger_day_of(local_time(b) + 60 * USEC_PER_SEC), day + 1);
+        if (i % 4) assert_int_equal(day, ledger_day_of(local_time(a) - 1) + 1);
+    }
+    /* 2026-10-25 has 25 hours, 2026-03-29 has 23: still one number each. */
+    assert_int_equal(ledger_day_of(local_time("2026-03-29 12:00")) - ledger_day_of(local_time("2026-03-27 12:00")), 2);
+    assert_int_equal(ledger_day_of(local_time("2026-10-26 12:00")) - ledger_day_of(local_time("2026-10-24 12:00")), 2);
+    /* The epoch's day is 0, and the instant before it the day before (floor, not truncation). */
+    assert_int_equal(ledger_day_of(local_time("1970-01-01 12:00")), 0);
+    assert_int_equal(ledger_day_of(local_time("1970-01-01 00:00") - 1), -1);
+}
+
 /* ---- the script: which events happen on day i ---- */
 
 static bool checkin_fires(int i)
@@ -374,6 +554,8 @@ static void test_phases(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_streak_table),
+        cmocka_unit_test(test_day_numbering_across_offset_changes),
         cmocka_unit_test_setup_teardown(test_days_match_the_script, setup, teardown),
         cmocka_unit_test_setup_teardown(test_short_range_is_the_tail, setup, teardown),
         cmocka_unit_test_setup_teardown(test_streak_today_or_yesterday, setup, teardown),
