@@ -629,7 +629,7 @@ static int history_cb(void *ud, const struct history_entry *f)
     if (!bounded_room(w, 160 + len0(f->reminder) + len0(f->kind) + len0(f->title) + len0(f->answer)))
         return 1; /* enough: stops the walk */
     json_array_append_new(w->a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
-                                        (json_int_t)f->fire, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
+                                        (json_int_t)f->id, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
                                         "title", jstr(f->title), "scheduled",
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
                                         f->answer ? jstr(f->answer) : json_null(), "answered",

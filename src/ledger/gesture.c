@@ -39,7 +39,8 @@ int ledger_gesture_recent(struct ledger *lg, const char *reminder, int n, struct
 void gesture_list_free(struct gesture_list *l)
 {
     if (!l) return;
-    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
     free(l->v);
     memset(l, 0, sizeof *l);
 }

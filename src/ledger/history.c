@@ -30,9 +30,14 @@ struct history_walk {
 static int history_cb(void *ud, const struct store_fire *f)
 {
     struct history_walk *w = ud;
-    struct history_entry e = {.fire = f->id, .reminder = f->reminder, .kind = f->kind,
-                              .title = f->title, .scheduled = f->scheduled, .fired = f->fired,
-                              .answer = f->answer, .answered = f->answered};
+    struct history_entry e = {.id = f->id,
+                              .reminder = f->reminder,
+                              .kind = f->kind,
+                              .title = f->title,
+                              .scheduled = f->scheduled,
+                              .fired = f->fired,
+                              .answer = f->answer,
+                              .answered = f->answered};
     return w->cb(w->ud, &e);
 }
 

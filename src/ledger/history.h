@@ -10,7 +10,7 @@
 struct ledger;
 
 struct history_entry {
-    int64_t fire;
+    int64_t id;
     const char *reminder, *kind, *title;
     usec_t scheduled, fired;
     const char *answer; /* the latest answer to this fire, or NULL */

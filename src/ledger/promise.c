@@ -47,8 +47,12 @@ void promise_list_free(struct promise_list *l)
 
 static struct ledger_promise view_of(const struct store_promise *p)
 {
-    return (struct ledger_promise){.id = p->id, .key = p->key, .text = p->text, .due = p->due,
-                                   .source = p->source, .state = p->state};
+    return (struct ledger_promise){.id = p->id,
+                                   .key = p->key,
+                                   .text = p->text,
+                                   .due = p->due,
+                                   .source = p->source,
+                                   .state = p->state};
 }
 
 /* The store's state words, as the static strings promise.h promises. */

@@ -13,7 +13,7 @@ struct ledger;
 
 struct ledger_promise {
     int64_t id;
-    const char *key;    /* the rule's promise id, or NULL for one added with nudgectl */
+    const char *key; /* the rule's promise id, or NULL for one added with nudgectl */
     const char *text;
     usec_t due;
     const char *source; /* "rules" or "nudgectl" */

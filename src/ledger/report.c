@@ -139,8 +139,12 @@ static int promise_cb(void *ud, const struct store_promise *p)
             d->promises_broken += !strcmp(p->state, "broken");
         }
     }
-    struct ledger_promise v = {.id = p->id, .key = p->key, .text = p->text, .due = p->due,
-                               .source = p->source, .state = p->state};
+    struct ledger_promise v = {.id = p->id,
+                               .key = p->key,
+                               .text = p->text,
+                               .due = p->due,
+                               .source = p->source,
+                               .state = p->state};
     return promise_list_add(&r->promises, &v);
 }
 
@@ -190,7 +194,8 @@ int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t 
     if (!r->days) return -ENOMEM;
     int64_t today = ledger_day_of(now);
     struct walk w = {.r = r, .first = today - days + 1};
-    for (int i = 0; i < days; i++) r->days[i].day = w.first + i;
+    for (int i = 0; i < days; i++)
+        r->days[i].day = w.first + i;
     if (since) {
         r->has_since = true;
         r->since = *since;
@@ -202,7 +207,8 @@ int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t 
         ledger_report_free(r);
         return rc;
     }
-    for (int i = 0; i < days; i++) settle_checkins(&r->days[i]);
+    for (int i = 0; i < days; i++)
+        settle_checkins(&r->days[i]);
     dayset_streaks(&w.done, today, &r->streak, &r->best_streak);
     free(w.done.v);
     return 0;

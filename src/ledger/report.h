@@ -43,9 +43,9 @@ struct ledger_report {
     struct report_day *days; /* ndays, oldest first; the last is today */
     bool has_since;
     usec_t since;
-    const char *phase; /* ledger_phase(since, now), or NULL without since */
-    int streak;        /* ledger_streak's current */
-    int best_streak;   /* ledger_streak's best */
+    const char *phase;            /* ledger_phase(since, now), or NULL without since */
+    int streak;                   /* ledger_streak's current */
+    int best_streak;              /* ledger_streak's best */
     struct promise_list promises; /* all promises, by due time */
 };
 

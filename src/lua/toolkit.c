@@ -71,8 +71,10 @@ static int push_body(lua_State *L)
             lua_rawseti(L, -2, (lua_Integer)i + 1);
         }
     } else if (a->one) {
-        if (a->promises->n) push_promise(L, &a->promises->v[0]);
-        else lua_pushnil(L);
+        if (a->promises->n)
+            push_promise(L, &a->promises->v[0]);
+        else
+            lua_pushnil(L);
     } else {
         lua_createtable(L, (int)a->promises->n, 0);
         for (size_t i = 0; i < a->promises->n; i++) {
@@ -110,7 +112,8 @@ static int t_gesture_recent(lua_State *L)
 
 static int t_gesture_add(lua_State *L)
 {
-    int r = ledger_gesture_add(ledger_of(L), luaL_checkstring(L, 1), luaL_checkstring(L, 2), now_of(L));
+    int r =
+        ledger_gesture_add(ledger_of(L), luaL_checkstring(L, 1), luaL_checkstring(L, 2), now_of(L));
     return r < 0 ? ledger_error(L, r) : 0;
 }
 
@@ -218,12 +221,18 @@ static int t_since(lua_State *L)
 void toolkit_open(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        {"gesture_recent", t_gesture_recent}, {"gesture_add", t_gesture_add},
-        {"checkin_since", t_checkin_since},   {"last_fired", t_last_fired},
-        {"streak", t_streak},                 {"phase", t_phase},
-        {"promise_add", t_promise_add},       {"promise_counts", t_promise_counts},
-        {"ctl_promises", t_ctl_promises},     {"ctl_promise", t_ctl_promise},
-        {"since", t_since},                   {NULL, NULL},
+        {"gesture_recent", t_gesture_recent},
+        {"gesture_add", t_gesture_add},
+        {"checkin_since", t_checkin_since},
+        {"last_fired", t_last_fired},
+        {"streak", t_streak},
+        {"phase", t_phase},
+        {"promise_add", t_promise_add},
+        {"promise_counts", t_promise_counts},
+        {"ctl_promises", t_ctl_promises},
+        {"ctl_promise", t_ctl_promise},
+        {"since", t_since},
+        {NULL, NULL},
     };
     luaL_newlib(L, fns);
     lua_setfield(L, -2, "_toolkit");

@@ -81,7 +81,15 @@ static usec_t at(int i, int h, int m)
 
 /* ---- the table: events on local dates in, streaks and day figures out ---- */
 
-enum ev_kind { E_DONE, E_SKIPPED, E_SNOOZED, E_UNANSWERED, E_JOURNAL, E_GESTURE_DONE, E_GESTURE_SKIPPED };
+enum ev_kind {
+    E_DONE,
+    E_SKIPPED,
+    E_SNOOZED,
+    E_UNANSWERED,
+    E_JOURNAL,
+    E_GESTURE_DONE,
+    E_GESTURE_SKIPPED
+};
 
 struct ev {
     const char *when; /* local "YYYY-MM-DD HH:MM" in Europe/Berlin; NULL ends the list */
@@ -95,7 +103,10 @@ struct day_fig {
 };
 
 /* Check-ins due and done, journal entries, fires answered "done". */
-#define FIG(due, done, jn, ans) {.cdue = (due), .cdone = (done), .journal = (jn), .answered = (ans)}
+#define FIG(due, done, jn, ans)                                                                    \
+    {                                                                                              \
+        .cdue = (due), .cdone = (done), .journal = (jn), .answered = (ans)                         \
+    }
 
 struct streak_row {
     const char *name;
@@ -108,64 +119,135 @@ struct streak_row {
 static const struct streak_row streak_rows[] = {
     {"nothing yet", {{0}}, "2026-11-24 12:00", 0, 0, {{0}}},
     {"late-evening check-ins across the 25-hour day (summer time ends 2026-10-25)",
-     {{"2026-10-22 23:30", E_DONE}, {"2026-10-23 23:30", E_DONE}, {"2026-10-24 23:30", E_DONE},
-      {"2026-10-25 23:30", E_DONE}, {"2026-10-26 23:30", E_DONE}, {"2026-10-27 23:30", E_DONE},
+     {{"2026-10-22 23:30", E_DONE},
+      {"2026-10-23 23:30", E_DONE},
+      {"2026-10-24 23:30", E_DONE},
+      {"2026-10-25 23:30", E_DONE},
+      {"2026-10-26 23:30", E_DONE},
+      {"2026-10-27 23:30", E_DONE},
       {"2026-10-28 23:30", E_DONE}},
-     "2026-10-28 23:45", 7, 7,
-     {FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1)}},
+     "2026-10-28 23:45",
+     7,
+     7,
+     {FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1),
+      FIG(1, 1, 0, 1), FIG(1, 1, 0, 1)}},
     /* 00:30 on the 30th (summer time) is 22:30 UTC on the 29th, the same UTC day as 23:30 on
      * the 29th: only local days keep them apart. */
     {"just before and after midnight around the 23-hour day (summer time begins 2026-03-29)",
      {{"2026-03-28 00:30", E_JOURNAL}, {"2026-03-29 23:30", E_DONE}, {"2026-03-30 00:30", E_DONE}},
-     "2026-03-30 20:00", 3, 3,
+     "2026-03-30 20:00",
+     3,
+     3,
      {[4] = FIG(1, 1, 1, 0), [5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 0, 1)}},
     {"the 23-hour day itself: 00:30 and 23:30 are one day",
      {{"2026-03-29 00:30", E_DONE}, {"2026-03-29 23:30", E_DONE}},
-     "2026-03-29 23:45", 1, 1, {[6] = FIG(2, 2, 0, 2)}},
+     "2026-03-29 23:45",
+     1,
+     1,
+     {[6] = FIG(2, 2, 0, 2)}},
     /* Weekday-only check-ins: a weekend without one ends the run. */
     {"Mon..Fri check-ins, on Friday",
-     {{"2026-11-02 20:30", E_DONE}, {"2026-11-03 20:30", E_DONE}, {"2026-11-04 20:30", E_DONE},
-      {"2026-11-05 20:30", E_DONE}, {"2026-11-06 20:30", E_DONE}, {"2026-11-09 20:30", E_DONE},
-      {"2026-11-10 20:30", E_DONE}, {"2026-11-11 20:30", E_DONE}, {"2026-11-12 20:30", E_DONE},
+     {{"2026-11-02 20:30", E_DONE},
+      {"2026-11-03 20:30", E_DONE},
+      {"2026-11-04 20:30", E_DONE},
+      {"2026-11-05 20:30", E_DONE},
+      {"2026-11-06 20:30", E_DONE},
+      {"2026-11-09 20:30", E_DONE},
+      {"2026-11-10 20:30", E_DONE},
+      {"2026-11-11 20:30", E_DONE},
+      {"2026-11-12 20:30", E_DONE},
       {"2026-11-13 20:30", E_DONE}},
-     "2026-11-13 21:00", 5, 5,
-     {[2] = FIG(1, 1, 0, 1), [3] = FIG(1, 1, 0, 1), [4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1),
+     "2026-11-13 21:00",
+     5,
+     5,
+     {[2] = FIG(1, 1, 0, 1),
+      [3] = FIG(1, 1, 0, 1),
+      [4] = FIG(1, 1, 0, 1),
+      [5] = FIG(1, 1, 0, 1),
       [6] = FIG(1, 1, 0, 1)}},
     {"Mon..Fri check-ins, on Sunday: the run is over",
-     {{"2026-11-09 20:30", E_DONE}, {"2026-11-10 20:30", E_DONE}, {"2026-11-11 20:30", E_DONE},
-      {"2026-11-12 20:30", E_DONE}, {"2026-11-13 20:30", E_DONE}},
-     "2026-11-15 12:00", 0, 5,
-     {[0] = FIG(1, 1, 0, 1), [1] = FIG(1, 1, 0, 1), [2] = FIG(1, 1, 0, 1), [3] = FIG(1, 1, 0, 1), [4] = FIG(1, 1, 0, 1)}},
+     {{"2026-11-09 20:30", E_DONE},
+      {"2026-11-10 20:30", E_DONE},
+      {"2026-11-11 20:30", E_DONE},
+      {"2026-11-12 20:30", E_DONE},
+      {"2026-11-13 20:30", E_DONE}},
+     "2026-11-15 12:00",
+     0,
+     5,
+     {[0] = FIG(1, 1, 0, 1),
+      [1] = FIG(1, 1, 0, 1),
+      [2] = FIG(1, 1, 0, 1),
+      [3] = FIG(1, 1, 0, 1),
+      [4] = FIG(1, 1, 0, 1)}},
     {"Mon..Fri check-ins and a talk logged on the weekend: the run goes on",
-     {{"2026-11-09 20:30", E_DONE}, {"2026-11-10 20:30", E_DONE}, {"2026-11-11 20:30", E_DONE},
-      {"2026-11-12 20:30", E_DONE}, {"2026-11-13 20:30", E_DONE}, {"2026-11-14 11:00", E_JOURNAL},
+     {{"2026-11-09 20:30", E_DONE},
+      {"2026-11-10 20:30", E_DONE},
+      {"2026-11-11 20:30", E_DONE},
+      {"2026-11-12 20:30", E_DONE},
+      {"2026-11-13 20:30", E_DONE},
+      {"2026-11-14 11:00", E_JOURNAL},
       {"2026-11-15 18:00", E_JOURNAL}},
-     "2026-11-15 19:00", 7, 7,
-     {FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 1, 0), FIG(1, 1, 1, 0)}},
+     "2026-11-15 19:00",
+     7,
+     7,
+     {FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1), FIG(1, 1, 0, 1),
+      FIG(1, 1, 1, 0), FIG(1, 1, 1, 0)}},
     {"today not done yet: yesterday's run is still current",
-     {{"2026-11-22 20:30", E_DONE}, {"2026-11-23 20:30", E_DONE}, {"2026-11-24 20:30", E_UNANSWERED}},
-     "2026-11-24 21:00", 2, 2, {[4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1), [6] = FIG(1, 0, 0, 0)}},
+     {{"2026-11-22 20:30", E_DONE},
+      {"2026-11-23 20:30", E_DONE},
+      {"2026-11-24 20:30", E_UNANSWERED}},
+     "2026-11-24 21:00",
+     2,
+     2,
+     {[4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1), [6] = FIG(1, 0, 0, 0)}},
     /* A snoozed fire is not due itself: its re-show is (none came on the 23rd). */
     {"skipped, snoozed and unanswered make no done day; snoozed then done counts once",
-     {{"2026-11-20 20:30", E_DONE}, {"2026-11-21 20:30", E_SKIPPED}, {"2026-11-22 20:30", E_SNOOZED},
-      {"2026-11-22 21:30", E_DONE}, {"2026-11-23 20:30", E_SNOOZED}, {"2026-11-24 20:30", E_DONE}},
-     "2026-11-24 21:00", 1, 1,
+     {{"2026-11-20 20:30", E_DONE},
+      {"2026-11-21 20:30", E_SKIPPED},
+      {"2026-11-22 20:30", E_SNOOZED},
+      {"2026-11-22 21:30", E_DONE},
+      {"2026-11-23 20:30", E_SNOOZED},
+      {"2026-11-24 20:30", E_DONE}},
+     "2026-11-24 21:00",
+     1,
+     1,
      {[2] = FIG(1, 1, 0, 1), [3] = FIG(1, 0, 0, 0), [4] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 0, 1)}},
     {"a talk logged on a day whose prompt was skipped: the day is done",
-     {{"2026-11-23 20:30", E_DONE}, {"2026-11-24 20:30", E_SKIPPED}, {"2026-11-24 22:00", E_JOURNAL}},
-     "2026-11-24 23:00", 2, 2, {[5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 1, 0)}},
+     {{"2026-11-23 20:30", E_DONE},
+      {"2026-11-24 20:30", E_SKIPPED},
+      {"2026-11-24 22:00", E_JOURNAL}},
+     "2026-11-24 23:00",
+     2,
+     2,
+     {[5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 1, 0)}},
     {"gestures are not check-ins",
      {{"2026-11-23 09:00", E_GESTURE_DONE}, {"2026-11-24 09:00", E_GESTURE_SKIPPED}},
-     "2026-11-24 23:00", 0, 0, {[5] = {.gshown = 1, .gdone = 1}, [6] = {.gshown = 1}}},
+     "2026-11-24 23:00",
+     0,
+     0,
+     {[5] = {.gshown = 1, .gdone = 1}, [6] = {.gshown = 1}}},
     /* A check-in dated after now (the clock was set back) is not part of any run yet. */
     {"a check-in after now counts neither for the current run nor for the best",
-     {{"2026-11-22 20:30", E_DONE}, {"2026-11-23 20:30", E_DONE}, {"2026-11-25 20:30", E_DONE},
-      {"2026-11-26 20:30", E_DONE}, {"2026-11-27 20:30", E_DONE}},
-     "2026-11-24 12:00", 2, 2, {[4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1)}},
+     {{"2026-11-22 20:30", E_DONE},
+      {"2026-11-23 20:30", E_DONE},
+      {"2026-11-25 20:30", E_DONE},
+      {"2026-11-26 20:30", E_DONE},
+      {"2026-11-27 20:30", E_DONE}},
+     "2026-11-24 12:00",
+     2,
+     2,
+     {[4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1)}},
     {"a long run before a break is the best",
-     {{"2026-11-01 20:30", E_DONE}, {"2026-11-02 20:30", E_DONE}, {"2026-11-03 20:30", E_DONE},
-      {"2026-11-04 20:30", E_DONE}, {"2026-11-23 20:30", E_DONE}, {"2026-11-24 08:00", E_JOURNAL}},
-     "2026-11-24 12:00", 2, 4, {[5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 1, 0)}},
+     {{"2026-11-01 20:30", E_DONE},
+      {"2026-11-02 20:30", E_DONE},
+      {"2026-11-03 20:30", E_DONE},
+      {"2026-11-04 20:30", E_DONE},
+      {"2026-11-23 20:30", E_DONE},
+      {"2026-11-24 08:00", E_JOURNAL}},
+     "2026-11-24 12:00",
+     2,
+     4,
+     {[5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 1, 0)}},
 };
 
 static usec_t local_time(const char *s)
@@ -195,10 +277,11 @@ static void record_event(struct store *st, const struct ev *e)
         break;
     }
     assert_int_equal(store_record_fire(st, "evening", "checkin", t, t, "title", &id), 0);
-    static const char *const answer[] = {[E_DONE] = "done", [E_SKIPPED] = "skipped",
-                                         [E_SNOOZED] = "snoozed", [E_UNANSWERED] = NULL};
+    static const char *const answer[] = {
+        [E_DONE] = "done", [E_SKIPPED] = "skipped", [E_SNOOZED] = "snoozed", [E_UNANSWERED] = NULL};
     if (answer[e->kind])
-        assert_int_equal(store_record_answer(st, id, answer[e->kind], t + 60 * USEC_PER_SEC, "action"), 0);
+        assert_int_equal(
+            store_record_answer(st, id, answer[e->kind], t + 60 * USEC_PER_SEC, "action"), 0);
 }
 
 static void test_streak_table(void **state)
@@ -209,7 +292,8 @@ static void test_streak_table(void **state)
         char err[256] = "";
         assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
         struct ledger *lg = open_ledger(st);
-        for (const struct ev *e = row->ev; e->when; e++) record_event(st, e);
+        for (const struct ev *e = row->ev; e->when; e++)
+            record_event(st, e);
         usec_t now = local_time(row->now);
         struct ledger_report r;
         assert_int_equal(ledger_report_compute(lg, now, FIG_DAYS, NULL, &r), 0);
@@ -226,9 +310,9 @@ static void test_streak_table(void **state)
             if (d->checkins_due != x->cdue || d->checkins_done != x->cdone ||
                 d->journal != x->journal || d->answered_done != x->answered ||
                 d->gestures_shown != x->gshown || d->gestures_done != x->gdone)
-                fail_msg("%s: day %d: due %d done %d journal %d answered %d gestures %d/%d", row->name,
-                         i, d->checkins_due, d->checkins_done, d->journal, d->answered_done,
-                         d->gestures_done, d->gestures_shown);
+                fail_msg("%s: day %d: due %d done %d journal %d answered %d gestures %d/%d",
+                         row->name, i, d->checkins_due, d->checkins_done, d->journal,
+                         d->answered_done, d->gestures_done, d->gestures_shown);
         }
         ledger_report_free(&r);
         ledger_free(lg);
@@ -252,8 +336,12 @@ static void test_day_numbering_across_offset_changes(void **state)
         if (i % 4) assert_int_equal(day, ledger_day_of(local_time(a) - 1) + 1);
     }
     /* 2026-10-25 has 25 hours, 2026-03-29 has 23: still one number each. */
-    assert_int_equal(ledger_day_of(local_time("2026-03-29 12:00")) - ledger_day_of(local_time("2026-03-27 12:00")), 2);
-    assert_int_equal(ledger_day_of(local_time("2026-10-26 12:00")) - ledger_day_of(local_time("2026-10-24 12:00")), 2);
+    assert_int_equal(ledger_day_of(local_time("2026-03-29 12:00")) -
+                         ledger_day_of(local_time("2026-03-27 12:00")),
+                     2);
+    assert_int_equal(ledger_day_of(local_time("2026-10-26 12:00")) -
+                         ledger_day_of(local_time("2026-10-24 12:00")),
+                     2);
     /* The epoch's day is 0, and the instant before it the day before (floor, not truncation). */
     assert_int_equal(ledger_day_of(local_time("1970-01-01 12:00")), 0);
     assert_int_equal(ledger_day_of(local_time("1970-01-01 00:00") - 1), -1);
@@ -510,7 +598,8 @@ static void test_streak_today_or_yesterday(void **state)
     assert_int_equal(r.days[29].checkins_done, 1);
     ledger_report_free(&r);
     /* Two days later with nothing done: the run is over but stays the best. */
-    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, &r),
+                     0);
     assert_int_equal(r.streak, 0);
     assert_int_equal(r.best_streak, 10);
     ledger_report_free(&r);
