@@ -145,7 +145,9 @@ static const struct streak_row streak_rows[] = {
      1,
      1,
      {[6] = FIG(2, 2, 0, 2)}},
-    /* Weekday-only check-ins: a weekend without one ends the run. */
+    /* Weekday-only check-ins: a weekend without one ends the run. Today's rule (consecutive
+     * days with a done check-in); SPEC 2.4's forgiving streak would make days with nothing due
+     * neutral, and flip the Sunday row. */
     {"Mon..Fri check-ins, on Friday",
      {{"2026-11-02 20:30", E_DONE},
       {"2026-11-03 20:30", E_DONE},
