@@ -12,7 +12,10 @@
 #include "common/log.h"
 #include "common/utf8.h"
 #include "daemon/daemon.h"
-#include "daemon/report_data.h"
+#include "ledger/history.h"
+#include "ledger/journal.h"
+#include "ledger/promise.h"
+#include "ledger/report.h"
 #include "lua/toolkit.h"
 #include "protocol/protocol.h"
 #include "time/span.h"
@@ -38,6 +41,12 @@ static json_t *jstr(const char *s)
     json_t *j = json_string(v);
     free(own);
     return j;
+}
+
+/* The ledger the commands record into and read from: the rule set's, over the daemon's store. */
+static struct ledger *ledger_of(struct daemon *d)
+{
+    return ruleset_ledger(d->rs);
 }
 
 static json_t *fail(char *err, size_t errsz, const char *fmt, const char *arg)
@@ -382,31 +391,33 @@ static json_t *day_json(const struct report_day *d)
 #define REPORT_PROMISES_MAX 10000
 #define REPORT_PROMISES_BYTES_MAX ((size_t)3 << 20)
 
-/* The raw figures behind `nudgectl report` (report_data.c); the client scores and draws. */
+/* The raw figures behind `nudgectl report` (ledger/report.c); the client scores and draws. */
 static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     json_int_t n = arg_int(req, "days");
     usec_t since, now = clock_now(clock_real());
     bool has_since = ruleset_since(d->rs, &since);
-    struct report_data r;
-    if (report_data_compute(d->store, now, (int)n, has_since ? &since : NULL, &r) < 0)
+    struct ledger_report r;
+    if (ledger_report_compute(ledger_of(d), now, (int)n, has_since ? &since : NULL, &r) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     json_t *days = json_array(), *promises = json_array();
     for (int i = 0; i < r.ndays; i++) json_array_append_new(days, day_json(&r.days[i]));
     /* The newest promises when there are very many (they come by due time). */
-    size_t first = r.npromises > REPORT_PROMISES_MAX ? r.npromises - REPORT_PROMISES_MAX : 0;
+    const struct ledger_promise *pv = r.promises.v;
+    size_t np = r.promises.n;
+    size_t first = np > REPORT_PROMISES_MAX ? np - REPORT_PROMISES_MAX : 0;
     size_t pbytes = 0;
     bool truncated = first > 0;
-    for (size_t i = r.npromises; i-- > first;) {
-        pbytes += 96 + len0(r.promises[i].text) + len0(r.promises[i].source);
+    for (size_t i = np; i-- > first;) {
+        pbytes += 96 + len0(pv[i].text) + len0(pv[i].source);
         if (pbytes > REPORT_PROMISES_BYTES_MAX) {
             first = i + 1;
             truncated = true;
             break;
         }
     }
-    for (size_t i = first; i < r.npromises; i++) {
-        const struct report_promise *p = &r.promises[i];
+    for (size_t i = first; i < np; i++) {
+        const struct ledger_promise *p = &pv[i];
         json_array_append_new(promises, json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
                                                   "text", jstr(p->text), "due", seconds(p->due), "state",
                                                   jstr(p->state), "source", jstr(p->source)));
@@ -416,7 +427,7 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
                             r.has_since ? seconds(r.since) : json_null(), "phase",
                             r.phase ? jstr(r.phase) : json_null(), "days", days, "streak",
                             r.streak, "best_streak", r.best_streak, "promises", promises);
-    report_data_free(&r);
+    ledger_report_free(&r);
     if (out) json_object_set_new(out, "truncated", json_boolean(truncated));
     return out;
 }
@@ -473,7 +484,7 @@ static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errs
     int m = (int)arg_int(req, "mood"); /* 0: none given */
     usec_t now = clock_now(clock_real());
     int64_t id;
-    if (store_add_checkin(d->store, now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
+    if (ledger_checkin_add(ledger_of(d), now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     return json_pack("{s:I, s:o}", "id", (json_int_t)id, "at", seconds(now / USEC_PER_SEC * USEC_PER_SEC));
 }
@@ -487,7 +498,7 @@ static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t 
         return NULL;
     usec_t now = clock_now(clock_real());
     int64_t id;
-    if (store_promise_add(d->store, NULL, text, due, "nudgectl", now, &id) < 0)
+    if (ledger_promise_add(ledger_of(d), NULL, text, due, "nudgectl", now, &id, NULL) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     ruleset_promise_added(d->rs, id);
     daemon_arm(d);
@@ -514,7 +525,7 @@ static bool bounded_room(struct bounded_list *l, size_t size)
     return true;
 }
 
-static int promise_cb(void *ud, const struct store_promise *p)
+static int promise_cb(void *ud, const struct ledger_promise *p)
 {
     struct bounded_list *w = ud;
     if (!bounded_room(w, 128 + len0(p->text) + len0(p->source) + len0(p->key))) return 1;
@@ -529,7 +540,7 @@ static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t
 {
     (void)req;
     struct bounded_list w = {.a = json_array(), .max_items = REPORT_PROMISES_MAX};
-    if (store_promises(d->store, promise_cb, &w) < 0) {
+    if (ledger_promises_each(ledger_of(d), promise_cb, &w) < 0) {
         json_decref(w.a);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
@@ -539,7 +550,7 @@ static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t
 static json_t *promise_state(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
 {
     json_t *id = json_object_get(req, "id");
-    int r = store_promise_set_state(d->store, json_integer_value(id), state, clock_now(clock_real()));
+    int r = ledger_promise_set_state(ledger_of(d), json_integer_value(id), state, clock_now(clock_real()));
     if (r == -ENOENT) {
         snprintf(err, errsz, "no promise %lld (see nudgectl promise list)", (long long)json_integer_value(id));
         return NULL;
@@ -558,7 +569,7 @@ static json_t *cmd_promise_broken(struct daemon *d, json_t *req, char *err, size
     return promise_state(d, req, "broken", err, errsz);
 }
 
-static int history_cb(void *ud, const struct store_fire *f)
+static int history_cb(void *ud, const struct history_entry *f)
 {
     struct bounded_list *w = ud;
     if (!bounded_room(w, 160 + len0(f->reminder) + len0(f->kind) + len0(f->title) + len0(f->answer)))
@@ -580,7 +591,7 @@ static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errs
                  err, errsz) < 0)
         return NULL;
     struct bounded_list w = {.a = json_array()};
-    if (store_history(d->store, since, (int)n, history_cb, &w) < 0) {
+    if (ledger_history(ledger_of(d), since, (int)n, history_cb, &w) < 0) {
         json_decref(w.a);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }

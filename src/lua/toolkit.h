@@ -1,5 +1,5 @@
-/* The C half of the trust toolkit: what the prelude needs from the state database,
- * as the private table nudge._toolkit. */
+/* The C half of the trust toolkit: what the prelude needs from the ledger, as the private
+ * table nudge._toolkit. */
 #ifndef NUDGE_TOOLKIT_H
 #define NUDGE_TOOLKIT_H
 
@@ -7,7 +7,6 @@
 #include <stdbool.h>
 
 #include "engine/clock.h"
-#include "store/store.h"
 #include "time/usec.h"
 
 struct ruleset;
@@ -20,9 +19,5 @@ struct ruleset *ruleset_of(lua_State *L);
 struct ledger *ruleset_ledger(struct ruleset *rs);
 struct clock *ruleset_clock(struct ruleset *rs);
 bool ruleset_since(const struct ruleset *rs, usec_t *since);
-
-/* Consecutive local days, ending today (or yesterday when today has none yet), with a done
- * check-in (answered "done", or logged with nudgectl checkin). */
-int toolkit_streak(struct store *st, usec_t now);
 
 #endif

@@ -7,17 +7,15 @@ local T = nudge._toolkit
 
 local DAY = 86400
 
--- The three stages of repair: listening, rebuilding routines, maintenance.
-local PHASES = {
-  { upto = "3w", name = "first weeks",
-    body = "Early days. Listen more than you explain, answer questions openly, and let trust "
-        .. "come back at its own pace." },
-  { upto = "6M", name = "first months",
-    body = "Keep the routines going and keep every promise, however small: consistency is what "
-        .. "rebuilds trust." },
-  { name = "maintenance",
-    body = "Keep nurturing the connection: make time for each other and raise small worries "
-        .. "before they grow." },
+-- The three stages of repair: listening, rebuilding routines, maintenance. Which one applies
+-- is the ledger's figure (T.phase(), the same as nudgectl report's).
+local PHASE_BODIES = {
+  ["first weeks"] = "Early days. Listen more than you explain, answer questions openly, and let "
+      .. "trust come back at its own pace.",
+  ["first months"] = "Keep the routines going and keep every promise, however small: "
+      .. "consistency is what rebuilds trust.",
+  maintenance = "Keep nurturing the connection: make time for each other and raise small "
+      .. "worries before they grow.",
 }
 
 -- Errors raised in here carry a "prelude/...:N: " position (fail's own, or that of nudge.on,
@@ -75,7 +73,7 @@ local function set(list)
   return s
 end
 
--- Which stage of the repair we are in, by time since nudge.config{since}.
+-- Which of a rule's own phases applies, by time since nudge.config{since}.
 local function phase_at(phases, elapsed)
   for _, p in ipairs(phases) do
     if p.upto == nil or elapsed < nudge.span(p.upto) then return p end
@@ -89,7 +87,7 @@ local function context()
   local ctx = { streak = T.streak(), kept = kept, promised = promised }
   if since then
     ctx.days = nudge.days_since(since)
-    ctx.phase = phase_at(PHASES, nudge.now() - since).name
+    ctx.phase = T.phase()
   end
   return ctx
 end
@@ -286,11 +284,11 @@ nudge.patience = api(function(t)
   need_string(t, "id", "patience")
   need_string(t, "when", "patience")
   opt_string(t, "title", "patience")
-  local phases = t.phases or PHASES
-  if type(phases) ~= "table" or #phases == 0 then
+  local phases = t.phases
+  if phases ~= nil and (type(phases) ~= "table" or #phases == 0) then
     fail("nudge.patience: 'phases' must be a list of {upto=span, body=...}")
   end
-  for i, p in ipairs(phases) do
+  for i, p in ipairs(phases or {}) do
     if type(p) ~= "table" then fail("nudge.patience: phases[%d] is not a table", i) end
     if p.upto ~= nil then
       if i == #phases then fail("nudge.patience: the last phase must not have 'upto' (it lasts from then on)") end
@@ -306,8 +304,8 @@ nudge.patience = api(function(t)
   return nudge.on(t.when, function()
     local since = T.since()
     if not since then error("nudge.patience needs nudge.config{since = ...}", 0) end
-    local p = phase_at(phases, nudge.now() - since)
-    nudge.notify { title = title, body = render(p.body), urgency = "low" }
+    local body = phases and phase_at(phases, nudge.now() - since).body or PHASE_BODIES[T.phase()]
+    nudge.notify { title = title, body = render(body), urgency = "low" }
   end, schedule_options(t, "patience"))
 end)
 

@@ -1,0 +1,223 @@
+/* The ledger's figures: day numbering, streaks, phases, the report's days (see report.h). */
+#include "ledger/report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ledger/internal.h"
+
+int64_t ledger_day_of(usec_t t)
+{
+    time_t tt = (time_t)(t / USEC_PER_SEC);
+    if (t < 0 && t % USEC_PER_SEC) tt--; /* floor: the instant before 1970 is still Dec 31 */
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    /* Days since 1970 of the local date: timegm on the local date's fields at midnight, which
+     * is a whole number of days (exact division, also before 1970). */
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = 0;
+    return (int64_t)(timegm(&tm) / 86400);
+}
+
+const char *ledger_phase(usec_t since, usec_t now)
+{
+    usec_t elapsed = now - since;
+    if (elapsed < REPORT_PHASE_WEEKS_END) return "first weeks";
+    if (elapsed < REPORT_PHASE_MONTHS_END) return "first months";
+    return "maintenance";
+}
+
+/* Local days with a done check-in, over the whole history: the streaks need more than the
+ * report's range. */
+struct dayset {
+    int64_t *v;
+    size_t n, cap;
+    bool oom;
+};
+
+static void dayset_add(struct dayset *s, int64_t day)
+{
+    /* Rows come oldest first, so most repeats are the day just added. */
+    if (s->n && s->v[s->n - 1] == day) return;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        int64_t *v = realloc(s->v, cap * sizeof *v);
+        if (!v) {
+            s->oom = true;
+            return;
+        }
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = day;
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Current streak (ending today, or yesterday while today may still come) and the best run up
+ * to today. Sorts and dedups s first: fires and journal entries arrive as two sequences. */
+static void dayset_streaks(struct dayset *s, int64_t today, int *current, int *best)
+{
+    if (s->n) qsort(s->v, s->n, sizeof *s->v, cmp_day);
+    size_t u = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (u == 0 || s->v[i] != s->v[u - 1]) s->v[u++] = s->v[i];
+    s->n = u;
+    *current = *best = 0;
+    int run = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        run = i > 0 && s->v[i] == s->v[i - 1] + 1 ? run + 1 : 1;
+        if (s->v[i] <= today && run > *best) *best = run;
+        /* A run counts as current when it reaches today or yesterday. */
+        if (s->v[i] == today || s->v[i] == today - 1) *current = run;
+    }
+}
+
+/* One walk over the history serves both the streak alone (r NULL) and the whole report. */
+struct walk {
+    struct ledger_report *r;
+    int64_t first; /* the first day of the report's range */
+    struct dayset done;
+};
+
+static struct report_day *day_slot(struct walk *w, usec_t t)
+{
+    if (!w->r) return NULL;
+    int64_t i = ledger_day_of(t) - w->first;
+    return i >= 0 && i < w->r->ndays ? &w->r->days[i] : NULL;
+}
+
+/* A snoozed or "not yet" fire is shown again as a fire of its own: counting both would ask
+ * twice for one thing. */
+static bool deferred(const char *answer)
+{
+    return answer && (!strcmp(answer, "snoozed") || !strcmp(answer, "not_yet"));
+}
+
+static int fire_cb(void *ud, const struct store_fire *f)
+{
+    struct walk *w = ud;
+    bool done = f->answer && !strcmp(f->answer, "done");
+    bool checkin = !strcmp(f->kind, "checkin"), gesture = !strcmp(f->kind, "gesture");
+    if (checkin && done) dayset_add(&w->done, ledger_day_of(f->fired));
+    struct report_day *d = day_slot(w, f->fired);
+    if (!d || deferred(f->answer)) return 0;
+    if (checkin) {
+        d->checkins_due++;
+        d->answered_done += done;
+    } else if (gesture) {
+        d->gestures_shown++;
+        d->gestures_done += done;
+    }
+    return 0;
+}
+
+static int checkin_cb(void *ud, const struct store_checkin *c)
+{
+    struct walk *w = ud;
+    dayset_add(&w->done, ledger_day_of(c->at));
+    struct report_day *d = day_slot(w, c->at);
+    if (d) d->journal++;
+    return 0;
+}
+
+static int promise_cb(void *ud, const struct store_promise *p)
+{
+    struct walk *w = ud;
+    struct ledger_report *r = w->r;
+    if (p->due <= r->now) {
+        struct report_day *d = day_slot(w, p->due);
+        if (d) {
+            d->promises_due++;
+            d->promises_kept += !strcmp(p->state, "kept");
+            d->promises_broken += !strcmp(p->state, "broken");
+        }
+    }
+    struct ledger_promise v = {.id = p->id,
+                               .key = p->key,
+                               .text = p->text,
+                               .due = p->due,
+                               .source = p->source,
+                               .state = p->state};
+    return promise_list_add(&r->promises, &v);
+}
+
+/* Streams the check-in and gesture fires, then the journal (and, for a report, the promises)
+ * through the walk. */
+static int walk_history(struct ledger *lg, struct walk *w)
+{
+    int rc = store_report_fires(lg->st, fire_cb, w);
+    if (rc == 0) rc = store_checkins(lg->st, 0, checkin_cb, w);
+    if (rc == 0 && w->r) rc = store_promises(lg->st, promise_cb, w);
+    if (rc == 0 && w->done.oom) rc = -ENOMEM;
+    return rc;
+}
+
+int ledger_streak(struct ledger *lg, usec_t now, int *current, int *best)
+{
+    struct walk w = {0};
+    int rc = walk_history(lg, &w);
+    int cur = 0, b = 0;
+    if (rc == 0) dayset_streaks(&w.done, ledger_day_of(now), &cur, &b);
+    free(w.done.v);
+    if (current) *current = cur;
+    if (best) *best = b;
+    return rc;
+}
+
+/* A conversation logged with `nudgectl checkin` is the check-in itself, whether or not a prompt
+ * came that day; the prompts it made unnecessary count as followed. */
+static void settle_checkins(struct report_day *d)
+{
+    if (d->journal) {
+        if (d->checkins_due == 0) d->checkins_due = 1;
+        d->checkins_done = d->checkins_due;
+    } else {
+        d->checkins_done = d->answered_done;
+    }
+}
+
+int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t *since,
+                          struct ledger_report *r)
+{
+    memset(r, 0, sizeof *r);
+    if (days < 1 || days > REPORT_DAYS_MAX) return -EINVAL;
+    r->now = now;
+    r->ndays = days;
+    r->days = calloc((size_t)days, sizeof *r->days);
+    if (!r->days) return -ENOMEM;
+    int64_t today = ledger_day_of(now);
+    struct walk w = {.r = r, .first = today - days + 1};
+    for (int i = 0; i < days; i++)
+        r->days[i].day = w.first + i;
+    if (since) {
+        r->has_since = true;
+        r->since = *since;
+        r->phase = ledger_phase(*since, now);
+    }
+    int rc = walk_history(lg, &w);
+    if (rc < 0) {
+        free(w.done.v);
+        ledger_report_free(r);
+        return rc;
+    }
+    for (int i = 0; i < days; i++)
+        settle_checkins(&r->days[i]);
+    dayset_streaks(&w.done, today, &r->streak, &r->best_streak);
+    free(w.done.v);
+    return 0;
+}
+
+void ledger_report_free(struct ledger_report *r)
+{
+    if (!r) return;
+    promise_list_free(&r->promises);
+    free(r->days);
+    memset(r, 0, sizeof *r);
+}

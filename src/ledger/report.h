@@ -1,0 +1,74 @@
+/* The ledger's figures, each computed in one place: the local day numbering, the check-in
+ * streak (current and best), the repair's phase, and the day-by-day follow-through behind
+ * `nudgectl report`. The toolkit's placeholders ({streak}, {phase}), the report command and
+ * the tests all ask here. Only counts: the scores and pictures are the client's
+ * (src/ctl/report.c), so other tools can build their own from the same figures. */
+#ifndef NUDGE_LEDGER_REPORT_H
+#define NUDGE_LEDGER_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ledger/promise.h"
+#include "time/usec.h"
+
+struct ledger;
+
+#define REPORT_DAYS_DEFAULT 90
+#define REPORT_DAYS_MAX 3660
+
+/* The toolkit's default phases (src/lua/prelude/toolkit.lua): 3 weeks, 6 months, beyond. */
+#define REPORT_PHASE_WEEKS_END (21 * USEC_PER_DAY)
+#define REPORT_PHASE_MONTHS_END ((usec_t)6 * 2629800 * USEC_PER_SEC) /* "6M" */
+
+struct report_day {
+    int64_t day; /* the local date as days since 1970-01-01 (ledger_day_of) */
+    /* Check-in fires, not counting ones answered "snoozed" (their re-show is a fire of its
+     * own); a day with a journal entry but no fire counts one check-in as due. */
+    int checkins_due;
+    /* Answered "done"; every due check-in of a day with a journal entry is done. */
+    int checkins_done;
+    int journal;         /* `nudgectl checkin` entries that day */
+    int answered_done;   /* check-in fires answered "done", journal aside */
+    int gestures_shown;  /* gesture fires, snoozed ones aside */
+    int gestures_done;   /* answered "done" */
+    int promises_due;    /* promises due that day, up to now */
+    int promises_kept;   /* of those, kept */
+    int promises_broken; /* of those, broken */
+};
+
+struct ledger_report {
+    usec_t now;
+    int ndays;
+    struct report_day *days; /* ndays, oldest first; the last is today */
+    bool has_since;
+    usec_t since;
+    const char *phase;            /* ledger_phase(since, now), or NULL without since */
+    int streak;                   /* ledger_streak's current */
+    int best_streak;              /* ledger_streak's best */
+    struct promise_list promises; /* all promises, by due time */
+};
+
+/* The local date of t (in the process's zone) as days since 1970-01-01: two instants share a
+ * number exactly when they share a local calendar date, whatever the offset changes between. */
+int64_t ledger_day_of(usec_t t);
+
+/* "first weeks", "first months" or "maintenance" for the time elapsed since `since`. */
+const char *ledger_phase(usec_t since, usec_t now);
+
+/* A done day is a local day with a check-in fire answered "done" or a journal entry. *current
+ * gets the consecutive done days ending today, or yesterday while today may still come; *best
+ * the longest run up to today in the whole history. Either may be NULL. 0, -ENOMEM or the
+ * store's -errno. */
+int ledger_streak(struct ledger *lg, usec_t now, int *current, int *best);
+
+/* Fills r for the `days` local days ending with today (now's date). since is NULL when the
+ * rules have no nudge.config{since}. Returns 0, -EINVAL for days outside 1..REPORT_DAYS_MAX,
+ * -ENOMEM, or the store's -errno; r needs ledger_report_free after 0 (and is empty after an
+ * error). */
+int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t *since,
+                          struct ledger_report *r);
+
+void ledger_report_free(struct ledger_report *r);
+
+#endif
