@@ -12,6 +12,7 @@
 #include "common/utf8.h"
 #include "daemon/daemon.h"
 #include "daemon/report_data.h"
+#include "ledger/ledger.h"
 #include "lua/toolkit.h"
 #include "time/span.h"
 #include "time/timestamp.h"
@@ -468,7 +469,7 @@ static int opt_time(json_t *req, const char *k, usec_t *out, char *err, size_t e
     return 1;
 }
 
-static json_t *fire_json(const struct ruleset_answer *a, const char *reminder)
+static json_t *fire_json(const struct ledger_answer *a, const char *reminder)
 {
     return json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", jstr(reminder),
                      "title", jstr(a->title), "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
@@ -489,8 +490,11 @@ static json_t *answer(struct daemon *d, json_t *req, const char *what, char *err
         if (span > (usec_t)100 * 31557600 * USEC_PER_SEC)
             return fail(err, errsz, "%s", "\"span\" must be at most 100 years");
     }
-    struct ruleset_answer a;
-    if (ruleset_answer(d->rs, id, what, span, &a, err, errsz) < 0) return NULL;
+    /* The ledger records the answer; the rule set's timers follow its snoozes. */
+    struct ledger_answer a;
+    if (ledger_answer_last(d->ledger, id, what, span, clock_now(clock_real()), &a, err, errsz) < 0)
+        return NULL;
+    ruleset_snoozes_sync(d->rs);
     daemon_arm(d);
     json_t *r = json_pack("{s:o}", "fire", fire_json(&a, id));
     if (a.due) json_object_set_new(r, "due", seconds(a.due));

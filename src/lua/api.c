@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "ledger/ledger.h"
 #include "lua/lserial.h"
 #include "lua/sandbox.h"
 #include "lua/toolkit.h"
@@ -222,14 +223,13 @@ static int l_store_get(lua_State *L)
     luaL_checkstack(L, 4, NULL);
     void *blob;
     size_t len;
-    int r = store_kv_get(rs->store, k, &blob, &len);
+    /* Over 4 * LSERIAL_MAX: not written by nudge.store.set. */
+    int r = ledger_kv_get(rs->ledger, k, 4 * LSERIAL_MAX, &blob, &len);
     if (r == -ENOENT) return 1;
-    if (r < 0) return luaL_error(L, "nudge.store.get: the state database failed (see the log)");
-    if (len > 4 * LSERIAL_MAX) { /* not written by nudge.store.set */
-        free(blob);
+    if (r == -EFBIG)
         return luaL_error(L, "nudge.store.get: the value of '%s' is too large (%I bytes)", k,
                           (lua_Integer)len);
-    }
+    if (r < 0) return luaL_error(L, "nudge.store.get: the state database failed (see the log)");
     lua_pushcfunction(L, decode_blob);
     lua_pushlightuserdata(L, blob);
     lua_pushinteger(L, (lua_Integer)len);
@@ -248,40 +248,25 @@ static int l_store_get(lua_State *L)
     return 1;
 }
 
-#define STORE_KEY_MAX 1024
-#define STORE_TOTAL_MAX (16 << 20)
-
 static int l_store_set(lua_State *L)
 {
     struct ruleset *rs = ruleset_of(L);
     char err[256];
     size_t klen;
     const char *k = luaL_checklstring(L, 1, &klen);
-    if (klen > STORE_KEY_MAX)
-        return luaL_error(L, "nudge.store: a key is at most %d bytes", STORE_KEY_MAX);
+    if (klen > LEDGER_KV_KEY_MAX)
+        return luaL_error(L, "nudge.store: a key is at most %d bytes", LEDGER_KV_KEY_MAX);
     lua_settop(L, 2);
-    if (lua_isnil(L, 2)) {
-        if (store_kv_set(rs->store, k, NULL, 0) < 0)
-            return luaL_error(L, "nudge.store.set: the state database failed (see the log)");
-        return 0;
-    }
-    size_t len;
-    char *blob = lserial_encode(L, 2, LSERIAL_MAX, &len, err, sizeof err);
-    if (!blob) return luaL_error(L, "nudge.store: %s", err);
-    /* Each value is capped, so the file is too: a loop of new keys grew it 170 MB in 6 s. */
-    int64_t others = 0;
-    if (store_kv_size(rs->store, k, &others) < 0) {
-        free(blob);
-        return luaL_error(L, "nudge.store.set: the state database failed (see the log)");
-    }
-    if (others + (int64_t)(klen + len) > STORE_TOTAL_MAX) {
-        free(blob);
+    size_t len = 0;
+    char *blob = NULL;
+    if (!lua_isnil(L, 2) && !(blob = lserial_encode(L, 2, LSERIAL_MAX, &len, err, sizeof err)))
+        return luaL_error(L, "nudge.store: %s", err);
+    int r = ledger_kv_set(rs->ledger, k, blob, len);
+    free(blob);
+    if (r == -ENOSPC)
         return luaL_error(L, "nudge.store: the stored values would be over %d MiB in all; set the "
                              "ones no longer needed to nil",
-                          STORE_TOTAL_MAX >> 20);
-    }
-    int r = store_kv_set(rs->store, k, blob, len);
-    free(blob);
+                          LEDGER_KV_TOTAL_MAX >> 20);
     if (r < 0) return luaL_error(L, "nudge.store.set: the state database failed (see the log)");
     return 0;
 }
@@ -343,12 +328,12 @@ static int l_spawn(lua_State *L)
         lua_pop(L, 1);
     }
     argv[n] = NULL;
-    if (!rs->spawn) {
+    if (!rs->host.spawn) {
         log_debug("not running \"%s\": nothing is started in --check or --preview", argv[0]);
         lua_pushnil(L);
         return 1;
     }
-    int pid = rs->spawn(rs->host, argv, err, sizeof err);
+    int pid = rs->host.spawn(rs->host.ud, argv, err, sizeof err);
     if (pid < 0) return luaL_error(L, "nudge.spawn: %s", err);
     lua_pushinteger(L, pid);
     return 1;

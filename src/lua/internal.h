@@ -15,11 +15,8 @@
 #define REMINDER_MT "nudge.reminder"
 #define RULE_FILE_MAX ((size_t)16 << 20)
 #define FAILURES_TO_DISABLE 3
-/* How many shown notifications we remember (id -> fire, reminder) for their answers. */
-#define SHOWN_MAX 256
 /* A fire this late was not a slow callback but sleep or a clock step: late_cancel applies. */
 #define LATE_GRACE (60 * USEC_PER_SEC)
-#define SNOOZE_DEFAULT USEC_PER_HOUR
 
 /* A reminder as Lua sees it: a full userdata the rule gets back as a handle. While the
  * reminder is live, the registry holds the userdata (self_ref) so dropping the handle in Lua
@@ -46,7 +43,6 @@ struct ruleset {
     lua_State *L;
     struct schedule sched;
     struct clock *clock;
-    struct notify_backend *backend;
     bool interactive;
     bool loading;
     struct lrem **regs; /* registered and not yet released, in order; NULL marks a hole */
@@ -61,19 +57,10 @@ struct ruleset {
         ostime_ref;
     int ctl_promise_ref; /* the toolkit's schedule_ctl_promise, taken before any rule ran */
     bool closing;        /* ruleset_free() is closing the state: finalizers get no API */
-    int (*spawn)(void *host, const char *const *argv, char *err, size_t errsz);
-    void *host;
+    struct ruleset_host host; /* shows notifications, starts programs */
     struct strlist *warnings;
-    struct store *store;
-    struct ledger *ledger; /* over store */
-    bool own_store;      /* made here (in memory) because the caller gave none */
-    bool record_history; /* write fires and answers (the daemon; not --preview or --check) */
-    struct shown {
-        uint32_t id;     /* notification id, 0: free slot */
-        int64_t fire_id; /* 0: not recorded */
-        char *reminder;
-    } shown[SHOWN_MAX];
-    size_t shown_next;
+    struct ledger *ledger; /* what happened (the caller's) */
+    bool record_history;   /* write what the schedule keeps (the daemon; not --preview/--check) */
     struct snooze *snoozes; /* pending snoozes, scheduled like reminders */
     char **paths;           /* the rule files, to put back what Lua cuts from long paths */
     size_t n_paths;
@@ -97,10 +84,10 @@ struct ruleset {
  * told apart from rule reminders by owner_data. */
 struct snooze {
     struct reminder r;
-    int64_t id; /* its row in the store */
-    int64_t fire_id;
-    char *blob;
+    int64_t id; /* its row in the ledger */
+    char *blob; /* the notification it shows (notification_decode) */
     size_t len;
+    bool seen; /* still pending (ruleset_snoozes_sync) */
     struct snooze *next;
 };
 
@@ -174,20 +161,11 @@ bool reminder_same_definition(const struct lrem *a, const struct lrem *b);
 
 extern const luaL_Reg lnotify_api[];
 
-/* ---- history.c: fires, answers, snoozes ---- */
+/* ---- snooze.c: timers of snoozed notifications ---- */
 
-struct notification;
-int64_t history_record_fire(struct ruleset *rs, const struct notification *n, usec_t scheduled,
-                            usec_t now);
-void history_remember_shown(struct ruleset *rs, uint32_t id, int64_t fire_id,
-                            const char *reminder);
-struct shown *history_find_shown(struct ruleset *rs, uint32_t id);
-void history_load_snoozes(struct ruleset *rs);
-void history_free_snooze(struct ruleset *rs, struct snooze *z);
-void history_fire_snooze(struct ruleset *rs, struct snooze *z, usec_t now);
-const char *history_answer_for_action(const char *action);
-usec_t history_record_answer(struct ruleset *rs, int64_t fire_id, const char *reminder,
-                             const char *answer, usec_t span, const char *source);
+/* Shows z's notification again (through the host) and forgets z. */
+void snooze_fire(struct ruleset *rs, struct snooze *z, usec_t now);
+void snooze_free(struct ruleset *rs, struct snooze *z);
 
 /* ---- api.c: the nudge module ---- */
 

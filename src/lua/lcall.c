@@ -53,19 +53,9 @@ void lcall_guarded(struct ruleset *rs, struct lrem *m, int nargs, const char *wh
     if (++m->failures >= FAILURES_TO_DISABLE && !m->r.done) {
         log_error("%s: reminder '%s' failed %d times in a row; disabled until the next reload",
                   m->where, m->r.id, m->failures);
-        char body[2300];
-        snprintf(body, sizeof body, "It failed %d times in a row and is off until the rules are "
-                                    "reloaded. Last error: %s", m->failures, msg);
-        struct notification n = {.app_name = rs->app_name,
-                                 .reminder_id = m->r.id,
-                                 .kind = "notify",
-                                 .title = "nudge: a rule was disabled",
-                                 .body = body,
-                                 .urgency = URGENCY_CRITICAL,
-                                 .timeout_ms = -1};
-        uint32_t id;
-        char err[256];
-        rs->backend->show(rs->backend, &n, clock_now(rs->clock), &id, err, sizeof err);
+        /* The user hears of it too, beside the log: the host says it. */
+        if (rs->host.rule_disabled)
+            rs->host.rule_disabled(rs->host.ud, rs->app_name, m->r.id, m->failures, msg);
         reminder_release(rs, m);
     }
 }

@@ -137,14 +137,14 @@ static int l_notify(lua_State *L)
     n.reminder_id = rs->current ? rs->current->r.id : "";
     uint32_t id = 0;
     usec_t now = clock_now(rs->clock);
-    if (rs->backend->show(rs->backend, &n, now, &id, err, sizeof err) < 0) {
+    /* The host shows it and, in the daemon, records the fire. */
+    if (rs->host.show(rs->host.ud, &n, rs->current ? rs->current_sched : now, &id, err,
+                      sizeof err) < 0) {
         log_warn("%s: notification \"%s\" not shown: %s", rs->current ? rs->current->where : "?",
                  n.title, err);
         lua_pushnil(L);
         return 1;
     }
-    history_remember_shown(rs, id, history_record_fire(rs, &n, rs->current ? rs->current_sched : now, now),
-                   n.reminder_id);
     if (rs->interactive) {
         /* Keep the callbacks until the notification closes. */
         int has_cb = lconv_raw_field(L, 1, "on_action") != LUA_TNIL;
@@ -210,10 +210,6 @@ static int notif_dispatch(lua_State *L)
 
 void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *action)
 {
-    struct shown *sh = history_find_shown(rs, id);
-    const char *answer = history_answer_for_action(action);
-    if (sh && answer && sh->fire_id && rs->record_history)
-        history_record_answer(rs, sh->fire_id, sh->reminder, answer, 0, "action");
     struct notif_args a = {rs, id, "on_action", action, false};
     char err[512];
     if (lcall_protected(rs, notif_dispatch, &a, err, sizeof err) < 0) log_error("on_action: %s", err);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "ledger/ledger.h"
 #include "lua/lcarry.h"
 #include "lua/sandbox.h"
 
@@ -33,12 +34,6 @@ static int copy_fired(lua_State *L)
         lua_insert(L, -2);
         lua_rawset(L, 2);
     }
-    return 0;
-}
-
-static int copy_kv(void *ud, const char *key, const void *blob, size_t len)
-{
-    store_kv_set(ud, key, blob, len);
     return 0;
 }
 
@@ -336,8 +331,8 @@ int ruleset_adopt(struct ruleset *rs, struct ruleset *old, size_t *kept, char *e
     err[0] = 0;
     if (kept) *kept = 0;
     if (!old) return 0;
-    /* The daemon's rule sets share one database; others (tests) carry the values over. */
-    if (rs->store != old->store) store_kv_each(old->store, copy_kv, rs->store);
+    /* The daemon's rule sets share one ledger; others (tests) carry the values over. */
+    ledger_kv_copy(old->ledger, rs->ledger);
     struct copy_fired cf = {old, rs};
     if (lcall_protected(rs, copy_fired, &cf, err, errsz) < 0) return -1;
 

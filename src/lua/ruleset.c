@@ -104,7 +104,7 @@ static bool missed_elapse(struct ruleset *rs, struct lrem *m, usec_t now, usec_t
         return true;
     }
     usec_t last_sched, last_fired;
-    if (store_get_last_fire(rs->store, m->r.id, &last_sched, &last_fired) < 0) return false;
+    if (ledger_last_fire(rs->ledger, m->r.id, &last_sched, &last_fired) < 0) return false;
     usec_t e, f;
     if (m->r.trigger == TRIGGER_CALENDAR) {
         if (calendar_next(m->r.cal, last_sched, &e) < 0 || e > now) return false;
@@ -131,50 +131,29 @@ static const struct compiled *previous_chunk(const struct ruleset *prev, const c
     return NULL;
 }
 
-struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
-                             struct strlist *warnings)
+/* A rule set with the nudge module and the toolkit, before any rule file. NULL with an error
+ * in errs when it cannot be made; a toolkit error is added to errs but the set is returned. */
+static struct ruleset *ruleset_new(const struct ruleset_options *o, struct strlist *warnings,
+                                   struct strlist *errs)
 {
-    struct strlist local = {0};
-    struct strlist *errs = errors ? errors : &local;
-    size_t errs_before = errs->n;
     struct ruleset *rs = calloc(1, sizeof *rs);
     if (!rs) {
         strlist_add(errs, "not enough memory");
         return NULL;
     }
     rs->clock = o->clock;
-    rs->backend = o->backend;
     rs->interactive = o->interactive;
     rs->loading = true;
     rs->warnings = warnings;
-    rs->spawn = o->spawn;
-    rs->host = o->host;
-    rs->store = o->store;
+    if (o->host) rs->host = *o->host;
+    rs->ledger = o->ledger;
     rs->record_history = o->record_history;
-    if (!rs->store) {
-        char err[256];
-        if (store_open_memory(&rs->store, err, sizeof err) < 0) {
-            strlist_add(errs, "cannot create an in-memory state: %s", err);
-            free(rs);
-            return NULL;
-        }
-        rs->own_store = true;
-    }
-    rs->ledger = ledger_new(rs->store);
-    if (!rs->ledger) {
-        strlist_add(errs, "cannot set up the ledger: not enough memory");
-        if (rs->own_store) store_close(rs->store);
-        free(rs);
-        return NULL;
-    }
     snprintf(rs->backend_name, sizeof rs->backend_name, "auto");
     snprintf(rs->app_name, sizeof rs->app_name, "nudge");
     schedule_init(&rs->sched, o->clock, o->seed);
     rs->L = sandbox_new();
     if (!rs->L) {
         strlist_add(errs, "cannot create a Lua state: not enough memory");
-        ledger_free(rs->ledger);
-        if (rs->own_store) store_close(rs->store);
         free(rs);
         return NULL;
     }
@@ -183,10 +162,8 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     if (lcall_protected(rs, api_open, rs, api_err, sizeof api_err) < 0) {
         strlist_add(errs, "cannot set up the nudge module: %s", api_err);
         ruleset_free(rs);
-        strlist_free(&local);
         return NULL;
     }
-
     /* The trust toolkit (nudge.checkin, gesture, ...) is Lua shipped inside the binary. */
     for (const struct prelude_chunk *c = nudge_prelude; c->name; c++) {
         char msg[2048], name[128];
@@ -197,7 +174,133 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     }
     if (lcall_protected(rs, api_keep_toolkit, rs, api_err, sizeof api_err) < 0)
         strlist_add(errs, "internal error in the toolkit: %s", api_err);
+    return rs;
+}
 
+/* Compiles rule file i (or reuses the previous set's chunk of the same text) and runs its top
+ * level. Errors go to errs. */
+static void load_file(struct ruleset *rs, const struct ruleset_options *o, size_t i,
+                      struct strlist *errs)
+{
+    char msg[2048], trace[4096];
+    char *buf;
+    size_t len;
+    if (read_file(o->paths[i], &buf, &len, msg, sizeof msg) < 0) {
+        strlist_add(errs, "%s", msg);
+        return;
+    }
+    int rc = -1;
+    const struct compiled *prev = previous_chunk(o->previous, o->paths[i]);
+    bool reused = false;
+    if (prev && prev->source_len == len && !memcmp(prev->source, buf, len))
+        reused = (rc = sandbox_load_dump(rs->L, prev->dump, prev->dump_len, o->paths[i])) == 0;
+    if (rc < 0) rc = sandbox_load(rs->L, buf, len, o->paths[i], msg, sizeof msg);
+    if (rc == 0 && rs->compiled) {
+        struct compiled *c = &rs->compiled[i];
+        if (reused && (c->dump = malloc(prev->dump_len))) {
+            memcpy(c->dump, prev->dump, prev->dump_len);
+            c->dump_len = prev->dump_len;
+        } else {
+            c->dump = sandbox_dump(rs->L, &c->dump_len);
+        }
+        c->source = buf;
+        c->source_len = len;
+        buf = NULL;
+    }
+    free(buf);
+    if (rc < 0) {
+        lconv_unshorten(rs, msg, sizeof msg);
+        strlist_add(errs, "%s", msg);
+        return;
+    }
+    if (sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, trace, sizeof trace) < 0) {
+        lconv_unshorten(rs, msg, sizeof msg);
+        strlist_add(errs, "%s", msg);
+        log_debug("%s", trace);
+    }
+}
+
+/* Queues reminder m, registered while loading: a fired named `at` never again, a missed
+ * elapse caught up, a plan the previous set (prev, sorted by id) hands over left to
+ * ruleset_adopt(), anything else planned from now. */
+static void plan_loaded(struct ruleset *rs, struct lrem *m, struct lrem **prev, size_t n_prev,
+                        usec_t now)
+{
+    m->pending = false;
+    bool fired;
+    /* A named `at` fires once ever; an `after` counts from each start of the daemon (a
+     * reload keeps its timer and its fired state, see ruleset_adopt). */
+    if (m->r.trigger == TRIGGER_AT && m->named &&
+        ledger_oneshot_fired(rs->ledger, m->r.id, &fired) == 0 && fired) {
+        reminder_release(rs, m); /* fired in an earlier run: never again */
+        return;
+    }
+    usec_t missed;
+    if (m->r.catch_up && missed_elapse(rs, m, now, &missed)) {
+        if (now - missed <= m->r.late_cancel) {
+            log_info("%s: '%s' missed its elapse at %s while nudged was not running; "
+                     "catching up now", m->where, m->r.id, lconv_fmt_time(missed).s);
+            schedule_add_due(&rs->sched, &m->r, missed);
+            m->caught_up = missed;
+            return;
+        }
+        log_info("%s: '%s' missed its elapse at %s, more than late_cancel ago; dropped",
+                 m->where, m->r.id, lconv_fmt_time(missed).s);
+    }
+    if (prev) {
+        struct lrem key_m = {.r = {.id = m->r.id}}, *key = &key_m;
+        struct lrem **p = bsearch(&key, prev, n_prev, sizeof *prev, reminder_cmp_id);
+        if (p && reminder_same_definition(m, *p)) {
+            m->deferred = true;
+            /* Its place among equal times, as schedule_add() would give it. */
+            m->r.seq = rs->sched.seq++;
+            return;
+        }
+    }
+    if (schedule_add(&rs->sched, &m->r) == -ENOENT) {
+        if (rs->warnings && m->r.trigger == TRIGGER_CALENDAR)
+            strlist_add(rs->warnings, "%s: calendar event \"%s\" never elapses", m->where, m->expr);
+        else if (rs->warnings && m->r.trigger == TRIGGER_AT)
+            strlist_add(rs->warnings, "%s: time %s is in the past, so \"%s\" never fires",
+                        m->where, m->expr, m->r.id);
+        reminder_release(rs, m);
+    }
+}
+
+/* Schedules what the files registered, in registration order, so the PRNG draws (and the
+ * preview) never vary. Returns 0, or -ENOMEM. */
+static int plan_all_loaded(struct ruleset *rs, const struct ruleset *previous)
+{
+    rs->loading = false;
+    size_t n = rs->n_regs;
+    struct lrem **in_order = malloc((n ? n : 1) * sizeof *in_order);
+    if (!in_order) return -ENOMEM;
+    if (n) memcpy(in_order, rs->regs, n * sizeof *in_order); /* regs is NULL when nothing registered */
+    /* On a reload, a reminder whose plan ruleset_adopt() will bring over is not planned here:
+     * that is a calendar computation per reminder thrown away. */
+    size_t n_prev = 0;
+    struct lrem **prev = NULL;
+    if (previous && !reload_quiet_changed(rs, previous))
+        prev = reload_live_by_id(previous, &n_prev);
+    usec_t now = clock_now(rs->clock);
+    for (size_t i = 0; i < n; i++)
+        if (in_order[i] && in_order[i]->pending) plan_loaded(rs, in_order[i], prev, n_prev, now);
+    free(in_order);
+    free(prev);
+    return 0;
+}
+
+struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
+                             struct strlist *warnings)
+{
+    struct strlist local = {0};
+    struct strlist *errs = errors ? errors : &local;
+    size_t errs_before = errs->n;
+    struct ruleset *rs = ruleset_new(o, warnings, errs);
+    if (!rs) {
+        strlist_free(&local);
+        return NULL;
+    }
     rs->paths = calloc(o->n_paths ? o->n_paths : 1, sizeof *rs->paths);
     rs->compiled = calloc(o->n_paths ? o->n_paths : 1, sizeof *rs->compiled);
     for (size_t i = 0; rs->paths && i < o->n_paths; i++)
@@ -205,114 +308,20 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     /* Loading makes objects that live on (reminders, closures), hardly any garbage: collect
      * rarely meanwhile (at 4x the live size instead of 2x). The memory cap still holds. */
     lua_gc(rs->L, LUA_GCINC, 400, 0, 0);
-    for (size_t i = 0; i < o->n_paths; i++) {
-        char msg[2048], trace[4096];
-        char *buf;
-        size_t len;
-        if (read_file(o->paths[i], &buf, &len, msg, sizeof msg) < 0) {
-            strlist_add(errs, "%s", msg);
-            continue;
-        }
-        int rc = -1;
-        const struct compiled *prev = previous_chunk(o->previous, o->paths[i]);
-        bool reused = false;
-        if (prev && prev->source_len == len && !memcmp(prev->source, buf, len))
-            reused = (rc = sandbox_load_dump(rs->L, prev->dump, prev->dump_len, o->paths[i])) == 0;
-        if (rc < 0) rc = sandbox_load(rs->L, buf, len, o->paths[i], msg, sizeof msg);
-        if (rc == 0 && rs->compiled) {
-            struct compiled *c = &rs->compiled[i];
-            if (reused && (c->dump = malloc(prev->dump_len))) {
-                memcpy(c->dump, prev->dump, prev->dump_len);
-                c->dump_len = prev->dump_len;
-            } else {
-                c->dump = sandbox_dump(rs->L, &c->dump_len);
-            }
-            c->source = buf;
-            c->source_len = len;
-            buf = NULL;
-        }
-        free(buf);
-        if (rc < 0) {
-            lconv_unshorten(rs, msg, sizeof msg);
-            strlist_add(errs, "%s", msg);
-            continue;
-        }
-        if (sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, trace, sizeof trace) < 0) {
-            lconv_unshorten(rs, msg, sizeof msg);
-            strlist_add(errs, "%s", msg);
-            log_debug("%s", trace);
-        }
-    }
+    for (size_t i = 0; i < o->n_paths; i++) load_file(rs, o, i, errs);
     lua_gc(rs->L, LUA_GCINC, 200, 0, 0); /* back to the default pause */
     if (errs->n > errs_before) {
         ruleset_free(rs);
         strlist_free(&local);
         return NULL;
     }
-
-    rs->loading = false;
-    /* Schedule in registration order, so the PRNG draws (and the preview) never vary. */
-    size_t n = rs->n_regs;
-    struct lrem **in_order = malloc((n ? n : 1) * sizeof *in_order);
-    if (!in_order) {
+    if (plan_all_loaded(rs, o->previous) < 0) {
         strlist_add(errs, "not enough memory");
         ruleset_free(rs);
+        strlist_free(&local);
         return NULL;
     }
-    if (n) memcpy(in_order, rs->regs, n * sizeof *in_order); /* regs is NULL when nothing registered */
-    /* On a reload, a reminder whose plan ruleset_adopt() will bring over is not planned here:
-     * that is a calendar computation per reminder thrown away. */
-    size_t n_prev = 0;
-    struct lrem **prev = NULL;
-    if (o->previous && !reload_quiet_changed(rs, o->previous))
-        prev = reload_live_by_id(o->previous, &n_prev);
-    usec_t now = clock_now(rs->clock);
-    for (size_t i = 0; i < n; i++) {
-        struct lrem *m = in_order[i];
-        if (!m || !m->pending) continue;
-        m->pending = false;
-        bool fired;
-        /* A named `at` fires once ever; an `after` counts from each start of the daemon (a
-         * reload keeps its timer and its fired state, see ruleset_adopt). */
-        if (m->r.trigger == TRIGGER_AT && m->named &&
-            store_oneshot_fired(rs->store, m->r.id, &fired) == 0 && fired) {
-            reminder_release(rs, m); /* fired in an earlier run: never again */
-            continue;
-        }
-        usec_t missed;
-        if (m->r.catch_up && missed_elapse(rs, m, now, &missed)) {
-            if (now - missed <= m->r.late_cancel) {
-                log_info("%s: '%s' missed its elapse at %s while nudged was not running; "
-                         "catching up now", m->where, m->r.id, lconv_fmt_time(missed).s);
-                schedule_add_due(&rs->sched, &m->r, missed);
-                m->caught_up = missed;
-                continue;
-            }
-            log_info("%s: '%s' missed its elapse at %s, more than late_cancel ago; dropped",
-                     m->where, m->r.id, lconv_fmt_time(missed).s);
-        }
-        if (prev) {
-            struct lrem key_m = {.r = {.id = m->r.id}}, *key = &key_m;
-            struct lrem **p = bsearch(&key, prev, n_prev, sizeof *prev, reminder_cmp_id);
-            if (p && reminder_same_definition(m, *p)) {
-                m->deferred = true;
-                /* Its place among equal times, as schedule_add() would give it. */
-                m->r.seq = rs->sched.seq++;
-                continue;
-            }
-        }
-        if (schedule_add(&rs->sched, &m->r) == -ENOENT) {
-            if (warnings && m->r.trigger == TRIGGER_CALENDAR)
-                strlist_add(warnings, "%s: calendar event \"%s\" never elapses", m->where, m->expr);
-            else if (warnings && m->r.trigger == TRIGGER_AT)
-                strlist_add(warnings, "%s: time %s is in the past, so \"%s\" never fires", m->where,
-                            m->expr, m->r.id);
-            reminder_release(rs, m);
-        }
-    }
-    free(in_order);
-    free(prev);
-    history_load_snoozes(rs);
+    ruleset_snoozes_sync(rs); /* pending snoozes get their timers */
     return rs;
 }
 
@@ -327,10 +336,7 @@ void ruleset_free(struct ruleset *rs)
     schedule_free(&rs->sched); /* empties the heap while what it points to is alive */
     sandbox_close(rs->L);
     rs->L = NULL;
-    while (rs->snoozes) history_free_snooze(rs, rs->snoozes);
-    for (size_t i = 0; i < SHOWN_MAX; i++) free(rs->shown[i].reminder);
-    ledger_free(rs->ledger);
-    if (rs->own_store) store_close(rs->store);
+    while (rs->snoozes) snooze_free(rs, rs->snoozes);
     calcache_free(rs); /* after the Lua state: its reminders pointed into the cache */
     for (size_t i = 0; rs->compiled && i < rs->n_paths; i++) {
         free(rs->compiled[i].source);
@@ -393,7 +399,7 @@ size_t ruleset_run_due(struct ruleset *rs)
     struct reminder *r;
     while ((r = schedule_pop_due(&rs->sched, now))) {
         if (r->owner_data == &snooze_tag) {
-            history_fire_snooze(rs, (struct snooze *)r, now);
+            snooze_fire(rs, (struct snooze *)r, now);
             fired++;
             continue;
         }
@@ -410,9 +416,9 @@ size_t ruleset_run_due(struct ruleset *rs)
         fired++;
         if (m->r.trigger == TRIGGER_AT || m->r.trigger == TRIGGER_AFTER) {
             /* A derived id names the call, not the user's intent: once per run only. */
-            if (m->named && m->r.trigger == TRIGGER_AT) store_oneshot_mark(rs->store, m->r.id, now);
+            if (m->named && m->r.trigger == TRIGGER_AT) ledger_oneshot_mark(rs->ledger, m->r.id, now);
         } else if (m->r.catch_up && rs->record_history)
-            store_set_last_fire(rs->store, m->r.id, m->r.base, now);
+            ledger_set_last_fire(rs->ledger, m->r.id, m->r.base, now);
         rs->current_sched = m->caught_up ? m->caught_up : m->r.next;
         m->caught_up = 0;
         char what[300];

@@ -7,24 +7,6 @@
 #include "common/utf8.h"
 #include "time/timestamp.h"
 
-const char *urgency_name(enum urgency u)
-{
-    return u == URGENCY_LOW ? "low" : u == URGENCY_CRITICAL ? "critical" : "normal";
-}
-
-int urgency_parse(const char *s, enum urgency *u)
-{
-    if (!strcmp(s, "low"))
-        *u = URGENCY_LOW;
-    else if (!strcmp(s, "normal"))
-        *u = URGENCY_NORMAL;
-    else if (!strcmp(s, "critical"))
-        *u = URGENCY_CRITICAL;
-    else
-        return -EINVAL;
-    return 0;
-}
-
 void json_write_string(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
