@@ -10,10 +10,12 @@
 
 const char snooze_tag = 's';
 
-static struct snooze *snooze_find(struct ruleset *rs, int64_t id)
+/* The timer of pending snooze s. A row id alone does not say it: the store may give a new
+ * snooze the id of one just dropped. */
+static struct snooze *snooze_find(struct ruleset *rs, const struct ledger_snooze *s)
 {
     for (struct snooze *z = rs->snoozes; z; z = z->next)
-        if (z->id == id) return z;
+        if (z->id == s->id && z->r.at == s->due) return z;
     return NULL;
 }
 
@@ -62,7 +64,7 @@ void snooze_free(struct ruleset *rs, struct snooze *z)
 static int sync_one(void *ud, const struct ledger_snooze *s)
 {
     struct ruleset *rs = ud;
-    struct snooze *z = snooze_find(rs, s->id);
+    struct snooze *z = snooze_find(rs, s);
     if (!z) z = snooze_queue(rs, s);
     if (z) z->seen = true;
     return 0;
