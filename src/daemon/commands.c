@@ -16,6 +16,7 @@
 #include "ledger/journal.h"
 #include "ledger/promise.h"
 #include "ledger/report.h"
+#include "ledger/ledger.h"
 #include "lua/toolkit.h"
 #include "protocol/protocol.h"
 #include "time/span.h"
@@ -443,7 +444,7 @@ static int opt_time(const struct protocol_arg *a, json_t *req, usec_t *out, char
     return 1;
 }
 
-static json_t *fire_json(const struct ruleset_answer *a, const char *reminder)
+static json_t *fire_json(const struct ledger_answer *a, const char *reminder)
 {
     return json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", jstr(reminder),
                      "title", jstr(a->title), "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
@@ -455,8 +456,11 @@ static json_t *answer(struct daemon *d, json_t *req, const char *what, char *err
     usec_t span = 0;
     const char *sp = arg_string(req, "span"); /* in the table's limits */
     if (sp && span_parse(sp, &span, err, errsz) < 0) return NULL;
-    struct ruleset_answer a;
-    if (ruleset_answer(d->rs, id, what, span, &a, err, errsz) < 0) return NULL;
+    /* The ledger records the answer; the rule set's timers follow its snoozes. */
+    struct ledger_answer a;
+    if (ledger_answer_last(d->ledger, id, what, span, clock_now(clock_real()), &a, err, errsz) < 0)
+        return NULL;
+    ruleset_snoozes_sync(d->rs);
     daemon_arm(d);
     json_t *r = json_pack("{s:o}", "fire", fire_json(&a, id));
     if (a.due) json_object_set_new(r, "due", seconds(a.due));

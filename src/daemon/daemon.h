@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "daemon/control.h"
+#include "daemon/host.h"
 #include "daemon/modes.h"
 #include "daemon/rules_path.h"
 #include "daemon/wallclock.h"
@@ -29,6 +30,9 @@ struct daemon {
     struct control *control;
     struct ruleset *rs;
     struct store *store;
+    struct ledger *ledger; /* over store: what happened, across reloads */
+    struct backend_host host; /* what the rule sets show goes through it to backend */
+    struct ruleset_host rhost;
     struct notify_backend *backend;
     const struct run_options *opts;
     uint64_t seed;

@@ -7,7 +7,9 @@
 
 #include "common/log.h"
 #include "daemon/modes.h"
+#include "daemon/host.h"
 #include "engine/clock.h"
+#include "ledger/ledger.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
 #include "store/store.h"
@@ -26,12 +28,23 @@ int mode_check(const struct rule_files *files)
     if (!devnull) return 1;
     struct notify_backend *capture = notify_capture_new(devnull, false);
     struct strlist errors = {0}, warnings = {0};
+    /* A state of its own, in memory: checking records nothing anywhere. */
+    struct store *st = NULL;
+    struct ledger *lg = NULL;
+    char serr[256];
+    if (store_open_memory(&st, serr, sizeof serr) < 0)
+        strlist_add(&errors, "cannot create an in-memory state: %s", serr);
+    else if (!(lg = ledger_new(st)))
+        strlist_add(&errors, "cannot set up the ledger: not enough memory");
+    struct backend_host host = {.backend = capture, .clock = &sim.base};
+    struct ruleset_host rhost = backend_host_for(&host);
     struct ruleset_options o = {.paths = (const char *const *)files->paths,
                                 .n_paths = files->n,
                                 .clock = &sim.base,
-                                .backend = capture,
-                                .seed = 0};
-    struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
+                                .host = &rhost,
+                                .seed = 0,
+                                .ledger = lg};
+    struct ruleset *rs = lg ? ruleset_load(&o, &errors, &warnings) : NULL;
     print_list(stderr, &errors, "");
     /* "file:line: warning: ..." keeps the place first, like a compiler. */
     for (size_t i = 0; i < warnings.n; i++) {
@@ -47,6 +60,8 @@ int mode_check(const struct rule_files *files)
         printf("ok: %zu reminder%s from %zu file%s\n", ruleset_reminder_count(rs),
                ruleset_reminder_count(rs) == 1 ? "" : "s", files->n, files->n == 1 ? "" : "s");
     ruleset_free(rs);
+    ledger_free(lg);
+    store_close(st);
     strlist_free(&errors);
     strlist_free(&warnings);
     notify_backend_free(capture);
@@ -57,6 +72,9 @@ int mode_check(const struct rule_files *files)
 struct preview_sim {
     struct clock_sim sim;
     struct store *snap;
+    struct ledger *ledger; /* over snap; the simulation records nothing in it */
+    struct backend_host host;
+    struct ruleset_host rhost;
     struct ruleset *rs;
     usec_t end;
 };
@@ -82,13 +100,28 @@ struct preview_sim *preview_sim_new(const struct rule_files *files, struct rules
         free(ps);
         return NULL;
     }
+    /* No state to start from: an empty one in memory. */
+    if (!snap && store_open_memory(&snap, serr, sizeof serr) < 0) {
+        if (err && errsz) snprintf(err, errsz, "cannot create an in-memory state: %s", serr);
+        if (!live) fprintf(stderr, "cannot create an in-memory state: %s\n", serr);
+        free(ps);
+        return NULL;
+    }
+    if (!(ps->ledger = ledger_new(snap))) {
+        if (err && errsz) snprintf(err, errsz, "out of memory");
+        store_close(snap);
+        free(ps);
+        return NULL;
+    }
+    ps->host = (struct backend_host){.backend = capture, .clock = &ps->sim.base};
+    ps->rhost = backend_host_for(&ps->host);
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)files->paths,
                                 .n_paths = files->n,
                                 .clock = &ps->sim.base,
-                                .backend = capture,
+                                .host = &ps->rhost,
                                 .seed = po->seed,
-                                .store = snap};
+                                .ledger = ps->ledger};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     if (!live) {
         print_list(stderr, &errors, "");
@@ -98,6 +131,7 @@ struct preview_sim *preview_sim_new(const struct rule_files *files, struct rules
     strlist_free(&errors);
     strlist_free(&warnings);
     if (!rs) {
+        ledger_free(ps->ledger);
         store_close(snap);
         free(ps);
         return NULL;
@@ -133,6 +167,7 @@ void preview_sim_free(struct preview_sim *ps)
 {
     if (!ps) return;
     ruleset_free(ps->rs);
+    ledger_free(ps->ledger);
     store_close(ps->snap);
     free(ps);
 }

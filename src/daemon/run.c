@@ -21,6 +21,7 @@
 #include "daemon/modes.h"
 #include "daemon/sdnotify.h"
 #include "daemon/wallclock.h"
+#include "ledger/ledger.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
 
@@ -73,6 +74,9 @@ static void on_zone_event(uv_fs_event_t *h, const char *name, int events, int st
 static void forward_action(void *ud, uint32_t id, const char *action)
 {
     struct daemon *d = ud;
+    /* What the click means is recorded first; then the rule's own on_action runs. */
+    if (ledger_answer_shown(d->ledger, id, action, clock_now(clock_real())))
+        ruleset_snoozes_sync(d->rs);
     ruleset_notification_action(d->rs, id, action);
     daemon_arm(d);
 }
@@ -89,18 +93,7 @@ static int spawn_program(void *ud, const char *const *argv, char *err, size_t er
 /* Tells the user, beside the log, that the rules were not (re)loaded and why. */
 static void show_not_loaded(struct daemon *d, const char *why)
 {
-    char body[1024];
-    snprintf(body, sizeof body, "%s%s", why, d->rs ? "\nThe previous rules keep running." : "");
-    struct notification n = {.app_name = "nudge",
-                             .reminder_id = "",
-                             .kind = "notify",
-                             .title = "nudge: rules not loaded",
-                             .body = body,
-                             .urgency = URGENCY_CRITICAL,
-                             .timeout_ms = -1};
-    uint32_t id;
-    char err[256];
-    d->backend->show(d->backend, &n, clock_now(clock_real()), &id, err, sizeof err);
+    notice_rules_not_loaded(d->backend, clock_now(clock_real()), why, d->rs != NULL);
 }
 
 static struct ruleset *load(struct daemon *d, const struct rule_files *files, char *first_err,
@@ -110,12 +103,10 @@ static struct ruleset *load(struct daemon *d, const struct rule_files *files, ch
     struct ruleset_options o = {.paths = (const char *const *)files->paths,
                                 .n_paths = files->n,
                                 .clock = clock_real(),
-                                .backend = d->backend,
+                                .host = &d->rhost,
                                 .seed = d->seed,
                                 .interactive = true,
-                                .spawn = spawn_program,
-                                .host = d,
-                                .store = d->store,
+                                .ledger = d->ledger,
                                 .record_history = true,
                                 .previous = d->rs};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
@@ -185,6 +176,8 @@ int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
      * (and after the notifications this turn of the loop may still show). */
     retire(d, d->rs);
     d->rs = rs;
+    /* The old rules' notifications: their callbacks are gone, and so are their answers. */
+    ledger_forget_shown(d->ledger);
     rule_files_free(&d->files);
     d->files = files;
     log_info("reloaded: %zu reminders (%zu kept their schedule)", ruleset_reminder_count(rs), kept);
@@ -328,6 +321,7 @@ static int start_failed(struct daemon *d)
         glib_bridge_close(d->glib);
         uv_run(d->loop, UV_RUN_NOWAIT);
     }
+    ledger_free(d->ledger);
     store_close(d->store);
     rule_files_free(&d->files);
     uv_loop_close(d->loop);
@@ -360,6 +354,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
         return start_failed(&d);
     }
     if (note[0]) log_warn("%s", note);
+    if (!(d.ledger = ledger_new(d.store))) return start_failed(&d);
     d.glib = glib_bridge_new(d.loop);
     if (!strcmp(o->backend, "stdout")) {
         d.backend = notify_stdout_new(stdout);
@@ -375,6 +370,12 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     }
     if (!d.backend || !d.glib) return start_failed(&d);
     d.backend->listener = (struct notify_listener){forward_action, forward_closed, &d};
+    d.host = (struct backend_host){.backend = d.backend,
+                                   .clock = clock_real(),
+                                   .ledger = d.ledger,
+                                   .spawn = spawn_program,
+                                   .spawn_ud = &d};
+    d.rhost = backend_host_for(&d.host);
 
     d.rs = load(&d, &d.files, NULL, 0);
     if (!d.rs) return start_failed(&d);
@@ -442,6 +443,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     d.backend->listener = (struct notify_listener){0};
     ruleset_free(d.retired);
     ruleset_free(d.rs);
+    ledger_free(d.ledger);
     store_close(d.store); /* every answer is already durable; this ends WAL cleanly */
     notify_backend_free(d.backend);
     free(d.rule_watch);

@@ -7,6 +7,13 @@
 
 struct ledger {
     struct store *st;
+    /* Notifications shown, newest last (a ring): id -> fire, reminder. */
+    struct ledger_shown {
+        uint32_t id;     /* notification id, 0: free slot */
+        int64_t fire_id; /* 0: not recorded */
+        char *reminder;
+    } shown[LEDGER_SHOWN_MAX];
+    size_t shown_next;
 };
 
 #endif

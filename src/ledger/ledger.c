@@ -1,8 +1,14 @@
 #include "ledger/ledger.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "common/notification.h"
 #include "ledger/internal.h"
+
+#define SNOOZE_DEFAULT USEC_PER_HOUR
 
 struct ledger *ledger_new(struct store *st)
 {
@@ -13,5 +19,283 @@ struct ledger *ledger_new(struct store *st)
 
 void ledger_free(struct ledger *lg)
 {
+    if (!lg) return;
+    ledger_forget_shown(lg);
     free(lg);
+}
+
+/* ---- fires ---- */
+
+struct last_fire {
+    int64_t id;
+    bool answered;
+};
+
+static int last_fire_cb(void *ud, const struct store_fire *f)
+{
+    struct last_fire *l = ud;
+    l->id = f->id;
+    l->answered = f->answer != NULL;
+    return 0;
+}
+
+int64_t ledger_record_fire(struct ledger *lg, const struct notification *n, usec_t scheduled,
+                           usec_t now)
+{
+    if (!n->reminder_id || !*n->reminder_id) return 0;
+    struct last_fire last = {0};
+    if (store_last_fire(lg->st, n->reminder_id, last_fire_cb, &last) == 0 && !last.answered)
+        store_record_answer(lg->st, last.id, "expired", now, "daemon");
+    int64_t fid = 0;
+    if (store_record_fire(lg->st, n->reminder_id, n->kind, scheduled, now, n->title, &fid) < 0)
+        return 0;
+    size_t len;
+    char *blob = notification_encode(n, &len);
+    if (blob) store_fire_attach(lg->st, fid, blob, len);
+    free(blob);
+    return fid;
+}
+
+void ledger_remember_shown(struct ledger *lg, uint32_t id, int64_t fire_id, const char *reminder)
+{
+    struct ledger_shown *sh = &lg->shown[lg->shown_next];
+    lg->shown_next = (lg->shown_next + 1) % LEDGER_SHOWN_MAX;
+    free(sh->reminder);
+    sh->id = id;
+    sh->fire_id = fire_id;
+    sh->reminder = strdup(reminder ? reminder : "");
+}
+
+void ledger_forget_shown(struct ledger *lg)
+{
+    for (size_t i = 0; i < LEDGER_SHOWN_MAX; i++) free(lg->shown[i].reminder);
+    memset(lg->shown, 0, sizeof lg->shown);
+    lg->shown_next = 0;
+}
+
+static struct ledger_shown *find_shown(struct ledger *lg, uint32_t id)
+{
+    for (size_t i = 0; i < LEDGER_SHOWN_MAX; i++)
+        if (lg->shown[i].id == id && id != 0) return &lg->shown[i];
+    return NULL;
+}
+
+/* ---- answers ---- */
+
+const char *ledger_answer_for_action(const char *action)
+{
+    static const char *const map[][2] = {{"done", "done"},     {"skip", "skipped"},
+                                         {"snooze", "snoozed"}, {"kept", "kept"},
+                                         {"broken", "broken"}, {"not_yet", "not_yet"}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (!strcmp(map[i][0], action)) return map[i][1];
+    return NULL;
+}
+
+/* The pending snoozes of one fire (their row ids, malloc'd). */
+struct fire_snoozes {
+    int64_t fire_id;
+    int64_t *ids;
+    size_t n, cap;
+    bool failed;
+};
+
+static int fire_snoozes_cb(void *ud, const struct store_snooze *z)
+{
+    struct fire_snoozes *f = ud;
+    if (z->fire_id != f->fire_id) return 0;
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 4;
+        int64_t *v = realloc(f->ids, cap * sizeof *v);
+        if (!v) return f->failed = true, 0;
+        f->ids = v;
+        f->cap = cap;
+    }
+    f->ids[f->n++] = z->id;
+    return 0;
+}
+
+/* A new answer to a fire replaces its pending snooze: snoozed again, the new time wins;
+ * answered otherwise, it is not shown again. */
+static void drop_snoozes(struct ledger *lg, int64_t fire_id)
+{
+    struct fire_snoozes f = {.fire_id = fire_id};
+    store_snoozes(lg->st, fire_snoozes_cb, &f);
+    for (size_t i = 0; i < f.n; i++) store_snooze_remove(lg->st, f.ids[i]);
+    free(f.ids);
+}
+
+/* Shows fire `fire_id`'s notification again after `span` (0: the notification's own snooze
+ * span, else an hour). Returns the due time, or 0 when it cannot. */
+static usec_t snooze_fire(struct ledger *lg, int64_t fire_id, const char *reminder, usec_t span,
+                          usec_t now)
+{
+    void *blob;
+    size_t len;
+    if (store_fire_blob(lg->st, fire_id, &blob, &len) < 0) return 0;
+    if (span <= 0) {
+        struct notification n;
+        if (notification_decode(blob, len, &n) == 0) {
+            span = n.snooze;
+            notification_clear(&n);
+        }
+        if (span <= 0) span = SNOOZE_DEFAULT;
+    }
+    usec_t due = now + span;
+    int64_t zid = 0;
+    if (store_snooze_add(lg->st, reminder, fire_id, due, blob, len, &zid) < 0) due = 0;
+    free(blob);
+    return due;
+}
+
+/* A Kept/Broken answer settles the promise the notification was about. */
+static void settle_promise(struct ledger *lg, int64_t fire_id, const char *state, usec_t now)
+{
+    void *blob;
+    size_t len;
+    struct notification n;
+    if (store_fire_blob(lg->st, fire_id, &blob, &len) < 0) return;
+    if (notification_decode(blob, len, &n) == 0) {
+        if (n.promise) store_promise_set_state(lg->st, strtoll(n.promise, NULL, 10), state, now);
+        notification_clear(&n);
+    }
+    free(blob);
+}
+
+int ledger_record_answer(struct ledger *lg, int64_t fire_id, const char *reminder,
+                         const char *answer, usec_t span, const char *source, usec_t now,
+                         usec_t *due)
+{
+    *due = 0;
+    if (store_record_answer(lg->st, fire_id, answer, now, source) < 0) return -EIO;
+    drop_snoozes(lg, fire_id);
+    if (!strcmp(answer, "snoozed") || !strcmp(answer, "not_yet"))
+        *due = snooze_fire(lg, fire_id, reminder, span, now);
+    else if (!strcmp(answer, "kept") || !strcmp(answer, "broken"))
+        settle_promise(lg, fire_id, answer, now);
+    return 0;
+}
+
+int ledger_answer_shown(struct ledger *lg, uint32_t id, const char *action, usec_t now)
+{
+    struct ledger_shown *sh = find_shown(lg, id);
+    const char *answer = ledger_answer_for_action(action);
+    if (!sh || !answer || !sh->fire_id) return 0;
+    usec_t due;
+    return ledger_record_answer(lg, sh->fire_id, sh->reminder, answer, 0, "action", now, &due) == 0;
+}
+
+static int answer_fire_cb(void *ud, const struct store_fire *f)
+{
+    struct ledger_answer *a = ud;
+    a->fire_id = f->id;
+    snprintf(a->title, sizeof a->title, "%s", f->title ? f->title : "");
+    a->scheduled = f->scheduled;
+    a->fired = f->fired;
+    return 0;
+}
+
+int ledger_answer_last(struct ledger *lg, const char *reminder, const char *answer, usec_t span,
+                       usec_t now, struct ledger_answer *out, char *err, size_t errsz)
+{
+    memset(out, 0, sizeof *out);
+    if (strcmp(answer, "done") && strcmp(answer, "skipped") && strcmp(answer, "snoozed"))
+        return snprintf(err, errsz, "unknown answer \"%s\"", answer), -EINVAL;
+    int r = store_last_fire(lg->st, reminder, answer_fire_cb, out);
+    if (r == -ENOENT)
+        return snprintf(err, errsz, "'%s' has not shown a notification yet", reminder), -ENOENT;
+    if (r < 0) return snprintf(err, errsz, "the state database failed (see the log)"), r;
+    if (ledger_record_answer(lg, out->fire_id, reminder, answer, span, "nudgectl", now,
+                             &out->due) < 0)
+        return snprintf(err, errsz, "the state database failed (see the log)"), -EIO;
+    if (!strcmp(answer, "snoozed") && !out->due)
+        return snprintf(err, errsz, "answered, but the notification cannot be shown again"), -EIO;
+    return 0;
+}
+
+/* ---- snoozes ---- */
+
+struct snooze_walk {
+    int (*cb)(void *ud, const struct ledger_snooze *z);
+    void *ud;
+};
+
+static int snooze_walk_cb(void *ud, const struct store_snooze *s)
+{
+    struct snooze_walk *w = ud;
+    struct ledger_snooze z = {s->id, s->fire_id, s->due, s->blob, s->len};
+    return w->cb(w->ud, &z);
+}
+
+int ledger_snoozes(struct ledger *lg, int (*cb)(void *ud, const struct ledger_snooze *z), void *ud)
+{
+    struct snooze_walk w = {cb, ud};
+    return store_snoozes(lg->st, snooze_walk_cb, &w) < 0 ? -EIO : 0;
+}
+
+int ledger_snooze_shown(struct ledger *lg, int64_t id)
+{
+    return store_snooze_remove(lg->st, id) < 0 ? -EIO : 0;
+}
+
+/* ---- what the schedule keeps ---- */
+
+int ledger_last_fire(struct ledger *lg, const char *reminder, usec_t *scheduled, usec_t *fired)
+{
+    return store_get_last_fire(lg->st, reminder, scheduled, fired);
+}
+
+int ledger_set_last_fire(struct ledger *lg, const char *reminder, usec_t scheduled, usec_t fired)
+{
+    return store_set_last_fire(lg->st, reminder, scheduled, fired);
+}
+
+int ledger_oneshot_mark(struct ledger *lg, const char *reminder, usec_t at)
+{
+    return store_oneshot_mark(lg->st, reminder, at);
+}
+
+int ledger_oneshot_fired(struct ledger *lg, const char *reminder, bool *fired)
+{
+    return store_oneshot_fired(lg->st, reminder, fired);
+}
+
+/* ---- nudge.store ---- */
+
+int ledger_kv_get(struct ledger *lg, const char *key, size_t max, void **blob, size_t *len)
+{
+    int r = store_kv_get(lg->st, key, blob, len);
+    if (r == -ENOENT) return r;
+    if (r < 0) return -EIO;
+    if (*len > max) {
+        free(*blob);
+        *blob = NULL;
+        return -EFBIG;
+    }
+    return 0;
+}
+
+int ledger_kv_set(struct ledger *lg, const char *key, const void *blob, size_t len)
+{
+    size_t klen = strlen(key);
+    if (klen > LEDGER_KV_KEY_MAX) return -ENAMETOOLONG;
+    if (!blob) return store_kv_set(lg->st, key, NULL, 0) < 0 ? -EIO : 0;
+    /* Each value is capped, so the file is too: a loop of new keys grew it 170 MB in 6 s. */
+    int64_t others = 0;
+    if (store_kv_size(lg->st, key, &others) < 0) return -EIO;
+    if (others + (int64_t)(klen + len) > LEDGER_KV_TOTAL_MAX) return -ENOSPC;
+    return store_kv_set(lg->st, key, blob, len) < 0 ? -EIO : 0;
+}
+
+static int copy_kv(void *ud, const char *key, const void *blob, size_t len)
+{
+    store_kv_set(ud, key, blob, len);
+    return 0;
+}
+
+int ledger_kv_copy(struct ledger *from, struct ledger *to)
+{
+    /* The daemon's rule sets share one database; others (tests) carry the values over. */
+    if (from->st == to->st) return 0;
+    return store_kv_each(from->st, copy_kv, to->st) < 0 ? -EIO : 0;
 }

@@ -7,10 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/notification.h"
 #include "engine/clock.h"
 #include "engine/schedule.h"
-#include "notify/notify.h"
-#include "store/store.h"
 #include "time/usec.h"
 
 /* A growable list of owned strings: error lines, warnings. */
@@ -21,21 +20,38 @@ struct strlist {
 void strlist_add(struct strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strlist_free(struct strlist *l);
 
+/* What the rule set asks of whoever runs it (the daemon, the preview): the rules say what to
+ * show and start; the host shows it (and records it, when it keeps a history). */
+struct ruleset_host {
+    /* Shows n, a notification of a fire planned for `scheduled`. Returns 0 and the
+     * notification's id (for on_action/on_close and for its answer), or a negative errno with
+     * err set. */
+    int (*show)(void *ud, const struct notification *n, usec_t scheduled, uint32_t *id,
+                char *err, size_t errsz);
+    /* Reminder `reminder_id` failed `failures` times in a row (last_error) and is off until the
+     * next reload: tell the user. May be NULL. */
+    void (*rule_disabled)(void *ud, const char *app_name, const char *reminder_id, int failures,
+                          const char *last_error);
+    /* nudge.spawn: starts argv without a shell and returns its pid, or a negative errno with
+     * err set. NULL (--check, --preview): nothing is started and spawn returns nil. */
+    int (*spawn)(void *ud, const char *const *argv, char *err, size_t errsz);
+    void *ud;
+};
+
+struct ledger;
+
 struct ruleset_options {
     const char *const *paths; /* rule files, loaded in this order */
     size_t n_paths;
     struct clock *clock;
-    struct notify_backend *backend; /* where notifications go (not owned) */
+    const struct ruleset_host *host; /* copied */
     uint64_t seed;                  /* PRNG seed: jitter, windows, nudge.random */
     bool interactive;               /* keep on_action/on_close callbacks (not in preview) */
-    /* nudge.spawn: starts argv without a shell and returns its pid, or a negative errno with
-     * err set. NULL (--check, --preview): nothing is started and spawn returns nil. */
-    int (*spawn)(void *host, const char *const *argv, char *err, size_t errsz);
-    void *host;
-    /* The state (not owned; shared by the daemon's successive rule sets). NULL: a private
-     * in-memory one. */
-    struct store *store;
-    /* Record fires and answers in it (the daemon). --preview and --check do not. */
+    /* What happened: nudge.store, fired one-shots, catch-up times, pending snoozes (not owned;
+     * shared by the daemon's successive rule sets). Required. */
+    struct ledger *ledger;
+    /* Write what the schedule keeps (catch-up times, shown snoozes) to the ledger (the daemon).
+     * --preview and --check do not. */
     bool record_history;
     /* The rule set this one replaces (a reload): files whose text did not change reuse its
      * compiled chunks. May be NULL. */
@@ -90,7 +106,8 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
 size_t ruleset_reminder_count(const struct ruleset *rs);
 
 /* The user picked an action of notification `id` (as returned by nudge.notify): runs its
- * on_action(action_id, ev). Unknown ids are ignored (e.g. from before a reload). */
+ * on_action(action_id, ev). Unknown ids are ignored (e.g. from before a reload). The answer
+ * the action means is the ledger's (ledger_answer_shown), recorded before this. */
 void ruleset_notification_action(struct ruleset *rs, uint32_t id, const char *action_id);
 
 /* Notification `id` closed: runs its on_close(reason, ev) with reason "expired", "dismissed",
@@ -100,18 +117,8 @@ void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason);
 /* A promise was added with nudgectl: schedule its reminders like a rule promise's. */
 void ruleset_promise_added(struct ruleset *rs, int64_t id);
 
-struct ruleset_answer {
-    int64_t fire_id;
-    char title[256];
-    usec_t scheduled, fired;
-    usec_t due; /* snoozed: when it shows again */
-};
-
-/* nudgectl done/skip/snooze: answers the last notification of `reminder` ("done", "skipped" or
- * "snoozed"; a snooze shows it again after span, 0 meaning its own default or an hour). The
- * answer is in the database when this returns 0. -ENOENT when it has shown nothing yet. */
-int ruleset_answer(struct ruleset *rs, const char *reminder, const char *answer, usec_t span,
-                   struct ruleset_answer *out, char *err, size_t errsz);
+/* The ledger's pending snoozes changed (an answer): their timers follow. */
+void ruleset_snoozes_sync(struct ruleset *rs);
 
 /* After a reload: carries over from `old` what must survive it: nudge.store values, fired
  * one-shot ids (a fired `at`/`after` stays fired), the schedule of every reminder whose id and

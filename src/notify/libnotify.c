@@ -25,7 +25,7 @@ struct lnotify {
     uint32_t next_id;
     GThreadPool *worker;
     /* A show that failed on the worker, for auto to put on stdout instead. */
-    void (*failed)(void *ud, uint32_t id, const char *blob, size_t len);
+    void (*failed)(void *ud, uint32_t id, const struct notification *n);
     void *failed_ud;
 };
 
@@ -33,8 +33,8 @@ struct show_job {
     struct lnotify *b;
     NotifyNotification *n; /* the job's own reference */
     uint32_t id;
-    char *blob; /* the notification, to show it elsewhere if this fails */
-    size_t len;
+    struct notification copy; /* to show it elsewhere if this fails */
+    bool copied;
     gboolean ok;
     char *error;
 };
@@ -118,7 +118,7 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
     j->b = b;
     j->n = g_object_ref(n);
     j->id = id;
-    j->blob = notification_encode(m, &j->len);
+    j->copied = notification_copy(m, &j->copy) == 0;
     g_hash_table_insert(b->live, GUINT_TO_POINTER(id), n);
     GError *e = NULL;
     if (!g_thread_pool_push(b->worker, j, &e)) {
@@ -126,7 +126,7 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
         g_clear_error(&e);
         g_hash_table_remove(b->live, GUINT_TO_POINTER(id));
         g_object_unref(j->n);
-        free(j->blob);
+        if (j->copied) notification_clear(&j->copy);
         g_free(j);
         return -EIO;
     }
@@ -142,10 +142,10 @@ static gboolean show_done(gpointer data)
     if (!j->ok) {
         log_warn("libnotify: %s", j->error ? j->error : "the notification server refused it");
         g_hash_table_remove(b->live, GUINT_TO_POINTER(j->id));
-        if (b->failed && j->blob) b->failed(b->failed_ud, j->id, j->blob, j->len);
+        if (b->failed && j->copied) b->failed(b->failed_ud, j->id, &j->copy);
     }
     g_object_unref(j->n);
-    free(j->blob);
+    if (j->copied) notification_clear(&j->copy);
     g_free(j->error);
     g_free(j);
     return G_SOURCE_REMOVE;
@@ -224,16 +224,13 @@ static void forward_closed(void *ud, uint32_t id, int reason)
 }
 
 /* A libnotify show failed after the fact (the server went away meanwhile): put it on stdout. */
-static void show_failed(void *ud, uint32_t id, const char *blob, size_t len)
+static void show_failed(void *ud, uint32_t id, const struct notification *n)
 {
     struct autob *a = ud;
-    struct notification n;
     char err[256];
     uint32_t unused;
     (void)id;
-    if (notification_decode(blob, len, &n) < 0) return;
-    a->out->show(a->out, &n, clock_now(clock_real()), &unused, err, sizeof err);
-    notification_clear(&n);
+    a->out->show(a->out, n, clock_now(clock_real()), &unused, err, sizeof err);
 }
 
 static void on_owner_changed(GDBusConnection *c, const gchar *sender, const gchar *path,

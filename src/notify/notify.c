@@ -7,24 +7,6 @@
 #include "common/utf8.h"
 #include "time/timestamp.h"
 
-const char *urgency_name(enum urgency u)
-{
-    return u == URGENCY_LOW ? "low" : u == URGENCY_CRITICAL ? "critical" : "normal";
-}
-
-int urgency_parse(const char *s, enum urgency *u)
-{
-    if (!strcmp(s, "low"))
-        *u = URGENCY_LOW;
-    else if (!strcmp(s, "normal"))
-        *u = URGENCY_NORMAL;
-    else if (!strcmp(s, "critical"))
-        *u = URGENCY_CRITICAL;
-    else
-        return -EINVAL;
-    return 0;
-}
-
 /* A JSON string of s made valid UTF-8 (U+FFFD for bad bytes: jansson refuses invalid
  * strings, and a rule's bytes must not cost the line). "" for NULL. Repaired here, so jansson
  * need not check it again (a year's preview makes millions). */

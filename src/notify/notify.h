@@ -1,4 +1,4 @@
-/* Notifications and the backends that show them. */
+/* The backends that show notifications (the type itself: common/notification.h). */
 #ifndef NUDGE_NOTIFY_H
 #define NUDGE_NOTIFY_H
 
@@ -8,31 +8,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/notification.h"
 #include "time/usec.h"
-
-enum urgency { URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL };
-
-struct notify_action {
-    char *id;
-    char *label;
-};
-
-/* All strings are owned by whoever builds the notification; backends copy what they keep. */
-struct notification {
-    const char *app_name;
-    const char *reminder_id; /* the reminder that fired, or "" */
-    const char *kind;        /* "notify", "checkin", "gesture", ... */
-    const char *title;
-    const char *body; /* may be NULL */
-    const char *icon;
-    const char *category;
-    enum urgency urgency;
-    int64_t timeout_ms; /* -1: server default, 0: never expires */
-    struct notify_action *actions;
-    size_t n_actions;
-    usec_t snooze;       /* how long "snooze" / "not yet" wait; 0: one hour */
-    const char *promise; /* the promise a Kept/Broken answer settles, or NULL */
-};
 
 /* What a backend reports back: the user picked an action, or the notification closed
  * (reason as in the Desktop Notifications spec: 1 expired, 2 dismissed, 3 closed by call,
@@ -72,19 +49,6 @@ struct notify_backend *notify_auto_new(const char *app_name, FILE *fallback);
 
 /* The backend a notification would go to right now ("libnotify" or "stdout"), for status. */
 const char *notify_backend_current(struct notify_backend *b);
-
-const char *urgency_name(enum urgency u);
-/* Returns 0 and *u, or -EINVAL. */
-int urgency_parse(const char *s, enum urgency *u);
-
-/* A notification as a JSON object (for the state database: a snooze shows it again).
- * Returns a malloc'd string (its length in *len), or NULL when out of memory. */
-char *notification_encode(const struct notification *n, size_t *len);
-
-/* Decodes what notification_encode made into *n, which then owns its strings: release them
- * with notification_clear(). Returns 0, or -EINVAL for a malformed buffer. */
-int notification_decode(const char *buf, size_t len, struct notification *n);
-void notification_clear(struct notification *n);
 
 /* The object `nudged --preview --json` prints for n shown at `at` (SPEC: "at", "id", "kind",
  * "title", "body", "actions", in that order; strings made valid UTF-8), which the daemon's

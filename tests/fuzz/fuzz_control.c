@@ -19,6 +19,7 @@
 #include "daemon/control.h"
 #include "daemon/daemon.h"
 #include "engine/clock.h"
+#include "ledger/ledger.h"
 #include "fuzz_util.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
@@ -81,17 +82,20 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[512];
-    if (store_open_memory(&d.store, err, sizeof err) < 0) abort();
+    if (store_open_memory(&d.store, err, sizeof err) < 0 || !(d.ledger = ledger_new(d.store)))
+        abort();
     struct clock_sim sim;
     clock_sim_init(&sim, START);
+    d.host = (struct backend_host){.backend = d.backend, .clock = &sim.base, .ledger = d.ledger};
+    d.rhost = backend_host_for(&d.host);
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)d.files.paths,
                                 .n_paths = d.files.n,
                                 .clock = &sim.base,
-                                .backend = d.backend,
+                                .host = &d.rhost,
                                 .seed = d.seed,
                                 .interactive = true,
-                                .store = d.store,
+                                .ledger = d.ledger,
                                 .record_history = true};
     d.rs = ruleset_load(&o, &errors, &warnings);
     FUZZ_CHECK(d.rs, "the harness's rule file did not load: %s", errors.n ? errors.v[0] : "?");
@@ -121,6 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uv_timer_stop(&d.retire_timer);
     ruleset_free(d.rs);
     d.rs = NULL;
+    ledger_free(d.ledger);
+    d.ledger = NULL;
     store_close(d.store);
     d.store = NULL;
     return 0;

@@ -16,10 +16,13 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "daemon/host.h"
 #include "engine/clock.h"
+#include "ledger/ledger.h"
 #include "fuzz_util.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
+#include "store/store.h"
 
 #define DAYS 3
 #define MAX_FIRES 64
@@ -30,6 +33,11 @@
 static char path[64];
 static FILE *devnull;
 static struct notify_backend *capture;
+/* One state for every input, as --preview has one per run: nothing is recorded in it. */
+static struct store *st;
+static struct ledger *lg;
+static struct backend_host host;
+static struct ruleset_host rhost;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -41,6 +49,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     devnull = fopen("/dev/null", "w");
     if (!devnull) abort();
     capture = notify_capture_new(devnull, true);
+    char err[256];
+    if (store_open_memory(&st, err, sizeof err) < 0 || !(lg = ledger_new(st))) abort();
     return 0;
 }
 
@@ -54,12 +64,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     struct clock_sim sim;
     clock_sim_init(&sim, START);
+    host = (struct backend_host){.backend = capture, .clock = &sim.base};
+    rhost = backend_host_for(&host);
     const char *paths[] = {path};
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = paths,
                                 .n_paths = 1,
                                 .clock = &sim.base,
-                                .backend = capture,
+                                .host = &rhost,
+                                .ledger = lg,
                                 .seed = 42};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     if (!rs) {

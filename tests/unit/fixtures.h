@@ -5,9 +5,41 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "daemon/host.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
 #include "time/usec.h"
+
+/* What a rule set needs from whoever runs it, as --preview gives it: notifications go to
+ * `capture` and nothing is recorded; the state is a private one in memory. Embedded in the
+ * test's own struct (the rule set keeps a pointer to bh). */
+struct test_host {
+    struct store *st;
+    struct ledger *lg;
+    struct backend_host bh;
+    struct ruleset_host rh;
+};
+
+static void test_host_init(struct test_host *h, struct notify_backend *capture, struct clock *clock)
+{
+    char err[256];
+    memset(h, 0, sizeof *h);
+    if (store_open_memory(&h->st, err, sizeof err) < 0) fail_msg("store_open_memory: %s", err);
+    h->lg = ledger_new(h->st);
+    assert_non_null(h->lg);
+    h->bh = (struct backend_host){.backend = capture, .clock = clock};
+    h->rh = backend_host_for(&h->bh);
+}
+
+static void test_host_free(struct test_host *h)
+{
+    ledger_free(h->lg);
+    store_close(h->st);
+    memset(h, 0, sizeof *h);
+}
 
 /* The test's scratch folder, made by its setup. */
 static char tmpdir[64];

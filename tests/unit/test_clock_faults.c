@@ -34,6 +34,7 @@ struct fx {
     size_t out_len;
     FILE *mem;
     struct notify_backend *capture;
+    struct test_host host; /* one state across reloads, as the daemon's */
     struct ruleset *rs;
 };
 
@@ -51,7 +52,8 @@ static struct ruleset *fx_build(struct fx *f, const char *path, uint64_t seed, b
     struct ruleset_options o = {.paths = &path,
                                 .n_paths = 1,
                                 .clock = &f->sim.base,
-                                .backend = f->capture,
+                                .host = &f->host.rh,
+                                .ledger = f->host.lg,
                                 .seed = seed,
                                 .interactive = interactive,
                                 .previous = previous};
@@ -70,12 +72,14 @@ static void fx_open(struct fx *f, usec_t start, const char *path, uint64_t seed,
     f->mem = open_memstream(&f->out, &f->out_len);
     assert_non_null(f->mem);
     f->capture = notify_capture_new(f->mem, true);
+    test_host_init(&f->host, f->capture, &f->sim.base);
     f->rs = fx_build(f, path, seed, interactive, NULL);
 }
 
 static void fx_close(struct fx *f)
 {
     ruleset_free(f->rs);
+    test_host_free(&f->host);
     notify_backend_free(f->capture);
     fclose(f->mem);
     free(f->out);

@@ -13,9 +13,12 @@
 
 #include <cmocka.h>
 
+#include "daemon/host.h"
 #include "engine/clock.h"
+#include "ledger/ledger.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
+#include "store/store.h"
 #include "time/calendar.h"
 
 static void set_tz(const char *tz)
@@ -112,15 +115,24 @@ static struct ruleset *load_rules(const char *path, struct strlist *errors)
     static FILE *devnull;
     static struct notify_backend *capture;
     static struct clock_sim sim;
+    static struct store *st;
+    static struct ledger *lg;
+    static struct backend_host host;
+    static struct ruleset_host rhost;
     if (!devnull) {
+        char err[256];
         devnull = fopen("/dev/null", "w");
         assert_non_null(devnull);
         capture = notify_capture_new(devnull, false);
+        assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
+        assert_non_null(lg = ledger_new(st));
+        host = (struct backend_host){.backend = capture, .clock = &sim.base};
+        rhost = backend_host_for(&host);
     }
     clock_sim_init(&sim, 1795431600 * USEC_PER_SEC);
     const char *paths[] = {path};
-    struct ruleset_options o = {
-        .paths = paths, .n_paths = 1, .clock = &sim.base, .backend = capture, .seed = 1};
+    struct ruleset_options o = {.paths = paths, .n_paths = 1, .clock = &sim.base,
+                                .host = &rhost, .ledger = lg, .seed = 1};
     return ruleset_load(&o, errors, NULL);
 }
 

@@ -71,6 +71,7 @@ struct run {
     size_t out_len;
     FILE *mem;
     struct notify_backend *capture;
+    struct test_host host;
     struct ruleset *rs;
     struct strlist errors, warnings;
 };
@@ -82,8 +83,9 @@ static struct ruleset *run_load(struct run *r, usec_t from, uint64_t seed, const
     clock_sim_init(&r->clock, from);
     r->mem = open_memstream(&r->out, &r->out_len);
     r->capture = notify_capture_new(r->mem, true);
-    struct ruleset_options o = {
-        .paths = paths, .n_paths = n, .clock = &r->clock.base, .backend = r->capture, .seed = seed};
+    test_host_init(&r->host, r->capture, &r->clock.base);
+    struct ruleset_options o = {.paths = paths, .n_paths = n, .clock = &r->clock.base,
+                                .host = &r->host.rh, .ledger = r->host.lg, .seed = seed};
     r->rs = ruleset_load(&o, &r->errors, &r->warnings);
     return r->rs;
 }
@@ -105,6 +107,7 @@ static void run_until(struct run *r, usec_t end)
 static char *run_end(struct run *r)
 {
     ruleset_free(r->rs);
+    test_host_free(&r->host);
     notify_backend_free(r->capture);
     fclose(r->mem);
     strlist_free(&r->errors);
@@ -875,8 +878,10 @@ static struct ruleset *run_load_interactive(struct run *r, usec_t from, const ch
     clock_sim_init(&r->clock, from);
     r->mem = open_memstream(&r->out, &r->out_len);
     r->capture = notify_capture_new(r->mem, true);
+    test_host_init(&r->host, r->capture, &r->clock.base);
     struct ruleset_options o = {.paths = &path, .n_paths = 1, .clock = &r->clock.base,
-                                .backend = r->capture, .seed = 1, .interactive = true};
+                                .host = &r->host.rh, .ledger = r->host.lg, .seed = 1,
+                                .interactive = true};
     r->rs = ruleset_load(&o, &r->errors, &r->warnings);
     return r->rs;
 }

@@ -1,11 +1,12 @@
-/* Notifications to and from JSON, for the state database. */
+/* Notifications to and from JSON: the form a fire and a snooze keep in the state database. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/notification.h"
 #include "common/utf8.h"
-#include "notify/notify.h"
+#include "ledger/ledger.h"
 
 /* A JSON string of s, repaired to UTF-8 (jansson refuses anything else, and a field that
  * silently goes missing loses the notification when it is shown again). */
@@ -53,24 +54,6 @@ static char *dup_field(json_t *o, const char *k)
 {
     json_t *v = json_object_get(o, k);
     return json_is_string(v) ? strdup(json_string_value(v)) : NULL;
-}
-
-void notification_clear(struct notification *n)
-{
-    free((char *)n->app_name);
-    free((char *)n->reminder_id);
-    free((char *)n->kind);
-    free((char *)n->title);
-    free((char *)n->body);
-    free((char *)n->icon);
-    free((char *)n->category);
-    free((char *)n->promise);
-    for (size_t i = 0; i < n->n_actions; i++) {
-        free(n->actions[i].id);
-        free(n->actions[i].label);
-    }
-    free(n->actions);
-    memset(n, 0, sizeof *n);
 }
 
 int notification_decode(const char *buf, size_t len, struct notification *n)

@@ -1,0 +1,36 @@
+/* What a rule set asks of the daemon (lua/ruleset.h's struct ruleset_host), over a notify
+ * backend: show a notification and, in the live daemon, record it in the ledger; tell the user
+ * a rule was disabled or the rules were not loaded. The preview and --check use it too, on
+ * their simulated clock and without a ledger. */
+#ifndef NUDGE_DAEMON_HOST_H
+#define NUDGE_DAEMON_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/clock.h"
+#include "lua/ruleset.h"
+#include "notify/notify.h"
+
+struct ledger;
+
+struct backend_host {
+    struct notify_backend *backend; /* not owned */
+    struct clock *clock;            /* "now" for what is shown */
+    /* Each notification shown is recorded as a fire of its reminder, and its id remembered for
+     * its answer. NULL (preview, --check): nothing is recorded. */
+    struct ledger *ledger;
+    /* nudge.spawn; NULL: nothing is started. */
+    int (*spawn)(void *ud, const char *const *argv, char *err, size_t errsz);
+    void *spawn_ud;
+};
+
+/* The rule sets' view of h (h must outlive the rule sets given it). */
+struct ruleset_host backend_host_for(struct backend_host *h);
+
+/* Shows "nudge: rules not loaded" with why (and that the previous rules keep running, when
+ * they do). */
+void notice_rules_not_loaded(struct notify_backend *b, usec_t now, const char *why,
+                             bool previous_running);
+
+#endif

@@ -1,0 +1,428 @@
+/* The nudge module: the API functions other than reminders and notifications. */
+#include "lua/internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "ledger/ledger.h"
+#include "lua/lserial.h"
+#include "lua/sandbox.h"
+#include "lua/toolkit.h"
+
+static size_t parse_size(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TNUMBER) {
+        lua_Integer v = lua_tointeger(L, idx);
+        if (v <= 0) luaL_error(L, "limits.memory must be positive");
+        return (size_t)v;
+    }
+    const char *s = luaL_checkstring(L, idx);
+    char *e;
+    double v = strtod(s, &e);
+    double mul = 1;
+    if (*e == 'K' || *e == 'k')
+        mul = 1024, e++;
+    else if (*e == 'M' || *e == 'm')
+        mul = 1024.0 * 1024, e++;
+    else if (*e == 'G' || *e == 'g')
+        mul = 1024.0 * 1024 * 1024, e++;
+    if (*e == 'B' || *e == 'i') e += (*e == 'i' && e[1] == 'B') ? 2 : 1;
+    if (e == s || *e || !(v > 0) || v * mul > 64.0 * 1024 * 1024 * 1024)
+        luaL_error(L, "bad memory size \"%s\" (use e.g. \"64M\")", s);
+    return (size_t)(v * mul);
+}
+
+static int l_config(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    char err[256];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+        if (!strcmp(k, "since")) {
+            rs->since = lconv_check_time(L, -1, rs);
+            rs->has_since = true;
+        } else if (!strcmp(k, "quiet_hours")) {
+            if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
+                rs->sched.has_quiet = false;
+            } else {
+                if (lua_type(L, -1) != LUA_TSTRING)
+                    luaL_error(L, "config 'quiet_hours' must be a window like \"22:30..07:30\"");
+                if (window_parse(lua_tostring(L, -1), &rs->sched.quiet, err, sizeof err) < 0)
+                    luaL_error(L, "%s", err);
+                rs->sched.has_quiet = true;
+            }
+            if (!rs->loading) schedule_replan_all(&rs->sched);
+        } else if (!strcmp(k, "backend")) {
+            const char *b = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
+            if (strcmp(b, "auto") && strcmp(b, "libnotify") && strcmp(b, "stdout"))
+                luaL_error(L, "config 'backend' must be \"auto\", \"libnotify\" or \"stdout\"");
+            snprintf(rs->backend_name, sizeof rs->backend_name, "%s", b);
+        } else if (!strcmp(k, "app_name")) {
+            if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "config 'app_name' must be a string");
+            snprintf(rs->app_name, sizeof rs->app_name, "%s", lua_tostring(L, -1));
+        } else if (!strcmp(k, "limits")) {
+            luaL_checktype(L, -1, LUA_TTABLE);
+            struct sandbox_limits lim;
+            sandbox_get_limits(L, &lim);
+            int t = lua_gettop(L);
+            lua_pushnil(L);
+            while (lua_next(L, t)) {
+                const char *lk = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+                if (!strcmp(lk, "instructions")) {
+                    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1000)
+                        luaL_error(L, "limits.instructions must be an integer >= 1000");
+                    lim.instructions = lua_tointeger(L, -1);
+                } else if (!strcmp(lk, "memory")) {
+                    lim.memory = parse_size(L, -1);
+                    if (lim.memory < sandbox_memory_used(L) + ((size_t)1 << 20))
+                        luaL_error(L, "limits.memory is below what the rules already use");
+                } else if (!strcmp(lk, "time")) {
+                    /* Per callback; a rule that needs more than seconds blocks the daemon. */
+                    usec_t span = lconv_check_span(L, -1, "limits.time");
+                    if (span < USEC_PER_SEC / 100 || span > 10 * USEC_PER_SEC)
+                        luaL_error(L, "limits.time must be between 10ms and 10s");
+                    lim.time_usec = span;
+                } else {
+                    luaL_error(L, "unknown limit '%s' (instructions, memory, time)", lk);
+                }
+                lua_pop(L, 1);
+            }
+            sandbox_set_limits(L, &lim);
+        } else {
+            luaL_error(L, "unknown config field '%s' (since, quiet_hours, backend, app_name, limits)",
+                       k);
+        }
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
+/* ---- time and randomness ---- */
+
+static int l_now(lua_State *L)
+{
+    lconv_push_seconds(L, clock_now(ruleset_of(L)->clock));
+    return 1;
+}
+
+static int l_time(lua_State *L)
+{
+    lconv_push_seconds(L, lconv_check_time(L, 1, ruleset_of(L)));
+    return 1;
+}
+
+static int l_span(lua_State *L)
+{
+    lconv_push_seconds(L, lconv_check_span(L, 1, "span"));
+    return 1;
+}
+
+static int l_date(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    const char *fmt = luaL_optstring(L, 1, "%c");
+    /* Read the time before pushing anything: index 2 must still be the argument. */
+    usec_t t = lua_isnoneornil(L, 2) ? clock_now(rs->clock) : lconv_check_time(L, 2, rs);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->osdate_ref);
+    lua_pushstring(L, fmt);
+    lua_pushinteger(L, (lua_Integer)(t / USEC_PER_SEC));
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+static int l_days_since(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    usec_t from;
+    if (lua_isnoneornil(L, 1)) {
+        if (!rs->has_since)
+            return luaL_error(L, "nudge.days_since: no argument and no nudge.config{since=...}");
+        from = rs->since;
+    } else {
+        from = lconv_check_time(L, 1, rs);
+    }
+    usec_t d = clock_now(rs->clock) - from;
+    lua_pushinteger(L, (lua_Integer)(d >= 0 ? d / USEC_PER_DAY : -((-d + USEC_PER_DAY - 1) / USEC_PER_DAY)));
+    return 1;
+}
+
+static int l_random(lua_State *L)
+{
+    struct prng *p = &ruleset_of(L)->sched.prng;
+    lua_Integer lo, hi;
+    switch (lua_gettop(L)) {
+    case 0:
+        lua_pushnumber(L, prng_double(p));
+        return 1;
+    case 1:
+        lo = 1;
+        hi = luaL_checkinteger(L, 1);
+        break;
+    default:
+        lo = luaL_checkinteger(L, 1);
+        hi = luaL_checkinteger(L, 2);
+    }
+    luaL_argcheck(L, lo <= hi, lua_gettop(L) == 1 ? 1 : 2, "interval is empty");
+    uint64_t span = (uint64_t)hi - (uint64_t)lo;
+    uint64_t r = span == UINT64_MAX ? prng_next(p) : prng_below(p, span + 1);
+    lua_pushinteger(L, (lua_Integer)((uint64_t)lo + r));
+    return 1;
+}
+
+/* os.time() and os.date() without a time use the rule set's clock, so --preview sees its
+ * simulated "now" wherever a rule asks. */
+static int l_os_time(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    if (lua_isnoneornil(L, 1)) {
+        lua_pushinteger(L, (lua_Integer)(clock_now(rs->clock) / USEC_PER_SEC));
+        return 1;
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->ostime_ref);
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int l_os_date(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    lua_settop(L, 2);
+    if (lua_isnil(L, 2)) lua_pushinteger(L, (lua_Integer)(clock_now(rs->clock) / USEC_PER_SEC)), lua_replace(L, 2);
+    if (lua_isnil(L, 1)) lua_pushliteral(L, "%c"), lua_replace(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->osdate_ref);
+    lua_insert(L, 1);
+    lua_call(L, 2, 1);
+    return 1;
+}
+
+/* ---- store (kept in the state for now; see README) ---- */
+
+/* lserial_decode in a protected call, so the blob is freed when decoding hits the memory cap. */
+static int decode_blob(lua_State *L)
+{
+    const char *blob = lua_touserdata(L, 1);
+    size_t len = (size_t)lua_tointeger(L, 2);
+    lua_settop(L, 0);
+    bool ok = lserial_decode(L, blob, len) == 0;
+    if (!ok) lua_pushnil(L);
+    lua_pushboolean(L, ok);
+    return 2; /* the value (or nil), whether it decoded */
+}
+
+static int l_store_get(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    const char *k = luaL_checkstring(L, 1);
+    lua_settop(L, 2); /* the default, or nil */
+    luaL_checkstack(L, 4, NULL);
+    void *blob;
+    size_t len;
+    /* Over 4 * LSERIAL_MAX: not written by nudge.store.set. */
+    int r = ledger_kv_get(rs->ledger, k, 4 * LSERIAL_MAX, &blob, &len);
+    if (r == -ENOENT) return 1;
+    if (r == -EFBIG)
+        return luaL_error(L, "nudge.store.get: the value of '%s' is too large (%I bytes)", k,
+                          (lua_Integer)len);
+    if (r < 0) return luaL_error(L, "nudge.store.get: the state database failed (see the log)");
+    lua_pushcfunction(L, decode_blob);
+    lua_pushlightuserdata(L, blob);
+    lua_pushinteger(L, (lua_Integer)len);
+    r = lua_pcall(L, 2, 2, 0);
+    free(blob);
+    if (r != LUA_OK) {
+        lua_settop(L, 2); /* drop the message: luaL_error gives the rule's file:line */
+        return luaL_error(L, "nudge.store.get: memory limit exceeded reading '%s'", k);
+    }
+    if (!lua_toboolean(L, -1)) {
+        log_warn("nudge.store: the value of '%s' is damaged; using the default", k);
+        lua_settop(L, 2);
+        return 1;
+    }
+    lua_pop(L, 1);
+    return 1;
+}
+
+static int l_store_set(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    char err[256];
+    size_t klen;
+    const char *k = luaL_checklstring(L, 1, &klen);
+    if (klen > LEDGER_KV_KEY_MAX)
+        return luaL_error(L, "nudge.store: a key is at most %d bytes", LEDGER_KV_KEY_MAX);
+    lua_settop(L, 2);
+    size_t len = 0;
+    char *blob = NULL;
+    if (!lua_isnil(L, 2) && !(blob = lserial_encode(L, 2, LSERIAL_MAX, &len, err, sizeof err)))
+        return luaL_error(L, "nudge.store: %s", err);
+    int r = ledger_kv_set(rs->ledger, k, blob, len);
+    free(blob);
+    if (r == -ENOSPC)
+        return luaL_error(L, "nudge.store: the stored values would be over %d MiB in all; set the "
+                             "ones no longer needed to nil",
+                          LEDGER_KV_TOTAL_MAX >> 20);
+    if (r < 0) return luaL_error(L, "nudge.store.set: the state database failed (see the log)");
+    return 0;
+}
+
+/* ---- events, log ---- */
+
+static int l_listen(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    const char *name = luaL_checkstring(L, 1);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    if (!*name) return luaL_error(L, "nudge.listen: empty event name");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->listeners_ref);
+    if (lua_getfield(L, -1, name) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, -3, name);
+    }
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    return 0;
+}
+
+static int log_common(lua_State *L, enum log_level level)
+{
+    char w[160];
+    lconv_where(L, w, sizeof w);
+    luaL_Buffer b;
+    int n = lua_gettop(L);
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        if (i > 1) luaL_addchar(&b, ' ');
+        luaL_tolstring(L, i, NULL);
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    log_msg(level, "%s: %s", w, lua_tostring(L, -1));
+    return 0;
+}
+
+static int l_log(lua_State *L) { return log_common(L, LOG_LVL_INFO); }
+static int l_warn(lua_State *L) { return log_common(L, LOG_LVL_WARNING); }
+
+/* nudge.spawn{"prog", "arg", ...}: no shell, no waiting; the pid, or nil in --preview/--check. */
+static int l_spawn(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    char err[512];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+    if (n < 1 || n > 256) return luaL_error(L, "nudge.spawn needs {program, args...} (1 to 256 strings)");
+    const char **argv = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *argv, 0);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, 1, i) != LUA_TSTRING)
+            return luaL_error(L, "nudge.spawn: argument %d is a %s, not a string", (int)i,
+                              luaL_typename(L, -1));
+        argv[i - 1] = lua_tostring(L, -1); /* kept alive by the argument table */
+        lua_pop(L, 1);
+    }
+    argv[n] = NULL;
+    if (!rs->host.spawn) {
+        log_debug("not running \"%s\": nothing is started in --check or --preview", argv[0]);
+        lua_pushnil(L);
+        return 1;
+    }
+    int pid = rs->host.spawn(rs->host.ud, argv, err, sizeof err);
+    if (pid < 0) return luaL_error(L, "nudge.spawn: %s", err);
+    lua_pushinteger(L, pid);
+    return 1;
+}
+
+static int l_require(lua_State *L)
+{
+    const char *name = luaL_checkstring(L, 1);
+    if (strcmp(name, "nudge") != 0)
+        return luaL_error(L, "module '%s' not available: rules can only require \"nudge\"", name);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ruleset_of(L)->nudge_ref);
+    return 1;
+}
+
+/* ---- building the module ---- */
+
+static int new_ref_table(lua_State *L)
+{
+    lua_newtable(L);
+    return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
+/* api_open(rs): in a protected call, like every other entry from C (see lcall_protected()). */
+int api_open(lua_State *L)
+{
+    struct ruleset *rs = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    lua_pushlightuserdata(L, rs);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &ruleset_key);
+
+    reminder_open(L);
+
+    static const luaL_Reg api[] = {
+        {"config", l_config},
+        {"now", l_now},       {"time", l_time},     {"span", l_span},
+        {"date", l_date},     {"days_since", l_days_since}, {"random", l_random},
+        {"listen", l_listen}, {"log", l_log},       {"warn", l_warn},
+        {"spawn", l_spawn},
+        {NULL, NULL},
+    };
+    luaL_newlib(L, api);
+    luaL_setfuncs(L, reminder_api, 0);
+    luaL_setfuncs(L, lnotify_api, 0);
+    static const luaL_Reg store[] = {{"get", l_store_get}, {"set", l_store_set}, {NULL, NULL}};
+    luaL_newlib(L, store);
+    lua_setfield(L, -2, "store");
+    lua_pushvalue(L, -1);
+    rs->nudge_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_setglobal(L, "nudge");
+
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
+    toolkit_open(L);
+    lua_pop(L, 1);
+    rs->listeners_ref = new_ref_table(L);
+    rs->notif_ref = new_ref_table(L);
+    rs->ids_ref = new_ref_table(L);
+    rs->idcount_ref = new_ref_table(L);
+    rs->fired_ref = new_ref_table(L);
+
+    lua_getglobal(L, "os");
+    lua_getfield(L, -1, "date");
+    rs->osdate_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_getfield(L, -1, "time");
+    rs->ostime_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushcfunction(L, l_os_time);
+    lua_setfield(L, -2, "time");
+    lua_pushcfunction(L, l_os_date);
+    lua_setfield(L, -2, "date");
+    lua_pop(L, 1);
+
+    lua_pushcfunction(L, l_require);
+    lua_setglobal(L, "require");
+    lua_pushcfunction(L, l_log);
+    lua_setglobal(L, "print");
+    return 0;
+}
+
+/* After the prelude ran, before any rule file: keeps the toolkit's scheduler of nudgectl
+ * promises, so a rule that sets nudge._toolkit (to nil, or to a table whose __index loops)
+ * cannot make ruleset_promise_added() run its code or fail outside a callback. */
+int api_keep_toolkit(lua_State *L)
+{
+    struct ruleset *rs = lua_touserdata(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
+    lua_pushliteral(L, "_toolkit");
+    if (lua_rawget(L, -2) != LUA_TTABLE) return luaL_error(L, "nudge._toolkit is missing");
+    lua_pushliteral(L, "schedule_ctl_promise");
+    if (lua_rawget(L, -2) != LUA_TFUNCTION)
+        return luaL_error(L, "nudge._toolkit.schedule_ctl_promise is missing");
+    rs->ctl_promise_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}

@@ -1,0 +1,182 @@
+/* What the files of the rule set (src/lua/) share; nothing outside src/lua/ includes this. */
+#ifndef NUDGE_LUA_INTERNAL_H
+#define NUDGE_LUA_INTERNAL_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/schedule.h"
+#include "lua/ruleset.h"
+#include "time/usec.h"
+
+#define REMINDER_MT "nudge.reminder"
+#define RULE_FILE_MAX ((size_t)16 << 20)
+#define FAILURES_TO_DISABLE 3
+/* A fire this late was not a slow callback but sleep or a clock step: late_cancel applies. */
+#define LATE_GRACE (60 * USEC_PER_SEC)
+
+/* A reminder as Lua sees it: a full userdata the rule gets back as a handle. While the
+ * reminder is live, the registry holds the userdata (self_ref) so dropping the handle in Lua
+ * does not cancel it. */
+struct lrem {
+    struct reminder r;
+    struct ruleset *rs;
+    int self_ref;
+    int fn_ref;
+    char *where; /* "file:line" of the call that registered it (owned) */
+    char *expr;  /* the time expression as written, for messages (owned) */
+    char *norm;  /* a calendar's normalised form, to recognise it on reload (owned) */
+    size_t reg_idx; /* position in ruleset.regs */
+    int failures;
+    bool pending;   /* registered while loading; scheduled once every file has loaded */
+    bool wants_ev;  /* the callback takes parameters: build the ev table for it */
+    bool named;     /* the rule gave the id: a fired at/after stays fired across restarts */
+    bool runtime;   /* made by a callback, not by loading the files: reload carries it over */
+    bool deferred;  /* not planned by the load: ruleset_adopt() restores or plans it */
+    usec_t caught_up; /* queued to catch up this missed elapse (0: not) */
+};
+
+struct ruleset {
+    lua_State *L;
+    struct schedule sched;
+    struct clock *clock;
+    bool interactive;
+    bool loading;
+    struct lrem **regs; /* registered and not yet released, in order; NULL marks a hole */
+    size_t n_regs, cap_regs, n_live;
+    struct lrem *current; /* the reminder whose callback is running */
+    usec_t current_sched; /* the time it fires for: its plan, a caught-up elapse, or now by hand */
+    bool has_since;
+    usec_t since;
+    char backend_name[16];
+    char app_name[64];
+    int nudge_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
+        ostime_ref;
+    int ctl_promise_ref; /* the toolkit's schedule_ctl_promise, taken before any rule ran */
+    bool closing;        /* ruleset_free() is closing the state: finalizers get no API */
+    struct ruleset_host host; /* shows notifications, starts programs */
+    struct strlist *warnings;
+    struct ledger *ledger; /* what happened (the caller's) */
+    bool record_history;   /* write what the schedule keeps (the daemon; not --preview/--check) */
+    struct snooze *snoozes; /* pending snoozes, scheduled like reminders */
+    char **paths;           /* the rule files, to put back what Lua cuts from long paths */
+    size_t n_paths;
+    /* Each file's text and its compiled chunk, so the next reload skips compiling the files
+     * that did not change (Lua's compiler is most of a reload's time). */
+    struct compiled {
+        char *source, *dump;
+        size_t source_len, dump_len;
+    } *compiled;
+    /* Parsed calendars by expression: rule files repeat a few hundred expressions thousands
+     * of times, and calendars are read-only once parsed, so reminders share them. */
+    struct calcache_entry {
+        char *expr, *norm;
+        struct calendar *cal;
+    } *calcache;
+    size_t calcache_cap, calcache_n;
+    size_t calcache_bytes; /* of expression text: the cache lives outside the memory cap */
+};
+
+/* A snoozed notification waiting to be shown again: a reminder of its own in the schedule,
+ * told apart from rule reminders by owner_data. */
+struct snooze {
+    struct reminder r;
+    int64_t id; /* its row in the ledger */
+    char *blob; /* the notification it shows (notification_decode) */
+    size_t len;
+    bool seen; /* still pending (ruleset_snoozes_sync) */
+    struct snooze *next;
+};
+
+/* The registry key of the rule set (light userdata), and the owner_data that marks a snooze
+ * in the schedule. */
+extern const char ruleset_key;
+extern const char snooze_tag;
+
+/* ---- calcache.c: parsed calendars by expression ---- */
+
+/* The parsed calendar for expr (parsed now if new, owned by the cache), or NULL with err set. */
+const struct calcache_entry *calcache_get(struct ruleset *rs, const char *expr, char *err,
+                                          size_t errsz);
+void calcache_free(struct ruleset *rs);
+
+/* ---- lconv.c: values between Lua and C ---- */
+
+/* The rule set of an API call; raises a Lua error while the state closes. */
+struct ruleset *ruleset_of(lua_State *L);
+void lconv_push_seconds(lua_State *L, usec_t t);
+/* "file:line" of the rule code calling the running C function. */
+void lconv_where(lua_State *L, char *buf, size_t sz);
+/* A span (a systemd span string or seconds); raises a Lua error naming `what`. */
+usec_t lconv_check_span(lua_State *L, int idx, const char *what);
+/* A span that moves a fire: at most 1000 years. */
+usec_t lconv_check_fire_span(lua_State *L, int idx, const char *what);
+/* A timestamp (a systemd timestamp string or epoch seconds). */
+usec_t lconv_check_time(lua_State *L, int idx, struct ruleset *rs);
+/* Pushes t[k] read raw and returns its type. */
+int lconv_raw_field(lua_State *L, int t, const char *k);
+/* Pushes the `ev` table of reminder m (NULL: not from a reminder). */
+void lconv_push_event(lua_State *L, struct ruleset *rs, struct lrem *m, usec_t fired);
+struct timebuf {
+    char s[96];
+};
+struct timebuf lconv_fmt_time(usec_t t);
+/* Puts back the full path of a rule file that Lua cut to "...tail" at the start of msg. */
+void lconv_unshorten(const struct ruleset *rs, char *msg, size_t sz);
+
+/* ---- lcall.c: every way C enters the Lua state ---- */
+
+/* Runs body(arg) in a protected call. Returns 0, or -1 with err set. */
+int lcall_protected(struct ruleset *rs, lua_CFunction body, void *arg, char *err, size_t errsz);
+/* Pushes m's handle so m stays alive across a callback; false (nothing pushed) when the stack
+ * cannot grow. */
+bool lcall_pin(struct ruleset *rs, struct lrem *m);
+/* Runs the callback on the stack with nargs arguments, logging an error and counting it
+ * against reminder m (may be NULL); m is disabled after FAILURES_TO_DISABLE in a row. */
+void lcall_guarded(struct ruleset *rs, struct lrem *m, int nargs, const char *what);
+
+/* ---- reminder.c: reminders and their handles ---- */
+
+/* nudge.on, every, after, at. */
+extern const luaL_Reg reminder_api[];
+/* Creates the handles' metatable. */
+void reminder_open(lua_State *L);
+/* Pushes a new handle of rs: not registered, not queued, no function yet. */
+struct lrem *reminder_new(lua_State *L, struct ruleset *rs);
+int reminder_regs_push(struct ruleset *rs, struct lrem *m);
+/* The reminder will not fire again: unqueued, and Lua may collect it. */
+void reminder_release(struct ruleset *rs, struct lrem *m);
+void reminder_assign_id(lua_State *L, struct ruleset *rs, struct lrem *m, const char *explicit_id,
+                        const char *derived);
+struct lrem *reminder_find(struct ruleset *rs, const char *id);
+/* qsort/bsearch order of struct lrem * by id. */
+int reminder_cmp_id(const void *a, const void *b);
+/* Same trigger, expression, window, jitter and quiet: the plan still holds. */
+bool reminder_same_definition(const struct lrem *a, const struct lrem *b);
+
+/* ---- lnotify.c: nudge.notify ---- */
+
+extern const luaL_Reg lnotify_api[];
+
+/* ---- snooze.c: timers of snoozed notifications ---- */
+
+/* Shows z's notification again (through the host) and forgets z. */
+void snooze_fire(struct ruleset *rs, struct snooze *z, usec_t now);
+void snooze_free(struct ruleset *rs, struct snooze *z);
+
+/* ---- api.c: the nudge module ---- */
+
+/* api_open(rs) and api_keep_toolkit(rs), each run through lcall_protected(). */
+int api_open(lua_State *L);
+int api_keep_toolkit(lua_State *L);
+
+/* ---- reload.c ---- */
+
+bool reload_quiet_changed(const struct ruleset *rs, const struct ruleset *old);
+/* rs's queued reminders that hand over their plan, sorted by id (malloc'd). */
+struct lrem **reload_live_by_id(const struct ruleset *rs, size_t *n);
+
+#endif

@@ -1,0 +1,328 @@
+/* Unit tests for src/ledger/ledger.c on a real in-memory store, table-driven: each case is a
+ * sequence of fires, clicks, nudgectl answers and snoozes shown again, and what the store then
+ * holds (each fire's latest answer, the pending snoozes, the promise's state). Time is given,
+ * never read: the ledger takes "now" as an argument. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/notification.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+#define T0 ((usec_t)1795431600 * USEC_PER_SEC)
+#define MIN (60 * USEC_PER_SEC)
+#define H USEC_PER_HOUR
+
+enum op {
+    END,
+    FIRE,        /* reminder shows notification `id` at T0 + t (snooze: its own span) */
+    CLICK,       /* the user picks action `arg` on notification `id` at T0 + t */
+    CTL,         /* nudgectl: answer `arg` to reminder's last fire at T0 + t, after span */
+    SHOWN_AGAIN, /* the first pending snooze was shown again */
+};
+
+struct step {
+    enum op op;
+    const char *reminder;
+    uint32_t id;      /* notification id (FIRE, CLICK) */
+    const char *arg;  /* action or answer */
+    usec_t t, span;   /* CTL: the snooze span; FIRE: the notification's own */
+    bool promise;     /* FIRE: the notification is about the case's promise */
+    int rc;           /* CTL's and CLICK's expected return */
+    usec_t due;       /* CTL: the expected due time (T0-relative, 0: none) */
+};
+
+struct ledger_case {
+    const char *name;
+    struct step steps[8];
+    const char *fires;   /* each fire, oldest first: "reminder:answer" ("-": none) */
+    const char *snoozes; /* pending snoozes, by due: "reminder@minutes" after T0 */
+    const char *promise; /* the promise's state */
+};
+
+static const struct ledger_case cases[] = {
+    {"a fire nobody answered expires at the next",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = FIRE, .reminder = "a", .id = 2, .t = H}, {.op = END}}, "a:expired a:-", "", "open"},
+    {"a fire of no reminder is not recorded", {{.op = FIRE, .reminder = "", .id = 1}, {.op = END}}, "", "", "open"},
+    {"done by a click", {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "done", .rc = 1}, {.op = END}},
+     "a:done", "", "open"},
+    {"skip by a click", {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "skip", .rc = 1}, {.op = END}},
+     "a:skipped", "", "open"},
+    {"a rule's own action is no answer",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "open_page"}, {.op = END}}, "a:-", "", "open"},
+    {"a click on a notification not shown here",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 7, .arg = "done"}, {.op = END}}, "a:-", "", "open"},
+    {"the click answers its own fire, not the reminder's last",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = FIRE, .reminder = "b", .id = 2}, {.op = CLICK, .id = 1, .arg = "done", .t = MIN, .rc = 1}, {.op = END}},
+     "a:done b:-", "", "open"},
+    {"snooze: the notification's own span",
+     {{.op = FIRE, .reminder = "a", .id = 1, .span = 10 * MIN}, {.op = CLICK, .id = 1, .arg = "snooze", .t = MIN, .rc = 1},
+      {.op = END}},
+     "a:snoozed", "a@11", "open"},
+    {"snooze: an hour when the notification has none",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "snooze", .rc = 1}, {.op = END}}, "a:snoozed", "a@60",
+     "open"},
+    {"not yet shows it again too",
+     {{.op = FIRE, .reminder = "a", .id = 1, .span = 30 * MIN}, {.op = CLICK, .id = 1, .arg = "not_yet", .rc = 1}, {.op = END}},
+     "a:not_yet", "a@30", "open"},
+    {"an answer after a snooze drops it",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "snooze", .rc = 1},
+      {.op = CTL, .reminder = "a", .arg = "done", .t = 5 * MIN}, {.op = END}},
+     "a:done", "", "open"},
+    {"snoozed again: the new time wins",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "snooze", .rc = 1},
+      {.op = CTL, .reminder = "a", .arg = "snoozed", .t = 5 * MIN, .span = 5 * MIN, .due = 10 * MIN}, {.op = END}},
+     "a:snoozed", "a@10", "open"},
+    {"a snooze shown again is no longer pending",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "snooze", .rc = 1}, {.op = SHOWN_AGAIN}, {.op = END}},
+     "a:snoozed", "", "open"},
+    {"kept settles the promise",
+     {{.op = FIRE, .reminder = "p", .id = 1, .promise = true}, {.op = CLICK, .id = 1, .arg = "kept", .rc = 1}, {.op = END}},
+     "p:kept", "", "kept"},
+    {"broken settles the promise",
+     {{.op = FIRE, .reminder = "p", .id = 1, .promise = true}, {.op = CLICK, .id = 1, .arg = "broken", .rc = 1}, {.op = END}},
+     "p:broken", "", "broken"},
+    {"done on a promise's fire leaves the promise open",
+     {{.op = FIRE, .reminder = "p", .id = 1, .promise = true}, {.op = CLICK, .id = 1, .arg = "done", .rc = 1}, {.op = END}},
+     "p:done", "", "open"},
+    {"nudgectl answers the reminder's last fire",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = FIRE, .reminder = "a", .id = 2, .t = H}, {.op = CTL, .reminder = "a", .arg = "done", .t = H + MIN}, {.op = END}},
+     "a:expired a:done", "", "open"},
+    {"nudgectl snooze without a span: the notification's own",
+     {{.op = FIRE, .reminder = "a", .id = 1, .span = 20 * MIN}, {.op = CTL, .reminder = "a", .arg = "snoozed", .due = 20 * MIN}, {.op = END}},
+     "a:snoozed", "a@20", "open"},
+    {"nudgectl before any fire",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CTL, .reminder = "b", .arg = "done", .rc = -ENOENT}, {.op = END}}, "a:-", "", "open"},
+    {"nudgectl with an answer it does not give",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CTL, .reminder = "a", .arg = "kept", .rc = -EINVAL}, {.op = END}}, "a:-", "", "open"},
+};
+
+/* ---- reading the store back ---- */
+
+static int fire_cb(void *ud, const struct store_fire *f)
+{
+    char *text = ud, one[128], rest[512];
+    /* store_history gives the newest first: prepend. */
+    snprintf(rest, sizeof rest, "%s", text);
+    snprintf(one, sizeof one, "%.60s:%.60s", f->reminder, f->answer ? f->answer : "-");
+    snprintf(text, 512, "%s%s%.380s", one, rest[0] ? " " : "", rest);
+    return 0;
+}
+
+/* "reminder@minutes after T0" for each pending snooze (the reminder from its notification). */
+static int snooze_cb(void *ud, const struct ledger_snooze *z)
+{
+    char *text = ud;
+    struct notification n;
+    assert_int_equal(notification_decode(z->blob, z->len, &n), 0);
+    size_t len = strlen(text);
+    snprintf(text + len, 256 - len, "%s%s@%lld", len ? " " : "", n.reminder_id,
+             (long long)((z->due - T0) / MIN));
+    notification_clear(&n);
+    return 0;
+}
+
+static int first_snooze_cb(void *ud, const struct ledger_snooze *z)
+{
+    int64_t *first = ud;
+    if (!*first) *first = z->id;
+    return 0;
+}
+
+static int promise_cb(void *ud, const struct store_promise *p)
+{
+    snprintf(ud, 16, "%s", p->state);
+    return 0;
+}
+
+/* ---- running a case ---- */
+
+static void run_step(const char *name, struct ledger *lg, const struct step *s,
+                     const char *promise_id)
+{
+    char err[256];
+    usec_t now = T0 + s->t;
+    switch (s->op) {
+    case FIRE: {
+        struct notify_action actions[] = {{"done", "Done"}, {"snooze", "Later"}};
+        struct notification n = {.app_name = "nudge", .reminder_id = s->reminder,
+                                 .kind = "checkin", .title = "Stretch",
+                                 .urgency = URGENCY_NORMAL, .timeout_ms = -1,
+                                 .actions = actions, .n_actions = 2, .snooze = s->span,
+                                 .promise = s->promise ? promise_id : NULL};
+        int64_t fid = ledger_record_fire(lg, &n, now, now);
+        if (*s->reminder != 0) assert_true(fid > 0);
+        if (*s->reminder == 0) assert_int_equal(fid, 0);
+        ledger_remember_shown(lg, s->id, fid, s->reminder);
+        break;
+    }
+    case CLICK:
+        if (ledger_answer_shown(lg, s->id, s->arg, now) != s->rc)
+            fail_msg("%s: click %s on %u: not %d", name, s->arg, s->id, s->rc);
+        break;
+    case CTL: {
+        struct ledger_answer a;
+        int rc = ledger_answer_last(lg, s->reminder, s->arg, s->span, now, &a, err, sizeof err);
+        if (rc != s->rc)
+            fail_msg("%s: %s %s: %d (%s), not %d", name, s->arg, s->reminder, rc, err, s->rc);
+        if (rc == 0) assert_int_equal(a.due ? a.due - T0 : 0, s->due);
+        break;
+    }
+    case SHOWN_AGAIN: {
+        int64_t first = 0;
+        assert_int_equal(ledger_snoozes(lg, first_snooze_cb, &first), 0);
+        assert_true(first > 0);
+        assert_int_equal(ledger_snooze_shown(lg, first), 0);
+        break;
+    }
+    case END:
+        break;
+    }
+}
+
+static void test_sequences(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        const struct ledger_case *c = &cases[k];
+        struct store *st;
+        char err[256];
+        assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
+        struct ledger *lg = ledger_new(st);
+        assert_non_null(lg);
+        int64_t promise = 0;
+        assert_int_equal(store_promise_add(st, "p", "call mum", T0 + 2 * H, "rules", T0, &promise), 0);
+        char promise_id[24];
+        snprintf(promise_id, sizeof promise_id, "%lld", (long long)promise);
+        for (const struct step *s = c->steps; s->op != END; s++) run_step(c->name, lg, s, promise_id);
+
+        char fires[512] = "", snoozes[256] = "", pstate[16] = "";
+        assert_int_equal(store_history(st, 0, 0, fire_cb, fires), 0);
+        assert_int_equal(ledger_snoozes(lg, snooze_cb, snoozes), 0);
+        assert_int_equal(store_promise_get(st, promise, promise_cb, pstate), 0);
+        if (strcmp(fires, c->fires) || strcmp(snoozes, c->snoozes) || strcmp(pstate, c->promise))
+            fail_msg("%s:\n  fires   \"%s\", not \"%s\"\n  snoozes \"%s\", not \"%s\"\n"
+                     "  promise \"%s\", not \"%s\"",
+                     c->name, fires, c->fires, snoozes, c->snoozes, pstate, c->promise);
+        ledger_free(lg);
+        store_close(st);
+    }
+}
+
+/* A reload: the values of the rules (nudge.store) and the forgotten notifications. */
+static void test_kv_and_shown(void **state)
+{
+    (void)state;
+    struct store *a, *b;
+    char err[256];
+    assert_int_equal(store_open_memory(&a, err, sizeof err), 0);
+    assert_int_equal(store_open_memory(&b, err, sizeof err), 0);
+    struct ledger *la = ledger_new(a), *lb = ledger_new(b), *la2 = ledger_new(a);
+
+    char key[LEDGER_KV_KEY_MAX + 2];
+    memset(key, 'k', sizeof key - 1);
+    key[sizeof key - 1] = 0;
+    assert_int_equal(ledger_kv_set(la, key, "x", 1), -ENAMETOOLONG);
+    static char big[4 << 20];
+    char name[16];
+    int rc = 0;
+    for (int i = 0; i < 8 && rc == 0; i++) {
+        snprintf(name, sizeof name, "v%d", i);
+        rc = ledger_kv_set(la, name, big, sizeof big);
+    }
+    assert_int_equal(rc, -ENOSPC); /* the fifth 4 MiB value is over 16 MiB in all */
+    assert_int_equal(ledger_kv_set(la, "v4", NULL, 0), 0);
+    assert_int_equal(ledger_kv_set(la, "small", "abc", 3), 0);
+
+    void *blob;
+    size_t len;
+    assert_int_equal(ledger_kv_get(la, "small", 16, &blob, &len), 0);
+    assert_memory_equal(blob, "abc", 3);
+    free(blob);
+    assert_int_equal(ledger_kv_get(la, "v0", 16, &blob, &len), -EFBIG);
+    assert_int_equal(len, sizeof big);
+    assert_int_equal(ledger_kv_get(lb, "small", 16, &blob, &len), -ENOENT);
+    assert_int_equal(ledger_kv_copy(la, lb), 0); /* other database: copied */
+    assert_int_equal(ledger_kv_get(lb, "small", 16, &blob, &len), 0);
+    free(blob);
+    assert_int_equal(ledger_kv_copy(la, la2), 0); /* same database: nothing to do */
+
+    /* Forgotten notifications are no longer answered by a click. */
+    struct notification n = {.reminder_id = "a", .kind = "notify", .title = "t", .timeout_ms = -1};
+    int64_t fid = ledger_record_fire(la, &n, T0, T0);
+    ledger_remember_shown(la, 1, fid, "a");
+    ledger_forget_shown(la);
+    assert_int_equal(ledger_answer_shown(la, 1, "done", T0 + MIN), 0);
+
+    /* What the schedule keeps across restarts. */
+    bool fired = true;
+    assert_int_equal(ledger_oneshot_fired(la, "once", &fired), 0);
+    assert_false(fired);
+    assert_int_equal(ledger_oneshot_mark(la, "once", T0), 0);
+    assert_int_equal(ledger_oneshot_fired(la, "once", &fired), 0);
+    assert_true(fired);
+    usec_t sched, when;
+    assert_int_equal(ledger_last_fire(la, "daily", &sched, &when), -ENOENT);
+    assert_int_equal(ledger_set_last_fire(la, "daily", T0, T0 + MIN), 0);
+    assert_int_equal(ledger_last_fire(la, "daily", &sched, &when), 0);
+    assert_int_equal(sched, T0);
+    assert_int_equal(when, T0 + MIN);
+
+    ledger_free(la);
+    ledger_free(la2);
+    ledger_free(lb);
+    store_close(a);
+    store_close(b);
+}
+
+/* The stored form keeps every field a snooze shows again. */
+static void test_notification_round_trip(void **state)
+{
+    (void)state;
+    struct notify_action actions[] = {{"done", "Done"}, {"later", NULL}};
+    struct notification n = {.app_name = "nudge", .reminder_id = "r", .kind = "gesture",
+                             .title = "Tea", .body = "green", .icon = "cup",
+                             .category = "im", .urgency = URGENCY_CRITICAL, .timeout_ms = 0,
+                             .actions = actions, .n_actions = 2, .snooze = 5 * MIN,
+                             .promise = "7"};
+    size_t len;
+    char *blob = notification_encode(&n, &len);
+    assert_non_null(blob);
+    struct notification d;
+    assert_int_equal(notification_decode(blob, len, &d), 0);
+    assert_string_equal(d.reminder_id, "r");
+    assert_string_equal(d.kind, "gesture");
+    assert_string_equal(d.body, "green");
+    assert_string_equal(d.promise, "7");
+    assert_int_equal(d.urgency, URGENCY_CRITICAL);
+    assert_int_equal(d.timeout_ms, 0);
+    assert_int_equal(d.snooze, 5 * MIN);
+    assert_int_equal(d.n_actions, 2);
+    assert_string_equal(d.actions[1].label, "later"); /* a missing label is the id */
+    struct notification c;
+    assert_int_equal(notification_copy(&d, &c), 0);
+    assert_string_equal(c.title, "Tea");
+    assert_string_equal(c.actions[0].label, "Done");
+    notification_clear(&c);
+    notification_clear(&d);
+    free(blob);
+    assert_int_equal(notification_decode("{\"body\":\"no title\"}", 19, &d), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sequences),
+        cmocka_unit_test(test_kv_and_shown),
+        cmocka_unit_test(test_notification_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
