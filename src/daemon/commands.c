@@ -44,11 +44,6 @@ static json_t *jstr(const char *s)
     return j;
 }
 
-/* The ledger the commands record into and read from: the rule set's, over the daemon's store. */
-static struct ledger *ledger_of(struct daemon *d)
-{
-    return ruleset_ledger(d->rs);
-}
 
 static json_t *fail(char *err, size_t errsz, const char *fmt, const char *arg)
 {
@@ -399,7 +394,7 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
     usec_t since, now = clock_now(clock_real());
     bool has_since = ruleset_since(d->rs, &since);
     struct ledger_report r;
-    if (ledger_report_compute(ledger_of(d), now, (int)n, has_since ? &since : NULL, &r) < 0)
+    if (ledger_report_compute(d->ledger, now, (int)n, has_since ? &since : NULL, &r) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     json_t *days = json_array(), *promises = json_array();
     for (int i = 0; i < r.ndays; i++) json_array_append_new(days, day_json(&r.days[i]));
@@ -488,7 +483,7 @@ static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errs
     int m = (int)arg_int(req, "mood"); /* 0: none given */
     usec_t now = clock_now(clock_real());
     int64_t id;
-    if (ledger_checkin_add(ledger_of(d), now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
+    if (ledger_checkin_add(d->ledger, now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     return json_pack("{s:I, s:o}", "id", (json_int_t)id, "at", seconds(now / USEC_PER_SEC * USEC_PER_SEC));
 }
@@ -502,7 +497,7 @@ static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t 
         return NULL;
     usec_t now = clock_now(clock_real());
     int64_t id;
-    if (ledger_promise_add(ledger_of(d), NULL, text, due, "nudgectl", now, &id, NULL) < 0)
+    if (ledger_promise_add(d->ledger, NULL, text, due, "nudgectl", now, &id, NULL) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     ruleset_promise_added(d->rs, id);
     daemon_arm(d);
@@ -544,7 +539,7 @@ static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t
 {
     (void)req;
     struct bounded_list w = {.a = json_array(), .max_items = REPORT_PROMISES_MAX};
-    if (ledger_promises_each(ledger_of(d), promise_cb, &w) < 0) {
+    if (ledger_promises_each(d->ledger, promise_cb, &w) < 0) {
         json_decref(w.a);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
@@ -554,7 +549,7 @@ static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t
 static json_t *promise_state(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
 {
     json_t *id = json_object_get(req, "id");
-    int r = ledger_promise_set_state(ledger_of(d), json_integer_value(id), state, clock_now(clock_real()));
+    int r = ledger_promise_set_state(d->ledger, json_integer_value(id), state, clock_now(clock_real()));
     if (r == -ENOENT) {
         snprintf(err, errsz, "no promise %lld (see nudgectl promise list)", (long long)json_integer_value(id));
         return NULL;
@@ -595,7 +590,7 @@ static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errs
                  err, errsz) < 0)
         return NULL;
     struct bounded_list w = {.a = json_array()};
-    if (ledger_history(ledger_of(d), since, (int)n, history_cb, &w) < 0) {
+    if (ledger_history(d->ledger, since, (int)n, history_cb, &w) < 0) {
         json_decref(w.a);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }

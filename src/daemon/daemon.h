@@ -43,8 +43,21 @@ struct daemon {
     unsigned children; /* programs of nudge.spawn still running */
 };
 
+/* daemon/rules.c: the running rules. */
+
 /* Re-arms the wall-clock timer for the schedule's next deadline. */
 void daemon_arm(struct daemon *d);
+
+/* Loads files into a new rule set on the daemon's clock, ledger and host (beside d->rs, which
+ * it may reuse compiled chunks from). Errors and warnings go to the log, and a failed load
+ * shows the "rules not loaded" notice; first_err (may be NULL) gets the first error. */
+struct ruleset *daemon_load(struct daemon *d, const struct rule_files *files, char *first_err,
+                            size_t first_errsz);
+
+/* --watch: one watch per folder holding a rule file (replacing the previous ones); a change
+ * to a .lua file there reloads after a short quiet time. */
+void daemon_watch_rules(struct daemon *d);
+void daemon_unwatch_rules(struct daemon *d);
 
 /* Builds a new rule set beside the current one and swaps it in if it loads. Returns 0, or -1
  * with err = the first error (the old rules keep running). */

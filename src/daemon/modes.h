@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "daemon/rules_path.h"
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct store;
 struct preview_options {

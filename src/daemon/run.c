@@ -4,7 +4,6 @@
  * D-Bus traffic) is driven from the same loop (glib_bridge.h); signals arrive through
  * uv_signal. Between fires nothing wakes the process. */
 #include <errno.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +24,7 @@
 #include "lua/ruleset.h"
 #include "notify/notify.h"
 
-#define WATCH_DEBOUNCE_MS 200
 
-
-void daemon_arm(struct daemon *d)
-{
-    if (d->stopping) return;
-    wallclock_arm(&d->wc, schedule_next_deadline(ruleset_schedule(d->rs)));
-}
 
 static void on_wallclock(struct wallclock *w, bool jumped)
 {
@@ -88,177 +80,11 @@ static void forward_closed(void *ud, uint32_t id, int reason)
     daemon_arm(d);
 }
 
-static int spawn_program(void *ud, const char *const *argv, char *err, size_t errsz);
-
-/* Tells the user, beside the log, that the rules were not (re)loaded and why. */
-static void show_not_loaded(struct daemon *d, const char *why)
-{
-    notice_rules_not_loaded(d->backend, clock_now(clock_real()), why, d->rs != NULL);
-}
-
-static struct ruleset *load(struct daemon *d, const struct rule_files *files, char *first_err,
-                            size_t first_errsz)
-{
-    struct strlist errors = {0}, warnings = {0};
-    struct ruleset_options o = {.paths = (const char *const *)files->paths,
-                                .n_paths = files->n,
-                                .clock = clock_real(),
-                                .host = &d->rhost,
-                                .seed = d->seed,
-                                .interactive = true,
-                                .ledger = d->ledger,
-                                .record_history = true,
-                                .previous = d->rs};
-    struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
-    for (size_t i = 0; i < errors.n; i++) log_error("%s", errors.v[i]);
-    for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
-    if (first_err && first_errsz) snprintf(first_err, first_errsz, "%s", errors.n ? errors.v[0] : "");
-    if (!rs && errors.n) show_not_loaded(d, errors.v[0]);
-    strlist_free(&errors);
-    strlist_free(&warnings);
-    return rs;
-}
-
-static void watch_rules(struct daemon *d);
-
-static void on_retire(uv_timer_t *t)
-{
-    struct daemon *d = t->data;
-    ruleset_free(d->retired);
-    d->retired = NULL;
-    malloc_trim(0); /* a rule set's memory goes back to the system, not to a free list */
-}
-
-static void retire(struct daemon *d, struct ruleset *old)
-{
-    if (d->retired) ruleset_free(d->retired); /* two reloads in one turn */
-    d->retired = old;
-    uv_timer_start(&d->retire_timer, on_retire, 0, 0);
-}
-
-/* The end of every failed reload: the old rules keep running, status and the log say why.
- * `why_logged`: the reason is already in the log (the load printed each error). */
-static int reload_failed(struct daemon *d, const char *why, bool why_logged)
-{
-    if (why_logged)
-        log_error("reload failed, keeping the old rules");
-    else
-        log_error("reload failed, keeping the old rules: %s", why);
-    snprintf(d->last_reload_error, sizeof d->last_reload_error, "%s", why);
-    sdnotify("READY=1");
-    return -1;
-}
-
-int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
-{
-    struct rule_files files;
-    sdnotify("RELOADING=1");
-    log_info("reloading rules (%s)", why);
-    d->last_reload = clock_now(clock_real());
-    if (rule_files_find(d->opts->rules_arg, &files, err, errsz) < 0)
-        return reload_failed(d, err, false);
-    struct ruleset *rs = load(d, &files, err, errsz);
-    if (!rs) {
-        rule_files_free(&files);
-        return reload_failed(d, err, true);
-    }
-    /* What the running rules hold (reminders callbacks made, fired one-shots) comes over
-     * whole, or the reload fails and they keep running: nothing is dropped on the way. */
-    size_t kept;
-    if (ruleset_adopt(rs, d->rs, &kept, err, errsz) < 0) {
-        show_not_loaded(d, err);
-        ruleset_free(rs);
-        rule_files_free(&files);
-        return reload_failed(d, err, false);
-    }
-    d->last_reload_error[0] = 0;
-    /* Closing the old Lua state is a good part of a reload's time: do it after the reply
-     * (and after the notifications this turn of the loop may still show). */
-    retire(d, d->rs);
-    d->rs = rs;
-    /* The old rules' notifications: their callbacks are gone, and so are their answers. */
-    ledger_forget_shown(d->ledger);
-    rule_files_free(&d->files);
-    d->files = files;
-    log_info("reloaded: %zu reminders (%zu kept their schedule)", ruleset_reminder_count(rs), kept);
-    if (d->opts->watch) watch_rules(d);
-    daemon_arm(d);
-    sdnotify("READY=1");
-    return 0;
-}
-
 static void on_hup(uv_signal_t *s, int signum)
 {
     (void)signum;
     char err[1024];
     daemon_reload(s->data, "SIGHUP", err, sizeof err);
-}
-
-static void on_debounce(uv_timer_t *t)
-{
-    char err[1024];
-    daemon_reload(t->data, "a rule file changed", err, sizeof err);
-}
-
-static void on_rule_event(uv_fs_event_t *h, const char *name, int events, int status)
-{
-    struct daemon *d = h->data;
-    (void)events;
-    if (status < 0 || !name) return;
-    size_t l = strlen(name);
-    if (l < 4 || strcmp(name + l - 4, ".lua") != 0) return;
-    /* Editors write in several steps: wait for the burst to end. */
-    uv_timer_start(&d->debounce, on_debounce, WATCH_DEBOUNCE_MS, 0);
-}
-
-/* The folder of a rule file ("." for a bare name). */
-static void folder_of(const char *path, char *dir, size_t sz)
-{
-    snprintf(dir, sz, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash)
-        *slash = 0;
-    else
-        snprintf(dir, sz, ".");
-}
-
-/* Each watch handle is its own allocation, freed by its close callback, so closing and
- * re-creating watches in one turn of the loop never reuses memory libuv still holds. */
-static void unwatch_rules(struct daemon *d)
-{
-    for (size_t i = 0; i < d->n_rule_watch; i++) {
-        uv_fs_event_stop(d->rule_watch[i]);
-        uv_close((uv_handle_t *)d->rule_watch[i], (uv_close_cb)free);
-    }
-    d->n_rule_watch = 0;
-}
-
-static void watch_rules(struct daemon *d)
-{
-    unwatch_rules(d);
-    uv_fs_event_t **v = realloc(d->rule_watch, (d->files.n ? d->files.n : 1) * sizeof *v);
-    if (!v) return;
-    d->rule_watch = v;
-    for (size_t i = 0; i < d->files.n; i++) {
-        char dir[4096], other[4096];
-        folder_of(d->files.paths[i], dir, sizeof dir);
-        bool dup = false;
-        for (size_t j = 0; j < i && !dup; j++) {
-            folder_of(d->files.paths[j], other, sizeof other);
-            dup = !strcmp(dir, other);
-        }
-        if (dup) continue;
-        uv_fs_event_t *h = calloc(1, sizeof *h);
-        if (!h) return;
-        uv_fs_event_init(d->loop, h);
-        h->data = d;
-        if (uv_fs_event_start(h, on_rule_event, dir, 0) == 0) {
-            d->rule_watch[d->n_rule_watch++] = h;
-        } else {
-            log_warn("--watch: cannot watch %s", dir);
-            uv_close((uv_handle_t *)h, (uv_close_cb)free);
-        }
-    }
 }
 
 static void on_stop(uv_signal_t *s, int signum)
@@ -377,7 +203,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
                                    .spawn_ud = &d};
     d.rhost = backend_host_for(&d.host);
 
-    d.rs = load(&d, &d.files, NULL, 0);
+    d.rs = daemon_load(&d, &d.files, NULL, 0);
     if (!d.rs) return start_failed(&d);
     if (wallclock_init(&d.wc, d.loop, on_wallclock) < 0) {
         log_error("cannot create a wall-clock timer: %s", strerror(errno));
@@ -400,7 +226,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
         d.zone_watch.data = &d;
         d.zone_watching = uv_fs_event_start(&d.zone_watch, on_zone_event, "/etc", 0) == 0;
     }
-    if (o->watch) watch_rules(&d);
+    if (o->watch) daemon_watch_rules(&d);
     char sock[256], cerr[512] = "";
     int cr = paths_control_socket(sock, sizeof sock);
     if (cr < 0)
@@ -435,7 +261,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     uv_close((uv_handle_t *)&d.retire_timer, NULL);
     if (d.zone_watching) uv_fs_event_stop(&d.zone_watch);
     uv_close((uv_handle_t *)&d.zone_watch, NULL);
-    unwatch_rules(&d);
+    daemon_unwatch_rules(&d);
     glib_bridge_close(d.glib);
     uv_run(d.loop, UV_RUN_NOWAIT);
     /* Freeing the backend lets GLib dispatch what is pending (a late action, a show's result):

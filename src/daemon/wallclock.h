@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct wallclock;
 /* Called on the loop thread when the deadline passed (jumped false) or the realtime clock was

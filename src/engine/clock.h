@@ -3,7 +3,7 @@
 #ifndef NUDGE_CLOCK_H
 #define NUDGE_CLOCK_H
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct clock {
     usec_t (*now)(struct clock *self);

@@ -14,7 +14,7 @@
 #include "engine/clock.h"
 #include "engine/prng.h"
 #include "time/calendar.h"
-#include "time/usec.h"
+#include "common/usec.h"
 #include "time/window.h"
 
 /* The shortest time between two elapses of one reminder's trigger: nudge.every refuses shorter

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct ledger;
 

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct ledger;
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct store;
 struct notification;

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct ledger;
 

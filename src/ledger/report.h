@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "ledger/promise.h"
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct ledger;
 

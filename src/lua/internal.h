@@ -10,7 +10,7 @@
 
 #include "engine/schedule.h"
 #include "lua/ruleset.h"
-#include "time/usec.h"
+#include "common/usec.h"
 
 #define REMINDER_MT "nudge.reminder"
 #define RULE_FILE_MAX ((size_t)16 << 20)

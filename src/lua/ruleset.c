@@ -539,16 +539,6 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     return 0;
 }
 
-struct ledger *ruleset_ledger(struct ruleset *rs)
-{
-    return rs->ledger;
-}
-
-struct clock *ruleset_clock(struct ruleset *rs)
-{
-    return rs->clock;
-}
-
 bool ruleset_since(const struct ruleset *rs, usec_t *since)
 {
     if (rs->has_since) *since = rs->since;

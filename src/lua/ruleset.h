@@ -10,7 +10,7 @@
 #include "common/notification.h"
 #include "engine/clock.h"
 #include "engine/schedule.h"
-#include "time/usec.h"
+#include "common/usec.h"
 
 /* A growable list of owned strings: error lines, warnings. */
 struct strlist {
@@ -126,6 +126,9 @@ void ruleset_snoozes_sync(struct ruleset *rs);
  * nothing: returns 0 (*kept, if given: how many reminders kept their schedule), or -1 with err
  * saying what could not be carried; then rs is to be freed and old kept (old is not changed). */
 int ruleset_adopt(struct ruleset *rs, struct ruleset *old, size_t *kept, char *err, size_t errsz);
+
+/* nudge.config{since}: true and *since when the rules set it. */
+bool ruleset_since(const struct ruleset *rs, usec_t *since);
 
 /* Settings from nudge.config{}. */
 const char *ruleset_backend_name(const struct ruleset *rs); /* "auto" unless configured */

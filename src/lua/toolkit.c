@@ -11,15 +11,16 @@
 #include "ledger/journal.h"
 #include "ledger/promise.h"
 #include "ledger/report.h"
+#include "lua/internal.h"
 
 static struct ledger *ledger_of(lua_State *L)
 {
-    return ruleset_ledger(ruleset_of(L));
+    return ruleset_of(L)->ledger;
 }
 
 static usec_t now_of(lua_State *L)
 {
-    return clock_now(ruleset_clock(ruleset_of(L)));
+    return clock_now(ruleset_of(L)->clock);
 }
 
 static void push_seconds(lua_State *L, usec_t t)
@@ -152,7 +153,9 @@ static int t_streak(lua_State *L)
 static int t_phase(lua_State *L)
 {
     usec_t since;
-    if (!ruleset_since(ruleset_of(L), &since)) return lua_pushnil(L), 1;
+    struct ruleset *rs = ruleset_of(L);
+    if (!rs->has_since) return lua_pushnil(L), 1;
+    since = rs->since;
     lua_pushstring(L, ledger_phase(since, now_of(L)));
     return 1;
 }
@@ -213,7 +216,9 @@ static int t_ctl_promise(lua_State *L)
 static int t_since(lua_State *L)
 {
     usec_t s;
-    if (!ruleset_since(ruleset_of(L), &s)) return lua_pushnil(L), 1;
+    struct ruleset *rs = ruleset_of(L);
+    if (!rs->has_since) return lua_pushnil(L), 1;
+    s = rs->since;
     push_seconds(L, s);
     return 1;
 }

@@ -14,7 +14,6 @@
 
 #include "common/log.h"
 #include "common/utf8.h"
-#include "engine/clock.h"
 #include "notify/notify.h"
 
 #define BUS_NAME "org.freedesktop.Notifications"
@@ -25,7 +24,7 @@ struct lnotify {
     uint32_t next_id;
     GThreadPool *worker;
     /* A show that failed on the worker, for auto to put on stdout instead. */
-    void (*failed)(void *ud, uint32_t id, const struct notification *n);
+    void (*failed)(void *ud, uint32_t id, const struct notification *n, usec_t at);
     void *failed_ud;
 };
 
@@ -34,6 +33,7 @@ struct show_job {
     NotifyNotification *n; /* the job's own reference */
     uint32_t id;
     struct notification copy; /* to show it elsewhere if this fails */
+    usec_t at;                /* when it was shown (the fallback prints that time) */
     bool copied;
     gboolean ok;
     char *error;
@@ -73,7 +73,6 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
                         uint32_t *id_out, char *err, size_t errsz)
 {
     struct lnotify *b = (struct lnotify *)self;
-    (void)at;
     /* D-Bus strings must be UTF-8: GLib replaces anything else with "[Invalid UTF-8]" and
      * warns. Repair each one (U+FFFD) so the text shows as near as can be. */
     char *own[7] = {0};
@@ -119,6 +118,7 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
     j->n = g_object_ref(n);
     j->id = id;
     j->copied = notification_copy(m, &j->copy) == 0;
+    j->at = at;
     g_hash_table_insert(b->live, GUINT_TO_POINTER(id), n);
     GError *e = NULL;
     if (!g_thread_pool_push(b->worker, j, &e)) {
@@ -142,7 +142,7 @@ static gboolean show_done(gpointer data)
     if (!j->ok) {
         log_warn("libnotify: %s", j->error ? j->error : "the notification server refused it");
         g_hash_table_remove(b->live, GUINT_TO_POINTER(j->id));
-        if (b->failed && j->copied) b->failed(b->failed_ud, j->id, &j->copy);
+        if (b->failed && j->copied) b->failed(b->failed_ud, j->id, &j->copy, j->at);
     }
     g_object_unref(j->n);
     if (j->copied) notification_clear(&j->copy);
@@ -224,13 +224,13 @@ static void forward_closed(void *ud, uint32_t id, int reason)
 }
 
 /* A libnotify show failed after the fact (the server went away meanwhile): put it on stdout. */
-static void show_failed(void *ud, uint32_t id, const struct notification *n)
+static void show_failed(void *ud, uint32_t id, const struct notification *n, usec_t at)
 {
     struct autob *a = ud;
     char err[256];
     uint32_t unused;
     (void)id;
-    a->out->show(a->out, n, clock_now(clock_real()), &unused, err, sizeof err);
+    a->out->show(a->out, n, at, &unused, err, sizeof err);
 }
 
 static void on_owner_changed(GDBusConnection *c, const gchar *sender, const gchar *path,

@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "common/notification.h"
-#include "time/usec.h"
+#include "common/usec.h"
 
 /* What a backend reports back: the user picked an action, or the notification closed
  * (reason as in the Desktop Notifications spec: 1 expired, 2 dismissed, 3 closed by call,

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 enum protocol_command_id {
     PROTOCOL_STATUS,

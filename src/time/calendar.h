@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct calendar;
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct cron_expr {
     uint64_t minute; /* bit n: minute n (0..59) */

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 struct iso8601 {
     int year, mon, mday; /* mon 1..12, mday within the month */

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 /* Parses a span. Returns 0, or -EINVAL/-ERANGE with err set to
  * `bad time span "S": <why>` naming the offending token. */

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "time/usec.h"
+#include "common/usec.h"
 
 /* Parses s relative to `now`. Returns 0, or a negative errno with err set to
  * `bad timestamp "S": <why>`. */

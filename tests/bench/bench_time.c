@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "time/calendar.h"
-#include "time/usec.h"
+#include "common/usec.h"
 
 /* A realistic mix: what people put in OnCalendar= and crontabs. */
 static const char *const mix[] = {

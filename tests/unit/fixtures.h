@@ -11,7 +11,7 @@
 #include "daemon/host.h"
 #include "ledger/ledger.h"
 #include "store/store.h"
-#include "time/usec.h"
+#include "common/usec.h"
 
 /* What a rule set needs from whoever runs it, as --preview gives it: notifications go to
  * `capture` and nothing is recorded; the state is a private one in memory. Embedded in the
