@@ -57,7 +57,17 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
     return 0;
 }
 
-int main(int argc, char **argv)
+/* nudged's command line. */
+struct cli {
+    const char *rules, *from, *backend, *state;
+    bool check, preview, json, watch;
+    unsigned long long days, seed;
+    int verbosity;
+};
+
+/* Reads argv into o. Returns -1 to go on, else the exit code (--help, --version, a usage
+ * error, said on stderr). */
+static int parse_cli(int argc, char **argv, struct cli *o)
 {
     enum { OPT_CHECK = 256, OPT_PREVIEW, OPT_FROM, OPT_DAYS, OPT_SEED, OPT_JSON, OPT_BACKEND,
            OPT_VERSION, OPT_WATCH, OPT_STATE };
@@ -78,54 +88,60 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *rules = NULL, *from = NULL, *backend = "auto", *state = NULL;
-    bool check = false, preview = false, json = false, preview_opt = false, watch = false;
-    unsigned long long days = 7, seed = 0;
-    int verbosity = 0, c;
+    *o = (struct cli){.backend = "auto", .days = 7};
+    bool preview_opt = false;
+    int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "r:vqh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r': rules = optarg; break;
-        case OPT_CHECK: check = true; break;
-        case OPT_PREVIEW: preview = true; break;
-        case OPT_FROM: from = optarg; preview_opt = true; break;
+        case 'r': o->rules = optarg; break;
+        case OPT_CHECK: o->check = true; break;
+        case OPT_PREVIEW: o->preview = true; break;
+        case OPT_FROM: o->from = optarg; preview_opt = true; break;
         case OPT_DAYS:
-            if (parse_uint(optarg, 36600, &days) < 0 || days == 0)
+            if (parse_uint(optarg, 36600, &o->days) < 0 || o->days == 0)
                 return usage_error("--days needs a whole number of days from 1 to 36600, not \"%s\"", optarg);
             preview_opt = true;
             break;
         case OPT_SEED:
-            if (parse_uint(optarg, UINT64_MAX, &seed) < 0)
+            if (parse_uint(optarg, UINT64_MAX, &o->seed) < 0)
                 return usage_error("--seed needs a non-negative integer, not \"%s\"", optarg);
             preview_opt = true;
             break;
-        case OPT_JSON: json = true; preview_opt = true; break;
-        case OPT_BACKEND: backend = optarg; break;
-        case OPT_WATCH: watch = true; break;
+        case OPT_JSON: o->json = true; preview_opt = true; break;
+        case OPT_BACKEND: o->backend = optarg; break;
+        case OPT_WATCH: o->watch = true; break;
         case OPT_STATE:
             if (!*optarg) return usage_error("%s", "--state needs a folder");
-            state = optarg;
+            o->state = optarg;
             break;
-        case 'v': verbosity++; break;
-        case 'q': verbosity--; break;
+        case 'v': o->verbosity++; break;
+        case 'q': o->verbosity--; break;
         case OPT_VERSION: printf("nudged %s\n", NUDGE_VERSION); return 0;
         case 'h': usage(stdout); return 0;
         default:
             if (optopt && optopt < 256) {
-                char o[3] = {'-', (char)optopt, 0};
-                return usage_error("unknown or incomplete option \"%s\"", o);
+                char opt[3] = {'-', (char)optopt, 0};
+                return usage_error("unknown or incomplete option \"%s\"", opt);
             }
             return usage_error("unknown or incomplete option \"%s\"", argv[optind - 1]);
         }
     }
     if (optind < argc) return usage_error("unexpected argument \"%s\"", argv[optind]);
-    if (check && preview) return usage_error("%s", "--check and --preview do not go together");
-    if (preview_opt && !preview)
+    if (o->check && o->preview) return usage_error("%s", "--check and --preview do not go together");
+    if (preview_opt && !o->preview)
         return usage_error("%s", "--from, --days, --seed and --json go with --preview");
-    if (strcmp(backend, "auto") && strcmp(backend, "stdout") && strcmp(backend, "libnotify"))
-        return usage_error("unknown backend \"%s\" (auto, libnotify, stdout)", backend);
-    if (watch && (check || preview)) return usage_error("%s", "--watch goes with the daemon, not --check or --preview");
+    if (strcmp(o->backend, "auto") && strcmp(o->backend, "stdout") && strcmp(o->backend, "libnotify"))
+        return usage_error("unknown backend \"%s\" (auto, libnotify, stdout)", o->backend);
+    if (o->watch && (o->check || o->preview)) return usage_error("%s", "--watch goes with the daemon, not --check or --preview");
+    return -1;
+}
 
+int main(int argc, char **argv)
+{
+    struct cli cli;
+    int exit_now = parse_cli(argc, argv, &cli);
+    if (exit_now >= 0) return exit_now;
     /* With TZ unset, glibc re-reads /etc/localtime's metadata on every mktime(): a system call
      * per time conversion. Naming the file once keeps conversions in user space; the daemon
      * calls tzset() again when it learns that the zone changed. */
@@ -134,39 +150,42 @@ int main(int argc, char **argv)
     tzset();
 
     const char *js = getenv("JOURNAL_STREAM");
-    enum log_level lvl = verbosity > 0 ? LOG_LVL_DEBUG : verbosity < 0 ? LOG_LVL_WARNING : LOG_LVL_INFO;
+    enum log_level lvl = cli.verbosity > 0   ? LOG_LVL_DEBUG
+                         : cli.verbosity < 0 ? LOG_LVL_WARNING
+                                             : LOG_LVL_INFO;
     log_setup(lvl, js && *js);
 
     char state_dir[4096];
-    if (state)
-        snprintf(state_dir, sizeof state_dir, "%s", state);
+    if (cli.state)
+        snprintf(state_dir, sizeof state_dir, "%s", cli.state);
     else
         store_default_dir(state_dir, sizeof state_dir);
-    struct preview_options po = {.days = (int)days, .seed = seed, .json = json, .state_dir = state_dir};
-    if (preview) {
+    struct preview_options po = {
+        .days = (int)cli.days, .seed = cli.seed, .json = cli.json, .state_dir = state_dir};
+    if (cli.preview) {
         usec_t now = clock_now(clock_real());
         char err[512];
         po.from = now / USEC_PER_SEC * USEC_PER_SEC;
-        if (from && timestamp_parse(from, now, &po.from, err, sizeof err) < 0)
+        if (cli.from && timestamp_parse(cli.from, now, &po.from, err, sizeof err) < 0)
             return usage_error("%s", err);
     }
 
     struct rule_files files;
     char err[4096];
-    if (rule_files_find(rules, &files, err, sizeof err) < 0) {
+    if (rule_files_find(cli.rules, &files, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         return 1;
     }
-    if (!strcmp(files.origin, "example") && !check && !preview)
+    if (!strcmp(files.origin, "example") && !cli.check && !cli.preview)
         log_notice("no rules in $XDG_CONFIG_HOME/nudge: running the example plan %s; copy it to "
                    "~/.config/nudge/rules.lua to make it yours", files.paths[0]);
     int rc;
-    if (check)
+    if (cli.check)
         rc = mode_check(&files);
-    else if (preview)
+    else if (cli.preview)
         rc = mode_preview(&files, &po);
     else {
-        struct run_options ro = {.rules_arg = rules, .backend = backend, .watch = watch,
+        struct run_options ro = {.rules_arg = cli.rules, .backend = cli.backend, .watch = cli.watch,
                                  .state_dir = state_dir};
         rc = mode_run(&files, &ro);
     }

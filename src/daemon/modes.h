@@ -25,12 +25,6 @@ int mode_check(const struct rule_files *files);
 int mode_preview(const struct rule_files *files, const struct preview_options *o);
 
 struct ruleset;
-/* The preview engine behind mode_preview and `nudgectl preview`: loads files on a simulated
- * clock and writes what fires to out. With `live`, it starts from that rule set's plans and
- * state and prints nothing to stderr. Returns 0, or 1 on a rule error (err = the first). */
-int preview_run(const struct rule_files *files, struct ruleset *live, const struct preview_options *o,
-                FILE *out, char *err, size_t errsz);
-
 /* The same engine in steps, so the daemon can run a preview in slices between other work.
  * preview_sim_new loads the rules beside `live` (adopting its plans and state; nothing is kept
  * from it afterwards) with notifications going to capture (which the caller owns and frees

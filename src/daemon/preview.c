@@ -172,25 +172,21 @@ void preview_sim_free(struct preview_sim *ps)
     free(ps);
 }
 
-int preview_run(const struct rule_files *files, struct ruleset *live, const struct preview_options *po,
-                FILE *out, char *err, size_t errsz)
+/* --preview: the whole simulation on stdout. Exit code 1 when a rule failed to load or a
+ * callback failed during the simulation (each logged), else 0. */
+int mode_preview(const struct rule_files *files, const struct preview_options *po)
 {
-    struct notify_backend *capture = notify_capture_new(out, po->json);
+    struct notify_backend *capture = notify_capture_new(stdout, po->json);
     unsigned long errors_before = log_error_count();
-    struct preview_sim *ps = preview_sim_new(files, live, po, capture, err, errsz);
+    struct preview_sim *ps = preview_sim_new(files, NULL, po, capture, NULL, 0);
     if (!ps) {
         notify_backend_free(capture);
         return 1;
     }
     while (!preview_sim_step(ps, SIZE_MAX)) {
     }
-    fflush(out);
+    fflush(stdout);
     preview_sim_free(ps);
     notify_backend_free(capture);
     return log_error_count() > errors_before ? 1 : 0;
-}
-
-int mode_preview(const struct rule_files *files, const struct preview_options *po)
-{
-    return preview_run(files, NULL, po, stdout, NULL, 0);
 }

@@ -154,6 +154,118 @@ static int start_failed(struct daemon *d)
     return 1;
 }
 
+/* Opens the state and the notification backend, and wires the ledger, the host and the
+ * rule sets' host interface to them. -1 with the reason logged. */
+static int daemon_open(struct daemon *d, const struct rule_files *files, const struct run_options *o)
+{
+    for (size_t i = 0; i < files->n; i++) {
+        /* Keep our own copy: reloads replace it. */
+        char **v = realloc(d->files.paths, (i + 1) * sizeof *v);
+        if (!v) return -1;
+        d->files.paths = v;
+        d->files.paths[i] = strdup(files->paths[i]);
+        d->files.n = i + 1;
+    }
+    d->files.origin = files->origin;
+
+    char note[1024], serr[1024];
+    if (store_open(o->state_dir, &d->store, note, sizeof note, serr, sizeof serr) < 0) {
+        log_error("%s", serr);
+        return -1;
+    }
+    if (note[0]) log_warn("%s", note);
+    if (!(d->ledger = ledger_new(d->store))) return -1;
+    d->glib = glib_bridge_new(d->loop);
+    if (!strcmp(o->backend, "stdout")) {
+        d->backend = notify_stdout_new(stdout);
+    } else if (!strcmp(o->backend, "libnotify")) {
+        char err[256];
+        d->backend = notify_libnotify_new("nudge", err, sizeof err);
+        if (!d->backend) {
+            log_error("--backend libnotify: %s", err);
+            return -1;
+        }
+    } else {
+        d->backend = notify_auto_new("nudge", stdout);
+    }
+    if (!d->backend || !d->glib) return -1;
+    d->backend->listener = (struct notify_listener){forward_action, forward_closed, d};
+    d->host = (struct backend_host){.backend = d->backend,
+                                    .clock = clock_real(),
+                                    .ledger = d->ledger,
+                                    .spawn = spawn_program,
+                                    .spawn_ud = d};
+    d->rhost = backend_host_for(&d->host);
+    return 0;
+}
+
+/* Signals, timers, the zone and rule-file watches: what wakes the loop besides the socket. */
+static void daemon_listen(struct daemon *d, const struct run_options *o)
+{
+    d->wc.data = d;
+    uv_signal_init(d->loop, &d->sig_hup);
+    uv_signal_init(d->loop, &d->sig_term);
+    uv_signal_init(d->loop, &d->sig_int);
+    d->sig_hup.data = d->sig_term.data = d->sig_int.data = d;
+    uv_signal_start(&d->sig_hup, on_hup, SIGHUP);
+    uv_signal_start(&d->sig_term, on_stop, SIGTERM);
+    uv_signal_start(&d->sig_int, on_stop, SIGINT);
+    uv_timer_init(d->loop, &d->debounce);
+    d->debounce.data = d;
+    uv_timer_init(d->loop, &d->retire_timer);
+    d->retire_timer.data = d;
+    if (uv_fs_event_init(d->loop, &d->zone_watch) == 0) {
+        d->zone_watch.data = d;
+        d->zone_watching = uv_fs_event_start(&d->zone_watch, on_zone_event, "/etc", 0) == 0;
+    }
+    if (o->watch) daemon_watch_rules(d);
+}
+
+/* The control socket. -1 with the reason logged. */
+static int daemon_serve(struct daemon *d)
+{
+    char sock[256], cerr[512] = "";
+    int cr = paths_control_socket(sock, sizeof sock);
+    if (cr < 0)
+        snprintf(cerr, sizeof cerr,
+                 "%s: path too long for a Unix socket (over %d bytes); set XDG_RUNTIME_DIR to a "
+                 "shorter folder",
+                 sock, PATHS_SOCKET_MAX);
+    else
+        cr = control_open(d->loop, sock, commands_handle, d, &d->control, cerr, sizeof cerr);
+    if (cr < 0) log_error("control socket: %s", cerr[0] ? cerr : strerror(-cr));
+    return cr < 0 ? -1 : 0;
+}
+
+/* Stopping: the callback in progress has finished (signals arrive between callbacks). */
+static void daemon_close(struct daemon *d)
+{
+    control_close(d->control);
+    wallclock_close(&d->wc);
+    uv_close((uv_handle_t *)&d->sig_hup, NULL);
+    uv_close((uv_handle_t *)&d->sig_term, NULL);
+    uv_close((uv_handle_t *)&d->sig_int, NULL);
+    uv_close((uv_handle_t *)&d->debounce, NULL);
+    uv_close((uv_handle_t *)&d->retire_timer, NULL);
+    if (d->zone_watching) uv_fs_event_stop(&d->zone_watch);
+    uv_close((uv_handle_t *)&d->zone_watch, NULL);
+    daemon_unwatch_rules(d);
+    glib_bridge_close(d->glib);
+    uv_run(d->loop, UV_RUN_NOWAIT);
+    /* Freeing the backend lets GLib dispatch what is pending (a late action, a show's result):
+     * nothing may reach the rule sets freed here. */
+    d->backend->listener = (struct notify_listener){0};
+    ruleset_free(d->retired);
+    ruleset_free(d->rs);
+    ledger_free(d->ledger);
+    store_close(d->store); /* every answer is already durable; this ends WAL cleanly */
+    notify_backend_free(d->backend);
+    free(d->rule_watch);
+    rule_files_free(&d->files);
+    fflush(stdout);
+    uv_loop_close(d->loop);
+}
+
 int mode_run(const struct rule_files *files, const struct run_options *o)
 {
     struct daemon d = {0};
@@ -164,45 +276,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     d.seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
-    for (size_t i = 0; i < files->n; i++) {
-        /* Keep our own copy: reloads replace it. */
-        char **v = realloc(d.files.paths, (i + 1) * sizeof *v);
-        if (!v) return start_failed(&d);
-        d.files.paths = v;
-        d.files.paths[i] = strdup(files->paths[i]);
-        d.files.n = i + 1;
-    }
-    d.files.origin = files->origin;
-
-    char note[1024], serr[1024];
-    if (store_open(o->state_dir, &d.store, note, sizeof note, serr, sizeof serr) < 0) {
-        log_error("%s", serr);
-        return start_failed(&d);
-    }
-    if (note[0]) log_warn("%s", note);
-    if (!(d.ledger = ledger_new(d.store))) return start_failed(&d);
-    d.glib = glib_bridge_new(d.loop);
-    if (!strcmp(o->backend, "stdout")) {
-        d.backend = notify_stdout_new(stdout);
-    } else if (!strcmp(o->backend, "libnotify")) {
-        char err[256];
-        d.backend = notify_libnotify_new("nudge", err, sizeof err);
-        if (!d.backend) {
-            log_error("--backend libnotify: %s", err);
-            return start_failed(&d);
-        }
-    } else {
-        d.backend = notify_auto_new("nudge", stdout);
-    }
-    if (!d.backend || !d.glib) return start_failed(&d);
-    d.backend->listener = (struct notify_listener){forward_action, forward_closed, &d};
-    d.host = (struct backend_host){.backend = d.backend,
-                                   .clock = clock_real(),
-                                   .ledger = d.ledger,
-                                   .spawn = spawn_program,
-                                   .spawn_ud = &d};
-    d.rhost = backend_host_for(&d.host);
-
+    if (daemon_open(&d, files, o) < 0) return start_failed(&d);
     d.rs = daemon_load(&d, &d.files, NULL, 0);
     if (!d.rs) return start_failed(&d);
     if (wallclock_init(&d.wc, d.loop, on_wallclock) < 0) {
@@ -210,38 +284,10 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
         ruleset_free(d.rs);
         return start_failed(&d);
     }
-    d.wc.data = &d;
-    uv_signal_init(d.loop, &d.sig_hup);
-    uv_signal_init(d.loop, &d.sig_term);
-    uv_signal_init(d.loop, &d.sig_int);
-    d.sig_hup.data = d.sig_term.data = d.sig_int.data = &d;
-    uv_signal_start(&d.sig_hup, on_hup, SIGHUP);
-    uv_signal_start(&d.sig_term, on_stop, SIGTERM);
-    uv_signal_start(&d.sig_int, on_stop, SIGINT);
-    uv_timer_init(d.loop, &d.debounce);
-    d.debounce.data = &d;
-    uv_timer_init(d.loop, &d.retire_timer);
-    d.retire_timer.data = &d;
-    if (uv_fs_event_init(d.loop, &d.zone_watch) == 0) {
-        d.zone_watch.data = &d;
-        d.zone_watching = uv_fs_event_start(&d.zone_watch, on_zone_event, "/etc", 0) == 0;
-    }
-    if (o->watch) daemon_watch_rules(&d);
-    char sock[256], cerr[512] = "";
-    int cr = paths_control_socket(sock, sizeof sock);
-    if (cr < 0)
-        snprintf(cerr, sizeof cerr,
-                 "%s: path too long for a Unix socket (over %d bytes); set XDG_RUNTIME_DIR to a "
-                 "shorter folder",
-                 sock, PATHS_SOCKET_MAX);
-    else
-        cr = control_open(d.loop, sock, commands_handle, &d, &d.control, cerr, sizeof cerr);
-    int rc = 0;
-    if (cr < 0) {
-        /* Through the same shutdown as a stop: everything made so far is freed. */
-        log_error("control socket: %s", cerr[0] ? cerr : strerror(-cr));
-        rc = 1;
-    } else {
+    daemon_listen(&d, o);
+    /* A socket that cannot be made ends the start through the same shutdown as a stop. */
+    int rc = daemon_serve(&d) < 0 ? 1 : 0;
+    if (rc == 0) {
         log_info("running %zu reminders from %zu file%s (backend %s)",
                  ruleset_reminder_count(d.rs), d.files.n, d.files.n == 1 ? "" : "s",
                  notify_backend_current(d.backend));
@@ -250,31 +296,6 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
         sdnotify("READY=1");
         uv_run(d.loop, UV_RUN_DEFAULT);
     }
-
-    /* Stopping: the callback in progress has finished (signals arrive between callbacks). */
-    control_close(d.control);
-    wallclock_close(&d.wc);
-    uv_close((uv_handle_t *)&d.sig_hup, NULL);
-    uv_close((uv_handle_t *)&d.sig_term, NULL);
-    uv_close((uv_handle_t *)&d.sig_int, NULL);
-    uv_close((uv_handle_t *)&d.debounce, NULL);
-    uv_close((uv_handle_t *)&d.retire_timer, NULL);
-    if (d.zone_watching) uv_fs_event_stop(&d.zone_watch);
-    uv_close((uv_handle_t *)&d.zone_watch, NULL);
-    daemon_unwatch_rules(&d);
-    glib_bridge_close(d.glib);
-    uv_run(d.loop, UV_RUN_NOWAIT);
-    /* Freeing the backend lets GLib dispatch what is pending (a late action, a show's result):
-     * nothing may reach the rule sets freed here. */
-    d.backend->listener = (struct notify_listener){0};
-    ruleset_free(d.retired);
-    ruleset_free(d.rs);
-    ledger_free(d.ledger);
-    store_close(d.store); /* every answer is already durable; this ends WAL cleanly */
-    notify_backend_free(d.backend);
-    free(d.rule_watch);
-    rule_files_free(&d.files);
-    fflush(stdout);
-    uv_loop_close(d.loop);
+    daemon_close(&d);
     return rc;
 }

@@ -749,19 +749,10 @@ static void wrap_tagged(lua_State *L, const char *lib, const char *name, lua_CFu
     lua_pop(L, 1);
 }
 
-lua_State *sandbox_new(void)
+/* The allowed standard libraries, without what blocks the loop, ends the daemon or reaches
+ * the file system. */
+static void open_allowed_libs(lua_State *L)
 {
-    struct sbox *b = calloc(1, sizeof *b);
-    if (!b) return NULL;
-    b->budget = SANDBOX_DEFAULT_INSTRUCTIONS;
-    b->time_usec = SANDBOX_DEFAULT_TIME_USEC;
-    b->limit = SANDBOX_DEFAULT_MEMORY;
-    lua_State *L = lua_newstate(alloc, b);
-    if (!L) {
-        free(b);
-        return NULL;
-    }
-    lua_atpanic(L, panic);
     static const luaL_Reg libs[] = {
         {LUA_GNAME, luaopen_base},         {LUA_STRLIBNAME, luaopen_string},
         {LUA_TABLIBNAME, luaopen_table},   {LUA_MATHLIBNAME, luaopen_math},
@@ -795,6 +786,11 @@ lua_State *sandbox_new(void)
     }
     lua_pop(L, 1);
 
+}
+
+/* Library functions whose own work is unbounded get bounded replacements. */
+static void replace_unbounded(lua_State *L)
+{
     lua_getglobal(L, "string");
     lua_pushcfunction(L, l_rep);
     lua_setfield(L, -2, "rep");
@@ -812,6 +808,11 @@ lua_State *sandbox_new(void)
     } pat[] = {{"find", PAT_FIND}, {"match", PAT_MATCH}, {"gmatch", PAT_GMATCH}, {"gsub", PAT_MATCH}};
     for (size_t i = 0; i < sizeof pat / sizeof *pat; i++)
         wrap_tagged(L, "string", pat[i].name, l_pattern, pat[i].fn);
+}
+
+/* Work done inside C library functions is charged to the callback's budget by size. */
+static void charge_library_work(lua_State *L)
+{
     static const struct {
         const char *lib, *name;
         int mode;
@@ -865,6 +866,24 @@ lua_State *sandbox_new(void)
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+}
+
+lua_State *sandbox_new(void)
+{
+    struct sbox *b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->budget = SANDBOX_DEFAULT_INSTRUCTIONS;
+    b->time_usec = SANDBOX_DEFAULT_TIME_USEC;
+    b->limit = SANDBOX_DEFAULT_MEMORY;
+    lua_State *L = lua_newstate(alloc, b);
+    if (!L) {
+        free(b);
+        return NULL;
+    }
+    lua_atpanic(L, panic);
+    open_allowed_libs(L);
+    replace_unbounded(L);
+    charge_library_work(L);
     wrap(L, NULL, "setmetatable", l_setmetatable);
     wrap(L, NULL, "load", l_load);
     wrap(L, NULL, "collectgarbage", l_collectgarbage);
