@@ -99,8 +99,50 @@
  * fire of the history (two million rows of a busy plan: a second on the loop per report). */
 #define SCHEMA_V2_INDEX "CREATE INDEX fires_by_kind ON fires (kind, fired, id);"
 
+/* v3: the life of a fire and of a promise (SPEC 2.3). A fire knows where it came from (a
+ * rule's schedule, a snooze's re-show of `parent`, a hand fire) and the history has rows for a
+ * fire that was due but not shown (`silenced`, the reason in `source`) and for a snooze that a
+ * settlement cancelled. A promise can be deleted (the row stays, for the history) and counts
+ * the "not yet" re-asks it has had. SQLite cannot change a CHECK in place: answers and
+ * promises are rebuilt, inside migrate()'s one transaction. */
+#define SCHEMA_V3                                                                                  \
+    "ALTER TABLE fires ADD COLUMN origin TEXT NOT NULL DEFAULT 'rule'"                             \
+    " CHECK (origin IN ('rule', 'snooze', 'manual'));"                                             \
+    "ALTER TABLE fires ADD COLUMN parent INTEGER REFERENCES fires (id) ON DELETE SET NULL;"        \
+    "ALTER TABLE answers RENAME TO v2_answers;"                                                    \
+    "CREATE TABLE answers ("                                                                       \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " fire INTEGER NOT NULL REFERENCES fires (id) ON DELETE CASCADE,"                              \
+    " answer TEXT NOT NULL CHECK (answer IN"                                                       \
+    "  ('done', 'snoozed', 'skipped', 'kept', 'broken', 'not_yet', 'expired', 'silenced',"         \
+    "   'cancelled')),"                                                                            \
+    " at INTEGER NOT NULL,"                                                                        \
+    " source TEXT NOT NULL"                                                                        \
+    ") STRICT;"                                                                                    \
+    "INSERT INTO answers (id, fire, answer, at, source)"                                           \
+    " SELECT id, fire, answer, at, source FROM v2_answers ORDER BY id;"                            \
+    "DROP TABLE v2_answers;"                                                                       \
+    "CREATE INDEX answers_by_fire ON answers (fire, at, id);"                                      \
+    "ALTER TABLE promises RENAME TO v2_promises;"                                                  \
+    "CREATE TABLE promises ("                                                                      \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " key TEXT UNIQUE,"                                                                            \
+    " text TEXT NOT NULL,"                                                                         \
+    " due INTEGER NOT NULL,"                                                                       \
+    " source TEXT NOT NULL CHECK (source IN ('rules', 'nudgectl')),"                               \
+    " state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'kept', 'broken', 'deleted')),"  \
+    " created INTEGER NOT NULL,"                                                                   \
+    " answered INTEGER,"                                                                           \
+    " asks INTEGER NOT NULL DEFAULT 0 CHECK (asks >= 0),"                                          \
+    " CHECK ((state = 'open') = (answered IS NULL))"                                               \
+    ") STRICT;"                                                                                    \
+    "INSERT INTO promises (id, key, text, due, source, state, created, answered)"                  \
+    " SELECT id, key, text, due, source, state, created, answered FROM v2_promises ORDER BY id;"   \
+    "DROP TABLE v2_promises;"                                                                      \
+    "CREATE INDEX promises_by_due ON promises (due, id);"
+
 /* What a new database gets; bump together with STORE_SCHEMA_VERSION and add a migration. */
-#define SCHEMA_CURRENT SCHEMA_V1 SCHEMA_V2_INDEX
+#define SCHEMA_CURRENT SCHEMA_V1 SCHEMA_V2_INDEX SCHEMA_V3
 
 /* v0 (written down in tests/data/state/make-v0.sh) kept fires and their one answer in a single
  * `history` row, times in whole seconds, mood 0 for none, open promises as 'pending', and had
@@ -138,7 +180,7 @@ static const char migrate_v0_v1[] =
     "DROP TABLE v0_last_fire;";
 
 /* migrations[n] takes a database from user_version n to n + 1. */
-static const char *const migrations[] = {migrate_v0_v1, SCHEMA_V2_INDEX};
+static const char *const migrations[] = {migrate_v0_v1, SCHEMA_V2_INDEX, SCHEMA_V3};
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration per schema version");

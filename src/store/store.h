@@ -22,7 +22,7 @@
 
 #include "common/usec.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
