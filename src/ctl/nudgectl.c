@@ -38,6 +38,8 @@ struct invocation {
     usec_t now;
     const char *svg, *html; /* report: where to write the pictures */
     int print_rc;           /* a printer that failed (a file it could not write) sets this */
+    /* A reply that is "ok" and still means failure (emit: a listener failed), text or --json. */
+    int (*reply_rc)(json_t *reply);
 };
 
 typedef int (*command_exec)(struct invocation *inv);
@@ -275,6 +277,8 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
         if (inv->print_rc) rc = inv->print_rc;
     }
     if (json_is_true(json_object_get(reply, "ok"))) say_truncated(cmd_name, reply);
+    if (rc == EXIT_OK && json_is_true(json_object_get(reply, "ok")) && inv->reply_rc)
+        rc = inv->reply_rc(reply);
     free(line);
     json_decref(reply);
     if (fflush(stdout) != 0 && rc == EXIT_OK) rc = EXIT_REFUSED;
@@ -659,10 +663,50 @@ static int exec_history(struct invocation *inv)
     return run(inv, req, print_history);
 }
 
+/* One listener that failed or did not run, on stderr: its error, where it was registered. */
+static void print_listener_problem(json_t *v)
+{
+    const char *where = str_or(v, "where", "?");
+    if (!strcmp(str_or(v, "outcome", ""), "disabled")) {
+        fprintf(stderr, "nudgectl: the listener at %s did not run: it failed 3 times in a row and "
+                        "is off until the rules are reloaded\n", where);
+        return;
+    }
+    fprintf(stderr, "nudgectl: %s (listener at %s)\n", str_or(v, "error", "failed"), where);
+    if (json_is_true(json_object_get(v, "disabled")))
+        fprintf(stderr, "nudgectl: the listener at %s failed 3 times in a row and is off until "
+                        "the rules are reloaded\n", where);
+}
+
+/* What ran on stdout; each listener that failed or is disabled on stderr, with its error. */
 static void print_emit(struct invocation *inv, json_t *r)
 {
     json_int_t n = json_integer_value(json_object_get(r, "listeners"));
-    printf("emitted %s: %lld listener%s ran\n", inv->subject, (long long)n, n == 1 ? "" : "s");
+    json_int_t failed = json_integer_value(json_object_get(r, "failed"));
+    json_int_t said = 0, off = 0;
+    json_t *outcomes = json_object_get(r, "outcomes"), *v;
+    size_t i;
+    json_array_foreach(outcomes, i, v)
+    {
+        const char *o = str_or(v, "outcome", "ok");
+        said += strcmp(o, "ok") != 0;
+        off += strcmp(o, "disabled") == 0;
+    }
+    printf("emitted %s: %lld listener%s ran", inv->subject, (long long)n, n == 1 ? "" : "s");
+    if (failed - off > 0) printf(", %lld failed", (long long)(failed - off));
+    if (off) printf(", %lld disabled", (long long)off);
+    putchar('\n');
+    json_array_foreach(outcomes, i, v)
+    {
+        if (strcmp(str_or(v, "outcome", "ok"), "ok")) print_listener_problem(v);
+    }
+    if (failed > said) fprintf(stderr, "nudgectl: and %lld more failed\n", (long long)(failed - said));
+}
+
+/* A listener that failed (or did not run, disabled) makes emit fail: exit 1. */
+static int emit_rc(json_t *r)
+{
+    return json_integer_value(json_object_get(r, "failed")) > 0 ? EXIT_REFUSED : EXIT_OK;
 }
 
 /* The KEY=VALUE words as emit's "data"; how many and how long is the table's to say. */
@@ -697,6 +741,7 @@ static int exec_emit(struct invocation *inv)
     }
     free(pos);
     if (rc >= 0) return json_decref(req), rc;
+    inv->reply_rc = emit_rc;
     return run(inv, req, print_emit);
 }
 

@@ -121,6 +121,29 @@ static json_t *cmd_reload(struct daemon *d, json_t *req, char *err, size_t errsz
     return json_pack("{s:I}", "reminders", (json_int_t)ruleset_reminder_count(d->rs));
 }
 
+/* emit's reply names at most this many listeners ("failed" counts them all), so a rule that
+ * registers thousands cannot make the reply huge. */
+#define EMIT_OUTCOMES_MAX 1000
+
+struct emit_reply {
+    json_t *outcomes;
+    json_int_t failed; /* failed now, or not run because disabled */
+};
+
+/* One listener's outcome in emit's reply: where it was registered, "ok", "failed" (with the
+ * error) or "disabled" (not run), and whether it is now off until the next reload. */
+static void emit_outcome(void *ud, const struct ruleset_listener_result *r)
+{
+    static const char *const names[] = {"ok", "failed", "disabled"};
+    struct emit_reply *e = ud;
+    if (r->outcome != RULESET_LISTENER_OK) e->failed++;
+    if (json_array_size(e->outcomes) >= EMIT_OUTCOMES_MAX) return;
+    json_t *o = json_pack("{s:o, s:s, s:b}", "where", jstr(r->where), "outcome",
+                          names[r->outcome], "disabled", r->disabled);
+    if (o && r->error) json_object_set_new(o, "error", jstr(r->error));
+    if (o) json_array_append_new(e->outcomes, o);
+}
+
 static json_t *cmd_emit(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     const char *name = arg_string(req, "name");
@@ -137,10 +160,13 @@ static json_t *cmd_emit(struct daemon *d, json_t *req, char *err, size_t errsz)
             kv[2 * i + 1] = json_string_value(v);
             i++;
         }
-    size_t ran = ruleset_emit(d->rs, name, kv, n);
+    struct emit_reply e = {json_array(), 0};
+    int ran = ruleset_emit(d->rs, name, kv, n, emit_outcome, &e, err, errsz);
     free(kv);
     daemon_arm(d);
-    return json_pack("{s:I}", "listeners", (json_int_t)ran);
+    if (ran < 0) return json_decref(e.outcomes), NULL;
+    return json_pack("{s:I, s:I, s:o}", "listeners", (json_int_t)ran, "failed", e.failed,
+                     "outcomes", e.outcomes);
 }
 
 /* An integer argument: the table has checked it and filled in its default. */

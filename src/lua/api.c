@@ -286,7 +286,17 @@ static int l_listen(lua_State *L)
         lua_pushvalue(L, -1);
         lua_setfield(L, -3, name);
     }
+    /* Each listener keeps its place and its own failure count, so emit can say which one
+     * failed and disable it alone. */
+    char where[4200];
+    lconv_where(L, where, sizeof where);
+    size_t wl = strlen(where);
+    struct llisten *li = lua_newuserdatauv(L, sizeof *li + wl + 1, 1);
+    li->failures = 0; /* userdata memory is not zeroed */
+    li->disabled = false;
+    memcpy(li->where, where, wl + 1);
     lua_pushvalue(L, 2);
+    lua_setiuservalue(L, -2, 1);
     lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
     return 0;
 }

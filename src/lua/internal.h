@@ -137,6 +137,22 @@ bool lcall_pin(struct ruleset *rs, struct lrem *m);
 /* Runs the callback on the stack with nargs arguments, logging an error and counting it
  * against reminder m (may be NULL); m is disabled after FAILURES_TO_DISABLE in a row. */
 void lcall_guarded(struct ruleset *rs, struct lrem *m, int nargs, const char *what);
+/* As lcall_guarded without counting: 0, or -1 with msg set to the logged error. */
+int lcall_try(struct ruleset *rs, int nargs, const char *what, char *msg, size_t msgsz);
+/* Says (log and the host's notice) that `what` ("reminder", "listener") id registered at
+ * where failed `failures` times in a row and is off until the next reload. */
+void lcall_disabled(struct ruleset *rs, const char *what, const char *id, const char *where,
+                    int failures, const char *last_error);
+
+/* ---- api.c: listeners ---- */
+
+/* One nudge.listen call: a full userdata in the listeners table (under the memory cap, freed
+ * with the state); its function is user value 1. */
+struct llisten {
+    int failures; /* in a row */
+    bool disabled; /* failed FAILURES_TO_DISABLE times in a row: not run until the next reload */
+    char where[]; /* "file:line" of the nudge.listen call */
+};
 
 /* ---- reminder.c: reminders and their handles ---- */
 

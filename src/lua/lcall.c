@@ -38,24 +38,40 @@ bool lcall_pin(struct ruleset *rs, struct lrem *m)
     return true;
 }
 
+/* Runs the callback on the stack with nargs arguments; on an error logs `file:line: message
+ * (what)` and the traceback. Returns 0, or -1 with msg holding the message (full paths). */
+int lcall_try(struct ruleset *rs, int nargs, const char *what, char *msg, size_t msgsz)
+{
+    char trace[4096];
+    if (sandbox_pcall(rs->L, nargs, 0, msg, msgsz, trace, sizeof trace) == 0) return 0;
+    lconv_unshorten(rs, msg, msgsz);
+    log_error("%s (%s)", msg, what);
+    if (trace[0]) log_debug("%s", trace);
+    return -1;
+}
+
+/* A reminder or a listener failed `failures` times in a row: said in the log and, beside it,
+ * to the user (the host shows the notice). One place, so both are disabled alike. */
+void lcall_disabled(struct ruleset *rs, const char *what, const char *id, const char *where,
+                    int failures, const char *last_error)
+{
+    log_error("%s: %s '%s' failed %d times in a row; disabled until the next reload", where, what,
+              id, failures);
+    if (rs->host.rule_disabled)
+        rs->host.rule_disabled(rs->host.ud, rs->app_name, id, failures, last_error);
+}
+
 /* Runs a callback that is on the stack with its arguments; counts failures of reminder m. */
 void lcall_guarded(struct ruleset *rs, struct lrem *m, int nargs, const char *what)
 {
-    char msg[2048], trace[4096];
-    if (sandbox_pcall(rs->L, nargs, 0, msg, sizeof msg, trace, sizeof trace) == 0) {
+    char msg[2048];
+    if (lcall_try(rs, nargs, what, msg, sizeof msg) == 0) {
         if (m) m->failures = 0;
         return;
     }
-    lconv_unshorten(rs, msg, sizeof msg);
-    log_error("%s (%s)", msg, what);
-    if (trace[0]) log_debug("%s", trace);
     if (!m) return;
     if (++m->failures >= FAILURES_TO_DISABLE && !m->r.done) {
-        log_error("%s: reminder '%s' failed %d times in a row; disabled until the next reload",
-                  m->where, m->r.id, m->failures);
-        /* The user hears of it too, beside the log: the host says it. */
-        if (rs->host.rule_disabled)
-            rs->host.rule_disabled(rs->host.ud, rs->app_name, m->r.id, m->failures, msg);
+        lcall_disabled(rs, "reminder", m->r.id, m->where, m->failures, msg);
         reminder_release(rs, m);
     }
 }

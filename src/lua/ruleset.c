@@ -448,46 +448,86 @@ struct emit_args {
     const char *name;
     const char *const *kv;
     size_t n;
-    size_t ran;
+    void (*cb)(void *ud, const struct ruleset_listener_result *r);
+    void *ud;
+    int ran;
 };
+
+/* Pushes the ev of an emit: {name, fired, data}. */
+static void push_emit_event(lua_State *L, const struct emit_args *a)
+{
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, a->name);
+    lua_setfield(L, -2, "name");
+    lconv_push_seconds(L, clock_now(a->rs->clock));
+    lua_setfield(L, -2, "fired");
+    lua_createtable(L, 0, (int)a->n);
+    for (size_t k = 0; k < a->n; k++) {
+        lua_pushstring(L, a->kv[2 * k + 1]);
+        lua_setfield(L, -2, a->kv[2 * k]);
+    }
+    lua_setfield(L, -2, "data");
+}
+
+/* Runs listener li (its userdata on top of the stack, where it stays: li lives while the
+ * call runs) and counts its failures as lcall_guarded counts a reminder's. */
+static void emit_one(lua_State *L, struct emit_args *a, struct llisten *li)
+{
+    struct ruleset_listener_result res = {.where = li->where, .disabled = li->disabled};
+    char msg[2048] = "";
+    if (li->disabled) {
+        res.outcome = RULESET_LISTENER_DISABLED;
+    } else {
+        lua_getiuservalue(L, -1, 1);
+        push_emit_event(L, a);
+        char what[300];
+        snprintf(what, sizeof what, "listener for '%s'", a->name);
+        a->ran++;
+        if (lcall_try(a->rs, 1, what, msg, sizeof msg) == 0) {
+            li->failures = 0;
+        } else {
+            res.outcome = RULESET_LISTENER_FAILED;
+            res.error = msg;
+            if (++li->failures >= FAILURES_TO_DISABLE) {
+                char id[300];
+                snprintf(id, sizeof id, "listen:%s", a->name);
+                li->disabled = res.disabled = true;
+                lcall_disabled(a->rs, "listener", id, li->where, li->failures, msg);
+            }
+        }
+    }
+    if (a->cb) a->cb(a->ud, &res);
+}
 
 /* The body of ruleset_emit, run as a protected C function: building ev at the memory cap
  * must be an error, not a Lua panic. Each listener still runs in its own guarded call. */
 static int emit_protected(lua_State *L)
 {
     struct emit_args *a = lua_touserdata(L, 1);
-    struct ruleset *rs = a->rs;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->listeners_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a->rs->listeners_ref);
     if (lua_getfield(L, -1, a->name) != LUA_TTABLE) return 0;
     int list = lua_gettop(L);
     lua_Integer count = (lua_Integer)lua_rawlen(L, list);
     for (lua_Integer i = 1; i <= count; i++) {
         lua_rawgeti(L, list, i);
-        lua_createtable(L, 0, 3);
-        lua_pushstring(L, a->name);
-        lua_setfield(L, -2, "name");
-        lconv_push_seconds(L, clock_now(rs->clock));
-        lua_setfield(L, -2, "fired");
-        lua_createtable(L, 0, (int)a->n);
-        for (size_t k = 0; k < a->n; k++) {
-            lua_pushstring(L, a->kv[2 * k + 1]);
-            lua_setfield(L, -2, a->kv[2 * k]);
-        }
-        lua_setfield(L, -2, "data");
-        char what[300];
-        snprintf(what, sizeof what, "listener for '%s'", a->name);
-        lcall_guarded(rs, NULL, 1, what);
-        a->ran++;
+        struct llisten *li = lua_touserdata(L, -1);
+        if (li) emit_one(L, a, li);
+        lua_settop(L, list);
     }
     return 0;
 }
 
-size_t ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n)
+int ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n,
+                 void (*cb)(void *ud, const struct ruleset_listener_result *r), void *ud,
+                 char *err, size_t errsz)
 {
-    struct emit_args a = {rs, name, kv, n, 0};
-    char err[512];
-    if (lcall_protected(rs, emit_protected, &a, err, sizeof err) < 0)
-        log_error("event '%s': %s", name, err);
+    struct emit_args a = {rs, name, kv, n, cb, ud, 0};
+    char why[512];
+    if (lcall_protected(rs, emit_protected, &a, why, sizeof why) < 0) {
+        log_error("event '%s': %s", name, why);
+        if (err && errsz) snprintf(err, errsz, "event '%s': %s", name, why);
+        return -ENOMEM;
+    }
     return a.ran;
 }
 

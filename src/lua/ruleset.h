@@ -82,9 +82,29 @@ size_t ruleset_run_due(struct ruleset *rs);
  * fires once) and fires what is due. The daemon and the clock-fault tests both come here. */
 size_t ruleset_time_changed(struct ruleset *rs);
 
+/* What became of one listener of an emit. */
+enum ruleset_listener_outcome {
+    RULESET_LISTENER_OK,
+    RULESET_LISTENER_FAILED,   /* it raised an error (or ran past a limit) */
+    RULESET_LISTENER_DISABLED, /* not run: it failed 3 times in a row before */
+};
+
+struct ruleset_listener_result {
+    const char *where; /* "file:line" of its nudge.listen call */
+    enum ruleset_listener_outcome outcome;
+    const char *error; /* FAILED: "file:line: message" as logged; else NULL */
+    bool disabled;     /* off until the next reload (DISABLED, or FAILED for the 3rd time) */
+};
+
 /* Raises a user event for nudge.listen handlers; kv holds n key/value pairs (2n strings).
- * Returns how many listeners ran. */
-size_t ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n);
+ * Each listener of `name` runs in registration order, in its own guarded call: one that fails
+ * 3 times in a row is disabled until the next reload, like a reminder (the host's
+ * rule_disabled says so, with the id "listen:NAME"). cb (may be NULL) hears each listener's
+ * result; its strings live until cb returns. Returns how many listeners ran (failed ones
+ * included), or -ENOMEM with err set when the rules' memory limit stopped the emit (logged). */
+int ruleset_emit(struct ruleset *rs, const char *name, const char *const *kv, size_t n,
+                 void (*cb)(void *ud, const struct ruleset_listener_result *r), void *ud,
+                 char *err, size_t errsz);
 
 struct ruleset_reminder_info {
     const char *id, *kind;

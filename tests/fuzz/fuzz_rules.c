@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         goto out;
     }
     const char *kv[] = {"who", "me"};
-    ruleset_emit(rs, "conflict", kv, 1);
+    ruleset_emit(rs, "conflict", kv, 1, NULL, NULL, NULL, 0);
 
     usec_t end = START + (usec_t)DAYS * USEC_PER_DAY;
     struct schedule *s = ruleset_schedule(rs);

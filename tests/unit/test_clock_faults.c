@@ -617,7 +617,7 @@ static void test_adopt_carries_runtime_under_new_quiet(void **state)
                                             "nudge.listen('go', function() end)\n");
     struct fx f;
     fx_open(&f, cet(2026, 11, 20, 12, 0), q1, 1, false);
-    assert_int_equal(ruleset_emit(f.rs, "go", NULL, 0), 1);
+    assert_int_equal(ruleset_emit(f.rs, "go", NULL, 0, NULL, NULL, NULL, 0), 1);
     assert_int_equal(fx_next(&f), cet(2026, 11, 21, 7, 0)); /* deferred past quiet hours */
     fx_reload(&f, same, 1, false);
     assert_int_equal(fx_next(&f), cet(2026, 11, 21, 7, 0)); /* carried with its plan */
@@ -650,7 +650,8 @@ static void test_adopt_keeps_order_and_runtime_timers(void **state)
                                "nudge.after('2h', function() nudge.notify{title = 'file'} end)\n");
     struct fx f;
     fx_open(&f, cet(2026, 11, 20, 12, 0), v1, 1, false);
-    assert_int_equal(ruleset_emit(f.rs, "go", NULL, 0), 1); /* 'made' due at 14:00 */
+    /* 'made' due at 14:00 */
+    assert_int_equal(ruleset_emit(f.rs, "go", NULL, 0, NULL, NULL, NULL, 0), 1);
     f.sim.t = cet(2026, 11, 20, 12, 30);
     fx_reload(&f, v2, 1, false); /* 'file' due at 14:30 */
     fx_reload(&f, v2, 1, false);

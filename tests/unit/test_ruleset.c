@@ -646,8 +646,8 @@ static void test_listen_emit(void **state)
     r.clock.t = t0 + 10 * 60 * S;
     const char *kv[] = {"who", "me", "level", "3"};
     log_begin();
-    ruleset_emit(r.rs, "conflict", kv, 2);
-    ruleset_emit(r.rs, "nobody-listens", NULL, 0);
+    ruleset_emit(r.rs, "conflict", kv, 2, NULL, NULL, NULL, 0);
+    ruleset_emit(r.rs, "nobody-listens", NULL, 0, NULL, NULL, NULL, 0);
     char *log = log_end();
     char want[256];
     snprintf(want, sizeof want, "%s:5: second listener (listener for 'conflict')", p);
@@ -664,6 +664,97 @@ static void test_listen_emit(void **state)
                         "{\"at\":\"2026-11-23T00:30:00+01:00\",\"id\":\"after:20min\","
                         "\"kind\":\"notify\",\"title\":\"reply now\",\"body\":\"\","
                         "\"actions\":[]}\n");
+    free(out);
+}
+
+/* Each listener's result of one emit, as "o" ok, "f" failed, "F" failed and now disabled,
+ * "d" disabled (not run); the errors joined after them. */
+struct emit_log {
+    char marks[16];
+    char errors[2048];
+};
+
+static void emit_log_cb(void *ud, const struct ruleset_listener_result *r)
+{
+    struct emit_log *e = ud;
+    static const char m[] = "ofd";
+    char c = r->outcome == RULESET_LISTENER_FAILED && r->disabled ? 'F' : m[r->outcome];
+    size_t n = strlen(e->marks);
+    if (n + 1 < sizeof e->marks) e->marks[n] = c, e->marks[n + 1] = 0;
+    assert_non_null(strstr(r->where, "listenfail.lua:"));
+    assert_true((r->error != NULL) == (r->outcome == RULESET_LISTENER_FAILED));
+    if (r->error) {
+        size_t l = strlen(e->errors);
+        snprintf(e->errors + l, sizeof e->errors - l, "%s|", r->error);
+    }
+}
+
+/* SPEC 2.3 "Listeners fail loudly": each emit says every listener's outcome; 3 failures in a
+ * row disable a listener (its notice says so once), a success in between resets the count,
+ * and the disabled one is not run again while the others are. */
+static void test_listen_failures(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "listenfail.lua",
+        "local k = 0\n"
+        "nudge.listen('conflict', function(ev) nudge.notify{title = 'ok ' .. ev.data.n} end)\n"
+        "nudge.listen('conflict', function(ev)\n"
+        "  return 'x' .. ev.data.missing end)\n"
+        "nudge.listen('conflict', function(ev) k = k + 1\n"
+        "  if k %% 2 == 0 then error('even ' .. k) end end)\n");
+    static const struct {
+        const char *marks; /* ok listener, failing one, flaky one */
+        int ran;
+        const char *error; /* in errors, NULL: none */
+    } rows[] = {
+        {"ofo", 3, ":4: attempt to concatenate a nil value (field 'missing')"},
+        {"off", 3, ":6: even 2"},
+        {"oFo", 3, ":4: attempt to concatenate"}, /* third in a row: disabled */
+        {"odf", 2, ":6: even 4"},                 /* not run; flaky never 3 in a row */
+        {"odo", 2, NULL},
+    };
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    load_ok(&r, t0, 1, p);
+    enum { ROWS = sizeof rows / sizeof *rows };
+    struct emit_log e[ROWS] = {0};
+    int ran[ROWS];
+    log_begin(); /* the log is read back, so the checks come after it */
+    for (size_t i = 0; i < ROWS; i++) {
+        char n[8];
+        snprintf(n, sizeof n, "%zu", i);
+        const char *kv[] = {"n", n};
+        ran[i] = ruleset_emit(r.rs, "conflict", kv, 1, emit_log_cb, &e[i], NULL, 0);
+    }
+    char *log = log_end();
+    for (size_t i = 0; i < ROWS; i++) {
+        if (strcmp(e[i].marks, rows[i].marks) || ran[i] != rows[i].ran)
+            fail_msg("emit %zu: %s (%d ran), want %s (%d)", i, e[i].marks, ran[i], rows[i].marks,
+                     rows[i].ran);
+        if (rows[i].error && !strstr(e[i].errors, rows[i].error))
+            fail_msg("emit %zu: errors \"%s\" lack \"%s\"", i, e[i].errors, rows[i].error);
+        if (rows[i].error && strncmp(e[i].errors, p, strlen(p)))
+            fail_msg("emit %zu: error \"%s\" does not start with the file", i, e[i].errors);
+        if (!rows[i].error) assert_string_equal(e[i].errors, "");
+    }
+    char want[512];
+    snprintf(want, sizeof want, "%s:3: listener 'listen:conflict' failed 3 times in a row; "
+                                "disabled until the next reload", p);
+    assert_in_log(log, want);
+    free(log);
+    char *out = run_end(&r);
+    size_t oks = 0, notices = 0;
+    for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
+        oks += strstr(line, "\"title\":\"ok ") != NULL;
+        if (strstr(line, "\"title\":\"nudge: a rule was disabled\"")) {
+            notices++;
+            assert_non_null(strstr(line, "\"id\":\"listen:conflict\""));
+            assert_non_null(strstr(line, "attempt to concatenate"));
+        }
+    }
+    assert_int_equal(oks, 5);
+    assert_int_equal(notices, 1);
     free(out);
 }
 
@@ -817,7 +908,8 @@ static void test_reload_carries_all_or_nothing(void **state)
         char n[16];
         snprintf(n, sizeof n, "%d", cases[i].n);
         const char *kv[] = {"n", n};
-        for (int k = 0; k < cases[i].times; k++) ruleset_emit(r.rs, cases[i].event, kv, 1);
+        for (int k = 0; k < cases[i].times; k++)
+            ruleset_emit(r.rs, cases[i].event, kv, 1, NULL, NULL, NULL, 0);
         size_t before = ruleset_reminder_count(r.rs);
         assert_true(before > 0);
         struct ruleset *rs2 = run_load(&r2, t0, 1, &p, 1);
@@ -912,7 +1004,7 @@ static void test_entries_at_memory_cap(void **state)
     log_begin();
     char err[256];
     int rc = ruleset_fire_now(r.rs, "wants_ev", err, sizeof err);
-    ruleset_emit(r.rs, "x", NULL, 0);
+    ruleset_emit(r.rs, "x", NULL, 0, NULL, NULL, NULL, 0);
     ruleset_notification_action(r.rs, 1, "done");
     ruleset_notification_closed(r.rs, 1, 2);
     ruleset_promise_added(r.rs, 1);
@@ -1042,6 +1134,7 @@ int main(void)
         cmocka_unit_test(test_failing_rule_disabled),
         cmocka_unit_test(test_callback_limits),
         cmocka_unit_test(test_listen_emit),
+        cmocka_unit_test(test_listen_failures),
         cmocka_unit_test(test_fixtures),
         cmocka_unit_test(test_self_cancel_collect),
         cmocka_unit_test(test_api_tables_read_raw),
