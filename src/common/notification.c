@@ -43,6 +43,7 @@ int notification_copy(const struct notification *n, struct notification *out)
     out->icon = dup_or_null(n->icon, &failed);
     out->category = dup_or_null(n->category, &failed);
     out->promise = dup_or_null(n->promise, &failed);
+    out->uid = dup_or_null(n->uid, &failed);
     out->n_actions = 0;
     out->actions = calloc(n->n_actions ? n->n_actions : 1, sizeof *out->actions);
     if (!out->actions) failed = 1;
@@ -69,6 +70,7 @@ void notification_clear(struct notification *n)
     free((char *)n->icon);
     free((char *)n->category);
     free((char *)n->promise);
+    free((char *)n->uid);
     for (size_t i = 0; i < n->n_actions; i++) {
         free(n->actions[i].id);
         free(n->actions[i].label);

@@ -30,6 +30,7 @@ struct notification {
     size_t n_actions;
     usec_t snooze;       /* how long "snooze" / "not yet" wait; 0: one hour */
     const char *promise; /* the promise a Kept/Broken answer settles, or NULL */
+    const char *uid;     /* the fire's calendar UID (ledger_fire_uid), or NULL; not stored */
 };
 
 const char *urgency_name(enum urgency u);

@@ -70,28 +70,6 @@ static void utc(time_t t, char *buf, size_t bufsz)
     strftime(buf, bufsz, "%Y%m%dT%H%M%SZ", &tm);
 }
 
-/* The UID is the reminder id and the start time, so exporting again updates the same events
- * in a calendar instead of adding copies. Characters outside a safe set become '-', which keeps
- * it one plain token for calendars that are strict about UIDs. */
-static void uid(FILE *f, const char *id, const char *start)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    if (!m) return;
-    fputs("UID:", m);
-    for (const char *p = id; *p; p++) {
-        char c = *p;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == '-' || c == ':';
-        fputc(ok ? c : '-', m);
-    }
-    fprintf(m, "-%s@nudge", start);
-    fclose(m);
-    ics_line(f, buf);
-    free(buf);
-}
-
 static const char *str(json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -114,13 +92,16 @@ int ics_write(FILE *f, json_t *fires, time_t now)
     json_array_foreach(fires, i, v)
     {
         json_t *at = json_object_get(v, "at");
-        if (!json_is_number(at)) continue;
+        /* The UID is the daemon's (ledger_fire_uid): stable across restarts, so exporting
+         * again updates the same events in a calendar instead of adding copies. */
+        const char *uid = str(v, "uid");
+        if (!json_is_number(at) || !uid) continue;
         time_t t = (time_t)json_number_value(at);
         const char *id = str(v, "id") ? str(v, "id") : "notify";
         const char *title = str(v, "title") ? str(v, "title") : id;
         utc(t, start, sizeof start);
         ics_line(f, "BEGIN:VEVENT");
-        uid(f, id, start);
+        text_prop(f, "UID", uid);
         snprintf(line, sizeof line, "DTSTAMP:%s", stamp);
         ics_line(f, line);
         snprintf(line, sizeof line, "DTSTART:%s", start);

@@ -12,8 +12,8 @@
 #define ICS_EVENT_MINUTES 15
 
 /* Writes a VCALENDAR with one VEVENT per fire of the daemon's {"cmd":"export"} reply
- * (fires: [{at, id, kind, title, body}]); now is DTSTAMP. Returns how many events were
- * written. */
+ * (fires: [{at, id, uid, kind, title, body}]; a fire without at or uid is left out); now is
+ * DTSTAMP. Returns how many events were written. */
 int ics_write(FILE *f, json_t *fires, time_t now);
 
 /* One content line ("NAME:value", no line ending) folded to 75 octets per physical line,

@@ -17,6 +17,7 @@
 #include "ledger/promise.h"
 #include "ledger/report.h"
 #include "ledger/ledger.h"
+#include "ledger/uid.h"
 #include "lua/toolkit.h"
 #include "protocol/protocol.h"
 #include "time/span.h"
@@ -235,9 +236,12 @@ static int capture_show(struct notify_backend *self, const struct notification *
     if (j->export) {
         /* `at` in epoch seconds, so the calendar can be written in UTC without knowing the
          * rule set's zone. */
-        o = json_pack("{s:I, s:o, s:o, s:o, s:o}", "at", (json_int_t)(at / USEC_PER_SEC), "id",
-                      jstr(n->reminder_id), "kind", jstr(n->kind), "title", jstr(n->title), "body",
-                      jstr(n->body));
+        /* A re-shown snooze carries no UID: its time is its own, so the plain rule holds. */
+        char uid[LEDGER_UID_MAX];
+        if (!n->uid) ledger_fire_uid(n->reminder_id, at, false, uid, sizeof uid);
+        o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "at", (json_int_t)(at / USEC_PER_SEC),
+                      "id", jstr(n->reminder_id), "uid", jstr(n->uid ? n->uid : uid), "kind",
+                      jstr(n->kind), "title", jstr(n->title), "body", jstr(n->body));
     } else {
         o = notification_preview_json(n, at); /* what `nudged --preview --json` prints */
     }

@@ -49,6 +49,7 @@ struct ruleset {
     size_t n_regs, cap_regs, n_live;
     struct lrem *current; /* the reminder whose callback is running */
     usec_t current_sched; /* the time it fires for: its plan, a caught-up elapse, or now by hand */
+    usec_t current_base;  /* the elapse that fire comes from (before window and jitter); 0 by hand */
     bool has_since;
     usec_t since;
     char backend_name[16];

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "ledger/uid.h"
 
 /* t[k] as a string, or NULL when absent. The value stays on the stack (the caller's to pop, or
  * to leave until the C function returns): a number turned into a string lives only there. */
@@ -137,6 +138,13 @@ static int l_notify(lua_State *L)
     n.reminder_id = rs->current ? rs->current->r.id : "";
     uint32_t id = 0;
     usec_t now = clock_now(rs->clock);
+    /* Its calendar UID: a random time (window, jitter) is named by its day, so the UID is the
+     * same in every run (SPEC 2.3). */
+    const struct lrem *cur = rs->current;
+    bool by_day = cur && rs->current_base && (cur->r.has_window || cur->r.jitter > 0);
+    char uid[LEDGER_UID_MAX];
+    n.uid = ledger_fire_uid(n.reminder_id, by_day ? rs->current_base : cur ? rs->current_sched : now,
+                            by_day, uid, sizeof uid);
     /* The host shows it and, in the daemon, records the fire. */
     if (rs->host.show(rs->host.ud, &n, rs->current ? rs->current_sched : now, &id, err,
                       sizeof err) < 0) {

@@ -420,6 +420,7 @@ size_t ruleset_run_due(struct ruleset *rs)
         } else if (m->r.catch_up && rs->record_history)
             ledger_set_last_fire(rs->ledger, m->r.id, m->r.base, now);
         rs->current_sched = m->caught_up ? m->caught_up : m->r.next;
+        rs->current_base = m->caught_up ? m->caught_up : m->r.base;
         m->caught_up = 0;
         char what[300];
         snprintf(what, sizeof what, "reminder '%s'", m->r.id);
@@ -559,9 +560,10 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     if (!lcall_pin(rs, m)) return snprintf(err, errsz, "the rules are at their memory limit"), -ENOMEM;
     int pinned = lua_gettop(L);
     struct lrem *saved = rs->current;
-    usec_t saved_sched = rs->current_sched;
+    usec_t saved_sched = rs->current_sched, saved_base = rs->current_base;
     rs->current = m;
     rs->current_sched = now;
+    rs->current_base = 0;
     /* Its schedule stays as it is: this is an extra, on-demand fire. ev is built inside the
      * protected call (at the memory cap that fails as the callback's error). */
     lua_pushcfunction(L, fire_reminder);
@@ -574,6 +576,7 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     lcall_guarded(rs, NULL, 3, what);
     rs->current = saved;
     rs->current_sched = saved_sched;
+    rs->current_base = saved_base;
     lua_settop(L, pinned - 1);
     if (log_error_count() != before) return snprintf(err, errsz, "its callback failed: see the log"), -EIO;
     return 0;

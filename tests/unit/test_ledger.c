@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/notification.h"
 #include "ledger/ledger.h"
+#include "ledger/uid.h"
 #include "store/store.h"
 
 #define T0 ((usec_t)1795431600 * USEC_PER_SEC)
@@ -317,12 +319,78 @@ static void test_notification_round_trip(void **state)
     assert_int_equal(notification_decode("{\"body\":\"no title\"}", 19, &d), -EINVAL);
 }
 
+/* ---- SPEC 2.3: calendar UIDs stable across restarts (ledger_fire_uid) ---- */
+
+static usec_t utc_at(int y, int mo, int d, int h, int mi)
+{
+    struct tm tm = {
+        .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi};
+    return (usec_t)timegm(&tm) * USEC_PER_SEC;
+}
+
+static void test_fire_uid(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tz, *id;
+        int y, mo, d, h, mi; /* the scheduled instant, UTC */
+        bool by_day;
+        const char *want;
+    } rows[] = {
+        /* A plain reminder: its scheduled time, in UTC. */
+        {"Europe/Berlin", "evening", 2026, 11, 23, 19, 30, false,
+         "evening-20261123T193000Z@nudge"},
+        /* A window or jitter: the local date of the elapse it comes from. */
+        {"Europe/Berlin", "gesture", 2026, 11, 23, 9, 0, true, "gesture-20261123@nudge"},
+        {"Europe/Berlin", "gesture", 2026, 11, 23, 22, 59, true, "gesture-20261123@nudge"},
+        {"Europe/Berlin", "gesture", 2026, 11, 23, 23, 0, true, "gesture-20261124@nudge"},
+        /* The local date, not the UTC one: UTC+14 is already on the 23rd. */
+        {"Pacific/Kiritimati", "gesture", 2026, 11, 22, 15, 0, true, "gesture-20261123@nudge"},
+        /* DST days: spring forward (00:30 CET and 23:30 CEST are one date), fall back (02:30
+         * CEST and 02:30 CET: one date by day, two instants when plain). */
+        {"Europe/Berlin", "w", 2026, 3, 28, 23, 30, true, "w-20260329@nudge"},
+        {"Europe/Berlin", "w", 2026, 3, 29, 21, 30, true, "w-20260329@nudge"},
+        {"Europe/Berlin", "w", 2026, 10, 25, 0, 30, true, "w-20261025@nudge"},
+        {"Europe/Berlin", "w", 2026, 10, 25, 1, 30, true, "w-20261025@nudge"},
+        {"Europe/Berlin", "w", 2026, 10, 25, 0, 30, false, "w-20261025T003000Z@nudge"},
+        {"Europe/Berlin", "w", 2026, 10, 25, 1, 30, false, "w-20261025T013000Z@nudge"},
+        {"America/New_York", "w", 2026, 11, 2, 3, 30, true, "w-20261101@nudge"},
+        /* Ids made one plain token (a byte a dash: ä is two); none at all is "notify". */
+        {"UTC", "my talk/ä;x", 2026, 1, 2, 3, 4, false, "my-talk----x-20260102T030400Z@nudge"},
+        {"UTC", "checkin:evening", 2026, 1, 2, 3, 4, true, "checkin:evening-20260102@nudge"},
+        {"UTC", "", 2026, 1, 2, 3, 4, false, "notify-20260102T030400Z@nudge"},
+        {"UTC", NULL, 2026, 1, 2, 3, 4, true, "notify-20260102@nudge"},
+    };
+    char *saved = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        setenv("TZ", rows[i].tz, 1);
+        tzset();
+        char buf[LEDGER_UID_MAX];
+        usec_t t = utc_at(rows[i].y, rows[i].mo, rows[i].d, rows[i].h, rows[i].mi);
+        ledger_fire_uid(rows[i].id, t, rows[i].by_day, buf, sizeof buf);
+        if (strcmp(buf, rows[i].want)) fail_msg("row %zu: %s, want %s", i, buf, rows[i].want);
+    }
+    /* An id of any length fits the buffer the header names. */
+    char longid[1000], buf[LEDGER_UID_MAX];
+    memset(longid, 'x', sizeof longid - 1);
+    longid[sizeof longid - 1] = 0;
+    ledger_fire_uid(longid, T0, false, buf, sizeof buf);
+    assert_non_null(strstr(buf, "@nudge"));
+    if (saved)
+        setenv("TZ", saved, 1);
+    else
+        unsetenv("TZ");
+    tzset();
+    free(saved);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sequences),
         cmocka_unit_test(test_kv_and_shown),
         cmocka_unit_test(test_notification_round_trip),
+        cmocka_unit_test(test_fire_uid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "engine/clock.h"
+#include "ledger/uid.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
 #include "fixtures.h"
@@ -758,6 +759,82 @@ static void test_listen_failures(void **state)
     free(out);
 }
 
+/* ---- calendar UIDs (SPEC 2.3) ---- */
+
+/* A backend that keeps each notification's calendar UID and time. */
+struct uid_capture {
+    struct notify_backend base;
+    char uid[64][LEDGER_UID_MAX];
+    usec_t at[64];
+    size_t n;
+};
+
+static int uid_show(struct notify_backend *self, const struct notification *n, usec_t at,
+                    uint32_t *id, char *err, size_t errsz)
+{
+    (void)err, (void)errsz;
+    struct uid_capture *c = (struct uid_capture *)self;
+    assert_non_null(n->uid);
+    if (c->n < 64) {
+        snprintf(c->uid[c->n], LEDGER_UID_MAX, "%s", n->uid);
+        c->at[c->n] = at;
+    }
+    *id = (uint32_t)++c->n;
+    return 0;
+}
+
+/* A week of a plain, a windowed, a jittered reminder and a windowed check-in, under two
+ * seeds: the random times differ, the UIDs do not (id + local date for window and jitter,
+ * id + time for the plain one). */
+static void test_uids_stable_across_seeds(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "uids.lua",
+        "nudge.on('20:30', function() nudge.notify{title = 'plain'} end, {id = 'plain'})\n"
+        "nudge.on('daily', function() nudge.notify{title = 'win'} end,\n"
+        "  {id = 'win', window = '10:00..18:00'})\n"
+        "nudge.on('07:00', function() nudge.notify{title = 'jit'} end,\n"
+        "  {id = 'jit', jitter = '3h'})\n"
+        "nudge.checkin{id = 'talk', when = 'daily', window = '19:00..21:00', title = 'Talk',\n"
+        "  body = 'How are we?'}\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    static struct uid_capture got[2];
+    for (int k = 0; k < 2; k++) {
+        struct run r;
+        load_ok(&r, t0, k ? 987654321 : 1, p);
+        memset(&got[k], 0, sizeof got[k]);
+        got[k].base.name = "uids";
+        got[k].base.show = uid_show;
+        r.host.bh.backend = &got[k].base;
+        run_until(&r, t0 + 7 * DAY);
+        free(run_end(&r));
+    }
+    assert_int_equal(got[0].n, 28);
+    assert_int_equal(got[1].n, 28);
+    bool some_time_differs = false;
+    for (size_t i = 0; i < 28; i++) {
+        /* Each UID of the first run is in the second, once. */
+        bool found = false;
+        for (size_t j = 0; j < 28 && !found; j++) {
+            if (strcmp(got[0].uid[i], got[1].uid[j])) continue;
+            found = true;
+            some_time_differs |= got[0].at[i] != got[1].at[j];
+        }
+        if (!found) fail_msg("UID %s of seed 1 is not in seed 2's run", got[0].uid[i]);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(got[0].uid[i], got[0].uid[j])) fail_msg("UID %s twice", got[0].uid[i]);
+    }
+    assert_true(some_time_differs);
+    static const char *const want[] = {"plain-20261123T193000Z@nudge", "win-20261123@nudge",
+                                       "jit-20261129@nudge", "talk-20261125@nudge"};
+    for (size_t w = 0; w < sizeof want / sizeof *want; w++) {
+        bool found = false;
+        for (size_t i = 0; i < 28; i++) found |= !strcmp(got[0].uid[i], want[w]);
+        if (!found) fail_msg("no UID %s", want[w]);
+    }
+}
+
 /* ---- memory safety: what C holds while rule code runs ---- */
 
 /* A callback that cancels its own reminder, drops the handle and collects garbage twice must
@@ -1135,6 +1212,7 @@ int main(void)
         cmocka_unit_test(test_callback_limits),
         cmocka_unit_test(test_listen_emit),
         cmocka_unit_test(test_listen_failures),
+        cmocka_unit_test(test_uids_stable_across_seeds),
         cmocka_unit_test(test_fixtures),
         cmocka_unit_test(test_self_cancel_collect),
         cmocka_unit_test(test_api_tables_read_raw),
