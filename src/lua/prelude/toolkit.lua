@@ -244,7 +244,7 @@ local function schedule_promise(key, id, text, due, remind, title)
           body = text .. " (due " .. nudge.date("%a %d %b %H:%M", due) .. ")",
           _promise = tostring(id),
         }
-      end, { id = key .. ":remind:" .. span .. "@" .. stamp, _kind = "promise", _before = due })
+      end, { id = key .. ":remind:" .. span .. ":" .. stamp, _kind = "promise", _before = due })
     end
   end
   if due > now then
@@ -258,7 +258,7 @@ local function schedule_promise(key, id, text, due, remind, title)
                     { id = "broken", label = "Broken" } },
         _promise = tostring(id),
       }
-    end, { id = key .. ":due@" .. stamp, _kind = "promise" })
+    end, { id = key .. ":due:" .. stamp, _kind = "promise" })
   end
   promise_handles[id] = handles
   return handles
