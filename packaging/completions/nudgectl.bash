@@ -61,7 +61,10 @@ _nudgectl()
     history) opts+=" -n --limit --since" ;;
     report) opts+=" --days --svg --html" ;;
     export) opts+=" --ics --days" ;;
-    promise) [ "$sub" = add ] && opts+=" --due" ;;
+    promise)
+        [ "$sub" = add ] && opts+=" --due"
+        [ "$sub" = edit ] && opts+=" --text --due"
+        ;;
     esac
     case $prev in
     --svg | --html)
@@ -95,11 +98,11 @@ _nudgectl()
         ;;
     promise)
         if [ "$npos" -eq 0 ]; then
-            COMPREPLY=($(compgen -W "add list kept broken" -- "$cur"))
+            COMPREPLY=($(compgen -W "add list kept broken reopen edit delete" -- "$cur"))
             return 0
         fi
         case $sub in
-        kept | broken) [ "$npos" -eq 1 ] && ids=$(_nudgectl_ids promise list) ;;
+        kept | broken | reopen | edit | delete) [ "$npos" -eq 1 ] && ids=$(_nudgectl_ids promise list) ;;
         esac
         ;;
     esac

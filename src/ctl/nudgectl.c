@@ -586,7 +586,7 @@ static int exec_promise_list(struct invocation *inv)
     return run_plain(inv, "promise_list", print_promise_list);
 }
 
-/* promise kept ID / promise broken ID. */
+/* promise kept|broken|reopen|delete ID. */
 static int exec_promise_answer(struct invocation *inv, const char *cmd, reply_printer print)
 {
     const char *pos[1];
@@ -616,6 +616,54 @@ static int exec_promise_kept(struct invocation *inv)
 static int exec_promise_broken(struct invocation *inv)
 {
     return exec_promise_answer(inv, "promise_broken", print_promise_broken);
+}
+
+static void print_promise_reopen(struct invocation *inv, json_t *r)
+{
+    (void)r;
+    printf("promise %s is open again\n", inv->subject);
+}
+
+static void print_promise_delete(struct invocation *inv, json_t *r)
+{
+    (void)r;
+    printf("promise %s deleted\n", inv->subject);
+}
+
+static int exec_promise_reopen(struct invocation *inv)
+{
+    return exec_promise_answer(inv, "promise_reopen", print_promise_reopen);
+}
+
+static int exec_promise_delete(struct invocation *inv)
+{
+    return exec_promise_answer(inv, "promise_delete", print_promise_delete);
+}
+
+static void print_promise_edit(struct invocation *inv, json_t *r)
+{
+    char when[128], rel[160];
+    usec_t due;
+    bool has = reply_time(json_object_get(r, "due"), &due);
+    if (has) timestamp_format(due, when, sizeof when);
+    printf("promise %s: %s, due %s%s%s%s\n", inv->subject, str_or(r, "text", ""),
+           has ? when : "-", has ? " (" : "", has ? fmt_relative(due, inv->now, rel, sizeof rel) : "",
+           has ? ")" : "");
+}
+
+/* promise edit ID [--text TEXT] [--due TIMESTAMP] */
+static int exec_promise_edit(struct invocation *inv)
+{
+    const char *text = NULL, *due = NULL, *pos[1];
+    struct opt opts[] = {{"--text", NULL, &text}, {"--due", NULL, &due}, {0}};
+    int n, rc = parse_args(inv, opts, pos, 1, 1, &n);
+    if (rc >= 0) return rc;
+    json_t *req = json_pack("{s:s}", "cmd", "promise_edit");
+    if (!set_arg(inv, req, "id", pos[0], &rc) || (text && !set_arg(inv, req, "text", text, &rc)) ||
+        (due && !set_arg(inv, req, "due", due, &rc)))
+        return json_decref(req), rc;
+    inv->subject = pos[0];
+    return run(inv, req, print_promise_edit);
 }
 
 static void print_history(struct invocation *inv, json_t *r)
@@ -837,6 +885,9 @@ static const struct command commands[] = {
     {&protocol_commands[PROTOCOL_PROMISE_LIST], exec_promise_list},
     {&protocol_commands[PROTOCOL_PROMISE_KEPT], exec_promise_kept},
     {&protocol_commands[PROTOCOL_PROMISE_BROKEN], exec_promise_broken},
+    {&protocol_commands[PROTOCOL_PROMISE_REOPEN], exec_promise_reopen},
+    {&protocol_commands[PROTOCOL_PROMISE_EDIT], exec_promise_edit},
+    {&protocol_commands[PROTOCOL_PROMISE_DELETE], exec_promise_delete},
     {&protocol_commands[PROTOCOL_HISTORY], exec_history},
     {&protocol_commands[PROTOCOL_EMIT], exec_emit},
     {&protocol_commands[PROTOCOL_REPORT], exec_report},
@@ -901,7 +952,7 @@ int main(int argc, char **argv)
     inv.cmd = find_command(argc - i, argv + i, &words);
     if (!inv.cmd) {
         if (!strcmp(argv[i], "promise"))
-            return usage_error(NULL, "promise needs add, list, kept or broken");
+            return usage_error(NULL, "promise needs add, list, kept, broken, reopen, edit or delete");
         return usage_error(NULL, "unknown command \"%s\"", argv[i]);
     }
     inv.argc = argc - i - words;

@@ -576,26 +576,71 @@ static json_t *cmd_promise_list(struct daemon *d, json_t *req, char *err, size_t
     return json_pack("{s:o, s:b}", "promises", w.a, "truncated", w.truncated);
 }
 
-static json_t *promise_state(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
+/* A promise changed state or time: its reminders in the rule set and its pending snoozes
+ * follow the ledger. */
+static void promise_changed(struct daemon *d, int64_t id)
 {
-    json_t *id = json_object_get(req, "id");
-    int r = ledger_promise_set_state(d->ledger, json_integer_value(id), state, clock_now(clock_real()));
-    if (r == -ENOENT) {
-        snprintf(err, errsz, "no promise %lld (see nudgectl promise list)", (long long)json_integer_value(id));
-        return NULL;
-    }
-    if (r < 0) return fail(err, errsz, "%s", "the state database failed (see the log)");
+    ruleset_promise_changed(d->rs, id);
+    ruleset_snoozes_sync(d->rs);
+    daemon_arm(d);
+}
+
+/* The ledger's refusals are the user's message (err); the reply of a done change is {}. */
+static json_t *promise_done(struct daemon *d, int64_t id, int r)
+{
+    if (r < 0) return NULL;
+    promise_changed(d, id);
     return json_object();
+}
+
+static json_t *promise_settle(struct daemon *d, json_t *req, const char *state, char *err, size_t errsz)
+{
+    int64_t id = arg_int(req, "id");
+    return promise_done(d, id, ledger_promise_settle(d->ledger, id, state, clock_now(clock_real()), err, errsz));
 }
 
 static json_t *cmd_promise_kept(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
-    return promise_state(d, req, "kept", err, errsz);
+    return promise_settle(d, req, "kept", err, errsz);
 }
 
 static json_t *cmd_promise_broken(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
-    return promise_state(d, req, "broken", err, errsz);
+    return promise_settle(d, req, "broken", err, errsz);
+}
+
+static json_t *cmd_promise_reopen(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    int64_t id = arg_int(req, "id");
+    return promise_done(d, id, ledger_promise_reopen(d->ledger, id, clock_now(clock_real()), err, errsz));
+}
+
+static json_t *cmd_promise_delete(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    int64_t id = arg_int(req, "id");
+    return promise_done(d, id, ledger_promise_delete(d->ledger, id, clock_now(clock_real()), err, errsz));
+}
+
+static json_t *cmd_promise_edit(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    int64_t id = arg_int(req, "id");
+    usec_t due;
+    int has_due = opt_time(protocol_arg_find(&protocol_commands[PROTOCOL_PROMISE_EDIT], "due"), req,
+                           &due, err, errsz);
+    if (has_due < 0) return NULL;
+    usec_t now = clock_now(clock_real());
+    if (ledger_promise_edit(d->ledger, id, arg_string(req, "text"), has_due ? &due : NULL, now, err,
+                            errsz) < 0)
+        return NULL;
+    promise_changed(d, id);
+    struct promise_list l = {0};
+    if (ledger_promise_get(d->ledger, id, &l) < 0 || !l.n) {
+        promise_list_free(&l);
+        return fail(err, errsz, "%s", "the state database failed (see the log)");
+    }
+    json_t *r = json_pack("{s:o, s:o}", "text", jstr(l.v[0].text), "due", seconds(l.v[0].due));
+    promise_list_free(&l);
+    return r;
 }
 
 static int history_cb(void *ud, const struct history_entry *f)
@@ -646,6 +691,9 @@ static const struct {
     [PROTOCOL_PROMISE_LIST] = {cmd_promise_list},
     [PROTOCOL_PROMISE_KEPT] = {cmd_promise_kept},
     [PROTOCOL_PROMISE_BROKEN] = {cmd_promise_broken},
+    [PROTOCOL_PROMISE_REOPEN] = {cmd_promise_reopen},
+    [PROTOCOL_PROMISE_EDIT] = {cmd_promise_edit},
+    [PROTOCOL_PROMISE_DELETE] = {cmd_promise_delete},
     [PROTOCOL_HISTORY] = {cmd_history},
     [PROTOCOL_EMIT] = {cmd_emit},
     [PROTOCOL_REPORT] = {cmd_report},

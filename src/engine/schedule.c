@@ -120,7 +120,8 @@ usec_t schedule_next_deadline(const struct schedule *s)
 }
 
 static bool quiet_defers(const struct schedule *s, const struct reminder *r, usec_t t);
-static usec_t quiet_end(const struct window *q, usec_t t);
+static usec_t quiet_move(const struct schedule *s, const struct reminder *r, usec_t t,
+                         usec_t not_before);
 
 struct reminder *schedule_pop_due(struct schedule *s, usec_t now)
 {
@@ -130,7 +131,11 @@ struct reminder *schedule_pop_due(struct schedule *s, usec_t now)
         /* Woken well after its fire (a clock jump, a sleep) inside quiet hours. A wake-up a
          * moment late is not: a fire planned just before quiet hours must not wait a night. */
         if (now - r->next >= USEC_PER_MINUTE && quiet_defers(s, r, now)) {
-            r->next = quiet_end(&s->quiet, now);
+            r->next = quiet_move(s, r, now, now);
+            if (!r->next) { /* its deadline comes first: too late for it now */
+                r->done = true;
+                continue;
+            }
             if (heap_push(s, r) == 0) continue;
         }
         return r;
@@ -221,6 +226,27 @@ static usec_t quiet_end(const struct window *q, usec_t t)
     return local_instant(day + 1, q->end);
 }
 
+/* Start of the quiet period containing t (t is known to be inside it). */
+static usec_t quiet_start(const struct window *q, usec_t t)
+{
+    int sec;
+    int64_t day = local_day(t, &sec);
+    if (q->start < q->end || sec >= q->start) return local_instant(day, q->start);
+    return local_instant(day - 1, q->start);
+}
+
+/* Where quiet hours move a fire of r at t (inside them): to their end; for a reminder whose
+ * deadline that end would reach, to a minute before they begin instead ("remind me before the
+ * due", never after it), or 0 (dropped) when that is not after not_before. */
+static usec_t quiet_move(const struct schedule *s, const struct reminder *r, usec_t t,
+                         usec_t not_before)
+{
+    usec_t end = quiet_end(&s->quiet, t);
+    if (!r->before || end < r->before) return end;
+    usec_t early = quiet_start(&s->quiet, t) - USEC_PER_MINUTE;
+    return early > not_before ? early : 0;
+}
+
 /* A fire of r at t would be deferred by quiet hours. */
 static bool quiet_defers(const struct schedule *s, const struct reminder *r, usec_t t)
 {
@@ -279,7 +305,13 @@ static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_
                     if (r->trigger == TRIGGER_AFTER || r->trigger == TRIGGER_AT) return -ENOENT;
                     continue;
                 }
-                t = quiet_end(&s->quiet, t);
+                t = quiet_move(s, r, t, not_before);
+                if (!t) { /* before its deadline there is no time left outside quiet hours */
+                    cursor = base;
+                    if (r->has_window) wday = day;
+                    if (r->trigger == TRIGGER_AFTER || r->trigger == TRIGGER_AT) return -ENOENT;
+                    continue;
+                }
             }
         }
         if (t <= not_before) {
@@ -371,9 +403,9 @@ static void replan(struct schedule *s, struct reminder *r, usec_t now)
         if (from < r->fired_base) from = r->fired_base;
         rc = plan(s, r, from, from, &fire, &base, &day);
         if (rc == 0 && fire <= now)
-            fire = quiet_defers(s, r, now) ? quiet_end(&s->quiet, now) : now;
+            fire = quiet_defers(s, r, now) ? quiet_move(s, r, now, now) : now;
     }
-    if (rc < 0) {
+    if (rc < 0 || !fire) {
         r->done = true;
         return;
     }

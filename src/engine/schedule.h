@@ -47,6 +47,9 @@ struct reminder {
     bool has_window;
     struct window window;
     enum quiet_mode quiet;
+    /* 0, or a deadline the fire is for (a promise's due): quiet hours that would defer it to
+     * or past this move it to a minute before they begin, or drop it when that has passed. */
+    usec_t before;
     bool catch_up;
     usec_t late_cancel;
     void *owner_data; /* the owner's (e.g. the Lua callback) */

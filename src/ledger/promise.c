@@ -2,9 +2,14 @@
 #include "ledger/promise.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/log.h"
+#include "common/notification.h"
 #include "ledger/internal.h"
 
 static char *dup_or_null(const char *s)
@@ -22,7 +27,8 @@ int promise_list_add(struct promise_list *l, const struct ledger_promise *p)
         l->cap = cap;
     }
     struct ledger_promise *q = &l->v[l->n];
-    *q = (struct ledger_promise){.id = p->id, .due = p->due};
+    *q = (struct ledger_promise){.id = p->id, .due = p->due, .answered = p->answered,
+                                 .asks = p->asks};
     q->key = dup_or_null(p->key);
     q->text = strdup(p->text ? p->text : "");
     q->source = strdup(p->source ? p->source : "");
@@ -52,7 +58,9 @@ static struct ledger_promise view_of(const struct store_promise *p)
                                    .text = p->text,
                                    .due = p->due,
                                    .source = p->source,
-                                   .state = p->state};
+                                   .state = p->state,
+                                   .answered = p->answered,
+                                   .asks = p->asks};
 }
 
 /* The store's state words, as the static strings promise.h promises. */
@@ -60,6 +68,7 @@ static const char *state_word(const char *state)
 {
     if (!strcmp(state, "kept")) return "kept";
     if (!strcmp(state, "broken")) return "broken";
+    if (!strcmp(state, "deleted")) return "deleted";
     return "open";
 }
 
@@ -142,6 +151,7 @@ struct count_walk {
 static int count_cb(void *ud, const struct store_promise *p)
 {
     struct count_walk *w = ud;
+    if (!strcmp(p->state, "deleted")) return 0; /* taken back: never promised */
     bool open = !strcmp(p->state, "open");
     /* An open promise not yet due is not a promise kept or broken yet. */
     if (p->due <= w->now || !open) w->c->promised++;
@@ -155,4 +165,256 @@ int ledger_promise_counts(struct ledger *lg, usec_t now, struct promise_counts *
     *c = (struct promise_counts){0};
     struct count_walk w = {now, c};
     return store_promises(lg->st, count_cb, &w);
+}
+
+/* ---- the life of a promise (SPEC 2.3) ---- */
+
+usec_t promise_next_ask(usec_t due, int asks, usec_t now)
+{
+    if (asks >= PROMISE_ASKS_MAX) return 0;
+    if (asks <= 0) return now + USEC_PER_HOUR;
+    time_t d = (time_t)(due / USEC_PER_SEC);
+    struct tm at;
+    if (!localtime_r(&d, &at)) return 0;
+    /* The due's wall-clock time on each day after the due's, until one is ahead of now. A
+     * day's worth of steps past now is enough: mktime normalises the day and the DST change. */
+    for (int day = 1; day <= PROMISE_ASKS_MAX + 400; day++) {
+        struct tm t = at;
+        t.tm_mday += day;
+        t.tm_isdst = -1;
+        time_t s = mktime(&t);
+        if (s == (time_t)-1) return 0;
+        usec_t when = (usec_t)s * USEC_PER_SEC;
+        if (when > now) return when;
+    }
+    return 0;
+}
+
+/* One promise, copied out of the store (a list of one); -ENOENT when unknown. */
+static int promise_copy(struct ledger *lg, int64_t id, struct promise_list *out);
+
+int ledger_promise_get(struct ledger *lg, int64_t id, struct promise_list *out)
+{
+    return promise_copy(lg, id, out);
+}
+
+static int copy_cb(void *ud, const struct store_promise *p)
+{
+    struct ledger_promise v = view_of(p);
+    return promise_list_add(ud, &v);
+}
+
+static int promise_copy(struct ledger *lg, int64_t id, struct promise_list *out)
+{
+    int r = store_promise_get(lg->st, id, copy_cb, out);
+    return r == -ENOENT ? -ENOENT : r < 0 ? -EIO : 0;
+}
+
+/* "2026-12-01 20:41" in the local zone. */
+static void format_local(usec_t t, char *buf, size_t size)
+{
+    time_t s = (time_t)(t / USEC_PER_SEC);
+    struct tm tm;
+    if (!localtime_r(&s, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M", &tm))
+        snprintf(buf, size, "?");
+}
+
+/* Reads promise id into *p (the list holds its strings); fills err and returns -errno when it
+ * is unknown or the database failed. */
+static int promise_load(struct ledger *lg, int64_t id, struct promise_list *l,
+                        const struct ledger_promise **p, char *err, size_t errsz)
+{
+    int r = promise_copy(lg, id, l);
+    if (r == -ENOENT)
+        return snprintf(err, errsz, "no promise %lld (see nudgectl promise list)", (long long)id),
+               -ENOENT;
+    if (r < 0) return snprintf(err, errsz, "the state database failed (see the log)"), r;
+    *p = &l->v[l->n - 1];
+    return 0;
+}
+
+/* Fills err (printf-style) and returns rc: a refusal in one statement. */
+__attribute__((format(printf, 4, 5))) static int refuse(int rc, char *err, size_t errsz,
+                                                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errsz, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The refusal of a command on a settled or deleted promise, naming its state and when. */
+static int refuse_settled(const struct ledger_promise *p, char *err, size_t errsz)
+{
+    char when[64];
+    format_local(p->answered, when, sizeof when);
+    if (!strcmp(p->state, "deleted"))
+        snprintf(err, errsz, "promise %lld was deleted (%s)", (long long)p->id, when);
+    else
+        snprintf(err, errsz, "promise %lld is already %s (%s)", (long long)p->id, p->state, when);
+    return -EALREADY;
+}
+
+static int db_failed(char *err, size_t errsz)
+{
+    snprintf(err, errsz, "the state database failed (see the log)");
+    return -EIO;
+}
+
+/* Moves promise p to `state` and, unless it is open again, drops what was pending for it. */
+static int promise_move(struct ledger *lg, const struct ledger_promise *p, const char *state,
+                        usec_t now, char *err, size_t errsz)
+{
+    if (store_promise_set_state(lg->st, p->id, state, now) < 0) return db_failed(err, errsz);
+    if (strcmp(state, "open") && ledger_promise_cancel_pending(lg, p->id) < 0)
+        return db_failed(err, errsz);
+    return 0;
+}
+
+int ledger_promise_settle(struct ledger *lg, int64_t id, const char *state, usec_t now,
+                          char *err, size_t errsz)
+{
+    if (strcmp(state, "kept") && strcmp(state, "broken"))
+        return snprintf(err, errsz, "a promise is kept or broken, not \"%s\"", state), -EINVAL;
+    struct promise_list l = {0};
+    const struct ledger_promise *p;
+    int r = promise_load(lg, id, &l, &p, err, errsz);
+    if (r == 0 && strcmp(p->state, "open")) r = refuse_settled(p, err, errsz);
+    if (r == 0) r = promise_move(lg, p, state, now, err, errsz);
+    promise_list_free(&l);
+    return r;
+}
+
+int ledger_promise_reopen(struct ledger *lg, int64_t id, usec_t now, char *err, size_t errsz)
+{
+    struct promise_list l = {0};
+    const struct ledger_promise *p;
+    int r = promise_load(lg, id, &l, &p, err, errsz);
+    if (r == 0 && !strcmp(p->state, "open"))
+        r = refuse(-EALREADY, err, errsz, "promise %lld is open already", (long long)id);
+    if (r == 0) r = promise_move(lg, p, "open", now, err, errsz);
+    promise_list_free(&l);
+    return r;
+}
+
+int ledger_promise_delete(struct ledger *lg, int64_t id, usec_t now, char *err, size_t errsz)
+{
+    struct promise_list l = {0};
+    const struct ledger_promise *p;
+    int r = promise_load(lg, id, &l, &p, err, errsz);
+    if (r == 0 && !strcmp(p->state, "deleted")) r = refuse_settled(p, err, errsz);
+    if (r == 0) r = promise_move(lg, p, "deleted", now, err, errsz);
+    promise_list_free(&l);
+    return r;
+}
+
+int ledger_promise_edit(struct ledger *lg, int64_t id, const char *text, const usec_t *due,
+                        usec_t now, char *err, size_t errsz)
+{
+    (void)now;
+    struct promise_list l = {0};
+    const struct ledger_promise *p;
+    int r = promise_load(lg, id, &l, &p, err, errsz);
+    if (r == 0 && !strcmp(p->state, "deleted")) r = refuse_settled(p, err, errsz);
+    if (r == 0 && p->key)
+        r = refuse(-EPERM, err, errsz,
+                   "promise %lld comes from the rule file: change its text or due there",
+                   (long long)id);
+    if (r == 0 && !text && !due)
+        r = refuse(-EINVAL, err, errsz, "nothing to change: give --text or --due");
+    if (r == 0 && store_promise_edit(lg->st, id, text, due) < 0) r = db_failed(err, errsz);
+    /* Re-asks planned from the old due are not the new due's. */
+    if (r == 0 && due && ledger_promise_cancel_pending(lg, id) < 0) r = db_failed(err, errsz);
+    promise_list_free(&l);
+    return r;
+}
+
+/* The promise a stored notification is about (its _promise), or 0. */
+static int64_t promise_of_blob(const void *blob, size_t len)
+{
+    struct notification n;
+    int64_t id = 0;
+    if (notification_decode(blob, len, &n) < 0) return 0;
+    if (n.promise) id = strtoll(n.promise, NULL, 10);
+    notification_clear(&n);
+    return id;
+}
+
+struct pending_walk {
+    int64_t promise;
+    int64_t *ids;
+    size_t n, cap;
+    bool failed;
+};
+
+static int pending_cb(void *ud, const struct store_snooze *z)
+{
+    struct pending_walk *w = ud;
+    if (promise_of_blob(z->blob, z->len) != w->promise) return 0;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 4;
+        int64_t *v = realloc(w->ids, cap * sizeof *v);
+        if (!v) return w->failed = true, 1;
+        w->ids = v;
+        w->cap = cap;
+    }
+    w->ids[w->n++] = z->id;
+    return 0;
+}
+
+int ledger_promise_cancel_pending(struct ledger *lg, int64_t id)
+{
+    struct pending_walk w = {.promise = id};
+    /* Collected first: the store's walk must not see rows vanish under it. */
+    int r = store_snoozes(lg->st, pending_cb, &w) < 0 || w.failed ? -EIO : 0;
+    for (size_t i = 0; r == 0 && i < w.n; i++)
+        if (store_snooze_remove(lg->st, w.ids[i]) < 0) r = -EIO;
+    free(w.ids);
+    return r;
+}
+
+/* "Not yet" to a fire of promise p: its notification again at the next ask, counted. */
+static usec_t promise_reask(struct ledger *lg, const struct ledger_promise *p, int64_t fire_id,
+                            const char *reminder, const void *blob, size_t len, usec_t now)
+{
+    usec_t at = promise_next_ask(p->due, p->asks, now);
+    if (!at) {
+        log_info("promise %lld: asked %d times; it stays open (nudgectl promise kept|broken)",
+                 (long long)p->id, p->asks);
+        return 0;
+    }
+    int64_t zid;
+    if (store_snooze_add(lg->st, reminder, fire_id, at, blob, len, &zid) < 0) return 0;
+    if (store_promise_set_asks(lg->st, p->id, p->asks + 1) < 0) return 0;
+    return at;
+}
+
+int ledger_promise_followup(struct ledger *lg, int64_t fire_id, const char *reminder,
+                            const char *answer, usec_t now, usec_t *due)
+{
+    *due = 0;
+    bool settles = !strcmp(answer, "kept") || !strcmp(answer, "broken");
+    if (!settles && strcmp(answer, "not_yet") && strcmp(answer, "snoozed")) return 0;
+    void *blob;
+    size_t len;
+    if (store_fire_blob(lg->st, fire_id, &blob, &len) < 0) return 0;
+    int64_t id = promise_of_blob(blob, len);
+    struct promise_list l = {0};
+    int handled = 0;
+    if (id > 0 && promise_copy(lg, id, &l) == 0) {
+        const struct ledger_promise *p = &l.v[0];
+        bool open = !strcmp(p->state, "open");
+        char err[160];
+        handled = 1;
+        if (settles && ledger_promise_settle(lg, id, answer, now, err, sizeof err) < 0)
+            log_info("%s: %s", reminder, err); /* first answer wins: a stale click */
+        else if (!strcmp(answer, "not_yet") && open)
+            *due = promise_reask(lg, p, fire_id, reminder, blob, len, now);
+        else if (!strcmp(answer, "snoozed"))
+            handled = !open; /* an open promise's fire snoozes as any other */
+    }
+    promise_list_free(&l);
+    free(blob);
+    return handled;
 }

@@ -131,6 +131,7 @@ static int promise_cb(void *ud, const struct store_promise *p)
 {
     struct walk *w = ud;
     struct ledger_report *r = w->r;
+    if (!strcmp(p->state, "deleted")) return 0; /* the user took it back: neither due nor listed */
     if (p->due <= r->now) {
         struct report_day *d = day_slot(w, p->due);
         if (d) {

@@ -421,18 +421,19 @@ int api_open(lua_State *L)
     return 0;
 }
 
-/* After the prelude ran, before any rule file: keeps the toolkit's scheduler of nudgectl
- * promises, so a rule that sets nudge._toolkit (to nil, or to a table whose __index loops)
- * cannot make ruleset_promise_added() run its code or fail outside a callback. */
+/* After the prelude ran, before any rule file: keeps the toolkit's hook for a promise that
+ * changed (added with nudgectl, settled, reopened, edited, deleted), so a rule that sets
+ * nudge._toolkit (to nil, or to a table whose __index loops) cannot make
+ * ruleset_promise_changed() run its code or fail outside a callback. */
 int api_keep_toolkit(lua_State *L)
 {
     struct ruleset *rs = lua_touserdata(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
     lua_pushliteral(L, "_toolkit");
     if (lua_rawget(L, -2) != LUA_TTABLE) return luaL_error(L, "nudge._toolkit is missing");
-    lua_pushliteral(L, "schedule_ctl_promise");
+    lua_pushliteral(L, "promise_changed");
     if (lua_rawget(L, -2) != LUA_TFUNCTION)
-        return luaL_error(L, "nudge._toolkit.schedule_ctl_promise is missing");
+        return luaL_error(L, "nudge._toolkit.promise_changed is missing");
     rs->ctl_promise_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return 0;
 }

@@ -56,7 +56,7 @@ struct ruleset {
     char app_name[64];
     int nudge_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
         ostime_ref;
-    int ctl_promise_ref; /* the toolkit's schedule_ctl_promise, taken before any rule ran */
+    int ctl_promise_ref; /* the toolkit's promise_changed, taken before any rule ran */
     bool closing;        /* ruleset_free() is closing the state: finalizers get no API */
     struct ruleset_host host; /* shows notifications, starts programs */
     struct strlist *warnings;

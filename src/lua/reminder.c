@@ -72,7 +72,16 @@ static int lrem_gc(lua_State *L)
 static int lrem_cancel(lua_State *L)
 {
     struct lrem *m = check_lrem(L, 1);
-    if (!m->r.done && !lrem_gone(m)) reminder_release(m->rs, m);
+    if (m->r.done || lrem_gone(m)) return 0;
+    /* A cancelled reminder's id is free again: a promise reopened makes its reminders anew. */
+    if (m->r.id) {
+        if (lua_rawgeti(L, LUA_REGISTRYINDEX, m->rs->ids_ref) == LUA_TTABLE) {
+            lua_pushnil(L);
+            lua_setfield(L, -2, m->r.id);
+        }
+        lua_pop(L, 1);
+    }
+    reminder_release(m->rs, m);
     return 0;
 }
 
@@ -167,6 +176,9 @@ static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem
         } else if (!strcmp(k, "catch_up")) {
             if (lua_type(L, -1) != LUA_TBOOLEAN) luaL_error(L, "option 'catch_up' must be a boolean");
             m->r.catch_up = lua_toboolean(L, -1);
+        } else if (!strcmp(k, "_before")) {
+            /* The toolkit's: a promise reminder's due, which quiet hours must not push it past. */
+            m->r.before = lconv_check_time(L, -1, rs);
         } else if (!strcmp(k, "_kind")) {
             /* The toolkit's (src/lua/prelude): what kind of reminder this is. */
             static const char *const kinds[] = {"checkin",   "gesture",   "promise",
@@ -370,7 +382,7 @@ int reminder_cmp_id(const void *a, const void *b)
 bool reminder_same_definition(const struct lrem *a, const struct lrem *b)
 {
     if (a->r.trigger != b->r.trigger || a->r.jitter != b->r.jitter || a->r.quiet != b->r.quiet ||
-        a->r.has_window != b->r.has_window)
+        a->r.has_window != b->r.has_window || a->r.before != b->r.before)
         return false;
     if (a->r.has_window &&
         (a->r.window.start != b->r.window.start || a->r.window.end != b->r.window.end))

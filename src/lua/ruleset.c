@@ -599,16 +599,21 @@ static int promise_added_body(lua_State *L)
     if (lua_rawgeti(L, LUA_REGISTRYINDEX, a->rs->ctl_promise_ref) != LUA_TFUNCTION)
         return luaL_error(L, "the toolkit is not loaded");
     lua_pushinteger(L, a->id);
-    lcall_guarded(a->rs, NULL, 1, "scheduling a nudgectl promise");
+    lcall_guarded(a->rs, NULL, 1, "scheduling a promise's reminders");
     return 0;
 }
 
-void ruleset_promise_added(struct ruleset *rs, int64_t id)
+void ruleset_promise_changed(struct ruleset *rs, int64_t id)
 {
     struct promise_args a = {rs, id};
     char err[512];
     if (lcall_protected(rs, promise_added_body, &a, err, sizeof err) < 0)
-        log_error("scheduling nudgectl promise %lld: %s", (long long)id, err);
+        log_error("scheduling the reminders of promise %lld: %s", (long long)id, err);
+}
+
+void ruleset_promise_added(struct ruleset *rs, int64_t id)
+{
+    ruleset_promise_changed(rs, id);
 }
 
 size_t ruleset_time_changed(struct ruleset *rs)

@@ -136,6 +136,9 @@ void ruleset_notification_closed(struct ruleset *rs, uint32_t id, int reason);
 
 /* A promise was added with nudgectl: schedule its reminders like a rule promise's. */
 void ruleset_promise_added(struct ruleset *rs, int64_t id);
+/* Promise `id` changed in the ledger (settled, reopened, edited, deleted): its reminders are
+ * cancelled, and planned again from its new due when it is open. */
+void ruleset_promise_changed(struct ruleset *rs, int64_t id);
 
 /* The ledger's pending snoozes changed (an answer): their timers follow. */
 void ruleset_snoozes_sync(struct ruleset *rs);

@@ -47,13 +47,19 @@ static int ledger_error(lua_State *L, int r)
  * protected call, since at the memory cap a push raises and the copies must still be freed. */
 struct push_args {
     const struct gesture_list *gestures; /* a list of strings */
-    const struct promise_list *promises; /* a list of {id, text, due}, or one (or nil) */
+    const struct promise_list *promises; /* a list of {id, key, text, due, state}, or one */
     bool one;
 };
 
 static void push_promise(lua_State *L, const struct ledger_promise *p)
 {
-    lua_createtable(L, 0, 3);
+    lua_createtable(L, 0, 5);
+    lua_pushstring(L, p->state);
+    lua_setfield(L, -2, "state");
+    if (p->key) {
+        lua_pushstring(L, p->key);
+        lua_setfield(L, -2, "key");
+    }
     lua_pushinteger(L, p->id);
     lua_setfield(L, -2, "id");
     lua_pushstring(L, p->text);
@@ -160,7 +166,7 @@ static int t_phase(lua_State *L)
     return 1;
 }
 
-/* promise_add(key, text, due) -> id, state ("open", "kept", "broken") */
+/* promise_add(key, text, due) -> id, state ("open", "kept", "broken", "deleted") */
 static int t_promise_add(lua_State *L)
 {
     int64_t id;
@@ -204,11 +210,11 @@ static int t_ctl_promises(lua_State *L)
     return push_promises(L, &l, ledger_promises_open_ctl(ledger_of(L), &l), false);
 }
 
-/* ctl_promise(id) -> {id=, text=, due=} of one open promise, or nil */
-static int t_ctl_promise(lua_State *L)
+/* promise(id) -> {id=, key=, text=, due=, state=} of one promise whatever its state, or nil */
+static int t_promise(lua_State *L)
 {
     struct promise_list l = {0};
-    int r = ledger_promise_open(ledger_of(L), luaL_checkinteger(L, 1), &l);
+    int r = ledger_promise_get(ledger_of(L), luaL_checkinteger(L, 1), &l);
     return push_promises(L, &l, r == -ENOENT ? 0 : r, true);
 }
 
@@ -235,7 +241,7 @@ void toolkit_open(lua_State *L)
         {"promise_add", t_promise_add},
         {"promise_counts", t_promise_counts},
         {"ctl_promises", t_ctl_promises},
-        {"ctl_promise", t_ctl_promise},
+        {"promise", t_promise},
         {"since", t_since},
         {NULL, NULL},
     };

@@ -199,6 +199,8 @@ enum stmt_id {
     Q_PROMISE_STATE,
     Q_PROMISE_GET,
     Q_PROMISES,
+    Q_PROMISE_EDIT,
+    Q_PROMISE_ASKS,
     Q_GESTURE_INSERT,
     Q_GESTURES,
     Q_ONESHOT_MARK,
@@ -225,7 +227,8 @@ enum stmt_id {
     "SELECT f.id, f.reminder, f.kind, f.title, f.scheduled, f.fired, a.answer, a.at"               \
     " FROM fires f LEFT JOIN answers a ON a.id ="                                                  \
     " (SELECT id FROM answers WHERE fire = f.id ORDER BY at DESC, id DESC LIMIT 1) "
-#define PROMISE_SELECT "SELECT id, key, text, due, source, state, created, answered FROM promises "
+#define PROMISE_SELECT                                                                             \
+    "SELECT id, key, text, due, source, state, created, answered, asks FROM promises "
 
 static const char *const stmt_sql[Q_COUNT] = {
     [Q_FIRE_INSERT] = "INSERT INTO fires (reminder, kind, scheduled, fired, title)"
@@ -244,10 +247,16 @@ static const char *const stmt_sql[Q_COUNT] = {
                          " VALUES (?1, ?2, ?3, ?4, ?5)"
                          " ON CONFLICT (key) DO UPDATE SET text = excluded.text, due = excluded.due"
                          " RETURNING id",
+    /* Open again (reopened): its re-asks are counted afresh. */
     [Q_PROMISE_STATE] = "UPDATE promises SET state = ?2,"
-                        " answered = CASE WHEN ?2 = 'open' THEN NULL ELSE ?3 END WHERE id = ?1",
+                        " answered = CASE WHEN ?2 = 'open' THEN NULL ELSE ?3 END,"
+                        " asks = CASE WHEN ?2 = 'open' THEN 0 ELSE asks END WHERE id = ?1",
     [Q_PROMISE_GET] = PROMISE_SELECT "WHERE id = ?1",
     [Q_PROMISES] = PROMISE_SELECT "ORDER BY due, id",
+    /* A new due starts the "not yet" re-asks afresh. */
+    [Q_PROMISE_EDIT] = "UPDATE promises SET text = coalesce(?2, text), due = coalesce(?3, due),"
+                       " asks = CASE WHEN ?3 IS NULL THEN asks ELSE 0 END WHERE id = ?1",
+    [Q_PROMISE_ASKS] = "UPDATE promises SET asks = ?2 WHERE id = ?1",
     [Q_GESTURE_INSERT] = "INSERT INTO gestures (reminder, gesture, at) VALUES (?1, ?2, ?3)",
     [Q_GESTURES] = "SELECT gesture, at FROM gestures WHERE reminder = ?1"
                    " ORDER BY at DESC, id DESC LIMIT ?2",
@@ -1248,7 +1257,7 @@ int store_checkins(struct store *st, usec_t since,
 
 /* ---- promises ---- */
 
-static const char *const promise_states[] = {"open", "kept", "broken", NULL};
+static const char *const promise_states[] = {"open", "kept", "broken", "deleted", NULL};
 
 int store_promise_add(struct store *st, const char *key, const char *text, usec_t due,
                       const char *source, usec_t now, int64_t *id)
@@ -1306,6 +1315,7 @@ static int each_promise(struct store *st, sqlite3_stmt *s, bool want_one,
             .state = cell_text(&r, i, 5),
             .created = cell_i64(&r, i, 6),
             .answered = cell_i64(&r, i, 7),
+            .asks = (int)cell_i64(&r, i, 8),
         };
         if (cb) ret = cb(ud, &p);
     }
@@ -1330,6 +1340,38 @@ int store_promises(struct store *st, int (*cb)(void *ud, const struct store_prom
     sqlite3_stmt *s = stmt(st, Q_PROMISES);
     if (!s) return -EIO;
     return each_promise(st, s, false, cb, ud);
+}
+
+/* One promise write of the user's, synced to disk like the answers. */
+static int promise_write(struct store *st, sqlite3_stmt *s, int rc, const char *what)
+{
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, what);
+    }
+    durable(st, true);
+    int r = write_result(st, step_write(s, NULL), what);
+    durable(st, false);
+    if (r == 0 && sqlite3_changes(st->db) == 0) r = -ENOENT;
+    return r;
+}
+
+int store_promise_edit(struct store *st, int64_t id, const char *text, const usec_t *due)
+{
+    sqlite3_stmt *s = stmt(st, Q_PROMISE_EDIT);
+    if (!s) return -EIO;
+    int rc = bind_i64(s, 1, id) | bind_text(s, 2, text) |
+             (due ? bind_i64(s, 3, *due) : sqlite3_bind_null(s, 3));
+    return promise_write(st, s, rc, "editing a promise");
+}
+
+int store_promise_set_asks(struct store *st, int64_t id, int asks)
+{
+    if (asks < 0) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_PROMISE_ASKS);
+    if (!s) return -EIO;
+    return promise_write(st, s, bind_i64(s, 1, id) | bind_i64(s, 2, asks),
+                         "counting a promise's re-asks");
 }
 
 /* ---- gesture memory ---- */

@@ -123,16 +123,22 @@ struct store_promise {
     const char *text;
     usec_t due;
     const char *source; /* "rules" or "nudgectl" */
-    const char *state;  /* "open", "kept", "broken" */
+    const char *state;  /* "open", "kept", "broken", "deleted" */
     usec_t created, answered;
+    int asks; /* "not yet" re-asks so far */
 };
 
 /* Adds a promise. A rule promise (key non-NULL) that already exists keeps its state and id
  * (text and due are updated): *id gets the id either way. */
 int store_promise_add(struct store *st, const char *key, const char *text, usec_t due,
                       const char *source, usec_t now, int64_t *id);
-/* state: "open", "kept" or "broken". -ENOENT for an unknown id. */
+/* state: "open", "kept", "broken" or "deleted" (the row stays). -ENOENT for an unknown id. */
 int store_promise_set_state(struct store *st, int64_t id, const char *state, usec_t at);
+/* New text and/or due (NULL: unchanged); a new due sets the re-ask count back to 0. -ENOENT
+ * for an unknown id. */
+int store_promise_edit(struct store *st, int64_t id, const char *text, const usec_t *due);
+/* The number of "not yet" re-asks. -ENOENT for an unknown id. */
+int store_promise_set_asks(struct store *st, int64_t id, int asks);
 int store_promise_get(struct store *st, int64_t id,
                       int (*cb)(void *ud, const struct store_promise *p), void *ud);
 /* All promises, by due time. */

@@ -62,7 +62,7 @@ run_suite() { # run_suite LABEL
     complete_words _nudgectl "$NUDGECTL" snooze evening ""
     check "$l: no id for snooze's SPAN" reply_is ""
     complete_words _nudgectl "$NUDGECTL" promise ""
-    check "$l: promise <TAB>" reply_is "add list kept broken "
+    check "$l: promise <TAB>" reply_is "add list kept broken reopen edit delete "
     complete_words _nudgectl "$NUDGECTL" promise kept ""
     check "$l: promise kept <TAB> offers the promise id" reply_has "$PROMISE"
     check "$l: promise kept <TAB> offers numbers only" [ "$(grep -cvE '^[0-9]+$' "$TMP/reply")" = 0 ]

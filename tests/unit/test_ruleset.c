@@ -1111,7 +1111,7 @@ static void test_toolkit_replaced(void **state)
         "nudge._toolkit = nil\n",
         "nudge._toolkit = setmetatable({}, {__index = function() while true do end end})\n",
         "local T = nudge._toolkit\n"
-        "T.ctl_promise = function() error('hostile') end\n",
+        "T.promise = function() error('hostile') end\n",
     };
     for (size_t i = 0; i < sizeof variants / sizeof *variants; i++) {
         const char *p = rule_file("toolkit.lua", "%s", variants[i]);
@@ -1121,7 +1121,7 @@ static void test_toolkit_replaced(void **state)
         log_begin();
         ruleset_promise_added(r.rs, 1);
         char *log = log_end();
-        if (i == 2) assert_in_log(log, "hostile (scheduling a nudgectl promise)");
+        if (i == 2) assert_in_log(log, "hostile (scheduling a promise's reminders)");
         free(log);
         free(run_end(&r));
     }

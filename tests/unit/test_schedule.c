@@ -552,6 +552,76 @@ static void test_quiet_defer(void **state)
     calendar_free(day.cal);
 }
 
+/* A promise's reminder before its due (SPEC 2.3): quiet hours 22:30..07:30 that would defer
+ * it to or past the due move it to a minute before they begin, or drop it when that is past;
+ * never a reminder after the due. Times on 2026-12-01 (CET) and the next day. */
+static void test_quiet_before_due(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int now_d, now_h, now_m;    /* the clock when it is planned */
+        int at_d, at_h, at_m;       /* the reminder's own time */
+        int due_d, due_h, due_m;    /* its deadline (0: none) */
+        int want_d, want_h, want_m; /* -1: dropped */
+    } rows[] = {
+        {"outside quiet hours: as planned", 1, 12, 0, 1, 20, 0, 1, 22, 0, 1, 20, 0},
+        {"deferred to 07:30, still before the due", 1, 12, 0, 1, 23, 0, 2, 9, 0, 2, 7, 30},
+        {"deferred to the due exactly: moved before quiet", 1, 12, 0, 1, 23, 0, 2, 7, 30, 1, 22, 29},
+        {"due 02:54, the 2h reminder at 00:54: 22:29", 1, 12, 0, 2, 0, 54, 2, 2, 54, 1, 22, 29},
+        {"due 02:54, the 1d reminder at 02:54 the day before: 07:30", 1, 0, 0, 1, 2, 54, 2, 2, 54, 1, 7, 30},
+        {"no deadline: deferred past it as ever", 1, 12, 0, 2, 0, 54, 0, 0, 0, 2, 7, 30},
+        {"moved time already past: dropped", 1, 22, 45, 2, 0, 54, 2, 2, 54, -1, 0, 0},
+        {"planned at 22:29 itself: dropped (not after now)", 1, 22, 29, 2, 0, 54, 2, 2, 54, -1, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct clock_sim c;
+        clock_sim_init(&c, cet(2026, 12, rows[i].now_d, rows[i].now_h, rows[i].now_m));
+        struct schedule s;
+        schedule_init(&s, &c.base, 1);
+        s.has_quiet = true;
+        s.quiet = win("22:30..07:30");
+        struct reminder r;
+        reminder_init(&r);
+        r.trigger = TRIGGER_AT;
+        r.at = cet(2026, 12, rows[i].at_d, rows[i].at_h, rows[i].at_m);
+        if (rows[i].due_d) r.before = cet(2026, 12, rows[i].due_d, rows[i].due_h, rows[i].due_m);
+        int rc = schedule_add(&s, &r);
+        if (rows[i].want_d < 0) {
+            if (rc != -ENOENT) fail_msg("%s: planned, not dropped", rows[i].name);
+        } else {
+            usec_t want = cet(2026, 12, rows[i].want_d, rows[i].want_h, rows[i].want_m);
+            if (rc != 0 || r.next != want)
+                fail_msg("%s: rc %d, at %lld min off", rows[i].name, rc,
+                         (long long)(((int64_t)r.next - (int64_t)want) / MIN));
+        }
+        schedule_free(&s);
+    }
+}
+
+/* Woken late inside quiet hours (a sleep) with the due ahead past their end: too late to
+ * remind before it, so dropped rather than shown after the due. */
+static void test_quiet_before_due_late_wake(void **state)
+{
+    (void)state;
+    struct clock_sim c;
+    clock_sim_init(&c, cet(2026, 12, 1, 12, 0));
+    struct schedule s;
+    schedule_init(&s, &c.base, 1);
+    s.has_quiet = true;
+    s.quiet = win("22:30..07:30");
+    struct reminder r;
+    reminder_init(&r);
+    r.trigger = TRIGGER_AT;
+    r.at = cet(2026, 12, 1, 21, 0);
+    r.before = cet(2026, 12, 2, 2, 54);
+    assert_int_equal(schedule_add(&s, &r), 0);
+    assert_true(schedule_pop_due(&s, cet(2026, 12, 1, 23, 30)) == NULL);
+    assert_true(r.done);
+    assert_true(schedule_next_deadline(&s) == USEC_INFINITY);
+    schedule_free(&s);
+}
+
 static void test_quiet_drop_ignore(void **state)
 {
     (void)state;
@@ -938,6 +1008,8 @@ int main(void)
         cmocka_unit_test(test_jitter),
         cmocka_unit_test(test_quiet_defer),
         cmocka_unit_test(test_quiet_drop_ignore),
+        cmocka_unit_test(test_quiet_before_due),
+        cmocka_unit_test(test_quiet_before_due_late_wake),
         cmocka_unit_test(test_quiet_drop_never),
         cmocka_unit_test(test_seed),
         cmocka_unit_test(test_replan_jumps_calendar),

@@ -212,30 +212,44 @@ nudge.gesture = api(function(t)
 end)
 
 ---------------------------------------------------------------------------------------------
--- Promises: reminders before they are due, and "Kept?" at due (Kept / Not yet / Broken;
--- "Not yet" asks again in an hour).
+-- Promises: reminders before they are due, and "Kept?" at due (Kept / Not yet / Broken; the
+-- ledger plans the re-asks after "Not yet"). A promise that settles, is deleted, reopened or
+-- edited has its reminders cancelled at once and, when open, planned again
+-- (T.promise_changed, called by nudged); a reminder of a promise no longer open shows nothing.
 
--- ctl_id: a promise added with nudgectl, which already has its row (and is open).
-local function schedule_promise(key, text, due, remind, title, ctl_id)
-  local id, state = ctl_id, "open"
-  if not ctl_id then id, state = T.promise_add(key, text, due) end
-  if state ~= "open" then return nil end -- already kept or broken
+local DEFAULT_REMIND = { "1d", "2h" }
+-- What a rule promise asked for (remind spans, title) by promise id, to plan it again.
+local promise_rules = {}
+-- The reminders of each promise by id, to cancel them when it changes.
+local promise_handles = {}
+
+local function still_open(id)
+  local p = T.promise(id)
+  return p ~= nil and p.state == "open"
+end
+
+-- Ids carry the due, so a promise moved to a new due is reminded again (a named `at` fires
+-- once ever).
+local function schedule_promise(key, id, text, due, remind, title)
   local now = nudge.now()
+  local stamp = nudge.date("%Y%m%dT%H%M%S", due)
   local handles = {}
   for _, span in ipairs(remind) do
     local at = due - nudge.span(span)
     if at > now then
       handles[#handles + 1] = nudge.at(at, function()
+        if not still_open(id) then return end
         nudge.notify {
           title = title or "A promise",
           body = text .. " (due " .. nudge.date("%a %d %b %H:%M", due) .. ")",
           _promise = tostring(id),
         }
-      end, { id = key .. ":remind:" .. span, _kind = "promise" })
+      end, { id = key .. ":remind:" .. span .. ":" .. stamp, _kind = "promise", _before = due })
     end
   end
   if due > now then
     handles[#handles + 1] = nudge.at(due, function()
+      if not still_open(id) then return end
       nudge.notify {
         title = "Kept?",
         body = text,
@@ -243,10 +257,10 @@ local function schedule_promise(key, text, due, remind, title, ctl_id)
         actions = { { id = "kept", label = "Kept" }, { id = "not_yet", label = "Not yet" },
                     { id = "broken", label = "Broken" } },
         _promise = tostring(id),
-        _snooze = "1h",
       }
-    end, { id = key .. ":due", _kind = "promise" })
+    end, { id = key .. ":due:" .. stamp, _kind = "promise" })
   end
+  promise_handles[id] = handles
   return handles
 end
 
@@ -258,7 +272,7 @@ nudge.promise = api(function(t)
   opt_string(t, "title", "promise")
   if t.due == nil then fail("nudge.promise: 'due' is required (a timestamp)") end
   local due = nudge.time(t.due)
-  local remind = t.remind or { "1d", "2h" }
+  local remind = t.remind or DEFAULT_REMIND
   if type(remind) ~= "table" then fail("nudge.promise: 'remind' must be a list of spans") end
   for i, span in ipairs(remind) do
     if type(span) ~= "string" and type(span) ~= "number" then
@@ -266,13 +280,25 @@ nudge.promise = api(function(t)
     end
     nudge.span(span)
   end
-  return schedule_promise("promise:" .. t.id, t.text, due, remind, t.title)
+  -- By its id the store keeps its state across reloads: kept, broken or deleted stays so.
+  local key = "promise:" .. t.id
+  local id, state = T.promise_add(key, t.text, due)
+  promise_rules[id] = { remind = remind, title = t.title }
+  if state ~= "open" then return nil end
+  return schedule_promise(key, id, t.text, due, remind, t.title)
 end)
 
--- Promises added with `nudgectl promise add` are reminded the same way.
-function T.schedule_ctl_promise(id)
-  local p = T.ctl_promise(id)
-  if p then schedule_promise("promise:ctl:" .. p.id, p.text, p.due, { "1d", "2h" }, nil, p.id) end
+-- Promise id changed in the ledger (added with nudgectl, settled, reopened, edited, deleted):
+-- its reminders go, and come back from its current due when it is open.
+function T.promise_changed(id)
+  for _, h in ipairs(promise_handles[id] or {}) do h:cancel() end
+  promise_handles[id] = nil
+  local p = T.promise(id)
+  if not p or p.state ~= "open" then return end
+  local rule = promise_rules[id]
+  if p.key and not rule then return end -- a rule promise no longer in the files
+  rule = rule or { remind = DEFAULT_REMIND }
+  schedule_promise(p.key or ("promise:ctl:" .. p.id), p.id, p.text, p.due, rule.remind, rule.title)
 end
 
 ---------------------------------------------------------------------------------------------
@@ -365,5 +391,5 @@ end)
 
 -- Open promises from nudgectl get their reminders like the rule file's.
 for _, p in ipairs(T.ctl_promises()) do
-  schedule_promise("promise:ctl:" .. p.id, p.text, p.due, { "1d", "2h" }, nil, p.id)
+  schedule_promise("promise:ctl:" .. p.id, p.id, p.text, p.due, DEFAULT_REMIND)
 end
