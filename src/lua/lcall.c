@@ -55,7 +55,8 @@ void lcall_guarded(struct ruleset *rs, struct lrem *m, int nargs, const char *wh
                   m->where, m->r.id, m->failures);
         /* The user hears of it too, beside the log: the host says it. */
         if (rs->host.rule_disabled)
-            rs->host.rule_disabled(rs->host.ud, rs->app_name, m->r.id, m->failures, msg);
+            rs->host.rule_disabled(rs->host.ud, rs->app_name, m->r.id, m->where, m->failures,
+                                  msg);
         reminder_release(rs, m);
     }
 }
