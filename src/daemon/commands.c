@@ -723,6 +723,7 @@ json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *
         return NULL;
     json_t *reply = handlers[c->id].fn ? handlers[c->id].fn(d, req, err, errsz)
                                        : handlers[c->id].deferred(d, req, cl, err, errsz);
+    daemon_close_settled(d); /* what the command settled (done, checkin, promise kept) */
     check_reply(c->name, reply);
     return reply;
 }

@@ -39,13 +39,27 @@ struct daemon {
     struct rule_files files;
     usec_t started, last_reload;
     char last_reload_error[1024]; /* "" when the last reload (or the start) succeeded */
+    uint32_t notice_not_loaded; /* the "rules not loaded" notice on screen, 0: none */
     bool stopping;
     unsigned children; /* programs of nudge.spawn still running */
 };
 
+/* daemon/screen.c: what is on the screen follows what happened. */
+
+/* Closes the notifications of every fire the ledger settled since the last call (an answer
+ * from a bubble or nudgectl, an expiry). Every event that may settle a fire ends here:
+ * through daemon_arm, and after each control command. */
+void daemon_close_settled(struct daemon *d);
+/* Closes the notifications showing fire `fire_id`. */
+void daemon_close_fire(struct daemon *d, int64_t fire_id);
+/* Closes the "rules not loaded" notice, if one is up (a reload succeeded, or a newer one
+ * replaces it). */
+void daemon_close_notice(struct daemon *d);
+
 /* daemon/rules.c: the running rules. */
 
-/* Re-arms the wall-clock timer for the schedule's next deadline. */
+/* After an event: closes the bubbles of the fires it settled (daemon_close_settled), then
+ * re-arms the wall-clock timer for the schedule's next deadline. */
 void daemon_arm(struct daemon *d);
 
 /* Loads files into a new rule set on the daemon's clock, ledger and host (beside d->rs, which

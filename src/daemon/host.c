@@ -17,9 +17,10 @@ static int host_show(void *ud, const struct notification *n, usec_t scheduled, u
     return 0;
 }
 
-/* Shown, not recorded: a notice about the rules is no fire of theirs. */
-static void show_notice(struct notify_backend *b, usec_t now, const char *app_name,
-                        const char *reminder_id, const char *title, const char *body)
+/* Shown, not recorded: a notice about the rules is no fire of theirs. Returns its id, 0 when
+ * it could not be shown (the log has said why already). */
+static uint32_t show_notice(struct notify_backend *b, usec_t now, const char *app_name,
+                            const char *reminder_id, const char *title, const char *body)
 {
     struct notification n = {.app_name = app_name,
                              .reminder_id = reminder_id,
@@ -30,18 +31,20 @@ static void show_notice(struct notify_backend *b, usec_t now, const char *app_na
                              .timeout_ms = -1};
     uint32_t id;
     char err[256];
-    b->show(b, &n, now, &id, err, sizeof err);
+    return b->show(b, &n, now, &id, err, sizeof err) < 0 ? 0 : id;
 }
 
+/* Says which rule and where it was written, so the user can find it (SPEC 2.3). */
 static void host_rule_disabled(void *ud, const char *app_name, const char *reminder_id,
-                               int failures, const char *last_error)
+                               const char *where, int failures, const char *last_error)
 {
     struct backend_host *h = ud;
-    char body[2300];
-    snprintf(body, sizeof body, "It failed %d times in a row and is off until the rules are "
-                                "reloaded. Last error: %s", failures, last_error);
-    show_notice(h->backend, clock_now(h->clock), app_name, reminder_id,
-                "nudge: a rule was disabled", body);
+    char title[300], body[2600];
+    snprintf(title, sizeof title, "nudge: a rule was disabled: %s", reminder_id);
+    snprintf(body, sizeof body, "\"%s\" (%s) failed %d times in a row and is off until the rules "
+                                "are reloaded. Last error: %s",
+             reminder_id, where ? where : "?", failures, last_error);
+    show_notice(h->backend, clock_now(h->clock), app_name, reminder_id, title, body);
 }
 
 static int host_spawn(void *ud, const char *const *argv, char *err, size_t errsz)
@@ -58,11 +61,11 @@ struct ruleset_host backend_host_for(struct backend_host *h)
                                  .ud = h};
 }
 
-void notice_rules_not_loaded(struct notify_backend *b, usec_t now, const char *why,
-                             bool previous_running)
+uint32_t notice_rules_not_loaded(struct notify_backend *b, usec_t now, const char *why,
+                                 bool previous_running)
 {
     char body[1024];
     snprintf(body, sizeof body, "%s%s", why,
              previous_running ? "\nThe previous rules keep running." : "");
-    show_notice(b, now, "nudge", "", "nudge: rules not loaded", body);
+    return show_notice(b, now, "nudge", "", "nudge: rules not loaded", body);
 }

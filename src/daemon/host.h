@@ -28,9 +28,9 @@ struct backend_host {
 /* The rule sets' view of h (h must outlive the rule sets given it). */
 struct ruleset_host backend_host_for(struct backend_host *h);
 
-/* Shows "nudge: rules not loaded" with why (and that the previous rules keep running, when
- * they do). */
-void notice_rules_not_loaded(struct notify_backend *b, usec_t now, const char *why,
+/* Shows "nudge: rules not loaded" with why ("file:line: message"; and that the previous
+ * rules keep running, when they do). Returns the notification's id, 0 when none was shown. */
+uint32_t notice_rules_not_loaded(struct notify_backend *b, usec_t now, const char *why,
                              bool previous_running);
 
 #endif

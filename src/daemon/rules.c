@@ -18,13 +18,17 @@
 void daemon_arm(struct daemon *d)
 {
     if (d->stopping) return;
+    daemon_close_settled(d);
     wallclock_arm(&d->wc, schedule_next_deadline(ruleset_schedule(d->rs)));
 }
 
-/* Tells the user, beside the log, that the rules were not (re)loaded and why. */
+/* Tells the user, beside the log, that the rules were not (re)loaded and why. A newer notice
+ * replaces the one still up rather than stacking on it. */
 static void show_not_loaded(struct daemon *d, const char *why)
 {
-    notice_rules_not_loaded(d->backend, clock_now(clock_real()), why, d->rs != NULL);
+    daemon_close_notice(d);
+    d->notice_not_loaded = notice_rules_not_loaded(d->backend, clock_now(clock_real()), why,
+                                                   d->rs != NULL);
 }
 
 struct ruleset *daemon_load(struct daemon *d, const struct rule_files *files, char *first_err,
@@ -101,6 +105,7 @@ int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
         return reload_failed(d, err, false);
     }
     d->last_reload_error[0] = 0;
+    daemon_close_notice(d); /* no longer true */
     /* Closing the old Lua state is a good part of a reload's time: do it after the reply
      * (and after the notifications this turn of the loop may still show). */
     retire(d, d->rs);

@@ -76,6 +76,7 @@ static void forward_action(void *ud, uint32_t id, const char *action)
 static void forward_closed(void *ud, uint32_t id, int reason)
 {
     struct daemon *d = ud;
+    if (id == d->notice_not_loaded) d->notice_not_loaded = 0; /* the user closed it */
     ruleset_notification_closed(d->rs, id, reason);
     daemon_arm(d);
 }

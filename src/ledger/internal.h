@@ -14,6 +14,9 @@ struct ledger {
         char *reminder;
     } shown[LEDGER_SHOWN_MAX];
     size_t shown_next;
+    /* Fires settled since the daemon last took them (ledger_settled_take), oldest first. */
+    int64_t settled[LEDGER_SHOWN_MAX];
+    size_t n_settled;
 };
 
 #endif

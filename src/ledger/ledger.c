@@ -27,6 +27,26 @@ void ledger_free(struct ledger *lg)
 
 /* ---- fires ---- */
 
+/* Fire fire_id has just settled: its notification is to leave the screen. A full queue (nobody
+ * takes it: a preview) drops its oldest. */
+static void queue_settled(struct ledger *lg, int64_t fire_id)
+{
+    if (lg->n_settled == LEDGER_SHOWN_MAX) {
+        memmove(lg->settled, lg->settled + 1, (LEDGER_SHOWN_MAX - 1) * sizeof lg->settled[0]);
+        lg->n_settled--;
+    }
+    lg->settled[lg->n_settled++] = fire_id;
+}
+
+size_t ledger_settled_take(struct ledger *lg, int64_t *ids, size_t max)
+{
+    size_t n = lg->n_settled < max ? lg->n_settled : max;
+    memcpy(ids, lg->settled, n * sizeof *ids);
+    memmove(lg->settled, lg->settled + n, (lg->n_settled - n) * sizeof lg->settled[0]);
+    lg->n_settled -= n;
+    return n;
+}
+
 struct last_fire {
     int64_t id;
     bool answered;
@@ -45,8 +65,9 @@ int64_t ledger_record_fire(struct ledger *lg, const struct notification *n, usec
 {
     if (!n->reminder_id || !*n->reminder_id) return 0;
     struct last_fire last = {0};
-    if (store_last_fire(lg->st, n->reminder_id, last_fire_cb, &last) == 0 && !last.answered)
-        store_record_answer(lg->st, last.id, "expired", now, "daemon");
+    if (store_last_fire(lg->st, n->reminder_id, last_fire_cb, &last) == 0 && !last.answered &&
+        store_record_answer(lg->st, last.id, "expired", now, "daemon") == 0)
+        queue_settled(lg, last.id);
     int64_t fid = 0;
     if (store_record_fire(lg->st, n->reminder_id, n->kind, scheduled, now, n->title, &fid) < 0)
         return 0;
@@ -72,6 +93,18 @@ void ledger_forget_shown(struct ledger *lg)
     for (size_t i = 0; i < LEDGER_SHOWN_MAX; i++) free(lg->shown[i].reminder);
     memset(lg->shown, 0, sizeof lg->shown);
     lg->shown_next = 0;
+}
+
+size_t ledger_notifications_of_fire(struct ledger *lg, int64_t fire_id, uint32_t *ids, size_t max)
+{
+    size_t n = 0;
+    /* Newest first: walk the ring backwards from the slot written last. */
+    for (size_t k = 1; k <= LEDGER_SHOWN_MAX && n < max; k++) {
+        size_t slot = (lg->shown_next + LEDGER_SHOWN_MAX - k) % LEDGER_SHOWN_MAX;
+        const struct ledger_shown *sh = &lg->shown[slot];
+        if (sh->id && fire_id && sh->fire_id == fire_id) ids[n++] = sh->id;
+    }
+    return n;
 }
 
 static struct ledger_shown *find_shown(struct ledger *lg, uint32_t id)
@@ -155,6 +188,7 @@ int ledger_record_answer(struct ledger *lg, int64_t fire_id, const char *reminde
 {
     *due = 0;
     if (store_record_answer(lg->st, fire_id, answer, now, source) < 0) return -EIO;
+    queue_settled(lg, fire_id);
     drop_snoozes(lg, fire_id);
     /* A promise's answers follow its life (promise.c): settle it, or ask again later. */
     if (ledger_promise_followup(lg, fire_id, reminder, answer, now, due)) return 0;

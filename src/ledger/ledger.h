@@ -98,6 +98,22 @@ int ledger_snoozes(struct ledger *lg, int (*cb)(void *ud, const struct ledger_sn
 /* Snooze `id` was shown again: it is no longer pending. */
 int ledger_snooze_shown(struct ledger *lg, int64_t id);
 
+/* ---- settled fires: what leaves the screen ----
+ *
+ * Promise: every fire that settles (an answer from a bubble or from nudgectl, "expired" when
+ * its reminder fires again) is queued here at the moment its row is written, once. The daemon
+ * takes the queue after each event it handles (a click, a control command, a fire) and closes
+ * those fires' notifications. Nothing in the ledger closes anything itself. */
+
+/* Moves up to max settled fire ids, oldest first, into ids and returns how many (0: the queue
+ * is empty). The queue keeps the newest LEDGER_SHOWN_MAX. */
+size_t ledger_settled_take(struct ledger *lg, int64_t *ids, size_t max);
+
+/* The backend notification ids fire `fire_id` was shown with (ledger_remember_shown), newest
+ * first, at most max, and returns how many (0: none remembered). */
+size_t ledger_notifications_of_fire(struct ledger *lg, int64_t fire_id, uint32_t *ids,
+                                    size_t max);
+
 /* ---- what the schedule keeps across restarts ---- */
 
 /* The elapse a catch-up reminder last fired for (and when); -ENOENT when never. */

@@ -58,7 +58,7 @@ void lcall_disabled(struct ruleset *rs, const char *what, const char *id, const 
     log_error("%s: %s '%s' failed %d times in a row; disabled until the next reload", where, what,
               id, failures);
     if (rs->host.rule_disabled)
-        rs->host.rule_disabled(rs->host.ud, rs->app_name, id, failures, last_error);
+        rs->host.rule_disabled(rs->host.ud, rs->app_name, id, where, failures, last_error);
 }
 
 /* Runs a callback that is on the stack with its arguments; counts failures of reminder m. */

@@ -28,10 +28,10 @@ struct ruleset_host {
      * err set. */
     int (*show)(void *ud, const struct notification *n, usec_t scheduled, uint32_t *id,
                 char *err, size_t errsz);
-    /* Reminder `reminder_id` failed `failures` times in a row (last_error) and is off until the
-     * next reload: tell the user. May be NULL. */
-    void (*rule_disabled)(void *ud, const char *app_name, const char *reminder_id, int failures,
-                          const char *last_error);
+    /* Reminder `reminder_id` (registered at `where`, "file:line") failed `failures` times in
+     * a row (last_error) and is off until the next reload: tell the user. May be NULL. */
+    void (*rule_disabled)(void *ud, const char *app_name, const char *reminder_id,
+                          const char *where, int failures, const char *last_error);
     /* nudge.spawn: starts argv without a shell and returns its pid, or a negative errno with
      * err set. NULL (--check, --preview): nothing is started and spawn returns nil. */
     int (*spawn)(void *ud, const char *const *argv, char *err, size_t errsz);

@@ -4,8 +4,10 @@
  * would stall the loop for up to libnotify's timeout. So it runs on one worker thread (a
  * GThreadPool of one, which sleeps on its queue: no wakeups while idle); the result comes
  * back to the loop thread through GLib's default main context, which the loop drives.
- * Everything else, including libnotify's "action" and "closed" signals, stays on the loop
- * thread. */
+ * notify_notification_close() is one too, so it goes the same way; the worker runs its jobs
+ * in order, so a close queued behind its show runs after the show has returned (the bubble
+ * ends closed, never shown after its close). Everything else, including libnotify's "action"
+ * and "closed" signals and the `live` table, stays on the loop thread. */
 #include <errno.h>
 #include <gio/gio.h>
 #include <libnotify/notify.h>
@@ -28,8 +30,10 @@ struct lnotify {
     void *failed_ud;
 };
 
+/* A job for the worker: a show, or (closing) a close. */
 struct show_job {
     struct lnotify *b;
+    bool closing;
     NotifyNotification *n; /* the job's own reference */
     uint32_t id;
     struct notification copy; /* to show it elsewhere if this fails */
@@ -151,16 +155,56 @@ static gboolean show_done(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* Back on the loop thread after a close: a server that no longer has the bubble (it expired
+ * meanwhile) answers with an error, which is no news. */
+static gboolean close_done(gpointer data)
+{
+    struct show_job *j = data;
+    if (!j->ok) log_debug("libnotify: closing notification %u: %s", j->id, j->error ? j->error : "?");
+    g_object_unref(j->n);
+    g_free(j->error);
+    g_free(j);
+    return G_SOURCE_REMOVE;
+}
+
 /* On the worker thread: the blocking call, and nothing else. */
-static void show_on_worker(gpointer data, gpointer user)
+static void job_on_worker(gpointer data, gpointer user)
 {
     struct show_job *j = data;
     GError *e = NULL;
     (void)user;
-    j->ok = notify_notification_show(j->n, &e);
+    if (j->closing) {
+        /* A show that failed has no server id: nothing is on the screen to close. */
+        gint server_id = 0;
+        g_object_get(j->n, "id", &server_id, NULL);
+        j->ok = server_id == 0 || notify_notification_close(j->n, &e);
+    } else {
+        j->ok = notify_notification_show(j->n, &e);
+    }
     if (!j->ok) j->error = g_strdup(e ? e->message : NULL);
     g_clear_error(&e);
-    g_main_context_invoke(NULL, show_done, j);
+    g_main_context_invoke(NULL, j->closing ? close_done : show_done, j);
+}
+
+static int lnotify_close(struct notify_backend *self, uint32_t id, char *err, size_t errsz)
+{
+    struct lnotify *b = (struct lnotify *)self;
+    NotifyNotification *n = g_hash_table_lookup(b->live, GUINT_TO_POINTER(id));
+    if (!n) return 0; /* closed already, or shown elsewhere (auto's stdout) */
+    struct show_job *j = g_new0(struct show_job, 1);
+    j->b = b;
+    j->closing = true;
+    j->n = g_object_ref(n);
+    j->id = id;
+    GError *e = NULL;
+    if (!g_thread_pool_push(b->worker, j, &e)) {
+        snprintf(err, errsz, "%s", e ? e->message : "cannot hand the close to the worker");
+        g_clear_error(&e);
+        g_object_unref(j->n);
+        g_free(j);
+        return -EIO;
+    }
+    return 0;
 }
 
 static void lnotify_destroy(struct notify_backend *self)
@@ -184,11 +228,12 @@ struct notify_backend *notify_libnotify_new(const char *app_name, char *err, siz
     if (!b) return NULL;
     b->base.name = "libnotify";
     b->base.show = lnotify_show;
+    b->base.close = lnotify_close;
     b->base.destroy = lnotify_destroy;
     b->live = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_object_unref);
     /* One exclusive thread, shows in order; it waits on its queue without waking up. */
     GError *e = NULL;
-    b->worker = g_thread_pool_new(show_on_worker, b, 1, TRUE, &e);
+    b->worker = g_thread_pool_new(job_on_worker, b, 1, TRUE, &e);
     if (!b->worker) {
         snprintf(err, errsz, "cannot start the notification thread: %s", e ? e->message : "?");
         g_clear_error(&e);
@@ -269,6 +314,13 @@ static int auto_show(struct notify_backend *self, const struct notification *n, 
     return r;
 }
 
+/* Ids of what went to stdout are not in libnotify's table: closing them does nothing. */
+static int auto_close(struct notify_backend *self, uint32_t id, char *err, size_t errsz)
+{
+    struct autob *a = (struct autob *)self;
+    return a->lib ? notify_close(a->lib, id, err, errsz) : 0;
+}
+
 static void auto_destroy(struct notify_backend *self)
 {
     struct autob *a = (struct autob *)self;
@@ -294,6 +346,7 @@ struct notify_backend *notify_auto_new(const char *app_name, FILE *fallback)
     if (!a) return NULL;
     a->base.name = "auto";
     a->base.show = auto_show;
+    a->base.close = auto_close;
     a->base.destroy = auto_destroy;
     a->out = notify_stdout_new(fallback);
     GError *e = NULL;

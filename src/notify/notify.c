@@ -39,6 +39,11 @@ json_t *notification_preview_json(const struct notification *n, usec_t at)
     return o;
 }
 
+int notify_close(struct notify_backend *b, uint32_t id, char *err, size_t errsz)
+{
+    return b->close && id ? b->close(b, id, err, errsz) : 0;
+}
+
 void notify_backend_free(struct notify_backend *b)
 {
     if (b && b->destroy) b->destroy(b);

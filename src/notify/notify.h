@@ -26,14 +26,23 @@ struct notify_backend {
     /* Shows n (at time `at`). Returns 0 and a notification id, or a negative errno with err set. */
     int (*show)(struct notify_backend *self, const struct notification *n, usec_t at,
                 uint32_t *id, char *err, size_t errsz);
+    /* Takes notification `id` (from show) off the screen. Returns 0 at once: the close happens
+     * after the show, and the listener hears `closed` when the server confirms it. Closing an
+     * id that is no longer shown (closed already, or never on a screen) does nothing. A
+     * negative errno with err set when the close cannot be started. NULL: nothing to close. */
+    int (*close)(struct notify_backend *self, uint32_t id, char *err, size_t errsz);
     void (*destroy)(struct notify_backend *self);
 };
+
+/* b->close when the backend has one, else 0. */
+int notify_close(struct notify_backend *b, uint32_t id, char *err, size_t errsz);
 
 /* Preview's backend: prints each notification to `out` (one JSON object per line with json,
  * else a human line), in the order shown. Never fails. */
 struct notify_backend *notify_capture_new(FILE *out, bool json);
 
-/* One human line per notification on `out`. */
+/* One human line per notification on `out`. Neither stream backend closes anything: a line
+ * printed is no bubble on a screen, and a "closed" line would only repeat the log. */
 struct notify_backend *notify_stdout_new(FILE *out);
 
 void notify_backend_free(struct notify_backend *b);

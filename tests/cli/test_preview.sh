@@ -82,7 +82,8 @@ LUA
 check "runtime error: exit 1" [ $? = 1 ]
 check "runtime error: file:line in the log" grep -q "$TMP/err.lua:1: attempt to index a nil value" "$TMP/e.err"
 check "runtime error: other rule fired every day" [ "$(grep -c '"id":"fine"' "$TMP/e")" = 5 ]
-check "runtime error: disabled after 3 failures, with a notification" grep -q '"id":"broken","kind":"notify","title":"nudge: a rule was disabled"' "$TMP/e"
+check "runtime error: disabled after 3 failures, with a notification naming it" grep -q '"id":"broken","kind":"notify","title":"nudge: a rule was disabled: broken"' "$TMP/e"
+check "runtime error: the notification says where the rule is" grep -qF "(${TMP}/err.lua:1) failed 3 times in a row" "$TMP/e"
 
 # Preview never touches the state folder.
 check "preview writes no state" [ ! -e "$XDG_STATE_HOME" ]

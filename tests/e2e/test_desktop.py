@@ -5,7 +5,7 @@ dbus-run-session), dunst as the notification server with a large, readable style
 nudged is installed with `cmake --install` into a scratch prefix and started from there on a
 rule whose reminder is fired with the installed nudgectl. A screenshot of the screen before
 the notification and one with it must differ substantially in the notification's corner, and
-barely anywhere else. The screenshots stay in $NUDGE_ARTIFACTS (default: a temp folder) for
+barely anywhere else; after `nudgectl done` the bubble is gone and the screen as before. The screenshots stay in $NUDGE_ARTIFACTS (default: a temp folder) for
 people to look at."""
 import os
 import shutil
@@ -189,19 +189,24 @@ def main():
     if shutil.which("dunstctl"):
         c = subprocess.run(["dunstctl", "count", "displayed"], env=env, capture_output=True, text=True)
         check("dunst displays one notification", c.stdout.strip() == "1", c.stdout)
+        # Answered, the fire is settled and leaves the screen (SPEC 2.3): nudged closes it.
+        r = ctl("done", "evening")
+        check("nudgectl done evening", r.returncode == 0, r.stderr)
+        c = wait_for(lambda: subprocess.run(["dunstctl", "count", "displayed"], env=env,
+                                            capture_output=True, text=True).stdout.strip() == "0")
+        check("after Done, dunst displays no notification", c)
         # Closed notifications go to dunst's history, with what it was given to draw.
-        subprocess.run(["dunstctl", "close"], env=env)
         d = subprocess.run(["dunstctl", "history"], env=env, capture_output=True, text=True)
         check("dunst shows the title", TITLE in d.stdout, d.stdout[:300])
         check("dunst shows the body", BODY in d.stdout, d.stdout[:300])
-        gone = os.path.join(tmp, "gone.png")
-        check("the screen is as before once it closes",
+        gone = os.path.join(ARTIFACTS, "after-done.png")
+        check("the screen is as before once nudged closes it",
               wait_for(lambda: shot(gone) and subprocess.run(
                   ["compare", "-metric", "AE", before, gone, "null:"],
                   capture_output=True, text=True).stderr.split()[0] == "0", timeout=5, step=0.3))
     h = ctl("--json", "history")
     check("the fire is in the history", TITLE in h.stdout, h.stdout)
-    print("screenshots:", before, after)
+    print("screenshots:", before, after, os.path.join(ARTIFACTS, "after-done.png"))
 
 
 try:

@@ -4,7 +4,8 @@ python-dbusmock's notification server.
 
 Run under its own bus: `dbus-run-session -- /usr/bin/python3 test_libnotify.py` (ctest does).
 Checks: notifications arrive with title, body, urgency and actions; an ActionInvoked signal
-reaches the rule's on_action; NotificationClosed reaches on_close; the server going away and
+reaches the rule's on_action, and the answer closes the bubble; NotificationClosed reaches
+on_close; the server going away and
 coming back is survived (stdout meanwhile, libnotify again after)."""
 import os
 import subprocess
@@ -75,6 +76,10 @@ nudge.after("1s", function()
     on_close = function(reason, ev) nudge.log("CLOSED " .. reason .. " " .. ev.id) end,
   }
 end, { id = "evening" })
+nudge.after("1s", function()
+  nudge.notify { title = "Dismiss me",
+    on_close = function(reason, ev) nudge.log("CLOSED " .. reason .. " " .. ev.id) end }
+end, { id = "dismiss" })
 nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" })
 """)
     # Invalid UTF-8 from the rule file: shown with U+FFFD, no GLib-CRITICAL, no "[Invalid UTF-8]".
@@ -116,8 +121,21 @@ nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" 
         mock.EmitSignal(BUS, "ActionInvoked", "us", [dbus.UInt32(1), "done"])
         check("on_action ran with the action and reminder id",
               wait_for(lambda: log.has("ACTION done from evening")))
-        mock.EmitSignal(BUS, "NotificationClosed", "uu", [dbus.UInt32(1), dbus.UInt32(2)])
-        check("on_close ran with the reason", wait_for(lambda: log.has("CLOSED dismissed evening")))
+        # "done" is an answer: it settles the fire, whose bubble nudge closes. (dbusmock's
+        # CloseNotification reports reason 1, "expired"; a real server says 3, "closed".)
+        check("the answered bubble was closed",
+              wait_for(lambda: [c for c in mock.GetCalls()
+                                if c[1] == "CloseNotification" and int(c[2][0]) == 1]))
+        check("on_close ran for the closed bubble",
+              wait_for(lambda: log.has("CLOSED expired evening")))
+        dismiss = wait_for(lambda: [i + 1 for i, c in enumerate(notify_calls(mock))
+                                    if c[2][3] == "Dismiss me"])
+        check("the second notification reached the server", dismiss)
+        if dismiss:
+            mock.EmitSignal(BUS, "NotificationClosed", "uu",
+                            [dbus.UInt32(dismiss[0]), dbus.UInt32(2)])
+            check("on_close ran with the reason",
+                  wait_for(lambda: log.has("CLOSED dismissed dismiss")))
 
         # A server that takes 8 s to answer Notify must not stall the loop: the control socket
         # answers meanwhile (the show runs on libnotify's worker thread). A stalled loop would

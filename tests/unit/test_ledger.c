@@ -384,6 +384,83 @@ static void test_fire_uid(void **state)
     free(saved);
 }
 
+/* ---- SPEC 2.3: a settled or expired fire leaves the screen ----
+ *
+ * The ledger queues each fire as it settles; the daemon takes the queue and closes the
+ * notifications each fire was shown with. Each row: a sequence, then the notification ids the
+ * daemon would close, in order. */
+struct screen_case {
+    const char *name;
+    struct step steps[8];
+    const char *closed; /* "1 2": notification ids, in the order they are to close */
+};
+
+static const struct screen_case screen_cases[] = {
+    {"an unanswered fire closes when its reminder fires again",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = FIRE, .reminder = "a", .id = 2, .t = H}, {.op = END}}, "1"},
+    {"another reminder's fire closes nothing",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = FIRE, .reminder = "b", .id = 2, .t = H}, {.op = END}}, ""},
+    {"done by a click closes its bubble",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "done", .rc = 1}, {.op = END}}, "1"},
+    {"a snooze closes it (the re-show is a new bubble)",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "snooze", .rc = 1}, {.op = END}}, "1"},
+    {"kept closes the promise's bubble",
+     {{.op = FIRE, .reminder = "p", .id = 1, .promise = true}, {.op = CLICK, .id = 1, .arg = "kept", .rc = 1}, {.op = END}}, "1"},
+    {"nudgectl done closes the bubble of the fire it answered",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = FIRE, .reminder = "b", .id = 2},
+      {.op = CTL, .reminder = "a", .arg = "done", .t = MIN}, {.op = END}}, "1"},
+    {"expired, then the new fire answered: both close, in order",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = FIRE, .reminder = "a", .id = 2, .t = H},
+      {.op = CTL, .reminder = "a", .arg = "done", .t = H + MIN}, {.op = END}}, "1 2"},
+    {"refused: a rule's own action leaves the bubble up",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "open_page"}, {.op = END}}, ""},
+    {"refused: a click on a notification not shown here closes nothing",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 7, .arg = "done"}, {.op = END}}, ""},
+    {"refused: nudgectl for a reminder that showed nothing closes nothing",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CTL, .reminder = "b", .arg = "done", .rc = -ENOENT}, {.op = END}}, ""},
+    {"refused: nudgectl with an answer it does not give closes nothing",
+     {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CTL, .reminder = "a", .arg = "kept", .rc = -EINVAL}, {.op = END}}, ""},
+};
+
+static void test_settled_leave_the_screen(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof screen_cases / sizeof *screen_cases; k++) {
+        const struct screen_case *c = &screen_cases[k];
+        struct store *st;
+        char err[256];
+        assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
+        struct ledger *lg = ledger_new(st);
+        assert_non_null(lg);
+        int64_t promise = 0;
+        assert_int_equal(store_promise_add(st, "p", "call mum", T0 + 2 * H, "rules", T0, &promise), 0);
+        char promise_id[24];
+        snprintf(promise_id, sizeof promise_id, "%lld", (long long)promise);
+        for (const struct step *s = c->steps; s->op != END; s++) run_step(c->name, lg, s, promise_id);
+
+        /* What the daemon does: take the settled fires, close each one's notifications. Two
+         * at a time, so the queue is taken in several calls. */
+        char closed[128] = "";
+        int64_t fires[2];
+        size_t n;
+        while ((n = ledger_settled_take(lg, fires, 2)) > 0) {
+            for (size_t i = 0; i < n; i++) {
+                uint32_t ids[4];
+                size_t m = ledger_notifications_of_fire(lg, fires[i], ids, 4);
+                for (size_t j = 0; j < m; j++) {
+                    size_t len = strlen(closed);
+                    snprintf(closed + len, sizeof closed - len, "%s%u", len ? " " : "", ids[j]);
+                }
+            }
+        }
+        if (strcmp(closed, c->closed))
+            fail_msg("%s: closed \"%s\", not \"%s\"", c->name, closed, c->closed);
+        assert_int_equal(ledger_settled_take(lg, fires, 2), 0); /* each settled fire once */
+        ledger_free(lg);
+        store_close(st);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -391,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_kv_and_shown),
         cmocka_unit_test(test_notification_round_trip),
         cmocka_unit_test(test_fire_uid),
+        cmocka_unit_test(test_settled_leave_the_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -574,9 +574,12 @@ static void test_failing_rule_disabled(void **state)
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         if (strstr(line, "\"title\":\"good\"")) good++;
         if (strstr(line, "\"title\":\"flaky ")) flaky++;
-        if (strstr(line, "\"title\":\"nudge: a rule was disabled\"")) {
+        if (strstr(line, "\"title\":\"nudge: a rule was disabled: bad\"")) {
+            /* SPEC 2.3: the notice names the reminder and the file:line that registered it. */
             disabled++;
             assert_non_null(strstr(line, "\"at\":\"2026-11-23T03:00:00+01:00\",\"id\":\"bad\""));
+            snprintf(want, sizeof want, "(%s:2) failed 3 times in a row", p);
+            assert_non_null(strstr(line, want));
             assert_non_null(strstr(line, "boom 3"));
         }
     }
