@@ -30,6 +30,10 @@ struct notification {
     size_t n_actions;
     usec_t snooze;       /* how long "snooze" / "not yet" wait; 0: one hour */
     const char *promise; /* the promise a Kept/Broken answer settles, or NULL */
+    /* Which fire showing it is, for the ledger: NULL or "rule", "snooze" (a re-show; parent is
+     * the first fire of the chain) or "manual" (nudgectl fire). Not part of the stored form. */
+    const char *origin;
+    int64_t parent;
 };
 
 const char *urgency_name(enum urgency u);
