@@ -257,7 +257,7 @@ static void test_replies(void **state)
          "the reply to history has \"more\", which the table does not name"},
         {"snooze", "{\"fire\":{},\"due\":1790000000.5}", NULL},
         {"done", "{\"fire\":{}}", NULL},
-        {"fire", "{}", NULL},
+        {"fire", "{\"shown\": 1}", NULL},
         {"preview", "{\"notifications\":[],\"truncated\":true,\"until\":\"x\",\"limit\":10000}",
          NULL},
         {"report",
