@@ -72,16 +72,11 @@ def make_history(e):
     for answer in ("done", "skip", "snooze", "done"):
         ctl_ok(e, "fire", "ci")
         ctl_ok(e, answer, "ci")
-        d = day(time.time())
-        if answer != "snooze":  # a snoozed fire is shown again as a fire of its own
-            d["cdue"] += 1
-            d["cdone"] += answer == "done"
+        day(time.time())  # hand fires never count in the report (SPEC 2.3)
     for answer in ("done", "skip", "done"):
         ctl_ok(e, "fire", "g")
         ctl_ok(e, answer, "g")
-        d = day(time.time())
-        d["gdue"] += 1
-        d["gdone"] += answer == "done"
+        day(time.time())
     promises = {p["text"]: p for p in ctl_js(e, "promise", "list")["promises"]}
     check("three rule promises", len(promises) == 3, str(promises))
     ctl_ok(e, "promise", "kept", str(promises['Call <mum> & "dad"']["id"]))
