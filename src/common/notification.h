@@ -31,6 +31,10 @@ struct notification {
     usec_t snooze;       /* how long "snooze" / "not yet" wait; 0: one hour */
     const char *promise; /* the promise a Kept/Broken answer settles, or NULL */
     const char *uid;     /* the fire's calendar UID (ledger_fire_uid), or NULL; not stored */
+    /* Which fire showing it is, for the ledger: NULL or "rule", "snooze" (a re-show; parent is
+     * the first fire of the chain) or "manual" (nudgectl fire). Not part of the stored form. */
+    const char *origin;
+    int64_t parent;
 };
 
 const char *urgency_name(enum urgency u);

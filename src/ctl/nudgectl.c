@@ -437,7 +437,11 @@ static int exec_reminder_id(struct invocation *inv, const char *cmd, reply_print
 
 static void print_fire(struct invocation *inv, json_t *r)
 {
-    printf("fired %s\n", inv->subject);
+    json_int_t shown = json_integer_value(json_object_get(r, "shown"));
+    if (shown > 0)
+        printf("fired %s\n", inv->subject);
+    else
+        printf("ran %s: its callback showed nothing\n", inv->subject);
 }
 
 static int exec_fire(struct invocation *inv)
@@ -510,17 +514,27 @@ static int exec_snooze(struct invocation *inv)
 static void print_checkin(struct invocation *inv, json_t *r)
 {
     char when[128];
-    printf("check-in %lld logged at %s\n", (long long)json_integer_value(json_object_get(r, "id")),
+    const char *reminder = str_or(r, "reminder", NULL);
+    printf("check-in %lld logged at %s", (long long)json_integer_value(json_object_get(r, "id")),
            fmt_time(json_object_get(r, "at"), when, sizeof when));
+    printf(reminder ? " for '%s'\n" : "\n", reminder);
+    if (json_object_get(r, "settled")) printf("its open prompt is answered: done\n");
+    if (json_object_get(r, "silenced"))
+        printf("its next prompt (%s) is silenced\n",
+               fmt_time(json_object_get(r, "silenced"), when, sizeof when));
+    json_int_t cancelled = json_integer_value(json_object_get(r, "cancelled"));
+    if (cancelled > 0) printf("its snooze is cancelled\n");
 }
 
 static int exec_checkin(struct invocation *inv)
 {
     const char *mood = NULL, *note = NULL;
     struct opt opts[] = {{"--mood", NULL, &mood}, {"--note", NULL, &note}, {0}};
-    int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
+    const char *pos[1];
+    int n, rc = parse_args(inv, opts, pos, 0, 1, &n);
     if (rc >= 0) return rc;
     json_t *req = json_pack("{s:s}", "cmd", "checkin");
+    if (n == 1 && !set_arg(inv, req, "id", pos[0], &rc)) return json_decref(req), rc;
     if ((mood && !set_arg(inv, req, "mood", mood, &rc)) ||
         (note && !set_arg(inv, req, "note", note, &rc)))
         return json_decref(req), rc;

@@ -110,9 +110,10 @@ static json_t *cmd_list(struct daemon *d, json_t *req, char *err, size_t errsz)
 static json_t *cmd_fire(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     const char *id = arg_string(req, "id");
-    if (ruleset_fire_now(d->rs, id, err, errsz) < 0) return NULL;
+    int shown = ruleset_fire_now(d->rs, id, err, errsz);
+    if (shown < 0) return NULL;
     daemon_arm(d);
-    return json_object();
+    return json_pack("{s:i}", "shown", shown);
 }
 
 static json_t *cmd_reload(struct daemon *d, json_t *req, char *err, size_t errsz)
@@ -507,15 +508,58 @@ static json_t *cmd_snooze(struct daemon *d, json_t *req, char *err, size_t errsz
     return answer(d, req, "snoozed", err, errsz);
 }
 
+/* The rules' check-in reminders (at most CHECKINS_MAX), for nudgectl checkin [ID]. */
+#define CHECKINS_MAX 64
+
+struct checkins {
+    struct ledger_checkin_candidate v[CHECKINS_MAX];
+    size_t n;
+};
+
+static void checkin_one(void *ud, const struct ruleset_reminder_info *r)
+{
+    struct checkins *c = ud;
+    if (strcmp(r->kind, "checkin") || c->n == CHECKINS_MAX) return;
+    c->v[c->n++] = (struct ledger_checkin_candidate){r->id, r->next == USEC_INFINITY ? 0 : r->next};
+}
+
+/* Which check-in a logged conversation is for: the one named, else the ledger's pick; NULL
+ * when the rules have none (the journal entry stands alone). -1 with err for an unknown id. */
+static int checkin_target(struct daemon *d, const char *id, usec_t now, struct checkins *c,
+                          const struct ledger_checkin_candidate **out, char *err, size_t errsz)
+{
+    *out = NULL;
+    ruleset_each_reminder(d->rs, checkin_one, c);
+    for (size_t i = 0; id && i < c->n; i++)
+        if (!strcmp(c->v[i].reminder, id)) return *out = &c->v[i], 0;
+    if (id) return snprintf(err, errsz, "no check-in '%s' (see nudgectl list)", id), -1;
+    size_t k;
+    if (ledger_checkin_pick(d->ledger, c->v, c->n, now, &k) == 0) *out = &c->v[k];
+    return 0;
+}
+
 static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     json_t *note = json_object_get(req, "note");
+    const char *text = json_is_string(note) ? json_string_value(note) : NULL;
     int m = (int)arg_int(req, "mood"); /* 0: none given */
     usec_t now = clock_now(clock_real());
-    int64_t id;
-    if (ledger_checkin_add(d->ledger, now, m, json_is_string(note) ? json_string_value(note) : NULL, &id) < 0)
+    struct checkins c = {0};
+    const struct ledger_checkin_candidate *t;
+    if (checkin_target(d, arg_string(req, "id"), now, &c, &t, err, errsz) < 0) return NULL;
+    struct ledger_checkin_result res = {0};
+    if (!t && ledger_checkin_add(d->ledger, now, m, text, &res.entry) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
-    return json_pack("{s:I, s:o}", "id", (json_int_t)id, "at", seconds(now / USEC_PER_SEC * USEC_PER_SEC));
+    if (t && ledger_checkin_log(d->ledger, t->reminder, t->next, m, text, now, &res, err, errsz) < 0)
+        return NULL;
+    ruleset_snoozes_sync(d->rs); /* a cancelled snooze never shows */
+    daemon_arm(d);
+    json_t *r = json_pack("{s:I, s:o, s:o, s:i}", "id", (json_int_t)res.entry, "at",
+                          seconds(now / USEC_PER_SEC * USEC_PER_SEC), "reminder",
+                          t ? jstr(t->reminder) : json_null(), "cancelled", res.cancelled);
+    if (r && res.settled) json_object_set_new(r, "settled", json_integer(res.settled));
+    if (r && res.silenced) json_object_set_new(r, "silenced", seconds(res.silenced_at));
+    return r;
 }
 
 static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t errsz)

@@ -66,9 +66,12 @@ static void on_zone_event(uv_fs_event_t *h, const char *name, int events, int st
 static void forward_action(void *ud, uint32_t id, const char *action)
 {
     struct daemon *d = ud;
-    /* What the click means is recorded first; then the rule's own on_action runs. */
-    if (ledger_answer_shown(d->ledger, id, action, clock_now(clock_real())))
-        ruleset_snoozes_sync(d->rs);
+    /* What the click means is recorded first; then the rule's own on_action runs. A click on
+     * a fire already settled is refused (the ledger logs it) and its on_action does not run:
+     * it would act on an answer that does not count. */
+    int r = ledger_answer_shown(d->ledger, id, action, clock_now(clock_real()));
+    if (r == -EALREADY) return;
+    if (r > 0) ruleset_snoozes_sync(d->rs);
     ruleset_notification_action(d->rs, id, action);
     daemon_arm(d);
 }

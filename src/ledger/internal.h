@@ -15,8 +15,15 @@ struct ledger {
     } shown[LEDGER_SHOWN_MAX];
     size_t shown_next;
     /* Fires settled since the daemon last took them (ledger_settled_take), oldest first. */
-    int64_t settled[LEDGER_SHOWN_MAX];
-    size_t n_settled;
+    int64_t *settled;
+    size_t n_settled, cap_settled;
 };
+
+/* Queues fire_id as settled (once); every ledger file that settles a fire calls this. */
+void ledger_settled_push(struct ledger *lg, int64_t fire_id);
+
+/* The state a fire's row gives it, for a refusal: "already answered: done at 20:41 (...)" or
+ * "'evening' has no open prompt: last expired at 20:41". */
+void ledger_describe_settled(const struct store_fire *f, usec_t now, char *err, size_t errsz);
 
 #endif

@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/log.h"
 #include "common/notification.h"
 #include "ledger/internal.h"
-#include "ledger/promise.h"
 
 #define SNOOZE_DEFAULT USEC_PER_HOUR
 
@@ -22,18 +23,22 @@ void ledger_free(struct ledger *lg)
 {
     if (!lg) return;
     ledger_forget_shown(lg);
+    free(lg->settled);
     free(lg);
 }
 
-/* ---- fires ---- */
+/* ---- settled fires ---- */
 
-/* Fire fire_id has just settled: its notification is to leave the screen. A full queue (nobody
- * takes it: a preview) drops its oldest. */
-static void queue_settled(struct ledger *lg, int64_t fire_id)
+void ledger_settled_push(struct ledger *lg, int64_t fire_id)
 {
-    if (lg->n_settled == LEDGER_SHOWN_MAX) {
-        memmove(lg->settled, lg->settled + 1, (LEDGER_SHOWN_MAX - 1) * sizeof lg->settled[0]);
-        lg->n_settled--;
+    for (size_t i = 0; i < lg->n_settled; i++)
+        if (lg->settled[i] == fire_id) return;
+    if (lg->n_settled == lg->cap_settled) {
+        size_t cap = lg->cap_settled ? lg->cap_settled * 2 : 16;
+        int64_t *v = realloc(lg->settled, cap * sizeof *v);
+        if (!v) return; /* its bubble stays up: the answer is recorded all the same */
+        lg->settled = v;
+        lg->cap_settled = cap;
     }
     lg->settled[lg->n_settled++] = fire_id;
 }
@@ -42,39 +47,110 @@ size_t ledger_settled_take(struct ledger *lg, int64_t *ids, size_t max)
 {
     size_t n = lg->n_settled < max ? lg->n_settled : max;
     memcpy(ids, lg->settled, n * sizeof *ids);
-    memmove(lg->settled, lg->settled + n, (lg->n_settled - n) * sizeof lg->settled[0]);
+    memmove(lg->settled, lg->settled + n, (lg->n_settled - n) * sizeof *ids);
     lg->n_settled -= n;
     return n;
 }
 
-struct last_fire {
-    int64_t id;
-    bool answered;
+/* "20:41" today, else "2026-11-03 20:41" (local time). */
+static void format_when(usec_t t, usec_t now, char *buf, size_t bufsz)
+{
+    time_t a = (time_t)(t / USEC_PER_SEC), b = (time_t)(now / USEC_PER_SEC);
+    struct tm ta, tb;
+    localtime_r(&a, &ta);
+    localtime_r(&b, &tb);
+    bool today = ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday;
+    strftime(buf, bufsz, today ? "%H:%M" : "%Y-%m-%d %H:%M", &ta);
+}
+
+void ledger_describe_settled(const struct store_fire *f, usec_t now, char *err, size_t errsz)
+{
+    char when[32];
+    format_when(f->answered, now, when, sizeof when);
+    bool user = strcmp(f->answer, "expired") && strcmp(f->answer, "silenced");
+    if (user)
+        snprintf(err, errsz, "already answered: %s at %s ('%s' has no open prompt)", f->answer,
+                 when, f->reminder);
+    else
+        snprintf(err, errsz, "'%s' has no open prompt: last %s at %s", f->reminder, f->answer,
+                 when);
+}
+
+/* ---- fires ---- */
+
+/* A copy of the fields of one fire row the ledger decides with. */
+struct fire_row {
+    int64_t id, parent;
+    bool found;
+    char answer[16], source[32], reminder[256];
+    usec_t answered;
+    struct store_fire f; /* its strings point into this struct */
 };
 
-static int last_fire_cb(void *ud, const struct store_fire *f)
+static int fire_row_cb(void *ud, const struct store_fire *f)
 {
-    struct last_fire *l = ud;
-    l->id = f->id;
-    l->answered = f->answer != NULL;
+    struct fire_row *r = ud;
+    r->found = true;
+    r->id = f->id;
+    r->parent = f->parent;
+    snprintf(r->answer, sizeof r->answer, "%s", f->answer ? f->answer : "");
+    snprintf(r->source, sizeof r->source, "%s", f->source ? f->source : "");
+    snprintf(r->reminder, sizeof r->reminder, "%s", f->reminder ? f->reminder : "");
+    r->answered = f->answered;
+    r->f = *f;
+    r->f.answer = f->answer ? r->answer : NULL;
+    r->f.source = r->source;
+    r->f.reminder = r->reminder;
+    r->f.kind = r->f.title = r->f.origin = NULL;
     return 0;
+}
+
+/* A new fire of a reminder: its previous fire, if nobody answered it, has expired. */
+static void expire_previous(struct ledger *lg, const char *reminder, usec_t now)
+{
+    struct fire_row last = {0};
+    if (store_last_fire(lg->st, reminder, fire_row_cb, &last) == 0 && !last.answer[0] &&
+        store_record_answer(lg->st, last.id, "expired", now, "daemon") == 0)
+        ledger_settled_push(lg, last.id);
+}
+
+/* A re-show links to the first fire of its chain. */
+static int64_t chain_root(struct ledger *lg, int64_t fire_id)
+{
+    struct fire_row r = {0};
+    if (fire_id <= 0 || store_fire_get(lg->st, fire_id, fire_row_cb, &r) < 0) return fire_id;
+    return r.parent > 0 ? r.parent : fire_id;
 }
 
 int64_t ledger_record_fire(struct ledger *lg, const struct notification *n, usec_t scheduled,
                            usec_t now)
 {
     if (!n->reminder_id || !*n->reminder_id) return 0;
-    struct last_fire last = {0};
-    if (store_last_fire(lg->st, n->reminder_id, last_fire_cb, &last) == 0 && !last.answered &&
-        store_record_answer(lg->st, last.id, "expired", now, "daemon") == 0)
-        queue_settled(lg, last.id);
+    const char *origin = n->origin ? n->origin : LEDGER_ORIGIN_RULE;
+    int64_t parent = strcmp(origin, LEDGER_ORIGIN_SNOOZE) ? 0 : chain_root(lg, n->parent);
+    expire_previous(lg, n->reminder_id, now);
     int64_t fid = 0;
-    if (store_record_fire(lg->st, n->reminder_id, n->kind, scheduled, now, n->title, &fid) < 0)
+    if (store_record_fire_from(lg->st, n->reminder_id, n->kind, scheduled, now, n->title, origin,
+                               parent, &fid) < 0)
         return 0;
     size_t len;
     char *blob = notification_encode(n, &len);
     if (blob) store_fire_attach(lg->st, fid, blob, len);
     free(blob);
+    return fid;
+}
+
+int64_t ledger_record_silenced(struct ledger *lg, const char *reminder, const char *kind,
+                               const char *title, usec_t scheduled, const char *reason,
+                               usec_t now)
+{
+    if (!reminder || !*reminder) return 0;
+    expire_previous(lg, reminder, now);
+    int64_t fid = 0;
+    if (store_record_fire(lg->st, reminder, kind ? kind : "notify", scheduled, now, title, &fid) <
+            0 ||
+        store_record_answer(lg->st, fid, "silenced", now, reason) < 0)
+        return 0;
     return fid;
 }
 
@@ -95,23 +171,29 @@ void ledger_forget_shown(struct ledger *lg)
     lg->shown_next = 0;
 }
 
-size_t ledger_notifications_of_fire(struct ledger *lg, int64_t fire_id, uint32_t *ids, size_t max)
-{
-    size_t n = 0;
-    /* Newest first: walk the ring backwards from the slot written last. */
-    for (size_t k = 1; k <= LEDGER_SHOWN_MAX && n < max; k++) {
-        size_t slot = (lg->shown_next + LEDGER_SHOWN_MAX - k) % LEDGER_SHOWN_MAX;
-        const struct ledger_shown *sh = &lg->shown[slot];
-        if (sh->id && fire_id && sh->fire_id == fire_id) ids[n++] = sh->id;
-    }
-    return n;
-}
-
 static struct ledger_shown *find_shown(struct ledger *lg, uint32_t id)
 {
     for (size_t i = 0; i < LEDGER_SHOWN_MAX; i++)
         if (lg->shown[i].id == id && id != 0) return &lg->shown[i];
     return NULL;
+}
+
+size_t ledger_notifications_of_fire(struct ledger *lg, int64_t fire_id, uint32_t *ids, size_t max)
+{
+    size_t n = 0;
+    /* Newest first: backwards round the ring from the slot written last. */
+    for (size_t k = 1; k <= LEDGER_SHOWN_MAX && n < max; k++) {
+        const struct ledger_shown *sh =
+            &lg->shown[(lg->shown_next + LEDGER_SHOWN_MAX - k) % LEDGER_SHOWN_MAX];
+        if (sh->id && fire_id > 0 && sh->fire_id == fire_id) ids[n++] = sh->id;
+    }
+    return n;
+}
+
+int64_t ledger_fire_of_notification(struct ledger *lg, uint32_t id)
+{
+    const struct ledger_shown *sh = find_shown(lg, id);
+    return sh ? sh->fire_id : 0;
 }
 
 /* ---- answers ---- */
@@ -182,18 +264,35 @@ static usec_t snooze_fire(struct ledger *lg, int64_t fire_id, const char *remind
     return due;
 }
 
+/* A Kept/Broken answer settles the promise the notification was about. */
+static void settle_promise(struct ledger *lg, int64_t fire_id, const char *state, usec_t now)
+{
+    void *blob;
+    size_t len;
+    struct notification n;
+    if (store_fire_blob(lg->st, fire_id, &blob, &len) < 0) return;
+    if (notification_decode(blob, len, &n) == 0) {
+        if (n.promise) store_promise_set_state(lg->st, strtoll(n.promise, NULL, 10), state, now);
+        notification_clear(&n);
+    }
+    free(blob);
+}
+
 int ledger_record_answer(struct ledger *lg, int64_t fire_id, const char *reminder,
                          const char *answer, usec_t span, const char *source, usec_t now,
                          usec_t *due)
 {
     *due = 0;
+    struct fire_row row = {0};
+    if (store_fire_get(lg->st, fire_id, fire_row_cb, &row) == -EIO) return -EIO;
+    if (row.answer[0]) return -EALREADY; /* the first answer settled it */
     if (store_record_answer(lg->st, fire_id, answer, now, source) < 0) return -EIO;
-    queue_settled(lg, fire_id);
+    ledger_settled_push(lg, fire_id);
     drop_snoozes(lg, fire_id);
-    /* A promise's answers follow its life (promise.c): settle it, or ask again later. */
-    if (ledger_promise_followup(lg, fire_id, reminder, answer, now, due)) return 0;
     if (!strcmp(answer, "snoozed") || !strcmp(answer, "not_yet"))
         *due = snooze_fire(lg, fire_id, reminder, span, now);
+    else if (!strcmp(answer, "kept") || !strcmp(answer, "broken"))
+        settle_promise(lg, fire_id, answer, now);
     return 0;
 }
 
@@ -203,12 +302,35 @@ int ledger_answer_shown(struct ledger *lg, uint32_t id, const char *action, usec
     const char *answer = ledger_answer_for_action(action);
     if (!sh || !answer || !sh->fire_id) return 0;
     usec_t due;
-    return ledger_record_answer(lg, sh->fire_id, sh->reminder, answer, 0, "action", now, &due) == 0;
+    int r = ledger_record_answer(lg, sh->fire_id, sh->reminder, answer, 0, "action", now, &due);
+    if (r == -EALREADY) {
+        struct fire_row row = {0};
+        char why[400] = "";
+        if (store_fire_get(lg->st, sh->fire_id, fire_row_cb, &row) == 0 && row.answer[0])
+            ledger_describe_settled(&row.f, now, why, sizeof why);
+        log_info("a click on '%s' of reminder '%s' (fire %lld) ignored: %s", action, sh->reminder,
+                 (long long)sh->fire_id, why);
+        return -EALREADY;
+    }
+    return r == 0;
 }
+
+struct answer_walk {
+    struct ledger_answer *a;
+    usec_t now;
+    char *err;
+    size_t errsz;
+    bool settled;
+};
 
 static int answer_fire_cb(void *ud, const struct store_fire *f)
 {
-    struct ledger_answer *a = ud;
+    struct answer_walk *w = ud;
+    struct ledger_answer *a = w->a;
+    if (f->answer) {
+        w->settled = true;
+        ledger_describe_settled(f, w->now, w->err, w->errsz);
+    }
     a->fire_id = f->id;
     snprintf(a->title, sizeof a->title, "%s", f->title ? f->title : "");
     a->scheduled = f->scheduled;
@@ -222,19 +344,60 @@ int ledger_answer_last(struct ledger *lg, const char *reminder, const char *answ
     memset(out, 0, sizeof *out);
     if (strcmp(answer, "done") && strcmp(answer, "skipped") && strcmp(answer, "snoozed"))
         return snprintf(err, errsz, "unknown answer \"%s\"", answer), -EINVAL;
-    int r = store_last_fire(lg->st, reminder, answer_fire_cb, out);
+    /* Earlier fires are all settled (a new fire expires an open one): the latest is the one. */
+    struct answer_walk w = {out, now, err, errsz, false};
+    int r = store_last_fire(lg->st, reminder, answer_fire_cb, &w);
     if (r == -ENOENT)
         return snprintf(err, errsz, "'%s' has not shown a notification yet", reminder), -ENOENT;
     if (r < 0) return snprintf(err, errsz, "the state database failed (see the log)"), r;
-    if (ledger_record_answer(lg, out->fire_id, reminder, answer, span, "nudgectl", now,
-                             &out->due) < 0)
-        return snprintf(err, errsz, "the state database failed (see the log)"), -EIO;
+    if (w.settled) return -EALREADY;
+    r = ledger_record_answer(lg, out->fire_id, reminder, answer, span, "nudgectl", now, &out->due);
+    if (r == -EALREADY) return snprintf(err, errsz, "already answered"), r; /* raced: not here */
+    if (r < 0) return snprintf(err, errsz, "the state database failed (see the log)"), -EIO;
     if (!strcmp(answer, "snoozed") && !out->due)
         return snprintf(err, errsz, "answered, but the notification cannot be shown again"), -EIO;
     return 0;
 }
 
 /* ---- snoozes ---- */
+
+struct reminder_snoozes {
+    const char *reminder;
+    struct {
+        int64_t id, fire_id;
+    } v[64];
+    size_t n;
+};
+
+static int reminder_snoozes_cb(void *ud, const struct store_snooze *z)
+{
+    struct reminder_snoozes *r = ud;
+    if (strcmp(z->reminder, r->reminder)) return 0;
+    if (r->n == sizeof r->v / sizeof r->v[0]) return 1; /* the rest on the next round */
+    r->v[r->n].id = z->id;
+    r->v[r->n].fire_id = z->fire_id;
+    r->n++;
+    return 0;
+}
+
+int ledger_cancel_snoozes(struct ledger *lg, const char *reminder, const char *reason,
+                          usec_t now)
+{
+    int total = 0;
+    for (;;) {
+        struct reminder_snoozes r = {.reminder = reminder};
+        if (store_snoozes(lg->st, reminder_snoozes_cb, &r) < 0) return -EIO;
+        for (size_t i = 0; i < r.n; i++) {
+            /* The snoozed fire keeps its state ("snoozed"); the row says the re-show was
+             * called off, and why. */
+            if (r.v[i].fire_id > 0)
+                store_record_answer(lg->st, r.v[i].fire_id, "cancelled", now, reason);
+            if (store_snooze_remove(lg->st, r.v[i].id) < 0) return -EIO;
+            total++;
+        }
+        if (r.n < sizeof r.v / sizeof r.v[0]) return total;
+    }
+}
 
 struct snooze_walk {
     int (*cb)(void *ud, const struct ledger_snooze *z);

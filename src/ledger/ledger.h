@@ -55,7 +55,8 @@ void ledger_forget_shown(struct ledger *lg);
 const char *ledger_answer_for_action(const char *action);
 
 /* Records `answer` to fire `fire_id` (of `reminder`) from `source` ("action", "nudgectl").
- * Any pending snooze of that fire is dropped; "snoozed" and "not_yet" show the fire's
+ * The first answer settles a fire: -EALREADY when it has one (nothing is recorded). Any
+ * pending snooze of that fire is dropped; "snoozed" and "not_yet" show the fire's
  * notification again after span (0: the notification's own snooze span, else an hour);
  * "kept" and "broken" settle the promise the notification names. Returns 0 with *due the time
  * it shows again (0 when it does not), or -EIO when the answer could not be recorded. */
@@ -65,7 +66,9 @@ int ledger_record_answer(struct ledger *lg, int64_t fire_id, const char *reminde
 
 /* The user picked `action` on notification `id`: records the answer it means, if any, to the
  * fire shown with that id. Returns 1 when an answer was recorded (snoozes may have changed),
- * else 0. */
+ * 0 when the action means no answer or the notification is no fire's, -EALREADY when that
+ * fire was settled already: a stale click, refused (logged, naming reminder and fire). The
+ * daemon does not run the rule's on_action for a refused click. */
 int ledger_answer_shown(struct ledger *lg, uint32_t id, const char *action, usec_t now);
 
 struct ledger_answer {
@@ -75,10 +78,13 @@ struct ledger_answer {
     usec_t due; /* snoozed: when it shows again, else 0 */
 };
 
-/* nudgectl done/skip/snooze: answers the last fire of `reminder` ("done", "skipped" or
+/* nudgectl done/skip/snooze: answers the latest open fire of `reminder` ("done", "skipped" or
  * "snoozed"; span as for ledger_record_answer). The answer is in the database when this
  * returns 0. -EINVAL for another answer, -ENOENT when the reminder has shown nothing yet,
- * -EIO when the database failed or a snooze cannot be shown again; err says which. */
+ * -EALREADY when its latest fire is settled (err: "already answered: done at 20:41 ('evening'
+ * has no open prompt)" or "'evening' has no open prompt: last expired at 20:41"; local time,
+ * with the date when not today), -EIO when the database failed or a snooze cannot be shown
+ * again; err says which. */
 int ledger_answer_last(struct ledger *lg, const char *reminder, const char *answer, usec_t span,
                        usec_t now, struct ledger_answer *out, char *err, size_t errsz);
 
@@ -98,21 +104,55 @@ int ledger_snoozes(struct ledger *lg, int (*cb)(void *ud, const struct ledger_sn
 /* Snooze `id` was shown again: it is no longer pending. */
 int ledger_snooze_shown(struct ledger *lg, int64_t id);
 
+/* ---- the life of a fire (SPEC 2.3) ----
+ *
+ * A fire's state is its first answer row: none is "open"; done, skipped, snoozed, kept,
+ * not_yet or broken is "answered"; "silenced" (a fire row that was due but never shown, the
+ * reason in the row's source: "checkin", "quiet", "pause"); "expired" (still open when its
+ * reminder fired again). A fire recorded with origin "manual" (nudgectl fire) is a hand fire.
+ * A snooze cancelled by a settlement is one more row, "cancelled" (the reason in its source),
+ * on the snoozed fire; it does not change that fire's state, and the snooze never shows. */
+
+/* Where a fire came from: a rule's schedule, a snooze's re-show (struct notification's
+ * `parent`: the first fire of the chain), a hand fire. The notification says which
+ * (notification.origin). */
+#define LEDGER_ORIGIN_RULE "rule"
+#define LEDGER_ORIGIN_SNOOZE "snooze"
+#define LEDGER_ORIGIN_MANUAL "manual"
+
 /* ---- settled fires: what leaves the screen ----
  *
- * Promise: every fire that settles (an answer from a bubble or from nudgectl, "expired" when
- * its reminder fires again) is queued here at the moment its row is written, once. The daemon
- * takes the queue after each event it handles (a click, a control command, a fire) and closes
- * those fires' notifications. Nothing in the ledger closes anything itself. */
+ * Promise: every fire that settles, by any route (an answer from a bubble or from nudgectl, a
+ * logged check-in, "expired" when its reminder fires again, a snooze cancelled with its fire,
+ * a settled promise's fires), is queued here at the moment its row is written, once. The
+ * daemon takes the queue after each event it handles (a click, a control command, a fire) and
+ * closes those fires' notifications. Nothing in the ledger closes anything itself. */
 
 /* Moves up to max settled fire ids, oldest first, into ids and returns how many (0: the queue
- * is empty). The queue keeps the newest LEDGER_SHOWN_MAX. */
+ * is empty). */
 size_t ledger_settled_take(struct ledger *lg, int64_t *ids, size_t max);
 
 /* The backend notification ids fire `fire_id` was shown with (ledger_remember_shown), newest
- * first, at most max, and returns how many (0: none remembered). */
+ * first, at most max, and returns how many (0: none remembered). The map keeps them after the
+ * fire settles, so a late click on a closed bubble is still known, and refused. */
 size_t ledger_notifications_of_fire(struct ledger *lg, int64_t fire_id, uint32_t *ids,
                                     size_t max);
+
+/* The fire notification id was shown with (0 when unknown). */
+int64_t ledger_fire_of_notification(struct ledger *lg, uint32_t id);
+
+/* Records a fire of `reminder` that was due at `scheduled` but not shown, answered "silenced"
+ * with `reason` as the source ("quiet": quiet hours with quiet = "drop"; "pause": a pause;
+ * "checkin": silenced by a logged check-in). Returns its id, or 0 when nothing was recorded. */
+int64_t ledger_record_silenced(struct ledger *lg, const char *reminder, const char *kind,
+                               const char *title, usec_t scheduled, const char *reason,
+                               usec_t now);
+
+/* Cancels the pending snoozes of `reminder` (each a "cancelled" row on its fire, source
+ * `reason`: "checkin", "promise", "pause", ...), so they never show. Returns how many, or
+ * -EIO. The hook for a pause (issue 13) and a settled promise. */
+int ledger_cancel_snoozes(struct ledger *lg, const char *reminder, const char *reason,
+                          usec_t now);
 
 /* ---- what the schedule keeps across restarts ---- */
 

@@ -50,6 +50,8 @@ struct ruleset {
     struct lrem *current; /* the reminder whose callback is running */
     usec_t current_sched; /* the time it fires for: its plan, a caught-up elapse, or now by hand */
     usec_t current_base;  /* the elapse that fire comes from (before window and jitter); 0 by hand */
+    bool current_by_hand; /* nudgectl fire: what it shows is a hand fire ("manual") */
+    size_t shown;         /* notifications shown, ever (ruleset_fire_now counts its own) */
     bool has_since;
     usec_t since;
     char backend_name[16];
@@ -85,7 +87,8 @@ struct ruleset {
  * told apart from rule reminders by owner_data. */
 struct snooze {
     struct reminder r;
-    int64_t id; /* its row in the ledger */
+    int64_t id;      /* its row in the ledger */
+    int64_t fire_id; /* the fire it shows again */
     char *blob; /* the notification it shows (notification_decode) */
     size_t len;
     bool seen; /* still pending (ruleset_snoozes_sync) */

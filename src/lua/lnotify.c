@@ -136,6 +136,7 @@ static int l_notify(lua_State *L)
     n.app_name = rs->app_name;
     n.kind = rs->current ? rs->current->r.kind : "notify";
     n.reminder_id = rs->current ? rs->current->r.id : "";
+    if (rs->current && rs->current_by_hand) n.origin = "manual";
     uint32_t id = 0;
     usec_t now = clock_now(rs->clock);
     /* Its calendar UID: a random time (window, jitter) is named by its day, so the UID is the
@@ -153,6 +154,7 @@ static int l_notify(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
+    rs->shown++;
     if (rs->interactive) {
         /* Keep the callbacks until the notification closes. */
         int has_cb = lconv_raw_field(L, 1, "on_action") != LUA_TNIL;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -564,6 +565,8 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     rs->current = m;
     rs->current_sched = now;
     rs->current_base = 0;
+    rs->current_by_hand = true;
+    size_t shown = rs->shown;
     /* Its schedule stays as it is: this is an extra, on-demand fire. ev is built inside the
      * protected call (at the memory cap that fails as the callback's error). */
     lua_pushcfunction(L, fire_reminder);
@@ -577,9 +580,10 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     rs->current = saved;
     rs->current_sched = saved_sched;
     rs->current_base = saved_base;
+    rs->current_by_hand = false;
     lua_settop(L, pinned - 1);
     if (log_error_count() != before) return snprintf(err, errsz, "its callback failed: see the log"), -EIO;
-    return 0;
+    return (int)(rs->shown - shown > INT_MAX ? INT_MAX : rs->shown - shown);
 }
 
 bool ruleset_since(const struct ruleset *rs, usec_t *since)

@@ -118,7 +118,9 @@ struct ruleset_reminder_info {
 void ruleset_each_reminder(struct ruleset *rs,
                            void (*cb)(void *ud, const struct ruleset_reminder_info *info), void *ud);
 
-/* Runs reminder `id`'s callback now (its schedule is not touched). -ENOENT for an unknown id,
+/* Runs reminder `id`'s callback now (its schedule is not touched): a hand fire, so what it
+ * shows is recorded with origin "manual" and the toolkit's silencing does not apply. Returns
+ * how many notifications it showed (0: its callback showed nothing). -ENOENT for an unknown id,
  * -EIO when the callback failed (logged; at the memory limit too), -ENOMEM when not even the
  * call could be set up; err says which. */
 int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz);

@@ -31,6 +31,7 @@ static struct snooze *snooze_queue(struct ruleset *rs, const struct ledger_snooz
     memcpy(z->blob, s->blob, s->len);
     z->len = s->len;
     z->id = s->id;
+    z->fire_id = s->fire_id;
     reminder_init(&z->r);
     z->r.trigger = TRIGGER_AT;
     z->r.at = s->due;
@@ -86,6 +87,9 @@ void snooze_fire(struct ruleset *rs, struct snooze *z, usec_t now)
     char err[256];
     if (notification_decode(z->blob, z->len, &n) == 0) {
         uint32_t id = 0;
+        /* A new fire, linked to the one snoozed (the ledger links it to the chain's first). */
+        n.origin = "snooze";
+        n.parent = z->fire_id;
         if (rs->host.show(rs->host.ud, &n, z->r.at, &id, err, sizeof err) < 0)
             log_warn("snoozed notification \"%s\" not shown: %s", n.title, err);
         notification_clear(&n);

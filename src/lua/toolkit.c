@@ -134,6 +134,26 @@ static int t_checkin_since(lua_State *L)
     return 1;
 }
 
+/* checkin_silenced(id, scheduled) -> whether a check-in logged for reminder id (nudgectl
+ * checkin ID) silenced its prompt planned for `scheduled` */
+static int t_checkin_silenced(lua_State *L)
+{
+    bool silenced;
+    int r = ledger_checkin_silenced(ledger_of(L), luaL_checkstring(L, 1), check_seconds(L, 2),
+                                    &silenced);
+    if (r < 0) return ledger_error(L, r);
+    lua_pushboolean(L, silenced);
+    return 1;
+}
+
+/* by_hand() -> whether the running reminder was fired with nudgectl fire (nothing silences it) */
+static int t_by_hand(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    lua_pushboolean(L, rs->current && rs->current_by_hand);
+    return 1;
+}
+
 /* last_fired(id) -> when the reminder last showed a notification (recorded history), or nil */
 static int t_last_fired(lua_State *L)
 {
@@ -235,6 +255,8 @@ void toolkit_open(lua_State *L)
         {"gesture_recent", t_gesture_recent},
         {"gesture_add", t_gesture_add},
         {"checkin_since", t_checkin_since},
+        {"checkin_silenced", t_checkin_silenced},
+        {"by_hand", t_by_hand},
         {"last_fired", t_last_fired},
         {"streak", t_streak},
         {"phase", t_phase},

@@ -218,27 +218,34 @@ enum stmt_id {
     Q_KV_EACH,
     Q_FIRE_ATTACH,
     Q_FIRE_BLOB,
+    Q_FIRE_GET,
     Q_COUNT
 };
 
-/* The columns every fire query returns, in struct store_fire order; the latest answer is the
- * one with the greatest `at` (ties: recorded last). */
+/* The columns every fire query returns, in struct store_fire order. The answer is the one that
+ * settled the fire: the first (SPEC 2.3, the first answer wins), not counting a "cancelled"
+ * snooze, which follows a "snoozed" and leaves it the fire's state. */
 #define FIRE_SELECT                                                                                \
-    "SELECT f.id, f.reminder, f.kind, f.title, f.scheduled, f.fired, a.answer, a.at"               \
+    "SELECT f.id, f.reminder, f.kind, f.title, f.scheduled, f.fired, a.answer, a.at, f.origin,"    \
+    " a.source, f.parent"                                                                          \
     " FROM fires f LEFT JOIN answers a ON a.id ="                                                  \
-    " (SELECT id FROM answers WHERE fire = f.id ORDER BY at DESC, id DESC LIMIT 1) "
+    " (SELECT id FROM answers WHERE fire = f.id AND answer != 'cancelled'"                         \
+    "  ORDER BY at, id LIMIT 1) "
 #define PROMISE_SELECT                                                                             \
     "SELECT id, key, text, due, source, state, created, answered, asks FROM promises "
 
 static const char *const stmt_sql[Q_COUNT] = {
-    [Q_FIRE_INSERT] = "INSERT INTO fires (reminder, kind, scheduled, fired, title)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_FIRE_INSERT] = "INSERT INTO fires (reminder, kind, scheduled, fired, title, origin, parent)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [Q_FIRE_ATTACH] = "UPDATE fires SET notification = ?2 WHERE id = ?1",
     [Q_FIRE_BLOB] = "SELECT notification FROM fires WHERE id = ?1 AND notification IS NOT NULL",
+    [Q_FIRE_GET] = FIRE_SELECT "WHERE f.id = ?1",
     [Q_FIRE_LAST] = FIRE_SELECT "WHERE f.reminder = ?1 ORDER BY f.fired DESC, f.id DESC LIMIT 1",
     [Q_ANSWER_INSERT] = "INSERT INTO answers (fire, answer, at, source) VALUES (?1, ?2, ?3, ?4)",
     [Q_HISTORY] = FIRE_SELECT "WHERE f.fired >= ?1 ORDER BY f.fired DESC, f.id DESC LIMIT ?2",
-    [Q_REPORT_FIRES] = FIRE_SELECT "WHERE f.kind IN ('checkin', 'gesture') ORDER BY f.fired, f.id",
+    /* Hand fires never count (SPEC 2.3). */
+    [Q_REPORT_FIRES] = FIRE_SELECT "WHERE f.kind IN ('checkin', 'gesture') AND f.origin != 'manual'"
+                                   " ORDER BY f.fired, f.id",
     [Q_CHECKIN_INSERT] = "INSERT INTO checkins (at, mood, note) VALUES (?1, ?2, ?3)",
     [Q_CHECKINS] = "SELECT id, at, mood, note FROM checkins WHERE at >= ?1 ORDER BY at, id",
     /* A rule promise met again keeps its id, state and creation time; NULL keys never
@@ -1074,11 +1081,19 @@ void store_default_dir(char *buf, size_t bufsz)
 int store_record_fire(struct store *st, const char *reminder, const char *kind, usec_t scheduled,
                       usec_t fired, const char *title, int64_t *fire_id)
 {
-    if (!reminder || !reminder[0] || !kind) return -EINVAL;
+    return store_record_fire_from(st, reminder, kind, scheduled, fired, title, "rule", 0, fire_id);
+}
+
+int store_record_fire_from(struct store *st, const char *reminder, const char *kind,
+                           usec_t scheduled, usec_t fired, const char *title, const char *origin,
+                           int64_t parent, int64_t *fire_id)
+{
+    if (!reminder || !reminder[0] || !kind || !origin) return -EINVAL;
     sqlite3_stmt *s = stmt(st, Q_FIRE_INSERT);
     if (!s) return -EIO;
     int rc = bind_text(s, 1, reminder) | bind_text(s, 2, kind) | bind_i64(s, 3, scheduled) |
-             bind_i64(s, 4, fired) | bind_text(s, 5, title);
+             bind_i64(s, 4, fired) | bind_text(s, 5, title) | bind_text(s, 6, origin) |
+             (parent > 0 ? bind_i64(s, 7, parent) : sqlite3_bind_null(s, 7));
     if (rc != SQLITE_OK) {
         stmt_done(s);
         return sql_fail(st, "recording a fire");
@@ -1099,6 +1114,9 @@ static void fire_from_row(const struct rows *r, size_t i, struct store_fire *f)
         .fired = cell_i64(r, i, 5),
         .answer = cell_text(r, i, 6),
         .answered = cell_i64(r, i, 7),
+        .origin = cell_text(r, i, 8),
+        .source = cell_text(r, i, 9),
+        .parent = cell_i64(r, i, 10),
     };
 }
 
@@ -1133,6 +1151,18 @@ int store_last_fire(struct store *st, const char *reminder,
     return each_fire(st, s, true, cb, ud);
 }
 
+int store_fire_get(struct store *st, int64_t fire_id,
+                   int (*cb)(void *ud, const struct store_fire *f), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_FIRE_GET);
+    if (!s) return -EIO;
+    if (bind_i64(s, 1, fire_id) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading fires");
+    }
+    return each_fire(st, s, true, cb, ud);
+}
+
 static bool one_of(const char *v, const char *const *names)
 {
     for (; v && *names; names++)
@@ -1150,8 +1180,8 @@ static void durable(struct store *st, bool on)
 int store_record_answer(struct store *st, int64_t fire_id, const char *answer, usec_t at,
                         const char *source)
 {
-    static const char *const answers[] = {"done",   "snoozed", "skipped", "kept",
-                                          "broken", "not_yet", "expired", NULL};
+    static const char *const answers[] = {"done",    "snoozed", "skipped",  "kept",      "broken",
+                                          "not_yet", "expired", "silenced", "cancelled", NULL};
     if (!one_of(answer, answers) || !source) return -EINVAL;
     sqlite3_stmt *s = stmt(st, Q_ANSWER_INSERT);
     if (!s) return -EIO;
@@ -1161,8 +1191,9 @@ int store_record_answer(struct store *st, int64_t fire_id, const char *answer, u
         stmt_done(s);
         return sql_fail(st, "recording an answer");
     }
-    /* The user's answers are synced before this returns (the daemon's own "expired" need not). */
-    bool user = strcmp(source, "daemon") != 0;
+    /* The user's answers are synced before this returns (the daemon's own "expired" and
+     * "silenced" by quiet hours need not). */
+    bool user = strcmp(source, "daemon") != 0 && strcmp(source, "quiet") != 0;
     if (user) durable(st, true);
     int r = write_result(st, step_write(s, NULL), "recording an answer");
     if (user) durable(st, false);
@@ -1199,6 +1230,9 @@ int store_report_fires(struct store *st, int (*cb)(void *ud, const struct store_
             .fired = sqlite3_column_int64(s, 5),
             .answer = (const char *)sqlite3_column_text(s, 6),
             .answered = sqlite3_column_int64(s, 7),
+            .origin = (const char *)sqlite3_column_text(s, 8),
+            .source = (const char *)sqlite3_column_text(s, 9),
+            .parent = sqlite3_column_int64(s, 10),
         };
         if (!f.reminder || !f.kind) {
             ret = -ENOMEM; /* sqlite3_column_text is NULL only when it cannot allocate */

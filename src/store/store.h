@@ -68,6 +68,12 @@ void store_default_dir(char *buf, size_t bufsz);
 int store_record_fire(struct store *st, const char *reminder, const char *kind, usec_t scheduled,
                       usec_t fired, const char *title, int64_t *fire_id);
 
+/* The same, saying where it came from: origin "rule", "snooze" (a re-show of fire `parent`),
+ * or "manual" (a hand fire); parent 0 for none. */
+int store_record_fire_from(struct store *st, const char *reminder, const char *kind,
+                           usec_t scheduled, usec_t fired, const char *title, const char *origin,
+                           int64_t parent, int64_t *fire_id);
+
 /* Keeps the notification a fire showed (the caller's encoding), so it can be shown again. */
 int store_fire_attach(struct store *st, int64_t fire_id, const void *blob, size_t len);
 /* -ENOENT when the fire has none. *blob is malloc'd; the caller frees it. */
@@ -77,26 +83,35 @@ struct store_fire {
     int64_t id;
     const char *reminder, *kind, *title;
     usec_t scheduled, fired;
-    const char *answer; /* the latest answer to this fire, or NULL */
+    const char *answer; /* the answer that settled it (the first, "cancelled" aside), or NULL */
     usec_t answered;    /* when, or 0 */
+    const char *origin; /* "rule", "snooze", "manual" */
+    const char *source; /* where the answer came from ("action", "nudgectl", "checkin", ...) */
+    int64_t parent;     /* a snooze's re-show: the first fire; else 0 */
 };
 
 /* The most recent fire of a reminder (-ENOENT if none). */
 int store_last_fire(struct store *st, const char *reminder,
                     int (*cb)(void *ud, const struct store_fire *f), void *ud);
 
-/* answer is one of "done", "snoozed", "skipped", "kept", "broken", "not_yet", "expired" (else
- * -EINVAL); source says where it came from ("action", "nudgectl", "daemon"). */
+/* Fire fire_id (-ENOENT if none). */
+int store_fire_get(struct store *st, int64_t fire_id,
+                   int (*cb)(void *ud, const struct store_fire *f), void *ud);
+
+/* answer is one of "done", "snoozed", "skipped", "kept", "broken", "not_yet", "expired",
+ * "silenced", "cancelled" (else -EINVAL); source says where it came from ("action",
+ * "nudgectl", "daemon", "checkin"; for "silenced" and "cancelled" the reason). */
 int store_record_answer(struct store *st, int64_t fire_id, const char *answer, usec_t at,
                         const char *source);
 
 /* Fires in the order they happened, newest first: at most `limit` (<= 0: all), none before
- * `since` (0: from the start). Each with its latest answer. */
+ * `since` (0: from the start). Each with the answer that settled it. */
 int store_history(struct store *st, usec_t since, int limit,
                   int (*cb)(void *ud, const struct store_fire *f), void *ud);
 
-/* The check-in and gesture fires (what the report counts), oldest first, each with its latest
- * answer, streamed: memory stays flat however long the history. cb must not use the store. */
+/* The check-in and gesture fires (what the report counts; hand fires aside), oldest first,
+ * each with the answer that settled it, streamed:
+ * memory stays flat however long the history. cb must not use the store. */
 int store_report_fires(struct store *st, int (*cb)(void *ud, const struct store_fire *f), void *ud);
 
 /* ---- check-in journal ---- */

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "common/notification.h"
+#include "ledger/journal.h"
 #include "ledger/ledger.h"
 #include "ledger/uid.h"
 #include "store/store.h"
@@ -75,14 +76,14 @@ static const struct ledger_case cases[] = {
     {"not yet shows it again too",
      {{.op = FIRE, .reminder = "a", .id = 1, .span = 30 * MIN}, {.op = CLICK, .id = 1, .arg = "not_yet", .rc = 1}, {.op = END}},
      "a:not_yet", "a@30", "open"},
-    {"an answer after a snooze drops it",
+    {"an answer after a snooze is refused: the snooze settled the fire",
      {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "snooze", .rc = 1},
-      {.op = CTL, .reminder = "a", .arg = "done", .t = 5 * MIN}, {.op = END}},
-     "a:done", "", "open"},
-    {"snoozed again: the new time wins",
+      {.op = CTL, .reminder = "a", .arg = "done", .t = 5 * MIN, .rc = -EALREADY}, {.op = END}},
+     "a:snoozed", "a@60", "open"},
+    {"snoozed again is refused too: the first time stands",
      {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "snooze", .rc = 1},
-      {.op = CTL, .reminder = "a", .arg = "snoozed", .t = 5 * MIN, .span = 5 * MIN, .due = 10 * MIN}, {.op = END}},
-     "a:snoozed", "a@10", "open"},
+      {.op = CTL, .reminder = "a", .arg = "snoozed", .t = 5 * MIN, .span = 5 * MIN, .rc = -EALREADY}, {.op = END}},
+     "a:snoozed", "a@60", "open"},
     {"a snooze shown again is no longer pending",
      {{.op = FIRE, .reminder = "a", .id = 1}, {.op = CLICK, .id = 1, .arg = "snooze", .rc = 1}, {.op = SHOWN_AGAIN}, {.op = END}},
      "a:snoozed", "", "open"},
@@ -461,6 +462,242 @@ static void test_settled_leave_the_screen(void **state)
     }
 }
 
+/* ---- the life of a fire (SPEC 2.3), table-driven ----
+ *
+ * Each row: events in (times T0-relative, the zone UTC), and out: each fire as
+ * "reminder:state/origin" oldest first (state "-" when open), the fires settled in the order
+ * the ledger queued them (for closing their bubbles), and the last refusal's message. */
+
+enum life_op {
+    L_END,
+    L_FIRE,    /* reminder shows notification `id` (origin `arg`: NULL rule, "manual") */
+    L_CLICK,   /* action `arg` on notification `id`; rc expected */
+    L_CTL,     /* nudgectl answer `arg` to reminder; rc expected (message below) */
+    L_ELAPSE,  /* the first pending snooze comes due: shown again as notification `id` */
+    L_CHECKIN, /* nudgectl checkin for reminder, its next prompt at T0 + next (0: none) */
+    L_QUIET,   /* a fire of reminder dropped by quiet hours: silenced "quiet" */
+    L_PROMPT,  /* the check-in prompt planned at T0 + next: silenced (rc 1) or shown (rc 0) */
+};
+
+struct life_step {
+    enum life_op op;
+    const char *reminder;
+    uint32_t id;
+    const char *arg;
+    usec_t t, next;
+    int rc;
+};
+
+struct life_case {
+    const char *name;
+    struct life_step steps[8];
+    const char *fires, *settled, *message;
+};
+
+static const struct life_case life_cases[] = {
+    {"the first answer settles: a second nudgectl done is refused with the first",
+     {{.op = L_FIRE, .reminder = "a", .id = 1}, {.op = L_CTL, .reminder = "a", .id = 0, .arg = "done", .t = 2 * MIN}, {.op = L_CTL, .reminder = "a", .id = 0, .arg = "done", .t = 3 * MIN, .rc = -EALREADY}},
+     "a:done/rule", "1", "already answered: done at 11:02 ('a' has no open prompt)"},
+    {"a stale click after nudgectl done is refused and changes nothing",
+     {{.op = L_FIRE, .reminder = "a", .id = 1}, {.op = L_CTL, .reminder = "a", .id = 0, .arg = "done", .t = MIN}, {.op = L_CLICK, .reminder = NULL, .id = 1, .arg = "skip", .t = 2 * MIN, .rc = -EALREADY}},
+     "a:done/rule", "1", ""},
+    {"a click, then nudgectl skip: refused",
+     {{.op = L_FIRE, .reminder = "a", .id = 1}, {.op = L_CLICK, .reminder = NULL, .id = 1, .arg = "done", .t = MIN, .rc = 1}, {.op = L_CTL, .reminder = "a", .id = 0, .arg = "skipped", .t = 2 * MIN, .rc = -EALREADY}},
+     "a:done/rule", "1", "already answered: done at 11:01 ('a' has no open prompt)"},
+    {"a rule's own action on a settled fire is no answer, not refused",
+     {{.op = L_FIRE, .reminder = "a", .id = 1}, {.op = L_CLICK, .reminder = NULL, .id = 1, .arg = "done", .t = MIN, .rc = 1}, {.op = L_CLICK, .reminder = NULL, .id = 1, .arg = "open_page", .t = 2 * MIN}},
+     "a:done/rule", "1", ""},
+    {"none open: nudgectl fails with the last state (expired)",
+     {{.op = L_FIRE, .reminder = "a", .id = 1}, {.op = L_FIRE, .reminder = "a", .id = 2, .t = H}, {.op = L_CLICK, .reminder = NULL, .id = 1, .arg = "done", .t = H + MIN, .rc = -EALREADY}},
+     "a:expired/rule a:-/rule", "1", ""},
+    {"none open: the last state is a silenced prompt",
+     {{.op = L_QUIET, .reminder = "a", .t = H}, {.op = L_CTL, .reminder = "a", .id = 0, .arg = "done", .t = H + MIN, .rc = -EALREADY}},
+     "a:silenced/rule", "", "'a' has no open prompt: last silenced at 12:00"},
+    {"the date is said when the answer was not today",
+     {{.op = L_FIRE, .reminder = "a", .id = 1}, {.op = L_CTL, .reminder = "a", .id = 0, .arg = "done", .t = MIN}, {.op = L_CTL, .reminder = "a", .id = 0, .arg = "done", .t = 25 * H, .rc = -EALREADY}},
+     "a:done/rule", "1", "already answered: done at 2026-11-23 11:01 ('a' has no open prompt)"},
+    {"a snooze's re-show is a new fire linked to the first; its answer settles it",
+     {{.op = L_FIRE, .reminder = "a", .id = 1}, {.op = L_CLICK, .reminder = NULL, .id = 1, .arg = "snooze", .t = MIN, .rc = 1}, {.op = L_ELAPSE, .reminder = NULL, .id = 2, .t = 61 * MIN},
+      {.op = L_CLICK, .reminder = NULL, .id = 2, .arg = "snooze", .t = 62 * MIN, .rc = 1}, {.op = L_ELAPSE, .reminder = NULL, .id = 3, .t = 122 * MIN},
+      {.op = L_CLICK, .reminder = NULL, .id = 3, .arg = "done", .t = 123 * MIN, .rc = 1}},
+     "a:snoozed/rule a:snoozed/snooze<1 a:done/snooze<1", "1 2 3", ""},
+    {"checkin ID settles that check-in's open fire as done, and no other",
+     {{.op = L_FIRE, .reminder = "evening", .id = 1}, {.op = L_FIRE, .reminder = "weekend", .id = 2}, {.op = L_CHECKIN, .reminder = "evening", .t = MIN, .next = 24 * H}},
+     "evening:done/rule weekend:-/rule", "1", ""},
+    {"checkin ID with nothing open silences the next prompt within 24 hours, never shown",
+     {{.op = L_CHECKIN, .reminder = "evening", .t = MIN, .next = 9 * H}, {.op = L_PROMPT, .reminder = "evening", .next = 9 * H, .rc = 1},
+      {.op = L_PROMPT, .reminder = "weekend", .next = 9 * H, .rc = 0}, {.op = L_PROMPT, .reminder = "evening", .next = 33 * H, .rc = 0}},
+     "evening:silenced/rule", "", ""},
+    {"checkin ID: a prompt more than 24 hours ahead is not silenced",
+     {{.op = L_CHECKIN, .reminder = "evening", .t = MIN, .next = 30 * H}, {.op = L_PROMPT, .reminder = "evening", .next = 30 * H, .rc = 0}},
+     "", "", ""},
+    {"checkin cancels a pending snooze: it never shows",
+     {{.op = L_FIRE, .reminder = "evening", .id = 1}, {.op = L_CLICK, .reminder = NULL, .id = 1, .arg = "snooze", .t = MIN, .rc = 1},
+      {.op = L_CHECKIN, .reminder = "evening", .t = 5 * MIN, .next = 48 * H}, {.op = L_ELAPSE, .reminder = NULL, .id = 2, .t = 61 * MIN, .rc = -ENOENT}},
+     "evening:snoozed/rule", "1", ""},
+    {"a hand fire is recorded as manual, and answered like any",
+     {{.op = L_FIRE, .reminder = "a", .id = 1, .arg = LEDGER_ORIGIN_MANUAL}, {.op = L_CTL, .reminder = "a", .id = 0, .arg = "done", .t = MIN}},
+     "a:done/manual", "1", ""},
+    {"a hand fire shows through a silenced prompt (the toolkit asks nothing by hand)",
+     {{.op = L_CHECKIN, .reminder = "evening", .t = MIN, .next = 9 * H}, {.op = L_FIRE, .reminder = "evening", .id = 1, .arg = LEDGER_ORIGIN_MANUAL, .t = 2 * MIN}},
+     "evening:silenced/rule evening:-/manual", "", ""},
+    {"a quiet-hours drop is a silenced fire; the open one before it expires",
+     {{.op = L_FIRE, .reminder = "a", .id = 1}, {.op = L_QUIET, .reminder = "a", .t = 12 * H}},
+     "a:expired/rule a:silenced/rule", "1", ""},
+};
+
+static int life_fire_cb(void *ud, const struct store_fire *f)
+{
+    char *text = ud, one[160], rest[512];
+    snprintf(rest, sizeof rest, "%s", text);
+    char parent[24] = "";
+    if (f->parent) snprintf(parent, sizeof parent, "<%lld", (long long)f->parent);
+    snprintf(one, sizeof one, "%.40s:%.12s/%.8s%s", f->reminder, f->answer ? f->answer : "-",
+             f->origin, parent);
+    snprintf(text, 512, "%s%s%.340s", one, rest[0] ? " " : "", rest);
+    return 0;
+}
+
+struct first_snooze {
+    int64_t id, fire_id;
+    void *blob;
+    size_t len;
+};
+
+static int life_snooze_cb(void *ud, const struct ledger_snooze *z)
+{
+    struct first_snooze *f = ud;
+    if (f->id) return 0;
+    f->id = z->id;
+    f->fire_id = z->fire_id;
+    f->blob = malloc(z->len);
+    memcpy(f->blob, z->blob, z->len);
+    f->len = z->len;
+    return 0;
+}
+
+static void life_fire(struct ledger *lg, const struct life_step *s, usec_t now)
+{
+    struct notify_action actions[] = {{"done", "Done"}, {"snooze", "Later"}, {"skip", "Skip"}};
+    struct notification n = {.app_name = "nudge", .reminder_id = s->reminder, .kind = "checkin",
+                             .title = "Talk", .timeout_ms = -1, .actions = actions,
+                             .n_actions = 3, .origin = s->arg};
+    int64_t fid = ledger_record_fire(lg, &n, now, now);
+    assert_true(fid > 0);
+    ledger_remember_shown(lg, s->id, fid, s->reminder);
+}
+
+/* The first pending snooze shows again (rc -ENOENT: there is none). */
+static void life_elapse(const char *name, struct ledger *lg, const struct life_step *s, usec_t now)
+{
+    struct first_snooze f = {0};
+    assert_int_equal(ledger_snoozes(lg, life_snooze_cb, &f), 0);
+    if (!f.id) {
+        if (s->rc != -ENOENT) fail_msg("%s: no snooze pending", name);
+        return;
+    }
+    if (s->rc == -ENOENT) fail_msg("%s: a snooze is still pending", name);
+    struct notification n;
+    assert_int_equal(notification_decode(f.blob, f.len, &n), 0);
+    n.origin = LEDGER_ORIGIN_SNOOZE;
+    n.parent = f.fire_id;
+    int64_t fid = ledger_record_fire(lg, &n, now, now);
+    ledger_remember_shown(lg, s->id, fid, n.reminder_id);
+    assert_int_equal(ledger_snooze_shown(lg, f.id), 0);
+    notification_clear(&n);
+    free(f.blob);
+}
+
+static void life_step(const char *name, struct ledger *lg, const struct life_step *s, char *msg)
+{
+    char err[256] = "";
+    usec_t now = T0 + s->t;
+    int rc = 0;
+    switch (s->op) {
+    case L_FIRE: life_fire(lg, s, now); return;
+    case L_ELAPSE: life_elapse(name, lg, s, now); return;
+    case L_CLICK: rc = ledger_answer_shown(lg, s->id, s->arg, now); break;
+    case L_CTL: {
+        struct ledger_answer a;
+        rc = ledger_answer_last(lg, s->reminder, s->arg, 0, now, &a, err, sizeof err);
+        if (rc < 0) snprintf(msg, 256, "%s", err);
+        break;
+    }
+    case L_CHECKIN: {
+        struct ledger_checkin_result res;
+        rc = ledger_checkin_log(lg, s->reminder, s->next ? T0 + s->next : 0, 0, NULL, now, &res,
+                                err, sizeof err);
+        break;
+    }
+    case L_QUIET:
+        rc = ledger_record_silenced(lg, s->reminder, "checkin", "Talk", now, "quiet", now) > 0
+                 ? 0 : -EIO;
+        break;
+    case L_PROMPT: {
+        bool silenced;
+        assert_int_equal(ledger_checkin_silenced(lg, s->reminder, T0 + s->next, &silenced), 0);
+        rc = silenced;
+        break;
+    }
+    case L_END: return;
+    }
+    if (rc != s->rc) fail_msg("%s: step %d: %d (%s), not %d", name, (int)s->op, rc, err, s->rc);
+}
+
+static void test_lifecycle(void **state)
+{
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    for (size_t k = 0; k < sizeof life_cases / sizeof *life_cases; k++) {
+        const struct life_case *c = &life_cases[k];
+        struct store *st;
+        char err[256], msg[256] = "";
+        assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
+        struct ledger *lg = ledger_new(st);
+        for (const struct life_step *s = c->steps; s->op != L_END; s++) life_step(c->name, lg, s, msg);
+        char fires[512] = "", settled[128] = "";
+        assert_int_equal(store_history(st, 0, 0, life_fire_cb, fires), 0);
+        int64_t ids[32];
+        size_t n = ledger_settled_take(lg, ids, 32);
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(settled);
+            snprintf(settled + len, sizeof settled - len, "%s%lld", i ? " " : "", (long long)ids[i]);
+        }
+        assert_int_equal(ledger_settled_take(lg, ids, 32), 0); /* taken once */
+        if (strcmp(fires, c->fires) || strcmp(settled, c->settled) || strcmp(msg, c->message))
+            fail_msg("%s:\n  fires   \"%s\", not \"%s\"\n  settled \"%s\", not \"%s\"\n"
+                     "  message \"%s\", not \"%s\"",
+                     c->name, fires, c->fires, settled, c->settled, msg, c->message);
+        ledger_free(lg);
+        store_close(st);
+    }
+}
+
+/* The id map both ways: a fire's notifications (newest first), a notification's fire. */
+static void test_notifications_of_fire(void **state)
+{
+    (void)state;
+    struct store *st;
+    char err[256];
+    assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
+    struct ledger *lg = ledger_new(st);
+    struct notification n = {.reminder_id = "a", .kind = "notify", .title = "t", .timeout_ms = -1};
+    int64_t f1 = ledger_record_fire(lg, &n, T0, T0);
+    ledger_remember_shown(lg, 10, f1, "a");
+    ledger_remember_shown(lg, 11, f1, "a"); /* shown again under a new id */
+    uint32_t ids[4];
+    assert_int_equal(ledger_notifications_of_fire(lg, f1, ids, 4), 2);
+    assert_int_equal(ids[0], 11);
+    assert_int_equal(ids[1], 10);
+    assert_int_equal(ledger_notifications_of_fire(lg, f1, ids, 1), 1);
+    assert_int_equal(ledger_notifications_of_fire(lg, f1 + 1, ids, 4), 0);
+    assert_int_equal(ledger_fire_of_notification(lg, 10), f1);
+    assert_int_equal(ledger_fire_of_notification(lg, 99), 0);
+    ledger_free(lg);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +706,8 @@ int main(void)
         cmocka_unit_test(test_notification_round_trip),
         cmocka_unit_test(test_fire_uid),
         cmocka_unit_test(test_settled_leave_the_screen),
+        cmocka_unit_test(test_lifecycle),
+        cmocka_unit_test(test_notifications_of_fire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

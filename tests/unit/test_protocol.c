@@ -257,7 +257,7 @@ static void test_replies(void **state)
          "the reply to history has \"more\", which the table does not name"},
         {"snooze", "{\"fire\":{},\"due\":1790000000.5}", NULL},
         {"done", "{\"fire\":{}}", NULL},
-        {"fire", "{}", NULL},
+        {"fire", "{\"shown\": 1}", NULL},
         {"preview", "{\"notifications\":[],\"truncated\":true,\"until\":\"x\",\"limit\":10000}",
          NULL},
         {"report",
@@ -601,6 +601,8 @@ static void test_live_replies(void **state)
         const struct protocol_command *c = &protocol_commands[order[i]];
         json_t *req = json_pack("{s:s}", "cmd", c->name);
         for (const struct protocol_arg *a = c->args; a->name; a++) {
+            /* These rules have no check-in reminder to name: the journal entry stands alone. */
+            if (order[i] == PROTOCOL_CHECKIN && !strcmp(a->name, "id")) continue;
             if (a->type == PROTOCOL_INTEGER)
                 json_object_set_new(req, a->name, json_integer(a->has_default ? a->dflt : 1));
             else if (a->type == PROTOCOL_STRINGS)

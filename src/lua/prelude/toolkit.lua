@@ -131,8 +131,9 @@ local function fields(extra)
 end
 
 ---------------------------------------------------------------------------------------------
--- Check-ins: a regular conversation prompt. Done / Snooze / Skip; silent when a check-in was
--- logged (nudgectl checkin) since the last one.
+-- Check-ins: a regular conversation prompt. Done / Snooze / Skip; silent when a check-in
+-- logged for this one (nudgectl checkin [ID]) silenced this prompt: the ledger decides, and
+-- other check-ins are not touched. A hand fire (nudgectl fire) always shows.
 
 nudge.checkin = api(function(t)
   need_table(t, "checkin")
@@ -145,12 +146,9 @@ nudge.checkin = api(function(t)
   local title = t.title or "Check-in"
   local snooze = t.snooze or "1h"
   nudge.span(snooze)
-  local last = nil
   return nudge.on(t.when, function(ev)
-    local previous = last or T.last_fired(t.id)
-    last = ev.fired
-    if previous and T.checkin_since(previous) then
-      nudge.log("check-in '" .. t.id .. "' skipped: you already logged one since the last")
+    if not T.by_hand() and T.checkin_silenced(t.id, ev.scheduled) then
+      nudge.log("check-in '" .. t.id .. "' silenced: you logged it with nudgectl checkin")
       return
     end
     nudge.notify {
