@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "common/notification.h"
 #include "ledger/internal.h"
+#include "ledger/promise.h"
 
 #define SNOOZE_DEFAULT USEC_PER_HOUR
 
@@ -264,20 +265,6 @@ static usec_t snooze_fire(struct ledger *lg, int64_t fire_id, const char *remind
     return due;
 }
 
-/* A Kept/Broken answer settles the promise the notification was about. */
-static void settle_promise(struct ledger *lg, int64_t fire_id, const char *state, usec_t now)
-{
-    void *blob;
-    size_t len;
-    struct notification n;
-    if (store_fire_blob(lg->st, fire_id, &blob, &len) < 0) return;
-    if (notification_decode(blob, len, &n) == 0) {
-        if (n.promise) store_promise_set_state(lg->st, strtoll(n.promise, NULL, 10), state, now);
-        notification_clear(&n);
-    }
-    free(blob);
-}
-
 int ledger_record_answer(struct ledger *lg, int64_t fire_id, const char *reminder,
                          const char *answer, usec_t span, const char *source, usec_t now,
                          usec_t *due)
@@ -289,10 +276,10 @@ int ledger_record_answer(struct ledger *lg, int64_t fire_id, const char *reminde
     if (store_record_answer(lg->st, fire_id, answer, now, source) < 0) return -EIO;
     ledger_settled_push(lg, fire_id);
     drop_snoozes(lg, fire_id);
+    /* A promise's answers follow its life (promise.c): settle it, or ask again later. */
+    if (ledger_promise_followup(lg, fire_id, reminder, answer, now, due)) return 0;
     if (!strcmp(answer, "snoozed") || !strcmp(answer, "not_yet"))
         *due = snooze_fire(lg, fire_id, reminder, span, now);
-    else if (!strcmp(answer, "kept") || !strcmp(answer, "broken"))
-        settle_promise(lg, fire_id, answer, now);
     return 0;
 }
 

@@ -384,6 +384,8 @@ static usec_t promise_reask(struct ledger *lg, const struct ledger_promise *p, i
                  (long long)p->id, p->asks);
         return 0;
     }
+    /* One pending ask per promise: the new one replaces any other still waiting. */
+    if (ledger_promise_cancel_pending(lg, p->id) < 0) return 0;
     int64_t zid;
     if (store_snooze_add(lg->st, reminder, fire_id, at, blob, len, &zid) < 0) return 0;
     if (store_promise_set_asks(lg->st, p->id, p->asks + 1) < 0) return 0;

@@ -110,8 +110,12 @@ static const struct promise_case cases[] = {
      {{ADD}, {FIRE}, {CLICK, "broken", MIN}, {END}}, "broken", 0, ""},
     {"not yet: asked again in an hour",
      {{ADD}, {FIRE}, {CLICK, "not_yet", MIN}, {END}}, "open", 1, "61"},
+    /* The second "Not yet" answers the re-ask (a fire of its own: the first answer settled the
+     * first fire). */
     {"not yet twice: then the next day at the due's time",
-     {{ADD}, {FIRE}, {CLICK, "not_yet", MIN}, {CLICK, "not_yet", 61 * MIN}, {END}}, "open", 2,
+     {{ADD}, {FIRE}, {CLICK, "not_yet", MIN}, {FIRE, NULL, 61 * MIN}, {CLICK, "not_yet", 61 * MIN},
+      {END}},
+     "open", 2,
      "1440"},
     {"kept after not yet: the re-ask is cancelled",
      {{ADD}, {FIRE}, {CLICK, "not_yet", MIN}, {SETTLE, "kept", 5 * MIN}, {END}}, "kept", 1, ""},
@@ -180,6 +184,7 @@ struct run {
     struct ledger *lg;
     usec_t t0;
     int64_t id;
+    uint32_t shown; /* the notification id of the latest "Kept?" (each showing has its own) */
 };
 
 struct pending_text {
@@ -207,7 +212,7 @@ static void fire_kept(struct run *r, usec_t now)
                              .n_actions = 3, .promise = pid};
     int64_t fid = ledger_record_fire(r->lg, &n, now, now);
     assert_true(fid > 0);
-    ledger_remember_shown(r->lg, 1, fid, "p");
+    ledger_remember_shown(r->lg, ++r->shown, fid, "p");
 }
 
 static int command(struct run *r, const struct step *s, usec_t now, char *err, size_t errsz)
@@ -249,7 +254,7 @@ static void run_step(const char *name, struct run *r, const struct step *s)
         fire_kept(r, now);
         break;
     case CLICK:
-        ledger_answer_shown(r->lg, 1, s->arg, now);
+        ledger_answer_shown(r->lg, r->shown, s->arg, now);
         break;
     case SNOOZE: {
         struct ledger_answer a;

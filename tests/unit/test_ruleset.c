@@ -751,10 +751,11 @@ static void test_listen_failures(void **state)
     size_t oks = 0, notices = 0;
     for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n")) {
         oks += strstr(line, "\"title\":\"ok ") != NULL;
-        if (strstr(line, "\"title\":\"nudge: a rule was disabled\"")) {
+        if (strstr(line, "\"title\":\"nudge: a rule was disabled: listen:conflict\"")) {
             notices++;
             assert_non_null(strstr(line, "\"id\":\"listen:conflict\""));
             assert_non_null(strstr(line, "attempt to concatenate"));
+            assert_non_null(strstr(line, ".lua:3)")); /* where the listener was registered */
         }
     }
     assert_int_equal(oks, 5);
