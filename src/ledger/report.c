@@ -94,10 +94,12 @@ static struct report_day *day_slot(struct walk *w, usec_t t)
 }
 
 /* A snoozed or "not yet" fire is shown again as a fire of its own: counting both would ask
- * twice for one thing. */
-static bool deferred(const char *answer)
+ * twice for one thing. A silenced fire asked nothing (a conversation already logged, quiet
+ * hours, a pause): it is not due, so it is never missed. */
+static bool not_counted(const char *answer)
 {
-    return answer && (!strcmp(answer, "snoozed") || !strcmp(answer, "not_yet"));
+    return answer && (!strcmp(answer, "snoozed") || !strcmp(answer, "not_yet") ||
+                      !strcmp(answer, "silenced"));
 }
 
 static int fire_cb(void *ud, const struct store_fire *f)
@@ -107,7 +109,7 @@ static int fire_cb(void *ud, const struct store_fire *f)
     bool checkin = !strcmp(f->kind, "checkin"), gesture = !strcmp(f->kind, "gesture");
     if (checkin && done) dayset_add(&w->done, ledger_day_of(f->fired));
     struct report_day *d = day_slot(w, f->fired);
-    if (!d || deferred(f->answer)) return 0;
+    if (!d || not_counted(f->answer)) return 0;
     if (checkin) {
         d->checkins_due++;
         d->answered_done += done;

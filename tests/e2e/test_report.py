@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """nudgectl report and export --ics against a real nudged (stdout backend, private XDG dirs).
 
-A history is made through real answers (check-ins and gestures fired with `nudgectl fire` and
-answered done/skip/snooze, rule promises marked kept/broken, a `nudgectl checkin`), then:
+A history is made through real answers (check-ins and gestures the rules fire on their own
+schedule, one-shot calendar events a few seconds ahead, answered done/skip/snooze; hand fires
+never count in the report), rule promises marked kept/broken, a `nudgectl checkin`), then:
 the text figures are what was done (worked out here from the steps, not pasted); --svg passes
 xmllint and has one <title> per day cell; --html renders non-blank in headless Chromium (PNG
 decoded with zlib here); export --ics parses with python3-icalendar and holds the preview's
@@ -60,7 +61,7 @@ def ctl_js(e, *args):
     return json.loads(out)
 
 
-def make_history(e):
+def make_history(e, daemon):
     """The steps, and what they add up to (per local date)."""
     days = {}
 
@@ -69,19 +70,28 @@ def make_history(e):
                                {"cdue": 0, "cdone": 0, "gdue": 0, "gdone": 0, "pdue": 0,
                                 "pdone": 0, "journal": False})
 
-    for answer in ("done", "skip", "snooze", "done"):
-        ctl_ok(e, "fire", "ci")
-        ctl_ok(e, answer, "ci")
+    # Each prompt fires once, from the schedule, a second apart from the next.
+    steps = [("checkin", "ci%d" % i, a) for i, a in enumerate(("done", "skip", "snooze", "done"))]
+    steps += [("gesture", "g%d" % i, a) for i, a in enumerate(("done", "skip", "done"))]
+    start = int(time.time()) + 3
+    extra = "".join(
+        'nudge.%s { id = "%s", when = "%s", title = "%s", %s }\n'
+        % (kind, rid, local(start + i), rid,
+           'body = "How are you?"' if kind == "checkin" else 'pool = { "Make tea" }')
+        for i, (kind, rid, _) in enumerate(steps))
+    e.set_rules(RULES + extra)
+    ctl_ok(e, "reload")
+    for kind, rid, answer in steps:
+        check("%s fired from its schedule" % rid, len(daemon.wait_shown(rid, 1)) >= 1,
+              daemon.stdout()[-500:])
+        ctl_ok(e, answer, rid)
         d = day(time.time())
-        if answer != "snooze":  # a snoozed fire is shown again as a fire of its own
+        if kind == "checkin" and answer != "snooze":  # a snoozed fire shows again on its own
             d["cdue"] += 1
             d["cdone"] += answer == "done"
-    for answer in ("done", "skip", "done"):
-        ctl_ok(e, "fire", "g")
-        ctl_ok(e, answer, "g")
-        d = day(time.time())
-        d["gdue"] += 1
-        d["gdone"] += answer == "done"
+        elif kind == "gesture":
+            d["gdue"] += 1
+            d["gdone"] += answer == "done"
     promises = {p["text"]: p for p in ctl_js(e, "promise", "list")["promises"]}
     check("three rule promises", len(promises) == 3, str(promises))
     ctl_ok(e, "promise", "kept", str(promises['Call <mum> & "dad"']["id"]))
@@ -382,7 +392,7 @@ def main():
     try:
         if not check("daemon answers", daemon.ready, daemon.stderr()):
             return
-        days, day = make_history(e)
+        days, day = make_history(e, daemon)
         check_text(e, days, "before the journal")
         # A logged conversation makes the day's check-ins done, the skipped one too.
         ctl_ok(e, "checkin", "--mood", "4", "--note", "talked, really talked")
