@@ -263,11 +263,46 @@ static int db_failed(char *err, size_t errsz)
 }
 
 /* Moves promise p to `state` and, unless it is open again, drops what was pending for it. */
+static int64_t promise_of_blob(const void *blob, size_t len);
+
+static int unanswered_cb(void *ud, const struct store_fire *f)
+{
+    *(bool *)ud = f->answer == NULL;
+    return 0;
+}
+
+/* The promise's "Kept?" fires still open on screen take its new state (source "promise"), so
+ * they leave the screen and a late click on one is refused. Only fires the daemon still knows
+ * the notification of can be on screen: the shown map holds them. */
+static int settle_open_fires(struct ledger *lg, int64_t id, const char *state, usec_t now)
+{
+    for (size_t i = 0; i < LEDGER_SHOWN_MAX; i++) {
+        int64_t fire = lg->shown[i].fire_id;
+        bool open = false, seen = false;
+        for (size_t j = 0; j < i && !seen; j++) seen = lg->shown[j].fire_id == fire;
+        if (!lg->shown[i].id || fire <= 0 || seen) continue;
+        if (store_fire_get(lg->st, fire, unanswered_cb, &open) < 0 || !open) continue;
+        void *blob;
+        size_t len;
+        if (store_fire_blob(lg->st, fire, &blob, &len) < 0) continue;
+        int64_t of = promise_of_blob(blob, len);
+        free(blob);
+        if (of != id) continue;
+        if (store_record_answer(lg->st, fire, state, now, "promise") < 0) return -EIO;
+        ledger_settled_push(lg, fire);
+    }
+    return 0;
+}
+
 static int promise_move(struct ledger *lg, const struct ledger_promise *p, const char *state,
                         usec_t now, char *err, size_t errsz)
 {
     if (store_promise_set_state(lg->st, p->id, state, now) < 0) return db_failed(err, errsz);
     if (strcmp(state, "open") && ledger_promise_cancel_pending(lg, p->id) < 0)
+        return db_failed(err, errsz);
+    /* A deleted promise's open fire was answered nothing: it is put aside as skipped. */
+    if (strcmp(state, "open") &&
+        settle_open_fires(lg, p->id, strcmp(state, "deleted") ? state : "skipped", now) < 0)
         return db_failed(err, errsz);
     return 0;
 }

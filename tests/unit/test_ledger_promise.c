@@ -326,12 +326,41 @@ static void test_deleted_not_counted(void **state)
     store_close(st);
 }
 
+/* `nudgectl promise kept` while its "Kept?" is on screen: that fire takes the state and is
+ * queued to leave the screen; a later click on it is refused. Deleting answers nothing. */
+static void test_settle_closes_open_fire(void **state)
+{
+    (void)state;
+    struct store *st;
+    char err[256];
+    assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
+    struct run r = {.st = st, .lg = ledger_new(st), .t0 = local(T0_ARGS)};
+    const struct step add = {ADD}, fire = {FIRE};
+    run_step("settle", &r, &add);
+    run_step("settle", &r, &fire);
+    assert_int_equal(ledger_promise_settle(r.lg, r.id, "kept", r.t0 + MIN, err, sizeof err), 0);
+    int64_t ids[4];
+    assert_int_equal(ledger_settled_take(r.lg, ids, 4), 1);
+    assert_int_equal(ledger_answer_shown(r.lg, r.shown, "broken", r.t0 + 2 * MIN), -EALREADY);
+    /* A second promise deleted while its "Kept?" shows: skipped, never kept or broken. */
+    run_step("settle", &r, &add);
+    run_step("settle", &r, &fire);
+    assert_int_equal(ledger_promise_delete(r.lg, r.id, r.t0 + 3 * MIN, err, sizeof err), 0);
+    assert_int_equal(ledger_settled_take(r.lg, ids, 4), 1);
+    struct promise_counts pc;
+    assert_int_equal(ledger_promise_counts(r.lg, r.t0 + H, &pc), 0);
+    assert_int_equal(pc.kept, 1);
+    ledger_free(r.lg);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_next_ask),
         cmocka_unit_test(test_sequences),
         cmocka_unit_test(test_deleted_not_counted),
+        cmocka_unit_test(test_settle_closes_open_fire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
