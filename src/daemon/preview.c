@@ -121,7 +121,8 @@ struct preview_sim *preview_sim_new(const struct rule_files *files, struct rules
                                 .clock = &ps->sim.base,
                                 .host = &ps->rhost,
                                 .seed = po->seed,
-                                .ledger = ps->ledger};
+                                .ledger = ps->ledger,
+                                .texts_of = live};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     if (!live) {
         print_list(stderr, &errors, "");

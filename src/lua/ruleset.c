@@ -178,6 +178,20 @@ static struct ruleset *ruleset_new(const struct ruleset_options *o, struct strli
     return rs;
 }
 
+/* A copy of the text `rs` loaded from path: 0, or -ENOENT when it loaded no such file. */
+static int loaded_text(const struct ruleset *rs, const char *path, char **buf, size_t *len)
+{
+    for (size_t i = 0; rs && rs->compiled && i < rs->n_paths; i++) {
+        const struct compiled *c = &rs->compiled[i];
+        if (strcmp(rs->paths[i], path) || !c->source) continue;
+        if (!(*buf = malloc(c->source_len ? c->source_len : 1))) return -ENOMEM;
+        memcpy(*buf, c->source, c->source_len);
+        *len = c->source_len;
+        return 0;
+    }
+    return -ENOENT;
+}
+
 /* Compiles rule file i (or reuses the previous set's chunk of the same text) and runs its top
  * level. Errors go to errs. */
 static void load_file(struct ruleset *rs, const struct ruleset_options *o, size_t i,
@@ -186,7 +200,8 @@ static void load_file(struct ruleset *rs, const struct ruleset_options *o, size_
     char msg[2048], trace[4096];
     char *buf;
     size_t len;
-    if (read_file(o->paths[i], &buf, &len, msg, sizeof msg) < 0) {
+    if (loaded_text(o->texts_of, o->paths[i], &buf, &len) < 0 &&
+        read_file(o->paths[i], &buf, &len, msg, sizeof msg) < 0) {
         strlist_add(errs, "%s", msg);
         return;
     }

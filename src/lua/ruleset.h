@@ -56,6 +56,10 @@ struct ruleset_options {
     /* The rule set this one replaces (a reload): files whose text did not change reuse its
      * compiled chunks. May be NULL. */
     const struct ruleset *previous;
+    /* Read each rule file's text as this rule set loaded it, not from the disk (the daemon's
+     * preview: the rules running, even when the files changed since or a reload failed). A
+     * path it did not load is read from the disk. May be NULL. */
+    const struct ruleset *texts_of;
 };
 
 struct ruleset;

@@ -57,9 +57,26 @@ def test_checkin_id(tmp):
     d.stop()
 
 
+def test_preview_after_failed_reload(tmp):
+    """SPEC: the preview is the live daemon's state. After a reload fails, the old rules keep
+    running, and `nudgectl preview` shows them (not the broken file's error)."""
+    e = Env(tmp, "preview", RULES)
+    d = Daemon(e)
+    if not check("preview: daemon starts", d.ready, d.stderr()[-500:]):
+        return d.stop()
+    e.set_rules(RULES + 'nudge.checkin { id = "broken", when = "Mon..Fir 9:00" }\n')
+    rc, out, err = e.ctl("reload")
+    check("the broken reload fails", rc == 1 and "Fir" in err, (rc, out, err))
+    rc, out, err = e.ctl("preview", "--days", "2")
+    check("preview shows the rules running", rc == 0 and "[checkin:evening]" in out or
+          rc == 0 and "evening" in out, (rc, out[-300:], err))
+    check("preview does not fail with the broken file", "Fir" not in err, err)
+    d.stop()
+
+
 def main():
     with tempfile.TemporaryDirectory(prefix="nudge-life-") as tmp:
-        for t in (test_done_twice, test_checkin_id):
+        for t in (test_done_twice, test_checkin_id, test_preview_after_failed_reload):
             t(tmp)
     print("%d passed, %d failed" % (results["pass"], results["fail"]))
     sys.exit(1 if results["fail"] else 0)
