@@ -28,31 +28,6 @@ void ledger_free(struct ledger *lg)
     free(lg);
 }
 
-/* ---- settled fires ---- */
-
-void ledger_settled_push(struct ledger *lg, int64_t fire_id)
-{
-    for (size_t i = 0; i < lg->n_settled; i++)
-        if (lg->settled[i] == fire_id) return;
-    if (lg->n_settled == lg->cap_settled) {
-        size_t cap = lg->cap_settled ? lg->cap_settled * 2 : 16;
-        int64_t *v = realloc(lg->settled, cap * sizeof *v);
-        if (!v) return; /* its bubble stays up: the answer is recorded all the same */
-        lg->settled = v;
-        lg->cap_settled = cap;
-    }
-    lg->settled[lg->n_settled++] = fire_id;
-}
-
-size_t ledger_settled_take(struct ledger *lg, int64_t *ids, size_t max)
-{
-    size_t n = lg->n_settled < max ? lg->n_settled : max;
-    memcpy(ids, lg->settled, n * sizeof *ids);
-    memmove(lg->settled, lg->settled + n, (lg->n_settled - n) * sizeof *ids);
-    lg->n_settled -= n;
-    return n;
-}
-
 /* "20:41" today, else "2026-11-03 20:41" (local time). */
 static void format_when(usec_t t, usec_t now, char *buf, size_t bufsz)
 {
