@@ -24,6 +24,7 @@ void ledger_settled_push(struct ledger *lg, int64_t fire_id)
 size_t ledger_settled_take(struct ledger *lg, int64_t *ids, size_t max)
 {
     size_t n = lg->n_settled < max ? lg->n_settled : max;
+    if (n == 0) return 0; /* the queue may never have been allocated */
     memcpy(ids, lg->settled, n * sizeof *ids);
     memmove(lg->settled, lg->settled + n, (lg->n_settled - n) * sizeof *ids);
     lg->n_settled -= n;

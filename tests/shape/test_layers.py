@@ -75,8 +75,12 @@ def objects():
                 continue
             path = os.path.join(root, f)
             m = re.search(r"/src/(.+)\.o$", path)
-            if m:
-                out.setdefault(m.group(1), path)  # one object per source file
+            # An object whose source is gone (a stale build folder) says nothing of the code.
+            if m and os.path.exists(os.path.join(SRC, m.group(1))):
+                # One object per source file: the newest (an old target's may linger).
+                old = out.get(m.group(1))
+                if old is None or os.path.getmtime(path) > os.path.getmtime(old):
+                    out[m.group(1)] = path
     return out
 
 
