@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 /* Enough to step over a year of quiet-hour drops of a minutely event; past that the reminder is
@@ -15,6 +16,12 @@ void reminder_init(struct reminder *r)
     r->late_cancel = USEC_PER_DAY;
     r->heap_idx = SIZE_MAX;
     r->window_day = -1;
+}
+
+void reminder_clear(struct reminder *r)
+{
+    free(r->drops);
+    r->drops = NULL;
 }
 
 void schedule_init(struct schedule *s, struct clock *clock, uint64_t seed)
@@ -183,6 +190,44 @@ static usec_t local_instant(int64_t day, int sec)
     return (usec_t)mktime(&tm) * USEC_PER_SEC;
 }
 
+/* ---- dropped elapses ---- */
+
+/* Remembers that quiet hours dropped r's fire at t (planning goes forward in time, so the list
+ * stays in order; a re-plan finding it again, or one taken already, is not added twice). */
+static void drop_note(struct reminder *r, usec_t t)
+{
+    if (!r->drops) {
+        /* Lost, not fatal: the fire itself is dropped either way. */
+        r->drops = calloc(1, sizeof *r->drops + SCHEDULE_DROPS_MAX * sizeof *r->drops->t);
+        if (!r->drops) return;
+    }
+    struct schedule_drops *d = r->drops;
+    if (t <= d->seen || (d->n && t <= d->t[d->n - 1]) || d->n == SCHEDULE_DROPS_MAX) return;
+    d->t[d->n++] = t;
+}
+
+/* Before a re-plan: drops still ahead are found again (or not, when the plan changed); those
+ * already past stay until taken. */
+static void drops_keep_past(struct reminder *r, usec_t now)
+{
+    while (r->drops && r->drops->n && r->drops->t[r->drops->n - 1] > now) r->drops->n--;
+}
+
+size_t schedule_take_drops(struct reminder *r, usec_t now, usec_t *out, size_t max)
+{
+    struct schedule_drops *d = r->drops;
+    size_t k = 0;
+    while (d && k < d->n && k < max && d->t[k] <= now) {
+        out[k] = d->t[k];
+        k++;
+    }
+    if (!k) return 0;
+    d->seen = out[k - 1];
+    d->n -= (unsigned)k;
+    memmove(d->t, d->t + k, d->n * sizeof *d->t);
+    return k;
+}
+
 /* ---- planning ---- */
 
 /* The trigger's own next elapse after `after`. */
@@ -256,8 +301,10 @@ static bool quiet_defers(const struct schedule *s, const struct reminder *r, use
     return window_contains(&s->quiet, sec);
 }
 
+/* Plans r's next fire; with note, the elapses quiet hours drop on the way are remembered in r
+ * (a plan that is queued; not a question like schedule_plan). */
 static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_t not_before,
-                usec_t *out_fire, usec_t *out_base, int64_t *out_day)
+                bool note, usec_t *out_fire, usec_t *out_base, int64_t *out_day)
 {
     int64_t wday = r->window_day;
     usec_t cursor = after_base;
@@ -300,6 +347,7 @@ static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_
             local_day(t, &sec);
             if (window_contains(&s->quiet, sec)) {
                 if (r->quiet == QUIET_DROP) {
+                    if (note) drop_note(r, t);
                     cursor = base;
                     if (r->has_window) wday = day;
                     if (r->trigger == TRIGGER_AFTER || r->trigger == TRIGGER_AT) return -ENOENT;
@@ -333,14 +381,15 @@ int schedule_plan(struct schedule *s, struct reminder *r, usec_t after, usec_t *
 {
     usec_t base;
     int64_t day;
-    return plan(s, r, after, after, out, &base, &day);
+    return plan(s, r, after, after, false, out, &base, &day);
 }
 
 static int queue(struct schedule *s, struct reminder *r, usec_t after_base, usec_t not_before)
 {
     usec_t fire, base;
     int64_t day;
-    if (plan(s, r, after_base, not_before, &fire, &base, &day) < 0) {
+    drops_keep_past(r, clock_now(s->clock));
+    if (plan(s, r, after_base, not_before, true, &fire, &base, &day) < 0) {
         r->done = true;
         return -ENOENT;
     }
@@ -358,6 +407,7 @@ int schedule_add(struct schedule *s, struct reminder *r)
     r->done = false;
     r->fires = 0;
     r->window_day = -1;
+    if (r->drops) r->drops->n = 0;
     /* Set once: a re-armed reminder keeps its place among equal times, so ties fire in the
      * order the rules registered them, whatever fired before. */
     r->seq = s->seq++;
@@ -390,10 +440,11 @@ static void replan(struct schedule *s, struct reminder *r, usec_t now)
     usec_t fire, base;
     int64_t day;
     int rc;
+    drops_keep_past(r, now);
     if (r->has_window) {
         /* The planned day is open again (it has not fired), earlier days stay closed. */
         r->window_day = local_day(r->base, NULL) - 1;
-        rc = plan(s, r, r->base - 1, now, &fire, &base, &day);
+        rc = plan(s, r, r->base - 1, now, true, &fire, &base, &day);
     } else {
         /* Elapses after the last fired one have not fired. From now when that is later (a
          * zone change moves wall times: 20:30 in the new zone may come before the planned
@@ -401,7 +452,7 @@ static void replan(struct schedule *s, struct reminder *r, usec_t now)
          * jitter or deferral), and then fires now rather than being skipped. */
         usec_t from = now < r->base - 1 ? now : r->base - 1;
         if (from < r->fired_base) from = r->fired_base;
-        rc = plan(s, r, from, from, &fire, &base, &day);
+        rc = plan(s, r, from, from, true, &fire, &base, &day);
         if (rc == 0 && fire <= now)
             fire = quiet_defers(s, r, now) ? quiet_move(s, r, now, now) : now;
     }
@@ -470,6 +521,13 @@ int schedule_restore(struct schedule *s, struct reminder *r, const struct remind
     r->window_day = from->window_day;
     r->fires = from->fires;
     r->done = false;
+    /* Its dropped elapses not yet taken go with it, and none taken comes back. */
+    if (from->drops) {
+        reminder_clear(r);
+        r->drops = calloc(1, sizeof *r->drops + SCHEDULE_DROPS_MAX * sizeof *r->drops->t);
+        if (r->drops)
+            memcpy(r->drops, from->drops, sizeof *r->drops + from->drops->n * sizeof *r->drops->t);
+    }
     return heap_push(s, r);
 }
 

@@ -35,6 +35,13 @@ enum quiet_mode {
     QUIET_IGNORE, /* fire anyway */
 };
 
+/* Elapses of one reminder that quiet hours dropped (quiet = drop), for the history. */
+struct schedule_drops {
+    usec_t seen; /* the latest one taken: none is handed out twice, whatever re-plans */
+    unsigned n;
+    usec_t t[]; /* not yet taken, in time order */
+};
+
 struct reminder {
     /* Set by the owner before schedule_add(); the schedule never frees them. */
     char *id;
@@ -64,6 +71,9 @@ struct reminder {
     uint64_t seq;       /* insertion order: breaks ties so equal times fire in a fixed order */
     unsigned fires;
     bool done; /* a one-shot that fired, a calendar that never elapses again, or cancelled */
+    /* The elapses quiet hours dropped (quiet = drop) while planning; NULL until one is. Owned
+     * by the schedule: reminder_clear() frees it. */
+    struct schedule_drops *drops;
 };
 
 struct schedule {
@@ -82,6 +92,17 @@ void schedule_free(struct schedule *s);
 
 /* Sets the reminder's defaults (quiet = defer, late_cancel = 1d, not queued). */
 void reminder_init(struct reminder *r);
+
+/* Frees what the schedule keeps in r (its dropped elapses); r is not queued after this. */
+void reminder_clear(struct reminder *r);
+
+/* At most this many dropped elapses wait per reminder (a minutely event drops hundreds a
+ * night): later ones are not remembered. */
+#define SCHEDULE_DROPS_MAX 64
+
+/* Moves r's dropped elapses that are at or before now into out (at most max, oldest first)
+ * and returns how many: each dropped elapse is handed out once. */
+size_t schedule_take_drops(struct reminder *r, usec_t now, usec_t *out, size_t max);
 
 /* Plans r's first fire from now and queues it. Returns 0, or -ENOENT when it will never fire
  * (r->done is then set and it is not queued), or -ENOMEM. */

@@ -100,6 +100,12 @@ struct snooze {
 extern const char ruleset_key;
 extern const char snooze_tag;
 
+/* ---- quietdrops.c ---- */
+
+/* Writes each elapse quiet hours dropped whose time has passed as a "silenced" fire (once; only
+ * when the rule set keeps a history). */
+void ruleset_record_quiet_drops(struct ruleset *rs, usec_t now);
+
 /* ---- calcache.c: parsed calendars by expression ---- */
 
 /* The parsed calendar for expr (parsed now if new, owned by the cache), or NULL with err set. */

@@ -331,6 +331,9 @@ int ruleset_adopt(struct ruleset *rs, struct ruleset *old, size_t *kept, char *e
     err[0] = 0;
     if (kept) *kept = 0;
     if (!old) return 0;
+    /* Drops already past are written now: a reminder the new rules plan afresh (its definition
+     * or the quiet hours changed) would not remember them. */
+    ruleset_record_quiet_drops(old, clock_now(old->clock));
     /* The daemon's rule sets share one ledger; others (tests) carry the values over. */
     ledger_kv_copy(old->ledger, rs->ledger);
     struct copy_fired cf = {old, rs};

@@ -58,6 +58,7 @@ static int lrem_gc(lua_State *L)
 {
     struct lrem *m = check_lrem(L, 1);
     if (!lrem_gone(m) && m->r.heap_idx != SIZE_MAX) schedule_remove(&m->rs->sched, &m->r);
+    reminder_clear(&m->r);
     free(m->r.id);
     m->r.id = NULL;
     /* A calendar reminder shares its calendar and strings with the rule set's cache. */

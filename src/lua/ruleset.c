@@ -413,6 +413,7 @@ size_t ruleset_run_due(struct ruleset *rs)
     size_t fired = 0;
     usec_t now = clock_now(rs->clock);
     struct reminder *r;
+    ruleset_record_quiet_drops(rs, now);
     while ((r = schedule_pop_due(&rs->sched, now))) {
         if (r->owner_data == &snooze_tag) {
             snooze_fire(rs, (struct snooze *)r, now);

@@ -52,6 +52,7 @@ static struct snooze *snooze_queue(struct ruleset *rs, const struct ledger_snooz
 void snooze_free(struct ruleset *rs, struct snooze *z)
 {
     schedule_remove(&rs->sched, &z->r);
+    reminder_clear(&z->r);
     for (struct snooze **p = &rs->snoozes; *p; p = &(*p)->next)
         if (*p == z) {
             *p = z->next;

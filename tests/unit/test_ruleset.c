@@ -1201,6 +1201,117 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+/* ---- quiet hours that drop a fire ---- */
+
+struct fire_row {
+    char answer[16], source[16];
+    usec_t scheduled;
+};
+
+struct fire_rows {
+    struct fire_row v[16];
+    size_t n;
+};
+
+static int collect_fire(void *ud, const struct store_fire *f)
+{
+    struct fire_rows *rows = ud;
+    if (rows->n == sizeof rows->v / sizeof *rows->v) return -1;
+    struct fire_row *row = &rows->v[rows->n++];
+    snprintf(row->answer, sizeof row->answer, "%s", f->answer ? f->answer : "");
+    snprintf(row->source, sizeof row->source, "%s", f->source ? f->source : "");
+    row->scheduled = f->scheduled;
+    return 0;
+}
+
+/* SPEC 2.3: a fire quiet hours drop (quiet = "drop") is "silenced" with the reason "quiet":
+ * one row at the dropped elapse, written once its time passed, whatever reloads meanwhile; the
+ * other elapses fire as planned; --preview/--check (no history) write nothing. */
+static void test_quiet_drop_silenced(void **state)
+{
+    (void)state;
+    static const char rules[] =
+        "nudge.config{quiet_hours = '%s'}\n"
+        "nudge.on('*-*-* 06,12,18:00', function() nudge.notify{title = 'Tea'} end,\n"
+        "         {id = 'tea', quiet = 'drop'})\n";
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    static const struct {
+        const char *name;
+        int reload_h;      /* reload at this hour of the day (-1: none) */
+        const char *quiet; /* the reloaded rules' quiet hours */
+        bool history;      /* the daemon (true) or a preview */
+        size_t silenced;
+    } cases[] = {
+        {"no reload", -1, NULL, true, 1},
+        {"reload before the drop", 3, "22:00..07:00", true, 1},
+        {"reload after the drop, before it is written", 9, "22:00..07:00", true, 1},
+        {"reload after it is written", 13, "22:00..07:00", true, 1},
+        {"quiet hours change on reload (re-plan)", 9, "21:00..07:30", true, 1},
+        {"quiet hours change before the drop (re-plan)", 3, "21:00..07:30", true, 1},
+        {"preview: nothing recorded", -1, NULL, false, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        struct clock_sim clock;
+        clock_sim_init(&clock, t0);
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *mem = open_memstream(&out, &out_len);
+        struct notify_backend *capture = notify_capture_new(mem, true);
+        struct test_host h;
+        test_host_init(&h, capture, &clock.base);
+        if (cases[i].history) h.bh.ledger = h.lg;
+        const char *p = rule_file("quiet.lua", rules, "22:00..07:00");
+        struct ruleset_options o = {.paths = &p, .n_paths = 1, .clock = &clock.base,
+                                    .host = &h.rh, .ledger = h.lg, .seed = 1,
+                                    .record_history = cases[i].history};
+        struct ruleset *rs = ruleset_load(&o, NULL, NULL);
+        assert_non_null(rs);
+        usec_t end = t0 + DAY;
+        for (int step = 0; step < 2; step++) {
+            usec_t until = step == 0 && cases[i].reload_h >= 0 ? t0 + cases[i].reload_h * H : end;
+            for (;;) {
+                usec_t next = schedule_next_deadline(ruleset_schedule(rs));
+                if (next >= until) break;
+                if (next > clock.t) clock.t = next;
+                ruleset_run_due(rs);
+            }
+            clock.t = until;
+            if (until == end) break;
+            p = rule_file("quiet.lua", rules, cases[i].quiet);
+            struct ruleset *rs2 = ruleset_load(&o, NULL, NULL);
+            assert_non_null(rs2);
+            assert_int_equal(ruleset_adopt(rs2, rs, NULL, NULL, 0), 0);
+            ruleset_free(rs);
+            rs = rs2;
+        }
+        struct fire_rows rows = {0};
+        assert_int_equal(store_history(h.st, 0, 0, collect_fire, &rows), 0);
+        size_t silenced = 0, shown = 0;
+        for (size_t k = 0; k < rows.n; k++) {
+            if (!strcmp(rows.v[k].answer, "silenced")) {
+                silenced++;
+                assert_string_equal(rows.v[k].source, "quiet");
+                assert_int_equal(secs(rows.v[k].scheduled), secs(t0 + 6 * H));
+            } else {
+                shown++;
+                assert_true(rows.v[k].scheduled == t0 + 12 * H || rows.v[k].scheduled == t0 + 18 * H);
+            }
+        }
+        if (silenced != cases[i].silenced || shown != (cases[i].history ? 2u : 0u))
+            fail_msg("%s: %zu silenced, %zu shown", cases[i].name, silenced, shown);
+        /* Shown either way, at 12:00 and 18:00 only: a drop shows nothing. */
+        ruleset_free(rs);
+        test_host_free(&h);
+        notify_backend_free(capture);
+        fclose(mem);
+        assert_non_null(strstr(out, "Tea"));
+        const char *second = strstr(strstr(out, "Tea") + 3, "Tea");
+        assert_non_null(second);
+        assert_null(strstr(second + 3, "Tea"));
+        free(out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1225,6 +1336,7 @@ int main(void)
         cmocka_unit_test(test_toolkit_replaced),
         cmocka_unit_test(test_reload_carries_all_or_nothing),
         cmocka_unit_test(test_toolkit_rows_at_memory_cap),
+        cmocka_unit_test(test_quiet_drop_silenced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
