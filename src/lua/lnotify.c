@@ -85,29 +85,10 @@ static size_t read_actions(lua_State *L, int t, struct notify_action **out)
     return n;
 }
 
-static int l_notify(lua_State *L)
+/* Refuses a field nudge.notify does not know (a typo would otherwise vanish) and callbacks
+ * that are not functions. */
+static void check_fields(lua_State *L)
 {
-    struct ruleset *rs = ruleset_of(L);
-    char err[256];
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 1);
-    struct notification n = {0};
-    n.title = opt_string_field(L, 1, "title");
-    if (!n.title || !*n.title) return luaL_error(L, "notify: 'title' is required");
-    n.body = opt_string_field(L, 1, "body");
-    n.icon = opt_string_field(L, 1, "icon");
-    n.category = opt_string_field(L, 1, "category");
-    n.urgency = URGENCY_NORMAL;
-    const char *u = opt_string_field(L, 1, "urgency");
-    if (u && urgency_parse(u, &n.urgency) < 0)
-        return luaL_error(L, "notify: urgency must be \"low\", \"normal\" or \"critical\"");
-    n.timeout_ms = -1;
-    int ty = lconv_raw_field(L, 1, "timeout");
-    if (ty == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "never"))
-        n.timeout_ms = 0;
-    else if (ty != LUA_TNIL)
-        n.timeout_ms = lconv_check_span(L, -1, "timeout") / 1000;
-    lua_pop(L, 1);
     /* _snooze and _promise are the toolkit's (src/lua/prelude): how long "snooze" waits, and
      * which promise a Kept/Broken answer settles. */
     static const char *const known[] = {"title",   "body",      "icon",     "category",
@@ -119,20 +100,71 @@ static int l_notify(lua_State *L)
         if (lua_type(L, -2) == LUA_TSTRING)
             for (const char *const *k = known; *k && !ok; k++) ok = !strcmp(*k, lua_tostring(L, -2));
         if (!ok)
-            return luaL_error(L, "notify: unknown field '%s'",
-                              lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
+            luaL_error(L, "notify: unknown field '%s'",
+                       lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
         lua_pop(L, 1);
     }
     for (const char *cb = "on_action"; cb; cb = strcmp(cb, "on_action") ? NULL : "on_close") {
         int t = lconv_raw_field(L, 1, cb);
-        if (t != LUA_TNIL && t != LUA_TFUNCTION)
-            return luaL_error(L, "notify: '%s' must be a function", cb);
+        if (t != LUA_TNIL && t != LUA_TFUNCTION) luaL_error(L, "notify: '%s' must be a function", cb);
         lua_pop(L, 1);
     }
-    n.n_actions = read_actions(L, 1, &n.actions);
-    if (lconv_raw_field(L, 1, "_snooze") != LUA_TNIL) n.snooze = lconv_check_fire_span(L, -1, "_snooze");
+}
+
+/* Reads the table at index 1 into n; its strings stay on the stack until l_notify returns. */
+static void read_notification(lua_State *L, struct notification *n)
+{
+    n->title = opt_string_field(L, 1, "title");
+    if (!n->title || !*n->title) luaL_error(L, "notify: 'title' is required");
+    n->body = opt_string_field(L, 1, "body");
+    n->icon = opt_string_field(L, 1, "icon");
+    n->category = opt_string_field(L, 1, "category");
+    n->urgency = URGENCY_NORMAL;
+    const char *u = opt_string_field(L, 1, "urgency");
+    if (u && urgency_parse(u, &n->urgency) < 0)
+        luaL_error(L, "notify: urgency must be \"low\", \"normal\" or \"critical\"");
+    n->timeout_ms = -1;
+    int ty = lconv_raw_field(L, 1, "timeout");
+    if (ty == LUA_TSTRING && !strcmp(lua_tostring(L, -1), "never"))
+        n->timeout_ms = 0;
+    else if (ty != LUA_TNIL)
+        n->timeout_ms = lconv_check_span(L, -1, "timeout") / 1000;
     lua_pop(L, 1);
-    n.promise = opt_string_field(L, 1, "_promise");
+    check_fields(L);
+    n->n_actions = read_actions(L, 1, &n->actions);
+    if (lconv_raw_field(L, 1, "_snooze") != LUA_TNIL)
+        n->snooze = lconv_check_fire_span(L, -1, "_snooze");
+    lua_pop(L, 1);
+    n->promise = opt_string_field(L, 1, "_promise");
+}
+
+/* Keeps the table's on_action/on_close (and the event) for notification id until it closes. */
+static void keep_callbacks(lua_State *L, struct ruleset *rs, uint32_t id, usec_t now)
+{
+    int has_cb = lconv_raw_field(L, 1, "on_action") != LUA_TNIL;
+    has_cb |= lconv_raw_field(L, 1, "on_close") != LUA_TNIL;
+    lua_pop(L, 2);
+    if (!has_cb) return;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
+    lua_createtable(L, 0, 3);
+    lconv_raw_field(L, 1, "on_action");
+    lua_setfield(L, -2, "on_action");
+    lconv_raw_field(L, 1, "on_close");
+    lua_setfield(L, -2, "on_close");
+    lconv_push_event(L, rs, rs->current, now);
+    lua_setfield(L, -2, "ev");
+    lua_rawseti(L, -2, id);
+    lua_pop(L, 1);
+}
+
+static int l_notify(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    char err[256];
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    struct notification n = {0};
+    read_notification(L, &n);
     n.app_name = rs->app_name;
     n.kind = rs->current ? rs->current->r.kind : "notify";
     n.reminder_id = rs->current ? rs->current->r.id : "";
@@ -155,24 +187,7 @@ static int l_notify(lua_State *L)
         return 1;
     }
     rs->shown++;
-    if (rs->interactive) {
-        /* Keep the callbacks until the notification closes. */
-        int has_cb = lconv_raw_field(L, 1, "on_action") != LUA_TNIL;
-        has_cb |= lconv_raw_field(L, 1, "on_close") != LUA_TNIL;
-        lua_pop(L, 2);
-        if (has_cb) {
-            lua_rawgeti(L, LUA_REGISTRYINDEX, rs->notif_ref);
-            lua_createtable(L, 0, 3);
-            lconv_raw_field(L, 1, "on_action");
-            lua_setfield(L, -2, "on_action");
-            lconv_raw_field(L, 1, "on_close");
-            lua_setfield(L, -2, "on_close");
-            lconv_push_event(L, rs, rs->current, now);
-            lua_setfield(L, -2, "ev");
-            lua_rawseti(L, -2, id);
-            lua_pop(L, 1);
-        }
-    }
+    if (rs->interactive) keep_callbacks(L, rs, id, now);
     lua_pushinteger(L, id);
     return 1;
 }

@@ -55,7 +55,7 @@ for probe in \
     for n in $names; do check "nudge-rules(5) documents '$n' ($probe)" documented "$n"; done
 done
 # notify{} has no list in its error: take the accepted names from the source.
-notify_fields=$(sed -n '/static int l_notify/,/^}/p' "$NUDGE_SRC/src/lua/lnotify.c" |
+notify_fields=$(sed -n '/static void check_fields/,/^}/p' "$NUDGE_SRC/src/lua/lnotify.c" |
     sed -n '/known\[\]/,/NULL/p' | grep -oE '"[a-z][a-z_]*"' | tr -d '"')
 check "notify fields found in the source" [ "$(echo $notify_fields | wc -w)" -ge 8 ]
 for n in $notify_fields; do check "nudge-rules(5) documents notify field '$n'" documented "$n"; done
