@@ -26,4 +26,10 @@ void ledger_settled_push(struct ledger *lg, int64_t fire_id);
  * "'evening' has no open prompt: last expired at 20:41". */
 void ledger_describe_settled(const struct store_fire *f, usec_t now, char *err, size_t errsz);
 
+/* Removes the pending snoozes `match` picks. With `reason`, each leaves a "cancelled" row (source
+ * reason) on its fire. Returns how many, or -EIO. */
+int ledger_snoozes_remove(struct ledger *lg,
+                          bool (*match)(const struct store_snooze *z, const void *arg),
+                          const void *arg, const char *reason, usec_t now);
+
 #endif

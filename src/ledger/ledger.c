@@ -184,37 +184,21 @@ const char *ledger_answer_for_action(const char *action)
     return NULL;
 }
 
-/* The pending snoozes of one fire (their row ids, malloc'd). */
-struct fire_snoozes {
-    int64_t fire_id;
-    int64_t *ids;
-    size_t n, cap;
-    bool failed;
-};
-
-static int fire_snoozes_cb(void *ud, const struct store_snooze *z)
+static bool of_fire(const struct store_snooze *z, const void *fire_id)
 {
-    struct fire_snoozes *f = ud;
-    if (z->fire_id != f->fire_id) return 0;
-    if (f->n == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 4;
-        int64_t *v = realloc(f->ids, cap * sizeof *v);
-        if (!v) return f->failed = true, 0;
-        f->ids = v;
-        f->cap = cap;
-    }
-    f->ids[f->n++] = z->id;
-    return 0;
+    return z->fire_id == *(const int64_t *)fire_id;
+}
+
+static bool of_reminder(const struct store_snooze *z, const void *reminder)
+{
+    return !strcmp(z->reminder, reminder);
 }
 
 /* A new answer to a fire replaces its pending snooze: snoozed again, the new time wins;
  * answered otherwise, it is not shown again. */
 static void drop_snoozes(struct ledger *lg, int64_t fire_id)
 {
-    struct fire_snoozes f = {.fire_id = fire_id};
-    store_snoozes(lg->st, fire_snoozes_cb, &f);
-    for (size_t i = 0; i < f.n; i++) store_snooze_remove(lg->st, f.ids[i]);
-    free(f.ids);
+    ledger_snoozes_remove(lg, of_fire, &fire_id, NULL, 0);
 }
 
 /* Shows fire `fire_id`'s notification again after `span` (0: the notification's own snooze
@@ -323,42 +307,10 @@ int ledger_answer_last(struct ledger *lg, const char *reminder, const char *answ
 
 /* ---- snoozes ---- */
 
-struct reminder_snoozes {
-    const char *reminder;
-    struct {
-        int64_t id, fire_id;
-    } v[64];
-    size_t n;
-};
-
-static int reminder_snoozes_cb(void *ud, const struct store_snooze *z)
-{
-    struct reminder_snoozes *r = ud;
-    if (strcmp(z->reminder, r->reminder)) return 0;
-    if (r->n == sizeof r->v / sizeof r->v[0]) return 1; /* the rest on the next round */
-    r->v[r->n].id = z->id;
-    r->v[r->n].fire_id = z->fire_id;
-    r->n++;
-    return 0;
-}
-
 int ledger_cancel_snoozes(struct ledger *lg, const char *reminder, const char *reason,
                           usec_t now)
 {
-    int total = 0;
-    for (;;) {
-        struct reminder_snoozes r = {.reminder = reminder};
-        if (store_snoozes(lg->st, reminder_snoozes_cb, &r) < 0) return -EIO;
-        for (size_t i = 0; i < r.n; i++) {
-            /* The snoozed fire keeps its state ("snoozed"); the row says the re-show was
-             * called off, and why. */
-            if (r.v[i].fire_id > 0)
-                store_record_answer(lg->st, r.v[i].fire_id, "cancelled", now, reason);
-            if (store_snooze_remove(lg->st, r.v[i].id) < 0) return -EIO;
-            total++;
-        }
-        if (r.n < sizeof r.v / sizeof r.v[0]) return total;
-    }
+    return ledger_snoozes_remove(lg, of_reminder, reminder, reason, now);
 }
 
 struct snooze_walk {

@@ -376,37 +376,14 @@ static int64_t promise_of_blob(const void *blob, size_t len)
     return id;
 }
 
-struct pending_walk {
-    int64_t promise;
-    int64_t *ids;
-    size_t n, cap;
-    bool failed;
-};
-
-static int pending_cb(void *ud, const struct store_snooze *z)
+static bool of_promise(const struct store_snooze *z, const void *id)
 {
-    struct pending_walk *w = ud;
-    if (promise_of_blob(z->blob, z->len) != w->promise) return 0;
-    if (w->n == w->cap) {
-        size_t cap = w->cap ? 2 * w->cap : 4;
-        int64_t *v = realloc(w->ids, cap * sizeof *v);
-        if (!v) return w->failed = true, 1;
-        w->ids = v;
-        w->cap = cap;
-    }
-    w->ids[w->n++] = z->id;
-    return 0;
+    return promise_of_blob(z->blob, z->len) == *(const int64_t *)id;
 }
 
 int ledger_promise_cancel_pending(struct ledger *lg, int64_t id)
 {
-    struct pending_walk w = {.promise = id};
-    /* Collected first: the store's walk must not see rows vanish under it. */
-    int r = store_snoozes(lg->st, pending_cb, &w) < 0 || w.failed ? -EIO : 0;
-    for (size_t i = 0; r == 0 && i < w.n; i++)
-        if (store_snooze_remove(lg->st, w.ids[i]) < 0) r = -EIO;
-    free(w.ids);
-    return r;
+    return ledger_snoozes_remove(lg, of_promise, &id, NULL, 0) < 0 ? -EIO : 0;
 }
 
 /* "Not yet" to a fire of promise p: its notification again at the next ask, counted. */
