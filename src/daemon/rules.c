@@ -110,8 +110,8 @@ int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
      * (and after the notifications this turn of the loop may still show). */
     retire(d, d->rs);
     d->rs = rs;
-    /* The old rules' notifications: their callbacks are gone, and so are their answers. */
-    ledger_forget_shown(d->ledger);
+    /* The bubbles the old rules showed stay known to the ledger: a click on one still
+     * records its answer (only the old rules' on_action callbacks are gone). */
     rule_files_free(&d->files);
     d->files = files;
     log_info("reloaded: %zu reminders (%zu kept their schedule)", ruleset_reminder_count(rs), kept);

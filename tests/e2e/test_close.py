@@ -159,6 +159,24 @@ def disabled_notice(env, d, scr):
           '"flaky" (%s:%d)' % (env.rules, FLAKY_LINE) in body, body)
 
 
+def click_after_reload(env, d, scr):
+    """A bubble shown before a reload is still answered by a click after it: what the user
+    answered is kept (the ledger's map of bubbles outlives a rule set)."""
+    before = len(scr.shown("Slow one"))
+    rc, out, err = env.ctl("fire", "slow")
+    shown = scr.wait_shown("Slow one", before + 1)
+    if not check("a new bubble is up", rc == 0 and len(shown) > before, (rc, out, err)):
+        return
+    nid = shown[-1][0]
+    rc, out, err = env.ctl("reload")
+    check("the rules reload", rc == 0, (rc, err))
+    scr.click(nid, "done")
+    check("Done after the reload: recorded",
+          wait_for(lambda: answers_of(env, "slow") == ["done", "done"]),
+          answers_of(env, "slow"))
+    check("... and its bubble closed", scr.wait_closed(nid), scr.closed())
+
+
 def not_loaded_notice(env, d, scr):
     """A failed reload shows "rules not loaded" (with file:line); a second one replaces it; the
     next good reload closes it."""
@@ -197,6 +215,7 @@ def main():
             expiry(env, d, scr)
             close_behind_show(env, d, scr)
             disabled_notice(env, d, scr)
+            click_after_reload(env, d, scr)
             not_loaded_notice(env, d, scr)
     finally:
         rc = d.stop()
