@@ -192,3 +192,22 @@ class Daemon:
     def kill9(self):
         self.p.kill()
         self.p.wait()
+
+
+NOTIFY_BUS = "org.freedesktop.Notifications"
+NOTIFY_PATH = "/org/freedesktop/Notifications"
+
+
+def start_mock_notifications():
+    """python-dbusmock's notification server on the session bus (the test runs under its own
+    dbus-run-session). Returns the process and its Mock interface, which records each call."""
+    import subprocess
+    import sys
+    import dbus
+    p = subprocess.Popen([sys.executable, "-m", "dbusmock", "--template", "notification_daemon",
+                          "-p", '{"capabilities": "body actions persistence"}'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bus = dbus.SessionBus()
+    if not wait_for(lambda: bus.name_has_owner(NOTIFY_BUS)):
+        raise SystemExit("the mock notification server did not start")
+    return p, dbus.Interface(bus.get_object(NOTIFY_BUS, NOTIFY_PATH), "org.freedesktop.DBus.Mock")

@@ -10,16 +10,14 @@ while the show is still on its way closes the bubble once shown; "a rule was dis
 reminder and its file:line; a second failed reload replaces the "rules not
 loaded" notice, and a good reload closes it."""
 import os
-import subprocess
 import sys
 import tempfile
 
 import dbus
 
-from harness import Daemon, Env, check, results, wait_for
+from harness import Daemon, Env, check, results, wait_for, NOTIFY_BUS, start_mock_notifications
 
-BUS = "org.freedesktop.Notifications"
-PATH = "/org/freedesktop/Notifications"
+BUS = NOTIFY_BUS
 
 RULES = """
 local answers = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } }
@@ -40,16 +38,6 @@ nudge.on("2099-01-01", function()
 end, { id = "slow" })
 """
 FLAKY_LINE = 12  # the line of nudge.every that registered "flaky"
-
-
-def start_server():
-    p = subprocess.Popen([sys.executable, "-m", "dbusmock", "--template", "notification_daemon",
-                          "-p", '{"capabilities": "body actions persistence"}'],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    bus = dbus.SessionBus()
-    if not wait_for(lambda: bus.name_has_owner(BUS)):
-        raise SystemExit("the mock notification server did not start")
-    return p, dbus.Interface(bus.get_object(BUS, PATH), "org.freedesktop.DBus.Mock")
 
 
 class Screen:
@@ -204,7 +192,7 @@ def not_loaded_notice(env, d, scr):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="nudge-close-")
-    server, mock = start_server()
+    server, mock = start_mock_notifications()
     env = Env(tmp, rules=RULES)
     d = Daemon(env, "--backend", "libnotify")
     scr = Screen(mock)

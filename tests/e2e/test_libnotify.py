@@ -15,21 +15,10 @@ import time
 
 import dbus
 
-from harness import check, results, wait_for
+from harness import check, results, wait_for, NOTIFY_BUS, start_mock_notifications
 
 NUDGED = os.environ["NUDGED"]
-BUS = "org.freedesktop.Notifications"
-PATH = "/org/freedesktop/Notifications"
-
-
-def start_server():
-    p = subprocess.Popen([sys.executable, "-m", "dbusmock", "--template", "notification_daemon",
-                          "-p", '{"capabilities": "body actions persistence"}'],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    bus = dbus.SessionBus()
-    if not wait_for(lambda: bus.name_has_owner(BUS)):
-        raise SystemExit("the mock notification server did not start")
-    return p, dbus.Interface(bus.get_object(BUS, PATH), "org.freedesktop.DBus.Mock")
+BUS = NOTIFY_BUS
 
 
 def control(tmp, request):
@@ -87,7 +76,7 @@ nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" 
         f.write(b'nudge.after("3s", function() nudge.notify { title = "bad \\xff title", '
                 b'body = "body \\xc3", actions = { { id = "ok\\xff", label = "L\\xed\\xa0\\x80" } } } '
                 b'end, { id = "utf\\xffid" })\n')
-    server, mock = start_server()
+    server, mock = start_mock_notifications()
     err = os.path.join(tmp, "err")
     out = os.path.join(tmp, "out")
     env = dict(os.environ, XDG_CONFIG_HOME=tmp, XDG_STATE_HOME=tmp, XDG_RUNTIME_DIR=tmp)
@@ -164,7 +153,7 @@ nudge.every("2s", function() nudge.notify { title = "tick" } end, { id = "tick" 
         check("fell back to stdout", wait_for(lambda: "tick" in open(out).read(), timeout=30))
         check("daemon still running", d.poll() is None)
 
-        server, mock = start_server()
+        server, mock = start_mock_notifications()
         check("noticed the server is back", wait_for(lambda: log.has("notification server appeared")))
         check("ticks reach the new server", wait_for(lambda: any(c[2][3] == "tick" for c in notify_calls(mock)), timeout=30))
     finally:
