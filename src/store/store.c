@@ -351,6 +351,20 @@ static void stmt_done(sqlite3_stmt *s)
     sqlite3_clear_bindings(s);
 }
 
+/* Statement q with ?1 bound to v: the lookups by one id or time. NULL with *rc set (the
+ * error logged as `what`) when it cannot be made. */
+static sqlite3_stmt *stmt_with(struct store *st, enum stmt_id q, int64_t v, const char *what,
+                               int *rc)
+{
+    sqlite3_stmt *s = stmt(st, q);
+    if (!s) return *rc = -EIO, NULL;
+    if (bind_i64(s, 1, v) != SQLITE_OK) {
+        stmt_done(s);
+        return *rc = sql_fail(st, what), NULL;
+    }
+    return s;
+}
+
 /* Steps a write to its end (through any RETURNING rows, the first of which lands in *ret) and
  * resets it, so autocommit commits it now. The SQLite result code. */
 static int step_write(sqlite3_stmt *s, int64_t *ret)
@@ -1154,12 +1168,9 @@ int store_last_fire(struct store *st, const char *reminder,
 int store_fire_get(struct store *st, int64_t fire_id,
                    int (*cb)(void *ud, const struct store_fire *f), void *ud)
 {
-    sqlite3_stmt *s = stmt(st, Q_FIRE_GET);
-    if (!s) return -EIO;
-    if (bind_i64(s, 1, fire_id) != SQLITE_OK) {
-        stmt_done(s);
-        return sql_fail(st, "reading fires");
-    }
+    int rc;
+    sqlite3_stmt *s = stmt_with(st, Q_FIRE_GET, fire_id, "reading fires", &rc);
+    if (!s) return rc;
     return each_fire(st, s, true, cb, ud);
 }
 
@@ -1268,12 +1279,9 @@ int store_add_checkin(struct store *st, usec_t at, int mood, const char *note, i
 int store_checkins(struct store *st, usec_t since,
                    int (*cb)(void *ud, const struct store_checkin *c), void *ud)
 {
-    sqlite3_stmt *s = stmt(st, Q_CHECKINS);
-    if (!s) return -EIO;
-    if (bind_i64(s, 1, since) != SQLITE_OK) {
-        stmt_done(s);
-        return sql_fail(st, "reading check-ins");
-    }
+    int rc;
+    sqlite3_stmt *s = stmt_with(st, Q_CHECKINS, since, "reading check-ins", &rc);
+    if (!s) return rc;
     struct rows r;
     int ret = rows_fetch(st, s, &r, "reading check-ins");
     for (size_t i = 0; ret == 0 && i < r.n; i++) {
@@ -1360,12 +1368,9 @@ static int each_promise(struct store *st, sqlite3_stmt *s, bool want_one,
 int store_promise_get(struct store *st, int64_t id,
                       int (*cb)(void *ud, const struct store_promise *p), void *ud)
 {
-    sqlite3_stmt *s = stmt(st, Q_PROMISE_GET);
-    if (!s) return -EIO;
-    if (bind_i64(s, 1, id) != SQLITE_OK) {
-        stmt_done(s);
-        return sql_fail(st, "reading promises");
-    }
+    int rc;
+    sqlite3_stmt *s = stmt_with(st, Q_PROMISE_GET, id, "reading promises", &rc);
+    if (!s) return rc;
     return each_promise(st, s, true, cb, ud);
 }
 
@@ -1524,12 +1529,9 @@ int store_snooze_add(struct store *st, const char *reminder, int64_t fire_id, us
 
 int store_snooze_remove(struct store *st, int64_t id)
 {
-    sqlite3_stmt *s = stmt(st, Q_SNOOZE_DELETE);
-    if (!s) return -EIO;
-    if (bind_i64(s, 1, id) != SQLITE_OK) {
-        stmt_done(s);
-        return sql_fail(st, "removing a snooze");
-    }
+    int rc;
+    sqlite3_stmt *s = stmt_with(st, Q_SNOOZE_DELETE, id, "removing a snooze", &rc);
+    if (!s) return rc;
     int r = write_result(st, step_write(s, NULL), "removing a snooze");
     if (r == 0 && sqlite3_changes(st->db) == 0) r = -ENOENT;
     return r;
@@ -1675,13 +1677,10 @@ int store_fire_attach(struct store *st, int64_t fire_id, const void *blob, size_
 
 int store_fire_blob(struct store *st, int64_t fire_id, void **blob, size_t *len)
 {
-    sqlite3_stmt *s = stmt(st, Q_FIRE_BLOB);
-    if (!s) return -EIO;
-    if (bind_i64(s, 1, fire_id) != SQLITE_OK) {
-        stmt_done(s);
-        return sql_fail(st, "reading a notification");
-    }
-    int ret, rc = sqlite3_step(s);
+    int ret;
+    sqlite3_stmt *s = stmt_with(st, Q_FIRE_BLOB, fire_id, "reading a notification", &ret);
+    if (!s) return ret;
+    int rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         size_t n = (size_t)sqlite3_column_bytes(s, 0);
         void *copy = malloc(n + 1);
