@@ -356,8 +356,9 @@ local function weekly_gesture(g)
     return "toolkit:gesture:" .. g.id .. ":" .. nudge.date("%Y-%m-%d", monday)
   end
 
-  -- The plan of the week holding epoch seconds t: { {day=, at=, text=, windowed=}, ... }.
-  local function plan_week(t)
+  -- The plan of the week holding epoch seconds t: { {day=, at=, text=, windowed=}, ... };
+  -- `ahead` holds the texts planned but not yet shown, newest first (for no_repeat).
+  local function plan_week(t, ahead)
     local wd = tonumber(nudge.date("%u", t))
     local monday = day_at(t, 1 - wd, 12 * 3600)
     local key = store_key(monday)
@@ -378,7 +379,7 @@ local function weekly_gesture(g)
     for i = 1, math.min(g.per_week, #days) do chosen[i] = days[i] end
     table.sort(chosen)
     plan = {}
-    local taken = {}
+    local taken = table.move(ahead, 1, #ahead, 1, {})
     for _, start in ipairs(chosen) do
       local e = pick(g.pool, g.id, g.no_repeat, start + 12 * 3600, nil, taken)
       table.insert(taken, 1, e.text)
@@ -418,9 +419,15 @@ local function weekly_gesture(g)
   -- quiet hours or a pause does not end the plan.
   arm_ahead = function()
     local now = nudge.now()
+    local ahead = {}
     for w = 0, 2 do
-      for _, p in ipairs(plan_week(now + w * 7 * DAY)) do
-        if type(p) == "table" then arm(p) end
+      for _, p in ipairs(plan_week(now + w * 7 * DAY, ahead)) do
+        if type(p) == "table" then
+          arm(p)
+          if type(p.at) == "number" and p.at > now and type(p.text) == "string" then
+            table.insert(ahead, 1, p.text)
+          end
+        end
       end
     end
   end
