@@ -172,4 +172,23 @@ bad_rule "support count" 'nudge.support { after = { broken = 0 } }' \
 bad_rule "support repair" 'nudge.support { repair = "7pm" }' \
     "'repair' must be a time like"
 
+###########################################################################################
+# The toolkit examples of nudge-rules(5) and the README's rotation block pass --check.
+awk '/^# THE TRUST TOOLKIT/ { f = 1 } /^# SANDBOX/ { f = 0 }
+     f && /^\t```$/ { n++; next } f && n % 2 == 1 { sub(/^\t/, ""); print > (dir "/man" n ".lua") }' \
+    dir="$TMP" "$NUDGE_SRC/packaging/man/nudge-rules.5.scd"
+count=0
+for f in "$TMP"/man*.lua; do
+    count=$((count + 1))
+    { echo 'nudge.config { since = "2026-11-02" }'; cat "$f"; } >"$TMP/ex.lua"
+    "$NUDGED" --check --rules "$TMP/ex.lua" >"$TMP/ex.out" 2>&1
+    check "nudge-rules(5) toolkit example $(basename "$f") passes --check" [ $? = 0 ]
+done
+check "nudge-rules(5) has at least 8 toolkit examples" [ "$count" -ge 8 ]
+awk '/^Plans can rotate/ { f = 1 } f && /^```(lua)?$/ { if (++n == 2) exit; next } f && n == 1' \
+    "$NUDGE_SRC/README.md" >"$TMP/readme.lua"
+check "the README's rotation example is there" grep -q "per_week" "$TMP/readme.lua"
+"$NUDGED" --check --rules "$TMP/readme.lua" >"$TMP/readme.out" 2>&1
+check "the README's rotation example passes --check" [ $? = 0 ]
+
 finish
