@@ -175,14 +175,16 @@ static int t_streak(lua_State *L)
     return 1;
 }
 
-/* phase() -> "first weeks", "first months" or "maintenance" ({phase}), or nil without since */
+/* phase([t]) -> "first weeks", "first months" or "maintenance" ({phase}) now or at epoch
+ * seconds t (a gesture planned for next week takes that day's phase), or nil without since */
 static int t_phase(lua_State *L)
 {
     usec_t since;
     struct ruleset *rs = ruleset_of(L);
+    usec_t at = lua_isnoneornil(L, 1) ? now_of(L) : check_seconds(L, 1);
     if (!rs->has_since) return lua_pushnil(L), 1;
     since = rs->since;
-    lua_pushstring(L, ledger_phase(since, now_of(L)));
+    lua_pushstring(L, ledger_phase(since, at));
     return 1;
 }
 

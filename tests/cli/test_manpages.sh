@@ -49,7 +49,8 @@ for probe in \
     'nudge.config { bogus = 1 }' \
     'nudge.config { limits = { bogus = 1 } }' \
     'nudge.checkin { bogus = 1 }' 'nudge.gesture { bogus = 1 }' 'nudge.promise { bogus = 1 }' \
-    'nudge.patience { bogus = 1 }' 'nudge.milestone { bogus = 1 }'; do
+    'nudge.patience { bogus = 1 }' 'nudge.milestone { bogus = 1 }' \
+    'nudge.support { bogus = 1 }'; do
     names=$(fields_of "$probe")
     check "the binary lists the fields of: $probe" [ -n "$names" ]
     for n in $names; do check "nudge-rules(5) documents '$n' ($probe)" documented "$n"; done

@@ -327,7 +327,7 @@ badcase 'nudge.checkin("x")' "nudge.checkin needs a table: nudge.checkin{...}"
 badcase 'nudge.checkin{id="a"}' "nudge.checkin: 'when' must be a non-empty string"
 badcase 'nudge.checkin{id="a", when=5}' "nudge.checkin: 'when' must be a non-empty string"
 badcase 'nudge.checkin{id="a", when="daily", bogus=1}' \
-    "nudge.checkin: unknown field 'bogus' (body, catch_up, id, jitter, late_cancel, quiet, snooze, title, urgency, when, window)"
+    "nudge.checkin: unknown field 'bogus' (body, catch_up, id, jitter, late_cancel, no_repeat, questions, quiet, snooze, title, urgency, when, window)"
 badcase 'nudge.checkin{id="a", when="Mon..Fir 9:00"}' 'bad calendar event "Mon..Fir 9:00": unknown weekday "Fir"'
 badcase 'nudge.checkin{id="a", when="daily", snooze="5 parsecs"}' 'bad time span "5 parsecs": unknown unit "parsecs"'
 badcase 'nudge.checkin{id="a", when="daily", body=5}' "nudge.checkin: 'body' must be a string or a function(ctx)"
@@ -335,12 +335,12 @@ badcase 'nudge.checkin{id="a", when="daily", title=true}' "nudge.checkin: 'title
 badcase 'nudge.checkin{id="a", when="daily", quiet="loud"}' "option 'quiet' must be \"defer\", \"drop\" or \"ignore\""
 badcase 'nudge.checkin{id="a", when="daily"} nudge.gesture{id="a", when="daily", pool={"x"}}' "duplicate id 'a'"
 badcase 'nudge.gesture{pool={}}' "nudge.gesture: 'id' must be a non-empty string"
-badcase 'nudge.gesture{id="g", when="daily", pool={}}' "nudge.gesture: 'pool' must be a non-empty list of strings"
-badcase 'nudge.gesture{id="g", when="daily"}' "nudge.gesture: 'pool' must be a non-empty list of strings"
-badcase 'nudge.gesture{id="g", when="daily", pool={"a", 5}}' "nudge.gesture: pool[2] is not a string"
+badcase 'nudge.gesture{id="g", when="daily", pool={}}' "nudge.gesture: 'pool' must be a non-empty list of texts"
+badcase 'nudge.gesture{id="g", when="daily"}' "nudge.gesture: 'pool' must be a non-empty list of texts"
+badcase 'nudge.gesture{id="g", when="daily", pool={"a", 5}}' "nudge.gesture: pool[2] needs a text (a string, or a table with 'text')"
 badcase 'nudge.gesture{id="g", when="daily", pool={"a"}, no_repeat=1.5}' "nudge.gesture: 'no_repeat' must be a whole number >= 0"
 badcase 'nudge.gesture{id="g", when="daily", pool={"a"}, colour="red"}' \
-    "nudge.gesture: unknown field 'colour' (catch_up, id, jitter, late_cancel, no_repeat, pool, quiet, title, when, window)"
+    "nudge.gesture: unknown field 'colour' (catch_up, id, jitter, late_cancel, no_repeat, per_week, pool, quiet, title, when, window)"
 badcase 'nudge.promise{id="x", text="y"}' "nudge.promise: 'due' is required (a timestamp)"
 badcase 'nudge.promise{id="x", due="2030-01-01"}' "nudge.promise: 'text' must be a non-empty string"
 badcase 'nudge.promise{id="x", text="y", due="garbage"}' 'bad timestamp "garbage": cannot read "garbage" as a date or time'

@@ -18,6 +18,16 @@ local PHASE_BODIES = {
       .. "worries before they grow.",
 }
 
+-- The name of the repair phase at epoch seconds t ("early", "months" or "settled"), or nil
+-- without nudge.config{since}. The one place the toolkit asks which phase applies: question
+-- and gesture entries are tagged with these names.
+local PHASE_NAMES = { ["first weeks"] = "early", ["first months"] = "months",
+                      maintenance = "settled" }
+local function phase_name_at(t)
+  local label = T.phase(t)
+  return label and PHASE_NAMES[label]
+end
+
 -- Errors raised in here carry a "prelude/...:N: " position (fail's own, or that of nudge.on,
 -- nudge.span, ... called from the prelude); api() swaps it for the rule's line.
 local function fail(fmt, ...)
@@ -131,13 +141,136 @@ local function fields(extra)
 end
 
 ---------------------------------------------------------------------------------------------
+-- Pools that rotate: check-in questions and gestures. An entry is a string or a table
+-- { text = "...", phases = { "early", ... }, at = "morning" | "HH:MM..HH:MM" } (at: gestures
+-- only). Rule files are hostile input: sizes are bounded and every field checked.
+
+local POOL_MAX, TEXT_MAX, PHASES_MAX = 1000, 2000, 16
+
+-- Parts of the day a gesture may name, in seconds after local midnight.
+local PARTS_OF_DAY = {
+  morning = { 7 * 3600, 11 * 3600 },
+  afternoon = { 12 * 3600, 17 * 3600 },
+  evening = { 18 * 3600, 21 * 3600 + 1800 },
+}
+
+-- "HH:MM..HH:MM" (same day, start before end) -> {start, end} in seconds after midnight.
+local function day_window(s)
+  if type(s) ~= "string" or #s > 16 then return nil end
+  local h1, m1, h2, m2 = s:match("^(%d%d?):(%d%d)%.%.(%d%d?):(%d%d)$")
+  if not h1 then return nil end
+  local a = tonumber(h1) * 3600 + tonumber(m1) * 60
+  local b = tonumber(h2) * 3600 + tonumber(m2) * 60
+  if tonumber(m1) > 59 or tonumber(m2) > 59 or b > 24 * 3600 or a >= b then return nil end
+  return { a, b }
+end
+
+local function window_of(at)
+  return PARTS_OF_DAY[at] or day_window(at)
+end
+
+-- A checked copy of a pool: a list of { text=, phases=set or nil, at={s,e} or nil }.
+local function read_pool(list, fn, field, allow_at)
+  if type(list) ~= "table" or #list == 0 then
+    fail("nudge.%s: '%s' must be a non-empty list of texts", fn, field)
+  end
+  if #list > POOL_MAX then fail("nudge.%s: '%s' holds more than %d entries", fn, field, POOL_MAX) end
+  local out = {}
+  for i = 1, #list do
+    local e, where = list[i], string.format("%s[%d]", field, i)
+    local text, phases, at = e, nil, nil
+    if type(e) == "table" then
+      for k in pairs(e) do
+        if k ~= "text" and k ~= "phases" and not (allow_at and k == "at") then
+          fail("nudge.%s: %s: unknown field '%s' (%s)", fn, where, tostring(k),
+               allow_at and "at, phases, text" or "phases, text")
+        end
+      end
+      text = e.text
+      if e.phases ~= nil then
+        if type(e.phases) ~= "table" or #e.phases == 0 or #e.phases > PHASES_MAX then
+          fail("nudge.%s: %s.phases must be a list of phase names like { \"early\" }", fn, where)
+        end
+        phases = {}
+        for j = 1, #e.phases do
+          if type(e.phases[j]) ~= "string" then
+            fail("nudge.%s: %s.phases[%d] is not a phase name", fn, where, j)
+          end
+          phases[e.phases[j]] = true
+        end
+      end
+      if e.at ~= nil then
+        at = window_of(e.at)
+        if not at then
+          fail("nudge.%s: %s.at must be \"morning\", \"afternoon\", \"evening\" or a window "
+               .. "like \"10:00..12:00\"", fn, where)
+        end
+      end
+    end
+    if type(text) ~= "string" or text == "" then
+      fail("nudge.%s: %s needs a text (a string, or a table with 'text')", fn, where)
+    end
+    if #text > TEXT_MAX then fail("nudge.%s: %s is longer than %d bytes", fn, where, TEXT_MAX) end
+    out[i] = { text = text, phases = phases, at = at }
+  end
+  return out
+end
+
+-- Seconds after local midnight of epoch seconds t.
+local function time_of_day(t)
+  local d = nudge.date("*t", t)
+  return d.hour * 3600 + d.min * 60 + d.sec
+end
+
+-- One entry of `pool` for a showing at epoch seconds t: of t's phase (every entry when none
+-- is), passing `fits` when given, and not among the last `no_repeat` texts remembered under
+-- `key` nor in `taken` (texts planned, not yet shown). When every candidate is that recent,
+-- the one shown longest ago comes back. nil when nothing passes `fits`.
+local function pick(pool, key, no_repeat, t, fits, taken)
+  local phase = phase_name_at(t)
+  local cands = {}
+  for _, e in ipairs(pool) do
+    if (not fits or fits(e)) and (e.phases == nil or (phase and e.phases[phase])) then
+      cands[#cands + 1] = e
+    end
+  end
+  if #cands == 0 then
+    for _, e in ipairs(pool) do
+      if not fits or fits(e) then cands[#cands + 1] = e end
+    end
+  end
+  if #cands == 0 then return nil end
+  -- age[text]: 1 for the newest pick; texts not in it are free.
+  local age, n = {}, 0
+  for _, text in ipairs(taken or {}) do
+    n = n + 1
+    age[text] = age[text] or n
+  end
+  for _, text in ipairs(T.gesture_recent(key, no_repeat)) do
+    n = n + 1
+    age[text] = age[text] or n
+  end
+  local free = {}
+  for _, e in ipairs(cands) do
+    if not age[e.text] or age[e.text] > no_repeat then free[#free + 1] = e end
+  end
+  if #free > 0 then return free[nudge.random(#free)] end
+  local oldest = cands[1]
+  for _, e in ipairs(cands) do
+    if age[e.text] > age[oldest.text] then oldest = e end
+  end
+  return oldest
+end
+
+---------------------------------------------------------------------------------------------
 -- Check-ins: a regular conversation prompt. Done / Snooze / Skip; silent when a check-in
 -- logged for this one (nudgectl checkin [ID]) silenced this prompt: the ledger decides, and
 -- other check-ins are not touched. A hand fire (nudgectl fire) always shows.
 
 nudge.checkin = api(function(t)
   need_table(t, "checkin")
-  check_fields(t, "checkin", fields({ "title", "body", "snooze", "urgency" }))
+  check_fields(t, "checkin", fields({ "title", "body", "snooze", "urgency", "questions",
+                                       "no_repeat" }))
   need_string(t, "id", "checkin")
   need_string(t, "when", "checkin")
   check_body(t, "checkin")
@@ -146,14 +279,39 @@ nudge.checkin = api(function(t)
   local title = t.title or "Check-in"
   local snooze = t.snooze or "1h"
   nudge.span(snooze)
+  -- Rotating questions: remembered in the gesture memory under "question:ID", so a restart
+  -- does not bring back one asked last week.
+  local questions, no_repeat
+  if t.questions ~= nil then
+    questions = read_pool(t.questions, "checkin", "questions", false)
+    no_repeat = t.no_repeat or math.min(10, #questions - 1)
+    if math.type(no_repeat) ~= "integer" or no_repeat < 0 then
+      fail("nudge.checkin: 'no_repeat' must be a whole number >= 0")
+    end
+    if type(t.body) == "string" and not t.body:find("{question}", 1, true) then
+      fail("nudge.checkin: with 'questions', a 'body' string is a frame and needs the "
+           .. "{question} placeholder")
+    end
+  elseif t.no_repeat ~= nil then
+    fail("nudge.checkin: 'no_repeat' only applies with 'questions'")
+  end
+  local memory = "question:" .. t.id
   return nudge.on(t.when, function(ev)
     if not T.by_hand() and T.checkin_silenced(t.id, ev.scheduled) then
       nudge.log("check-in '" .. t.id .. "' silenced: you logged it with nudgectl checkin")
       return
     end
+    local body
+    if questions then
+      local q = pick(questions, memory, no_repeat, nudge.now())
+      T.gesture_add(memory, q.text)
+      body = t.body and render(t.body, { question = q.text }) or q.text
+    else
+      body = render(t.body)
+    end
     nudge.notify {
       title = title,
-      body = render(t.body),
+      body = body,
       urgency = t.urgency,
       actions = { { id = "done", label = "Done" }, { id = "snooze", label = "Snooze" },
                   { id = "skip", label = "Skip" } },
@@ -163,50 +321,408 @@ nudge.checkin = api(function(t)
 end)
 
 ---------------------------------------------------------------------------------------------
--- Gestures: one small kind act from a pool, never one of the last no_repeat picks.
+-- Gestures: one small kind act from a pool, never one of the last no_repeat picks. An entry
+-- with `at` is only ever shown inside its part of the day. With `when`, each fire picks among
+-- the entries that fit its time of day; with `per_week = N`, each week (Monday to Sunday,
+-- local) gets N distinct days, planned once and kept in nudge.store (a restart or reload does
+-- not re-roll them), each with its gesture picked first and a time inside that gesture's
+-- window: one-shot reminders "ID@YYYY-MM-DD", so nudgectl list shows the real next one.
+
+local GESTURE_WINDOW = "10:00..20:00" -- per_week's default window for entries without `at`
+
+-- Local calendar day of epoch seconds t, shifted by `plus` days, at `secs` after midnight.
+local function day_at(t, plus, secs)
+  local d = nudge.date("*t", t)
+  return os.time { year = d.year, month = d.month, day = d.day + plus, hour = 0, min = 0,
+                   sec = secs }
+end
+
+local function show_gesture(title, id, text)
+  T.gesture_add(id, text)
+  nudge.notify {
+    title = title,
+    body = text,
+    actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+  }
+end
+
+-- A per_week gesture: plans weeks (each once, stored) and arms their days as one-shots.
+local function weekly_gesture(g)
+  local armed = {}
+  local handles = {}
+  local stopped = false
+
+  local function store_key(monday)
+    return "toolkit:gesture:" .. g.id .. ":" .. nudge.date("%Y-%m-%d", monday)
+  end
+
+  -- The plan of the week holding epoch seconds t: { {day=, at=, text=, windowed=}, ... };
+  -- `ahead` holds the texts planned but not yet shown, newest first (for no_repeat).
+  local function plan_week(t, ahead)
+    local wd = tonumber(nudge.date("%u", t))
+    local monday = day_at(t, 1 - wd, 12 * 3600)
+    local key = store_key(monday)
+    local plan = nudge.store.get(key)
+    if type(plan) == "table" then return plan end
+    local now = nudge.now()
+    -- Days not yet begun: a week first planned midway gets what is left of it.
+    local days = {}
+    for i = 0, 6 do
+      local start = day_at(monday, i, 0)
+      if start >= now then days[#days + 1] = start end
+    end
+    for i = 1, math.min(g.per_week, #days) do
+      local j = nudge.random(i, #days)
+      days[i], days[j] = days[j], days[i]
+    end
+    local chosen = {}
+    for i = 1, math.min(g.per_week, #days) do chosen[i] = days[i] end
+    table.sort(chosen)
+    plan = {}
+    local taken = table.move(ahead, 1, #ahead, 1, {})
+    for _, start in ipairs(chosen) do
+      local e = pick(g.pool, g.id, g.no_repeat, start + 12 * 3600, nil, taken)
+      table.insert(taken, 1, e.text)
+      local w = e.at or g.window
+      local at = day_at(start + 12 * 3600, 0, nudge.random(w[1], w[2] - 1))
+      plan[#plan + 1] = { day = nudge.date("%Y-%m-%d", start + 12 * 3600), at = at,
+                          text = e.text, windowed = e.at ~= nil }
+    end
+    nudge.store.set(key, plan)
+    -- The week before the current one is over (plans reach two weeks ahead).
+    nudge.store.set(store_key(day_at(monday, -21, 12 * 3600)), nil)
+    return plan
+  end
+
+  local arm_ahead
+  local function arm(p)
+    if stopped or armed[p.day] or type(p.at) ~= "number" or p.at <= nudge.now() then return end
+    armed[p.day] = true
+    handles[#handles + 1] = nudge.at(p.at, function()
+      -- An edited pool: a planned text that left it is swapped for one that fits the hour.
+      local text = p.text
+      local still = false
+      for _, e in ipairs(g.pool) do still = still or e.text == text end
+      if not still then
+        local tod = time_of_day(nudge.now())
+        local e = pick(g.pool, g.id, g.no_repeat, nudge.now(),
+                       function(x) return not x.at or (x.at[1] <= tod and tod <= x.at[2]) end)
+        text = e and e.text
+      end
+      if text then show_gesture(g.title, g.id, text) end
+      arm_ahead()
+    end, { id = g.id .. "@" .. p.day, _kind = "gesture",
+           quiet = p.windowed and "drop" or g.quiet })
+  end
+
+  -- This week and the next two are always planned, so a week whose gestures all fell in
+  -- quiet hours or a pause does not end the plan.
+  arm_ahead = function()
+    local now = nudge.now()
+    local ahead = {}
+    for w = 0, 2 do
+      for _, p in ipairs(plan_week(now + w * 7 * DAY, ahead)) do
+        if type(p) == "table" then
+          arm(p)
+          if type(p.at) == "number" and p.at > now and type(p.text) == "string" then
+            table.insert(ahead, 1, p.text)
+          end
+        end
+      end
+    end
+  end
+  arm_ahead()
+
+  -- One handle for the whole plan, like the core API's.
+  return {
+    id = g.id,
+    cancel = function()
+      stopped = true
+      for _, h in ipairs(handles) do h:cancel() end
+    end,
+    next = function()
+      local best
+      for _, h in ipairs(handles) do
+        local n = h:next()
+        if n and (not best or n < best) then best = n end
+      end
+      return best
+    end,
+  }
+end
 
 nudge.gesture = api(function(t)
   need_table(t, "gesture")
-  check_fields(t, "gesture", fields({ "title", "pool", "no_repeat" }))
+  check_fields(t, "gesture", fields({ "title", "pool", "no_repeat", "per_week" }))
   need_string(t, "id", "gesture")
-  need_string(t, "when", "gesture")
   opt_string(t, "title", "gesture")
-  if type(t.pool) ~= "table" or #t.pool == 0 then
-    fail("nudge.gesture: 'pool' must be a non-empty list of strings")
-  end
-  for i, g in ipairs(t.pool) do
-    if type(g) ~= "string" or g == "" then fail("nudge.gesture: pool[%d] is not a string", i) end
-  end
+  local pool = read_pool(t.pool, "gesture", "pool", true)
   local no_repeat = t.no_repeat or 0
   if math.type(no_repeat) ~= "integer" or no_repeat < 0 then
     fail("nudge.gesture: 'no_repeat' must be a whole number >= 0")
   end
-  local pool = {}
-  for i, g in ipairs(t.pool) do pool[i] = g end
   local title = t.title or "A small gesture"
-  return nudge.on(t.when, function(ev)
-    local recent = set(T.gesture_recent(t.id, no_repeat))
-    local choices = {}
-    for _, g in ipairs(pool) do
-      if not recent[g] then choices[#choices + 1] = g end
+  if t.per_week ~= nil then
+    if math.type(t.per_week) ~= "integer" or t.per_week < 1 or t.per_week > 7 then
+      fail("nudge.gesture: 'per_week' must be a whole number of days from 1 to 7")
     end
-    -- A pool no larger than no_repeat: the oldest pick is allowed back.
-    if #choices == 0 then
-      local last = T.gesture_recent(t.id, #pool - 1 > 0 and #pool - 1 or 0)
-      local recent2 = set(last)
-      for _, g in ipairs(pool) do
-        if not recent2[g] then choices[#choices + 1] = g end
-      end
-      if #choices == 0 then choices = pool end
+    if t.when ~= nil then
+      fail("nudge.gesture: give either 'when' or 'per_week', not both")
     end
-    local g = choices[nudge.random(#choices)]
-    T.gesture_add(t.id, g)
-    nudge.notify {
-      title = title,
-      body = g,
-      actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
-    }
+    if t.jitter ~= nil or t.catch_up ~= nil or t.late_cancel ~= nil then
+      fail("nudge.gesture: with 'per_week', the time is already random inside the window "
+           .. "(no jitter, catch_up or late_cancel)")
+    end
+    local window = day_window(t.window or GESTURE_WINDOW)
+    if not window then
+      fail("nudge.gesture: with 'per_week', 'window' must be a window within one day like "
+           .. "\"10:00..20:00\"")
+    end
+    return weekly_gesture { id = t.id, title = title, pool = pool, no_repeat = no_repeat,
+                            per_week = t.per_week, window = window, quiet = t.quiet }
+  end
+  need_string(t, "when", "gesture")
+  return nudge.on(t.when, function()
+    local tod = time_of_day(nudge.now())
+    local e = pick(pool, t.id, no_repeat, nudge.now(),
+                   function(x) return not x.at or (x.at[1] <= tod and tod <= x.at[2]) end)
+    if not e then
+      nudge.log("gesture '" .. t.id .. "': no gesture in the pool fits "
+                .. nudge.date("%H:%M") .. " (each names another part of the day)")
+      return
+    end
+    show_gesture(title, t.id, e.text)
   end, schedule_options(t, "gesture"))
+end)
+
+---------------------------------------------------------------------------------------------
+-- Setbacks and support (nudge.support). A promise answered "broken" and each `nudgectl emit
+-- conflict` is a setback, kept in nudge.store ("toolkit:care", durable across restarts). The
+-- next evening brings a short repair prompt (kind "repair"); when the setbacks within
+-- `within` reach a count, the evening after that brings a suggestion of couples counselling
+-- with a first step (kind "support"), at most once a calendar month, and never once the
+-- promise `promise` (a rule promise id) has been kept.
+
+local CARE_KEY = "toolkit:care"
+local SETBACKS_MAX = 200 -- kept setbacks (the oldest go first)
+local care                -- nudge.support's settings, nil until it is called
+local care_armed = {}     -- prompt ids armed in this rule set (an id is registered once)
+
+local REPAIR_TEXTS = {
+  broken = "Yesterday a promise did not hold: “%s”. Talk about it plainly for a few minutes: "
+      .. "what happened, how it felt for each of you, and one small, concrete thing that will "
+      .. "be different this week.",
+  conflict = "Yesterday was a hard moment between you. When you both feel calm, take ten "
+      .. "minutes: each says what they needed in that moment, then choose one small thing to "
+      .. "try next time.",
+}
+local REPAIR_CLOSE = "Setbacks are part of repair. One honest conversation is enough for tonight."
+local SUPPORT_TEXT = "The last weeks have held some hard moments, and that happens on the way "
+    .. "back to trust. Many couples find a counsellor makes the work lighter: a neutral place "
+    .. "where both of you are heard. It is a strong, ordinary step, not a verdict. A first step "
+    .. "for this week: look up two couples counsellors near you and write down their numbers. "
+    .. "No need to call yet."
+
+local function care_state()
+  local s = nudge.store.get(CARE_KEY)
+  if type(s) ~= "table" then s = {} end
+  if type(s.setbacks) ~= "table" then s.setbacks = {} end
+  if type(s.broken) ~= "table" then s.broken = {} end
+  if type(s.planned) ~= "table" then s.planned = {} end
+  return s
+end
+
+local function care_save(s)
+  while #s.setbacks > SETBACKS_MAX do table.remove(s.setbacks, 1) end
+  local now, planned = nudge.now(), {}
+  for _, p in ipairs(s.planned) do
+    if type(p) == "table" and type(p.at) == "number" and p.at > now - DAY then
+      planned[#planned + 1] = p
+    end
+  end
+  s.planned = planned
+  local n = 0
+  for k in pairs(s.broken) do
+    n = n + 1
+    if n > SETBACKS_MAX then s.broken[k] = nil end
+  end
+  nudge.store.set(CARE_KEY, s)
+end
+
+-- Whether the counselling promise of nudge.support has been kept.
+local promise_ids = {} -- rule promise id -> ledger promise id
+local function counselling_kept()
+  local id = promise_ids[care.promise]
+  local p = id and T.promise(id)
+  return p ~= nil and p.state == "kept"
+end
+
+local function shorten(text)
+  if #text <= 120 then return text end
+  return text:sub(1, 117):gsub("[\128-\191]*$", ""):gsub("[\192-\255]$", "") .. "..."
+end
+
+local function repair_body(p)
+  local parts = {}
+  local said = {}
+  for _, w in ipairs(p.what or {}) do
+    if type(w) == "table" and w.kind == "broken" and type(w.text) == "string" then
+      parts[#parts + 1] = string.format(REPAIR_TEXTS.broken, shorten(w.text))
+    elseif type(w) == "table" and w.kind == "conflict" and not said.conflict then
+      said.conflict = true
+      parts[#parts + 1] = REPAIR_TEXTS.conflict
+    end
+    if #parts >= 2 then break end
+  end
+  if #parts == 0 then parts[1] = REPAIR_TEXTS.conflict end
+  parts[#parts + 1] = REPAIR_CLOSE
+  return table.concat(parts, " ")
+end
+
+-- Arms a planned prompt {kind=, at=, id=, what=} once in this rule set.
+local function care_arm(p)
+  if care_armed[p.id] or type(p.at) ~= "number" or p.at <= nudge.now() then return end
+  care_armed[p.id] = true
+  nudge.at(p.at, function()
+    if p.kind == "support" then
+      if counselling_kept() then
+        nudge.log("no counselling suggestion: the promise '" .. care.promise .. "' was kept")
+        return
+      end
+      nudge.notify {
+        title = "Support for the two of you",
+        body = SUPPORT_TEXT,
+        actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+      }
+    else
+      -- The stored plan holds every setback of the day, also those after this rule set armed it.
+      local body = repair_body(p)
+      for _, q in ipairs(care_state().planned) do
+        if type(q) == "table" and q.id == p.id then body = repair_body(q) end
+      end
+      nudge.notify {
+        title = "A small repair",
+        body = body,
+        actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+      }
+    end
+  end, { id = p.id, _kind = p.kind })
+end
+
+-- The same wall-clock time one calendar month after epoch seconds t.
+local function month_after(t)
+  local d = nudge.date("*t", t)
+  d.month = d.month + 1
+  d.isdst = nil
+  return os.time(d)
+end
+
+-- Records a setback at `now` and plans what follows it.
+local function care_setback(kind, text)
+  local s = care_state()
+  local now = nudge.now()
+  s.setbacks[#s.setbacks + 1] = { kind = kind, at = now, text = text }
+  local evening = care.repair or care.support_time
+  if care.repair then
+    local at = day_at(now, 1, care.repair)
+    local id = "repair:" .. nudge.date("%Y-%m-%d", at)
+    local plan
+    for _, p in ipairs(s.planned) do
+      if type(p) == "table" and p.id == id then plan = p end
+    end
+    if not plan then
+      plan = { kind = "repair", at = at, id = id, what = {} }
+      s.planned[#s.planned + 1] = plan
+    end
+    if #plan.what < 20 then plan.what[#plan.what + 1] = { kind = kind, text = text } end
+    care_arm(plan)
+  end
+  -- Counselling: counted over `within`, the evening after the repair prompt.
+  local broken, conflicts = 0, 0
+  for _, b in ipairs(s.setbacks) do
+    if type(b) == "table" and type(b.at) == "number" and b.at > now - care.within then
+      if b.kind == "broken" then broken = broken + 1 end
+      if b.kind == "conflict" then conflicts = conflicts + 1 end
+    end
+  end
+  local reached = (care.broken and broken >= care.broken)
+      or (care.conflicts and conflicts >= care.conflicts)
+  local at = day_at(now, care.repair and 2 or 1, evening)
+  if reached and not counselling_kept()
+      and (type(s.last_support) ~= "number" or at >= month_after(s.last_support)) then
+    s.last_support = at
+    local plan = { kind = "support", at = at, id = "support:" .. nudge.date("%Y-%m-%d", at) }
+    s.planned[#s.planned + 1] = plan
+    care_arm(plan)
+  end
+  care_save(s)
+end
+
+-- A promise changed (called from T.promise_changed): a new "broken" is a setback; a promise
+-- reopened may count again when it is broken again.
+local function care_promise(id, p)
+  if not care then return end
+  local s = care_state()
+  local key = tostring(id)
+  if p and p.state == "broken" then
+    if s.broken[key] then return end
+    s.broken[key] = true
+    care_save(s)
+    care_setback("broken", p.text)
+  elseif s.broken[key] then
+    s.broken[key] = nil
+    care_save(s)
+  end
+end
+
+local function count_or_false(v, what)
+  if v == nil or v == false then return nil end
+  if math.type(v) ~= "integer" or v < 1 or v > 1000 then
+    fail("nudge.support: 'after.%s' must be a whole number from 1 to 1000 (or false)", what)
+  end
+  return v
+end
+
+nudge.support = api(function(t)
+  t = t or {}
+  need_table(t, "support")
+  check_fields(t, "support", set({ "after", "within", "promise", "repair" }))
+  if care then fail("nudge.support: already called once in these rules") end
+  local after = t.after or { broken = 2, conflicts = 3 }
+  if type(after) ~= "table" then
+    fail("nudge.support: 'after' must be a table like { broken = 2, conflicts = 3 }")
+  end
+  check_fields(after, "support", set({ "broken", "conflicts" }))
+  local within = nudge.span(t.within or "14d")
+  if within < DAY or within > 366 * DAY then
+    fail("nudge.support: 'within' must be a span from 1d to 1y")
+  end
+  opt_string(t, "promise", "support")
+  local repair
+  if t.repair == nil or t.repair == true then
+    repair = 19 * 3600 + 1800
+  elseif t.repair ~= false then
+    local w = type(t.repair) == "string" and t.repair:match("^%d%d?:%d%d$")
+        and day_window(t.repair .. "..24:00")
+    if not w then fail("nudge.support: 'repair' must be a time like \"19:30\", or false") end
+    repair = w[1]
+  end
+  care = {
+    broken = count_or_false(after.broken, "broken"),
+    conflicts = count_or_false(after.conflicts, "conflicts"),
+    within = within,
+    promise = t.promise or "counselling",
+    repair = repair,
+    support_time = 19 * 3600 + 1800,
+  }
+  -- Prompts planned before a restart or reload come back.
+  for _, p in ipairs(care_state().planned) do
+    if type(p) == "table" and (p.kind == "repair" or p.kind == "support")
+        and type(p.id) == "string" then
+      care_arm(p)
+    end
+  end
+  nudge.listen("conflict", function() care_setback("conflict") end)
 end)
 
 ---------------------------------------------------------------------------------------------
@@ -282,6 +798,7 @@ nudge.promise = api(function(t)
   local key = "promise:" .. t.id
   local id, state = T.promise_add(key, t.text, due)
   promise_rules[id] = { remind = remind, title = t.title }
+  promise_ids[t.id] = id
   if state ~= "open" then return nil end
   return schedule_promise(key, id, t.text, due, remind, t.title)
 end)
@@ -292,6 +809,7 @@ function T.promise_changed(id)
   for _, h in ipairs(promise_handles[id] or {}) do h:cancel() end
   promise_handles[id] = nil
   local p = T.promise(id)
+  care_promise(id, p)
   if not p or p.state ~= "open" then return end
   local rule = promise_rules[id]
   if p.key and not rule then return end -- a rule promise no longer in the files
