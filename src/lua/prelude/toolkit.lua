@@ -56,6 +56,13 @@ local function need_string(t, k, fn)
   end
 end
 
+-- discreet = true|false on any kind (SPEC 2.4); nil leaves it to nudge.config{discreet}.
+local function opt_discreet(t, fn)
+  if t.discreet ~= nil and type(t.discreet) ~= "boolean" then
+    fail("nudge.%s: 'discreet' must be true or false", fn)
+  end
+end
+
 local function check_fields(t, fn, allowed)
   for k in pairs(t) do
     if not allowed[k] then
@@ -121,7 +128,8 @@ local function schedule_options(t, kind)
            catch_up = t.catch_up, late_cancel = t.late_cancel, _kind = kind }
 end
 
-local SCHEDULE_FIELDS = { "id", "when", "window", "jitter", "quiet", "catch_up", "late_cancel" }
+local SCHEDULE_FIELDS = { "id", "when", "window", "jitter", "quiet", "catch_up", "late_cancel",
+                          "discreet" }
 
 local function fields(extra)
   local all = {}
@@ -143,6 +151,7 @@ nudge.checkin = api(function(t)
   check_body(t, "checkin")
   opt_string(t, "title", "checkin")
   opt_string(t, "urgency", "checkin")
+  opt_discreet(t, "checkin")
   local title = t.title or "Check-in"
   local snooze = t.snooze or "1h"
   nudge.span(snooze)
@@ -158,6 +167,7 @@ nudge.checkin = api(function(t)
       actions = { { id = "done", label = "Done" }, { id = "snooze", label = "Snooze" },
                   { id = "skip", label = "Skip" } },
       _snooze = snooze,
+      discreet = t.discreet,
     }
   end, schedule_options(t, "checkin"))
 end)
@@ -171,6 +181,7 @@ nudge.gesture = api(function(t)
   need_string(t, "id", "gesture")
   need_string(t, "when", "gesture")
   opt_string(t, "title", "gesture")
+  opt_discreet(t, "gesture")
   if type(t.pool) ~= "table" or #t.pool == 0 then
     fail("nudge.gesture: 'pool' must be a non-empty list of strings")
   end
@@ -205,6 +216,7 @@ nudge.gesture = api(function(t)
       title = title,
       body = g,
       actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+      discreet = t.discreet,
     }
   end, schedule_options(t, "gesture"))
 end)
@@ -228,7 +240,7 @@ end
 
 -- Ids carry the due, so a promise moved to a new due is reminded again (a named `at` fires
 -- once ever).
-local function schedule_promise(key, id, text, due, remind, title)
+local function schedule_promise(key, id, text, due, remind, title, discreet)
   local now = nudge.now()
   local stamp = nudge.date("%Y%m%dT%H%M%S", due)
   local handles = {}
@@ -241,6 +253,7 @@ local function schedule_promise(key, id, text, due, remind, title)
           title = title or "A promise",
           body = text .. " (due " .. nudge.date("%a %d %b %H:%M", due) .. ")",
           _promise = tostring(id),
+          discreet = discreet,
         }
       end, { id = key .. ":remind:" .. span .. ":" .. stamp, _kind = "promise", _before = due })
     end
@@ -255,6 +268,7 @@ local function schedule_promise(key, id, text, due, remind, title)
         actions = { { id = "kept", label = "Kept" }, { id = "not_yet", label = "Not yet" },
                     { id = "broken", label = "Broken" } },
         _promise = tostring(id),
+        discreet = discreet,
       }
     end, { id = key .. ":due:" .. stamp, _kind = "promise" })
   end
@@ -264,10 +278,11 @@ end
 
 nudge.promise = api(function(t)
   need_table(t, "promise")
-  check_fields(t, "promise", set({ "id", "text", "due", "remind", "title" }))
+  check_fields(t, "promise", set({ "id", "text", "due", "remind", "title", "discreet" }))
   need_string(t, "id", "promise")
   need_string(t, "text", "promise")
   opt_string(t, "title", "promise")
+  opt_discreet(t, "promise")
   if t.due == nil then fail("nudge.promise: 'due' is required (a timestamp)") end
   local due = nudge.time(t.due)
   local remind = t.remind or DEFAULT_REMIND
@@ -281,9 +296,9 @@ nudge.promise = api(function(t)
   -- By its id the store keeps its state across reloads: kept, broken or deleted stays so.
   local key = "promise:" .. t.id
   local id, state = T.promise_add(key, t.text, due)
-  promise_rules[id] = { remind = remind, title = t.title }
+  promise_rules[id] = { remind = remind, title = t.title, discreet = t.discreet }
   if state ~= "open" then return nil end
-  return schedule_promise(key, id, t.text, due, remind, t.title)
+  return schedule_promise(key, id, t.text, due, remind, t.title, t.discreet)
 end)
 
 -- Promise id changed in the ledger (added with nudgectl, settled, reopened, edited, deleted):
@@ -296,7 +311,8 @@ function T.promise_changed(id)
   local rule = promise_rules[id]
   if p.key and not rule then return end -- a rule promise no longer in the files
   rule = rule or { remind = DEFAULT_REMIND }
-  schedule_promise(p.key or ("promise:ctl:" .. p.id), p.id, p.text, p.due, rule.remind, rule.title)
+  schedule_promise(p.key or ("promise:ctl:" .. p.id), p.id, p.text, p.due, rule.remind, rule.title,
+                   rule.discreet)
 end
 
 ---------------------------------------------------------------------------------------------
@@ -308,6 +324,7 @@ nudge.patience = api(function(t)
   need_string(t, "id", "patience")
   need_string(t, "when", "patience")
   opt_string(t, "title", "patience")
+  opt_discreet(t, "patience")
   local phases = t.phases
   if phases ~= nil and (type(phases) ~= "table" or #phases == 0) then
     fail("nudge.patience: 'phases' must be a list of {upto=span, body=...}")
@@ -329,7 +346,7 @@ nudge.patience = api(function(t)
     local since = T.since()
     if not since then error("nudge.patience needs nudge.config{since = ...}", 0) end
     local body = phases and phase_at(phases, nudge.now() - since).body or PHASE_BODIES[T.phase()]
-    nudge.notify { title = title, body = render(body), urgency = "low" }
+    nudge.notify { title = title, body = render(body), urgency = "low", discreet = t.discreet }
   end, schedule_options(t, "patience"))
 end)
 
@@ -338,10 +355,11 @@ end)
 
 nudge.milestone = api(function(t)
   need_table(t, "milestone")
-  check_fields(t, "milestone", set({ "at", "streaks", "title", "body", "when" }))
+  check_fields(t, "milestone", set({ "at", "streaks", "title", "body", "when", "discreet" }))
   check_body(t, "milestone")
   opt_string(t, "title", "milestone")
   opt_string(t, "when", "milestone")
+  opt_discreet(t, "milestone")
   local since = T.since()
   local at = t.at or { "7d", "30d", "90d", "6M", "1y" }
   if type(at) ~= "table" then fail("nudge.milestone: 'at' must be a list of spans") end
@@ -358,7 +376,7 @@ nudge.milestone = api(function(t)
     local when = since + nudge.span(span)
     if when > now then
       nudge.at(when, function()
-        nudge.notify { title = title, body = render(body, { milestone = span }) }
+        nudge.notify { title = title, body = render(body, { milestone = span }), discreet = t.discreet }
       end, { id = "milestone:" .. span, _kind = "milestone" })
     end
   end
@@ -380,6 +398,7 @@ nudge.milestone = api(function(t)
             title = title,
             body = render("{streak} days of check-ins in a row. That consistency matters.",
                           { milestone = n .. " days" }),
+            discreet = t.discreet,
           }
         end
       end
