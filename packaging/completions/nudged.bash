@@ -4,7 +4,7 @@ _nudged()
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     COMPREPLY=()
     case $prev in
-    --rules | -r)
+    --rules | -r | --answers)
         compopt -o filenames 2>/dev/null
         COMPREPLY=($(compgen -f -- "$cur"))
         return 0
@@ -18,7 +18,7 @@ _nudged()
     --from | --days | --seed) return 0 ;;
     esac
     COMPREPLY=($(compgen -W "--rules --state --backend --watch --verbose --quiet --check
-        --preview --from --days --seed --json --version --help" -- "$cur"))
+        --preview --from --days --seed --json --answers --version --help" -- "$cur"))
     return 0
 }
 complete -F _nudged nudged

@@ -3,10 +3,18 @@
 #ifndef NUDGE_NOTIFICATION_H
 #define NUDGE_NOTIFICATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "common/usec.h"
+
+/* What a discreet notification shows instead of its own title and body, and the action that
+ * reveals them (not an answer: the fire stays open). */
+#define NOTIFICATION_DISCREET_TITLE "nudge"
+#define NOTIFICATION_DISCREET_BODY "A reminder for you"
+#define NOTIFICATION_SHOW_ACTION "show"
+#define NOTIFICATION_SHOW_LABEL "Show"
 
 enum urgency { URGENCY_LOW, URGENCY_NORMAL, URGENCY_CRITICAL };
 
@@ -30,6 +38,9 @@ struct notification {
     size_t n_actions;
     usec_t snooze;       /* how long "snooze" / "not yet" wait; 0: one hour */
     const char *promise; /* the promise a Kept/Broken answer settles, or NULL */
+    /* Shown as "nudge" / NOTIFICATION_DISCREET_BODY with a "Show" action that reveals the text
+     * (SPEC 2.4); the history and nudgectl keep the full text. */
+    bool discreet;
     const char *uid;     /* the fire's calendar UID (ledger_fire_uid), or NULL; not stored */
     /* Which fire showing it is, for the ledger: NULL or "rule", "snooze" (a re-show; parent is
      * the first fire of the chain) or "manual" (nudgectl fire). Not part of the stored form. */

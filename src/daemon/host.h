@@ -18,7 +18,8 @@ struct backend_host {
     struct notify_backend *backend; /* not owned */
     struct clock *clock;            /* "now" for what is shown */
     /* Each notification shown is recorded as a fire of its reminder, and its id remembered for
-     * its answer. NULL (preview, --check): nothing is recorded. */
+     * its answer. NULL (preview, --check): nothing is recorded. The preview with --answers
+     * records in its in-memory snapshot. */
     struct ledger *ledger;
     /* nudge.spawn; NULL: nothing is started. */
     int (*spawn)(void *ud, const char *const *argv, char *err, size_t errsz);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "daemon/answers.h"
 #include "daemon/modes.h"
 #include "engine/clock.h"
 #include "store/store.h"
@@ -18,7 +19,7 @@ static void usage(FILE *f)
             "usage: nudged [--rules PATH] [--state DIR] [--backend auto|libnotify|stdout] [--watch] [-v|-q]\n"
             "       nudged --check [--rules PATH]\n"
             "       nudged --preview [--from TIMESTAMP] [--days N] [--seed N] [--json] [--rules PATH]\n"
-            "                        [--state DIR]\n"
+            "                        [--state DIR] [--answers FILE]\n"
             "       nudged --version | --help\n"
             "\n"
             "Runs the reminders of a Lua rule file (default: $XDG_CONFIG_HOME/nudge/rules.lua and\n"
@@ -32,6 +33,8 @@ static void usage(FILE *f)
             "  --days N         preview length in days (default 7)\n"
             "  --seed N         PRNG seed for jitter, windows and nudge.random (default 0)\n"
             "  --json           preview as one JSON object per line\n"
+            "  --answers FILE   replay scripted answers, check-ins and events in the preview\n"
+            "                   (the format is in nudged(1))\n"
             "  --backend NAME   where notifications go: auto (libnotify when a notification\n"
             "                   server is on the session bus, else stdout), libnotify, stdout\n"
             "  --watch          reload when a rule file changes (as SIGHUP does)\n"
@@ -59,7 +62,7 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 
 /* nudged's command line. */
 struct cli {
-    const char *rules, *from, *backend, *state;
+    const char *rules, *from, *backend, *state, *answers;
     bool check, preview, json, watch;
     unsigned long long days, seed;
     int verbosity;
@@ -70,7 +73,7 @@ struct cli {
 static int parse_cli(int argc, char **argv, struct cli *o)
 {
     enum { OPT_CHECK = 256, OPT_PREVIEW, OPT_FROM, OPT_DAYS, OPT_SEED, OPT_JSON, OPT_BACKEND,
-           OPT_VERSION, OPT_WATCH, OPT_STATE };
+           OPT_VERSION, OPT_WATCH, OPT_STATE, OPT_ANSWERS };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, 'r'},
         {"check", no_argument, NULL, OPT_CHECK},
@@ -79,6 +82,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
         {"days", required_argument, NULL, OPT_DAYS},
         {"seed", required_argument, NULL, OPT_SEED},
         {"json", no_argument, NULL, OPT_JSON},
+        {"answers", required_argument, NULL, OPT_ANSWERS},
         {"backend", required_argument, NULL, OPT_BACKEND},
         {"watch", no_argument, NULL, OPT_WATCH},
         {"state", required_argument, NULL, OPT_STATE},
@@ -109,6 +113,11 @@ static int parse_cli(int argc, char **argv, struct cli *o)
             preview_opt = true;
             break;
         case OPT_JSON: o->json = true; preview_opt = true; break;
+        case OPT_ANSWERS:
+            if (!*optarg) return usage_error("%s", "--answers needs a file");
+            o->answers = optarg;
+            preview_opt = true;
+            break;
         case OPT_BACKEND: o->backend = optarg; break;
         case OPT_WATCH: o->watch = true; break;
         case OPT_STATE:
@@ -130,7 +139,7 @@ static int parse_cli(int argc, char **argv, struct cli *o)
     if (optind < argc) return usage_error("unexpected argument \"%s\"", argv[optind]);
     if (o->check && o->preview) return usage_error("%s", "--check and --preview do not go together");
     if (preview_opt && !o->preview)
-        return usage_error("%s", "--from, --days, --seed and --json go with --preview");
+        return usage_error("%s", "--from, --days, --seed, --json and --answers go with --preview");
     if (strcmp(o->backend, "auto") && strcmp(o->backend, "stdout") && strcmp(o->backend, "libnotify"))
         return usage_error("unknown backend \"%s\" (auto, libnotify, stdout)", o->backend);
     if (o->watch && (o->check || o->preview)) return usage_error("%s", "--watch goes with the daemon, not --check or --preview");
@@ -169,11 +178,22 @@ int main(int argc, char **argv)
         if (cli.from && timestamp_parse(cli.from, now, &po.from, err, sizeof err) < 0)
             return usage_error("%s", err);
     }
+    /* A script's mistake is a usage error: the line is named, and nothing is previewed. */
+    struct answers answers = {0};
+    if (cli.answers) {
+        char err[1024];
+        if (answers_load(cli.answers, po.from, &answers, err, sizeof err) < 0) {
+            fprintf(stderr, "%s\n", err);
+            return 2;
+        }
+        po.answers = &answers;
+    }
 
     struct rule_files files;
     char err[4096];
     if (rule_files_find(cli.rules, &files, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
+        answers_free(&answers);
         return 1;
     }
     if (!strcmp(files.origin, "example") && !cli.check && !cli.preview)
@@ -190,5 +210,6 @@ int main(int argc, char **argv)
         rc = mode_run(&files, &ro);
     }
     rule_files_free(&files);
+    answers_free(&answers);
     return rc;
 }

@@ -10,6 +10,7 @@
 #include "common/usec.h"
 
 struct store;
+struct answers;
 struct preview_options {
     const char *state_dir; /* read (a private copy), never written; NULL: no state */
     /* Inside the daemon: its open store, copied through its own connection (state_dir is then
@@ -19,6 +20,8 @@ struct preview_options {
     int days;
     uint64_t seed;
     bool json;
+    /* --answers: a scripted history replayed through the ledger (not owned), or NULL. */
+    const struct answers *answers;
 };
 
 int mode_check(const struct rule_files *files);

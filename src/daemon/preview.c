@@ -6,9 +6,11 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "daemon/answers.h"
 #include "daemon/modes.h"
 #include "daemon/host.h"
 #include "engine/clock.h"
+#include "ledger/journal.h"
 #include "ledger/ledger.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
@@ -69,8 +71,28 @@ int mode_check(const struct rule_files *files)
     return rc;
 }
 
+/* An answer the script gives to a notification the preview showed. */
+struct pending_answer {
+    usec_t due;
+    uint32_t id; /* the backend's notification id */
+    const char *action;
+};
+
+/* Between the host and the capture: sees each notification shown, for --answers. */
+struct replay_backend {
+    struct notify_backend base;
+    struct notify_backend *capture;
+    struct preview_sim *ps;
+};
+
 struct preview_sim {
     struct clock_sim sim;
+    struct replay_backend replay;
+    const struct answers *answers;
+    uint64_t rng;
+    size_t next_event;
+    struct pending_answer *pending; /* by due time */
+    size_t n_pending, cap_pending;
     struct store *snap;
     struct ledger *ledger; /* over snap; the simulation records nothing in it */
     struct backend_host host;
@@ -78,6 +100,49 @@ struct preview_sim {
     struct ruleset *rs;
     usec_t end;
 };
+
+static bool offers_action(void *ud, const char *action)
+{
+    const struct notification *n = ud;
+    for (size_t i = 0; i < n->n_actions; i++)
+        if (!strcmp(n->actions[i].id, action)) return true;
+    return false;
+}
+
+/* Queues the script's answer to what was just shown, if a line of it answers. */
+static void plan_answer(struct preview_sim *ps, const struct notification *n, uint32_t id, usec_t at)
+{
+    const struct answers_rule *r = answers_match(ps->answers, n->reminder_id ? n->reminder_id : "",
+                                                 at, offers_action, (void *)n, &ps->rng);
+    if (!r) return; /* no line answers it: it stays open, as an unanswered bubble */
+    if (ps->n_pending == ps->cap_pending) {
+        size_t cap = ps->cap_pending ? 2 * ps->cap_pending : 16;
+        struct pending_answer *v = realloc(ps->pending, cap * sizeof *v);
+        if (!v) {
+            log_warn("--answers: out of memory; a fire of '%s' stays open", n->reminder_id);
+            return;
+        }
+        ps->pending = v;
+        ps->cap_pending = cap;
+    }
+    struct pending_answer a = {at + r->after, id, r->action};
+    size_t k = ps->n_pending;
+    while (k > 0 && ps->pending[k - 1].due > a.due) {
+        ps->pending[k] = ps->pending[k - 1];
+        k--;
+    }
+    ps->pending[k] = a;
+    ps->n_pending++;
+}
+
+static int replay_show(struct notify_backend *self, const struct notification *n, usec_t at,
+                       uint32_t *id, char *err, size_t errsz)
+{
+    struct replay_backend *b = (struct replay_backend *)self;
+    int r = b->capture->show(b->capture, n, at, id, err, errsz);
+    if (r == 0) plan_answer(b->ps, n, *id, at);
+    return r;
+}
 
 struct preview_sim *preview_sim_new(const struct rule_files *files, struct ruleset *live,
                                     const struct preview_options *po,
@@ -113,7 +178,19 @@ struct preview_sim *preview_sim_new(const struct rule_files *files, struct rules
         free(ps);
         return NULL;
     }
-    ps->host = (struct backend_host){.backend = capture, .clock = &ps->sim.base};
+    struct notify_backend *shows = capture;
+    if (po->answers) {
+        ps->answers = po->answers;
+        ps->rng = po->seed ^ 0x616e737765727321ULL; /* its own stream beside nudge.random's */
+        ps->replay = (struct replay_backend){.base = {.name = "replay", .show = replay_show},
+                                             .capture = capture,
+                                             .ps = ps};
+        shows = &ps->replay.base;
+    }
+    /* With a script, each fire is recorded in the snapshot's ledger, as the daemon records it,
+     * so its answer counts in what follows (streaks, re-asks). Without, nothing is recorded. */
+    ps->host = (struct backend_host){
+        .backend = shows, .clock = &ps->sim.base, .ledger = po->answers ? ps->ledger : NULL};
     ps->rhost = backend_host_for(&ps->host);
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)files->paths,
@@ -122,6 +199,9 @@ struct preview_sim *preview_sim_new(const struct rule_files *files, struct rules
                                 .host = &ps->rhost,
                                 .seed = po->seed,
                                 .ledger = ps->ledger,
+                                /* A replayed history keeps what the daemon keeps (shown
+                                 * snoozes, fired one-shots), in the snapshot only. */
+                                .record_history = po->answers != NULL,
                                 .texts_of = live};
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     if (!live) {
@@ -147,16 +227,104 @@ struct preview_sim *preview_sim_new(const struct rule_files *files, struct rules
     return ps;
 }
 
+/* Which check-in a scripted check-in is for: the one named, else the ledger's pick, as
+ * nudgectl checkin does. */
+struct checkin_candidates {
+    struct ledger_checkin_candidate v[64];
+    size_t n;
+};
+
+static void checkin_candidate(void *ud, const struct ruleset_reminder_info *r)
+{
+    struct checkin_candidates *c = ud;
+    if (strcmp(r->kind, "checkin") || c->n == sizeof c->v / sizeof c->v[0]) return;
+    c->v[c->n++] = (struct ledger_checkin_candidate){r->id, r->next == USEC_INFINITY ? 0 : r->next};
+}
+
+static void replay_event(struct preview_sim *ps, const struct answers_event *e, usec_t now)
+{
+    char err[512] = "";
+    if (e->emit) {
+        if (ruleset_emit(ps->rs, e->id, (const char *const *)e->kv, e->n_kv, NULL, NULL, err,
+                         sizeof err) < 0)
+            log_warn("--answers line %d: emit %s: %s", e->line, e->id, err);
+        return;
+    }
+    struct checkin_candidates c = {0};
+    ruleset_each_reminder(ps->rs, checkin_candidate, &c);
+    const struct ledger_checkin_candidate *t = NULL;
+    for (size_t i = 0; e->id && i < c.n; i++)
+        if (!strcmp(c.v[i].reminder, e->id)) t = &c.v[i];
+    if (e->id && !t) {
+        log_warn("--answers line %d: no check-in '%s' in the rules: logged on its own", e->line,
+                 e->id);
+    } else if (!e->id) {
+        size_t k;
+        if (ledger_checkin_pick(ps->ledger, c.v, c.n, now, &k) == 0) t = &c.v[k];
+    }
+    struct ledger_checkin_result res = {0};
+    int r = t ? ledger_checkin_log(ps->ledger, t->reminder, t->next, e->mood, e->note, now, &res,
+                                   err, sizeof err)
+              : ledger_checkin_add(ps->ledger, now, e->mood, e->note, &res.entry);
+    if (r < 0) log_warn("--answers line %d: checkin: %s", e->line, *err ? err : "not logged");
+    ruleset_snoozes_sync(ps->rs);
+}
+
+/* The click the script gives, through the ledger as the daemon's does. */
+static void replay_answer(struct preview_sim *ps, const struct pending_answer *a, usec_t now)
+{
+    int r = ledger_answer_shown(ps->ledger, a->id, a->action, now);
+    if (r > 0) ruleset_snoozes_sync(ps->rs);
+}
+
+/* Settled fires close their bubbles in the daemon; a preview has none, so the queue is only
+ * emptied (it would grow for the whole simulation). */
+static void drop_settled(struct preview_sim *ps)
+{
+    int64_t ids[64];
+    while (ledger_settled_take(ps->ledger, ids, sizeof ids / sizeof ids[0]) > 0) {
+    }
+}
+
+/* The next instant anything happens: the schedule, a scripted answer or event. */
+static usec_t next_instant(struct preview_sim *ps)
+{
+    usec_t next = schedule_next_deadline(ruleset_schedule(ps->rs));
+    if (ps->n_pending && ps->pending[0].due < next) next = ps->pending[0].due;
+    if (ps->answers && ps->next_event < ps->answers->n_events &&
+        ps->answers->events[ps->next_event].at < next)
+        next = ps->answers->events[ps->next_event].at;
+    return next;
+}
+
 bool preview_sim_step(struct preview_sim *ps, size_t max_instants)
 {
-    struct schedule *s = ruleset_schedule(ps->rs);
+    /* Script lines before the preview begins are history already past: not replayed. */
+    while (ps->answers && ps->next_event < ps->answers->n_events &&
+           ps->answers->events[ps->next_event].at < ps->sim.t)
+        ps->next_event++;
     for (size_t i = 0; i < max_instants; i++) {
-        usec_t next = schedule_next_deadline(s);
+        usec_t next = next_instant(ps);
         if (next >= ps->end) return true;
         if (next > ps->sim.t) ps->sim.t = next;
-        ruleset_run_due(ps->rs);
+        /* What the script does at this instant comes before the rules' fires of it: an answer
+         * due now was given before the next prompt shows. */
+        bool scripted = false;
+        while (ps->answers && ps->next_event < ps->answers->n_events &&
+               ps->answers->events[ps->next_event].at <= ps->sim.t) {
+            replay_event(ps, &ps->answers->events[ps->next_event++], ps->sim.t);
+            scripted = true;
+        }
+        while (ps->n_pending && ps->pending[0].due <= ps->sim.t) {
+            struct pending_answer a = ps->pending[0];
+            memmove(ps->pending, ps->pending + 1, --ps->n_pending * sizeof *ps->pending);
+            replay_answer(ps, &a, ps->sim.t);
+            scripted = true;
+        }
+        if (!scripted) ruleset_run_due(ps->rs);
+        drop_settled(ps);
     }
-    return schedule_next_deadline(s) >= ps->end;
+    return next_instant(ps) >= ps->end;
 }
 
 usec_t preview_sim_time(const struct preview_sim *ps)
@@ -170,6 +338,7 @@ void preview_sim_free(struct preview_sim *ps)
     ruleset_free(ps->rs);
     ledger_free(ps->ledger);
     store_close(ps->snap);
+    free(ps->pending);
     free(ps);
 }
 

@@ -38,6 +38,8 @@ char *notification_encode(const struct notification *n, size_t *len)
     json_object_set_new(o, "timeout_ms", json_integer(n->timeout_ms));
     if (n->snooze) json_object_set_new(o, "snooze", json_integer(n->snooze));
     set_str(o, "promise", n->promise);
+    /* Only when set: a blob without it (older ones too) is an ordinary notification. */
+    if (n->discreet) json_object_set_new(o, "discreet", json_true());
     json_t *a = json_array();
     for (size_t i = 0; i < n->n_actions; i++)
         json_array_append_new(a, json_pack("{s:o, s:o}", "id", str_json(n->actions[i].id), "label",
@@ -78,6 +80,7 @@ int notification_decode(const char *buf, size_t len, struct notification *n)
     n->timeout_ms = json_is_integer(t) ? json_integer_value(t) : -1;
     json_t *sn = json_object_get(o, "snooze");
     n->snooze = json_is_integer(sn) ? json_integer_value(sn) : 0;
+    n->discreet = json_is_true(json_object_get(o, "discreet"));
     json_t *a = json_object_get(o, "actions");
     size_t na = json_is_array(a) ? json_array_size(a) : 0;
     if (na > 16) na = 16;

@@ -65,6 +65,9 @@ static int l_config(lua_State *L)
         } else if (!strcmp(k, "app_name")) {
             if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "config 'app_name' must be a string");
             snprintf(rs->app_name, sizeof rs->app_name, "%s", lua_tostring(L, -1));
+        } else if (!strcmp(k, "discreet")) {
+            if (lua_type(L, -1) != LUA_TBOOLEAN) luaL_error(L, "config 'discreet' must be true or false");
+            rs->discreet = lua_toboolean(L, -1);
         } else if (!strcmp(k, "limits")) {
             luaL_checktype(L, -1, LUA_TTABLE);
             struct sandbox_limits lim;
@@ -94,7 +97,7 @@ static int l_config(lua_State *L)
             }
             sandbox_set_limits(L, &lim);
         } else {
-            luaL_error(L, "unknown config field '%s' (since, quiet_hours, backend, app_name, limits)",
+            luaL_error(L, "unknown config field '%s' (since, quiet_hours, backend, app_name, discreet, limits)",
                        k);
         }
         lua_pop(L, 1);

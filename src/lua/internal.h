@@ -56,6 +56,7 @@ struct ruleset {
     usec_t since;
     char backend_name[16];
     char app_name[64];
+    bool discreet; /* nudge.config{discreet}: every notification discreet unless it says not */
     int nudge_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
         ostime_ref;
     int ctl_promise_ref; /* the toolkit's promise_changed, taken before any rule ran */

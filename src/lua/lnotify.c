@@ -93,7 +93,7 @@ static void check_fields(lua_State *L)
      * which promise a Kept/Broken answer settles. */
     static const char *const known[] = {"title",   "body",      "icon",     "category",
                                         "urgency", "timeout",   "actions",  "on_action",
-                                        "on_close", "_snooze",  "_promise", NULL};
+                                        "on_close", "discreet", "_snooze",  "_promise", NULL};
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         bool ok = false;
@@ -136,6 +136,12 @@ static void read_notification(lua_State *L, struct notification *n)
         n->snooze = lconv_check_fire_span(L, -1, "_snooze");
     lua_pop(L, 1);
     n->promise = opt_string_field(L, 1, "_promise");
+    /* Unset: the rule set's nudge.config{discreet}. */
+    int d = lconv_raw_field(L, 1, "discreet");
+    if (d != LUA_TNIL && d != LUA_TBOOLEAN)
+        luaL_error(L, "notify field 'discreet' must be true or false, not %s", lua_typename(L, d));
+    n->discreet = d == LUA_TNIL ? ruleset_of(L)->discreet : lua_toboolean(L, -1);
+    lua_pop(L, 1);
 }
 
 /* Keeps the table's on_action/on_close (and the event) for notification id until it closes. */

@@ -39,6 +39,7 @@ struct show_job {
     struct notification copy; /* to show it elsewhere if this fails */
     usec_t at;                /* when it was shown (the fallback prints that time) */
     bool copied;
+    bool revealing; /* a discreet bubble shown again with its text (no fallback) */
     gboolean ok;
     char *error;
 };
@@ -56,11 +57,63 @@ static void action_data_free(gpointer p)
     g_free(a);
 }
 
+/* A discreet bubble's full text, kept on its NotifyNotification until Show reveals it. */
+struct reveal {
+    struct lnotify *b;
+    struct notification full; /* owned (notification_copy) */
+    bool done;                /* Show was clicked: the bubble has its text */
+};
+
+static void reveal_free(gpointer p)
+{
+    struct reveal *r = p;
+    notification_clear(&r->full);
+    g_free(r);
+}
+
+static void add_actions(struct lnotify *b, NotifyNotification *n, uint32_t id,
+                        const struct notification *m);
+static void push_show(struct lnotify *b, NotifyNotification *n, uint32_t id, bool revealing);
+
+/* Show was clicked on a discreet bubble: the same bubble (the same server id, so the server
+ * replaces it in place) now shows its text and its own actions. Run from an idle source, not
+ * inside libnotify's action callback, whose actions it replaces. */
+static gboolean reveal_now(gpointer data)
+{
+    NotifyNotification *n = data;
+    struct reveal *r = g_object_get_data(G_OBJECT(n), "nudge-reveal");
+    uint32_t id = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(n), "nudge-id"));
+    if (r && g_hash_table_lookup(r->b->live, GUINT_TO_POINTER(id)) == n) {
+        char *own_t, *own_b, *own_i;
+        notify_notification_update(n, utf8_clean(r->full.title, &own_t),
+                                   utf8_clean(r->full.body, &own_b),
+                                   utf8_clean(r->full.icon, &own_i));
+        free(own_t);
+        free(own_b);
+        free(own_i);
+        notify_notification_clear_actions(n);
+        add_actions(r->b, n, id, &r->full);
+        push_show(r->b, n, id, true);
+    }
+    g_object_unref(n);
+    return G_SOURCE_REMOVE;
+}
+
 static void on_action(NotifyNotification *n, char *action, gpointer user)
 {
     struct action_data *a = user;
-    (void)n;
     (void)action;
+    struct reveal *r = g_object_get_data(G_OBJECT(n), "nudge-reveal");
+    if (r && !strcmp(a->action, NOTIFICATION_SHOW_ACTION)) {
+        /* Not an answer: the daemon never hears of it, and the fire stays open. */
+        if (r->done) return;
+        r->done = true;
+        /* From now until the full text is shown, a close from the server is the swap. */
+        g_object_set_data(G_OBJECT(n), "nudge-revealing", GINT_TO_POINTER(1));
+        log_info("notification %u: Show was clicked, showing its full text", a->id);
+        g_idle_add(reveal_now, g_object_ref(n));
+        return;
+    }
     if (a->b->base.listener.action) a->b->base.listener.action(a->b->base.listener.ud, a->id, a->action);
 }
 
@@ -69,40 +122,20 @@ static void on_closed(NotifyNotification *n, gpointer user)
     struct lnotify *b = user;
     uint32_t id = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(n), "nudge-id"));
     int reason = notify_notification_get_closed_reason(n);
+    struct reveal *r = g_object_get_data(G_OBJECT(n), "nudge-reveal");
+    if (r && r->done && g_object_get_data(G_OBJECT(n), "nudge-revealing")) {
+        /* A server that closes a bubble after any action (dunst) closed the discreet one
+         * while its full text was on its way: the re-show brings it back, so nothing closed. */
+        log_debug("notification %u: closed by the server while being revealed", id);
+        return;
+    }
     if (b->base.listener.closed) b->base.listener.closed(b->base.listener.ud, id, reason);
     g_hash_table_remove(b->live, GUINT_TO_POINTER(id)); /* drops our reference */
 }
 
-static int lnotify_show(struct notify_backend *self, const struct notification *m, usec_t at,
-                        uint32_t *id_out, char *err, size_t errsz)
+static void add_actions(struct lnotify *b, NotifyNotification *n, uint32_t id,
+                        const struct notification *m)
 {
-    struct lnotify *b = (struct lnotify *)self;
-    /* D-Bus strings must be UTF-8: GLib replaces anything else with "[Invalid UTF-8]" and
-     * warns. Repair each one (U+FFFD) so the text shows as near as can be. */
-    char *own[7] = {0};
-    const char *title = utf8_clean(m->title, &own[0]), *body = utf8_clean(m->body, &own[1]);
-    const char *icon = utf8_clean(m->icon, &own[2]), *app = utf8_clean(m->app_name, &own[3]);
-    const char *category = utf8_clean(m->category, &own[4]);
-    const char *reminder = utf8_clean(m->reminder_id, &own[5]), *kind = utf8_clean(m->kind, &own[6]);
-    NotifyNotification *n = notify_notification_new(title ? title : "", body, icon);
-    if (!n) {
-        for (size_t i = 0; i < 7; i++) free(own[i]);
-        return snprintf(err, errsz, "cannot create a notification"), -ENOMEM;
-    }
-    uint32_t id = ++b->next_id;
-    g_object_set_data(G_OBJECT(n), "nudge-id", GUINT_TO_POINTER(id));
-    if (app) notify_notification_set_app_name(n, app);
-    notify_notification_set_urgency(n, m->urgency == URGENCY_LOW        ? NOTIFY_URGENCY_LOW
-                                       : m->urgency == URGENCY_CRITICAL ? NOTIFY_URGENCY_CRITICAL
-                                                                        : NOTIFY_URGENCY_NORMAL);
-    notify_notification_set_timeout(n, m->timeout_ms < 0    ? NOTIFY_EXPIRES_DEFAULT
-                                       : m->timeout_ms == 0 ? NOTIFY_EXPIRES_NEVER
-                                       : m->timeout_ms > INT32_MAX ? INT32_MAX
-                                                                   : (gint)m->timeout_ms);
-    if (category) notify_notification_set_category(n, category);
-    if (reminder && *reminder) notify_notification_set_hint_string(n, "x-nudge-reminder", reminder);
-    if (kind) notify_notification_set_hint_string(n, "x-nudge-kind", kind);
-    for (size_t i = 0; i < 7; i++) free(own[i]);
     for (size_t i = 0; i < m->n_actions; i++) {
         struct action_data *a = g_new0(struct action_data, 1);
         a->b = b;
@@ -116,14 +149,80 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
         free(own_key);
         free(own_label);
     }
+}
+
+static int lnotify_show(struct notify_backend *self, const struct notification *full, usec_t at,
+                        uint32_t *id_out, char *err, size_t errsz)
+{
+    struct lnotify *b = (struct lnotify *)self;
+    /* A discreet one shows only "nudge" / "A reminder for you", its actions and Show; the
+     * full text waits on the bubble (struct reveal) until Show is clicked. */
+    struct reveal *reveal = NULL;
+    struct notification shown = *full;
+    struct notify_action *acts = NULL;
+    const struct notification *m = full;
+    if (full->discreet) {
+        reveal = g_new0(struct reveal, 1);
+        acts = calloc(full->n_actions + 1, sizeof *acts);
+        if (!acts || notification_copy(full, &reveal->full) < 0) {
+            g_free(reveal);
+            free(acts);
+            return snprintf(err, errsz, "out of memory"), -ENOMEM;
+        }
+        reveal->b = b;
+        memcpy(acts, full->actions, full->n_actions * sizeof *acts);
+        acts[full->n_actions] = (struct notify_action){(char *)NOTIFICATION_SHOW_ACTION,
+                                                        (char *)NOTIFICATION_SHOW_LABEL};
+        shown.title = NOTIFICATION_DISCREET_TITLE;
+        shown.body = NOTIFICATION_DISCREET_BODY;
+        shown.icon = NULL;
+        shown.actions = acts;
+        shown.n_actions = full->n_actions + 1;
+        m = &shown;
+    }
+    /* D-Bus strings must be UTF-8: GLib replaces anything else with "[Invalid UTF-8]" and
+     * warns. Repair each one (U+FFFD) so the text shows as near as can be. */
+    char *own[7] = {0};
+    const char *title = utf8_clean(m->title, &own[0]), *body = utf8_clean(m->body, &own[1]);
+    const char *icon = utf8_clean(m->icon, &own[2]), *app = utf8_clean(m->app_name, &own[3]);
+    const char *category = utf8_clean(m->category, &own[4]);
+    const char *reminder = utf8_clean(m->reminder_id, &own[5]), *kind = utf8_clean(m->kind, &own[6]);
+    NotifyNotification *n = notify_notification_new(title ? title : "", body, icon);
+    if (!n) {
+        for (size_t i = 0; i < 7; i++) free(own[i]);
+        if (reveal) reveal_free(reveal);
+        free(acts);
+        return snprintf(err, errsz, "cannot create a notification"), -ENOMEM;
+    }
+    uint32_t id = ++b->next_id;
+    g_object_set_data(G_OBJECT(n), "nudge-id", GUINT_TO_POINTER(id));
+    if (reveal) g_object_set_data_full(G_OBJECT(n), "nudge-reveal", reveal, reveal_free);
+    if (app) notify_notification_set_app_name(n, app);
+    notify_notification_set_urgency(n, m->urgency == URGENCY_LOW        ? NOTIFY_URGENCY_LOW
+                                       : m->urgency == URGENCY_CRITICAL ? NOTIFY_URGENCY_CRITICAL
+                                                                        : NOTIFY_URGENCY_NORMAL);
+    notify_notification_set_timeout(n, m->timeout_ms < 0    ? NOTIFY_EXPIRES_DEFAULT
+                                       : m->timeout_ms == 0 ? NOTIFY_EXPIRES_NEVER
+                                       : m->timeout_ms > INT32_MAX ? INT32_MAX
+                                                                   : (gint)m->timeout_ms);
+    if (category) notify_notification_set_category(n, category);
+    /* A discreet bubble names no reminder: a server's history or log may be seen by others. */
+    if (reminder && *reminder && !reveal)
+        notify_notification_set_hint_string(n, "x-nudge-reminder", reminder);
+    if (kind && !reveal) notify_notification_set_hint_string(n, "x-nudge-kind", kind);
+    /* Servers that honour it keep the bubble after Show, which then replaces it in place. */
+    if (reveal) notify_notification_set_hint(n, "resident", g_variant_new_boolean(TRUE));
+    for (size_t i = 0; i < 7; i++) free(own[i]);
+    add_actions(b, n, id, m);
+    free(acts);
     g_signal_connect(n, "closed", G_CALLBACK(on_closed), b);
+    g_hash_table_insert(b->live, GUINT_TO_POINTER(id), n);
     struct show_job *j = g_new0(struct show_job, 1);
     j->b = b;
     j->n = g_object_ref(n);
     j->id = id;
-    j->copied = notification_copy(m, &j->copy) == 0;
+    j->copied = notification_copy(full, &j->copy) == 0;
     j->at = at;
-    g_hash_table_insert(b->live, GUINT_TO_POINTER(id), n);
     GError *e = NULL;
     if (!g_thread_pool_push(b->worker, j, &e)) {
         snprintf(err, errsz, "%s", e ? e->message : "cannot hand the notification to the worker");
@@ -138,12 +237,34 @@ static int lnotify_show(struct notify_backend *self, const struct notification *
     return 0;
 }
 
+/* Shows bubble n again with what it holds now (a reveal): the worker's show reuses its server
+ * id, so the server replaces it. */
+static void push_show(struct lnotify *b, NotifyNotification *n, uint32_t id, bool revealing)
+{
+    struct show_job *j = g_new0(struct show_job, 1);
+    j->b = b;
+    j->n = g_object_ref(n);
+    j->id = id;
+    j->revealing = revealing;
+    GError *e = NULL;
+    if (!g_thread_pool_push(b->worker, j, &e)) {
+        log_warn("libnotify: cannot show notification %u in full: %s", id, e ? e->message : "?");
+        g_clear_error(&e);
+        g_object_set_data(G_OBJECT(n), "nudge-revealing", NULL);
+        g_object_unref(j->n);
+        g_free(j);
+    }
+}
+
 /* Back on the loop thread. */
 static gboolean show_done(gpointer data)
 {
     struct show_job *j = data;
     struct lnotify *b = j->b;
-    if (!j->ok) {
+    if (j->revealing) {
+        g_object_set_data(G_OBJECT(j->n), "nudge-revealing", NULL);
+        if (!j->ok) log_warn("libnotify: notification %u not shown in full: %s", j->id, j->error ? j->error : "?");
+    } else if (!j->ok) {
         log_warn("libnotify: %s", j->error ? j->error : "the notification server refused it");
         g_hash_table_remove(b->live, GUINT_TO_POINTER(j->id));
         if (b->failed && j->copied) b->failed(b->failed_ud, j->id, &j->copy, j->at);

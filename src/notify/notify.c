@@ -36,6 +36,7 @@ json_t *notification_preview_json(const struct notification *n, usec_t at)
     json_object_set_new_nocheck(o, "title", clean_string(n->title));
     json_object_set_new_nocheck(o, "body", clean_string(n->body));
     json_object_set_new_nocheck(o, "actions", actions);
+    if (n->discreet) json_object_set_new_nocheck(o, "discreet", json_true());
     return o;
 }
 
@@ -56,11 +57,24 @@ struct stream_backend {
     FILE *out;
     bool json;
     bool flush_each;
+    bool hide_discreet; /* stdout: a terminal may be shared too; a preview shows the text */
     uint32_t next_id;
 };
 
-static void print_human(FILE *f, const struct notification *n, usec_t at)
+static void print_human(FILE *f, const struct notification *n, usec_t at, bool hide)
 {
+    if (hide && n->discreet) {
+        /* Only what the bubble shows: no reminder id, kind or text that could say what it is
+         * about to someone reading along. nudgectl list and history have the full text. */
+        struct notification d = *n;
+        d.kind = "notify";
+        d.reminder_id = "";
+        d.title = NOTIFICATION_DISCREET_TITLE;
+        d.body = NOTIFICATION_DISCREET_BODY;
+        d.discreet = false;
+        print_human(f, &d, at, false);
+        return;
+    }
     char when[96];
     char *own_id, *own_title, *own_body;
     /* The line may go to a terminal or the journal: valid UTF-8 only. */
@@ -120,7 +134,7 @@ static int stream_show(struct notify_backend *self, const struct notification *n
     if (b->json)
         print_json(b->out, n, at);
     else
-        print_human(b->out, n, at);
+        print_human(b->out, n, at, b->hide_discreet);
     /* A live daemon's line must reach a pipe or the journal now; a preview flushes at exit. */
     if (b->flush_each) fflush(b->out);
     *id = ++b->next_id;
@@ -132,7 +146,7 @@ static void stream_destroy(struct notify_backend *self)
     free(self);
 }
 
-static struct notify_backend *stream_new(const char *name, FILE *out, bool json, bool flush_each)
+static struct notify_backend *stream_new(const char *name, FILE *out, bool json, bool live)
 {
     struct stream_backend *b = calloc(1, sizeof *b);
     if (!b) return NULL;
@@ -141,7 +155,8 @@ static struct notify_backend *stream_new(const char *name, FILE *out, bool json,
     b->base.destroy = stream_destroy;
     b->out = out;
     b->json = json;
-    b->flush_each = flush_each;
+    b->flush_each = live;
+    b->hide_discreet = live;
     return &b->base;
 }
 

@@ -327,7 +327,7 @@ badcase 'nudge.checkin("x")' "nudge.checkin needs a table: nudge.checkin{...}"
 badcase 'nudge.checkin{id="a"}' "nudge.checkin: 'when' must be a non-empty string"
 badcase 'nudge.checkin{id="a", when=5}' "nudge.checkin: 'when' must be a non-empty string"
 badcase 'nudge.checkin{id="a", when="daily", bogus=1}' \
-    "nudge.checkin: unknown field 'bogus' (body, catch_up, id, jitter, late_cancel, no_repeat, questions, quiet, snooze, title, urgency, when, window)"
+    "nudge.checkin: unknown field 'bogus' (body, catch_up, discreet, id, jitter, late_cancel, no_repeat, questions, quiet, snooze, title, urgency, when, window)"
 badcase 'nudge.checkin{id="a", when="Mon..Fir 9:00"}' 'bad calendar event "Mon..Fir 9:00": unknown weekday "Fir"'
 badcase 'nudge.checkin{id="a", when="daily", snooze="5 parsecs"}' 'bad time span "5 parsecs": unknown unit "parsecs"'
 badcase 'nudge.checkin{id="a", when="daily", body=5}' "nudge.checkin: 'body' must be a string or a function(ctx)"
@@ -340,14 +340,14 @@ badcase 'nudge.gesture{id="g", when="daily"}' "nudge.gesture: 'pool' must be a n
 badcase 'nudge.gesture{id="g", when="daily", pool={"a", 5}}' "nudge.gesture: pool[2] needs a text (a string, or a table with 'text')"
 badcase 'nudge.gesture{id="g", when="daily", pool={"a"}, no_repeat=1.5}' "nudge.gesture: 'no_repeat' must be a whole number >= 0"
 badcase 'nudge.gesture{id="g", when="daily", pool={"a"}, colour="red"}' \
-    "nudge.gesture: unknown field 'colour' (catch_up, id, jitter, late_cancel, no_repeat, per_week, pool, quiet, title, when, window)"
+    "nudge.gesture: unknown field 'colour' (catch_up, discreet, id, jitter, late_cancel, no_repeat, per_week, pool, quiet, title, when, window)"
 badcase 'nudge.promise{id="x", text="y"}' "nudge.promise: 'due' is required (a timestamp)"
 badcase 'nudge.promise{id="x", due="2030-01-01"}' "nudge.promise: 'text' must be a non-empty string"
 badcase 'nudge.promise{id="x", text="y", due="garbage"}' 'bad timestamp "garbage": cannot read "garbage" as a date or time'
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", remind="1d"}' "nudge.promise: 'remind' must be a list of spans"
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", remind={true}}' "nudge.promise: remind[1] is not a span"
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", when="daily"}' \
-    "nudge.promise: unknown field 'when' (due, id, remind, text, title)"
+    "nudge.promise: unknown field 'when' (discreet, due, id, remind, text, title)"
 badcase 'nudge.patience{phases={{body="a"},{body="b"}}}' "nudge.patience: 'id' must be a non-empty string"
 badcase 'nudge.patience{id="p", when="daily", phases={{body="a"},{body="b"}}}' \
     "nudge.patience: phases[1] needs 'upto' (only the last has none)"
@@ -361,7 +361,9 @@ badcase 'nudge.milestone{at={"7d"}, streaks={0}}' "nudge.milestone: streaks[1] m
 badcase 'nudge.milestone{at="7d"}' "nudge.milestone: 'at' must be a list of spans"
 badcase 'nudge.milestone{at={{}}}' "nudge.milestone: at[1] is not a span"
 badcase 'nudge.milestone{at={"7 fortnights"}}' 'bad time span "7 fortnights": unknown unit "fortnights"'
-badcase 'nudge.milestone{every="7d"}' "nudge.milestone: unknown field 'every' (at, body, streaks, title, when)"
+badcase 'nudge.checkin{id="a", when="daily", discreet="yes"}' "nudge.checkin: 'discreet' must be true or false"
+badcase 'nudge.promise{id="x", text="y", due="2030-01-01", discreet=1}' "nudge.promise: 'discreet' must be true or false"
+badcase 'nudge.milestone{every="7d"}' "nudge.milestone: unknown field 'every' (at, body, discreet, streaks, title, when)"
 # nudge.milestone before nudge.config{since}: the line of the milestone call.
 printf -- '-- no since yet\n\nnudge.milestone {}\nnudge.config { since = "2026-11-01" }\n' >"$TMP/nosince.lua"
 "$NUDGED" --check --rules "$TMP/nosince.lua" >"$TMP/nosince.out" 2>&1

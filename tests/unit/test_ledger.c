@@ -320,6 +320,36 @@ static void test_notification_round_trip(void **state)
     assert_int_equal(notification_decode("{\"body\":\"no title\"}", 19, &d), -EINVAL);
 }
 
+/* A discreet notification stays discreet when a snooze shows it again; a blob stored before
+ * discreet existed decodes as an ordinary one. */
+static void test_notification_discreet_blob(void **state)
+{
+    (void)state;
+    struct notification n = {.reminder_id = "r", .title = "Book a session", .discreet = true};
+    size_t len;
+    char *blob = notification_encode(&n, &len);
+    assert_non_null(blob);
+    assert_non_null(strstr(blob, "\"discreet\":true"));
+    struct notification d;
+    assert_int_equal(notification_decode(blob, len, &d), 0);
+    assert_true(d.discreet);
+    assert_string_equal(d.title, "Book a session"); /* the full text is what is kept */
+    struct notification c;
+    assert_int_equal(notification_copy(&d, &c), 0);
+    assert_true(c.discreet);
+    notification_clear(&c);
+    notification_clear(&d);
+    free(blob);
+    n.discreet = false;
+    blob = notification_encode(&n, &len);
+    assert_null(strstr(blob, "discreet"));
+    free(blob);
+    const char *old = "{\"reminder\":\"r\",\"title\":\"t\",\"actions\":[]}";
+    assert_int_equal(notification_decode(old, strlen(old), &d), 0);
+    assert_false(d.discreet);
+    notification_clear(&d);
+}
+
 /* ---- SPEC 2.3: calendar UIDs stable across restarts (ledger_fire_uid) ---- */
 
 static usec_t utc_at(int y, int mo, int d, int h, int mi)
@@ -704,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_sequences),
         cmocka_unit_test(test_kv_and_shown),
         cmocka_unit_test(test_notification_round_trip),
+        cmocka_unit_test(test_notification_discreet_blob),
         cmocka_unit_test(test_fire_uid),
         cmocka_unit_test(test_settled_leave_the_screen),
         cmocka_unit_test(test_lifecycle),

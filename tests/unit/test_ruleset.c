@@ -343,6 +343,8 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.config{limits = {memory = 1024}}", "limits.memory is below"},
         {"nudge.config{limits = {cpu = 1}}", "unknown limit 'cpu'"},
         {"nudge.config{bogus = 1}", "unknown config field 'bogus'"},
+        {"nudge.config{discreet = 'yes'}", "config 'discreet' must be true or false"},
+        {"nudge.notify{title = 'x', discreet = 1}", "notify field 'discreet' must be true or false, not number"},
         {"nudge.time({})", "expected a timestamp"},
         {"nudge.time('someday')", "bad timestamp \"someday\""},
         {"nudge.span({})", "span must be a span"},

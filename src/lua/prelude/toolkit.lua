@@ -66,6 +66,13 @@ local function need_string(t, k, fn)
   end
 end
 
+-- discreet = true|false on any kind (SPEC 2.4); nil leaves it to nudge.config{discreet}.
+local function opt_discreet(t, fn)
+  if t.discreet ~= nil and type(t.discreet) ~= "boolean" then
+    fail("nudge.%s: 'discreet' must be true or false", fn)
+  end
+end
+
 local function check_fields(t, fn, allowed)
   for k in pairs(t) do
     if not allowed[k] then
@@ -131,7 +138,8 @@ local function schedule_options(t, kind)
            catch_up = t.catch_up, late_cancel = t.late_cancel, _kind = kind }
 end
 
-local SCHEDULE_FIELDS = { "id", "when", "window", "jitter", "quiet", "catch_up", "late_cancel" }
+local SCHEDULE_FIELDS = { "id", "when", "window", "jitter", "quiet", "catch_up", "late_cancel",
+                          "discreet" }
 
 local function fields(extra)
   local all = {}
@@ -276,6 +284,7 @@ nudge.checkin = api(function(t)
   check_body(t, "checkin")
   opt_string(t, "title", "checkin")
   opt_string(t, "urgency", "checkin")
+  opt_discreet(t, "checkin")
   local title = t.title or "Check-in"
   local snooze = t.snooze or "1h"
   nudge.span(snooze)
@@ -316,6 +325,7 @@ nudge.checkin = api(function(t)
       actions = { { id = "done", label = "Done" }, { id = "snooze", label = "Snooze" },
                   { id = "skip", label = "Skip" } },
       _snooze = snooze,
+      discreet = t.discreet,
     }
   end, schedule_options(t, "checkin"))
 end)
@@ -337,12 +347,13 @@ local function day_at(t, plus, secs)
                    sec = secs }
 end
 
-local function show_gesture(title, id, text)
+local function show_gesture(title, id, text, discreet)
   T.gesture_add(id, text)
   nudge.notify {
     title = title,
     body = text,
     actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+    discreet = discreet,
   }
 end
 
@@ -409,7 +420,7 @@ local function weekly_gesture(g)
                        function(x) return not x.at or (x.at[1] <= tod and tod <= x.at[2]) end)
         text = e and e.text
       end
-      if text then show_gesture(g.title, g.id, text) end
+      if text then show_gesture(g.title, g.id, text, g.discreet) end
       arm_ahead()
     end, { id = g.id .. "@" .. p.day, _kind = "gesture",
            quiet = p.windowed and "drop" or g.quiet })
@@ -456,6 +467,7 @@ nudge.gesture = api(function(t)
   check_fields(t, "gesture", fields({ "title", "pool", "no_repeat", "per_week" }))
   need_string(t, "id", "gesture")
   opt_string(t, "title", "gesture")
+  opt_discreet(t, "gesture")
   local pool = read_pool(t.pool, "gesture", "pool", true)
   local no_repeat = t.no_repeat or 0
   if math.type(no_repeat) ~= "integer" or no_repeat < 0 then
@@ -479,7 +491,8 @@ nudge.gesture = api(function(t)
            .. "\"10:00..20:00\"")
     end
     return weekly_gesture { id = t.id, title = title, pool = pool, no_repeat = no_repeat,
-                            per_week = t.per_week, window = window, quiet = t.quiet }
+                            per_week = t.per_week, window = window, quiet = t.quiet,
+                            discreet = t.discreet }
   end
   need_string(t, "when", "gesture")
   return nudge.on(t.when, function()
@@ -491,7 +504,7 @@ nudge.gesture = api(function(t)
                 .. nudge.date("%H:%M") .. " (each names another part of the day)")
       return
     end
-    show_gesture(title, t.id, e.text)
+    show_gesture(title, t.id, e.text, t.discreet)
   end, schedule_options(t, "gesture"))
 end)
 
@@ -593,6 +606,7 @@ local function care_arm(p)
         title = "Support for the two of you",
         body = SUPPORT_TEXT,
         actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+        discreet = care.discreet,
       }
     else
       -- The stored plan holds every setback of the day, also those after this rule set armed it.
@@ -604,6 +618,7 @@ local function care_arm(p)
         title = "A small repair",
         body = body,
         actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+        discreet = care.discreet,
       }
     end
   end, { id = p.id, _kind = p.kind })
@@ -686,7 +701,8 @@ end
 nudge.support = api(function(t)
   t = t or {}
   need_table(t, "support")
-  check_fields(t, "support", set({ "after", "within", "promise", "repair" }))
+  check_fields(t, "support", set({ "after", "within", "promise", "repair", "discreet" }))
+  opt_discreet(t, "support")
   if care then fail("nudge.support: already called once in these rules") end
   local after = t.after or { broken = 2, conflicts = 3 }
   if type(after) ~= "table" then
@@ -714,6 +730,7 @@ nudge.support = api(function(t)
     promise = t.promise or "counselling",
     repair = repair,
     support_time = 19 * 3600 + 1800,
+    discreet = t.discreet,
   }
   -- Prompts planned before a restart or reload come back.
   for _, p in ipairs(care_state().planned) do
@@ -744,7 +761,7 @@ end
 
 -- Ids carry the due, so a promise moved to a new due is reminded again (a named `at` fires
 -- once ever).
-local function schedule_promise(key, id, text, due, remind, title)
+local function schedule_promise(key, id, text, due, remind, title, discreet)
   local now = nudge.now()
   local stamp = nudge.date("%Y%m%dT%H%M%S", due)
   local handles = {}
@@ -757,6 +774,7 @@ local function schedule_promise(key, id, text, due, remind, title)
           title = title or "A promise",
           body = text .. " (due " .. nudge.date("%a %d %b %H:%M", due) .. ")",
           _promise = tostring(id),
+          discreet = discreet,
         }
       end, { id = key .. ":remind:" .. span .. ":" .. stamp, _kind = "promise", _before = due })
     end
@@ -771,6 +789,7 @@ local function schedule_promise(key, id, text, due, remind, title)
         actions = { { id = "kept", label = "Kept" }, { id = "not_yet", label = "Not yet" },
                     { id = "broken", label = "Broken" } },
         _promise = tostring(id),
+        discreet = discreet,
       }
     end, { id = key .. ":due:" .. stamp, _kind = "promise" })
   end
@@ -780,10 +799,11 @@ end
 
 nudge.promise = api(function(t)
   need_table(t, "promise")
-  check_fields(t, "promise", set({ "id", "text", "due", "remind", "title" }))
+  check_fields(t, "promise", set({ "id", "text", "due", "remind", "title", "discreet" }))
   need_string(t, "id", "promise")
   need_string(t, "text", "promise")
   opt_string(t, "title", "promise")
+  opt_discreet(t, "promise")
   if t.due == nil then fail("nudge.promise: 'due' is required (a timestamp)") end
   local due = nudge.time(t.due)
   local remind = t.remind or DEFAULT_REMIND
@@ -797,10 +817,10 @@ nudge.promise = api(function(t)
   -- By its id the store keeps its state across reloads: kept, broken or deleted stays so.
   local key = "promise:" .. t.id
   local id, state = T.promise_add(key, t.text, due)
-  promise_rules[id] = { remind = remind, title = t.title }
+  promise_rules[id] = { remind = remind, title = t.title, discreet = t.discreet }
   promise_ids[t.id] = id
   if state ~= "open" then return nil end
-  return schedule_promise(key, id, t.text, due, remind, t.title)
+  return schedule_promise(key, id, t.text, due, remind, t.title, t.discreet)
 end)
 
 -- Promise id changed in the ledger (added with nudgectl, settled, reopened, edited, deleted):
@@ -814,7 +834,8 @@ function T.promise_changed(id)
   local rule = promise_rules[id]
   if p.key and not rule then return end -- a rule promise no longer in the files
   rule = rule or { remind = DEFAULT_REMIND }
-  schedule_promise(p.key or ("promise:ctl:" .. p.id), p.id, p.text, p.due, rule.remind, rule.title)
+  schedule_promise(p.key or ("promise:ctl:" .. p.id), p.id, p.text, p.due, rule.remind, rule.title,
+                   rule.discreet)
 end
 
 ---------------------------------------------------------------------------------------------
@@ -826,6 +847,7 @@ nudge.patience = api(function(t)
   need_string(t, "id", "patience")
   need_string(t, "when", "patience")
   opt_string(t, "title", "patience")
+  opt_discreet(t, "patience")
   local phases = t.phases
   if phases ~= nil and (type(phases) ~= "table" or #phases == 0) then
     fail("nudge.patience: 'phases' must be a list of {upto=span, body=...}")
@@ -847,7 +869,7 @@ nudge.patience = api(function(t)
     local since = T.since()
     if not since then error("nudge.patience needs nudge.config{since = ...}", 0) end
     local body = phases and phase_at(phases, nudge.now() - since).body or PHASE_BODIES[T.phase()]
-    nudge.notify { title = title, body = render(body), urgency = "low" }
+    nudge.notify { title = title, body = render(body), urgency = "low", discreet = t.discreet }
   end, schedule_options(t, "patience"))
 end)
 
@@ -856,10 +878,11 @@ end)
 
 nudge.milestone = api(function(t)
   need_table(t, "milestone")
-  check_fields(t, "milestone", set({ "at", "streaks", "title", "body", "when" }))
+  check_fields(t, "milestone", set({ "at", "streaks", "title", "body", "when", "discreet" }))
   check_body(t, "milestone")
   opt_string(t, "title", "milestone")
   opt_string(t, "when", "milestone")
+  opt_discreet(t, "milestone")
   local since = T.since()
   local at = t.at or { "7d", "30d", "90d", "6M", "1y" }
   if type(at) ~= "table" then fail("nudge.milestone: 'at' must be a list of spans") end
@@ -876,7 +899,7 @@ nudge.milestone = api(function(t)
     local when = since + nudge.span(span)
     if when > now then
       nudge.at(when, function()
-        nudge.notify { title = title, body = render(body, { milestone = span }) }
+        nudge.notify { title = title, body = render(body, { milestone = span }), discreet = t.discreet }
       end, { id = "milestone:" .. span, _kind = "milestone" })
     end
   end
@@ -898,6 +921,7 @@ nudge.milestone = api(function(t)
             title = title,
             body = render("{streak} days of check-ins in a row. That consistency matters.",
                           { milestone = n .. " days" }),
+            discreet = t.discreet,
           }
         end
       end
