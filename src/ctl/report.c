@@ -440,12 +440,13 @@ static struct figure fig_score(const struct report *r)
         snprintf(g.value, sizeof g.value, "%d/100", now);
     else
         snprintf(g.value, sizeof g.value, "a fresh start");
+    /* The tail begins with its comma: the text reads "71/100, steady". */
     if (delta)
-        snprintf(g.tail, sizeof g.tail, "%s (%+d over %d days)", trend_word(delta), delta,
+        snprintf(g.tail, sizeof g.tail, ", %s (%+d over %d days)", trend_word(delta), delta,
                  REPORT_TREND_DAYS);
     else
-        snprintf(g.tail, sizeof g.tail, "%s", trend_word(delta));
-    snprintf(g.what, sizeof g.what, "consistency, %.80s", g.tail);
+        snprintf(g.tail, sizeof g.tail, ", %s", trend_word(delta));
+    snprintf(g.what, sizeof g.what, "consistency%.80s", g.tail);
     return g;
 }
 
@@ -602,8 +603,8 @@ void report_print_text(const struct report *r, FILE *f)
     const char *names[] = {"  check-ins", "  gestures",    "  promises",
                            "  streak",    "  consistency", "  mood"};
     for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {
-        snprintf(a, sizeof a, "%.63s%s%.95s", figs[i].value, figs[i].tail[0] ? " " : "",
-                 figs[i].tail);
+        snprintf(a, sizeof a, "%.63s%s%.95s", figs[i].value,
+                 figs[i].tail[0] && figs[i].tail[0] != ',' ? " " : "", figs[i].tail);
         table_add(t, (const char *[]){names[i], a});
     }
     if (r->paused_days) {
@@ -1141,7 +1142,7 @@ void report_write_html(const struct report *r, FILE *f)
     char first[16], last[16], buf[256];
     date_str(&r->d[0], first, sizeof first);
     date_str(&r->d[r->n - 1], last, sizeof last);
-    fputs("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n"
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
           "<meta charset=\"utf-8\"/>\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
           "<title>nudge: follow-through</title>\n",

@@ -179,7 +179,8 @@ static void test_request_normalised(void **state)
     static const struct {
         const char *cmd;
         long long days;
-    } days[] = {{"preview", 7}, {"export", 30}, {"report", PROTOCOL_REPORT_DAYS_DEFAULT}};
+    } days[] = {{"preview", 7}, {"export", 30}, {"report", PROTOCOL_REPORT_DAYS_DEFAULT},
+                   {"journal", PROTOCOL_JOURNAL_DAYS_DEFAULT}};
     for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
         req = json_object();
         assert_int_equal(
@@ -266,11 +267,14 @@ static void test_replies(void **state)
          NULL},
         {"report",
          "{\"now\":1,\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
-         "\"best_streak\":0,\"promises\":[],\"truncated\":false}",
+         "\"best_streak\":0,\"promises\":[],\"notes\":[],\"truncated\":false}",
          NULL},
+        {"journal", "{\"entries\":[],\"days\":30,\"truncated\":false}", NULL},
+        {"journal", "{\"entries\":[],\"truncated\":false}",
+         "the reply to journal lacks \"days\""},
         {"report",
          "{\"now\":\"1\",\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
-         "\"best_streak\":0,\"promises\":[],\"truncated\":false}",
+         "\"best_streak\":0,\"promises\":[],\"notes\":[],\"truncated\":false}",
          "the reply to report has \"now\" of the wrong type"},
         {"status", "[]", "the reply to status is not an object"},
     };
