@@ -434,16 +434,24 @@ static json_t *journal_entry_json(int64_t id, usec_t at, int mood, const char *n
                      note && note[0] ? jstr(note) : json_null());
 }
 
-/* A reply's journal entries stay under this many bytes (the report's days and promises take
- * the rest of the socket's limit); past it the oldest are left out and "truncated" says so. */
+/* journal's entries stay under this many bytes of JSON, and report's notes under a smaller
+ * share (its days and promises take most of the reply's 6 MiB); past it the oldest are left
+ * out and "truncated" says so. */
 #define JOURNAL_BYTES_MAX ((size_t)2 << 20)
+#define REPORT_NOTES_BYTES_MAX ((size_t)1 << 20)
 
-/* Keeps the newest entries of *a that fit in JOURNAL_BYTES_MAX (sizes: each entry's estimate);
- * true when some were left out. */
-static bool journal_trim(json_t **a, const size_t *sizes, size_t n)
+/* An entry's size on the wire, exactly (escaping can make a note six times its length). */
+static size_t json_size(const json_t *o)
+{
+    return o ? json_dumpb(o, NULL, 0, JSON_COMPACT) + 1 : 0;
+}
+
+/* Keeps the newest entries of *a that fit in max bytes (sizes: each entry's); true when some
+ * were left out. */
+static bool journal_trim(json_t **a, const size_t *sizes, size_t n, size_t max)
 {
     size_t bytes = 0, keep = 0;
-    while (keep < n && bytes + sizes[n - 1 - keep] <= JOURNAL_BYTES_MAX)
+    while (keep < n && bytes + sizes[n - 1 - keep] <= max)
         bytes += sizes[n - 1 - keep++];
     if (keep == n) return false;
     json_t *tail = json_array();
@@ -486,10 +494,11 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
     }
     for (size_t i = 0; i < r.nnotes; i++) {
         const struct report_note *e = &r.notes[i];
-        nsizes[i] = 96 + len0(e->note) * 2; /* escaping may double a note */
-        json_array_append_new(notes, journal_entry_json(e->id, e->at, e->mood, e->note));
+        json_t *o = journal_entry_json(e->id, e->at, e->mood, e->note);
+        nsizes[i] = json_size(o);
+        json_array_append_new(notes, o);
     }
-    bool notes_cut = journal_trim(&notes, nsizes, r.nnotes);
+    bool notes_cut = journal_trim(&notes, nsizes, r.nnotes, REPORT_NOTES_BYTES_MAX);
     free(nsizes);
     /* The newest promises when there are very many (they come by due time). */
     const struct ledger_promise *pv = r.promises.v;
@@ -645,7 +654,7 @@ static int journal_one(void *ud, const struct ledger_journal_entry *e)
     }
     json_t *o = journal_entry_json(e->id, e->at, e->mood, e->note);
     if (!o || json_array_append_new(j->a, o) < 0) return j->oom = true, 1;
-    j->sizes[j->n++] = 96 + len0(e->note) * 2;
+    j->sizes[j->n++] = json_size(o);
     return 0;
 }
 
@@ -662,7 +671,7 @@ static json_t *cmd_journal(struct daemon *d, json_t *req, char *err, size_t errs
         return fail(err, errsz, "%s",
                     j.oom ? "out of memory" : "the state database failed (see the log)");
     }
-    bool cut = journal_trim(&j.a, j.sizes, j.n);
+    bool cut = journal_trim(&j.a, j.sizes, j.n, JOURNAL_BYTES_MAX);
     free(j.sizes);
     return json_pack("{s:o, s:i, s:b}", "entries", j.a, "days", days, "truncated", cut);
 }
