@@ -570,7 +570,7 @@ static void pause_words(const struct rpause *p, char *buf, size_t bufsz)
                          : !strcmp(p->origin, "nudgectl") ? "; set with nudgectl pause"
                                                           : "";
     snprintf(buf, bufsz, "%s%s(%s%s)", p->note, p->note[0] ? " " : "",
-             p->all ? "all quiet" : "promises still came", origin);
+             p->all ? "all quiet" : "promises still come", origin);
 }
 
 static void print_pauses(const struct report *r, FILE *f)

@@ -200,7 +200,7 @@ static void test_text_weeks_and_moods(void **state)
     /* (2 + 3 + 3 + 5) / 4 = 3.25 */
     assert_non_null(strstr(week2, "3.2 okay"));
     assert_non_null(strstr(text, "3 days (neutral"));
-    assert_non_null(strstr(text, "trip <abroad> (promises still came; set with nudgectl pause)"));
+    assert_non_null(strstr(text, "trip <abroad> (promises still come; set with nudgectl pause)"));
     assert_non_null(strstr(text, "a fresh start (best 4)"));
     /* (4 + 2 + 3 + 3 + 5) / 5 */
     assert_non_null(strstr(text, "3.4 okay on average (5 entries)"));
