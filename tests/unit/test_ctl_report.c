@@ -32,8 +32,8 @@ static json_t *reply_of(const struct canned_day *days, int n, int streak, int be
 {
     json_t *a = json_array();
     for (int i = 0; i < n; i++) {
-        char date[16];
-        snprintf(date, sizeof date, "2026-11-%02d", 2 + i);
+        char date[32];
+        snprintf(date, sizeof date, "2026-11-%02d", (2 + i) % 100);
         const struct canned_day *d = &days[i];
         json_t *o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "date", date,
                               "checkins_due", d->cdue, "checkins_done", d->cdone, "journal", 0,
