@@ -29,7 +29,7 @@ _nudgectl()
     # Ask the nudgectl being completed (./build/nudgectl too), else the one on PATH.
     local _nudgectl_prog=nudgectl
     [[ ${words[0]} == */* && -x ${words[0]} ]] && _nudgectl_prog=${words[0]}
-    local commands="status list preview fire reload done skip snooze checkin promise history emit report export"
+    local commands="status list preview fire reload done skip snooze checkin journal promise history emit report export"
     COMPREPLY=()
 
     # The command (and sub-command) after the global options.
@@ -58,6 +58,7 @@ _nudgectl()
     case $cmd in
     preview) opts+=" --days" ;;
     checkin) opts+=" --mood --note" ;;
+    journal) opts+=" --days" ;;
     history) opts+=" -n --limit --since" ;;
     report) opts+=" --days --svg --html" ;;
     export) opts+=" --ics --days" ;;

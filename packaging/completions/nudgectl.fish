@@ -12,7 +12,7 @@ function __nudgectl_ids
     end
 end
 
-set -l commands status list preview fire reload done skip snooze checkin promise history emit report export
+set -l commands status list preview fire reload done skip snooze checkin journal promise history emit report export
 complete -c nudgectl -f
 complete -c nudgectl -l json -d 'Print the reply object as JSON'
 complete -c nudgectl -s h -l help -d 'Show usage'
@@ -28,6 +28,7 @@ complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a skip -d '
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a snooze -d 'Show a reminder again later'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a checkin -d 'Log a check-in'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a promise -d 'Promises outside the rules'
+complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a journal -d 'Check-ins logged, with mood and note'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a history -d 'What fired, what was answered'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a emit -d 'Raise a user event'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a report -d 'Follow-through, streaks, score'
@@ -37,6 +38,7 @@ complete -c nudgectl -n "__fish_seen_subcommand_from fire done skip snooze" -a '
 complete -c nudgectl -n "__fish_seen_subcommand_from preview" -l days -x -d 'Days to preview'
 complete -c nudgectl -n "__fish_seen_subcommand_from checkin" -l mood -x -a '1 2 3 4 5' -d 'How it went'
 complete -c nudgectl -n "__fish_seen_subcommand_from checkin" -l note -x -d 'A note'
+complete -c nudgectl -n "__fish_seen_subcommand_from journal" -l days -x -d 'Days to read back'
 complete -c nudgectl -n "__fish_seen_subcommand_from history" -s n -l limit -x -d 'Entries'
 complete -c nudgectl -n "__fish_seen_subcommand_from history" -l since -x -d 'Since a timestamp'
 complete -c nudgectl -n "__fish_seen_subcommand_from report" -l days -x -d 'Days to sum up'

@@ -221,9 +221,18 @@ static void say_truncated(const char *cmd, json_t *reply)
         fprintf(stderr, "nudgectl: truncated: only the newest %zu entries fit in one reply; ask "
                         "for fewer with -n or --since\n",
                 json_array_size(json_object_get(reply, "entries")));
-    } else if (!strcmp(cmd, "promise_list") || !strcmp(cmd, "report")) {
+    } else if (!strcmp(cmd, "promise_list")) {
         fprintf(stderr, "nudgectl: truncated: only %zu promises fit in one reply\n",
                 json_array_size(json_object_get(reply, "promises")));
+    } else if (!strcmp(cmd, "report")) {
+        fprintf(stderr, "nudgectl: truncated: only the newest %zu promises and %zu journal notes "
+                        "fit in one reply\n",
+                json_array_size(json_object_get(reply, "promises")),
+                json_array_size(json_object_get(reply, "notes")));
+    } else if (!strcmp(cmd, "journal")) {
+        fprintf(stderr, "nudgectl: truncated: only the newest %zu entries fit in one reply; ask "
+                        "for fewer --days\n",
+                json_array_size(json_object_get(reply, "entries")));
     } else {
         fprintf(stderr, "nudgectl: truncated: the daemon sent only part of the answer\n");
     }
@@ -539,6 +548,57 @@ static int exec_checkin(struct invocation *inv)
         (note && !set_arg(inv, req, "note", note, &rc)))
         return json_decref(req), rc;
     return run(inv, req, print_checkin);
+}
+
+/* "4 good", or "-" when no mood was given. */
+static const char *mood_str(json_t *v, char *buf, size_t bufsz)
+{
+    json_int_t m = json_is_integer(v) ? json_integer_value(v) : 0;
+    const char *word = report_mood_word((int)m);
+    if (!word) return "-";
+    snprintf(buf, bufsz, "%d %s", (int)m, word);
+    return buf;
+}
+
+static void print_journal(struct invocation *inv, json_t *r)
+{
+    (void)inv;
+    json_t *a = json_object_get(r, "entries");
+    json_int_t days = json_integer_value(json_object_get(r, "days"));
+    if (!json_array_size(a)) {
+        printf("Nothing in the journal from the last %lld day%s yet. After a talk, note how it "
+               "went: nudgectl checkin --mood 4 --note \"what stayed with you\" (both are "
+               "optional).\n",
+               (long long)days, days == 1 ? "" : "s");
+        return;
+    }
+    printf("Journal, last %lld day%s (mood: 1 hard, 2 low, 3 okay, 4 good, 5 great)\n",
+           (long long)days, days == 1 ? "" : "s");
+    struct table *t = table_new(4);
+    if (!t) return;
+    table_add(t, (const char *[]){"WHEN", "ID", "MOOD", "NOTE"});
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        char when[128], id[32], mood[32];
+        snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(v, "id")));
+        table_add(t, (const char *[]){fmt_time(json_object_get(v, "at"), when, sizeof when), id,
+                                      mood_str(json_object_get(v, "mood"), mood, sizeof mood),
+                                      str_or(v, "note", "-")});
+    }
+    table_print_free(t, stdout);
+}
+
+static int exec_journal(struct invocation *inv)
+{
+    const char *days = NULL;
+    struct opt opts[] = {{"--days", NULL, &days}, {0}};
+    int n, rc = parse_args(inv, opts, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    json_t *req = json_pack("{s:s}", "cmd", "journal");
+    if (days && !set_arg(inv, req, "days", days, &rc)) return json_decref(req), rc;
+    return run(inv, req, print_journal);
 }
 
 static void print_promise_add(struct invocation *inv, json_t *r)
@@ -895,6 +955,7 @@ static const struct command commands[] = {
     {&protocol_commands[PROTOCOL_SKIP], exec_skip},
     {&protocol_commands[PROTOCOL_SNOOZE], exec_snooze},
     {&protocol_commands[PROTOCOL_CHECKIN], exec_checkin},
+    {&protocol_commands[PROTOCOL_JOURNAL], exec_journal},
     {&protocol_commands[PROTOCOL_PROMISE_ADD], exec_promise_add},
     {&protocol_commands[PROTOCOL_PROMISE_LIST], exec_promise_list},
     {&protocol_commands[PROTOCOL_PROMISE_KEPT], exec_promise_kept},

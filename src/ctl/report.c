@@ -18,7 +18,12 @@ struct rday {
     int wday;            /* 0 Monday .. 6 Sunday */
     int year, mon, mday; /* mon 1..12 */
     int cdue, cdone, gshown, gdone, pdue, pkept, pbroken;
-    int due, done; /* all three kinds together */
+    /* What the score weighs (SPEC 2.4, forgiving): check-ins and promises due, plus gestures
+     * done (a gesture done may lift a day; one skipped never lowers it). */
+    int due, done;
+    bool paused;   /* a day of a pause: neutral, whatever was due */
+    int mood_n;    /* journal moods that day */
+    double mood;   /* their mean, 1..5, when mood_n > 0 */
     bool scored;   /* the score is defined from this day on */
     double score;  /* 0..1, the moving average after this day */
 };
@@ -27,6 +32,19 @@ struct rpromise {
     long long id;
     char *text, *state, *source;
     double due; /* epoch seconds, 0 when unknown */
+};
+
+/* A journal entry with a mood or a note. */
+struct rnote {
+    double at; /* epoch seconds */
+    int mood;  /* 1..5, 0: none */
+    char *note; /* NULL: none */
+};
+
+/* A pause of the reply's "pauses" (SPEC 2.4), as it will be shown. */
+struct rpause {
+    char *from, *until, *note, *origin;
+    bool all;
 };
 
 struct report {
@@ -38,8 +56,14 @@ struct report {
     double since, now;
     struct rpromise *p;
     size_t np;
-    /* Totals over the range. */
+    struct rnote *notes;
+    size_t nnotes;
+    struct rpause *pauses;
+    size_t npauses;
+    /* Totals over the range, paused days aside for what is due. */
     int cdue, cdone, gshown, gdone, pdue, pkept, pbroken;
+    int paused_days, mood_n;
+    double mood_sum;
     /* Promises by state, over all of them. */
     int p_open, p_kept, p_broken;
 };
@@ -47,18 +71,36 @@ struct report {
 static const char *const WDAY[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 static const char *const MONTH[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                     "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+/* Kind words for the journal's moods: a hard day is named, never judged. */
+static const char *const MOOD_WORD[5] = {"hard", "low", "okay", "good", "great"};
 
-/* A calm palette: grey for "nothing due", a soft clay for "none done" (noticeable, not an
- * alarm), then four greens-to-teals for more of what was due done. */
+/* A calm palette: grey for "nothing due", a soft clay for "none marked done" (noticeable, not
+ * an alarm), then four greens-to-teals for more of what was due done; paused days are a cool
+ * grey with stripes, set apart from both. */
 static const char *const SHADE_NONE = "#eceff1";
 static const char *const SHADE[5] = {"#efd9cc", "#cde8df", "#93cdbd", "#4fa693", "#23705f"};
-static const char *const SHADE_LABEL[5] = {"none done", "under half", "half or more", "most",
-                                           "all done"};
+static const char *const SHADE_LABEL[5] = {"none marked done", "under half", "half or more",
+                                           "most", "all done"};
+static const char *const PAUSE_FILL = "#e4e7f0";
+static const char *const PAUSE_STRIPE = "#b9c0d6";
 static const char *const INK = "#2e3a40";
 static const char *const MUTED = "#6f7b82";
 static const char *const ACCENT = "#23705f";
+static const char *const MOOD_INK = "#8a6bb0"; /* the mood line: apart from the score's teal */
 static const char *const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', "
                                 "'Noto Sans', 'DejaVu Sans', Arial, sans-serif";
+
+const char *report_mood_word(int mood)
+{
+    return mood >= 1 && mood <= 5 ? MOOD_WORD[mood - 1] : NULL;
+}
+
+/* The word of a mean mood (rounded to the nearest whole mood). */
+static const char *mean_mood_word(double m)
+{
+    int k = (int)lround(m);
+    return report_mood_word(k < 1 ? 1 : k > 5 ? 5 : k);
+}
 
 static int get_int(json_t *o, const char *k)
 {
@@ -72,22 +114,106 @@ static char *dup_str(json_t *o, const char *k)
     return strdup(s ? s : "");
 }
 
-/* Follow-through each day and the moving average over the range. A day with nothing due
- * keeps the score where it was; the first day with something due starts it at that day's
- * value rather than from an arbitrary prior. */
+/* Follow-through each day and the moving average over the range. A day with nothing due, and
+ * a paused day, keeps the score where it was; the first day with something due starts it at
+ * that day's value rather than from an arbitrary prior. */
 static void score(struct report *r)
 {
     bool have = false;
     double s = 0;
     for (int i = 0; i < r->n; i++) {
         struct rday *d = &r->d[i];
-        if (d->due > 0) {
-            double v = (double)d->done / d->due;
+        if (d->due > 0 && !d->paused) {
+            double v = d->done >= d->due ? 1.0 : (double)d->done / d->due;
             s = have ? s + REPORT_SCORE_ALPHA * (v - s) : v;
             have = true;
         }
         d->scored = have;
         d->score = s;
+    }
+}
+
+/* "2026-12-24" for a whole local day, "2026-12-24 18:00" otherwise; strings as they came. */
+static char *pause_time(json_t *v)
+{
+    char buf[64];
+    if (json_is_string(v)) return strdup(json_string_value(v));
+    if (!json_is_number(v)) return strdup("");
+    time_t t = (time_t)json_number_value(v);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, sizeof buf, tm.tm_hour || tm.tm_min ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", &tm);
+    return strdup(buf);
+}
+
+static void parse_day(struct report *r, struct rday *d, json_t *v)
+{
+    d->cdue = get_int(v, "checkins_due");
+    d->cdone = get_int(v, "checkins_done");
+    d->gshown = get_int(v, "gestures_shown");
+    d->gdone = get_int(v, "gestures_done");
+    d->pdue = get_int(v, "promises_due");
+    d->pkept = get_int(v, "promises_kept");
+    d->pbroken = get_int(v, "promises_broken");
+    d->paused = json_is_true(json_object_get(v, "paused"));
+    json_t *mood = json_object_get(v, "mood");
+    int mn = get_int(v, "mood_count");
+    if (json_is_number(mood) && json_number_value(mood) >= 1 && json_number_value(mood) <= 5) {
+        d->mood = json_number_value(mood);
+        d->mood_n = mn > 0 ? mn : 1;
+        r->mood_sum += d->mood * d->mood_n;
+        r->mood_n += d->mood_n;
+    }
+    d->due = d->cdue + d->pdue + d->gdone;
+    d->done = d->cdone + d->pkept + d->gdone;
+    if (d->paused) {
+        r->paused_days++;
+        return; /* neutral: neither due nor done in the totals */
+    }
+    r->cdue += d->cdue;
+    r->cdone += d->cdone;
+    r->gshown += d->gshown;
+    r->gdone += d->gdone;
+    r->pdue += d->pdue;
+    r->pkept += d->pkept;
+    r->pbroken += d->pbroken;
+}
+
+static void parse_notes(struct report *r, json_t *notes)
+{
+    size_t n = json_is_array(notes) ? json_array_size(notes) : 0;
+    r->notes = n ? calloc(n, sizeof *r->notes) : NULL;
+    if (!r->notes) return;
+    size_t i;
+    json_t *v;
+    json_array_foreach(notes, i, v)
+    {
+        struct rnote *e = &r->notes[r->nnotes];
+        json_t *at = json_object_get(v, "at");
+        const char *note = json_string_value(json_object_get(v, "note"));
+        int mood = get_int(v, "mood");
+        e->at = json_is_number(at) ? json_number_value(at) : 0;
+        e->mood = mood >= 1 && mood <= 5 ? mood : 0;
+        e->note = note && *note ? strdup(note) : NULL;
+        if (e->mood || e->note) r->nnotes++;
+    }
+}
+
+static void parse_pauses(struct report *r, json_t *pauses)
+{
+    size_t n = json_is_array(pauses) ? json_array_size(pauses) : 0;
+    r->pauses = n ? calloc(n, sizeof *r->pauses) : NULL;
+    if (!r->pauses) return;
+    size_t i;
+    json_t *v;
+    json_array_foreach(pauses, i, v)
+    {
+        struct rpause *p = &r->pauses[r->npauses++];
+        p->from = pause_time(json_object_get(v, "from"));
+        p->until = pause_time(json_object_get(v, "until"));
+        p->note = dup_str(v, "note");
+        p->origin = dup_str(v, "origin");
+        p->all = json_is_true(json_object_get(v, "all"));
     }
 }
 
@@ -124,22 +250,7 @@ struct report *report_parse(json_t *reply, char *err, size_t errsz)
         d->mday = t.mday;
         d->day = iso8601_day(&t);
         d->wday = (int)(((d->day + 3) % 7 + 7) % 7); /* 1970-01-01 was a Thursday */
-        d->cdue = get_int(v, "checkins_due");
-        d->cdone = get_int(v, "checkins_done");
-        d->gshown = get_int(v, "gestures_shown");
-        d->gdone = get_int(v, "gestures_done");
-        d->pdue = get_int(v, "promises_due");
-        d->pkept = get_int(v, "promises_kept");
-        d->pbroken = get_int(v, "promises_broken");
-        d->due = d->cdue + d->gshown + d->pdue;
-        d->done = d->cdone + d->gdone + d->pkept;
-        r->cdue += d->cdue;
-        r->cdone += d->cdone;
-        r->gshown += d->gshown;
-        r->gdone += d->gdone;
-        r->pdue += d->pdue;
-        r->pkept += d->pkept;
-        r->pbroken += d->pbroken;
+        parse_day(r, d, v);
     }
     score(r);
     r->streak = get_int(reply, "streak");
@@ -172,6 +283,8 @@ struct report *report_parse(json_t *reply, char *err, size_t errsz)
         else
             r->p_open++;
     }
+    parse_notes(r, json_object_get(reply, "notes"));
+    parse_pauses(r, json_object_get(reply, "pauses"));
     return r;
 }
 
@@ -183,6 +296,16 @@ void report_free(struct report *r)
         free(r->p[i].state);
         free(r->p[i].source);
     }
+    for (size_t i = 0; i < r->nnotes; i++)
+        free(r->notes[i].note);
+    for (size_t i = 0; i < r->npauses; i++) {
+        free(r->pauses[i].from);
+        free(r->pauses[i].until);
+        free(r->pauses[i].note);
+        free(r->pauses[i].origin);
+    }
+    free(r->notes);
+    free(r->pauses);
     free(r->p);
     free(r->phase);
     free(r->d);
@@ -208,9 +331,142 @@ static bool score_now(const struct report *r, int *now, int *delta)
     return true;
 }
 
+/* A lower score is a note, not a verdict. */
 static const char *trend_word(int delta)
 {
-    return delta > 0 ? "rising" : delta < 0 ? "falling" : "steady";
+    return delta > 0 ? "rising" : delta < 0 ? "a little lower" : "steady";
+}
+
+/* One figure as every output shows it: value ("3 of 4") and what it is ("check-ins done"); the
+ * text report prints "value tail". No figure reads as a count of zero: none done reads as a
+ * fresh start, nothing due as such. */
+struct figure {
+    char value[64], what[96], tail[96];
+};
+
+static struct figure fig_checkins(const struct report *r)
+{
+    struct figure g;
+    if (r->cdue == 0) {
+        snprintf(g.value, sizeof g.value, "none due");
+        snprintf(g.what, sizeof g.what, "check-ins");
+        g.tail[0] = 0;
+    } else if (r->cdone == 0) {
+        snprintf(g.value, sizeof g.value, "%d due", r->cdue);
+        snprintf(g.what, sizeof g.what, "check-ins, a fresh start from here");
+        snprintf(g.tail, sizeof g.tail, "(a fresh start from here)");
+    } else {
+        snprintf(g.value, sizeof g.value, "%d of %d", r->cdone, r->cdue);
+        snprintf(g.what, sizeof g.what, "check-ins done (%d%%)", percent(r->cdone, r->cdue));
+        snprintf(g.tail, sizeof g.tail, "done (%d%%)", percent(r->cdone, r->cdue));
+    }
+    return g;
+}
+
+static struct figure fig_gestures(const struct report *r)
+{
+    struct figure g;
+    g.tail[0] = 0;
+    if (r->gshown == 0) {
+        snprintf(g.value, sizeof g.value, "none yet");
+        snprintf(g.what, sizeof g.what, "gestures offered");
+    } else if (r->gdone == 0) {
+        snprintf(g.value, sizeof g.value, "%d offered", r->gshown);
+        snprintf(g.what, sizeof g.what, "gestures, ideas to take up when they fit");
+        snprintf(g.tail, sizeof g.tail, "(ideas to take up when they fit)");
+    } else {
+        snprintf(g.value, sizeof g.value, "%d of %d", r->gdone, r->gshown);
+        snprintf(g.what, sizeof g.what, "gestures done");
+        snprintf(g.tail, sizeof g.tail, "done");
+    }
+    return g;
+}
+
+static struct figure fig_promises(const struct report *r)
+{
+    struct figure g;
+    g.tail[0] = 0;
+    int open = r->pdue - r->pkept - r->pbroken;
+    char rest[64] = "";
+    if (r->pbroken && open > 0)
+        snprintf(rest, sizeof rest, "%d open, %d not kept", open, r->pbroken);
+    else if (r->pbroken)
+        snprintf(rest, sizeof rest, "%d not kept", r->pbroken);
+    else if (open > 0)
+        snprintf(rest, sizeof rest, "%d open", open);
+    if (r->pdue == 0) {
+        snprintf(g.value, sizeof g.value, "none due");
+        snprintf(g.what, sizeof g.what, "promises");
+    } else if (r->pkept == 0) {
+        snprintf(g.value, sizeof g.value, "%d due", r->pdue);
+        snprintf(g.what, sizeof g.what, "promises (%s)", rest);
+        snprintf(g.tail, sizeof g.tail, "(%s)", rest);
+    } else {
+        snprintf(g.value, sizeof g.value, "%d of %d", r->pkept, r->pdue);
+        snprintf(g.what, sizeof g.what, "promises kept%s%s", rest[0] ? ", " : "", rest);
+        snprintf(g.tail, sizeof g.tail, "kept%s%s", rest[0] ? ", " : "", rest);
+    }
+    return g;
+}
+
+static struct figure fig_streak(const struct report *r)
+{
+    struct figure g;
+    char best[48] = "";
+    if (r->best > 0) snprintf(best, sizeof best, "best %d", r->best);
+    if (r->streak > 0) {
+        snprintf(g.value, sizeof g.value, "%d day%s", r->streak, r->streak == 1 ? "" : "s");
+        snprintf(g.what, sizeof g.what, "in a row, %s", best);
+        snprintf(g.tail, sizeof g.tail, "(%s)", best);
+    } else {
+        snprintf(g.value, sizeof g.value, "a fresh start");
+        snprintf(g.what, sizeof g.what, "streak%s%s", best[0] ? ", " : "", best);
+        snprintf(g.tail, sizeof g.tail, best[0] ? "(%s)" : "%s", best);
+    }
+    return g;
+}
+
+static struct figure fig_score(const struct report *r)
+{
+    struct figure g;
+    int now, delta;
+    if (!score_now(r, &now, &delta)) {
+        snprintf(g.value, sizeof g.value, "-");
+        snprintf(g.what, sizeof g.what, "consistency (nothing due yet)");
+        snprintf(g.tail, sizeof g.tail, "(nothing was due yet)");
+        return g;
+    }
+    if (now > 0)
+        snprintf(g.value, sizeof g.value, "%d/100", now);
+    else
+        snprintf(g.value, sizeof g.value, "a fresh start");
+    /* The tail begins with its comma: the text reads "71/100, steady". */
+    if (delta)
+        snprintf(g.tail, sizeof g.tail, ", %s (%+d over %d days)", trend_word(delta), delta,
+                 REPORT_TREND_DAYS);
+    else
+        snprintf(g.tail, sizeof g.tail, ", %s", trend_word(delta));
+    snprintf(g.what, sizeof g.what, "consistency%.80s", g.tail);
+    return g;
+}
+
+/* The mood over the range: "3.8 good" and of how many entries. */
+static struct figure fig_mood(const struct report *r)
+{
+    struct figure g;
+    if (!r->mood_n) {
+        snprintf(g.value, sizeof g.value, "-");
+        snprintf(g.what, sizeof g.what, "mood (none logged yet)");
+        snprintf(g.tail, sizeof g.tail, "(none logged yet: nudgectl checkin --mood 1..5)");
+        return g;
+    }
+    double m = r->mood_sum / r->mood_n;
+    snprintf(g.value, sizeof g.value, "%.1f %s", m, mean_mood_word(m));
+    snprintf(g.what, sizeof g.what, "mood, mean of %d entr%s", r->mood_n,
+             r->mood_n == 1 ? "y" : "ies");
+    snprintf(g.tail, sizeof g.tail, "on average (%d entr%s)", r->mood_n,
+             r->mood_n == 1 ? "y" : "ies");
+    return g;
 }
 
 static void date_str(const struct rday *d, char *buf, size_t bufsz)
@@ -230,7 +486,108 @@ static void since_str(const struct report *r, char *buf, size_t bufsz)
     snprintf(buf, bufsz, "day %ld since %s", days, date);
 }
 
+/* "Mon 2026-11-23 20:41" in the local zone. */
+static void local_minute(double at, char *buf, size_t bufsz)
+{
+    time_t t = (time_t)at;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(buf, bufsz, "%a %Y-%m-%d %H:%M", &tm);
+}
+
 /* ---- text ---- */
+
+/* The week strip's marks; the legend says them in the same words as the heatmap. */
+#define MARK_ALL "\u25cf"  /* ● all done */
+#define MARK_SOME "\u25d0" /* ◐ some done */
+#define MARK_NONE "\u25cb" /* ○ none marked done */
+#define MARK_FREE "\u00b7" /* · nothing due */
+#define MARK_PAUSED "~"    /* paused: a rest */
+/* The text shows at most this many weeks, the newest; the pictures show them all. */
+#define TEXT_WEEKS_MAX 26
+
+static const char *day_mark(const struct rday *d)
+{
+    if (d->paused) return MARK_PAUSED;
+    if (d->due == 0) return MARK_FREE;
+    if (d->done <= 0) return MARK_NONE;
+    return d->done >= d->due ? MARK_ALL : MARK_SOME;
+}
+
+/* A row a week (Monday first): the days as marks, and the week's mood from the journal. */
+static void print_weeks(const struct report *r, FILE *f)
+{
+    int offset = r->d[0].wday, weeks = (offset + r->n + 6) / 7;
+    int first = weeks > TEXT_WEEKS_MAX ? weeks - TEXT_WEEKS_MAX : 0;
+    fprintf(f, "\nWeek by week (%s all done  %s some  %s none marked done  %s nothing due  %s "
+               "paused)\n",
+            MARK_ALL, MARK_SOME, MARK_NONE, MARK_FREE, MARK_PAUSED);
+    if (first)
+        fprintf(f, "  (the newest %d weeks; the SVG and HTML show all %d)\n", TEXT_WEEKS_MAX,
+                weeks);
+    struct table *t = table_new(3);
+    if (!t) return;
+    table_add(t, (const char *[]){"  week of", "M T W T F S S", "mood"});
+    for (int w = first; w < weeks; w++) {
+        char label[16] = "", strip[64] = "", mood[64] = "";
+        double sum = 0;
+        int n = 0;
+        for (int k = 0; k < 7; k++) {
+            int i = w * 7 + k - offset;
+            const struct rday *d = i >= 0 && i < r->n ? &r->d[i] : NULL;
+            if (d && !label[0]) {
+                /* The week's Monday, also when the range starts later in it. */
+                char date[16];
+                date_str(d, date, sizeof date);
+                snprintf(label, sizeof label, "%s", date);
+                if (d->wday) {
+                    time_t monday = (time_t)((d->day - d->wday) * 86400);
+                    struct tm tm;
+                    gmtime_r(&monday, &tm);
+                    strftime(label, sizeof label, "%Y-%m-%d", &tm);
+                }
+            }
+            size_t len = strlen(strip);
+            snprintf(strip + len, sizeof strip - len, "%s%s", k ? " " : "", d ? day_mark(d) : " ");
+            if (d && d->mood_n) {
+                sum += d->mood * d->mood_n;
+                n += d->mood_n;
+            }
+        }
+        if (n)
+            snprintf(mood, sizeof mood, "%.1f %s", sum / n, mean_mood_word(sum / n));
+        char lab[24];
+        snprintf(lab, sizeof lab, "  %s", label);
+        table_add(t, (const char *[]){lab, strip, n ? mood : ""});
+    }
+    table_print_free(t, f);
+}
+
+/* "holidays (all quiet; set in the rules)" */
+static void pause_words(const struct rpause *p, char *buf, size_t bufsz)
+{
+    const char *origin = !strcmp(p->origin, "rules")      ? "; set in the rules"
+                         : !strcmp(p->origin, "nudgectl") ? "; set with nudgectl pause"
+                                                          : "";
+    snprintf(buf, bufsz, "%s%s(%s%s)", p->note, p->note[0] ? " " : "",
+             p->all ? "all quiet" : "promises still come", origin);
+}
+
+static void print_pauses(const struct report *r, FILE *f)
+{
+    if (!r->npauses) return;
+    fputs("\nPauses (space given; these days count neither way)\n", f);
+    struct table *t = table_new(2);
+    if (!t) return;
+    for (size_t i = 0; i < r->npauses; i++) {
+        const struct rpause *p = &r->pauses[i];
+        char when[160], what[512];
+        snprintf(when, sizeof when, "  %s .. %s", p->from, p->until[0] ? p->until : "open");
+        pause_words(p, what, sizeof what);
+        table_add(t, (const char *[]){when, what});
+    }
+    table_print_free(t, f);
+}
 
 void report_print_text(const struct report *r, FILE *f)
 {
@@ -241,22 +598,20 @@ void report_print_text(const struct report *r, FILE *f)
             last);
     struct table *t = table_new(2);
     if (!t) return;
-    snprintf(a, sizeof a, "%d of %d done (%d%%)", r->cdone, r->cdue, percent(r->cdone, r->cdue));
-    table_add(t, (const char *[]){"  check-ins", a});
-    snprintf(a, sizeof a, "%d of %d done (%d%%)", r->gdone, r->gshown,
-             percent(r->gdone, r->gshown));
-    table_add(t, (const char *[]){"  gestures", a});
-    snprintf(a, sizeof a, "%d of %d kept, %d broken", r->pkept, r->pdue, r->pbroken);
-    table_add(t, (const char *[]){"  promises", a});
-    snprintf(a, sizeof a, "%d day%s (best %d)", r->streak, r->streak == 1 ? "" : "s", r->best);
-    table_add(t, (const char *[]){"  streak", a});
-    int now, delta;
-    if (score_now(r, &now, &delta))
-        snprintf(a, sizeof a, "%d/100, %s (%+d over %d days)", now, trend_word(delta), delta,
-                 REPORT_TREND_DAYS);
-    else
-        snprintf(a, sizeof a, "- (nothing was due yet)");
-    table_add(t, (const char *[]){"  consistency", a});
+    struct figure figs[] = {fig_checkins(r), fig_gestures(r), fig_promises(r),
+                            fig_streak(r),   fig_score(r),    fig_mood(r)};
+    const char *names[] = {"  check-ins", "  gestures",    "  promises",
+                           "  streak",    "  consistency", "  mood"};
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {
+        snprintf(a, sizeof a, "%.63s%s%.95s", figs[i].value,
+                 figs[i].tail[0] && figs[i].tail[0] != ',' ? " " : "", figs[i].tail);
+        table_add(t, (const char *[]){names[i], a});
+    }
+    if (r->paused_days) {
+        snprintf(a, sizeof a, "%d day%s (neutral: they count neither way)", r->paused_days,
+                 r->paused_days == 1 ? "" : "s");
+        table_add(t, (const char *[]){"  paused", a});
+    }
     if (r->has_since) {
         since_str(r, b, sizeof b);
         snprintf(a, sizeof a, "%s (%s)", r->phase ? r->phase : "-", b);
@@ -265,6 +620,8 @@ void report_print_text(const struct report *r, FILE *f)
     }
     table_add(t, (const char *[]){"  phase", a});
     table_print_free(t, f);
+    print_weeks(r, f);
+    print_pauses(r, f);
 }
 
 /* ---- SVG ---- */
@@ -312,6 +669,7 @@ enum {
     LABEL_W = 36,
     MIN_CONTENT = 780,
     CHART_H = 120,
+    MOOD_H = 64,    /* the mood line's band under the score */
     HEADER_H = 128, /* title, subtitle and the row of figures */
     SIDE_W = 250,   /* the figures beside a short calendar */
     SWATCH = 12,
@@ -323,7 +681,7 @@ struct layout {
     int content_w, width, height;
     bool header;
     int grid_x, grid_y;
-    int legend_y, chart_title_y, chart_y, footer_y;
+    int legend_y, chart_title_y, chart_y, mood_title_y, mood_y, footer_y;
     int side_x; /* where the streak and promise figures go beside the calendar, or 0: below */
 };
 
@@ -347,17 +705,19 @@ static struct layout layout_of(const struct report *r, bool header)
     l.legend_y = l.grid_y + 7 * l.step + 12;
     l.chart_title_y = l.legend_y + 50;
     l.chart_y = l.chart_title_y + 18;
-    l.footer_y = l.chart_y + CHART_H + 50;
-    l.height = l.side_x ? l.chart_y + CHART_H + 28 + PAD : l.footer_y + PAD;
+    l.mood_title_y = l.chart_y + CHART_H + 50;
+    l.mood_y = l.mood_title_y + 18;
+    l.footer_y = l.mood_y + MOOD_H + 44;
+    l.height = l.side_x ? l.mood_y + MOOD_H + 28 + PAD : l.footer_y + PAD;
     return l;
 }
 
-static void stat_block(FILE *f, int x, int y, const char *value, const char *label)
+static void stat_block(FILE *f, int x, int y, const struct figure *g)
 {
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"big\">", x, y);
-    xml(f, value);
+    xml(f, g->value);
     fprintf(f, "</text><text x=\"%d\" y=\"%d\" class=\"small\">", x, y + 18);
-    xml(f, label);
+    xml(f, g->what);
     fputs("</text>\n", f);
 }
 
@@ -369,31 +729,36 @@ static void svg_header(const struct report *r, const struct layout *l, FILE *f)
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"h1\">Follow-through</text>\n", PAD, PAD + 20);
     snprintf(buf, sizeof buf, "Last %d day%s, %s to %s", r->n, r->n == 1 ? "" : "s", first, last);
     if (r->phase) snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " · %s", r->phase);
+    if (r->paused_days)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), " · %d day%s paused",
+                 r->paused_days, r->paused_days == 1 ? "" : "s");
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"sub\">", PAD, PAD + 42);
     xml(f, buf);
     fputs("</text>\n", f);
 
     int w = l->content_w / 5, y = PAD + 90;
-    char v[64], lab[96];
-    snprintf(v, sizeof v, "%d/%d", r->cdone, r->cdue);
-    stat_block(f, PAD, y, v, "check-ins done");
-    snprintf(v, sizeof v, "%d/%d", r->gdone, r->gshown);
-    stat_block(f, PAD + w, y, v, "gestures done");
-    snprintf(v, sizeof v, "%d/%d", r->pkept, r->pdue);
-    snprintf(lab, sizeof lab, "promises kept, %d broken", r->pbroken);
-    stat_block(f, PAD + 2 * w, y, v, lab);
-    snprintf(v, sizeof v, "%d", r->streak);
-    snprintf(lab, sizeof lab, "day streak, best %d", r->best);
-    stat_block(f, PAD + 3 * w, y, v, lab);
-    int now, delta;
-    if (score_now(r, &now, &delta)) {
-        snprintf(v, sizeof v, "%d", now);
-        snprintf(lab, sizeof lab, "consistency, %s %+d", trend_word(delta), delta);
-    } else {
-        snprintf(v, sizeof v, "-");
-        snprintf(lab, sizeof lab, "consistency");
-    }
-    stat_block(f, PAD + 4 * w, y, v, lab);
+    struct figure figs[] = {fig_checkins(r), fig_gestures(r), fig_promises(r), fig_streak(r),
+                            fig_score(r)};
+    for (int i = 0; i < 5; i++)
+        stat_block(f, PAD + i * w, y, &figs[i]);
+}
+
+/* "Tue 2026-11-24: 2 of 2 done · mood 4.0 good" */
+static void day_title(const struct rday *d, FILE *f)
+{
+    char date[16];
+    date_str(d, date, sizeof date);
+    fprintf(f, "<title>%s %s: ", WDAY[d->wday], date);
+    if (d->paused)
+        fputs("paused", f);
+    else if (d->due && d->done)
+        fprintf(f, "%d of %d done", d->done >= d->due ? d->due : d->done, d->due);
+    else if (d->due)
+        fprintf(f, "%d due, none marked done", d->due);
+    else
+        fputs("nothing due", f);
+    if (d->mood_n) fprintf(f, " · mood %.1f %s", d->mood, mean_mood_word(d->mood));
+    fputs("</title>", f);
 }
 
 static void svg_heatmap(const struct report *r, const struct layout *l, FILE *f)
@@ -428,27 +793,72 @@ static void svg_heatmap(const struct report *r, const struct layout *l, FILE *f)
         char date[16];
         date_str(d, date, sizeof date);
         fprintf(f,
-                "<rect class=\"day\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2.5\" "
-                "fill=\"%s\" data-date=\"%s\" data-done=\"%d\" data-due=\"%d\">",
-                l->grid_x + col * l->step, l->grid_y + row * l->step, l->cell, l->cell,
-                s < 0 ? SHADE_NONE : SHADE[s], date, d->done, d->due);
-        if (d->due)
-            fprintf(f, "<title>%s %s: %d of %d done</title></rect>\n", WDAY[d->wday], date, d->done,
-                    d->due);
-        else
-            fprintf(f, "<title>%s %s: nothing due</title></rect>\n", WDAY[d->wday], date);
+                "<rect class=\"day%s\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2.5\" "
+                "fill=\"%s\" data-date=\"%s\" data-done=\"%d\" data-due=\"%d\"",
+                d->paused ? " paused" : "", l->grid_x + col * l->step, l->grid_y + row * l->step,
+                l->cell, l->cell,
+                d->paused ? "url(#paused)" : s < 0 ? SHADE_NONE : SHADE[s], date, d->done,
+                d->due);
+        if (d->mood_n) fprintf(f, " data-mood=\"%.2f\"", d->mood);
+        fputs(">", f);
+        day_title(d, f);
+        fputs("</rect>\n", f);
     }
     fputs("</g>\n", f);
 
-    /* The legend: what each shade means, small swatches whatever the cell size. */
+    /* The legend: what each shade means, small swatches whatever the cell size; paused last,
+     * apart from the scale. */
     int x = l->grid_x, y = l->legend_y;
-    for (int k = -1; k < 5; k++) {
-        const char *label = k < 0 ? "nothing due" : SHADE_LABEL[k];
+    for (int k = -1; k < 6; k++) {
+        const char *label = k < 0 ? "nothing due" : k < 5 ? SHADE_LABEL[k] : "paused";
+        const char *fill = k < 0 ? SHADE_NONE : k < 5 ? SHADE[k] : "url(#paused)";
+        if (k == 5) x += 12;
         fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"2\" fill=\"%s\"/>", x,
-                y, SWATCH, SWATCH, k < 0 ? SHADE_NONE : SHADE[k]);
+                y, SWATCH, SWATCH, fill);
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"small\">%s</text>\n", x + SWATCH + 5,
                 y + SWATCH - 2, label);
         x += SWATCH + 5 + 6 * (int)strlen(label) + 16; /* about 6px a character at 11px */
+    }
+}
+
+/* The x of day i on the charts, which share it so the mood lines up under the score. */
+static double chart_x(const struct report *r, const struct layout *l, int i)
+{
+    int x0 = l->grid_x, x1 = PAD + l->content_w;
+    return r->n > 1 ? x0 + (double)(x1 - x0) * i / (r->n - 1) : (x0 + x1) / 2.0;
+}
+
+/* Runs of paused days as striped bands behind a chart from y0 to y1. */
+static void paused_bands(const struct report *r, const struct layout *l, int y0, int y1, FILE *f)
+{
+    double half = r->n > 1 ? (chart_x(r, l, 1) - chart_x(r, l, 0)) / 2 : 4;
+    for (int i = 0; i < r->n; i++) {
+        if (!r->d[i].paused) continue;
+        int j = i;
+        while (j + 1 < r->n && r->d[j + 1].paused)
+            j++;
+        double a = chart_x(r, l, i) - half, b = chart_x(r, l, j) + half;
+        fprintf(f,
+                "<rect class=\"pausedband\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+                "fill=\"url(#paused)\" opacity=\"0.6\"/>\n",
+                a, y0, b - a, y1 - y0);
+        i = j;
+    }
+}
+
+/* Month ticks under a chart's axis at y. */
+static void month_ticks(const struct report *r, const struct layout *l, int y, FILE *f)
+{
+    int last_x = -1000;
+    for (int i = 0; i < r->n; i++) {
+        if (r->d[i].mday != 1) continue;
+        double x = chart_x(r, l, i);
+        if (x - last_x < 40) continue;
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"tick\"/>", x, y, x,
+                y + 4);
+        fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"small\" text-anchor=\"middle\">%s</text>\n",
+                x, y + 17, MONTH[r->d[i].mon - 1]);
+        last_x = (int)x;
     }
 }
 
@@ -458,9 +868,10 @@ static void svg_chart(const struct report *r, const struct layout *l, FILE *f)
     fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"h2\">Consistency score</text>", PAD,
             l->chart_title_y);
     fprintf(f,
-            "<text x=\"%d\" y=\"%d\" class=\"small\" text-anchor=\"end\">moving average of daily "
-            "follow-through; one missed day costs little</text>\n",
+            "<text x=\"%d\" y=\"%d\" class=\"small\" text-anchor=\"end\">a moving average: one "
+            "quiet day costs little; paused days and skipped gestures do not count</text>\n",
             x1, l->chart_title_y);
+    paused_bands(r, l, y0, y1, f);
     for (int g = 0; g <= 100; g += 50) {
         double y = y1 - (y1 - y0) * g / 100.0;
         fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>", x0, y, x1,
@@ -468,19 +879,7 @@ static void svg_chart(const struct report *r, const struct layout *l, FILE *f)
         fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%d</text>\n",
                 x0 - 8, y + 4, g);
     }
-    double dx = r->n > 1 ? (double)(x1 - x0) / (r->n - 1) : 0;
-    /* Month ticks under the axis. */
-    int last_x = -1000;
-    for (int i = 0; i < r->n; i++) {
-        if (r->d[i].mday != 1) continue;
-        double x = x0 + i * dx;
-        if (x - last_x < 40) continue;
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" class=\"tick\"/>", x, y1, x,
-                y1 + 4);
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"small\" text-anchor=\"middle\">%s</text>\n",
-                x, y1 + 17, MONTH[r->d[i].mon - 1]);
-        last_x = (int)x;
-    }
+    month_ticks(r, l, y1, f);
     int first = 0;
     while (first < r->n && !r->d[first].scored)
         first++;
@@ -492,29 +891,96 @@ static void svg_chart(const struct report *r, const struct layout *l, FILE *f)
         return;
     }
     /* The area under the line, then the line, then a dot on today's value. */
-    fprintf(f, "<path class=\"area\" d=\"M%.1f %d", x0 + first * dx, y1);
+    fprintf(f, "<path class=\"area\" d=\"M%.1f %d", chart_x(r, l, first), y1);
     for (int i = first; i < r->n; i++)
-        fprintf(f, " L%.1f %.1f", x0 + i * dx, y1 - (y1 - y0) * r->d[i].score);
-    fprintf(f, " L%.1f %d Z\"/>\n", x0 + (r->n - 1) * dx, y1);
+        fprintf(f, " L%.1f %.1f", chart_x(r, l, i), y1 - (y1 - y0) * r->d[i].score);
+    fprintf(f, " L%.1f %d Z\"/>\n", chart_x(r, l, r->n - 1), y1);
     fputs("<path class=\"line\" d=\"", f);
     for (int i = first; i < r->n; i++)
-        fprintf(f, "%s%.1f %.1f", i == first ? "M" : " L", x0 + i * dx,
+        fprintf(f, "%s%.1f %.1f", i == first ? "M" : " L", chart_x(r, l, i),
                 y1 - (y1 - y0) * r->d[i].score);
     fputs("\"/>\n", f);
-    double lx = x0 + (r->n - 1) * dx, ly = y1 - (y1 - y0) * r->d[r->n - 1].score;
+    double lx = chart_x(r, l, r->n - 1), ly = y1 - (y1 - y0) * r->d[r->n - 1].score;
     fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>\n", lx, ly, ACCENT);
+}
+
+/* The journal's mood under the score: a line through days with a mood, broken where a day has
+ * none (no mood is not a low one), and a dot on each. */
+static void svg_mood(const struct report *r, const struct layout *l, FILE *f)
+{
+    int x0 = l->grid_x, x1 = PAD + l->content_w, y0 = l->mood_y, y1 = l->mood_y + MOOD_H;
+    fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"h2\">Mood</text>", PAD, l->mood_title_y);
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" class=\"small\" text-anchor=\"end\">from the journal: 1 "
+            "hard, 2 low, 3 okay, 4 good, 5 great; a gap is a day without one</text>\n",
+            x1, l->mood_title_y);
+    paused_bands(r, l, y0, y1, f);
+    for (int m = 1; m <= 5; m += 2) {
+        double y = y1 - (double)(y1 - y0) * (m - 1) / 4;
+        fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"grid\"/>", x0, y, x1,
+                y);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" class=\"small\" text-anchor=\"end\">%d</text>\n",
+                x0 - 8, y + 4, m);
+    }
+    if (!r->mood_n) {
+        fprintf(f,
+                "<text x=\"%d\" y=\"%d\" class=\"sub\" text-anchor=\"middle\">no mood logged yet: "
+                "nudgectl checkin --mood 1..5 adds one</text>\n",
+                (x0 + x1) / 2, (y0 + y1) / 2 + 4);
+        return;
+    }
+    fputs("<path class=\"mood\" d=\"", f);
+    bool open = false;
+    for (int i = 0; i < r->n; i++) {
+        const struct rday *d = &r->d[i];
+        if (!d->mood_n) {
+            open = false;
+            continue;
+        }
+        fprintf(f, "%s%.1f %.1f ", open ? "L" : "M", chart_x(r, l, i),
+                y1 - (y1 - y0) * (d->mood - 1) / 4);
+        open = true;
+    }
+    fputs("\"/>\n", f);
+    for (int i = 0; i < r->n; i++) {
+        const struct rday *d = &r->d[i];
+        if (!d->mood_n) continue;
+        char date[16];
+        date_str(d, date, sizeof date);
+        fprintf(f,
+                "<circle class=\"mooddot\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\">"
+                "<title>%s %s: mood %.1f %s</title></circle>\n",
+                chart_x(r, l, i), y1 - (y1 - y0) * (d->mood - 1) / 4, MOOD_INK, WDAY[d->wday],
+                date, d->mood, mean_mood_word(d->mood));
+    }
+}
+
+/* "3 kept · 1 open" over all promises, naming only the states that have some. */
+static void promise_states(const struct report *r, char *buf, size_t bufsz)
+{
+    buf[0] = 0;
+    const struct {
+        int n;
+        const char *what;
+    } parts[] = {{r->p_kept, "kept"}, {r->p_open, "open"}, {r->p_broken, "not kept"}};
+    for (size_t i = 0; i < 3; i++) {
+        if (!parts[i].n) continue;
+        size_t len = strlen(buf);
+        snprintf(buf + len, bufsz - len, "%s%d %s", len ? " · " : "", parts[i].n, parts[i].what);
+    }
+    if (!buf[0]) snprintf(buf, bufsz, "none yet");
 }
 
 /* Streaks, promises and phase: beside a calendar short enough to leave room, else one line at
  * the bottom. */
 static void svg_figures(const struct report *r, const struct layout *l, FILE *f)
 {
-    char buf[512];
+    char buf[512], states[128];
+    struct figure st = fig_streak(r);
+    promise_states(r, states, sizeof states);
     if (!l->side_x) {
-        snprintf(buf, sizeof buf,
-                 "Streak: %d day%s in a row with a check-in done (best %d) · All promises: %d "
-                 "kept, %d broken, %d open",
-                 r->streak, r->streak == 1 ? "" : "s", r->best, r->p_kept, r->p_broken, r->p_open);
+        snprintf(buf, sizeof buf, "Check-in streak: %s %s · All promises: %s", st.value,
+                 st.tail, states);
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"body\">", PAD, l->footer_y);
         xml(f, buf);
         fputs("</text>\n", f);
@@ -523,17 +989,19 @@ static void svg_figures(const struct report *r, const struct layout *l, FILE *f)
     int x = l->side_x, y = l->grid_y + 4;
     struct {
         const char *label;
-        char value[96];
+        char value[160];
     } rows[4];
     int n = 0;
-    rows[n].label = "current streak";
-    snprintf(rows[n++].value, sizeof rows[0].value, "%d day%s", r->streak,
-             r->streak == 1 ? "" : "s");
+    rows[n].label = "check-in streak";
+    snprintf(rows[n++].value, sizeof rows[0].value, "%s", st.value);
     rows[n].label = "best streak";
-    snprintf(rows[n++].value, sizeof rows[0].value, "%d day%s", r->best, r->best == 1 ? "" : "s");
+    if (r->best > 0)
+        snprintf(rows[n++].value, sizeof rows[0].value, "%d day%s", r->best,
+                 r->best == 1 ? "" : "s");
+    else
+        snprintf(rows[n++].value, sizeof rows[0].value, "still to come");
     rows[n].label = "all promises";
-    snprintf(rows[n++].value, sizeof rows[0].value, "%d kept · %d broken · %d open", r->p_kept,
-             r->p_broken, r->p_open);
+    snprintf(rows[n++].value, sizeof rows[0].value, "%s", states);
     rows[n].label = "phase";
     snprintf(rows[n++].value, sizeof rows[0].value, "%s", r->phase ? r->phase : "not set");
     for (int i = 0; i < n; i++, y += 40) {
@@ -555,6 +1023,13 @@ static void svg_body(const struct report *r, FILE *f, bool standalone)
             "viewBox=\"0 0 %d %d\" role=\"img\">\n",
             l.width, l.height, l.width, l.height);
     fputs("<title>nudge: follow-through</title>\n", f);
+    /* Paused days: diagonal stripes on a cool grey, told apart from every shade without
+     * colour. */
+    fprintf(f,
+            "<defs><pattern id=\"paused\" width=\"5\" height=\"5\" patternUnits=\"userSpaceOnUse\" "
+            "patternTransform=\"rotate(45)\"><rect width=\"5\" height=\"5\" fill=\"%s\"/>"
+            "<rect width=\"2\" height=\"5\" fill=\"%s\"/></pattern></defs>\n",
+            PAUSE_FILL, PAUSE_STRIPE);
     fprintf(f,
             "<style type=\"text/css\"><![CDATA[\n"
             "text { font-family: %s; fill: %s; }\n"
@@ -569,13 +1044,15 @@ static void svg_body(const struct report *r, FILE *f, bool standalone)
             ".tick { stroke: #c4ccd1; stroke-width: 1; }\n"
             ".line { fill: none; stroke: %s; stroke-width: 2; stroke-linejoin: round; }\n"
             ".area { fill: %s; fill-opacity: 0.10; stroke: none; }\n"
+            ".mood { fill: none; stroke: %s; stroke-width: 2; stroke-linejoin: round; }\n"
             "rect.day:hover { stroke: %s; stroke-width: 1.5; }\n"
             "]]></style>\n",
-            FONT, INK, MUTED, INK, MUTED, ACCENT, ACCENT, INK);
+            FONT, INK, MUTED, INK, MUTED, ACCENT, ACCENT, MOOD_INK, INK);
     fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", l.width, l.height);
     if (l.header) svg_header(r, &l, f);
     svg_heatmap(r, &l, f);
     svg_chart(r, &l, f);
+    svg_mood(r, &l, f);
     svg_figures(r, &l, f);
     fputs("</svg>\n", f);
 }
@@ -599,13 +1076,75 @@ static void fmt_due(double due, char *buf, size_t bufsz)
     strftime(buf, bufsz, "%a %Y-%m-%d %H:%M", &tm);
 }
 
+static void html_card(FILE *f, const struct figure *g)
+{
+    fputs("<div class=\"card\"><b>", f);
+    xml(f, g->value);
+    fputs("</b><span>", f);
+    xml(f, g->what);
+    fputs("</span></div>\n", f);
+}
+
+/* The journal's notes, newest first: what was said is the point, so each note in full. */
+static void html_journal(const struct report *r, FILE *f)
+{
+    fputs("<h2>Journal</h2>\n", f);
+    if (!r->nnotes) {
+        fputs("<p class=\"none\">Nothing written in the journal in these days. After a talk, "
+              "<code>nudgectl checkin --mood 4 --note \"what stayed with you\"</code> keeps a "
+              "line of it here.</p>\n",
+              f);
+        return;
+    }
+    fputs("<ol class=\"journal\" reversed=\"reversed\">\n", f);
+    for (size_t k = r->nnotes; k-- > 0;) {
+        const struct rnote *e = &r->notes[k];
+        char when[64];
+        local_minute(e->at, when, sizeof when);
+        fprintf(f, "<li><span class=\"when\">%s</span>", when);
+        if (e->mood)
+            fprintf(f, " <span class=\"moodtag m%d\">%d · %s</span>", e->mood, e->mood,
+                    report_mood_word(e->mood));
+        if (e->note) {
+            fputs("<p>", f);
+            xml(f, e->note);
+            fputs("</p>", f);
+        }
+        fputs("</li>\n", f);
+    }
+    fputs("</ol>\n", f);
+}
+
+static void html_pauses(const struct report *r, FILE *f)
+{
+    if (!r->npauses) return;
+    fputs("<h2>Pauses</h2>\n<p class=\"none\">Space given: these days count neither way.</p>\n"
+          "<ul class=\"pauses\">\n",
+          f);
+    for (size_t i = 0; i < r->npauses; i++) {
+        const struct rpause *p = &r->pauses[i];
+        char what[512];
+        pause_words(p, what, sizeof what);
+        fputs("<li><span class=\"when\">", f);
+        xml(f, p->from);
+        fputs(" .. ", f);
+        xml(f, p->until[0] ? p->until : "open");
+        fputs("</span> ", f);
+        xml(f, what);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n", f);
+}
+
+/* The page is XHTML-compatible (every element closed), so XML tools read it as well. */
 void report_write_html(const struct report *r, FILE *f)
 {
     char first[16], last[16], buf[256];
     date_str(&r->d[0], first, sizeof first);
     date_str(&r->d[r->n - 1], last, sizeof last);
-    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+          "<meta charset=\"utf-8\"/>\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
           "<title>nudge: follow-through</title>\n",
           f);
     fprintf(f,
@@ -635,8 +1174,16 @@ void report_write_html(const struct report *r, FILE *f)
             ".broken { background: #f3ddd2; color: #84452c; }\n"
             ".open { background: #e9edf0; color: #47545b; }\n"
             ".none { color: %s; }\n"
+            ".journal, .pauses { list-style: none; margin: 0; padding: 0; }\n"
+            ".journal li, .pauses li { background: #fff; border: 1px solid #e3e7ea;"
+            " border-radius: 10px; padding: 10px 14px; margin: 0 0 8px; }\n"
+            ".journal p { margin: 4px 0 0; white-space: pre-wrap; overflow-wrap: anywhere; }\n"
+            ".when { color: %s; font-size: 13px; }\n"
+            ".moodtag { display: inline-block; margin-left: 6px; padding: 0 8px;"
+            " border-radius: 999px; font-size: 13px; background: #eee7f5; color: #5b4478; }\n"
+            "code { background: #eef1f3; padding: 1px 5px; border-radius: 4px; }\n"
             "</style>\n</head>\n<body>\n<main>\n",
-            INK, FONT, MUTED, MUTED, MUTED, MUTED);
+            INK, FONT, MUTED, MUTED, MUTED, MUTED, MUTED);
     fputs("<h1>Follow-through</h1>\n<p class=\"sub\">", f);
     snprintf(buf, sizeof buf, "Last %d day%s, %s to %s", r->n, r->n == 1 ? "" : "s", first, last);
     xml(f, buf);
@@ -650,25 +1197,23 @@ void report_write_html(const struct report *r, FILE *f)
         fputs(")", f);
     }
     fputs("</p>\n<section class=\"cards\">\n", f);
-    fprintf(f, "<div class=\"card\"><b>%d of %d</b><span>check-ins done (%d%%)</span></div>\n",
-            r->cdone, r->cdue, percent(r->cdone, r->cdue));
-    fprintf(f, "<div class=\"card\"><b>%d of %d</b><span>gestures done (%d%%)</span></div>\n",
-            r->gdone, r->gshown, percent(r->gdone, r->gshown));
-    fprintf(f, "<div class=\"card\"><b>%d of %d</b><span>promises kept, %d broken</span></div>\n",
-            r->pkept, r->pdue, r->pbroken);
-    fprintf(f, "<div class=\"card\"><b>%d day%s</b><span>streak (best %d)</span></div>\n",
-            r->streak, r->streak == 1 ? "" : "s", r->best);
-    int now, delta;
-    if (score_now(r, &now, &delta))
-        fprintf(f,
-                "<div class=\"card\"><b>%d/100</b><span>consistency, %s (%+d over %d "
-                "days)</span></div>\n",
-                now, trend_word(delta), delta, REPORT_TREND_DAYS);
-    else
-        fputs("<div class=\"card\"><b>-</b><span>consistency (nothing due yet)</span></div>\n", f);
+    struct figure figs[] = {fig_checkins(r), fig_gestures(r), fig_promises(r),
+                            fig_streak(r),   fig_score(r),    fig_mood(r)};
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++)
+        html_card(f, &figs[i]);
+    if (r->paused_days) {
+        struct figure g;
+        snprintf(g.value, sizeof g.value, "%d day%s", r->paused_days,
+                 r->paused_days == 1 ? "" : "s");
+        snprintf(g.what, sizeof g.what, "paused, counted as neutral");
+        html_card(f, &g);
+    }
     fputs("</section>\n<div class=\"figure\">\n", f);
     svg_body(r, f, false);
-    fputs("</div>\n<h2>Promises</h2>\n", f);
+    fputs("</div>\n", f);
+    html_journal(r, f);
+    html_pauses(r, f);
+    fputs("<h2>Promises</h2>\n", f);
     if (!r->np) {
         fputs("<p class=\"none\">No promises yet.</p>\n", f);
     } else {
@@ -685,7 +1230,8 @@ void report_write_html(const struct report *r, FILE *f)
             fputs("<tr><td>", f);
             xml(f, p->text);
             fprintf(f, "</td><td>%s</td><td><span class=\"state %s\">", due, cls);
-            xml(f, p->state);
+            /* A broken promise is one not kept this time; the page does not pass a verdict. */
+            xml(f, !strcmp(cls, "broken") ? "not kept" : p->state);
             fputs("</span></td></tr>\n", f);
         }
         fputs("</tbody>\n</table>\n", f);

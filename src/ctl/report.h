@@ -17,6 +17,9 @@
 
 struct report;
 
+/* The journal's mood 1..5 in a word ("hard", "low", "okay", "good", "great"); NULL outside. */
+const char *report_mood_word(int mood);
+
 /* Reads the daemon's reply; NULL (err set) when it lacks the figures. */
 struct report *report_parse(json_t *reply, char *err, size_t errsz);
 void report_free(struct report *r);

@@ -58,6 +58,9 @@ static const char *arg_string(json_t *req, const char *k)
     return json_string_value(json_object_get(req, k));
 }
 
+_Static_assert(PROTOCOL_JOURNAL_DAYS_MAX == JOURNAL_DAYS_MAX &&
+                   PROTOCOL_JOURNAL_DAYS_DEFAULT == JOURNAL_DAYS_DEFAULT,
+               "the protocol table and the ledger agree on journal's days");
 _Static_assert(PROTOCOL_REPORT_DAYS_MAX == REPORT_DAYS_MAX &&
                    PROTOCOL_REPORT_DAYS_DEFAULT == REPORT_DAYS_DEFAULT,
                "the protocol table and report_data agree on report's days");
@@ -413,6 +416,52 @@ static json_t *day_json(const struct report_day *d)
                      "promises_broken", d->promises_broken);
 }
 
+/* The day's mood from the journal (SPEC 2.4): the mean, and of how many; absent when none. */
+static void day_mood_json(json_t *day, const struct report_day *d)
+{
+    if (!day || d->mood_n <= 0) return;
+    json_object_set_new(day, "mood", json_real((double)d->mood_sum / d->mood_n));
+    json_object_set_new(day, "mood_count", json_integer(d->mood_n));
+}
+
+/* One journal entry read back, in journal's and report's replies: "mood" and "note" are null
+ * when none was given. */
+static json_t *journal_entry_json(int64_t id, usec_t at, int mood, const char *note)
+{
+    return json_pack("{s:I, s:o, s:o, s:o}", "id", (json_int_t)id, "at",
+                     seconds(at / USEC_PER_SEC * USEC_PER_SEC), "mood",
+                     mood >= 1 && mood <= 5 ? json_integer(mood) : json_null(), "note",
+                     note && note[0] ? jstr(note) : json_null());
+}
+
+/* journal's entries stay under this many bytes of JSON, and report's notes under a smaller
+ * share (its days and promises take most of the reply's 6 MiB); past it the oldest are left
+ * out and "truncated" says so. */
+#define JOURNAL_BYTES_MAX ((size_t)2 << 20)
+#define REPORT_NOTES_BYTES_MAX ((size_t)1 << 20)
+
+/* An entry's size on the wire, exactly (escaping can make a note six times its length). */
+static size_t json_size(const json_t *o)
+{
+    return o ? json_dumpb(o, NULL, 0, JSON_COMPACT) + 1 : 0;
+}
+
+/* Keeps the newest entries of *a that fit in max bytes (sizes: each entry's); true when some
+ * were left out. */
+static bool journal_trim(json_t **a, const size_t *sizes, size_t n, size_t max)
+{
+    size_t bytes = 0, keep = 0;
+    while (keep < n && bytes + sizes[n - 1 - keep] <= max)
+        bytes += sizes[n - 1 - keep++];
+    if (keep == n) return false;
+    json_t *tail = json_array();
+    for (size_t i = n - keep; tail && i < n; i++)
+        json_array_append(tail, json_array_get(*a, i));
+    json_decref(*a);
+    *a = tail ? tail : json_array();
+    return true;
+}
+
 /* A report's days are bounded (REPORT_DAYS_MAX, about 250 bytes each); its promises are kept
  * under these, newest first, so the reply stays well under the control socket's limit. */
 #define REPORT_PROMISES_MAX 10000
@@ -428,7 +477,29 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
     if (ledger_report_compute(d->ledger, now, (int)n, has_since ? &since : NULL, &r) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     json_t *days = json_array(), *promises = json_array();
-    for (int i = 0; i < r.ndays; i++) json_array_append_new(days, day_json(&r.days[i]));
+    for (int i = 0; i < r.ndays; i++) {
+        json_t *day = day_json(&r.days[i]);
+        day_mood_json(day, &r.days[i]);
+        json_array_append_new(days, day);
+    }
+    json_t *notes = json_array();
+    size_t *nsizes = calloc(r.nnotes + 1, sizeof *nsizes);
+    if (!notes || !nsizes) {
+        free(nsizes);
+        json_decref(notes);
+        json_decref(days);
+        json_decref(promises);
+        ledger_report_free(&r);
+        return fail(err, errsz, "%s", "out of memory");
+    }
+    for (size_t i = 0; i < r.nnotes; i++) {
+        const struct report_note *e = &r.notes[i];
+        json_t *o = journal_entry_json(e->id, e->at, e->mood, e->note);
+        nsizes[i] = json_size(o);
+        json_array_append_new(notes, o);
+    }
+    bool notes_cut = journal_trim(&notes, nsizes, r.nnotes, REPORT_NOTES_BYTES_MAX);
+    free(nsizes);
     /* The newest promises when there are very many (they come by due time). */
     const struct ledger_promise *pv = r.promises.v;
     size_t np = r.promises.n;
@@ -455,7 +526,9 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
                             r.phase ? jstr(r.phase) : json_null(), "days", days, "streak",
                             r.streak, "best_streak", r.best_streak, "promises", promises);
     ledger_report_free(&r);
-    if (out) json_object_set_new(out, "truncated", json_boolean(truncated));
+    if (out) json_object_set_new(out, "notes", notes);
+    else json_decref(notes);
+    if (out) json_object_set_new(out, "truncated", json_boolean(truncated || notes_cut));
     return out;
 }
 
@@ -560,6 +633,47 @@ static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errs
     if (r && res.settled) json_object_set_new(r, "settled", json_integer(res.settled));
     if (r && res.silenced) json_object_set_new(r, "silenced", seconds(res.silenced_at));
     return r;
+}
+
+/* journal's walk: every entry of the range (journal_trim then keeps the newest that fit). */
+struct journal_reply {
+    json_t *a;
+    size_t *sizes, n, cap;
+    bool oom;
+};
+
+static int journal_one(void *ud, const struct ledger_journal_entry *e)
+{
+    struct journal_reply *j = ud;
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? 2 * j->cap : 64;
+        size_t *v = realloc(j->sizes, cap * sizeof *v);
+        if (!v) return j->oom = true, 1;
+        j->sizes = v;
+        j->cap = cap;
+    }
+    json_t *o = journal_entry_json(e->id, e->at, e->mood, e->note);
+    if (!o || json_array_append_new(j->a, o) < 0) return j->oom = true, 1;
+    j->sizes[j->n++] = json_size(o);
+    return 0;
+}
+
+/* nudgectl journal: the check-ins logged in the last `days` local days, with mood and note. */
+static json_t *cmd_journal(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    int days = (int)arg_int(req, "days");
+    struct journal_reply j = {.a = json_array()};
+    if (!j.a) return fail(err, errsz, "%s", "out of memory");
+    int rc = ledger_journal(d->ledger, clock_now(clock_real()), days, journal_one, &j);
+    if (rc < 0 || j.oom) {
+        free(j.sizes);
+        json_decref(j.a);
+        return fail(err, errsz, "%s",
+                    j.oom ? "out of memory" : "the state database failed (see the log)");
+    }
+    bool cut = journal_trim(&j.a, j.sizes, j.n, JOURNAL_BYTES_MAX);
+    free(j.sizes);
+    return json_pack("{s:o, s:i, s:b}", "entries", j.a, "days", days, "truncated", cut);
 }
 
 static json_t *cmd_promise_add(struct daemon *d, json_t *req, char *err, size_t errsz)
@@ -731,6 +845,7 @@ static const struct {
     [PROTOCOL_SKIP] = {cmd_skip},
     [PROTOCOL_SNOOZE] = {cmd_snooze},
     [PROTOCOL_CHECKIN] = {cmd_checkin},
+    [PROTOCOL_JOURNAL] = {cmd_journal},
     [PROTOCOL_PROMISE_ADD] = {cmd_promise_add},
     [PROTOCOL_PROMISE_LIST] = {cmd_promise_list},
     [PROTOCOL_PROMISE_KEPT] = {cmd_promise_kept},

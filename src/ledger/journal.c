@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ledger/internal.h"
+#include "ledger/report.h"
 
 int ledger_checkin_add(struct ledger *lg, usec_t now, int mood, const char *note, int64_t *id)
 {
@@ -23,6 +24,34 @@ int ledger_checkin_since(struct ledger *lg, usec_t since, bool *any)
 {
     *any = false;
     int r = store_checkins(lg->st, since, any_cb, any);
+    return r < 0 ? r : 0;
+}
+
+/* ---- reading the journal back ---- */
+
+struct journal_walk {
+    int64_t first; /* the range's first local day */
+    int (*cb)(void *ud, const struct ledger_journal_entry *e);
+    void *ud;
+};
+
+static int journal_cb(void *ud, const struct store_checkin *c)
+{
+    struct journal_walk *w = ud;
+    if (ledger_day_of(c->at) < w->first) return 0;
+    struct ledger_journal_entry e = {.id = c->id, .at = c->at, .mood = c->mood, .note = c->note};
+    return w->cb(w->ud, &e) ? 1 : 0;
+}
+
+int ledger_journal(struct ledger *lg, usec_t now, int days,
+                   int (*cb)(void *ud, const struct ledger_journal_entry *e), void *ud)
+{
+    if (days < 1 || days > JOURNAL_DAYS_MAX) return -EINVAL;
+    struct journal_walk w = {.first = ledger_day_of(now) - days + 1, .cb = cb, .ud = ud};
+    /* A day more than asked, so a day of 25 hours (or a zone change) cannot cut the first one
+     * short; the local date decides what is in. */
+    usec_t since = now - (usec_t)(days + 1) * USEC_PER_DAY;
+    int r = store_checkins(lg->st, since, journal_cb, &w);
     return r < 0 ? r : 0;
 }
 

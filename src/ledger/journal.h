@@ -17,6 +17,25 @@ int ledger_checkin_add(struct ledger *lg, usec_t now, int mood, const char *note
 /* *any: whether a check-in was logged at or after `since`. 0 or the store's -errno. */
 int ledger_checkin_since(struct ledger *lg, usec_t since, bool *any);
 
+/* ---- reading the journal back (SPEC 2.4, `nudgectl journal`) ---- */
+
+#define JOURNAL_DAYS_DEFAULT 30
+#define JOURNAL_DAYS_MAX 3660
+
+/* One logged check-in, as the journal reads it back. */
+struct ledger_journal_entry {
+    int64_t id;
+    usec_t at;
+    int mood;         /* 1..5, or 0: none given */
+    const char *note; /* NULL or "": none given; valid during the callback only */
+};
+
+/* The check-ins of the `days` local days ending with now's date, oldest first, through cb (which
+ * returns nonzero to stop the walk; that is not an error). 0, -EINVAL for days outside
+ * 1..JOURNAL_DAYS_MAX, or the store's -errno. */
+int ledger_journal(struct ledger *lg, usec_t now, int days,
+                   int (*cb)(void *ud, const struct ledger_journal_entry *e), void *ud);
+
 /* ---- check-in silencing, scoped to one check-in (SPEC 2.3) ---- */
 
 /* Whether the prompt of check-in `reminder` at `scheduled` was silenced in advance by a logged

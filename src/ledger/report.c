@@ -186,6 +186,57 @@ static void settle_checkins(struct report_day *d)
     }
 }
 
+/* ---- the journal read back: moods by day and the notes (SPEC 2.4) ---- */
+
+struct journal_fill {
+    struct ledger_report *r;
+    size_t cap;
+    bool oom;
+};
+
+static int journal_fill_cb(void *ud, const struct store_checkin *e)
+{
+    struct journal_fill *j = ud;
+    struct ledger_report *r = j->r;
+    bool has_note = e->note && e->note[0];
+    int64_t i = ledger_day_of(e->at) - r->days[0].day;
+    if (i < 0 || i >= r->ndays) return 0;
+    if (e->mood < 1 && !has_note) return 0; /* a bare check-in: counted above, nothing to read */
+    if (e->mood >= 1 && e->mood <= 5) {
+        r->days[i].mood_sum += e->mood;
+        r->days[i].mood_n++;
+    }
+    if (r->nnotes == j->cap) {
+        size_t cap = j->cap ? 2 * j->cap : 64;
+        struct report_note *v = realloc(r->notes, cap * sizeof *v);
+        if (!v) return j->oom = true, 1;
+        r->notes = v;
+        j->cap = cap;
+    }
+    struct report_note *n = &r->notes[r->nnotes];
+    *n = (struct report_note){.id = e->id, .at = e->at, .mood = e->mood};
+    if (has_note && !(n->note = strdup(e->note))) return j->oom = true, 1;
+    r->nnotes++;
+    return 0;
+}
+
+/* Fills the days' moods and the notes from the journal of the report's range (the same range
+ * as ledger_journal's: a day more is read, the local date decides). */
+static int report_journal(struct ledger *lg, struct ledger_report *r)
+{
+    struct journal_fill j = {.r = r};
+    usec_t since = r->now - (usec_t)(r->ndays + 1) * USEC_PER_DAY;
+    int rc = store_checkins(lg->st, since, journal_fill_cb, &j);
+    return rc < 0 ? rc : j.oom ? -ENOMEM : 0;
+}
+
+static void report_notes_free(struct ledger_report *r)
+{
+    for (size_t i = 0; i < r->nnotes; i++)
+        free(r->notes[i].note);
+    free(r->notes);
+}
+
 int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t *since,
                           struct ledger_report *r)
 {
@@ -205,6 +256,7 @@ int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t 
         r->phase = ledger_phase(*since, now);
     }
     int rc = walk_history(lg, &w);
+    if (rc == 0) rc = report_journal(lg, r);
     if (rc < 0) {
         free(w.done.v);
         ledger_report_free(r);
@@ -221,6 +273,7 @@ void ledger_report_free(struct ledger_report *r)
 {
     if (!r) return;
     promise_list_free(&r->promises);
+    report_notes_free(r);
     free(r->days);
     memset(r, 0, sizeof *r);
 }

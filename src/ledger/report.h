@@ -35,6 +35,17 @@ struct report_day {
     int promises_due;    /* promises due that day, up to now */
     int promises_kept;   /* of those, kept */
     int promises_broken; /* of those, broken */
+    /* The journal's moods that day (SPEC 2.4): their sum and how many; the mean is
+     * mood_sum / mood_n, and there is none when mood_n is 0. */
+    int mood_sum, mood_n;
+};
+
+/* A journal entry of the report's range with something to read back: a mood or a note. */
+struct report_note {
+    int64_t id;
+    usec_t at;
+    int mood;   /* 1..5, or 0: none given */
+    char *note; /* NULL: none given */
 };
 
 struct ledger_report {
@@ -47,6 +58,8 @@ struct ledger_report {
     int streak;                   /* ledger_streak's current */
     int best_streak;              /* ledger_streak's best */
     struct promise_list promises; /* all promises, by due time */
+    struct report_note *notes;    /* the range's journal entries with a mood or note, oldest first */
+    size_t nnotes;
 };
 
 /* The local date of t (in the process's zone) as days since 1970-01-01: two instants share a

@@ -75,6 +75,13 @@ const struct protocol_command protocol_commands[PROTOCOL_COMMANDS] = {
                            {"settled", PROTOCOL_J_INTEGER, true},
                            {"silenced", PROTOCOL_J_SECONDS, true},
                            {"cancelled", PROTOCOL_J_INTEGER, false}}},
+    /* The check-ins logged, oldest first: {"id", "at", "mood" (1..5 or null), "note" (or
+     * null)}; "days" is the range asked for. */
+    [PROTOCOL_JOURNAL] = {PROTOCOL_JOURNAL, "journal", "journal", "journal [--days N]", false,
+                          {DAYS_ARG(PROTOCOL_JOURNAL_DAYS_DEFAULT, PROTOCOL_JOURNAL_DAYS_MAX)},
+                          {{"entries", PROTOCOL_J_ARRAY, false},
+                           {"days", PROTOCOL_J_INTEGER, false},
+                           {"truncated", PROTOCOL_J_BOOL, false}}},
     [PROTOCOL_PROMISE_ADD] = {PROTOCOL_PROMISE_ADD, "promise_add", "promise add",
                               "promise add TEXT --due TIMESTAMP", false,
                               {{.name = "text", .cli = "TEXT", .type = PROTOCOL_STRING,
@@ -141,6 +148,8 @@ const struct protocol_command protocol_commands[PROTOCOL_COMMANDS] = {
                           {"streak", PROTOCOL_J_INTEGER, false},
                           {"best_streak", PROTOCOL_J_INTEGER, false},
                           {"promises", PROTOCOL_J_ARRAY, false},
+                          /* the range's journal entries with a mood or a note, oldest first */
+                          {"notes", PROTOCOL_J_ARRAY, false},
                           {"truncated", PROTOCOL_J_BOOL, false}}},
     [PROTOCOL_EXPORT] = {PROTOCOL_EXPORT, "export", "export", "export --ics [--days N]", true,
                          {DAYS_ARG(30, 366)}, PLAN_REPLY("fires")},

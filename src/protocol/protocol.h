@@ -22,6 +22,7 @@ enum protocol_command_id {
     PROTOCOL_SKIP,
     PROTOCOL_SNOOZE,
     PROTOCOL_CHECKIN,
+    PROTOCOL_JOURNAL,
     PROTOCOL_PROMISE_ADD,
     PROTOCOL_PROMISE_LIST,
     PROTOCOL_PROMISE_KEPT,
@@ -39,6 +40,9 @@ enum protocol_command_id {
 /* report's days: the daemon computes at most this many (report_data.h agrees, checked there). */
 #define PROTOCOL_REPORT_DAYS_DEFAULT 90
 #define PROTOCOL_REPORT_DAYS_MAX 3660
+/* journal's days (journal.h agrees, checked in the daemon). */
+#define PROTOCOL_JOURNAL_DAYS_DEFAULT 30
+#define PROTOCOL_JOURNAL_DAYS_MAX 3660
 
 enum protocol_type {
     PROTOCOL_STRING,    /* min_len..max_len bytes; max_len 0: only the request line bounds it */
@@ -79,7 +83,7 @@ struct protocol_field {
 };
 
 #define PROTOCOL_ARGS_MAX 3
-#define PROTOCOL_FIELDS_MAX 8
+#define PROTOCOL_FIELDS_MAX 10
 
 struct protocol_command {
     enum protocol_command_id id;

@@ -25,6 +25,9 @@ from harness import Daemon, Env, check, results
 
 
 
+MOOD_WORDS = ["hard", "low", "okay", "good", "great"]
+
+
 def local(ts):
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
@@ -103,13 +106,20 @@ def make_history(e, daemon):
     return days, day
 
 
+def weighed(d):
+    """(due, done) as the forgiving score weighs a day (SPEC 2.4): check-ins and promises due,
+    plus gestures done; a skipped gesture counts neither way."""
+    if not d:
+        return 0, 0
+    return d["cdue"] + d["pdue"] + d["gdone"], d["cdone"] + d["pdone"] + d["gdone"]
+
+
 def ewma(days, dates):
     s = None
     for date in dates:
-        d = days.get(date)
-        due = d["cdue"] + d["gdue"] + d["pdue"] if d else 0
+        due, done = weighed(days.get(date))
         if due:
-            v = (d["cdone"] + d["gdone"] + d["pdone"]) / due
+            v = min(1.0, done / due)
             s = v if s is None else s + 0.1 * (v - s)
     return s
 
@@ -136,7 +146,7 @@ def check_text(e, days, label):
     check(label + ": gestures", line("gestures").startswith("%d of %d done" % (gdone, gdue)),
           line("gestures"))
     check(label + ": promises",
-          line("promises") == "%d of %d kept, %d broken" % (pdone, pdue, pdue - pdone),
+          line("promises") == "%d of %d kept, %d not kept" % (pdone, pdue, pdue - pdone),
           line("promises"))
     check(label + ": streak", line("streak") == "1 day (best 1)", line("streak"))
     check(label + ": phase", line("phase").startswith("first months (day 30 since "),
@@ -219,7 +229,8 @@ def check_svg(e, days, tmp):
     check("svg: a <title> in every cell", all(t is not None for t in titles))
     texts = [t.text for t in titles if t is not None]
     pat = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{4}-\d\d-\d\d): "
-                     r"(?:(\d+) of (\d+) done|nothing due)$")
+                     r"(?:(\d+) of (\d+) done|\d+ due, none marked done|nothing due)"
+                     r"(?: · mood \d\.\d [a-z]+)?$")
     ok = all(pat.match(t or "") for t in texts)
     check("svg: cell titles read 'Tue 2026-11-24: 2 of 2 done'", ok, texts[:3])
     for t in texts:
@@ -227,11 +238,13 @@ def check_svg(e, days, tmp):
         if not m:
             continue
         weekday = datetime.date.fromisoformat(m.group(2)).strftime("%a")
-        d = days.get(m.group(2))
-        due = d["cdue"] + d["gdue"] + d["pdue"] if d else 0
-        done = d["cdone"] + d["gdone"] + d["pdone"] if d else 0
+        due, done = weighed(days.get(m.group(2)))
         want = "%s %s: %s" % (weekday, m.group(2),
-                              "%d of %d done" % (done, due) if due else "nothing due")
+                              "%d of %d done" % (min(done, due), due) if due and done else
+                              "%d due, none marked done" % due if due else "nothing due")
+        mood = days.get(m.group(2), {}).get("mood")
+        if mood:
+            want += " · mood %.1f %s" % (mood, MOOD_WORDS[int(mood + 0.5) - 1])
         check("svg: cell " + m.group(2), t == want, "%r, expected %r" % (t, want))
     body = open(path, encoding="utf-8").read()
     check("svg: escaped text", "&" not in re.sub(r"&(amp|lt|gt|quot|#39);", "", body))
@@ -257,7 +270,8 @@ def check_html(e, tmp):
     page = open(path, encoding="utf-8").read()
     check("html: the promise text, escaped", "Call &lt;mum&gt; &amp; &quot;dad&quot;" in page)
     check("html: the SVG inline", "<svg xmlns=\"http://www.w3.org/2000/svg\"" in page)
-    refs = re.findall(r"(?:src|href)\s*=|url\(|@import|https?://(?!www\.w3\.org/2000/svg)", page)
+    refs = re.findall(r"(?:src|href)\s*=|url\((?!#)|@import|https?://(?!www\.w3\.org/2000/svg)",
+                      page)
     check("html: nothing from the network", not refs, refs)
     png = screenshot(path, os.path.join(tmp, "report.png"), tmp)
     if not check("html: chromium made a screenshot", png is not None):
@@ -388,6 +402,61 @@ def check_ics_restart(tmp):
           any(first[u] != second[u] for u in same if not plain.match(u)))
 
 
+HARD_NOTE = '<b>hard</b> & "tired", then better'
+
+
+def check_journal(e, tmp):
+    """SPEC 2.4: the journal reads back. Two check-ins logged today with mood and note:
+    `journal` lists them oldest first with the mood as a number and a word, --json has the
+    fields; the report's day carries their mean mood and the reply their notes; the HTML shows
+    the notes escaped and the mood line."""
+    out = ctl_ok(e, "journal")
+    rows = [ln for ln in out.splitlines() if re.match(r"^\w{3} \d{4}-\d\d-\d\d ", ln)]
+    check("journal: both entries, oldest first", len(rows) == 2 and
+          "talked, really talked" in rows[0] and HARD_NOTE in rows[1], out)
+    check("journal: moods as a number and a word",
+          re.search(r"\b4 good\b", rows[0] if rows else "") is not None and
+          re.search(r"\b2 low\b", rows[1] if len(rows) > 1 else "") is not None, out)
+    check("journal: the legend of the moods", "1 hard, 2 low, 3 okay, 4 good, 5 great" in out, out)
+    js = ctl_js(e, "journal", "--days", "7")
+    ents = js["entries"]
+    check("journal --json: two entries of the last 7 days", js["days"] == 7 and len(ents) == 2 and
+          not js["truncated"], js)
+    check("journal --json: mood and note of each",
+          [(x["mood"], x["note"]) for x in ents] == [(4, "talked, really talked"), (2, HARD_NOTE)],
+          ents)
+    check("journal --json: ids and times in order",
+          ents[0]["id"] < ents[1]["id"] and ents[0]["at"] <= ents[1]["at"] <= time.time() + 1,
+          ents)
+    rc, _, err = e.ctl("journal", "--days", "0")
+    check("journal --days 0 is a usage error", rc == 2 and "--days" in err, err)
+    rc, _, err = e.ctl("journal", "--days", "3661")
+    check("journal --days 3661 is a usage error", rc == 2, err)
+
+    rep = ctl_js(e, "report", "--days", "30")
+    today = rep["days"][-1]
+    check("report --json: today's mood is the mean of its two", today.get("mood") == 3.0 and
+          today.get("mood_count") == 2, today)
+    check("report --json: days without a mood have none",
+          all("mood" not in d for d in rep["days"][:-1]), [d for d in rep["days"] if "mood" in d])
+    check("report --json: the notes", [(n["mood"], n["note"]) for n in rep["notes"]] ==
+          [(4, "talked, really talked"), (2, HARD_NOTE)], rep["notes"])
+    text = ctl_ok(e, "report", "--days", "30")
+    week = [ln for ln in text.splitlines() if re.match(r"^\s+\d{4}-\d\d-\d\d\s", ln)]
+    check("report text: a row per week, this week's mood 3.0 okay",
+          len(week) >= 5 and week[-1].rstrip().endswith("3.0 okay"), text)
+    path = os.path.join(tmp, "journal.html")
+    ctl_ok(e, "report", "--days", "30", "--html", path)
+    page = open(path, encoding="utf-8").read()
+    check("html: the note escaped",
+          "&lt;b&gt;hard&lt;/b&gt; &amp; &quot;tired&quot;, then better" in page and
+          "<b>hard</b>" not in page, page[-2000:])
+    check("html: the other note", "talked, really talked" in page)
+    check("html: the mood line", '<path class="mood" d="M' in page)
+    x = subprocess.run(["xmllint", "--noout", path], capture_output=True)
+    check("html: well-formed (xmllint)", x.returncode == 0, x.stderr.decode(errors="replace"))
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="nudge-report-")
     e = Env(tmp, rules=RULES, ctl_timeout=120)
@@ -395,6 +464,10 @@ def main():
     try:
         if not check("daemon answers", daemon.ready, daemon.stderr()):
             return
+        rc, out, err = e.ctl("journal")
+        check("journal: empty, one kind line, exit 0",
+              rc == 0 and len(out.strip().splitlines()) == 1 and "nudgectl checkin" in out and
+              not re.search(r"\b0 ", out), (rc, out, err))
         days, day = make_history(e, daemon)
         check_text(e, days, "before the journal")
         # A logged conversation makes the day's check-ins done, the skipped one too.
@@ -403,6 +476,9 @@ def main():
         d["cdone"] = d["cdue"]
         d["journal"] = True
         _, rep = check_text(e, days, "after the journal")
+        ctl_ok(e, "checkin", "--mood", "2", "--note", HARD_NOTE)
+        d["mood"] = 3.0
+        check_journal(e, tmp)
         check("report --json: promise list", sorted(p["state"] for p in rep["promises"]) ==
               ["broken", "kept", "open"], rep["promises"])
         check_svg(e, days, tmp)

@@ -118,6 +118,10 @@ static void test_requests(void **state)
         {"report", "{\"days\":3661}", "\"days\" must be a whole number from 1 to 3660, not 3661"},
         {"export", "{\"days\":0}", "\"days\" must be a whole number from 1 to 366, not 0"},
         {"checkin", "{}", NULL},
+        {"journal", "{}", NULL},
+        {"journal", "{\"days\":3660}", NULL},
+        {"journal", "{\"days\":0}", "\"days\" must be a whole number from 1 to 3660, not 0"},
+        {"journal", "{\"days\":\"7\"}", "\"days\" must be a whole number from 1 to 3660"},
         {"checkin", "{\"mood\":5,\"note\":\"\"}", NULL},
         {"checkin", "{\"mood\":6}", "\"mood\" must be a whole number from 1 to 5, not 6"},
         {"checkin", "{\"note\":5}", "\"note\" must be a string"},
@@ -175,7 +179,8 @@ static void test_request_normalised(void **state)
     static const struct {
         const char *cmd;
         long long days;
-    } days[] = {{"preview", 7}, {"export", 30}, {"report", PROTOCOL_REPORT_DAYS_DEFAULT}};
+    } days[] = {{"preview", 7}, {"export", 30}, {"report", PROTOCOL_REPORT_DAYS_DEFAULT},
+                   {"journal", PROTOCOL_JOURNAL_DAYS_DEFAULT}};
     for (size_t i = 0; i < sizeof days / sizeof days[0]; i++) {
         req = json_object();
         assert_int_equal(
@@ -262,11 +267,14 @@ static void test_replies(void **state)
          NULL},
         {"report",
          "{\"now\":1,\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
-         "\"best_streak\":0,\"promises\":[],\"truncated\":false}",
+         "\"best_streak\":0,\"promises\":[],\"notes\":[],\"truncated\":false}",
          NULL},
+        {"journal", "{\"entries\":[],\"days\":30,\"truncated\":false}", NULL},
+        {"journal", "{\"entries\":[],\"truncated\":false}",
+         "the reply to journal lacks \"days\""},
         {"report",
          "{\"now\":\"1\",\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
-         "\"best_streak\":0,\"promises\":[],\"truncated\":false}",
+         "\"best_streak\":0,\"promises\":[],\"notes\":[],\"truncated\":false}",
          "the reply to report has \"now\" of the wrong type"},
         {"status", "[]", "the reply to status is not an object"},
     };
@@ -591,7 +599,8 @@ static void test_live_replies(void **state)
     const enum protocol_command_id order[] = {
         PROTOCOL_FIRE,         PROTOCOL_STATUS,         PROTOCOL_LIST,        PROTOCOL_RELOAD,
         PROTOCOL_DONE,         PROTOCOL_FIRE,           PROTOCOL_SKIP,        PROTOCOL_FIRE,
-        PROTOCOL_SNOOZE,       PROTOCOL_CHECKIN,        PROTOCOL_PROMISE_ADD, PROTOCOL_PROMISE_LIST,
+        PROTOCOL_SNOOZE,       PROTOCOL_CHECKIN,        PROTOCOL_JOURNAL,
+        PROTOCOL_PROMISE_ADD,  PROTOCOL_PROMISE_LIST,
         PROTOCOL_PROMISE_KEPT, PROTOCOL_PROMISE_REOPEN, PROTOCOL_PROMISE_BROKEN,
         PROTOCOL_PROMISE_EDIT, PROTOCOL_PROMISE_DELETE, PROTOCOL_HISTORY,     PROTOCOL_EMIT,
         PROTOCOL_REPORT,       PROTOCOL_PREVIEW,        PROTOCOL_EXPORT,
