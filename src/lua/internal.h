@@ -54,6 +54,7 @@ struct ruleset {
     size_t shown;         /* notifications shown, ever (ruleset_fire_now counts its own) */
     bool has_since;
     usec_t since;
+    struct ledger_phases phases; /* nudge.config{phases}; the default until set */
     char backend_name[16];
     char app_name[64];
     int nudge_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,

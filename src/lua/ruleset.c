@@ -143,6 +143,7 @@ static struct ruleset *ruleset_new(const struct ruleset_options *o, struct strli
         return NULL;
     }
     rs->clock = o->clock;
+    ledger_phases_default(&rs->phases);
     rs->interactive = o->interactive;
     rs->loading = true;
     rs->warnings = warnings;
@@ -600,6 +601,11 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     lua_settop(L, pinned - 1);
     if (log_error_count() != before) return snprintf(err, errsz, "its callback failed: see the log"), -EIO;
     return (int)(rs->shown - shown > INT_MAX ? INT_MAX : rs->shown - shown);
+}
+
+const struct ledger_phases *ruleset_phases(const struct ruleset *rs)
+{
+    return &rs->phases;
 }
 
 bool ruleset_since(const struct ruleset *rs, usec_t *since)
