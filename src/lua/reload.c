@@ -138,7 +138,21 @@ static void make_shell(lua_State *L, struct ruleset *rs, const struct lrem *o, b
     m->named = o->named;
     m->runtime = true;
     if (!(m->where = strdup(o->where))) luaL_error(L, "not enough memory");
-    if (o->r.trigger == TRIGGER_CALENDAR) {
+    if (o->segs) {
+        /* A `when` keyed by phase: the same ranges, calendars from this rule set's cache. */
+        if (!(m->segs = calloc(o->r.nsegs, sizeof *m->segs))) luaL_error(L, "not enough memory");
+        m->r.segs = m->segs;
+        m->r.nsegs = o->r.nsegs;
+        for (size_t i = 0; i < o->r.nsegs; i++) {
+            const struct calcache_entry *c = calcache_get(rs, o->segs[i].expr, err, sizeof err);
+            if (!c) luaL_error(L, "%s", err);
+            m->segs[i] = o->segs[i];
+            m->segs[i].cal = c->cal;
+            m->segs[i].expr = c->expr;
+        }
+        if (!(m->expr = strdup(o->expr)) || !(m->norm = strdup(o->norm)))
+            luaL_error(L, "not enough memory");
+    } else if (o->r.trigger == TRIGGER_CALENDAR) {
         const struct calcache_entry *c = calcache_get(rs, o->expr, err, sizeof err);
         if (!c) luaL_error(L, "%s", err);
         m->r.cal = c->cal;
