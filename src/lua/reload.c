@@ -282,6 +282,14 @@ static int carry_runtime(struct ruleset *rs, struct ruleset *old, size_t *carrie
         if (o && o->runtime && !o->r.done && o->r.heap_idx != SIZE_MAX) c.olds[k++] = o;
     }
     int rc = lcall_protected(rs, carry_all, &c, err, errsz);
+    if (rc < 0 && strstr(err, "memory limit exceeded") && !strstr(err, "do not fit")) {
+        /* The limit was reached making the handles, before any function was carried. */
+        struct sandbox_limits lim;
+        sandbox_get_limits(rs->L, &lim);
+        snprintf(err, errsz, "the %zu reminders made at run time do not fit in the rules' memory "
+                 "limit (%d MiB; their handles alone are over it): raise limits.memory or cancel "
+                 "the ones no longer needed", c.n, (int)(lim.memory >> 20));
+    }
     if (rc < 0) {
         for (k = 0; k < c.n; k++)
             if (c.shells[k] && c.shells[k]->fn_ref == LUA_NOREF) reminder_release(rs, c.shells[k]);

@@ -91,6 +91,16 @@ local function phase_at(phases, since, now)
   return phases[#phases]
 end
 
+-- Calendar days from the local date of a to that of b: six months after Nov 1 is day 181,
+-- whatever daylight saving did to the hours in between.
+local function days_between(a, b)
+  local function day(t)
+    local d = os.date("*t", math.floor(t))
+    return os.time { year = d.year, month = d.month, day = d.day, hour = 12 } // DAY
+  end
+  return day(b) - day(a)
+end
+
 -- Before `since` nothing has begun: there are no days to count and no phase, so ctx.days and
 -- ctx.phase are nil then, as without since.
 local function context()
@@ -98,7 +108,7 @@ local function context()
   local kept, promised = T.promise_counts()
   local ctx = { streak = T.streak(), kept = kept, promised = promised }
   if since and nudge.now() >= since then
-    ctx.days = nudge.days_since(since)
+    ctx.days = days_between(since, nudge.now())
     ctx.phase_name, ctx.phase = T.phase()
   end
   return ctx
@@ -157,7 +167,7 @@ local function need_when(when, fn)
   if type(when) == "string" and when ~= "" then return end
   if type(when) ~= "table" then
     fail("nudge.%s: 'when' must be a calendar event or a table keyed by phase "
-         .. "(when = { early = \"daily 20:30\", settled = \"Sun 18:00\" })", fn)
+         .. "(when = { early = \"*-*-* 20:30\", settled = \"Sun 18:00\" })", fn)
   end
   local phases = T.phases()
   if not phases then
@@ -175,7 +185,7 @@ local function need_when(when, fn)
            table.concat(names, ", "))
     end
     if type(v) ~= "string" or v == "" then
-      fail("nudge.%s: when.%s must be a calendar event like \"daily 20:30\"", fn, k)
+      fail("nudge.%s: when.%s must be a calendar event like \"Mon,Wed,Fri 20:30\"", fn, k)
     end
     any = true
   end
