@@ -102,7 +102,7 @@ local function days_between(a, b)
 end
 
 -- Before `since` nothing has begun: there are no days to count and no phase, so ctx.days and
--- ctx.phase are nil then, as without since.
+-- ctx.phase are nil then, as without since. The second value says it is before since.
 local function context()
   local since = T.since()
   local kept, promised = T.promise_counts()
@@ -111,7 +111,7 @@ local function context()
     ctx.days = days_between(since, nudge.now())
     ctx.phase_name, ctx.phase = T.phase()
   end
-  return ctx
+  return ctx, since ~= nil and nudge.now() < since
 end
 
 -- {streak} in words: a count of days, and never a zero.
@@ -127,7 +127,7 @@ end
 local function render(body, extra)
   if body == nil then return nil end
   if type(body) == "string" and not body:find("{", 1, true) then return body end
-  local ctx = context()
+  local ctx, before_since = context()
   for k, v in pairs(extra or {}) do ctx[k] = v end
   if type(body) == "function" then
     local s = body(ctx)
@@ -139,7 +139,7 @@ local function render(body, extra)
     if key == "streak" then return streak_words(ctx.streak) end
     local v = ctx[key]
     if v == nil then
-      if key == "days" or key == "phase" then missing = true end
+      if before_since and (key == "days" or key == "phase") then missing = true end
       return "{" .. key .. "}"
     end
     return tostring(v)
@@ -479,6 +479,8 @@ nudge.milestone = api(function(t)
       end
     end
     on_when(t.when or "*-*-* 21:00", function()
+      local began = T.since()
+      if began and nudge.now() < began then return end -- nothing has begun: nothing to mark
       local streak = T.streak()
       for _, n in ipairs(streaks) do
         local key = id .. ":streak:" .. n
