@@ -18,8 +18,8 @@ nudge.checkin {
   when = "Mon..Fri 20:30",
   title = "Evening check-in",
   -- Placeholders are filled in when the prompt shows: {days} since `since`, {phase} (first
-  -- weeks, first months, maintenance), {streak} (days in a row with a done check-in), and
-  -- {kept} of {promised} promises.
+  -- weeks, first months, six months and on), {streak} (days in a row with a done check-in:
+  -- "5 days", or "a fresh start"), and {kept} of {promised} promises.
   body = "Day {days} ({phase}). Ask how their day really was, and listen to the whole answer.",
   snooze = "45min",               -- how long Snooze waits (default 1h)
 }

@@ -109,7 +109,7 @@ nudge.patience {
           .. "them to hurry. Listening is the work right now." },
     { upto = "6M",
       body = "Keep the routines and keep every promise, however small. Trust grows from "
-          .. "things done the same way, day after day. Streak: {streak} days." },
+          .. "things done the same way, day after day." },
     { body = "Keep nurturing the connection: make time for each other, keep talking, and bring "
           .. "up small worries before they grow." },
   },

@@ -474,7 +474,8 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
     usec_t since, now = clock_now(clock_real());
     bool has_since = ruleset_since(d->rs, &since);
     struct ledger_report r;
-    if (ledger_report_compute(d->ledger, now, (int)n, has_since ? &since : NULL, &r) < 0)
+    if (ledger_report_compute(d->ledger, now, (int)n, has_since ? &since : NULL,
+                              d->rs ? ruleset_phases(d->rs) : NULL, &r) < 0)
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     json_t *days = json_array(), *promises = json_array();
     for (int i = 0; i < r.ndays; i++) {

@@ -230,6 +230,26 @@ size_t schedule_take_drops(struct reminder *r, usec_t now, usec_t *out, size_t m
 
 /* ---- planning ---- */
 
+int reminder_calendar_next(const struct reminder *r, usec_t after, usec_t *out)
+{
+    if (!r->nsegs) return calendar_next(r->cal, after, out) < 0 ? -ENOENT : 0;
+    bool any = false;
+    usec_t best = 0;
+    for (size_t i = 0; i < r->nsegs; i++) {
+        const struct schedule_segment *g = &r->segs[i];
+        usec_t e, from = after;
+        if (g->from >= g->until || after >= g->until - 1) continue;
+        /* Strictly after `from`, so start a microsecond before the segment opens. */
+        if (g->from > 0 && from < g->from - 1) from = g->from - 1;
+        if (calendar_next(g->cal, from, &e) < 0 || e >= g->until) continue;
+        if (!any || e < best) best = e;
+        any = true;
+    }
+    if (!any) return -ENOENT;
+    *out = best;
+    return 0;
+}
+
 /* The trigger's own next elapse after `after`. */
 static int next_base(const struct reminder *r, usec_t after, usec_t *out)
 {
@@ -238,7 +258,7 @@ static int next_base(const struct reminder *r, usec_t after, usec_t *out)
         /* Whatever the event says, never sooner than the floor after the last fired elapse. */
         if (r->fires > 0 && after >= r->fired_base && after - r->fired_base < SCHEDULE_MIN_GAP - 1)
             after = r->fired_base + SCHEDULE_MIN_GAP - 1;
-        return calendar_next(r->cal, after, out) < 0 ? -ENOENT : 0;
+        return reminder_calendar_next(r, after, out);
     case TRIGGER_EVERY: {
         if (r->span <= 0) return -ENOENT;
         int64_t k = after < r->loaded ? 1 : (after - r->loaded) / r->span + 1;

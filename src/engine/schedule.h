@@ -35,6 +35,14 @@ enum quiet_mode {
     QUIET_IGNORE, /* fire anyway */
 };
 
+/* One piece of a calendar trigger that changes with time (a toolkit `when` keyed by phase):
+ * the elapses of `cal` from `from` (included) up to `until` (excluded). */
+struct schedule_segment {
+    struct calendar *cal; /* owned by the reminder's owner */
+    usec_t from, until;   /* until USEC_INFINITY: no end */
+    const char *expr;     /* the owner's text for cal; the schedule does not read it */
+};
+
 /* Elapses of one reminder that quiet hours dropped (quiet = drop), for the history. */
 struct schedule_drops {
     usec_t seen; /* the latest one taken: none is handed out twice, whatever re-plans */
@@ -48,6 +56,10 @@ struct reminder {
     const char *kind; /* "notify", "checkin", ... (static or owned elsewhere) */
     enum trigger trigger;
     struct calendar *cal; /* TRIGGER_CALENDAR (owned by the reminder's owner) */
+    /* TRIGGER_CALENDAR with nsegs > 0: these instead of cal; the trigger's next elapse is the
+     * earliest elapse of a segment's calendar inside that segment (owned by the owner). */
+    const struct schedule_segment *segs;
+    size_t nsegs;
     usec_t span;          /* TRIGGER_EVERY, TRIGGER_AFTER */
     usec_t at;            /* TRIGGER_AT */
     usec_t jitter;        /* 0: none */
@@ -111,6 +123,10 @@ int schedule_add(struct schedule *s, struct reminder *r);
 /* Like schedule_add, but r first fires now, for an elapse `missed` that passed while nobody was
  * running (catch-up); after that it follows its trigger from `missed` on. */
 int schedule_add_due(struct schedule *s, struct reminder *r, usec_t missed);
+
+/* The next elapse of r's calendar trigger (its calendar, or its segments) strictly after
+ * `after`: 0 and *out, or -ENOENT when there is none. */
+int reminder_calendar_next(const struct reminder *r, usec_t after, usec_t *out);
 
 /* The last elapse of r's trigger at or before now, starting from its planned one (r->base):
  * several fires missed during sleep or a clock step fold into this one. */

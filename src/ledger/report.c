@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "ledger/internal.h"
+#include "time/span.h"
 
 int64_t ledger_day_of(usec_t t)
 {
@@ -21,12 +22,60 @@ int64_t ledger_day_of(usec_t t)
     return (int64_t)(timegm(&tm) / 86400);
 }
 
-const char *ledger_phase(usec_t since, usec_t now)
+static const struct ledger_phases default_phases = {
+    .n = 3,
+    .v = {{"early", "first weeks", "3w"},
+          {"months", "first months", "6M"},
+          {"settled", "six months and on", ""}},
+};
+
+void ledger_phases_default(struct ledger_phases *p)
 {
-    usec_t elapsed = now - since;
-    if (elapsed < REPORT_PHASE_WEEKS_END) return "first weeks";
-    if (elapsed < REPORT_PHASE_MONTHS_END) return "first months";
-    return "maintenance";
+    *p = default_phases;
+}
+
+/* since + upto on the calendar; a span that does not add up (checked at config, so only
+ * past the year 9999) never ends. */
+static usec_t phase_end(usec_t since, const char *upto)
+{
+    usec_t end;
+    char err[160];
+    if (!*upto || span_add_calendar(since, upto, &end, err, sizeof err) < 0) return USEC_INFINITY;
+    return end;
+}
+
+void ledger_phase_bounds(const struct ledger_phases *p, usec_t since, int i, usec_t *from,
+                         usec_t *until)
+{
+    if (!p) p = &default_phases;
+    usec_t start = since, end = since;
+    for (int k = 0; k <= i && k < p->n; k++) {
+        start = end;
+        end = k == p->n - 1 ? USEC_INFINITY : phase_end(since, p->v[k].upto);
+        if (end < start) end = start;
+    }
+    *from = start;
+    *until = end;
+}
+
+int ledger_phase_index(const struct ledger_phases *p, usec_t since, usec_t t)
+{
+    if (!p) p = &default_phases;
+    if (t < since) return -1;
+    usec_t end = since;
+    for (int k = 0; k < p->n - 1; k++) {
+        usec_t e = phase_end(since, p->v[k].upto);
+        if (e > end) end = e;
+        if (t < end) return k;
+    }
+    return p->n - 1;
+}
+
+const char *ledger_phase(const struct ledger_phases *p, usec_t since, usec_t now)
+{
+    if (!p) p = &default_phases;
+    int i = ledger_phase_index(p, since, now);
+    return i < 0 ? NULL : p->v[i].label;
 }
 
 /* Local days with a done check-in, over the whole history: the streaks need more than the
@@ -238,6 +287,7 @@ static void report_notes_free(struct ledger_report *r)
 }
 
 int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t *since,
+                          const struct ledger_phases *phases,
                           struct ledger_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -253,7 +303,7 @@ int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t 
     if (since) {
         r->has_since = true;
         r->since = *since;
-        r->phase = ledger_phase(*since, now);
+        r->phase = ledger_phase(phases, *since, now);
     }
     int rc = walk_history(lg, &w);
     if (rc == 0) rc = report_journal(lg, r);

@@ -17,9 +17,32 @@ struct ledger;
 #define REPORT_DAYS_DEFAULT 90
 #define REPORT_DAYS_MAX 3660
 
-/* The toolkit's default phases (src/lua/prelude/toolkit.lua): 3 weeks, 6 months, beyond. */
-#define REPORT_PHASE_WEEKS_END (21 * USEC_PER_DAY)
-#define REPORT_PHASE_MONTHS_END ((usec_t)6 * 2629800 * USEC_PER_SEC) /* "6M" */
+/* The repair's phases, named once (nudge.config{phases}): each lasts from the end of the one
+ * before (the first from `since`) up to `since` + its `upto` on the calendar
+ * (span_add_calendar: "6M" after Nov 1 ends on May 1); the last has no upto. */
+#define LEDGER_PHASES_MAX 8
+struct ledger_phase_def {
+    char name[32];  /* an identifier: the key of a toolkit `when` table */
+    char label[96]; /* what {phase} prints */
+    char upto[64];  /* a span after since; "" for the last */
+};
+struct ledger_phases {
+    int n; /* 1..LEDGER_PHASES_MAX */
+    struct ledger_phase_def v[LEDGER_PHASES_MAX];
+};
+
+/* The seeds' three stages: early "first weeks" upto 3w, months "first months" upto 6M,
+ * settled "six months and on". */
+void ledger_phases_default(struct ledger_phases *p);
+
+/* Phase i of p (NULL: the default) for a repair begun at since: it holds from *from up to,
+ * not including, *until (USEC_INFINITY for the last). Ends never go back: a phase whose upto
+ * comes before the previous end lasts no time. */
+void ledger_phase_bounds(const struct ledger_phases *p, usec_t since, int i, usec_t *from,
+                         usec_t *until);
+
+/* The index of the phase at t, or -1 before since (nothing has begun). */
+int ledger_phase_index(const struct ledger_phases *p, usec_t since, usec_t t);
 
 struct report_day {
     int64_t day; /* the local date as days since 1970-01-01 (ledger_day_of) */
@@ -54,7 +77,8 @@ struct ledger_report {
     struct report_day *days; /* ndays, oldest first; the last is today */
     bool has_since;
     usec_t since;
-    const char *phase;            /* ledger_phase(since, now), or NULL without since */
+    const char *phase; /* ledger_phase(phases, since, now): a label in the phases given (or a
+                        * static default), NULL without since or before it */
     int streak;                   /* ledger_streak's current */
     int best_streak;              /* ledger_streak's best */
     struct promise_list promises; /* all promises, by due time */
@@ -66,8 +90,9 @@ struct ledger_report {
  * number exactly when they share a local calendar date, whatever the offset changes between. */
 int64_t ledger_day_of(usec_t t);
 
-/* "first weeks", "first months" or "maintenance" for the time elapsed since `since`. */
-const char *ledger_phase(usec_t since, usec_t now);
+/* The label of the phase at now (pointing into p, or static for NULL: "first weeks", "first
+ * months", "six months and on"), or NULL before since. */
+const char *ledger_phase(const struct ledger_phases *p, usec_t since, usec_t now);
 
 /* A done day is a local day with a check-in fire answered "done" or a journal entry. *current
  * gets the consecutive done days ending today, or yesterday while today may still come; *best
@@ -80,6 +105,7 @@ int ledger_streak(struct ledger *lg, usec_t now, int *current, int *best);
  * -ENOMEM, or the store's -errno; r needs ledger_report_free after 0 (and is empty after an
  * error). */
 int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t *since,
+                          const struct ledger_phases *phases,
                           struct ledger_report *r);
 
 void ledger_report_free(struct ledger_report *r);

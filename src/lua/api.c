@@ -10,6 +10,7 @@
 #include "lua/lserial.h"
 #include "lua/sandbox.h"
 #include "lua/toolkit.h"
+#include "time/span.h"
 
 static size_t parse_size(lua_State *L, int idx)
 {
@@ -34,6 +35,86 @@ static size_t parse_size(lua_State *L, int idx)
     return (size_t)(v * mul);
 }
 
+/* A phase name is a key of `when` tables: an identifier. */
+static bool phase_name_ok(const char *s, size_t len)
+{
+    if (!len || len >= sizeof ((struct ledger_phase_def *)0)->name) return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+        if (!alpha && !(i > 0 && c >= '0' && c <= '9')) return false;
+    }
+    return true;
+}
+
+/* config{phases = { {name=, label=, upto=}, ... }}: checked whole before it replaces the
+ * rule set's phases, so an error leaves the previous ones. */
+static void config_phases(lua_State *L, int idx, struct ruleset *rs)
+{
+    struct ledger_phases p = {0};
+    char err[256];
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "config 'phases' must be a list like { {name = \"early\", label = \"first "
+                      "weeks\", upto = \"3w\"}, ..., {name = \"settled\", label = ...} }");
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    if (n < 1 || n > LEDGER_PHASES_MAX)
+        luaL_error(L, "config 'phases' must list 1 to %d phases", LEDGER_PHASES_MAX);
+    usec_t prev = 0;
+    for (lua_Integer i = 1; i <= n; i++) {
+        struct ledger_phase_def *d = &p.v[i - 1];
+        int t = lua_gettop(L) + 1;
+        if (lua_rawgeti(L, idx, i) != LUA_TTABLE)
+            luaL_error(L, "config 'phases'[%d] must be a table {name=, label=, upto=}", (int)i);
+        lua_pushnil(L);
+        while (lua_next(L, t)) {
+            const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
+            if (strcmp(k, "name") && strcmp(k, "label") && strcmp(k, "upto"))
+                luaL_error(L, "config 'phases'[%d]: unknown field '%s' (name, label, upto)", (int)i,
+                           k);
+            lua_pop(L, 1);
+        }
+        size_t len;
+        lua_getfield(L, t, "name");
+        const char *name = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        if (!name || !phase_name_ok(name, len))
+            luaL_error(L, "config 'phases'[%d]: 'name' must be an identifier like \"early\" "
+                          "(letters, digits, _; at most %d)", (int)i, (int)sizeof d->name - 1);
+        for (lua_Integer j = 0; j < i - 1; j++)
+            if (!strcmp(p.v[j].name, name))
+                luaL_error(L, "config 'phases'[%d]: name '%s' is already phases[%d]'s", (int)i,
+                           name, (int)j + 1);
+        memcpy(d->name, name, len + 1);
+        lua_getfield(L, t, "label");
+        const char *label = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        if (!label || !len || len >= sizeof d->label)
+            luaL_error(L, "config 'phases'[%d]: 'label' must be a text of 1 to %d bytes ({phase} "
+                          "prints it)", (int)i, (int)sizeof d->label - 1);
+        memcpy(d->label, label, len + 1);
+        lua_getfield(L, t, "upto");
+        if (i == n) {
+            if (!lua_isnil(L, -1))
+                luaL_error(L, "config 'phases'[%d]: the last phase has no 'upto' (it lasts from "
+                              "then on)", (int)i);
+        } else {
+            const char *upto = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+            usec_t v;
+            if (!upto || len >= sizeof d->upto)
+                luaL_error(L, "config 'phases'[%d]: 'upto' must be a span like \"3w\" or \"6M\" "
+                              "(only the last phase has none)", (int)i);
+            if (span_parse(upto, &v, err, sizeof err) < 0)
+                luaL_error(L, "config 'phases'[%d]: %s", (int)i, err);
+            if (v <= prev || v == USEC_INFINITY)
+                luaL_error(L, "config 'phases'[%d]: 'upto' \"%s\" must come after the phase "
+                              "before it ends", (int)i, upto);
+            prev = v;
+            memcpy(d->upto, upto, len + 1);
+        }
+        lua_settop(L, t - 1);
+    }
+    p.n = (int)n;
+    rs->phases = p;
+}
+
 static int l_config(lua_State *L)
 {
     struct ruleset *rs = ruleset_of(L);
@@ -46,6 +127,8 @@ static int l_config(lua_State *L)
         if (!strcmp(k, "since")) {
             rs->since = lconv_check_time(L, -1, rs);
             rs->has_since = true;
+        } else if (!strcmp(k, "phases")) {
+            config_phases(L, lua_gettop(L), rs);
         } else if (!strcmp(k, "quiet_hours")) {
             if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) {
                 rs->sched.has_quiet = false;
@@ -97,7 +180,7 @@ static int l_config(lua_State *L)
             }
             sandbox_set_limits(L, &lim);
         } else {
-            luaL_error(L, "unknown config field '%s' (since, quiet_hours, backend, app_name, discreet, limits)",
+            luaL_error(L, "unknown config field '%s' (since, phases, quiet_hours, backend, app_name, discreet, limits)",
                        k);
         }
         lua_pop(L, 1);

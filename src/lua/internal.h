@@ -17,6 +17,8 @@
 #define FAILURES_TO_DISABLE 3
 /* A fire this late was not a slow callback but sleep or a clock step: late_cancel applies. */
 #define LATE_GRACE (60 * USEC_PER_SEC)
+/* Segments of one reminder's trigger (phases of a toolkit `when`): as many as phases. */
+#define SEGMENTS_MAX 8
 
 /* A reminder as Lua sees it: a full userdata the rule gets back as a handle. While the
  * reminder is live, the registry holds the userdata (self_ref) so dropping the handle in Lua
@@ -29,6 +31,9 @@ struct lrem {
     char *where; /* "file:line" of the call that registered it (owned) */
     char *expr;  /* the time expression as written, for messages (owned) */
     char *norm;  /* a calendar's normalised form, to recognise it on reload (owned) */
+    /* A `when` keyed by phase (the toolkit's _segments option): r.segs points here; expr and
+     * norm are then this reminder's own, not the calendar cache's (owned). */
+    struct schedule_segment *segs;
     size_t reg_idx; /* position in ruleset.regs */
     int failures;
     bool pending;   /* registered while loading; scheduled once every file has loaded */
@@ -54,6 +59,7 @@ struct ruleset {
     size_t shown;         /* notifications shown, ever (ruleset_fire_now counts its own) */
     bool has_since;
     usec_t since;
+    struct ledger_phases phases; /* nudge.config{phases}; the default until set */
     char backend_name[16];
     char app_name[64];
     bool discreet; /* nudge.config{discreet}: every notification discreet unless it says not */

@@ -138,7 +138,21 @@ static void make_shell(lua_State *L, struct ruleset *rs, const struct lrem *o, b
     m->named = o->named;
     m->runtime = true;
     if (!(m->where = strdup(o->where))) luaL_error(L, "not enough memory");
-    if (o->r.trigger == TRIGGER_CALENDAR) {
+    if (o->segs) {
+        /* A `when` keyed by phase: the same ranges, calendars from this rule set's cache. */
+        if (!(m->segs = calloc(o->r.nsegs, sizeof *m->segs))) luaL_error(L, "not enough memory");
+        m->r.segs = m->segs;
+        m->r.nsegs = o->r.nsegs;
+        for (size_t i = 0; i < o->r.nsegs; i++) {
+            const struct calcache_entry *c = calcache_get(rs, o->segs[i].expr, err, sizeof err);
+            if (!c) luaL_error(L, "%s", err);
+            m->segs[i] = o->segs[i];
+            m->segs[i].cal = c->cal;
+            m->segs[i].expr = c->expr;
+        }
+        if (!(m->expr = strdup(o->expr)) || !(m->norm = strdup(o->norm)))
+            luaL_error(L, "not enough memory");
+    } else if (o->r.trigger == TRIGGER_CALENDAR) {
         const struct calcache_entry *c = calcache_get(rs, o->expr, err, sizeof err);
         if (!c) luaL_error(L, "%s", err);
         m->r.cal = c->cal;
@@ -268,6 +282,14 @@ static int carry_runtime(struct ruleset *rs, struct ruleset *old, size_t *carrie
         if (o && o->runtime && !o->r.done && o->r.heap_idx != SIZE_MAX) c.olds[k++] = o;
     }
     int rc = lcall_protected(rs, carry_all, &c, err, errsz);
+    if (rc < 0 && strstr(err, "memory limit exceeded") && !strstr(err, "do not fit")) {
+        /* The limit was reached making the handles, before any function was carried. */
+        struct sandbox_limits lim;
+        sandbox_get_limits(rs->L, &lim);
+        snprintf(err, errsz, "the %zu reminders made at run time do not fit in the rules' memory "
+                 "limit (%d MiB; their handles alone are over it): raise limits.memory or cancel "
+                 "the ones no longer needed", c.n, (int)(lim.memory >> 20));
+    }
     if (rc < 0) {
         for (k = 0; k < c.n; k++)
             if (c.shells[k] && c.shells[k]->fn_ref == LUA_NOREF) reminder_release(rs, c.shells[k]);

@@ -61,8 +61,14 @@ static int lrem_gc(lua_State *L)
     reminder_clear(&m->r);
     free(m->r.id);
     m->r.id = NULL;
-    /* A calendar reminder shares its calendar and strings with the rule set's cache. */
-    if (m->r.trigger != TRIGGER_CALENDAR) free(m->expr);
+    /* A calendar reminder shares its calendar and strings with the rule set's cache (its
+     * segments' too); a segmented one owns its composed texts. */
+    if (m->r.trigger != TRIGGER_CALENDAR || m->segs) free(m->expr);
+    if (m->segs) free(m->norm);
+    free(m->segs);
+    m->segs = NULL;
+    m->r.segs = NULL;
+    m->r.nsegs = 0;
     m->r.cal = NULL;
     m->expr = m->norm = NULL;
     free(m->where);
@@ -177,6 +183,8 @@ static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem
         } else if (!strcmp(k, "catch_up")) {
             if (lua_type(L, -1) != LUA_TBOOLEAN) luaL_error(L, "option 'catch_up' must be a boolean");
             m->r.catch_up = lua_toboolean(L, -1);
+        } else if (!strcmp(k, "_segments")) {
+            /* Read by parse_segments() before the trigger. */
         } else if (!strcmp(k, "_before")) {
             /* The toolkit's: a promise reminder's due, which quiet hours must not push it past. */
             m->r.before = lconv_check_time(L, -1, rs);
@@ -269,6 +277,55 @@ struct lrem *reminder_new(lua_State *L, struct ruleset *rs)
     return m;
 }
 
+/* The toolkit's `_segments = { {cal = "daily 20:30", from = t, ["until"] = t|nil}, ... }`
+ * (a `when` keyed by phase): m's trigger becomes those calendars, each inside its range. The
+ * first argument is then only the text shown for it (nudgectl list). Checked like any rule
+ * input: a rule file may pass the option itself. */
+static void parse_segments(lua_State *L, int opts, struct ruleset *rs, struct lrem *m,
+                           const char *text)
+{
+    char err[512];
+    int t = lua_gettop(L);
+    if (lua_type(L, t) != LUA_TTABLE) luaL_error(L, "option '_segments' must be a list");
+    lua_Integer n = (lua_Integer)lua_rawlen(L, t);
+    if (n < 1 || n > SEGMENTS_MAX) luaL_error(L, "option '_segments' must list 1 to %d", SEGMENTS_MAX);
+    if (!(m->segs = calloc((size_t)n, sizeof *m->segs))) luaL_error(L, "not enough memory");
+    m->r.segs = m->segs;
+    m->r.nsegs = (size_t)n;
+    luaL_Buffer b;
+    luaL_buffinit(L, &b); /* the plan's identity on reload: calendars and their ranges */
+    luaL_addstring(&b, "phases:");
+    for (lua_Integer i = 1; i <= n; i++) {
+        struct schedule_segment *g = &m->segs[i - 1];
+        if (lua_rawgeti(L, t, i) != LUA_TTABLE)
+            luaL_error(L, "option '_segments'[%d] must be {cal=, from=, until=}", (int)i);
+        if (lua_getfield(L, -1, "cal") != LUA_TSTRING)
+            luaL_error(L, "option '_segments'[%d]: 'cal' must be a calendar event", (int)i);
+        const struct calcache_entry *c = calcache_get(rs, lua_tostring(L, -1), err, sizeof err);
+        if (!c) luaL_error(L, "%s", err);
+        lua_pop(L, 1);
+        g->cal = c->cal;
+        g->expr = c->expr;
+        lua_getfield(L, -1, "from");
+        g->from = lconv_check_time(L, -1, rs);
+        lua_pop(L, 1);
+        if (lua_getfield(L, -1, "until") == LUA_TNIL)
+            g->until = USEC_INFINITY;
+        else
+            g->until = lconv_check_time(L, -1, rs);
+        lua_pop(L, 2);
+        lua_pushfstring(L, " %s@%I..%I;", c->norm, (lua_Integer)(g->from / USEC_PER_SEC),
+                        (lua_Integer)(g->until / USEC_PER_SEC));
+        luaL_addvalue(&b);
+    }
+    luaL_pushresult(&b);
+    m->norm = strdup(lua_tostring(L, -1));
+    m->expr = strdup(text);
+    lua_pop(L, 1);
+    if (!m->norm || !m->expr) luaL_error(L, "not enough memory");
+    (void)opts;
+}
+
 static int schedule_call(lua_State *L, enum trigger trigger)
 {
     static const char *const names[] = {"on", "every", "after", "at"};
@@ -292,6 +349,13 @@ static int schedule_call(lua_State *L, enum trigger trigger)
     switch (trigger) {
     case TRIGGER_CALENDAR: {
         const char *s = luaL_checkstring(L, 1);
+        if (lua_type(L, 3) == LUA_TTABLE && lua_getfield(L, 3, "_segments") != LUA_TNIL) {
+            parse_segments(L, 3, rs, m, s);
+            lua_pop(L, 1);
+            snprintf(derived, sizeof derived, "on:%s", s);
+            break;
+        }
+        if (lua_type(L, 3) == LUA_TTABLE) lua_pop(L, 1);
         const struct calcache_entry *c = calcache_get(rs, s, err, sizeof err);
         if (!c) return luaL_error(L, "%s", err);
         m->r.cal = c->cal;

@@ -108,11 +108,12 @@ static bool missed_elapse(struct ruleset *rs, struct lrem *m, usec_t now, usec_t
     if (ledger_last_fire(rs->ledger, m->r.id, &last_sched, &last_fired) < 0) return false;
     usec_t e, f;
     if (m->r.trigger == TRIGGER_CALENDAR) {
-        if (calendar_next(m->r.cal, last_sched, &e) < 0 || e > now) return false;
+        if (reminder_calendar_next(&m->r, last_sched, &e) < 0 || e > now) return false;
         /* Walk only the last late_cancel, so a minutely event after months away ends fast. */
         usec_t from = now - m->r.late_cancel - 1;
-        if (from > e && calendar_next(m->r.cal, from, &f) == 0 && f <= now) e = f;
-        for (int i = 0; i < 100000 && calendar_next(m->r.cal, e, &f) == 0 && f <= now; i++) e = f;
+        if (from > e && reminder_calendar_next(&m->r, from, &f) == 0 && f <= now) e = f;
+        for (int i = 0; i < 100000 && reminder_calendar_next(&m->r, e, &f) == 0 && f <= now; i++)
+            e = f;
     } else if (m->r.trigger == TRIGGER_EVERY) {
         if (m->r.span <= 0 || last_sched > now - m->r.span) return false;
         e = last_sched + (now - last_sched) / m->r.span * m->r.span;
@@ -143,6 +144,7 @@ static struct ruleset *ruleset_new(const struct ruleset_options *o, struct strli
         return NULL;
     }
     rs->clock = o->clock;
+    ledger_phases_default(&rs->phases);
     rs->interactive = o->interactive;
     rs->loading = true;
     rs->warnings = warnings;
@@ -274,7 +276,10 @@ static void plan_loaded(struct ruleset *rs, struct lrem *m, struct lrem **prev, 
         }
     }
     if (schedule_add(&rs->sched, &m->r) == -ENOENT) {
-        if (rs->warnings && m->r.trigger == TRIGGER_CALENDAR)
+        if (rs->warnings && m->r.nsegs)
+            strlist_add(rs->warnings, "%s: '%s' never fires: no phase its 'when' names is ahead "
+                        "(%s)", m->where, m->r.id, m->expr);
+        else if (rs->warnings && m->r.trigger == TRIGGER_CALENDAR)
             strlist_add(rs->warnings, "%s: calendar event \"%s\" never elapses", m->where, m->expr);
         else if (rs->warnings && m->r.trigger == TRIGGER_AT)
             strlist_add(rs->warnings, "%s: time %s is in the past, so \"%s\" never fires",
@@ -600,6 +605,11 @@ int ruleset_fire_now(struct ruleset *rs, const char *id, char *err, size_t errsz
     lua_settop(L, pinned - 1);
     if (log_error_count() != before) return snprintf(err, errsz, "its callback failed: see the log"), -EIO;
     return (int)(rs->shown - shown > INT_MAX ? INT_MAX : rs->shown - shown);
+}
+
+const struct ledger_phases *ruleset_phases(const struct ruleset *rs)
+{
+    return &rs->phases;
 }
 
 bool ruleset_since(const struct ruleset *rs, usec_t *since)

@@ -10,6 +10,7 @@
 #include "common/notification.h"
 #include "engine/clock.h"
 #include "engine/schedule.h"
+#include "ledger/report.h"
 #include "common/usec.h"
 
 /* A growable list of owned strings: error lines, warnings. */
@@ -158,6 +159,9 @@ int ruleset_adopt(struct ruleset *rs, struct ruleset *old, size_t *kept, char *e
 
 /* nudge.config{since}: true and *since when the rules set it. */
 bool ruleset_since(const struct ruleset *rs, usec_t *since);
+
+/* nudge.config{phases}, or the default three; owned by rs (labels live as long as it). */
+const struct ledger_phases *ruleset_phases(const struct ruleset *rs);
 
 /* Settings from nudge.config{}. */
 const char *ruleset_backend_name(const struct ruleset *rs); /* "auto" unless configured */

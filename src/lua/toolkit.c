@@ -1,5 +1,5 @@
 /* nudge._toolkit: the ledger's facts the toolkit prelude reads and writes (gesture memory,
- * check-ins, promises, the streak and the phase). Private to the prelude; rules use
+ * check-ins, promises, the streak and the phases). Private to the prelude; rules use
  * nudge.checkin and friends. A binding only: it checks arguments, asks the ledger, pushes. */
 #include "lua/toolkit.h"
 
@@ -12,6 +12,7 @@
 #include "ledger/promise.h"
 #include "ledger/report.h"
 #include "lua/internal.h"
+#include "time/span.h"
 
 static struct ledger *ledger_of(lua_State *L)
 {
@@ -175,16 +176,59 @@ static int t_streak(lua_State *L)
     return 1;
 }
 
-/* phase([t]) -> "first weeks", "first months" or "maintenance" ({phase}) now or at epoch
- * seconds t (a gesture planned for next week takes that day's phase), or nil without since */
+/* phase([t]) -> name, label of the phase at t (default now) ({phase} prints the label), or
+ * nil without since or before it (nothing has begun) */
 static int t_phase(lua_State *L)
 {
-    usec_t since;
     struct ruleset *rs = ruleset_of(L);
-    usec_t at = lua_isnoneornil(L, 1) ? now_of(L) : check_seconds(L, 1);
+    usec_t t = lua_isnoneornil(L, 1) ? now_of(L) : check_seconds(L, 1);
     if (!rs->has_since) return lua_pushnil(L), 1;
-    since = rs->since;
-    lua_pushstring(L, ledger_phase(since, at));
+    int i = ledger_phase_index(&rs->phases, rs->since, t);
+    if (i < 0) return lua_pushnil(L), 1;
+    lua_pushstring(L, rs->phases.v[i].name);
+    lua_pushstring(L, rs->phases.v[i].label);
+    return 2;
+}
+
+/* phases() -> { {name=, label=, from=, until=}, ... } in order, epochs from since (the last
+ * without until), or nil without since */
+static int t_phases(lua_State *L)
+{
+    struct ruleset *rs = ruleset_of(L);
+    if (!rs->has_since) return lua_pushnil(L), 1;
+    lua_createtable(L, rs->phases.n, 0);
+    for (int i = 0; i < rs->phases.n; i++) {
+        usec_t from, until;
+        ledger_phase_bounds(&rs->phases, rs->since, i, &from, &until);
+        lua_createtable(L, 0, 4);
+        lua_pushstring(L, rs->phases.v[i].name);
+        lua_setfield(L, -2, "name");
+        lua_pushstring(L, rs->phases.v[i].label);
+        lua_setfield(L, -2, "label");
+        push_seconds(L, from);
+        lua_setfield(L, -2, "from");
+        if (until != USEC_INFINITY) {
+            push_seconds(L, until);
+            lua_setfield(L, -2, "until");
+        }
+        lua_rawseti(L, -2, i + 1);
+    }
+    return 1;
+}
+
+/* span_add(t, span) -> t + span with months and years on the calendar (span_add_calendar) */
+static int t_span_add(lua_State *L)
+{
+    char err[256];
+    usec_t t = check_seconds(L, 1), out;
+    luaL_checkany(L, 2);
+    if (lua_type(L, 2) == LUA_TNUMBER) {
+        out = t + check_seconds(L, 2); /* bare seconds are exact */
+    } else if (span_add_calendar(t, luaL_checkstring(L, 2), &out, err, sizeof err) < 0) {
+        return luaL_error(L, "%s", err);
+    }
+    if (out == USEC_INFINITY) return lua_pushnil(L), 1;
+    push_seconds(L, out);
     return 1;
 }
 
@@ -262,6 +306,8 @@ void toolkit_open(lua_State *L)
         {"last_fired", t_last_fired},
         {"streak", t_streak},
         {"phase", t_phase},
+        {"phases", t_phases},
+        {"span_add", t_span_add},
         {"promise_add", t_promise_add},
         {"promise_counts", t_promise_counts},
         {"ctl_promises", t_ctl_promises},

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/errbuf.h"
 
@@ -236,4 +237,87 @@ size_t span_format(usec_t span, char *buf, size_t bufsz)
         if (n >= sizeof tmp) n = sizeof tmp - 1;
     }
     return (size_t)snprintf(buf, bufsz, "%s", tmp);
+}
+
+/* Months and years, the terms whose length depends on the date: whole numbers of them go on
+ * the calendar, everything else is exact. The text was checked by span_parse first, so the
+ * walk only has to find the terms. */
+#define CAL_MONTHS_MAX (12 * 10000)
+
+static bool is_leap(long long y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(long long y, int m)
+{
+    static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 1 && is_leap(y) ? 29 : n[m];
+}
+
+int span_add_calendar(usec_t t, const char *s, usec_t *out, char *err, size_t errsz)
+{
+    usec_t all;
+    int r = span_parse(s, &all, err, errsz);
+    if (r < 0) return r;
+    if (all == USEC_INFINITY) {
+        *out = USEC_INFINITY;
+        return 0;
+    }
+    long long months = 0;
+    usec_t rest = 0;
+    const char *p = s;
+    for (;;) {
+        p += strspn(p, SPACES);
+        if (!*p) break;
+        const char *term = p;
+        char *e;
+        long long l = strtoll(p, &e, 10);
+        const char *num_end = e;
+        bool frac = *e == '.';
+        if (frac) num_end = e + 1 + strspn(e + 1, "0123456789");
+        const char *ustart = num_end + strspn(num_end, SPACES);
+        uint64_t mult = U_SEC;
+        const char *u = match_unit(ustart, &mult);
+        p = u == ustart ? num_end : u;
+        if (!frac && (mult == U_MONTH || mult == U_YEAR)) {
+            months += mult == U_YEAR ? l * 12 : l;
+            if (l > CAL_MONTHS_MAX || months > CAL_MONTHS_MAX)
+                return errbuf_set(err, errsz, ERANGE, "bad time span \"%s\": too many months for "
+                                  "the calendar", s);
+            continue;
+        }
+        char one[128];
+        usec_t v;
+        snprintf(one, sizeof one, "%.*s", (int)(p - term < 127 ? p - term : 127), term);
+        r = span_parse(one, &v, err, errsz);
+        if (r < 0) return r;
+        rest += v; /* the sum of the terms is below `all`, which fits */
+    }
+    usec_t moved = t;
+    if (months) {
+        time_t tt = (time_t)(t / (usec_t)U_SEC);
+        usec_t sub = t - (usec_t)tt * (usec_t)U_SEC;
+        struct tm tm;
+        if (!localtime_r(&tt, &tm))
+            return errbuf_set(err, errsz, ERANGE, "bad time span \"%s\": out of range", s);
+        long long m = (long long)tm.tm_mon + months;
+        long long y = (long long)tm.tm_year + 1900 + m / 12;
+        int mon = (int)(m % 12);
+        if (y > 9999)
+            return errbuf_set(err, errsz, ERANGE, "bad time span \"%s\": past the year 9999", s);
+        int dim = days_in_month(y, mon);
+        tm.tm_year = (int)(y - 1900);
+        tm.tm_mon = mon;
+        if (tm.tm_mday > dim) tm.tm_mday = dim; /* Jan 31 + 1 month: the last of February */
+        tm.tm_isdst = -1; /* the local time of day, in whatever offset that date has */
+        time_t n = mktime(&tm);
+        if (n == (time_t)-1)
+            return errbuf_set(err, errsz, ERANGE, "bad time span \"%s\": out of range", s);
+        moved = (usec_t)n * (usec_t)U_SEC + sub;
+    }
+    if (rest > USEC_INFINITY - 1 - moved)
+        return errbuf_set(err, errsz, ERANGE, "bad time span \"%s\": too large", s);
+    *out = moved + rest;
+    return 0;
 }

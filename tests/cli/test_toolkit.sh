@@ -119,7 +119,8 @@ assert [o["at"][:10] for o in ev] == ["2026-10-22", "2026-10-23", "2026-10-26", 
                                       "2026-10-28"], [o["at"] for o in ev]
 assert all(hm(o) == "20:30:00" for o in ev)
 assert ev[0]["at"].endswith("+02:00") and ev[-1]["at"].endswith("+01:00")
-assert ev[0]["body"] == "-10 days, first weeks", ev[0]["body"]  # before `since`
+# Before `since` nothing has begun: a body counting from it is left out, never "-10 days".
+assert [o["body"] for o in ev] == [""] * 5, [o["body"] for o in ev]
 PYEOF
 
 ###########################################################################################
@@ -225,14 +226,15 @@ nudge.patience { id = "p", when = "*-*-* *:00/10" }
 LUA
 preview pa1 "$TMP/patience.lua" "2026-01-21 22:55" 1 1
 check "patience: preview exits 0" [ $? = 0 ]
-preview pa2 "$TMP/patience.lua" "2026-07-02 14:55" 1 1
+preview pa2 "$TMP/patience.lua" "2026-06-30 12:55" 1 1
 pycheck "patience: default phases switch at exactly 3w and 6M" "$TMP/pa1" "$TMP/pa2" <<'PYEOF'
 import sys
 from tk import *
 since = local("2026-01-01 00:00")
 def phase(t):
     e = t - since
-    return 0 if e < 3 * WEEK else 1 if e < 6 * MONTH else 2
+    # 6M on the calendar: 2026-01-01 + six months is 2026-07-01 (same local time)
+    return 0 if e < 3 * WEEK else 1 if t < local("2026-07-01 00:00") else 2
 starts = ["Early days.", "Keep the routines going", "Keep nurturing the connection"]
 seen = []
 for path in sys.argv[1:]:
@@ -245,9 +247,9 @@ for path in sys.argv[1:]:
         seen.append((o["t"], p))
 def at(s):
     return [p for t, p in seen if t == local(s)][0]
-# 3 weeks: 2026-01-22 00:00; 6 months (182.625 days): 2026-07-02 16:00 CEST
+# 3 weeks: 2026-01-22 00:00; 6 months on the calendar: 2026-07-01 00:00 CEST
 assert at("2026-01-21 23:50") == 0 and at("2026-01-22 00:00") == 1
-assert at("2026-07-02 15:50") == 1 and at("2026-07-02 16:00") == 2
+assert at("2026-06-30 23:50") == 1 and at("2026-07-01 00:00") == 2
 assert {p for _, p in seen} == {0, 1, 2}
 PYEOF
 cat >"$TMP/patience2.lua" <<'LUA'
@@ -265,15 +267,16 @@ import sys
 from tk import *
 objs = load(sys.argv[1])
 since = local("2026-03-01 12:00")
-assert len(objs) == 12, len(objs)
+assert len(objs) == 11, len(objs)  # 06:00 on the first day is before since: silent
+assert objs[0]["at"].startswith("2026-03-01T12:00"), objs[0]["at"]
 for o in objs:
     e = o["t"] - since
-    d = e // DAY
+    d = (o["local"].date() - datetime.date(2026, 3, 1)).days  # {days}: calendar days
     want = "one" if e < DAY else ("two:%d" % d) if e < 36 * 3600 else "three %d" % d
     assert o["body"] == want, (o["at"], o["body"], want)
     assert o["title"] == "Slowly" and o["kind"] == "patience"
 bodies = [o["body"] for o in objs]
-assert "one" in bodies and "two:1" in bodies and "three 1" in bodies, bodies
+assert "one" in bodies and "two:1" in bodies and "three 2" in bodies, bodies
 PYEOF
 
 ###########################################################################################
@@ -290,7 +293,9 @@ import sys
 from tk import *
 objs = load(sys.argv[1])
 since = local("2026-11-01 00:00")
-spans = {"7d": 7 * DAY, "30d": 30 * DAY, "90d": 90 * DAY, "6M": 6 * MONTH}  # 1d past, 1y beyond
+# 1d is past, 1y beyond; 6M lands on the calendar day (2027-05-01, checked with date -d below)
+spans = {"7d": 7 * DAY, "30d": 30 * DAY, "90d": 90 * DAY,
+         "6M": local("2027-05-01 00:00") - since}
 end = local("2026-11-03 00:00") + 200 * DAY
 assert local("2026-11-03 00:00") > since + DAY and since + 365 * DAY > end  # sanity
 assert sorted(o["id"] for o in objs) == sorted("milestone:" + k for k in spans), \
@@ -299,8 +304,12 @@ for o in objs:
     s = spans[o["id"].split(":", 1)[1]]
     assert o["t"] == since + s, (o["id"], o["at"])
     assert o["kind"] == "milestone" and o["title"] == "Look back" and o["actions"] == []
-    assert o["body"] == "%d days together" % (s // DAY), o["body"]
+    # {days}: calendar days, so 181 on May 1 although DST took an hour out of them
+    d = (datetime.date.fromtimestamp(since + s) - datetime.date(2026, 11, 1)).days
+    assert o["body"] == "%d days together" % d, o["body"]
 PYEOF
+six=$(date -d "2026-11-01 +6 months" +%s)
+check "milestone: 6M is date -d's six months" grep -q "\"at\":\"$(date -d "@$six" +%Y-%m-%dT%H:%M:%S)" "$TMP/mi"
 # The streak rule is registered (its id is taken) unless streaks = {}.
 printf 'nudge.config { since = "2026-11-01" }\nnudge.milestone {}\nnudge.on("daily", function() end, { id = "milestone:streaks" })\n' >"$TMP/ms1.lua"
 "$NUDGED" --check --rules "$TMP/ms1.lua" >"$TMP/ms1.out" 2>&1
@@ -324,8 +333,21 @@ badcase() { # badcase "lua call" "message"
 }
 badcase 'nudge.checkin{}' "nudge.checkin: 'id' must be a non-empty string"
 badcase 'nudge.checkin("x")' "nudge.checkin needs a table: nudge.checkin{...}"
-badcase 'nudge.checkin{id="a"}' "nudge.checkin: 'when' must be a non-empty string"
-badcase 'nudge.checkin{id="a", when=5}' "nudge.checkin: 'when' must be a non-empty string"
+badcase 'nudge.checkin{id="a"}' "nudge.checkin: 'when' must be a calendar event or a table keyed by phase (when = { early = \"*-*-* 20:30\", settled = \"Sun 18:00\" })"
+badcase 'nudge.checkin{id="a", when=5}' "nudge.checkin: 'when' must be a calendar event or a table keyed by phase (when = { early = \"*-*-* 20:30\", settled = \"Sun 18:00\" })"
+badcase 'nudge.checkin{id="a", when={erly="Sun 18:00"}}' "nudge.checkin: when: unknown phase 'erly' (phases: early, months, settled)"
+badcase 'nudge.gesture{id="a", pool={"x"}, when={early=5}}' "nudge.gesture: when.early must be a calendar event like \"Mon,Wed,Fri 20:30\""
+badcase 'nudge.patience{id="a", when={}}' "nudge.patience: 'when' names no phase, so it would never fire"
+badcase 'nudge.checkin{id="a", when={early="Mon..Fir 9:00"}}' 'bad calendar event "Mon..Fir 9:00": unknown weekday "Fir"'
+badcase 'nudge.milestone{id=""}' "nudge.milestone: 'id' must be a non-empty string"
+badcase 'nudge.config{phases={{name="a", label="A", upto="3w"}, {name="a", label="B"}}}' "config 'phases'[2]: name 'a' is already phases[1]'s"
+badcase 'nudge.config{phases={{name="a", label="A", upto="6M"}, {name="b", label="B", upto="3w"}, {name="c", label="C"}}}' "config 'phases'[2]: 'upto' \"3w\" must come after the phase before it ends"
+badcase 'nudge.config{phases={{name="a", label="A", upto="3w"}, {name="b", label="B", upto="6M"}}}' "config 'phases'[2]: the last phase has no 'upto' (it lasts from then on)"
+badcase 'nudge.config{phases={{name="a", label="A"}, {name="b", label="B"}}}' "config 'phases'[1]: 'upto' must be a span like \"3w\" or \"6M\" (only the last phase has none)"
+badcase 'nudge.config{phases={{name="two words", label="A"}}}' "config 'phases'[1]: 'name' must be an identifier like \"early\" (letters, digits, _; at most 31)"
+badcase 'nudge.config{phases={{name="a", label="A", upto="3q"}, {name="b", label="B"}}}' "config 'phases'[1]: bad time span \"3q\": unknown unit \"q\""
+badcase 'nudge.config{phases={{name="a", lable="A"}}}' "config 'phases'[1]: unknown field 'lable' (name, label, upto)"
+badcase 'nudge.config{phases={}}' "config 'phases' must list 1 to 8 phases"
 badcase 'nudge.checkin{id="a", when="daily", bogus=1}' \
     "nudge.checkin: unknown field 'bogus' (body, catch_up, discreet, id, jitter, late_cancel, no_repeat, questions, quiet, snooze, title, urgency, when, window)"
 badcase 'nudge.checkin{id="a", when="Mon..Fir 9:00"}' 'bad calendar event "Mon..Fir 9:00": unknown weekday "Fir"'
@@ -363,7 +385,7 @@ badcase 'nudge.milestone{at={{}}}' "nudge.milestone: at[1] is not a span"
 badcase 'nudge.milestone{at={"7 fortnights"}}' 'bad time span "7 fortnights": unknown unit "fortnights"'
 badcase 'nudge.checkin{id="a", when="daily", discreet="yes"}' "nudge.checkin: 'discreet' must be true or false"
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", discreet=1}' "nudge.promise: 'discreet' must be true or false"
-badcase 'nudge.milestone{every="7d"}' "nudge.milestone: unknown field 'every' (at, body, discreet, streaks, title, when)"
+badcase 'nudge.milestone{every="7d"}' "nudge.milestone: unknown field 'every' (at, body, discreet, id, streaks, title, when)"
 # nudge.milestone before nudge.config{since}: the line of the milestone call.
 printf -- '-- no since yet\n\nnudge.milestone {}\nnudge.config { since = "2026-11-01" }\n' >"$TMP/nosince.lua"
 "$NUDGED" --check --rules "$TMP/nosince.lua" >"$TMP/nosince.out" 2>&1

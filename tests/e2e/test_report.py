@@ -40,6 +40,7 @@ LUNCH_BODY = "line one, with; a \\ backslash\nline two " + "é" * 60
 RULES = """
 nudge.config { since = "%s" }
 nudge.checkin { id = "ci", when = "*-*-* 04:00", title = "Evening check-in", body = "How are you?" }
+nudge.checkin { id = "run", when = "2099-01-01 00:00", body = "Talking: {streak}." }
 nudge.gesture { id = "g", when = "*-*-* 09:00", pool = { "Make tea", "Leave a note", "Say thanks" } }
 nudge.promise { id = "kept", text = "Call <mum> & \\"dad\\"", due = "%s" }
 nudge.promise { id = "broken", text = "Fix the shelf", due = "%s" }
@@ -468,6 +469,12 @@ def main():
         check("journal: empty, one kind line, exit 0",
               rc == 0 and len(out.strip().splitlines()) == 1 and "nudgectl checkin" in out and
               not re.search(r"\b0 ", out), (rc, out, err))
+        # {streak} in words, by a hand fire (which never counts): no zero before any run ...
+        ctl_ok(e, "fire", "run")
+        line = daemon.wait_shown("run", 1) and daemon.stdout().splitlines()
+        check("{streak} with no run yet reads 'a fresh start'",
+              any("[run]:" in l and "Talking: a fresh start." in l for l in line or []),
+              daemon.stdout()[-500:])
         days, day = make_history(e, daemon)
         check_text(e, days, "before the journal")
         # A logged conversation makes the day's check-ins done, the skipped one too.
@@ -481,6 +488,12 @@ def main():
         check_journal(e, tmp)
         check("report --json: promise list", sorted(p["state"] for p in rep["promises"]) ==
               ["broken", "kept", "open"], rep["promises"])
+        # ... and the day of the run once there is one (the report says "1 day" above).
+        ctl_ok(e, "fire", "run")
+        line = daemon.wait_shown("run", 2) and daemon.stdout().splitlines()
+        check("{streak} of one day reads '1 day'",
+              any("[run]:" in l and "Talking: 1 day." in l for l in line or []),
+              daemon.stdout()[-500:])
         check_svg(e, days, tmp)
         check_html(e, tmp)
         check_ics(e)

@@ -298,7 +298,7 @@ static void test_streak_table(void **state)
             record_event(st, e);
         usec_t now = local_time(row->now);
         struct ledger_report r;
-        assert_int_equal(ledger_report_compute(lg, now, FIG_DAYS, NULL, &r), 0);
+        assert_int_equal(ledger_report_compute(lg, now, FIG_DAYS, NULL, NULL, &r), 0);
         int cur = -1, best = -1;
         assert_int_equal(ledger_streak(lg, now, &cur, &best), 0);
         if (r.streak != row->streak || r.best_streak != row->best || cur != r.streak ||
@@ -509,7 +509,7 @@ static void test_days_match_the_script(void **state)
     play_script(st);
     usec_t since = at(0, 0, 0) - 40 * USEC_PER_DAY; /* 100 days ago: first months */
     struct ledger_report r;
-    assert_int_equal(ledger_report_compute(lg, NOW, NDAYS, &since, &r), 0);
+    assert_int_equal(ledger_report_compute(lg, NOW, NDAYS, &since, NULL, &r), 0);
     assert_int_equal(r.ndays, NDAYS);
     int tot_cdue = 0, tot_cdone = 0, tot_pdue = 0;
     for (int i = 0; i < NDAYS; i++) {
@@ -568,8 +568,8 @@ static void test_short_range_is_the_tail(void **state)
     struct ledger *lg = open_ledger(st);
     play_script(st);
     struct ledger_report all, week;
-    assert_int_equal(ledger_report_compute(lg, NOW, NDAYS, NULL, &all), 0);
-    assert_int_equal(ledger_report_compute(lg, NOW, 7, NULL, &week), 0);
+    assert_int_equal(ledger_report_compute(lg, NOW, NDAYS, NULL, NULL, &all), 0);
+    assert_int_equal(ledger_report_compute(lg, NOW, 7, NULL, NULL, &week), 0);
     assert_int_equal(week.ndays, 7);
     assert_memory_equal(week.days, all.days + NDAYS - 7, 7 * sizeof *week.days);
     assert_false(week.has_since);
@@ -590,17 +590,17 @@ static void test_streak_today_or_yesterday(void **state)
     for (int i = 50; i <= 58; i++)
         fire(st, "evening", "checkin", at(i, 20, 30), "done");
     struct ledger_report r;
-    assert_int_equal(ledger_report_compute(lg, at(TODAY, 10, 0), 30, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(lg, at(TODAY, 10, 0), 30, NULL, NULL, &r), 0);
     assert_int_equal(r.streak, 9);
     ledger_report_free(&r);
     assert_int_equal(store_add_checkin(st, at(TODAY, 11, 0), 0, NULL, NULL), 0);
-    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0), 30, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0), 30, NULL, NULL, &r), 0);
     assert_int_equal(r.streak, 10);
     assert_int_equal(r.days[29].checkins_due, 1);
     assert_int_equal(r.days[29].checkins_done, 1);
     ledger_report_free(&r);
     /* Two days later with nothing done: the run is over but stays the best. */
-    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, &r),
+    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, NULL, &r),
                      0);
     assert_int_equal(r.streak, 0);
     assert_int_equal(r.best_streak, 10);
@@ -614,9 +614,9 @@ static void test_empty_store_and_bad_days(void **state)
     struct store *st = open_store();
     struct ledger *lg = open_ledger(st);
     struct ledger_report r;
-    assert_int_equal(ledger_report_compute(lg, NOW, 0, NULL, &r), -EINVAL);
-    assert_int_equal(ledger_report_compute(lg, NOW, REPORT_DAYS_MAX + 1, NULL, &r), -EINVAL);
-    assert_int_equal(ledger_report_compute(lg, NOW, REPORT_DAYS_MAX, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(lg, NOW, 0, NULL, NULL, &r), -EINVAL);
+    assert_int_equal(ledger_report_compute(lg, NOW, REPORT_DAYS_MAX + 1, NULL, NULL, &r), -EINVAL);
+    assert_int_equal(ledger_report_compute(lg, NOW, REPORT_DAYS_MAX, NULL, NULL, &r), 0);
     assert_int_equal(r.ndays, REPORT_DAYS_MAX);
     for (int i = 0; i < r.ndays; i++) {
         assert_int_equal(r.days[i].checkins_due + r.days[i].gestures_shown + r.days[i].promises_due,
@@ -632,14 +632,30 @@ static void test_empty_store_and_bad_days(void **state)
 
 static void test_phases(void **state)
 {
+    (void)state;
     usec_t now = NOW;
-    assert_string_equal(ledger_phase(now, now), "first weeks");
-    assert_string_equal(ledger_phase(now - 21 * USEC_PER_DAY + 1, now), "first weeks");
-    assert_string_equal(ledger_phase(now - 21 * USEC_PER_DAY, now), "first months");
-    /* "6M" in the time language: 6 x 30.44 days. */
-    usec_t six_months = 6 * (usec_t)2629800 * USEC_PER_SEC;
-    assert_string_equal(ledger_phase(now - six_months + 1, now), "first months");
-    assert_string_equal(ledger_phase(now - six_months, now), "maintenance");
+    assert_string_equal(ledger_phase(NULL, now, now), "first weeks");
+    assert_string_equal(ledger_phase(NULL, now - 21 * USEC_PER_DAY + 1, now), "first weeks");
+    assert_string_equal(ledger_phase(NULL, now - 21 * USEC_PER_DAY, now), "first months");
+    /* Before since nothing has begun: no phase. */
+    assert_null(ledger_phase(NULL, now + 1, now));
+    assert_int_equal(ledger_phase_index(NULL, now + 1, now), -1);
+    /* "6M" on the calendar: 2026-11-01 00:00 to 2027-05-01 00:00 in Berlin. */
+    usec_t since = (usec_t)1793487600 * USEC_PER_SEC, may1 = (usec_t)1809122400 * USEC_PER_SEC;
+    assert_string_equal(ledger_phase(NULL, since, may1 - 1), "first months");
+    assert_string_equal(ledger_phase(NULL, since, may1), "six months and on");
+    usec_t from, until;
+    ledger_phase_bounds(NULL, since, 1, &from, &until);
+    assert_int_equal(from, since + 21 * USEC_PER_DAY);
+    assert_int_equal(until, may1);
+    ledger_phase_bounds(NULL, since, 2, &from, &until);
+    assert_int_equal(from, may1);
+    assert_int_equal(until, USEC_INFINITY);
+    /* Phases of the rules: labels and ends are theirs. */
+    struct ledger_phases p = {.n = 2, .v = {{"a", "just begun", "10d"}, {"b", "later on", ""}}};
+    assert_string_equal(ledger_phase(&p, since, since + 10 * USEC_PER_DAY - 1), "just begun");
+    assert_string_equal(ledger_phase(&p, since, since + 10 * USEC_PER_DAY), "later on");
+    assert_int_equal(ledger_phase_index(&p, since, since + 400 * USEC_PER_DAY), 1);
 }
 
 int main(void)

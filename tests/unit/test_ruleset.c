@@ -1016,6 +1016,46 @@ static void test_reload_carries_all_or_nothing(void **state)
     }
 }
 
+/* A `when` keyed by phase made at run time (a callback) is carried over by a reload with its
+ * segments, and keeps its plan: the months phase's Sunday 18:00. */
+static void next_of(void *ud, const struct ruleset_reminder_info *info)
+{
+    if (!strcmp(info->id, "late")) *(usec_t *)ud = info->next;
+}
+
+static void test_reload_carries_segments(void **state)
+{
+    (void)state;
+    const char *p = rule_file(
+        "segs.lua",
+        "nudge.config{since = '2026-11-01'}\n"
+        "nudge.listen('make', function()\n"
+        "  nudge.checkin{id = 'late', when = {early = '*-*-* 20:30', months = 'Sun 18:00'}}\n"
+        "end)\n");
+    usec_t t0 = cet(2026, 11, 23, 0, 0); /* the early phase ended on Nov 22 */
+    struct run r, r2;
+    load_ok(&r, t0, 1, p);
+    ruleset_emit(r.rs, "make", NULL, 0, NULL, NULL, NULL, 0);
+    usec_t next = 0;
+    ruleset_each_reminder(r.rs, next_of, &next);
+    assert_true(next == cet(2026, 11, 29, 18, 0));
+    struct ruleset *rs2 = run_load(&r2, t0, 1, &p, 1);
+    assert_non_null(rs2);
+    size_t kept;
+    char err[1024] = "";
+    if (ruleset_adopt(rs2, r.rs, &kept, err, sizeof err) != 0) fail_msg("%s", err);
+    free(run_end(&r));
+    next = 0;
+    ruleset_each_reminder(rs2, next_of, &next);
+    assert_true(next == cet(2026, 11, 29, 18, 0));
+    r2.rs = rs2;
+    run_until(&r2, cet(2026, 12, 7, 0, 0));
+    next = 0;
+    ruleset_each_reminder(rs2, next_of, &next);
+    assert_true(next == cet(2026, 12, 13, 18, 0));
+    free(run_end(&r2));
+}
+
 /* The toolkit's store reads at the memory cap: rows become Lua values after the store's
  * cleanup ran, so a memory error there leaks nothing (LeakSanitizer) and is the rule's error. */
 static void test_toolkit_rows_at_memory_cap(void **state)
@@ -1337,6 +1377,7 @@ int main(void)
         cmocka_unit_test(test_entries_at_memory_cap),
         cmocka_unit_test(test_toolkit_replaced),
         cmocka_unit_test(test_reload_carries_all_or_nothing),
+        cmocka_unit_test(test_reload_carries_segments),
         cmocka_unit_test(test_toolkit_rows_at_memory_cap),
         cmocka_unit_test(test_quiet_drop_silenced),
     };

@@ -994,6 +994,120 @@ static void test_calendar_floor(void **state)
     }
 }
 
+
+/* ---- segments: a `when` per phase ---- */
+
+static void test_segments(void **state)
+{
+    (void)state;
+    struct clock_sim c;
+    clock_sim_init(&c, cet(2026, 10, 30, 12, 0));
+    struct schedule s;
+    schedule_init(&s, &c.base, 1);
+    usec_t since = cet(2026, 11, 1, 0, 0), m0 = cet(2026, 11, 22, 0, 0),
+           m1 = cet(2026, 12, 20, 0, 0);
+    struct schedule_segment g[3] = {
+        {cal("*-*-* 20:30"), since, m0, "daily 20:30"},
+        {cal("Mon,Wed,Fri 20:30"), m0, m1, "Mon,Wed,Fri 20:30"},
+        {cal("Sun 18:00"), m1, USEC_INFINITY, "Sun 18:00"},
+    };
+    struct reminder r;
+    reminder_init(&r);
+    r.trigger = TRIGGER_CALENDAR;
+    r.segs = g;
+    r.nsegs = 3;
+    assert_int_equal(schedule_add(&s, &r), 0);
+    struct fire f[64];
+    size_t n = run(&s, &c, cet(2027, 1, 5, 0, 0), f, 64);
+    /* Nothing before since; 21 evenings; 12 Mon/Wed/Fri; Sundays Dec 20, 27 and Jan 3. */
+    assert_int_equal(n, 21 + 12 + 3);
+    assert_true(f[0].at == cet(2026, 11, 1, 20, 30));
+    assert_true(f[20].at == cet(2026, 11, 21, 20, 30));
+    assert_true(f[21].at == cet(2026, 11, 23, 20, 30));
+    assert_true(f[32].at == cet(2026, 12, 18, 20, 30));
+    assert_true(f[33].at == cet(2026, 12, 20, 18, 0));
+    assert_true(f[35].at == cet(2027, 1, 3, 18, 0));
+    schedule_free(&s);
+    for (int i = 0; i < 3; i++) calendar_free(g[i].cal);
+}
+
+static void test_segments_boundaries(void **state)
+{
+    (void)state;
+    struct clock_sim c;
+    clock_sim_init(&c, cet(2026, 11, 1, 12, 0));
+    struct schedule s;
+    schedule_init(&s, &c.base, 1);
+    /* The switch is at 20:30 on Nov 3 exactly: that elapse is the second segment's (from is
+     * included, until is not), so it fires once, and 20:45 shows whose it is. */
+    usec_t b = cet(2026, 11, 3, 20, 30);
+    struct schedule_segment g[2] = {
+        {cal("*-*-* 20:30"), cet(2026, 11, 1, 0, 0), b, "a"},
+        {cal("*-*-* 20:30,45"), b, cet(2026, 11, 4, 0, 0), "b"},
+    };
+    struct reminder r;
+    reminder_init(&r);
+    r.trigger = TRIGGER_CALENDAR;
+    r.segs = g;
+    r.nsegs = 2;
+    usec_t e;
+    assert_int_equal(reminder_calendar_next(&r, b - 1, &e), 0);
+    assert_true(e == b);
+    assert_int_equal(reminder_calendar_next(&r, b, &e), 0);
+    assert_true(e == cet(2026, 11, 3, 20, 45));
+    assert_int_equal(reminder_calendar_next(&r, cet(2026, 11, 3, 20, 45), &e), -ENOENT);
+    assert_int_equal(schedule_add(&s, &r), 0);
+    struct fire f[8];
+    size_t n = run(&s, &c, cet(2026, 11, 10, 0, 0), f, 8);
+    assert_int_equal(n, 4);
+    assert_true(f[0].at == cet(2026, 11, 1, 20, 30));
+    assert_true(f[1].at == cet(2026, 11, 2, 20, 30));
+    assert_true(f[2].at == b);
+    assert_true(f[3].at == cet(2026, 11, 3, 20, 45));
+    assert_true(r.done);
+    /* A reminder whose segments are all behind never fires. */
+    struct reminder late;
+    reminder_init(&late);
+    late.trigger = TRIGGER_CALENDAR;
+    late.segs = g;
+    late.nsegs = 2;
+    assert_int_equal(schedule_add(&s, &late), -ENOENT);
+    schedule_free(&s);
+    for (int i = 0; i < 2; i++) calendar_free(g[i].cal);
+}
+
+static void test_segments_dst(void **state)
+{
+    (void)state;
+    /* 2027-03-28: 02:30 does not exist in Berlin; a segment across it skips that day as the
+     * calendar does, and one opening at 02:00 CET that night starts with the next day. */
+    struct clock_sim c;
+    clock_sim_init(&c, cet(2027, 3, 26, 12, 0));
+    struct schedule s;
+    schedule_init(&s, &c.base, 1);
+    struct schedule_segment g[2] = {
+        {cal("*-*-* 02:30"), cet(2027, 3, 27, 0, 0), cest(2027, 3, 30, 0, 0), "a"},
+        {cal("*-*-* 02:30"), cest(2027, 3, 31, 0, 0), cest(2027, 4, 1, 0, 0), "b"},
+    };
+    struct reminder r;
+    reminder_init(&r);
+    r.trigger = TRIGGER_CALENDAR;
+    r.segs = g;
+    r.nsegs = 2;
+    assert_int_equal(schedule_add(&s, &r), 0);
+    struct fire f[8];
+    size_t n = run(&s, &c, cest(2027, 4, 5, 0, 0), f, 8);
+    assert_int_equal(n, 3);
+    assert_true(f[0].at == cet(2027, 3, 27, 2, 30));
+    assert_true(f[1].at == cest(2027, 3, 29, 2, 30));
+    assert_true(f[2].at == cest(2027, 3, 31, 2, 30));
+    /* Catch-up folds missed elapses over the segments too. */
+    r.base = cet(2027, 3, 27, 2, 30);
+    assert_true(schedule_latest_elapse(&r, cest(2027, 4, 2, 0, 0)) == cest(2027, 3, 31, 2, 30));
+    schedule_free(&s);
+    for (int i = 0; i < 2; i++) calendar_free(g[i].cal);
+}
+
 int main(void)
 {
     setenv("TZ", "Europe/Berlin", 1);
@@ -1023,6 +1137,9 @@ int main(void)
         cmocka_unit_test(test_dst_window_and_quiet),
         cmocka_unit_test(test_plan_does_not_queue),
         cmocka_unit_test(test_calendar_floor),
+        cmocka_unit_test(test_segments),
+        cmocka_unit_test(test_segments_boundaries),
+        cmocka_unit_test(test_segments_dst),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,9 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "time/span.h"
 
@@ -162,6 +164,51 @@ static void test_never_crashes(void **state)
     }
 }
 
+
+/* span_add_calendar: months and years on the local calendar, the rest exact. */
+static usec_t cal_add(long long t, const char *s)
+{
+    usec_t out = -1;
+    char err[256] = "";
+    if (span_add_calendar((usec_t)t * USEC_PER_SEC, s, &out, err, sizeof err) != 0)
+        fail_msg("span_add_calendar(\"%s\") failed: %s", s, err);
+    return out / USEC_PER_SEC;
+}
+
+static void test_add_calendar(void **state)
+{
+    (void)state;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    /* Six months after 2026-11-01 00:00 is 2027-05-01 00:00, not 182.6 days (across DST). */
+    assert_int_equal(cal_add(1793487600, "6M"), 1809122400);
+    assert_int_equal(cal_add(1793487600, "6 months"), 1809122400);
+    /* Ends of months clamp: Jan 31 + 1M is Feb 28, or Feb 29 in a leap year. */
+    assert_int_equal(cal_add(1769857200, "1M"), 1772276400);
+    assert_int_equal(cal_add(1832918400, "1month"), 1835424000);
+    /* A year after Feb 29 is Feb 28. */
+    assert_int_equal(cal_add(1835424000, "1y"), 1866960000);
+    /* Years, then months, then the exact rest: 2026-11-01 20:30 -> 2028-01-04 20:30. */
+    assert_int_equal(cal_add(1793561400, "1y 2M 3d"), 1830627000);
+    assert_int_equal(cal_add(1793561400, "3d 2M 1y"), 1830627000);
+    /* Weeks, days and hours stay exact, across a DST change too. */
+    assert_int_equal(cal_add(1774000000, "3w"), 1774000000 + 21 * 86400);
+    assert_int_equal(cal_add(1774000000, "90"), 1774000090);
+    /* A fractional month is exact time (30.44 days a month). */
+    assert_int_equal(cal_add(1793487600, "1.5M"), 1793487600 + 3944700);
+    /* A wall time that does not exist that day lands after the gap: 02:30 -> 03:30 CEST. */
+    assert_int_equal(cal_add(1766971800, "3M"), 1774747800);
+    /* Errors are span_parse's. */
+    usec_t out = 7;
+    char err[256] = "";
+    assert_int_equal(span_add_calendar(0, "6Q", &out, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "bad time span \"6Q\": unknown unit \"Q\"");
+    assert_int_equal(out, 7);
+    assert_int_equal(span_add_calendar(0, "20000y", &out, err, sizeof err), -ERANGE);
+    assert_int_equal(span_add_calendar(0, "infinity", &out, err, sizeof err), 0);
+    assert_int_equal(out, USEC_INFINITY);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_never_crashes),
+        cmocka_unit_test(test_add_calendar),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

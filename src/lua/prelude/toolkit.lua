@@ -7,25 +7,22 @@ local T = nudge._toolkit
 
 local DAY = 86400
 
--- The three stages of repair: listening, rebuilding routines, maintenance. Which one applies
--- is the ledger's figure (T.phase(), the same as nudgectl report's).
+-- The three stages of repair: listening, rebuilding routines, maintenance, by the names of
+-- the default phases (nudge.config{phases}). Which phase applies is the ledger's figure
+-- (T.phase(t), the same as nudgectl report's).
 local PHASE_BODIES = {
-  ["first weeks"] = "Early days. Listen more than you explain, answer questions openly, and let "
+  early = "Early days. Listen more than you explain, answer questions openly, and let "
       .. "trust come back at its own pace.",
-  ["first months"] = "Keep the routines going and keep every promise, however small: "
+  months = "Keep the routines going and keep every promise, however small: "
       .. "consistency is what rebuilds trust.",
-  maintenance = "Keep nurturing the connection: make time for each other and raise small "
+  settled = "Keep nurturing the connection: make time for each other and raise small "
       .. "worries before they grow.",
 }
 
--- The name of the repair phase at epoch seconds t ("early", "months" or "settled"), or nil
--- without nudge.config{since}. The one place the toolkit asks which phase applies: question
--- and gesture entries are tagged with these names.
-local PHASE_NAMES = { ["first weeks"] = "early", ["first months"] = "months",
-                      maintenance = "settled" }
+-- The one place that asks which phase a time falls in: its name (a key of `when` tables and
+-- of tags), or nil without since or before it (nothing has begun).
 local function phase_name_at(t)
-  local label = T.phase(t)
-  return label and PHASE_NAMES[label]
+  return (T.phase(t))
 end
 
 -- Errors raised in here carry a "prelude/...:N: " position (fail's own, or that of nudge.on,
@@ -90,41 +87,72 @@ local function set(list)
   return s
 end
 
--- Which of a rule's own phases applies, by time since nudge.config{since}.
-local function phase_at(phases, elapsed)
+-- Which of a rule's own phases applies at now: each `upto` counts from since on the calendar
+-- ("6M" after Nov 1 ends on May 1), like nudge.config{phases}.
+local function phase_at(phases, since, now)
   for _, p in ipairs(phases) do
-    if p.upto == nil or elapsed < nudge.span(p.upto) then return p end
+    if p.upto == nil then return p end
+    local ends = T.span_add(since, p.upto)
+    if ends == nil or now < ends then return p end
   end
   return phases[#phases]
 end
 
+-- Calendar days from the local date of a to that of b: six months after Nov 1 is day 181,
+-- whatever daylight saving did to the hours in between.
+local function days_between(a, b)
+  local function day(t)
+    local d = os.date("*t", math.floor(t))
+    return os.time { year = d.year, month = d.month, day = d.day, hour = 12 } // DAY
+  end
+  return day(b) - day(a)
+end
+
+-- Before `since` nothing has begun: there are no days to count and no phase, so ctx.days and
+-- ctx.phase are nil then, as without since. The second value says it is before since.
 local function context()
   local since = T.since()
   local kept, promised = T.promise_counts()
   local ctx = { streak = T.streak(), kept = kept, promised = promised }
-  if since then
-    ctx.days = nudge.days_since(since)
-    ctx.phase = T.phase()
+  if since and nudge.now() >= since then
+    ctx.days = days_between(since, nudge.now())
+    ctx.phase_name, ctx.phase = T.phase()
   end
-  return ctx
+  return ctx, since ~= nil and nudge.now() < since
 end
 
--- A body: a string with {days} {streak} {phase} {kept} {promised}, or function(ctx).
+-- {streak} in words: a count of days, and never a zero.
+local function streak_words(n)
+  if n == 0 then return "a fresh start" end
+  if n == 1 then return "1 day" end
+  return n .. " days"
+end
+
+-- A body: a string with {days} {streak} {phase} {kept} {promised}, or function(ctx) (which
+-- gets ctx.streak as a number). A string body that counts from since ({days}, {phase}) has
+-- nothing to say before it: render gives nil, and the notification shows its title alone.
 local function render(body, extra)
   if body == nil then return nil end
   if type(body) == "string" and not body:find("{", 1, true) then return body end
-  local ctx = context()
+  local ctx, before_since = context()
   for k, v in pairs(extra or {}) do ctx[k] = v end
   if type(body) == "function" then
     local s = body(ctx)
     if s ~= nil and type(s) ~= "string" then error("a body function must return a string", 0) end
     return s
   end
-  return (body:gsub("{(%w+)}", function(key)
+  local missing = false
+  local out = body:gsub("{(%w+)}", function(key)
+    if key == "streak" then return streak_words(ctx.streak) end
     local v = ctx[key]
-    if v == nil then return "{" .. key .. "}" end
+    if v == nil then
+      if before_since and (key == "days" or key == "phase") then missing = true end
+      return "{" .. key .. "}"
+    end
     return tostring(v)
-  end))
+  end)
+  if missing then return nil end
+  return out
 end
 
 local function check_body(t, fn)
@@ -140,6 +168,54 @@ end
 
 local SCHEDULE_FIELDS = { "id", "when", "window", "jitter", "quiet", "catch_up", "late_cancel",
                           "discreet" }
+
+-- A toolkit `when`: a calendar event, or a table keyed by phase name (nudge.config{phases})
+-- so a plan eases off as trust returns; a phase the table leaves out has no fires.
+local function need_when(when, fn)
+  if type(when) == "string" and when ~= "" then return end
+  if type(when) ~= "table" then
+    fail("nudge.%s: 'when' must be a calendar event or a table keyed by phase "
+         .. "(when = { early = \"*-*-* 20:30\", settled = \"Sun 18:00\" })", fn)
+  end
+  local phases = T.phases()
+  if not phases then
+    fail("nudge.%s: a 'when' keyed by phase needs nudge.config{since = ...} before it", fn)
+  end
+  local known, names = {}, {}
+  for _, p in ipairs(phases) do
+    known[p.name] = true
+    names[#names + 1] = p.name
+  end
+  local any = false
+  for k, v in pairs(when) do
+    if type(k) ~= "string" or not known[k] then
+      fail("nudge.%s: when: unknown phase '%s' (phases: %s)", fn, tostring(k),
+           table.concat(names, ", "))
+    end
+    if type(v) ~= "string" or v == "" then
+      fail("nudge.%s: when.%s must be a calendar event like \"Mon,Wed,Fri 20:30\"", fn, k)
+    end
+    any = true
+  end
+  if not any then fail("nudge.%s: 'when' names no phase, so it would never fire", fn) end
+end
+
+-- The one way every kind schedules its `when`: nudge.on with the calendar, or, for a table,
+-- one reminder (one id) whose calendar changes phase by phase (the engine's segments).
+local function on_when(when, fn, opts, kind)
+  need_when(when, kind)
+  if type(when) == "string" then return nudge.on(when, fn, opts) end
+  local segments, shown = {}, {}
+  for _, p in ipairs(T.phases()) do
+    local cal = when[p.name]
+    if cal then
+      segments[#segments + 1] = { cal = cal, from = p.from, ["until"] = p["until"] }
+      shown[#shown + 1] = p.name .. ": " .. cal
+    end
+  end
+  opts._segments = segments
+  return nudge.on(table.concat(shown, "; "), fn, opts)
+end
 
 local function fields(extra)
   local all = {}
@@ -280,7 +356,7 @@ nudge.checkin = api(function(t)
   check_fields(t, "checkin", fields({ "title", "body", "snooze", "urgency", "questions",
                                        "no_repeat" }))
   need_string(t, "id", "checkin")
-  need_string(t, "when", "checkin")
+  need_when(t.when, "checkin")
   check_body(t, "checkin")
   opt_string(t, "title", "checkin")
   opt_string(t, "urgency", "checkin")
@@ -305,7 +381,7 @@ nudge.checkin = api(function(t)
     fail("nudge.checkin: 'no_repeat' only applies with 'questions'")
   end
   local memory = "question:" .. t.id
-  return nudge.on(t.when, function(ev)
+  return on_when(t.when, function(ev)
     if not T.by_hand() and T.checkin_silenced(t.id, ev.scheduled) then
       nudge.log("check-in '" .. t.id .. "' silenced: you logged it with nudgectl checkin")
       return
@@ -327,7 +403,7 @@ nudge.checkin = api(function(t)
       _snooze = snooze,
       discreet = t.discreet,
     }
-  end, schedule_options(t, "checkin"))
+  end, schedule_options(t, "checkin"), "checkin")
 end)
 
 ---------------------------------------------------------------------------------------------
@@ -494,8 +570,7 @@ nudge.gesture = api(function(t)
                             per_week = t.per_week, window = window, quiet = t.quiet,
                             discreet = t.discreet }
   end
-  need_string(t, "when", "gesture")
-  return nudge.on(t.when, function()
+  return on_when(t.when, function()
     local tod = time_of_day(nudge.now())
     local e = pick(pool, t.id, no_repeat, nudge.now(),
                    function(x) return not x.at or (x.at[1] <= tod and tod <= x.at[2]) end)
@@ -505,7 +580,7 @@ nudge.gesture = api(function(t)
       return
     end
     show_gesture(title, t.id, e.text, t.discreet)
-  end, schedule_options(t, "gesture"))
+  end, schedule_options(t, "gesture"), "gesture")
 end)
 
 ---------------------------------------------------------------------------------------------
@@ -841,11 +916,26 @@ end
 ---------------------------------------------------------------------------------------------
 -- Patience: a reminder whose words follow how far along the repair is.
 
+-- The default words for the phase now: by its name, or for phases of the rules' own naming
+-- by place (the first listens, the last maintains, the ones between rebuild).
+local function default_patience()
+  local name = phase_name_at(nudge.now())
+  if PHASE_BODIES[name] then return PHASE_BODIES[name] end
+  local phases = T.phases() or {}
+  for i, p in ipairs(phases) do
+    if p.name == name then
+      if i == 1 then return PHASE_BODIES.early end
+      if i == #phases then return PHASE_BODIES.settled end
+    end
+  end
+  return PHASE_BODIES.months
+end
+
 nudge.patience = api(function(t)
   need_table(t, "patience")
   check_fields(t, "patience", fields({ "title", "phases" }))
   need_string(t, "id", "patience")
-  need_string(t, "when", "patience")
+  need_when(t.when, "patience")
   opt_string(t, "title", "patience")
   opt_discreet(t, "patience")
   local phases = t.phases
@@ -865,12 +955,14 @@ nudge.patience = api(function(t)
     end
   end
   local title = t.title or "Patience"
-  return nudge.on(t.when, function()
+  return on_when(t.when, function()
     local since = T.since()
     if not since then error("nudge.patience needs nudge.config{since = ...}", 0) end
-    local body = phases and phase_at(phases, nudge.now() - since).body or PHASE_BODIES[T.phase()]
+    -- Before since nothing has begun: no stage to speak of.
+    if nudge.now() < since then return end
+    local body = phases and phase_at(phases, since, nudge.now()).body or default_patience()
     nudge.notify { title = title, body = render(body), urgency = "low", discreet = t.discreet }
-  end, schedule_options(t, "patience"))
+  end, schedule_options(t, "patience"), "patience")
 end)
 
 ---------------------------------------------------------------------------------------------
@@ -878,10 +970,14 @@ end)
 
 nudge.milestone = api(function(t)
   need_table(t, "milestone")
-  check_fields(t, "milestone", set({ "at", "streaks", "title", "body", "when", "discreet" }))
+  check_fields(t, "milestone", set({ "id", "at", "streaks", "title", "body", "when", "discreet" }))
   check_body(t, "milestone")
+  opt_string(t, "id", "milestone")
   opt_string(t, "title", "milestone")
-  opt_string(t, "when", "milestone")
+  if t.id == "" then fail("nudge.milestone: 'id' must be a non-empty string") end
+  if t.when ~= nil then need_when(t.when, "milestone") end
+  -- Its one-shots and its streak check take their ids from it: "milestone:6M".
+  local id = t.id or "milestone"
   opt_discreet(t, "milestone")
   local since = T.since()
   local at = t.at or { "7d", "30d", "90d", "6M", "1y" }
@@ -896,11 +992,13 @@ nudge.milestone = api(function(t)
     if type(span) ~= "string" and type(span) ~= "number" then
       fail("nudge.milestone: at[%d] is not a span", i)
     end
-    local when = since + nudge.span(span)
-    if when > now then
+    -- Months and years land on the calendar day: "6M" after Nov 1 is May 1.
+    local when = T.span_add(since, span)
+    if when and when > now then
       nudge.at(when, function()
-        nudge.notify { title = title, body = render(body, { milestone = span }), discreet = t.discreet }
-      end, { id = "milestone:" .. span, _kind = "milestone" })
+        nudge.notify { title = title, body = render(body, { milestone = span }),
+                       discreet = t.discreet }
+      end, { id = id .. ":" .. span, _kind = "milestone" })
     end
   end
   local streaks = t.streaks or { 7, 30 }
@@ -911,21 +1009,23 @@ nudge.milestone = api(function(t)
         fail("nudge.milestone: streaks[%d] must be a whole number of days", i)
       end
     end
-    nudge.on(t.when or "*-*-* 21:00", function()
+    on_when(t.when or "*-*-* 21:00", function()
+      local began = T.since()
+      if began and nudge.now() < began then return end -- nothing has begun: nothing to mark
       local streak = T.streak()
       for _, n in ipairs(streaks) do
-        local key = "milestone:streak:" .. n
+        local key = id .. ":streak:" .. n
         if streak >= n and not nudge.store.get(key) then
           nudge.store.set(key, nudge.now())
           nudge.notify {
             title = title,
-            body = render("{streak} days of check-ins in a row. That consistency matters.",
+            body = render("{streak} of check-ins in a row. That consistency matters.",
                           { milestone = n .. " days" }),
             discreet = t.discreet,
           }
         end
       end
-    end, { id = "milestone:streaks", _kind = "milestone" })
+    end, { id = id .. ":streaks", _kind = "milestone" }, "milestone")
   end
 end)
 
