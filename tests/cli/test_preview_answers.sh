@@ -14,23 +14,24 @@ nudge.promise { id = "talk", text = "Call the counsellor", due = "2026-11-03 18:
                 discreet = true }
 LUA
 preview() { "$NUDGED" --preview --from "2026-11-01 00:00" --days "$1" --rules "$RULES" --state "$TMP/state" "${@:2}"; }
-bodies() { grep -o '"body":"Streak [0-9]*"' "$1" | sed 's/.*Streak \([0-9]*\)"/\1/' | tr '\n' ' '; }
+# {streak} in words: "a fresh start", "1 day", "2 days"...
+bodies() { grep -o '"body":"Streak [^"]*"' "$1" | sed 's/.*Streak \([^"]*\)"/\1/' | tr '\n' '/'; }
 
 # Without a script nothing is answered: the streak never grows.
 preview 5 --json >"$TMP/none" 2>/dev/null
-check "no script: streak stays" [ "$(bodies "$TMP/none")" = "0 0 0 0 0 " ]
+check "no script: streak stays" [ "$(bodies "$TMP/none")" = "a fresh start/a fresh start/a fresh start/a fresh start/a fresh start/" ]
 
 # Every evening done (10 minutes after it shows): the streak grows day by day.
 printf '# all done\n*  evening  done  after 10min\n' >"$TMP/done.txt"
 preview 5 --json --answers "$TMP/done.txt" >"$TMP/done" 2>"$TMP/done.err"
 check "script replayed: exit 0" [ $? = 0 ]
-check "done every day: {streak} grows" [ "$(bodies "$TMP/done")" = "0 1 2 3 4 " ]
+check "done every day: {streak} grows" [ "$(bodies "$TMP/done")" = "a fresh start/1 day/2 days/3 days/4 days/" ]
 
 # Weekends skipped, weekdays done: only the days answered done count.
 printf 'Sat,Sun evening skip\nMon..Fri evening done\n' >"$TMP/wk.txt"
 preview 5 --json --answers "$TMP/wk.txt" >"$TMP/wk" 2>/dev/null
 # 2026-11-01 is a Sunday: skipped, then Mon..Thu done.
-check "weekday script: streak from Monday" [ "$(bodies "$TMP/wk")" = "0 0 1 2 3 " ]
+check "weekday script: streak from Monday" [ "$(bodies "$TMP/wk")" = "a fresh start/a fresh start/1 day/2 days/3 days/" ]
 
 # A promise answered "Not yet" is asked again an hour after the answer; first line wins.
 printf '2026-11-03 promise:* not_yet after 0\n* promise:* broken\n' >"$TMP/p.txt"

@@ -175,7 +175,7 @@ static void test_empty_journal(void **state)
     assert_int_equal(ledger_journal(fx.lg, NOW, 30, seen_cb, &s), 0);
     assert_int_equal(s.n, 0);
     struct ledger_report r;
-    assert_int_equal(ledger_report_compute(fx.lg, NOW, 30, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(fx.lg, NOW, 30, NULL, NULL, &r), 0);
     assert_int_equal(r.nnotes, 0);
     for (int i = 0; i < r.ndays; i++)
         assert_int_equal(r.days[i].mood_n, 0);
@@ -190,7 +190,7 @@ static void test_report_moods_and_notes(void **state)
     open_all(&fx);
     fill(&fx);
     struct ledger_report r;
-    assert_int_equal(ledger_report_compute(fx.lg, NOW, 8, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(fx.lg, NOW, 8, NULL, NULL, &r), 0);
     assert_int_equal(r.ndays, 8);
     /* Days: 21st .. 28th. */
     struct {
@@ -218,7 +218,7 @@ static void test_report_moods_and_notes(void **state)
 
     /* Two moods on one day: their sum and count. */
     assert_int_equal(ledger_checkin_add(fx.lg, oct(28, 21, 0), 1, NULL, NULL), 0);
-    assert_int_equal(ledger_report_compute(fx.lg, NOW, 1, NULL, &r), 0);
+    assert_int_equal(ledger_report_compute(fx.lg, NOW, 1, NULL, NULL, &r), 0);
     assert_int_equal(r.days[0].mood_sum, 5);
     assert_int_equal(r.days[0].mood_n, 2);
     assert_int_equal(r.nnotes, 3);
