@@ -278,8 +278,8 @@ nudge.patience {
   title = "Your pace",
   when = { settled = "Wed *-*-01..07 09:00" },
   phases = {
-    { body = "Trust comes back at its own speed, and how fast is still up to you. Taking your "
-          .. "time is allowed." },
+    { body = "Trust grows back at its own speed, if it does, and how fast is still up to you. "
+          .. "Taking your time is allowed." },
   },
 }
 
