@@ -189,10 +189,11 @@ nudge.checkin {
 
 ---------------------------------------------------------------------------------------------
 -- Looking after yourself: one small thing on a few days a week (three, then two, then one),
--- at a random moment between 09:00 and 20:30, never one of the last eight. A mark
+-- at a random moment between 08:30 and 20:30, never one of the last eight. A mark
 --   at = "morning" (07:00-11:00), "afternoon" (12:00-17:00), "evening" (18:00-21:30) or a
 --        range like "11:00..13:00"
--- means it only comes at that time of day; phases = {...} means only in those phases.
+-- means it only comes at that time of day (the morning ones here start at 08:30, after the
+-- quiet hours); phases = {...} means only in those phases.
 
 local self_care = {
   "Call or message a friend who is good for you.",
@@ -207,9 +208,9 @@ local self_care = {
   "Switch off your phone's notifications for an hour and do something quiet.",
   "Let someone look after you a little today; take the help that is offered.",
   "Tell someone you trust how you are really doing.",
-  { text = "Have a proper breakfast, sitting down.", at = "morning" },
-  { text = "Get a few minutes of daylight before noon, even at an open window.", at = "morning" },
-  { text = "Start the day slowly: five quiet minutes before you look at your phone.", at = "morning" },
+  { text = "Have a proper breakfast, sitting down.", at = "08:30..11:00" },
+  { text = "Get a few minutes of daylight before noon, even at an open window.", at = "08:30..11:00" },
+  { text = "Start the day slowly: five quiet minutes before you look at your phone.", at = "08:30..11:00" },
   { text = "Cook or order something you love for lunch.", at = "11:00..13:00" },
   { text = "Go to bed a little earlier tonight; everything else can wait.", at = "evening" },
   { text = "Make the evening slow: a bath, a book, an early night.", at = "evening" },
@@ -224,7 +225,7 @@ nudge.gesture {
   title = "For you",
   when = { early = "daily" },     -- only in the first weeks
   per_week = 3,                   -- on three different days of each week
-  window = "09:00..20:30",
+  window = "08:30..20:30",
   no_repeat = 8,
   pool = self_care,
 }
@@ -234,7 +235,7 @@ nudge.gesture {
   title = "For you",
   when = { months = "daily" },
   per_week = 2,
-  window = "09:00..20:30",
+  window = "08:30..20:30",
   no_repeat = 8,
   pool = self_care,
 }
@@ -244,7 +245,7 @@ nudge.gesture {
   title = "For you",
   when = { settled = "daily" },
   per_week = 1,
-  window = "09:00..20:30",
+  window = "08:30..20:30",
   no_repeat = 8,
   pool = self_care,
 }
