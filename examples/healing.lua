@@ -221,30 +221,11 @@ local self_care = {
 }
 
 nudge.gesture {
-  id = "self-care-early",
+  id = "self-care",
   title = "For you",
-  when = { early = "daily" },     -- only in the first weeks
-  per_week = 3,                   -- on three different days of each week
-  window = "08:30..20:30",
-  no_repeat = 8,
-  pool = self_care,
-}
-
-nudge.gesture {
-  id = "self-care-months",
-  title = "For you",
-  when = { months = "daily" },
-  per_week = 2,
-  window = "08:30..20:30",
-  no_repeat = 8,
-  pool = self_care,
-}
-
-nudge.gesture {
-  id = "self-care-settled",
-  title = "For you",
-  when = { settled = "daily" },
-  per_week = 1,
+  -- Three days a week in the first weeks, two in the first months, one after that, at a
+  -- random moment between 08:30 and 20:30 (or in the part of the day a suggestion names).
+  per_week = { early = 3, months = 2, settled = 1 },
   window = "08:30..20:30",
   no_repeat = 8,
   pool = self_care,

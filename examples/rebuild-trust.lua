@@ -160,29 +160,13 @@ local gestures = {
     phases = { "settled" } },
 }
 
--- One gesture reminder per phase, so each phase has its own number of days a week.
+-- One gesture reminder whose number of days a week eases off phase by phase.
 nudge.gesture {
-  id = "gesture-early",
-  when = { early = "daily" },     -- only in the first weeks
-  per_week = 5,                   -- on five different days of each week
-  window = "08:00..21:00",        -- at a random moment between 08:00 and 21:00
-  no_repeat = 10,
-  pool = gestures,
-}
-
-nudge.gesture {
-  id = "gesture-months",
-  when = { months = "daily" },
-  per_week = 3,
-  window = "08:00..21:00",
-  no_repeat = 10,
-  pool = gestures,
-}
-
-nudge.gesture {
-  id = "gesture-settled",
-  when = { settled = "daily" },
-  per_week = 2,
+  id = "gesture",
+  -- On five different days of each week in the first weeks, three in the first months, two
+  -- after that: at a random moment between 08:00 and 21:00 (or in the part of the day a
+  -- gesture names).
+  per_week = { early = 5, months = 3, settled = 2 },
   window = "08:00..21:00",
   no_repeat = 10,
   pool = gestures,

@@ -458,12 +458,28 @@ local function weekly_gesture(g)
       local start = day_at(monday, i, 0)
       if start >= now then days[#days + 1] = start end
     end
-    for i = 1, math.min(g.per_week, #days) do
+    -- How many this week: per_week, or its entry for the phase of the week's first day left
+    -- (a week that starts a new phase takes the new phase's pace from its first day on).
+    local n = g.per_week
+    if type(n) == "table" then
+      local by_phase = n
+      n = 0
+      local kept = {}
+      for _, start in ipairs(days) do
+        local count = by_phase[phase_name_at(start + 12 * 3600) or ""]
+        if count then
+          if n == 0 then n = count end
+          kept[#kept + 1] = start
+        end
+      end
+      days = kept
+    end
+    for i = 1, math.min(n, #days) do
       local j = nudge.random(i, #days)
       days[i], days[j] = days[j], days[i]
     end
     local chosen = {}
-    for i = 1, math.min(g.per_week, #days) do chosen[i] = days[i] end
+    for i = 1, math.min(n, #days) do chosen[i] = days[i] end
     table.sort(chosen)
     plan = {}
     local taken = table.move(ahead, 1, #ahead, 1, {})
@@ -551,8 +567,33 @@ nudge.gesture = api(function(t)
   end
   local title = t.title or "A small gesture"
   if t.per_week ~= nil then
-    if math.type(t.per_week) ~= "integer" or t.per_week < 1 or t.per_week > 7 then
-      fail("nudge.gesture: 'per_week' must be a whole number of days from 1 to 7")
+    -- A number, or a table keyed by phase name so the gestures ease off as trust returns (a
+    -- phase the table leaves out has none).
+    local function days_ok(n) return math.type(n) == "integer" and n >= 1 and n <= 7 end
+    if type(t.per_week) == "table" then
+      local phases = T.phases()
+      if not phases then
+        fail("nudge.gesture: a 'per_week' keyed by phase needs nudge.config{since = ...} before it")
+      end
+      local known, names, any = {}, {}, false
+      for _, p in ipairs(phases) do
+        known[p.name] = true
+        names[#names + 1] = p.name
+      end
+      for k, v in pairs(t.per_week) do
+        if type(k) ~= "string" or not known[k] then
+          fail("nudge.gesture: per_week: unknown phase '%s' (phases: %s)", tostring(k),
+               table.concat(names, ", "))
+        end
+        if not days_ok(v) then
+          fail("nudge.gesture: per_week.%s must be a whole number of days from 1 to 7", k)
+        end
+        any = true
+      end
+      if not any then fail("nudge.gesture: 'per_week' names no phase, so it would never fire") end
+    elseif not days_ok(t.per_week) then
+      fail("nudge.gesture: 'per_week' must be a whole number of days from 1 to 7, or a table "
+           .. "keyed by phase (per_week = { early = 5, months = 3, settled = 2 })")
     end
     if t.when ~= nil then
       fail("nudge.gesture: give either 'when' or 'per_week', not both")
