@@ -276,9 +276,11 @@ static void plan_loaded(struct ruleset *rs, struct lrem *m, struct lrem **prev, 
         }
     }
     if (schedule_add(&rs->sched, &m->r) == -ENOENT) {
-        if (rs->warnings && m->r.nsegs)
-            strlist_add(rs->warnings, "%s: '%s' never fires: no phase its 'when' names is ahead "
-                        "(%s)", m->where, m->r.id, m->expr);
+        /* A plan names a reminder for each phase; once a phase is over, its reminder has
+         * nothing left to do, which is the plan working, not a mistake to warn about. */
+        if (m->r.nsegs)
+            log_info("%s: '%s' has no fires left: the phases its 'when' names are over (%s)",
+                     m->where, m->r.id, m->expr);
         else if (rs->warnings && m->r.trigger == TRIGGER_CALENDAR)
             strlist_add(rs->warnings, "%s: calendar event \"%s\" never elapses", m->where, m->expr);
         else if (rs->warnings && m->r.trigger == TRIGGER_AT)
