@@ -25,6 +25,7 @@ void ledger_free(struct ledger *lg)
     if (!lg) return;
     ledger_forget_shown(lg);
     free(lg->settled);
+    free(lg->rule_pauses);
     free(lg);
 }
 

@@ -54,6 +54,11 @@ struct ruleset {
     size_t shown;         /* notifications shown, ever (ruleset_fire_now counts its own) */
     bool has_since;
     usec_t since;
+    /* nudge.config{pause}: the rule file's pauses, handed to the ledger once the set loads. */
+    struct rule_pause {
+        usec_t from, until;
+    } *pauses;
+    size_t n_pauses;
     char backend_name[16];
     char app_name[64];
     int nudge_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
