@@ -21,6 +21,9 @@ struct ledger {
     /* The loaded rule file's pauses (ledger_set_rule_pauses), by start. */
     struct ledger_pause *rule_pauses;
     size_t n_rule_pauses;
+    /* The stored (nudgectl) pauses, read once (pause.c keeps it current). */
+    struct pause_list ctl_pauses;
+    bool ctl_pauses_loaded;
 };
 
 /* Queues fire_id as settled (once); every ledger file that settles a fire calls this. */

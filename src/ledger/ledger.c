@@ -26,6 +26,7 @@ void ledger_free(struct ledger *lg)
     ledger_forget_shown(lg);
     free(lg->settled);
     free(lg->rule_pauses);
+    pause_list_free(&lg->ctl_pauses);
     free(lg);
 }
 

@@ -77,36 +77,53 @@ static void from_store(const struct store_pause *s, struct ledger_pause *p)
     snprintf(p->note, sizeof p->note, "%s", s->note ? s->note : "");
 }
 
-/* Every pause overlapping [from, to), both kinds, unsorted. */
-struct collect {
-    usec_t from, to;
-    struct pause_list *out;
-    int rc;
-};
-
-static int collect_cb(void *ud, const struct store_pause *s)
+/* The nudgectl pauses, read once and kept: every due fire asks whether it is paused, and the
+ * only writers are this file's start and resume, which drop the copy. */
+static int load_cb(void *ud, const struct store_pause *s)
 {
-    struct collect *c = ud;
     struct ledger_pause p;
     from_store(s, &p);
-    if (p.from < c->to && p.until > c->from && pause_list_add(c->out, &p) < 0)
-        return c->rc = -ENOMEM;
+    return pause_list_add(ud, &p);
+}
+
+static int ctl_pauses(struct ledger *lg, const struct pause_list **out)
+{
+    if (!lg->ctl_pauses_loaded) {
+        pause_list_free(&lg->ctl_pauses);
+        int rc = store_pauses(lg->st, load_cb, &lg->ctl_pauses);
+        if (rc < 0) {
+            pause_list_free(&lg->ctl_pauses);
+            return rc == -ENOMEM ? rc : -EIO;
+        }
+        lg->ctl_pauses_loaded = true;
+    }
+    *out = &lg->ctl_pauses;
+    return 0;
+}
+
+static void ctl_pauses_changed(struct ledger *lg)
+{
+    lg->ctl_pauses_loaded = false;
+}
+
+static int add_overlapping(struct pause_list *out, const struct ledger_pause *v, size_t n,
+                           usec_t from, usec_t to)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].from < to && v[i].until > from && pause_list_add(out, &v[i]) < 0) return -ENOMEM;
     return 0;
 }
 
 int ledger_pauses_between(struct ledger *lg, usec_t from, usec_t to, struct pause_list *out)
 {
     *out = (struct pause_list){0};
-    struct collect c = {from, to, out, 0};
-    int rc = store_pauses(lg->st, collect_cb, &c);
-    if (rc == 0) rc = c.rc;
-    for (size_t i = 0; rc == 0 && i < lg->n_rule_pauses; i++) {
-        const struct ledger_pause *p = &lg->rule_pauses[i];
-        if (p->from < to && p->until > from) rc = pause_list_add(out, p);
-    }
+    const struct pause_list *ctl;
+    int rc = ctl_pauses(lg, &ctl);
+    if (rc == 0) rc = add_overlapping(out, ctl->v, ctl->n, from, to);
+    if (rc == 0) rc = add_overlapping(out, lg->rule_pauses, lg->n_rule_pauses, from, to);
     if (rc < 0) {
         pause_list_free(out);
-        return rc == -ENOMEM ? rc : -EIO;
+        return rc;
     }
     if (out->n) qsort(out->v, out->n, sizeof *out->v, cmp_pause);
     return 0;
@@ -137,16 +154,17 @@ bool ledger_paused_at(struct ledger *lg, usec_t t, struct ledger_pause *how)
     return paused;
 }
 
-/* The nudgectl pause running at now (its row in *p), if any. */
+/* The nudgectl pause running at now (the latest, in *p), if any. */
 static bool ctl_running(struct ledger *lg, usec_t now, struct ledger_pause *p, int *rc)
 {
-    struct pause_list l = {0};
-    struct collect c = {now, now + 1, &l, 0};
-    *rc = store_pauses(lg->st, collect_cb, &c);
-    if (*rc == 0) *rc = c.rc;
-    bool found = *rc == 0 && l.n > 0;
-    if (found) *p = l.v[l.n - 1];
-    pause_list_free(&l);
+    const struct pause_list *ctl;
+    bool found = false;
+    if ((*rc = ctl_pauses(lg, &ctl)) < 0) return false;
+    for (size_t i = 0; i < ctl->n; i++)
+        if (ctl->v[i].from <= now && ctl->v[i].until > now) {
+            *p = ctl->v[i];
+            found = true;
+        }
     return found;
 }
 
@@ -174,9 +192,11 @@ int ledger_pause_start(struct ledger *lg, usec_t now, usec_t until, bool all, co
     int rc;
     if (ctl_running(lg, now, &running, &rc) && store_pause_end(lg->st, running.id, now) < 0)
         rc = -EIO;
+    ctl_pauses_changed(lg);
     if (rc < 0) return errbuf_set(err, errsz, EIO, "the state database failed (see the log)");
     int64_t id = 0;
     const char *n = note && *note ? note : NULL;
+    ctl_pauses_changed(lg);
     if (store_pause_add(lg->st, now, until == USEC_INFINITY ? NULL : &until, all, n, now, &id) < 0)
         return errbuf_set(err, errsz, EIO, "the state database failed (see the log)");
     *out = (struct ledger_pause){
@@ -203,6 +223,7 @@ int ledger_pause_resume(struct ledger *lg, usec_t now, struct ledger_pause *ende
     struct ledger_pause p;
     int rc;
     if (ctl_running(lg, now, &p, &rc)) {
+        ctl_pauses_changed(lg);
         if (store_pause_end(lg->st, p.id, now) < 0)
             return errbuf_set(err, errsz, EIO, "the state database failed (see the log)");
         p.until = now;

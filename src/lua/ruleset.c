@@ -445,7 +445,7 @@ static bool snooze_silenced(struct ruleset *rs, struct snooze *z, usec_t now)
     if (notification_decode(z->blob, z->len, &n) < 0) return false; /* snooze_fire says why */
     bool silenced = pause_silences(rs, n.kind, now);
     if (silenced) {
-        log_info("snoozed '%s' not shown again: paused", n.reminder_id);
+        log_debug("snoozed '%s' not shown again: paused", n.reminder_id);
         if (rs->record_history) {
             ledger_record_silenced(rs->ledger, n.reminder_id, n.kind, n.title, z->r.at, "pause",
                                    now);
@@ -491,7 +491,7 @@ size_t ruleset_run_due(struct ruleset *rs)
              * not save the prompts for later. */
             usec_t sched = m->caught_up ? m->caught_up : m->r.next;
             m->caught_up = 0;
-            log_info("%s: '%s' silenced: paused", m->where, m->r.id);
+            log_debug("%s: '%s' silenced: paused", m->where, m->r.id);
             if (rs->record_history)
                 ledger_record_silenced(rs->ledger, m->r.id, m->r.kind, NULL, sched, "pause", now);
             if (schedule_rearm(&rs->sched, &m->r) < 0) reminder_release(rs, m);
