@@ -135,6 +135,7 @@ static void config_pause(lua_State *L, struct ruleset *rs, int idx)
     free(rs->pauses);
     rs->pauses = v;
     rs->n_pauses = (size_t)n;
+    if (!rs->loading && ruleset_publish_pauses(rs) < 0) luaL_error(L, "not enough memory");
 }
 
 static int l_config(lua_State *L)

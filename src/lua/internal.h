@@ -105,6 +105,14 @@ struct snooze {
 extern const char ruleset_key;
 extern const char snooze_tag;
 
+/* ---- ruleset.c ---- */
+
+/* Hands the rule file's pauses (rs->pauses) to the ledger, in place of the ones before, so
+ * silencing, status and the report see them beside nudgectl's: once the set has loaded (a set
+ * that fails to load leaves the old ones), or when a callback calls nudge.config{pause}. 0 or
+ * -ENOMEM. */
+int ruleset_publish_pauses(struct ruleset *rs);
+
 /* ---- quietdrops.c ---- */
 
 /* Writes each elapse quiet hours dropped whose time has passed as a "silenced" fire (once; only

@@ -307,9 +307,7 @@ static int plan_all_loaded(struct ruleset *rs, const struct ruleset *previous)
     return 0;
 }
 
-/* The rule file's pauses go to the ledger once the set has loaded, so silencing, status and
- * the report see them beside nudgectl's (a set that fails to load leaves the old ones). */
-static int publish_pauses(struct ruleset *rs)
+int ruleset_publish_pauses(struct ruleset *rs)
 {
     struct ledger_pause *v = rs->n_pauses ? calloc(rs->n_pauses, sizeof *v) : NULL;
     if (rs->n_pauses && !v) return -ENOMEM;
@@ -351,7 +349,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         strlist_free(&local);
         return NULL;
     }
-    if (publish_pauses(rs) < 0) {
+    if (ruleset_publish_pauses(rs) < 0) {
         strlist_add(errs, "not enough memory");
         ruleset_free(rs);
         strlist_free(&local);
