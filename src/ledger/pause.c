@@ -109,8 +109,11 @@ static void ctl_pauses_changed(struct ledger *lg)
 static int add_overlapping(struct pause_list *out, const struct ledger_pause *v, size_t n,
                            usec_t from, usec_t to)
 {
+    /* A pause resumed the instant it began paused nothing. */
     for (size_t i = 0; i < n; i++)
-        if (v[i].from < to && v[i].until > from && pause_list_add(out, &v[i]) < 0) return -ENOMEM;
+        if (v[i].until > v[i].from && v[i].from < to && v[i].until > from &&
+            pause_list_add(out, &v[i]) < 0)
+            return -ENOMEM;
     return 0;
 }
 

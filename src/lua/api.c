@@ -101,6 +101,17 @@ static int pause_entry(const char *s, usec_t now, struct rule_pause *p, char *er
     return 0;
 }
 
+int api_publish_pauses(struct ruleset *rs)
+{
+    struct ledger_pause *v = rs->n_pauses ? calloc(rs->n_pauses, sizeof *v) : NULL;
+    if (rs->n_pauses && !v) return -ENOMEM;
+    for (size_t i = 0; i < rs->n_pauses; i++)
+        v[i] = (struct ledger_pause){.from = rs->pauses[i].from, .until = rs->pauses[i].until};
+    int r = ledger_set_rule_pauses(rs->ledger, v, rs->n_pauses);
+    free(v);
+    return r;
+}
+
 /* config{pause = {...}}: a list of strings, each checked, at most LEDGER_RULE_PAUSES_MAX. The
  * value at idx replaces any pauses an earlier nudge.config gave. */
 static void config_pause(lua_State *L, struct ruleset *rs, int idx)
@@ -135,7 +146,7 @@ static void config_pause(lua_State *L, struct ruleset *rs, int idx)
     free(rs->pauses);
     rs->pauses = v;
     rs->n_pauses = (size_t)n;
-    if (!rs->loading && ruleset_publish_pauses(rs) < 0) luaL_error(L, "not enough memory");
+    if (!rs->loading && api_publish_pauses(rs) < 0) luaL_error(L, "not enough memory");
 }
 
 static int l_config(lua_State *L)

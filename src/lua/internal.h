@@ -105,13 +105,13 @@ struct snooze {
 extern const char ruleset_key;
 extern const char snooze_tag;
 
-/* ---- ruleset.c ---- */
+/* ---- api.c (nudge.config{pause}) ---- */
 
 /* Hands the rule file's pauses (rs->pauses) to the ledger, in place of the ones before, so
  * silencing, status and the report see them beside nudgectl's: once the set has loaded (a set
  * that fails to load leaves the old ones), or when a callback calls nudge.config{pause}. 0 or
  * -ENOMEM. */
-int ruleset_publish_pauses(struct ruleset *rs);
+int api_publish_pauses(struct ruleset *rs);
 
 /* ---- quietdrops.c ---- */
 

@@ -307,17 +307,6 @@ static int plan_all_loaded(struct ruleset *rs, const struct ruleset *previous)
     return 0;
 }
 
-int ruleset_publish_pauses(struct ruleset *rs)
-{
-    struct ledger_pause *v = rs->n_pauses ? calloc(rs->n_pauses, sizeof *v) : NULL;
-    if (rs->n_pauses && !v) return -ENOMEM;
-    for (size_t i = 0; i < rs->n_pauses; i++)
-        v[i] = (struct ledger_pause){.from = rs->pauses[i].from, .until = rs->pauses[i].until};
-    int r = ledger_set_rule_pauses(rs->ledger, v, rs->n_pauses);
-    free(v);
-    return r;
-}
-
 struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
                              struct strlist *warnings)
 {
@@ -349,7 +338,7 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         strlist_free(&local);
         return NULL;
     }
-    if (ruleset_publish_pauses(rs) < 0) {
+    if (api_publish_pauses(rs) < 0) {
         strlist_add(errs, "not enough memory");
         ruleset_free(rs);
         strlist_free(&local);
