@@ -29,7 +29,7 @@ _nudgectl()
     # Ask the nudgectl being completed (./build/nudgectl too), else the one on PATH.
     local _nudgectl_prog=nudgectl
     [[ ${words[0]} == */* && -x ${words[0]} ]] && _nudgectl_prog=${words[0]}
-    local commands="status list preview fire reload done skip snooze checkin journal promise history emit report export"
+    local commands="status list preview fire reload done skip snooze checkin journal promise history emit report export pause resume"
     COMPREPLY=()
 
     # The command (and sub-command) after the global options.
@@ -62,6 +62,7 @@ _nudgectl()
     history) opts+=" -n --limit --since" ;;
     report) opts+=" --days --svg --html" ;;
     export) opts+=" --ics --days" ;;
+    pause) opts+=" --until --all --note" ;;
     promise)
         [ "$sub" = add ] && opts+=" --due"
         [ "$sub" = edit ] && opts+=" --text --due"
@@ -74,7 +75,7 @@ _nudgectl()
         return 0
         ;;
     --mood) COMPREPLY=($(compgen -W "1 2 3 4 5" -- "$cur")); return 0 ;;
-    --days | --note | --due | --since | -n | --limit) return 0 ;;
+    --days | --note | --due | --since | -n | --limit | --until) return 0 ;;
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
@@ -85,7 +86,7 @@ _nudgectl()
     local npos=0
     for ((i = cmd_at + 1; i < cword; i++)); do
         case ${words[i]} in
-        --days | --mood | --note | --due | --since | -n | --limit | --svg | --html) i=$((i + 1)) ;;
+        --days | --mood | --note | --due | --since | -n | --limit | --svg | --html | --until) i=$((i + 1)) ;;
         -*) ;;
         *) npos=$((npos + 1)) ;;
         esac

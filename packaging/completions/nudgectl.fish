@@ -12,7 +12,7 @@ function __nudgectl_ids
     end
 end
 
-set -l commands status list preview fire reload done skip snooze checkin journal promise history emit report export
+set -l commands status list preview fire reload done skip snooze checkin journal promise history emit report export pause resume
 complete -c nudgectl -f
 complete -c nudgectl -l json -d 'Print the reply object as JSON'
 complete -c nudgectl -s h -l help -d 'Show usage'
@@ -33,6 +33,8 @@ complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a history -
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a emit -d 'Raise a user event'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a report -d 'Follow-through, streaks, score'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a export -d 'Coming fires as iCalendar'
+complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a pause -d 'Give space for a while'
+complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a resume -d 'End a pause'
 
 complete -c nudgectl -n "__fish_seen_subcommand_from fire done skip snooze" -a '(__nudgectl_ids list)' -d 'reminder'
 complete -c nudgectl -n "__fish_seen_subcommand_from preview" -l days -x -d 'Days to preview'
@@ -46,6 +48,9 @@ complete -c nudgectl -n "__fish_seen_subcommand_from report" -l svg -r -F -d 'Wr
 complete -c nudgectl -n "__fish_seen_subcommand_from report" -l html -r -F -d 'Write an HTML page'
 complete -c nudgectl -n "__fish_seen_subcommand_from export" -l ics -d 'iCalendar on stdout'
 complete -c nudgectl -n "__fish_seen_subcommand_from export" -l days -x -d 'Days ahead'
+complete -c nudgectl -n "__fish_seen_subcommand_from pause" -l until -x -d 'Until a timestamp'
+complete -c nudgectl -n "__fish_seen_subcommand_from pause" -l all -d 'Promises rest too'
+complete -c nudgectl -n "__fish_seen_subcommand_from pause" -l note -x -d 'A note'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and not __fish_seen_subcommand_from add list kept broken reopen edit delete" -a 'add list kept broken reopen edit delete'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and __fish_seen_subcommand_from add" -l due -x -d 'When it is due'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and __fish_seen_subcommand_from kept broken reopen edit delete" -a '(__nudgectl_ids promise list)' -d 'promise'

@@ -296,6 +296,104 @@ static int run(struct invocation *inv, json_t *req, reply_printer print)
 
 /* ---- commands ---- */
 
+/* ---- pause ---- */
+
+static int run_plain(struct invocation *inv, const char *cmd, reply_printer print);
+
+/* "Sun 27 Dec 09:00" (with the year when not this year's), local time. */
+static const char *fmt_day_time(usec_t t, usec_t now, char *buf, size_t bufsz)
+{
+    time_t a = (time_t)(t / USEC_PER_SEC), b = (time_t)(now / USEC_PER_SEC);
+    struct tm ta, tb;
+    localtime_r(&a, &ta);
+    localtime_r(&b, &tb);
+    strftime(buf, bufsz, ta.tm_year == tb.tm_year ? "%a %-d %b %H:%M" : "%a %-d %b %Y %H:%M", &ta);
+    return buf;
+}
+
+/* One warm line for a pause object: until when, and what rests. */
+static void pause_line(struct invocation *inv, json_t *p, char *buf, size_t bufsz)
+{
+    char when[96], until[160];
+    usec_t t;
+    if (reply_time(json_object_get(p, "until"), &t))
+        snprintf(until, sizeof until, "until %s", fmt_day_time(t, inv->now, when, sizeof when));
+    else
+        snprintf(until, sizeof until, "until you resume (nudgectl resume)");
+    bool all = json_is_true(json_object_get(p, "all"));
+    const char *note = json_string_value(json_object_get(p, "note"));
+    snprintf(buf, bufsz, "%s: %s%s%s%s%s", until,
+             all ? "every reminder rests, promises included"
+                 : "check-ins, gestures and the plan's other prompts rest; promises still come",
+             !strcmp(str_or(p, "origin", ""), "rules") ? " (from your rule file)" : "",
+             note ? " (note: " : "", note ? note : "", note ? ")" : "");
+}
+
+/* Takes a flag without a value (parse_args' options all take one) out of the arguments before
+ * "--": whether it was there. */
+static bool take_flag(struct invocation *inv, const char *flag)
+{
+    bool found = false;
+    int k = 0, i = 0;
+    for (; i < inv->argc && strcmp(inv->argv[i], "--"); i++) {
+        if (!strcmp(inv->argv[i], flag))
+            found = true;
+        else
+            inv->argv[k++] = inv->argv[i];
+    }
+    for (; i < inv->argc; i++) inv->argv[k++] = inv->argv[i];
+    inv->argc = k;
+    return found;
+}
+
+static void print_pause(struct invocation *inv, json_t *r)
+{
+    char line[1024];
+    pause_line(inv, json_object_get(r, "pause"), line, sizeof line);
+    printf("Paused %s.\n", line);
+    json_int_t n = json_integer_value(json_object_get(r, "cancelled"));
+    if (n == 1) printf("A snoozed reminder will not come back meanwhile.\n");
+    if (n > 1) printf("%lld snoozed reminders will not come back meanwhile.\n", (long long)n);
+}
+
+static int exec_pause(struct invocation *inv)
+{
+    const char *until = NULL, *note = NULL, *pos[1];
+    bool all = take_flag(inv, "--all");
+    struct opt opts[] = {{"--until", NULL, &until}, {"--note", NULL, &note}, {0}};
+    int n, rc = parse_args(inv, opts, pos, 0, 1, &n);
+    if (rc >= 0) return rc;
+    if (n == 1 && until) return usage_error(inv, "give a SPAN or --until, not both");
+    json_t *req = json_pack("{s:s}", "cmd", "pause");
+    if ((n == 1 && !set_arg(inv, req, "span", pos[0], &rc)) ||
+        (until && !set_arg(inv, req, "until", until, &rc)) ||
+        (note && !set_arg(inv, req, "note", note, &rc)))
+        return json_decref(req), rc;
+    if (all) json_object_set_new(req, "all", json_true());
+    return run(inv, req, print_pause);
+}
+
+static void print_resume(struct invocation *inv, json_t *r)
+{
+    char when[96];
+    usec_t from;
+    json_t *p = json_object_get(r, "pause");
+    if (!json_is_object(p)) {
+        printf("Nothing was paused: reminders come as planned.\n");
+        return;
+    }
+    if (reply_time(json_object_get(p, "from"), &from))
+        printf("Resumed: reminders come as planned again (paused since %s).\n",
+               fmt_day_time(from, inv->now, when, sizeof when));
+    else
+        printf("Resumed: reminders come as planned again.\n");
+}
+
+static int exec_resume(struct invocation *inv)
+{
+    return run_plain(inv, "resume", print_resume);
+}
+
 static void print_status(struct invocation *inv, json_t *r)
 {
     char buf[256], rel[160];
@@ -338,6 +436,11 @@ static void print_status(struct invocation *inv, json_t *r)
             snprintf(line, sizeof line, "%s (%s): ok", buf, rel);
     }
     table_add(t, (const char *[]){"last reload", line});
+    json_t *p = json_object_get(r, "pause");
+    if (json_is_object(p)) {
+        pause_line(inv, p, line, sizeof line);
+        table_add(t, (const char *[]){"paused", line});
+    }
     table_print_free(t, stdout);
 }
 
@@ -758,9 +861,11 @@ static void print_history(struct invocation *inv, json_t *r)
         fmt_time(json_object_get(v, "fired"), fired, sizeof fired);
         const char *ans = str_or(v, "answer", NULL);
         usec_t at;
+        const char *why = str_or(v, "reason", NULL);
         if (ans && reply_time(json_object_get(v, "answered"), &at)) {
             timestamp_format(at, answered, sizeof answered);
-            snprintf(answer, sizeof answer, "%.100s at %s", ans, answered);
+            snprintf(answer, sizeof answer, "%.100s%s%.20s%s at %s", ans, why ? " (" : "",
+                     why ? why : "", why ? ")" : "", answered);
         } else {
             snprintf(answer, sizeof answer, "%.100s", ans ? ans : "-");
         }
@@ -967,6 +1072,8 @@ static const struct command commands[] = {
     {&protocol_commands[PROTOCOL_EMIT], exec_emit},
     {&protocol_commands[PROTOCOL_REPORT], exec_report},
     {&protocol_commands[PROTOCOL_EXPORT], exec_export},
+    {&protocol_commands[PROTOCOL_PAUSE], exec_pause},
+    {&protocol_commands[PROTOCOL_RESUME], exec_resume},
     {NULL, NULL},
 };
 _Static_assert(sizeof commands / sizeof commands[0] == PROTOCOL_COMMANDS + 1,

@@ -17,6 +17,7 @@
 #include "ledger/promise.h"
 #include "ledger/report.h"
 #include "ledger/ledger.h"
+#include "ledger/pause.h"
 #include "ledger/uid.h"
 #include "lua/toolkit.h"
 #include "protocol/protocol.h"
@@ -65,13 +66,27 @@ _Static_assert(PROTOCOL_REPORT_DAYS_MAX == REPORT_DAYS_MAX &&
                    PROTOCOL_REPORT_DAYS_DEFAULT == REPORT_DAYS_DEFAULT,
                "the protocol table and report_data agree on report's days");
 
+_Static_assert(PROTOCOL_PAUSE_NOTE_MAX == LEDGER_PAUSE_NOTE_MAX,
+               "the protocol table and the ledger agree on a pause's note");
+
+/* A pause in replies (status, pause, resume, report): {from, until (null: until resumed), all,
+ * note (or null), origin}. */
+static json_t *pause_json(const struct ledger_pause *p)
+{
+    return json_pack("{s:o, s:o, s:b, s:o, s:s}", "from", seconds(p->from), "until",
+                     seconds(p->until), "all", p->all, "note",
+                     p->note[0] ? jstr(p->note) : json_null(), "origin", p->origin);
+}
+
 static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz)
 {
     (void)req, (void)err, (void)errsz;
     usec_t now = clock_now(clock_real());
     json_t *rules = json_array();
     for (size_t i = 0; i < d->files.n; i++) json_array_append_new(rules, jstr(d->files.paths[i]));
-    return json_pack("{s:i, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:b, s:o}}",
+    struct ledger_pause how;
+    json_t *pause = ledger_paused_at(d->ledger, now, &how) ? pause_json(&how) : json_null();
+    return json_pack("{s:i, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:b, s:o}, s:o}",
                      "pid", (int)getpid(),
                      "uptime", seconds((now - d->started) / USEC_PER_SEC * USEC_PER_SEC),
                      "rules", rules,
@@ -80,7 +95,8 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
                      "state", jstr(store_path(d->store)),
                      "last_reload", "at", seconds(d->last_reload / USEC_PER_SEC * USEC_PER_SEC),
                      "ok", !d->last_reload_error[0],
-                     "error", d->last_reload_error[0] ? jstr(d->last_reload_error) : json_null());
+                     "error", d->last_reload_error[0] ? jstr(d->last_reload_error) : json_null(),
+                     "pause", pause);
 }
 
 /* A list reply stays small however many reminders callbacks made: the first LIST_MAX in
@@ -408,12 +424,12 @@ static json_t *day_json(const struct report_day *d)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "date", date,
+    return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b}", "date", date,
                      "checkins_due", d->checkins_due, "checkins_done", d->checkins_done,
                      "journal", d->journal, "answered_done", d->answered_done,
                      "gestures_shown", d->gestures_shown, "gestures_done", d->gestures_done,
                      "promises_due", d->promises_due, "promises_kept", d->promises_kept,
-                     "promises_broken", d->promises_broken);
+                     "promises_broken", d->promises_broken, "paused", d->paused);
 }
 
 /* The day's mood from the journal (SPEC 2.4): the mean, and of how many; absent when none. */
@@ -526,10 +542,14 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
                             r.has_since ? seconds(r.since) : json_null(), "phase",
                             r.phase ? jstr(r.phase) : json_null(), "days", days, "streak",
                             r.streak, "best_streak", r.best_streak, "promises", promises);
+    json_t *pauses = json_array();
+    for (size_t i = 0; i < r.pauses.n; i++) json_array_append_new(pauses, pause_json(&r.pauses.v[i]));
     ledger_report_free(&r);
     if (out) json_object_set_new(out, "notes", notes);
     else json_decref(notes);
     if (out) json_object_set_new(out, "truncated", json_boolean(truncated || notes_cut));
+    if (out) json_object_set_new(out, "pauses", pauses);
+    else json_decref(pauses);
     return out;
 }
 
@@ -813,6 +833,9 @@ static int history_cb(void *ud, const struct history_entry *f)
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
                                         f->answer ? jstr(f->answer) : json_null(), "answered",
                                         f->answer ? seconds(f->answered) : json_null()));
+    /* Why a fire did not show (a pause, a logged check-in, quiet hours). */
+    if (f->reason) json_object_set_new(json_array_get(w->a, json_array_size(w->a) - 1), "reason",
+                                       jstr(f->reason));
     return 0;
 }
 
@@ -833,6 +856,43 @@ static json_t *cmd_history(struct daemon *d, json_t *req, char *err, size_t errs
 
 /* The handler of each command in the protocol table; preview and export may answer later
  * (control_defer): they run the preview engine. */
+/* nudgectl pause [SPAN | --until TS] [--all] [--note TEXT] (SPEC 2.4). */
+static json_t *cmd_pause(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    usec_t now = clock_now(clock_real()), until = USEC_INFINITY, span;
+    const char *sp = arg_string(req, "span"); /* in the table's limits */
+    int has_until = opt_time(protocol_arg_find(&protocol_commands[PROTOCOL_PAUSE], "until"), req,
+                             &until, err, errsz);
+    if (has_until < 0) return NULL;
+    if (sp && has_until) return fail(err, errsz, "%s", "give a SPAN or --until, not both");
+    if (sp) {
+        if (span_parse(sp, &span, err, errsz) < 0) return NULL;
+        until = now + span;
+    }
+    if (has_until && until <= now)
+        return fail(err, errsz, "%s", "--until is in the past: a pause runs from now");
+    struct ledger_pause p;
+    int cancelled = 0;
+    if (ledger_pause_start(d->ledger, now, until, json_is_true(json_object_get(req, "all")),
+                           arg_string(req, "note"), &p, &cancelled, err, errsz) < 0)
+        return NULL;
+    ruleset_snoozes_sync(d->rs); /* a cancelled snooze never shows */
+    daemon_arm(d);
+    return json_pack("{s:o, s:i}", "pause", pause_json(&p), "cancelled", cancelled);
+}
+
+/* nudgectl resume: ends the nudgectl pause; a rule file's pause is the rule file's to end. */
+static json_t *cmd_resume(struct daemon *d, json_t *req, char *err, size_t errsz)
+{
+    (void)req;
+    struct ledger_pause p;
+    int r = ledger_pause_resume(d->ledger, clock_now(clock_real()), &p, err, errsz);
+    if (r == -ENOENT) return json_pack("{s:o}", "pause", json_null()); /* nothing to end */
+    if (r < 0) return NULL;
+    daemon_arm(d);
+    return json_pack("{s:o}", "pause", pause_json(&p));
+}
+
 static const struct {
     command_fn fn;
     command_cl_fn deferred;
@@ -858,6 +918,8 @@ static const struct {
     [PROTOCOL_EMIT] = {cmd_emit},
     [PROTOCOL_REPORT] = {cmd_report},
     [PROTOCOL_EXPORT] = {.deferred = cmd_export},
+    [PROTOCOL_PAUSE] = {cmd_pause},
+    [PROTOCOL_RESUME] = {cmd_resume},
 };
 
 /* A reply that strays from the table is the daemon's bug: said in the log (the e2e tests read

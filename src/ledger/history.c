@@ -2,6 +2,7 @@
 #include "ledger/history.h"
 
 #include <errno.h>
+#include <string.h>
 
 #include "ledger/internal.h"
 
@@ -38,6 +39,7 @@ static int history_cb(void *ud, const struct store_fire *f)
                               .fired = f->fired,
                               .answer = f->answer,
                               .answered = f->answered};
+    if (f->answer && !strcmp(f->answer, "silenced")) e.reason = f->source;
     return w->cb(w->ud, &e);
 }
 

@@ -3,6 +3,7 @@
 #define NUDGE_LEDGER_INTERNAL_H
 
 #include "ledger/ledger.h"
+#include "ledger/pause.h"
 #include "store/store.h"
 
 struct ledger {
@@ -17,6 +18,12 @@ struct ledger {
     /* Fires settled since the daemon last took them (ledger_settled_take), oldest first. */
     int64_t *settled;
     size_t n_settled, cap_settled;
+    /* The loaded rule file's pauses (ledger_set_rule_pauses), by start. */
+    struct ledger_pause *rule_pauses;
+    size_t n_rule_pauses;
+    /* The stored (nudgectl) pauses, read once (pause.c keeps it current). */
+    struct pause_list ctl_pauses;
+    bool ctl_pauses_loaded;
 };
 
 /* Queues fire_id as settled (once); every ledger file that settles a fire calls this. */

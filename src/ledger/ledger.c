@@ -25,6 +25,8 @@ void ledger_free(struct ledger *lg)
     if (!lg) return;
     ledger_forget_shown(lg);
     free(lg->settled);
+    free(lg->rule_pauses);
+    pause_list_free(&lg->ctl_pauses);
     free(lg);
 }
 

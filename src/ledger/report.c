@@ -2,6 +2,7 @@
 #include "ledger/report.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -78,61 +79,114 @@ const char *ledger_phase(const struct ledger_phases *p, usec_t since, usec_t now
     return i < 0 ? NULL : p->v[i].label;
 }
 
-/* Local days with a done check-in, over the whole history: the streaks need more than the
- * report's range. */
-struct dayset {
-    int64_t *v;
+/* The streak's facts per local day over the whole history (the report's range is shorter):
+ * check-ins due and done, from the fires; journal days, from the journal. Both arrive oldest
+ * first, as two sequences. */
+struct daystat {
+    int64_t day;
+    int due, done;
+};
+
+struct daystats {
+    struct daystat *v;
     size_t n, cap;
     bool oom;
 };
 
-static void dayset_add(struct dayset *s, int64_t day)
+static struct daystat *daystats_at(struct daystats *s, int64_t day)
 {
-    /* Rows come oldest first, so most repeats are the day just added. */
-    if (s->n && s->v[s->n - 1] == day) return;
+    /* Rows come oldest first, so a repeat is the day just added. */
+    if (s->n && s->v[s->n - 1].day == day) return &s->v[s->n - 1];
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 256;
-        int64_t *v = realloc(s->v, cap * sizeof *v);
+        struct daystat *v = realloc(s->v, cap * sizeof *v);
         if (!v) {
             s->oom = true;
-            return;
+            return NULL;
         }
         s->v = v;
         s->cap = cap;
     }
-    s->v[s->n++] = day;
+    s->v[s->n] = (struct daystat){.day = day};
+    return &s->v[s->n++];
 }
 
-static int cmp_day(const void *a, const void *b)
+static int cmp_daystat(const void *a, const void *b)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    int64_t x = ((const struct daystat *)a)->day, y = ((const struct daystat *)b)->day;
     return (x > y) - (x < y);
 }
 
-/* Current streak (ending today, or yesterday while today may still come) and the best run up
- * to today. Sorts and dedups s first: fires and journal entries arrive as two sequences. */
-static void dayset_streaks(struct dayset *s, int64_t today, int *current, int *best)
+/* Local midnight starting day `day` (ledger_day_of's numbering). */
+static usec_t day_start(int64_t day)
 {
-    if (s->n) qsort(s->v, s->n, sizeof *s->v, cmp_day);
-    size_t u = 0;
-    for (size_t i = 0; i < s->n; i++)
-        if (u == 0 || s->v[i] != s->v[u - 1]) s->v[u++] = s->v[i];
-    s->n = u;
+    time_t t = (time_t)(day * 86400);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    return (usec_t)mktime(&tm) * USEC_PER_SEC;
+}
+
+/* The local days a pause touches, up to today. */
+struct dayspan {
+    int64_t first, last;
+};
+
+static struct dayspan pause_days(const struct ledger_pause *p, usec_t now)
+{
+    usec_t end = p->until > now ? now : p->until - 1;
+    return (struct dayspan){ledger_day_of(p->from), ledger_day_of(end < p->from ? p->from : end)};
+}
+
+static bool day_paused(const struct pause_list *pl, usec_t now, int64_t day)
+{
+    for (size_t i = 0; i < pl->n; i++) {
+        struct dayspan s = pause_days(&pl->v[i], now);
+        if (day >= s.first && day <= s.last) return true;
+    }
+    return false;
+}
+
+/* The forgiving streak (SPEC 2.4). A day counts when every check-in due that day was done (a
+ * journal entry that day does them all); a day with nothing due, and a paused day, is neutral:
+ * it neither breaks nor extends a run. Today breaks nothing while its check-ins may still come.
+ * *current is the run still unbroken at today, *best the longest up to today. The journal days
+ * jd (sorted) merge into the fire days fd (sorted here). */
+static void streaks(struct daystats *fd, const struct daystats *jd, const struct pause_list *pl,
+                    usec_t now, int *current, int *best)
+{
+    int64_t today = ledger_day_of(now);
+    if (fd->n) qsort(fd->v, fd->n, sizeof *fd->v, cmp_daystat);
     *current = *best = 0;
     int run = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        run = i > 0 && s->v[i] == s->v[i - 1] + 1 ? run + 1 : 1;
-        if (s->v[i] <= today && run > *best) *best = run;
-        /* A run counts as current when it reaches today or yesterday. */
-        if (s->v[i] == today || s->v[i] == today - 1) *current = run;
+    size_t i = 0, j = 0;
+    while (i < fd->n || j < jd->n) {
+        int64_t day = i < fd->n && (j >= jd->n || fd->v[i].day <= jd->v[j].day) ? fd->v[i].day
+                                                                              : jd->v[j].day;
+        int due = 0, done = 0;
+        bool journal = false;
+        for (; i < fd->n && fd->v[i].day == day; i++) {
+            due += fd->v[i].due;
+            done += fd->v[i].done;
+        }
+        for (; j < jd->n && jd->v[j].day == day; j++) journal = true;
+        if (day > today) break;
+        if (day_paused(pl, now, day)) continue;
+        if (journal || (due > 0 && done >= due)) {
+            if (++run > *best) *best = run;
+        } else if (due > 0 && day != today) {
+            run = 0;
+        }
     }
+    *current = run;
 }
 
 /* One walk over the history serves both the streak alone (r NULL) and the whole report. */
 struct walk {
     struct ledger_report *r;
     int64_t first; /* the first day of the report's range */
-    struct dayset done;
+    struct daystats fires, journal;
 };
 
 static struct report_day *day_slot(struct walk *w, usec_t t)
@@ -156,9 +210,16 @@ static int fire_cb(void *ud, const struct store_fire *f)
     struct walk *w = ud;
     bool done = f->answer && !strcmp(f->answer, "done");
     bool checkin = !strcmp(f->kind, "checkin"), gesture = !strcmp(f->kind, "gesture");
-    if (checkin && done) dayset_add(&w->done, ledger_day_of(f->fired));
+    if (not_counted(f->answer)) return 0;
+    if (checkin) {
+        struct daystat *s = daystats_at(&w->fires, ledger_day_of(f->fired));
+        if (s) {
+            s->due++;
+            s->done += done;
+        }
+    }
     struct report_day *d = day_slot(w, f->fired);
-    if (!d || not_counted(f->answer)) return 0;
+    if (!d) return 0;
     if (checkin) {
         d->checkins_due++;
         d->answered_done += done;
@@ -172,7 +233,7 @@ static int fire_cb(void *ud, const struct store_fire *f)
 static int checkin_cb(void *ud, const struct store_checkin *c)
 {
     struct walk *w = ud;
-    dayset_add(&w->done, ledger_day_of(c->at));
+    daystats_at(&w->journal, ledger_day_of(c->at));
     struct report_day *d = day_slot(w, c->at);
     if (d) d->journal++;
     return 0;
@@ -207,8 +268,25 @@ static int walk_history(struct ledger *lg, struct walk *w)
     int rc = store_report_fires(lg->st, fire_cb, w);
     if (rc == 0) rc = store_checkins(lg->st, 0, checkin_cb, w);
     if (rc == 0 && w->r) rc = store_promises(lg->st, promise_cb, w);
-    if (rc == 0 && w->done.oom) rc = -ENOMEM;
+    if (rc == 0 && (w->fires.oom || w->journal.oom)) rc = -ENOMEM;
     return rc;
+}
+
+static void walk_free(struct walk *w)
+{
+    free(w->fires.v);
+    free(w->journal.v);
+}
+
+/* The walk's streaks, with every pause up to now. */
+static int walk_streaks(struct ledger *lg, struct walk *w, usec_t now, int *current, int *best)
+{
+    struct pause_list pl;
+    int rc = ledger_pauses_between(lg, INT64_MIN, now + 1, &pl);
+    if (rc < 0) return rc;
+    streaks(&w->fires, &w->journal, &pl, now, current, best);
+    pause_list_free(&pl);
+    return 0;
 }
 
 int ledger_streak(struct ledger *lg, usec_t now, int *current, int *best)
@@ -216,8 +294,8 @@ int ledger_streak(struct ledger *lg, usec_t now, int *current, int *best)
     struct walk w = {0};
     int rc = walk_history(lg, &w);
     int cur = 0, b = 0;
-    if (rc == 0) dayset_streaks(&w.done, ledger_day_of(now), &cur, &b);
-    free(w.done.v);
+    if (rc == 0) rc = walk_streaks(lg, &w, now, &cur, &b);
+    walk_free(&w);
     if (current) *current = cur;
     if (best) *best = b;
     return rc;
@@ -306,16 +384,18 @@ int ledger_report_compute(struct ledger *lg, usec_t now, int days, const usec_t 
         r->phase = ledger_phase(phases, *since, now);
     }
     int rc = walk_history(lg, &w);
+    if (rc == 0) rc = walk_streaks(lg, &w, now, &r->streak, &r->best_streak);
+    if (rc == 0) rc = ledger_pauses_between(lg, day_start(w.first), now + 1, &r->pauses);
+    walk_free(&w);
     if (rc == 0) rc = report_journal(lg, r);
     if (rc < 0) {
-        free(w.done.v);
         ledger_report_free(r);
         return rc;
     }
-    for (int i = 0; i < days; i++)
+    for (int i = 0; i < days; i++) {
         settle_checkins(&r->days[i]);
-    dayset_streaks(&w.done, today, &r->streak, &r->best_streak);
-    free(w.done.v);
+        r->days[i].paused = day_paused(&r->pauses, now, r->days[i].day);
+    }
     return 0;
 }
 
@@ -324,6 +404,7 @@ void ledger_report_free(struct ledger_report *r)
     if (!r) return;
     promise_list_free(&r->promises);
     report_notes_free(r);
+    pause_list_free(&r->pauses);
     free(r->days);
     memset(r, 0, sizeof *r);
 }

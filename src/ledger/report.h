@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "ledger/pause.h"
 #include "ledger/promise.h"
 #include "common/usec.h"
 
@@ -61,6 +62,7 @@ struct report_day {
     /* The journal's moods that day (SPEC 2.4): their sum and how many; the mean is
      * mood_sum / mood_n, and there is none when mood_n is 0. */
     int mood_sum, mood_n;
+    bool paused; /* a pause (either kind) covered some of the day: neutral */
 };
 
 /* A journal entry of the report's range with something to read back: a mood or a note. */
@@ -84,6 +86,7 @@ struct ledger_report {
     struct promise_list promises; /* all promises, by due time */
     struct report_note *notes;    /* the range's journal entries with a mood or note, oldest first */
     size_t nnotes;
+    struct pause_list pauses;     /* the pauses overlapping the range up to now, by start */
 };
 
 /* The local date of t (in the process's zone) as days since 1970-01-01: two instants share a
@@ -94,10 +97,13 @@ int64_t ledger_day_of(usec_t t);
  * months", "six months and on"), or NULL before since. */
 const char *ledger_phase(const struct ledger_phases *p, usec_t since, usec_t now);
 
-/* A done day is a local day with a check-in fire answered "done" or a journal entry. *current
- * gets the consecutive done days ending today, or yesterday while today may still come; *best
- * the longest run up to today in the whole history. Either may be NULL. 0, -ENOMEM or the
- * store's -errno. */
+/* The forgiving streak (SPEC 2.4): a local day counts when every check-in fire due that day
+ * (snoozed and silenced ones aside) was answered "done", or the journal has an entry that day;
+ * a day with nothing due and a paused day are neutral: they neither break nor extend a run;
+ * a day with a check-in not done breaks it, except today, whose check-ins may still come.
+ * Gestures never count either way. *current gets the run still unbroken at today, *best the
+ * longest run up to today in the whole history. Either may be NULL. 0, -ENOMEM or the store's
+ * -errno. */
 int ledger_streak(struct ledger *lg, usec_t now, int *current, int *best);
 
 /* Fills r for the `days` local days ending with today (now's date). since is NULL when the

@@ -2,11 +2,15 @@
 #include "lua/internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "ledger/ledger.h"
+#include "ledger/pause.h"
+#include "time/timestamp.h"
 #include "lua/lserial.h"
 #include "lua/sandbox.h"
 #include "lua/toolkit.h"
@@ -115,6 +119,117 @@ static void config_phases(lua_State *L, int idx, struct ruleset *rs)
     rs->phases = p;
 }
 
+/* ---- nudge.config{pause} ---- */
+
+/* Bytes of one pause entry: two timestamps and "..". */
+#define PAUSE_ENTRY_MAX 256
+
+/* "2026-12-24" exactly: a whole local day. */
+static bool is_date(const char *s, size_t n)
+{
+    if (n != 10 || s[4] != '-' || s[7] != '-') return false;
+    for (size_t i = 0; i < n; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return false;
+    return true;
+}
+
+/* One side of an entry: a date is its local midnight, or with end_of_day the next one (a range
+ * of dates is inclusive); anything else is a timestamp. */
+static int pause_side(const char *s, size_t n, bool end_of_day, usec_t now, usec_t *out,
+                      char *err, size_t errsz)
+{
+    char buf[PAUSE_ENTRY_MAX + 1];
+    while (n && *s == ' ') s++, n--;
+    while (n && s[n - 1] == ' ') n--;
+    if (!n) return snprintf(err, errsz, "a side of the range is empty"), -1;
+    memcpy(buf, s, n);
+    buf[n] = 0;
+    if (timestamp_parse(buf, now, out, err, errsz) < 0) return -1;
+    if (end_of_day && is_date(buf, n)) {
+        time_t t = (time_t)(*out / USEC_PER_SEC);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        tm.tm_mday++;
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        *out = (usec_t)mktime(&tm) * USEC_PER_SEC;
+    }
+    return 0;
+}
+
+/* "2026-12-24..2026-12-26" (dates inclusive), "2027-01-09" (that day) or
+ * "2026-12-24 18:00..2026-12-27 09:00" (from..until). */
+static int pause_entry(const char *s, usec_t now, struct rule_pause *p, char *err, size_t errsz)
+{
+    size_t n = strlen(s);
+    if (n > PAUSE_ENTRY_MAX)
+        return snprintf(err, errsz, "longer than %d bytes", PAUSE_ENTRY_MAX), -1;
+    const char *dots = strstr(s, "..");
+    if (!dots) {
+        if (!is_date(s, n))
+            return snprintf(err, errsz,
+                            "\"%s\" is not a date like \"2027-01-09\" or a range "
+                            "like \"2026-12-24 18:00..2026-12-27 09:00\"",
+                            s),
+                   -1;
+        dots = s + n;
+    }
+    const char *right = *dots ? dots + 2 : s;
+    if (pause_side(s, (size_t)(dots - s), false, now, &p->from, err, errsz) < 0 ||
+        pause_side(right, strlen(right), true, now, &p->until, err, errsz) < 0)
+        return -1;
+    if (p->until <= p->from) return snprintf(err, errsz, "\"%s\" ends before it begins", s), -1;
+    return 0;
+}
+
+int api_publish_pauses(struct ruleset *rs)
+{
+    struct ledger_pause *v = rs->n_pauses ? calloc(rs->n_pauses, sizeof *v) : NULL;
+    if (rs->n_pauses && !v) return -ENOMEM;
+    for (size_t i = 0; i < rs->n_pauses; i++)
+        v[i] = (struct ledger_pause){.from = rs->pauses[i].from, .until = rs->pauses[i].until};
+    int r = ledger_set_rule_pauses(rs->ledger, v, rs->n_pauses);
+    free(v);
+    return r;
+}
+
+/* config{pause = {...}}: a list of strings, each checked, at most LEDGER_RULE_PAUSES_MAX. The
+ * value at idx replaces any pauses an earlier nudge.config gave. */
+static void config_pause(lua_State *L, struct ruleset *rs, int idx)
+{
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "config 'pause' must be a list of dates or ranges, like "
+                      "{ \"2026-12-24..2026-12-26\", \"2027-01-09\" }");
+    lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    if (n > LEDGER_RULE_PAUSES_MAX)
+        luaL_error(L, "config 'pause' has more than %d entries", LEDGER_RULE_PAUSES_MAX);
+    /* Only a list: a key like pause = { from = ... } would be silently ignored otherwise. */
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n)
+            luaL_error(L, "config 'pause' must be a list (of strings), not a table with keys");
+    }
+    struct rule_pause *v = n ? calloc((size_t)n, sizeof *v) : NULL;
+    if (n && !v) luaL_error(L, "not enough memory");
+    usec_t now = clock_now(rs->clock);
+    for (lua_Integer i = 1; i <= n; i++) {
+        char err[512];
+        const char *s = lua_rawgeti(L, idx, i) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        int bad = !s ? snprintf(err, sizeof err, "must be a string, not %s", luaL_typename(L, -1))
+                     : (pause_entry(s, now, &v[i - 1], err, sizeof err) < 0);
+        lua_pop(L, 1);
+        if (bad) {
+            free(v);
+            luaL_error(L, "config 'pause'[%d]: %s", (int)i, err);
+        }
+    }
+    free(rs->pauses);
+    rs->pauses = v;
+    rs->n_pauses = (size_t)n;
+    if (!rs->loading && api_publish_pauses(rs) < 0) luaL_error(L, "not enough memory");
+}
+
 static int l_config(lua_State *L)
 {
     struct ruleset *rs = ruleset_of(L);
@@ -140,6 +255,8 @@ static int l_config(lua_State *L)
                 rs->sched.has_quiet = true;
             }
             if (!rs->loading) schedule_replan_all(&rs->sched);
+        } else if (!strcmp(k, "pause")) {
+            config_pause(L, rs, lua_gettop(L));
         } else if (!strcmp(k, "backend")) {
             const char *b = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
             if (strcmp(b, "auto") && strcmp(b, "libnotify") && strcmp(b, "stdout"))
@@ -180,7 +297,8 @@ static int l_config(lua_State *L)
             }
             sandbox_set_limits(L, &lim);
         } else {
-            luaL_error(L, "unknown config field '%s' (since, phases, quiet_hours, backend, app_name, discreet, limits)",
+            luaL_error(L, "unknown config field '%s' (since, phases, quiet_hours, pause, backend, "
+                          "app_name, discreet, limits)",
                        k);
         }
         lua_pop(L, 1);

@@ -60,6 +60,11 @@ struct ruleset {
     bool has_since;
     usec_t since;
     struct ledger_phases phases; /* nudge.config{phases}; the default until set */
+    /* nudge.config{pause}: the rule file's pauses, handed to the ledger once the set loads. */
+    struct rule_pause {
+        usec_t from, until;
+    } *pauses;
+    size_t n_pauses;
     char backend_name[16];
     char app_name[64];
     bool discreet; /* nudge.config{discreet}: every notification discreet unless it says not */
@@ -106,6 +111,14 @@ struct snooze {
  * in the schedule. */
 extern const char ruleset_key;
 extern const char snooze_tag;
+
+/* ---- api.c (nudge.config{pause}) ---- */
+
+/* Hands the rule file's pauses (rs->pauses) to the ledger, in place of the ones before, so
+ * silencing, status and the report see them beside nudgectl's: once the set has loaded (a set
+ * that fails to load leaves the old ones), or when a callback calls nudge.config{pause}. 0 or
+ * -ENOMEM. */
+int api_publish_pauses(struct ruleset *rs);
 
 /* ---- quietdrops.c ---- */
 

@@ -13,6 +13,7 @@
 #include "common/heldfiles.h"
 #include "common/log.h"
 #include "ledger/ledger.h"
+#include "ledger/pause.h"
 #include "lua/prelude.h"
 #include "lua/sandbox.h"
 
@@ -344,6 +345,12 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
         strlist_free(&local);
         return NULL;
     }
+    if (api_publish_pauses(rs) < 0) {
+        strlist_add(errs, "not enough memory");
+        ruleset_free(rs);
+        strlist_free(&local);
+        return NULL;
+    }
     ruleset_snoozes_sync(rs); /* pending snoozes get their timers */
     return rs;
 }
@@ -369,6 +376,7 @@ void ruleset_free(struct ruleset *rs)
     for (size_t i = 0; i < rs->n_paths; i++) free(rs->paths[i]);
     free(rs->paths);
     free(rs->regs);
+    free(rs->pauses);
     free(rs);
 }
 
@@ -415,6 +423,34 @@ static int fire_reminder(lua_State *L)
     return 0;
 }
 
+/* Whether a pause silences a fire of `kind` due now (SPEC 2.4). Decided here, for every kind
+ * at once, so a toolkit kind added later is silenced without touching the prelude. */
+static bool pause_silences(struct ruleset *rs, const char *kind, usec_t now)
+{
+    struct ledger_pause how;
+    return ledger_paused_at(rs->ledger, now, &how) && ledger_pause_silences(&how, kind);
+}
+
+/* A snooze whose re-show a pause silences: recorded "silenced" (source "pause") instead of
+ * shown, and gone. false when it is to show. */
+static bool snooze_silenced(struct ruleset *rs, struct snooze *z, usec_t now)
+{
+    struct notification n;
+    if (notification_decode(z->blob, z->len, &n) < 0) return false; /* snooze_fire says why */
+    bool silenced = pause_silences(rs, n.kind, now);
+    if (silenced) {
+        log_debug("snoozed '%s' not shown again: paused", n.reminder_id);
+        if (rs->record_history) {
+            ledger_record_silenced(rs->ledger, n.reminder_id, n.kind, n.title, z->r.at, "pause",
+                                   now);
+            ledger_snooze_shown(rs->ledger, z->id);
+        }
+        snooze_free(rs, z);
+    }
+    notification_clear(&n);
+    return silenced;
+}
+
 size_t ruleset_run_due(struct ruleset *rs)
 {
     size_t fired = 0;
@@ -423,6 +459,7 @@ size_t ruleset_run_due(struct ruleset *rs)
     ruleset_record_quiet_drops(rs, now);
     while ((r = schedule_pop_due(&rs->sched, now))) {
         if (r->owner_data == &snooze_tag) {
+            if (snooze_silenced(rs, (struct snooze *)r, now)) continue;
             snooze_fire(rs, (struct snooze *)r, now);
             fired++;
             continue;
@@ -443,6 +480,17 @@ size_t ruleset_run_due(struct ruleset *rs)
             if (m->named && m->r.trigger == TRIGGER_AT) ledger_oneshot_mark(rs->ledger, m->r.id, now);
         } else if (m->r.catch_up && rs->record_history)
             ledger_set_last_fire(rs->ledger, m->r.id, m->r.base, now);
+        if (pause_silences(rs, m->r.kind, now)) {
+            /* Not run, and not caught up when the pause ends: a pause gives space, it does
+             * not save the prompts for later. */
+            usec_t sched = m->caught_up ? m->caught_up : m->r.next;
+            m->caught_up = 0;
+            log_debug("%s: '%s' silenced: paused", m->where, m->r.id);
+            if (rs->record_history)
+                ledger_record_silenced(rs->ledger, m->r.id, m->r.kind, NULL, sched, "pause", now);
+            if (schedule_rearm(&rs->sched, &m->r) < 0) reminder_release(rs, m);
+            continue;
+        }
         rs->current_sched = m->caught_up ? m->caught_up : m->r.next;
         rs->current_base = m->caught_up ? m->caught_up : m->r.base;
         m->caught_up = 0;

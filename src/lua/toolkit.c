@@ -9,6 +9,7 @@
 #include "ledger/gesture.h"
 #include "ledger/history.h"
 #include "ledger/journal.h"
+#include "ledger/pause.h"
 #include "ledger/promise.h"
 #include "ledger/report.h"
 #include "lua/internal.h"
@@ -285,6 +286,33 @@ static int t_promise(lua_State *L)
 }
 
 /* since() -> nudge.config{since} as epoch seconds, or nil */
+/* T.paused([t]): nil, or how t (default now) is paused: {all, until (nil: until resumed), note,
+ * origin = "ctl" | "rules"} (SPEC 2.4). The C side already silences due fires; this is for the
+ * prelude's own texts. */
+static int t_paused(lua_State *L)
+{
+    usec_t t = lua_isnoneornil(L, 1) ? now_of(L) : check_seconds(L, 1);
+    struct ledger_pause how;
+    if (!ledger_paused_at(ledger_of(L), t, &how)) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_createtable(L, 0, 4);
+    lua_pushboolean(L, how.all);
+    lua_setfield(L, -2, "all");
+    if (how.until != USEC_INFINITY) {
+        push_seconds(L, how.until);
+        lua_setfield(L, -2, "until");
+    }
+    if (how.note[0]) {
+        lua_pushstring(L, how.note);
+        lua_setfield(L, -2, "note");
+    }
+    lua_pushstring(L, how.origin);
+    lua_setfield(L, -2, "origin");
+    return 1;
+}
+
 static int t_since(lua_State *L)
 {
     usec_t s;
@@ -313,6 +341,7 @@ void toolkit_open(lua_State *L)
         {"ctl_promises", t_ctl_promises},
         {"promise", t_promise},
         {"since", t_since},
+        {"paused", t_paused},
         {NULL, NULL},
     };
     luaL_newlib(L, fns);

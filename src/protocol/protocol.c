@@ -15,6 +15,8 @@
 #define EPOCH_SECONDS_MAX 253402300799.0
 /* A snooze is asked again within a lifetime; far past that the due time overflows. */
 #define SNOOZE_SECONDS_MAX (100LL * 31557600)
+/* pause SPAN: ten years is "until I resume" said another way. */
+#define PAUSE_SECONDS_MAX (10LL * 31557600)
 /* history: rows per reply (its bytes are bounded by the daemon too). */
 #define HISTORY_LIMIT_MAX 100000
 /* emit: what a rule's ev.data may hold. */
@@ -44,7 +46,9 @@ const struct protocol_command protocol_commands[PROTOCOL_COMMANDS] = {
                           {"reminders", PROTOCOL_J_INTEGER, false},
                           {"backend", PROTOCOL_J_STRING, false},
                           {"state", PROTOCOL_J_STRING, false},
-                          {"last_reload", PROTOCOL_J_OBJECT, false}}},
+                          {"last_reload", PROTOCOL_J_OBJECT, false},
+                          /* the pause running now (PAUSE_REPLY's object), or null */
+                          {"pause", PROTOCOL_J_OBJECT | PROTOCOL_J_NULL, false}}},
     [PROTOCOL_LIST] = {PROTOCOL_LIST, "list", "list", "list", false, {{0}},
                        {{"reminders", PROTOCOL_J_ARRAY, false},
                         {"truncated", PROTOCOL_J_BOOL, false},
@@ -150,9 +154,26 @@ const struct protocol_command protocol_commands[PROTOCOL_COMMANDS] = {
                           {"promises", PROTOCOL_J_ARRAY, false},
                           /* the range's journal entries with a mood or a note, oldest first */
                           {"notes", PROTOCOL_J_ARRAY, false},
-                          {"truncated", PROTOCOL_J_BOOL, false}}},
+                          {"truncated", PROTOCOL_J_BOOL, false},
+                          /* the pauses overlapping the days: {from, until, all, note, origin} */
+                          {"pauses", PROTOCOL_J_ARRAY, false}}},
     [PROTOCOL_EXPORT] = {PROTOCOL_EXPORT, "export", "export", "export --ics [--days N]", true,
                          {DAYS_ARG(30, 366)}, PLAN_REPLY("fires")},
+    /* SPEC 2.4. "pause" is {from, until (null: until resumed), all, note (or null), origin
+     * ("ctl" or "rules")}; "cancelled" counts the snoozes the pause called off. */
+    [PROTOCOL_PAUSE] = {PROTOCOL_PAUSE, "pause", "pause",
+                        "pause [SPAN | --until TIMESTAMP] [--all] [--note TEXT]", false,
+                        {{.name = "span", .cli = "SPAN", .type = PROTOCOL_SPAN, .min = 60,
+                          .max = PAUSE_SECONDS_MAX},
+                         {.name = "until", .cli = "--until", .type = PROTOCOL_TIMESTAMP},
+                         {.name = "all", .cli = "--all", .type = PROTOCOL_BOOLEAN},
+                         {.name = "note", .cli = "--note", .type = PROTOCOL_STRING, .min_len = 1,
+                          .max_len = PROTOCOL_PAUSE_NOTE_MAX}},
+                        {{"pause", PROTOCOL_J_OBJECT, false},
+                         {"cancelled", PROTOCOL_J_INTEGER, false}}},
+    /* "pause": the nudgectl pause it ended (until: now), or null when nothing was paused. */
+    [PROTOCOL_RESUME] = {PROTOCOL_RESUME, "resume", "resume", "resume", false, {{0}},
+                         {{"pause", PROTOCOL_J_OBJECT | PROTOCOL_J_NULL, false}}},
 };
 /* clang-format on */
 
@@ -193,6 +214,8 @@ size_t protocol_arg_describe(const struct protocol_arg *a, char *buf, size_t buf
         return (size_t)snprintf(buf, bufsz,
                                 "an object of at most %lld strings, keys of at most %zu bytes",
                                 a->max, a->max_len);
+    case PROTOCOL_BOOLEAN:
+        return (size_t)snprintf(buf, bufsz, "true or false");
     }
     return (size_t)snprintf(buf, bufsz, "?");
 }
@@ -275,6 +298,8 @@ int protocol_arg_check(const struct protocol_arg *a, json_t *v, unsigned flags, 
         return check_span(a, v, flags, err, errsz);
     case PROTOCOL_STRINGS:
         return check_strings(a, v, flags, err, errsz);
+    case PROTOCOL_BOOLEAN:
+        return json_is_boolean(v) ? 0 : must_be(a, flags, err, errsz);
     }
     return must_be(a, flags, err, errsz);
 }
@@ -326,6 +351,13 @@ json_t *protocol_arg_from_cli(const struct protocol_arg *a, const char *s, char 
 {
     char label[64];
     arg_label(a, PROTOCOL_CHECK_CLI, label, sizeof label);
+    if (a->type == PROTOCOL_BOOLEAN) {
+        /* A flag is there (s NULL or "true") or not ("false"). */
+        if (!s || !strcmp(s, "true")) return json_true();
+        if (!strcmp(s, "false")) return json_false();
+        errbuf_set(err, errsz, EINVAL, "%s takes no value, not \"%.100s\"", label, s);
+        return NULL;
+    }
     if (a->type == PROTOCOL_INTEGER) {
         char *end, what[160];
         errno = 0;

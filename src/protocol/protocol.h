@@ -34,8 +34,13 @@ enum protocol_command_id {
     PROTOCOL_EMIT,
     PROTOCOL_REPORT,
     PROTOCOL_EXPORT,
+    PROTOCOL_PAUSE,
+    PROTOCOL_RESUME,
     PROTOCOL_COMMANDS /* how many */
 };
+
+/* pause --note: bytes (ledger/pause.h's LEDGER_PAUSE_NOTE_MAX agrees, checked there). */
+#define PROTOCOL_PAUSE_NOTE_MAX 500
 
 /* report's days: the daemon computes at most this many (report_data.h agrees, checked there). */
 #define PROTOCOL_REPORT_DAYS_DEFAULT 90
@@ -50,6 +55,7 @@ enum protocol_type {
     PROTOCOL_TIMESTAMP, /* a string in the time language, or epoch seconds (±year 9999) */
     PROTOCOL_SPAN,      /* a string like "30min", from min to max seconds */
     PROTOCOL_STRINGS,   /* an object of string values: at most max keys of at most max_len bytes */
+    PROTOCOL_BOOLEAN,   /* true or false; nudgectl's flag without a value ("--all") */
 };
 
 struct protocol_arg {
@@ -82,7 +88,7 @@ struct protocol_field {
     bool optional;  /* present only sometimes ("until" when truncated) */
 };
 
-#define PROTOCOL_ARGS_MAX 3
+#define PROTOCOL_ARGS_MAX 4
 #define PROTOCOL_FIELDS_MAX 10
 
 struct protocol_command {
@@ -130,8 +136,8 @@ int protocol_arg_check(const struct protocol_arg *a, json_t *v, unsigned flags, 
 int protocol_request_check(const struct protocol_command *c, json_t *req, unsigned flags,
                            usec_t now, char *err, size_t errsz);
 
-/* A command-line word as the argument's JSON value (a whole number for an integer, else the
- * string). NULL with err `LABEL must be WHAT, not "S"` when it is not one, or `LABEL is not
+/* A command-line word as the argument's JSON value (a whole number for an integer, true for a
+ * flag given without a value (s NULL), else the string). NULL with err `LABEL must be WHAT, not "S"` when it is not one, or `LABEL is not
  * valid UTF-8`. A new reference. */
 json_t *protocol_arg_from_cli(const struct protocol_arg *a, const char *s, char *err, size_t errsz);
 

@@ -141,8 +141,23 @@
     "DROP TABLE v2_promises;"                                                                      \
     "CREATE INDEX promises_by_due ON promises (due, id);"
 
+/* v4: pauses made with `nudgectl pause` (SPEC 2.4). `until` NULL is "until nudgectl resume";
+ * `ended` is when a resume ended it (a pause is never deleted: the report draws past ones).
+ * Rule-file pauses are not stored: the rule file is their record. */
+#define SCHEMA_V4                                                                                  \
+    "CREATE TABLE pauses ("                                                                        \
+    " id INTEGER PRIMARY KEY,"                                                                     \
+    " start INTEGER NOT NULL,"                                                                     \
+    " until INTEGER CHECK (until IS NULL OR until > start),"                                      \
+    " all_kinds INTEGER NOT NULL DEFAULT 0 CHECK (all_kinds IN (0, 1)),"                          \
+    " note TEXT,"                                                                                  \
+    " created INTEGER NOT NULL,"                                                                   \
+    " ended INTEGER"                                                                               \
+    ") STRICT;"                                                                                    \
+    "CREATE INDEX pauses_by_start ON pauses (start, id);"
+
 /* What a new database gets; bump together with STORE_SCHEMA_VERSION and add a migration. */
-#define SCHEMA_CURRENT SCHEMA_V1 SCHEMA_V2_INDEX SCHEMA_V3
+#define SCHEMA_CURRENT SCHEMA_V1 SCHEMA_V2_INDEX SCHEMA_V3 SCHEMA_V4
 
 /* v0 (written down in tests/data/state/make-v0.sh) kept fires and their one answer in a single
  * `history` row, times in whole seconds, mood 0 for none, open promises as 'pending', and had
@@ -180,7 +195,7 @@ static const char migrate_v0_v1[] =
     "DROP TABLE v0_last_fire;";
 
 /* migrations[n] takes a database from user_version n to n + 1. */
-static const char *const migrations[] = {migrate_v0_v1, SCHEMA_V2_INDEX, SCHEMA_V3};
+static const char *const migrations[] = {migrate_v0_v1, SCHEMA_V2_INDEX, SCHEMA_V3, SCHEMA_V4};
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -219,6 +234,9 @@ enum stmt_id {
     Q_FIRE_ATTACH,
     Q_FIRE_BLOB,
     Q_FIRE_GET,
+    Q_PAUSE_INSERT,
+    Q_PAUSE_END,
+    Q_PAUSES,
     Q_COUNT
 };
 
@@ -285,6 +303,12 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_KV_SIZE] = "SELECT coalesce(sum(length(CAST(key AS BLOB)) + length(value)), 0) FROM kv",
     [Q_KV_ENTRY_SIZE] = "SELECT length(CAST(key AS BLOB)) + length(value) FROM kv WHERE key = ?1",
     [Q_KV_EACH] = "SELECT key, value FROM kv ORDER BY key",
+    [Q_PAUSE_INSERT] = "INSERT INTO pauses (start, until, all_kinds, note, created)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5)",
+    /* Only a pause still running can be ended, and only once. */
+    [Q_PAUSE_END] = "UPDATE pauses SET ended = ?2 WHERE id = ?1 AND ended IS NULL",
+    [Q_PAUSES] = "SELECT id, start, until, all_kinds, note, created, ended FROM pauses"
+                 " ORDER BY start, id",
 };
 
 struct store {
@@ -1696,5 +1720,66 @@ int store_fire_blob(struct store *st, int64_t fire_id, void **blob, size_t *len)
         ret = rc == SQLITE_DONE ? -ENOENT : sql_fail(st, "reading a notification");
     }
     stmt_done(s);
+    return ret;
+}
+
+/* ---- pauses ---- */
+
+int store_pause_add(struct store *st, usec_t start, const usec_t *until, bool all,
+                    const char *note, usec_t now, int64_t *id)
+{
+    if (until && *until <= start) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_PAUSE_INSERT);
+    if (!s) return -EIO;
+    int rc = bind_i64(s, 1, start) | (until ? bind_i64(s, 2, *until) : sqlite3_bind_null(s, 2)) |
+             bind_i64(s, 3, all) | bind_text(s, 4, note) | bind_i64(s, 5, now);
+    if (rc != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording a pause");
+    }
+    /* The user asked for it: it must survive a power cut like an answer. */
+    durable(st, true);
+    int r = write_result(st, step_write(s, NULL), "recording a pause");
+    durable(st, false);
+    if (r == 0 && id) *id = sqlite3_last_insert_rowid(st->db);
+    return r;
+}
+
+int store_pause_end(struct store *st, int64_t id, usec_t at)
+{
+    sqlite3_stmt *s = stmt(st, Q_PAUSE_END);
+    if (!s) return -EIO;
+    if ((bind_i64(s, 1, id) | bind_i64(s, 2, at)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "ending a pause");
+    }
+    durable(st, true);
+    int r = write_result(st, step_write(s, NULL), "ending a pause");
+    durable(st, false);
+    if (r == 0 && sqlite3_changes(st->db) == 0) r = -ENOENT;
+    return r;
+}
+
+int store_pauses(struct store *st, int (*cb)(void *ud, const struct store_pause *p), void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_PAUSES);
+    if (!s) return -EIO;
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading pauses");
+    for (size_t i = 0; ret == 0 && i < r.n; i++) {
+        bool open = sqlite3_value_type(cell(&r, i, 2)) == SQLITE_NULL;
+        bool ended = sqlite3_value_type(cell(&r, i, 6)) != SQLITE_NULL;
+        struct store_pause p = {
+            .id = cell_i64(&r, i, 0),
+            .start = cell_i64(&r, i, 1),
+            .until = open ? USEC_INFINITY : cell_i64(&r, i, 2),
+            .all = cell_i64(&r, i, 3) != 0,
+            .note = cell_text(&r, i, 4),
+            .created = cell_i64(&r, i, 5),
+            .ended = ended ? cell_i64(&r, i, 6) : 0,
+        };
+        ret = cb(ud, &p);
+    }
+    rows_free(&r);
     return ret;
 }

@@ -22,7 +22,7 @@
 
 #include "common/usec.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -191,6 +191,29 @@ struct store_snooze {
 };
 /* All pending snoozes, by due time. */
 int store_snoozes(struct store *st, int (*cb)(void *ud, const struct store_snooze *s), void *ud);
+
+/* ---- pauses (nudgectl pause; SPEC 2.4) ---- */
+
+/* Records a pause from `start` to *until (NULL: until it is ended). -EINVAL when until is not
+ * after start. *id (may be NULL) gets its row. */
+int store_pause_add(struct store *st, usec_t start, const usec_t *until, bool all,
+                    const char *note, usec_t now, int64_t *id);
+/* A resume ended pause `id` at `at`. -ENOENT when there is no such pause or it was ended
+ * already. */
+int store_pause_end(struct store *st, int64_t id, usec_t at);
+
+struct store_pause {
+    int64_t id;
+    usec_t start;
+    usec_t until; /* USEC_INFINITY: until resumed */
+    bool all;     /* promises and the rules' own notifications too */
+    const char *note;
+    usec_t created;
+    usec_t ended; /* when a resume ended it, or 0 */
+};
+
+/* Every pause, by start. */
+int store_pauses(struct store *st, int (*cb)(void *ud, const struct store_pause *p), void *ud);
 
 /* ---- nudge.store values ---- */
 

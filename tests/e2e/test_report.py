@@ -149,10 +149,19 @@ def check_text(e, days, label):
     check(label + ": promises",
           line("promises") == "%d of %d kept, %d not kept" % (pdone, pdue, pdue - pdone),
           line("promises"))
-    check(label + ": streak", line("streak") == "1 day (best 1)", line("streak"))
+    # SPEC 2.4: today counts for the streak once every check-in due today was done (a journal
+    # entry does them all); until then it breaks nothing, and nothing before it counts here.
+    today = days.get(time.strftime("%Y-%m-%d"), {"cdue": 0, "cdone": 0, "journal": False})
+    streak = 1 if today["journal"] or 0 < today["cdue"] <= today["cdone"] else 0
+    if streak:
+        check(label + ": streak", line("streak") == "1 day (best 1)", line("streak"))
+    else:
+        check(label + ": streak (none yet)", not line("streak").startswith("1 day"), line("streak"))
     check(label + ": phase", line("phase").startswith("first months (day 30 since "),
           line("phase"))
     rep = ctl_js(e, "report")
+    check(label + ": streak figures", (rep["streak"], rep["best_streak"]) == (streak, streak),
+          (rep["streak"], rep["best_streak"], today))
     dates = [d["date"] for d in rep["days"]]
     check(label + ": 90 days by default, ending today",
           len(dates) == 90 and dates[-1] == time.strftime("%Y-%m-%d"), dates[-3:])

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "ledger/ledger.h"
+#include "ledger/pause.h"
 #include "ledger/report.h"
 #include "store/store.h"
 
@@ -88,7 +89,9 @@ enum ev_kind {
     E_UNANSWERED,
     E_JOURNAL,
     E_GESTURE_DONE,
-    E_GESTURE_SKIPPED
+    E_GESTURE_SKIPPED,
+    E_PAUSED, /* a nudgectl pause of 24 hours from `when` */
+    E_RULE_PAUSED /* a rule-file pause of 24 hours from `when` */
 };
 
 struct ev {
@@ -100,6 +103,7 @@ struct ev {
 
 struct day_fig {
     int cdue, cdone, journal, answered, gshown, gdone;
+    bool paused;
 };
 
 /* Check-ins due and done, journal entries, fires answered "done". */
@@ -145,9 +149,8 @@ static const struct streak_row streak_rows[] = {
      1,
      1,
      {[6] = FIG(2, 2, 0, 2)}},
-    /* Weekday-only check-ins: a weekend without one ends the run. Today's rule (consecutive
-     * days with a done check-in); SPEC 2.4's forgiving streak would make days with nothing due
-     * neutral, and flip the Sunday row. */
+    /* Weekday-only check-ins (SPEC 2.4): a weekend with nothing due is neutral, so the run
+     * goes on across it. */
     {"Mon..Fri check-ins, on Friday",
      {{"2026-11-02 20:30", E_DONE},
       {"2026-11-03 20:30", E_DONE},
@@ -160,21 +163,21 @@ static const struct streak_row streak_rows[] = {
       {"2026-11-12 20:30", E_DONE},
       {"2026-11-13 20:30", E_DONE}},
      "2026-11-13 21:00",
-     5,
-     5,
+     10,
+     10,
      {[2] = FIG(1, 1, 0, 1),
       [3] = FIG(1, 1, 0, 1),
       [4] = FIG(1, 1, 0, 1),
       [5] = FIG(1, 1, 0, 1),
       [6] = FIG(1, 1, 0, 1)}},
-    {"Mon..Fri check-ins, on Sunday: the run is over",
+    {"Mon..Fri check-ins, on Sunday: the weekend is neutral, the run stands",
      {{"2026-11-09 20:30", E_DONE},
       {"2026-11-10 20:30", E_DONE},
       {"2026-11-11 20:30", E_DONE},
       {"2026-11-12 20:30", E_DONE},
       {"2026-11-13 20:30", E_DONE}},
      "2026-11-15 12:00",
-     0,
+     5,
      5,
      {[0] = FIG(1, 1, 0, 1),
       [1] = FIG(1, 1, 0, 1),
@@ -202,8 +205,9 @@ static const struct streak_row streak_rows[] = {
      2,
      2,
      {[4] = FIG(1, 1, 0, 1), [5] = FIG(1, 1, 0, 1), [6] = FIG(1, 0, 0, 0)}},
-    /* A snoozed fire is not due itself: its re-show is (none came on the 23rd). */
-    {"skipped, snoozed and unanswered make no done day; snoozed then done counts once",
+    /* A snoozed fire is not due itself: its re-show is (none came on the 23rd, so nothing was
+     * due that day: neutral). A skipped check-in breaks the run. */
+    {"skipped breaks the run; snoozed then done counts once; a snooze never re-shown is neutral",
      {{"2026-11-20 20:30", E_DONE},
       {"2026-11-21 20:30", E_SKIPPED},
       {"2026-11-22 20:30", E_SNOOZED},
@@ -211,8 +215,8 @@ static const struct streak_row streak_rows[] = {
       {"2026-11-23 20:30", E_SNOOZED},
       {"2026-11-24 20:30", E_DONE}},
      "2026-11-24 21:00",
-     1,
-     1,
+     2,
+     2,
      {[2] = FIG(1, 1, 0, 1), [3] = FIG(1, 0, 0, 0), [4] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 0, 1)}},
     {"a talk logged on a day whose prompt was skipped: the day is done",
      {{"2026-11-23 20:30", E_DONE},
@@ -244,12 +248,77 @@ static const struct streak_row streak_rows[] = {
       {"2026-11-02 20:30", E_DONE},
       {"2026-11-03 20:30", E_DONE},
       {"2026-11-04 20:30", E_DONE},
+      {"2026-11-10 20:30", E_UNANSWERED},
       {"2026-11-23 20:30", E_DONE},
       {"2026-11-24 08:00", E_JOURNAL}},
      "2026-11-24 12:00",
      2,
      4,
      {[5] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 1, 0)}},
+    /* Days with nothing due between runs are neutral: the run goes on across them. */
+    {"days with nothing due in between neither break nor extend",
+     {{"2026-11-19 20:30", E_DONE}, {"2026-11-22 20:30", E_DONE}, {"2026-11-24 20:30", E_DONE}},
+     "2026-11-24 21:00",
+     3,
+     3,
+     {[1] = FIG(1, 1, 0, 1), [4] = FIG(1, 1, 0, 1), [6] = FIG(1, 1, 0, 1)}},
+    {"a paused day with a check-in not done does not break the run",
+     {{"2026-11-21 20:30", E_DONE},
+      {"2026-11-22 00:00", E_PAUSED},
+      {"2026-11-22 08:00", E_UNANSWERED},
+      {"2026-11-23 20:30", E_DONE},
+      {"2026-11-24 20:30", E_DONE}},
+     "2026-11-24 21:00",
+     3,
+     3,
+     {[3] = FIG(1, 1, 0, 1),
+      [4] = {.cdue = 1, .paused = true},
+      [5] = FIG(1, 1, 0, 1),
+      [6] = FIG(1, 1, 0, 1)}},
+    {"a paused day does not extend the run either, even with a check-in done",
+     {{"2026-11-22 20:30", E_DONE},
+      {"2026-11-23 00:00", E_RULE_PAUSED},
+      {"2026-11-23 20:30", E_DONE},
+      {"2026-11-24 20:30", E_DONE}},
+     "2026-11-24 21:00",
+     2,
+     2,
+     {[4] = FIG(1, 1, 0, 1),
+      [5] = {.cdue = 1, .cdone = 1, .answered = 1, .paused = true},
+      [6] = FIG(1, 1, 0, 1)}},
+    /* A pause from 18:00 touches two local days: both are neutral. */
+    {"a pause across midnight makes both days neutral",
+     {{"2026-11-21 20:30", E_DONE},
+      {"2026-11-22 18:00", E_PAUSED},
+      {"2026-11-22 08:00", E_SKIPPED},
+      {"2026-11-23 08:00", E_SKIPPED},
+      {"2026-11-24 20:30", E_DONE}},
+     "2026-11-24 21:00",
+     2,
+     2,
+     {[3] = FIG(1, 1, 0, 1),
+      [4] = {.cdue = 1, .paused = true},
+      [5] = {.cdue = 1, .paused = true},
+      [6] = FIG(1, 1, 0, 1)}},
+    {"skipped gestures are neutral; check-ins alone make the run",
+     {{"2026-11-22 20:30", E_DONE},
+      {"2026-11-23 09:00", E_GESTURE_SKIPPED},
+      {"2026-11-24 09:00", E_GESTURE_SKIPPED},
+      {"2026-11-24 20:30", E_DONE}},
+     "2026-11-24 21:00",
+     2,
+     2,
+     {[4] = FIG(1, 1, 0, 1), [5] = {.gshown = 1}, [6] = {.cdue = 1, .cdone = 1, .answered = 1, .gshown = 1}}},
+    {"two check-ins a day: one not done breaks the run",
+     {{"2026-11-22 09:00", E_DONE},
+      {"2026-11-22 20:30", E_DONE},
+      {"2026-11-23 09:00", E_DONE},
+      {"2026-11-23 20:30", E_SKIPPED},
+      {"2026-11-24 09:00", E_DONE}},
+     "2026-11-24 12:00",
+     1,
+     1,
+     {[4] = FIG(2, 2, 0, 2), [5] = FIG(2, 1, 0, 1), [6] = FIG(1, 1, 0, 1)}},
 };
 
 static usec_t local_time(const char *s)
@@ -268,6 +337,13 @@ static void record_event(struct store *st, const struct ev *e)
     case E_JOURNAL:
         assert_int_equal(store_add_checkin(st, t, 0, NULL, NULL), 0);
         return;
+    case E_PAUSED: {
+        usec_t until = t + USEC_PER_DAY;
+        assert_int_equal(store_pause_add(st, t, &until, false, NULL, t, NULL), 0);
+        return;
+    }
+    case E_RULE_PAUSED:
+        return; /* given to the ledger by the test (rule_pauses_of) */
     case E_GESTURE_DONE:
     case E_GESTURE_SKIPPED:
         assert_int_equal(store_record_fire(st, "kindness", "gesture", t, t, "title", &id), 0);
@@ -294,8 +370,14 @@ static void test_streak_table(void **state)
         char err[256] = "";
         assert_int_equal(store_open_memory(&st, err, sizeof err), 0);
         struct ledger *lg = open_ledger(st);
-        for (const struct ev *e = row->ev; e->when; e++)
+        for (const struct ev *e = row->ev; e->when; e++) {
             record_event(st, e);
+            if (e->kind == E_RULE_PAUSED) {
+                struct ledger_pause p = {.from = local_time(e->when),
+                                         .until = local_time(e->when) + USEC_PER_DAY};
+                assert_int_equal(ledger_set_rule_pauses(lg, &p, 1), 0);
+            }
+        }
         usec_t now = local_time(row->now);
         struct ledger_report r;
         assert_int_equal(ledger_report_compute(lg, now, FIG_DAYS, NULL, NULL, &r), 0);
@@ -311,10 +393,12 @@ static void test_streak_table(void **state)
             const struct day_fig *x = &row->days[i];
             if (d->checkins_due != x->cdue || d->checkins_done != x->cdone ||
                 d->journal != x->journal || d->answered_done != x->answered ||
-                d->gestures_shown != x->gshown || d->gestures_done != x->gdone)
-                fail_msg("%s: day %d: due %d done %d journal %d answered %d gestures %d/%d",
+                d->gestures_shown != x->gshown || d->gestures_done != x->gdone ||
+                d->paused != x->paused)
+                fail_msg("%s: day %d: due %d done %d journal %d answered %d gestures %d/%d%s",
                          row->name, i, d->checkins_due, d->checkins_done, d->journal,
-                         d->answered_done, d->gestures_done, d->gestures_shown);
+                         d->answered_done, d->gestures_done, d->gestures_shown,
+                         d->paused ? " paused" : "");
         }
         ledger_report_free(&r);
         ledger_free(lg);
@@ -599,7 +683,13 @@ static void test_streak_today_or_yesterday(void **state)
     assert_int_equal(r.days[29].checkins_due, 1);
     assert_int_equal(r.days[29].checkins_done, 1);
     ledger_report_free(&r);
-    /* Two days later with nothing done: the run is over but stays the best. */
+    /* Two days later with nothing due: neutral days, the run stands (SPEC 2.4). */
+    assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, NULL, &r),
+                     0);
+    assert_int_equal(r.streak, 10);
+    ledger_report_free(&r);
+    /* A check-in due tomorrow and not done: that day ends the run, which stays the best. */
+    fire(st, "evening", "checkin", at(TODAY + 1, 20, 30), "skipped");
     assert_int_equal(ledger_report_compute(lg, at(TODAY, 12, 0) + 2 * USEC_PER_DAY, 30, NULL, NULL, &r),
                      0);
     assert_int_equal(r.streak, 0);

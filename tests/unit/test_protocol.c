@@ -148,6 +148,12 @@ static void test_requests(void **state)
         {"emit", "{\"name\":\"e\",\"data\":[1]}",
          "\"data\" must be an object of at most 256 strings, keys of at most 255 bytes"},
         {"status", "{\"anything\":1}", NULL},
+        {"pause", "{}", NULL},
+        {"pause", "{\"span\":\"2h\",\"all\":true,\"note\":\"away\"}", NULL},
+        {"pause", "{\"span\":\"30s\"}", "\"span\" must be a span from 1min to 10y"},
+        {"pause", "{\"all\":\"yes\"}", "\"all\" must be true or false"},
+        {"pause", "{\"note\":\"\"}", "\"note\" must be a non-empty string of at most 500 bytes"},
+        {"pause", "{\"until\":\"tomorrow\"}", NULL},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (rows[i].msg)
@@ -267,7 +273,7 @@ static void test_replies(void **state)
          NULL},
         {"report",
          "{\"now\":1,\"since\":null,\"phase\":null,\"days\":[],\"streak\":0,"
-         "\"best_streak\":0,\"promises\":[],\"notes\":[],\"truncated\":false}",
+         "\"best_streak\":0,\"promises\":[],\"notes\":[],\"truncated\":false,\"pauses\":[]}",
          NULL},
         {"journal", "{\"entries\":[],\"days\":30,\"truncated\":false}", NULL},
         {"journal", "{\"entries\":[],\"truncated\":false}",
@@ -277,6 +283,9 @@ static void test_replies(void **state)
          "\"best_streak\":0,\"promises\":[],\"notes\":[],\"truncated\":false}",
          "the reply to report has \"now\" of the wrong type"},
         {"status", "[]", "the reply to status is not an object"},
+        {"pause", "{\"pause\":{},\"cancelled\":0}", NULL},
+        {"pause", "{\"pause\":null,\"cancelled\":0}", "the reply to pause has \"pause\" of the wrong type"},
+        {"resume", "{\"pause\":null}", NULL},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char err[256] = "";
@@ -603,7 +612,8 @@ static void test_live_replies(void **state)
         PROTOCOL_PROMISE_ADD,  PROTOCOL_PROMISE_LIST,
         PROTOCOL_PROMISE_KEPT, PROTOCOL_PROMISE_REOPEN, PROTOCOL_PROMISE_BROKEN,
         PROTOCOL_PROMISE_EDIT, PROTOCOL_PROMISE_DELETE, PROTOCOL_HISTORY,     PROTOCOL_EMIT,
-        PROTOCOL_REPORT,       PROTOCOL_PREVIEW,        PROTOCOL_EXPORT,
+        PROTOCOL_REPORT,       PROTOCOL_PREVIEW,        PROTOCOL_EXPORT,      PROTOCOL_PAUSE,
+        PROTOCOL_STATUS,       PROTOCOL_RESUME,
     };
     bool seen[PROTOCOL_COMMANDS] = {0};
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
@@ -612,7 +622,11 @@ static void test_live_replies(void **state)
         for (const struct protocol_arg *a = c->args; a->name; a++) {
             /* These rules have no check-in reminder to name: the journal entry stands alone. */
             if (order[i] == PROTOCOL_CHECKIN && !strcmp(a->name, "id")) continue;
-            if (a->type == PROTOCOL_INTEGER)
+            /* A pause takes a SPAN or an --until, not both. */
+            if (order[i] == PROTOCOL_PAUSE && !strcmp(a->name, "until")) continue;
+            if (a->type == PROTOCOL_BOOLEAN)
+                json_object_set_new(req, a->name, json_true());
+            else if (a->type == PROTOCOL_INTEGER)
                 json_object_set_new(req, a->name, json_integer(a->has_default ? a->dflt : 1));
             else if (a->type == PROTOCOL_STRINGS)
                 json_object_set_new(req, a->name, json_pack("{s:s}", "k", "v"));

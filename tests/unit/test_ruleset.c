@@ -15,6 +15,7 @@
 
 #include "common/log.h"
 #include "engine/clock.h"
+#include "ledger/report.h"
 #include "ledger/uid.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
@@ -345,6 +346,19 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.config{bogus = 1}", "unknown config field 'bogus'"},
         {"nudge.config{discreet = 'yes'}", "config 'discreet' must be true or false"},
         {"nudge.notify{title = 'x', discreet = 1}", "notify field 'discreet' must be true or false, not number"},
+        {"nudge.config{pause = '2026-12-24'}", "config 'pause' must be a list of dates or ranges"},
+        {"nudge.config{pause = {'2026-12-24', 5}}", "config 'pause'[2]: must be a string, not number"},
+        {"nudge.config{pause = {'2026-12-24..soon'}}",
+         "config 'pause'[1]: bad timestamp \"soon\""},
+        {"nudge.config{pause = {'2026-12-26..2026-12-24'}}",
+         "config 'pause'[1]: \"2026-12-26..2026-12-24\" ends before it begins"},
+        {"nudge.config{pause = {'2026-12-24 18:00'}}",
+         "config 'pause'[1]: \"2026-12-24 18:00\" is not a date like"},
+        {"nudge.config{pause = {'2026-12-24..'}}", "config 'pause'[1]: a side of the range is empty"},
+        {"nudge.config{pause = {from = '2026-12-24'}}", "must be a list (of strings)"},
+        {"nudge.config{pause = {('x'):rep(300)}}", "config 'pause'[1]: longer than 256 bytes"},
+        {"local t = {} for i = 1, 1001 do t[i] = '2026-12-24' end nudge.config{pause = t}",
+         "config 'pause' has more than 1000 entries"},
         {"nudge.time({})", "expected a timestamp"},
         {"nudge.time('someday')", "bad timestamp \"someday\""},
         {"nudge.span({})", "span must be a span"},
@@ -1354,6 +1368,91 @@ static void test_quiet_drop_silenced(void **state)
     }
 }
 
+
+/* SPEC 2.4: dates in the rule file pause the plan. A due check-in is silenced ("silenced",
+ * source "pause") and not caught up; the rules' own notifications and promises still come;
+ * a date is the whole local day, a range of timestamps exactly that; T.paused says how. */
+static void test_rule_pause_silenced(void **state)
+{
+    (void)state;
+    static const char rules[] =
+        "nudge.config{pause = {'2026-11-24', '2026-11-26 18:00..2026-11-27 09:00'}}\n"
+        "nudge.checkin{id = 'talk', when = '*-*-* 20:30', title = 'Talk'}\n"
+        "nudge.gesture{id = 'tea', when = '*-*-* 08:30', pool = {'Make tea'}}\n"
+        "nudge.on('*-*-* 12:00', function()\n"
+        "  local p = nudge._toolkit.paused()\n"
+        "  nudge.notify{title = p and ('paused ' .. p.origin .. ' until ' ..\n"
+        "    nudge.date('%d %H:%M', p['until'])) or 'lunch'}\n"
+        "end, {id = 'lunch'})\n"
+        "nudge.promise{id = 'shelf', text = 'Fix the shelf', due = '2026-11-24 19:00', remind = {}}\n";
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    struct clock_sim clock;
+    clock_sim_init(&clock, t0);
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *mem = open_memstream(&out, &out_len);
+    struct notify_backend *capture = notify_capture_new(mem, true);
+    struct test_host h;
+    test_host_init(&h, capture, &clock.base);
+    h.bh.ledger = h.lg;
+    const char *p = rule_file("pause.lua", "%s", rules);
+    struct ruleset_options o = {.paths = &p, .n_paths = 1, .clock = &clock.base, .host = &h.rh,
+                                .ledger = h.lg, .seed = 1, .record_history = true};
+    struct strlist errs = {0};
+    struct ruleset *rs = ruleset_load(&o, &errs, NULL);
+    if (!rs) fail_msg("%s", errs.n ? errs.v[0] : "?");
+    usec_t end = t0 + 5 * DAY;
+    for (;;) {
+        usec_t next = schedule_next_deadline(ruleset_schedule(rs));
+        if (next >= end) break;
+        if (next > clock.t) clock.t = next;
+        ruleset_run_due(rs);
+    }
+    fflush(mem);
+    /* Shown: talk on the 23rd, 25th and 27th; tea on all but the 24th and the 27th (08:30 is
+     * inside the range ending 09:00); lunch every day, saying so while paused; the promise. */
+#define AT(day, hm, id) "{\"at\":\"2026-11-" day "T" hm ":00+01:00\",\"id\":\"" id
+    const char *want[] = {
+        AT("23", "08:30", "tea"),  AT("23", "12:00", "lunch\",\"kind\":\"notify\",\"title\":\"lunch"),
+        AT("23", "20:30", "talk"),
+        AT("24", "12:00", "lunch\",\"kind\":\"notify\",\"title\":\"paused rules until 25 00:00"),
+        AT("24", "19:00", "promise:shelf:due"), AT("25", "08:30", "tea"),
+        AT("25", "20:30", "talk"), AT("26", "08:30", "tea"),
+        AT("27", "12:00", "lunch\",\"kind\":\"notify\",\"title\":\"lunch"), AT("27", "20:30", "talk"),
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        if (!strstr(out, want[i])) fail_msg("not shown: %s\n%s", want[i], out);
+    assert_null(strstr(out, AT("24", "20:30", "talk")));
+    assert_null(strstr(out, AT("24", "08:30", "tea")));
+    assert_null(strstr(out, AT("26", "20:30", "talk")));
+    assert_null(strstr(out, AT("27", "08:30", "tea")));
+#undef AT
+    struct fire_rows rows = {0};
+    assert_int_equal(store_history(h.st, 0, 0, collect_fire, &rows), 0);
+    size_t silenced = 0;
+    for (size_t k = 0; k < rows.n; k++)
+        if (!strcmp(rows.v[k].answer, "silenced")) {
+            silenced++;
+            assert_string_equal(rows.v[k].source, "pause");
+        }
+    assert_int_equal(silenced, 4);
+    /* The ledger knows the rule file's pauses: the report marks the days. */
+    struct ledger_report r;
+    assert_int_equal(ledger_report_compute(h.lg, clock.t, 5, NULL, NULL, &r), 0);
+    assert_false(r.days[0].paused);
+    assert_true(r.days[1].paused);
+    assert_false(r.days[2].paused);
+    assert_true(r.days[3].paused && r.days[4].paused);
+    assert_int_equal(r.pauses.n, 2);
+    ledger_report_free(&r);
+    ruleset_free(rs);
+    test_host_free(&h);
+    notify_backend_free(capture);
+    fclose(mem);
+    free(out);
+    strlist_free(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1380,6 +1479,7 @@ int main(void)
         cmocka_unit_test(test_reload_carries_segments),
         cmocka_unit_test(test_toolkit_rows_at_memory_cap),
         cmocka_unit_test(test_quiet_drop_silenced),
+        cmocka_unit_test(test_rule_pause_silenced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1015,6 +1015,107 @@ static void test_migrate_v0(void **state)
     free(fixture_after);
 }
 
+/* v3 -> v4 adds the pauses table; every v3 row stays as it was. */
+static void test_migrate_v3(void **state)
+{
+    (void)state;
+    const char *src = getenv("NUDGE_SRC");
+    assert_non_null(src);
+    char fixture[512];
+    snprintf(fixture, sizeof fixture, "%s/tests/data/state/v3.db", src);
+    assert_int_equal(mkdir(statedir, 0700), 0);
+    copy_file(fixture, dbfile);
+
+    struct store *st = open_ok();
+    struct fires f = {0};
+    assert_int_equal(store_history(st, 0, 0, collect_fire, &f), 0);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.id[0], 3);
+    assert_string_equal(f.kind[0], "gesture");
+    assert_string_equal(f.answer[1], "silenced");
+    assert_string_equal(f.answer[2], "done");
+    assert_int_equal(f.answered[2], 1796000600000000);
+    struct checkins c = {0};
+    assert_int_equal(store_checkins(st, 0, collect_checkin, &c), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(c.note[0], "a good talk");
+    struct promises p = {0};
+    assert_int_equal(store_promises(st, collect_promise, &p), 0);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.state[0], "open");
+
+    /* The new table works. */
+    int64_t id = 0;
+    usec_t until = 1796300000000000;
+    assert_int_equal(store_pause_add(st, 1796200000000000, &until, false, "away", 1796200000000000, &id), 0);
+    assert_int_equal(id, 1);
+    store_close(st);
+
+    sqlite3 *db = raw_open(dbfile);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM pauses"), 1);
+    sqlite3_close(db);
+    assert_integrity_ok(dbfile);
+    /* A migrated database has exactly the schema of a fresh one. */
+    static char migrated[16384], fresh[16384];
+    schema_of(dbfile, migrated, sizeof migrated);
+    snprintf(statedir, sizeof statedir, "%s/fresh", tmpdir);
+    snprintf(dbfile, sizeof dbfile, "%s/nudge.db", statedir);
+    store_close(open_ok());
+    schema_of(dbfile, fresh, sizeof fresh);
+    assert_string_equal(migrated, fresh);
+}
+
+struct pause_rows {
+    size_t n;
+    struct store_pause v[8];
+    char note[8][64];
+};
+
+static int collect_pause(void *ud, const struct store_pause *p)
+{
+    struct pause_rows *r = ud;
+    assert_true(r->n < 8);
+    r->v[r->n] = *p;
+    snprintf(r->note[r->n], sizeof r->note[0], "%s", p->note ? p->note : "(null)");
+    r->v[r->n].note = NULL;
+    r->n++;
+    return 0;
+}
+
+static void test_pauses(void **state)
+{
+    (void)state;
+    struct store *st = open_ok();
+    int64_t a, b;
+    usec_t until = 2000;
+    assert_int_equal(store_pause_add(st, 1000, &until, true, "trip", 900, &a), 0);
+    assert_int_equal(store_pause_add(st, 500, NULL, false, NULL, 900, &b), 0);
+    usec_t before = 400;
+    assert_int_equal(store_pause_add(st, 500, &before, false, NULL, 900, NULL), -EINVAL);
+    struct pause_rows r = {0};
+    assert_int_equal(store_pauses(st, collect_pause, &r), 0);
+    assert_int_equal(r.n, 2);
+    /* By start. */
+    assert_int_equal(r.v[0].id, b);
+    assert_int_equal(r.v[0].until, USEC_INFINITY);
+    assert_false(r.v[0].all);
+    assert_string_equal(r.note[0], "(null)");
+    assert_int_equal(r.v[0].ended, 0);
+    assert_int_equal(r.v[1].id, a);
+    assert_int_equal(r.v[1].until, 2000);
+    assert_true(r.v[1].all);
+    assert_string_equal(r.note[1], "trip");
+    /* Ended once only. */
+    assert_int_equal(store_pause_end(st, b, 1500), 0);
+    assert_int_equal(store_pause_end(st, b, 1600), -ENOENT);
+    assert_int_equal(store_pause_end(st, 99, 1600), -ENOENT);
+    r.n = 0;
+    assert_int_equal(store_pauses(st, collect_pause, &r), 0);
+    assert_int_equal(r.v[0].ended, 1500);
+    store_close(st);
+}
+
 static void test_migration_failure_rolls_back(void **state)
 {
     /* user_version 0 with tables that are not v0's: some other program's database. The
@@ -1527,6 +1628,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snoozes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v0, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pauses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_failure_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_corrupt_random_bytes, setup, teardown),
