@@ -416,11 +416,12 @@ end)
 
 local GESTURE_WINDOW = "10:00..20:00" -- per_week's default window for entries without `at`
 
--- Local calendar day of epoch seconds t, shifted by `plus` days, at `secs` after midnight.
+-- Local calendar day of epoch seconds t, shifted by `plus` days, at the wall-clock time `secs`
+-- after midnight names (18:00 is 18:00 also on the 25-hour day daylight saving ends).
 local function day_at(t, plus, secs)
   local d = nudge.date("*t", t)
-  return os.time { year = d.year, month = d.month, day = d.day + plus, hour = 0, min = 0,
-                   sec = secs }
+  return os.time { year = d.year, month = d.month, day = d.day + plus, hour = secs // 3600,
+                   min = secs % 3600 // 60, sec = secs % 60 }
 end
 
 local function show_gesture(title, id, text, discreet)
