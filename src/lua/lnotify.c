@@ -89,11 +89,13 @@ static size_t read_actions(lua_State *L, int t, struct notify_action **out)
  * that are not functions. */
 static void check_fields(lua_State *L)
 {
-    /* _snooze and _promise are the toolkit's (src/lua/prelude): how long "snooze" waits, and
-     * which promise a Kept/Broken answer settles. */
-    static const char *const known[] = {"title",   "body",      "icon",     "category",
-                                        "urgency", "timeout",   "actions",  "on_action",
-                                        "on_close", "discreet", "_snooze",  "_promise", NULL};
+    /* _snooze, _promise and _reminder are the toolkit's (src/lua/prelude): how long "snooze"
+     * waits, which promise a Kept/Broken answer settles, and the reminder a day's one-shot
+     * (ID@YYYY-MM-DD) shows for. */
+    static const char *const known[] = {"title",    "body",     "icon",     "category",
+                                        "urgency",  "timeout",  "actions",  "on_action",
+                                        "on_close", "discreet", "_snooze",  "_promise",
+                                        "_reminder", NULL};
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         bool ok = false;
@@ -174,6 +176,17 @@ static int l_notify(lua_State *L)
     n.app_name = rs->app_name;
     n.kind = rs->current ? rs->current->r.kind : "notify";
     n.reminder_id = rs->current ? rs->current->r.id : "";
+    /* A per_week gesture's day "gesture@2026-12-03" shows as reminder "gesture", so that
+     * `nudgectl done gesture` answers it and the next day's expires it like any reminder's.
+     * Only a reminder's own base name: a rule cannot record under another reminder. */
+    const char *as = opt_string_field(L, 1, "_reminder");
+    if (as) {
+        size_t len = strlen(as);
+        if (!rs->current || !len || strncmp(rs->current->r.id, as, len) ||
+            rs->current->r.id[len] != '@')
+            return luaL_error(L, "notify: '_reminder' must name the running reminder's base id");
+        n.reminder_id = as;
+    }
     if (rs->current && rs->current_by_hand) n.origin = "manual";
     uint32_t id = 0;
     usec_t now = clock_now(rs->clock);

@@ -397,7 +397,7 @@ with open(answers, "w") as f:
     f.write("# every conversation held, most gestures done, both promises kept\n"
             "*  evening                        done\n"
             "*  weekly-talk                    done\n"
-            "*  gesture@*                      done  70%\n"
+            "*  gesture                        done  70%\n"
             "*  promise:counselling:due:*      kept\n"
             "*  promise:christmas-dinner:due:* kept\n")
 objs, err = preview(path, cfg["since"], 120, answers)

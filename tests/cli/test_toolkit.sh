@@ -337,6 +337,10 @@ badcase 'nudge.checkin{id="a"}' "nudge.checkin: 'when' must be a calendar event 
 badcase 'nudge.checkin{id="a", when=5}' "nudge.checkin: 'when' must be a calendar event or a table keyed by phase (when = { early = \"*-*-* 20:30\", settled = \"Sun 18:00\" })"
 badcase 'nudge.checkin{id="a", when={erly="Sun 18:00"}}' "nudge.checkin: when: unknown phase 'erly' (phases: early, months, settled)"
 badcase 'nudge.gesture{id="a", pool={"x"}, when={early=5}}' "nudge.gesture: when.early must be a calendar event like \"Mon,Wed,Fri 20:30\""
+badcase 'nudge.gesture{id="a", pool={"x"}, per_week={erly=2}}' "nudge.gesture: per_week: unknown phase 'erly' (phases: early, months, settled)"
+badcase 'nudge.gesture{id="a", pool={"x"}, per_week={early=8}}' "nudge.gesture: per_week.early must be a whole number of days from 1 to 7"
+badcase 'nudge.gesture{id="a", pool={"x"}, per_week={}}' "nudge.gesture: 'per_week' names no phase, so it would never fire"
+badcase 'nudge.gesture{id="a", pool={"x"}, per_week=0}' "nudge.gesture: 'per_week' must be a whole number of days from 1 to 7, or a table keyed by phase (per_week = { early = 5, months = 3, settled = 2 })"
 badcase 'nudge.patience{id="a", when={}}' "nudge.patience: 'when' names no phase, so it would never fire"
 badcase 'nudge.checkin{id="a", when={early="Mon..Fir 9:00"}}' 'bad calendar event "Mon..Fir 9:00": unknown weekday "Fir"'
 badcase 'nudge.milestone{id=""}' "nudge.milestone: 'id' must be a non-empty string"

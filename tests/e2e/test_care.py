@@ -104,6 +104,14 @@ def test_setbacks(tmp):
     rc, out, err = e.ctl("fire", rid)
     check("fire shows the repair prompt", rc == 0 and
           wait_for(lambda: d.lines("[%s]:" % rid)), (out, err, d.stdout()))
+    # A gesture day's one-shot shows as the gesture "g": nudgectl done g answers it.
+    rc, out, err = e.ctl("fire", gestures[0][0] if gestures else "g@none")
+    check("fire shows a gesture day as reminder g", rc == 0 and
+          wait_for(lambda: d.lines("[g]:")), (out, err, d.stdout()))
+    rc, out, err = e.ctl("done", "g")
+    check("nudgectl done g answers the gesture day's fire", rc == 0, (out, err))
+    rc, out, err = e.ctl("done", "g")
+    check("a second done g: already answered", rc == 1 and "already answered" in err, (out, err))
     d.stop()
 
 

@@ -412,7 +412,8 @@ end)
 -- the entries that fit its time of day; with `per_week = N`, each week (Monday to Sunday,
 -- local) gets N distinct days, planned once and kept in nudge.store (a restart or reload does
 -- not re-roll them), each with its gesture picked first and a time inside that gesture's
--- window: one-shot reminders "ID@YYYY-MM-DD", so nudgectl list shows the real next one.
+-- window: one-shot reminders "ID@YYYY-MM-DD", so nudgectl list shows the real next one; what
+-- they show is recorded as reminder ID (nudge.notify{_reminder}).
 
 local GESTURE_WINDOW = "10:00..20:00" -- per_week's default window for entries without `at`
 
@@ -424,13 +425,15 @@ local function day_at(t, plus, secs)
                    min = secs % 3600 // 60, sec = secs % 60 }
 end
 
-local function show_gesture(title, id, text, discreet)
+local function show_gesture(title, id, text, discreet, one_day)
   T.gesture_add(id, text)
   nudge.notify {
     title = title,
     body = text,
     actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
     discreet = discreet,
+    -- A per_week day's one-shot shows as the gesture itself (nudgectl done ID answers it).
+    _reminder = one_day and id or nil,
   }
 end
 
@@ -513,7 +516,7 @@ local function weekly_gesture(g)
                        function(x) return not x.at or (x.at[1] <= tod and tod <= x.at[2]) end)
         text = e and e.text
       end
-      if text then show_gesture(g.title, g.id, text, g.discreet) end
+      if text then show_gesture(g.title, g.id, text, g.discreet, true) end
       arm_ahead()
     end, { id = g.id .. "@" .. p.day, _kind = "gesture",
            quiet = p.windowed and "drop" or g.quiet })
