@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """A discreet reminder on a real (virtual) desktop: Xvfb, a private session bus (run under
-dbus-run-session), dunst as the notification server, as in test_desktop.py.
+dbus-run-session), dunst as the notification server, as in test_desktop.py. Then pause,
+resume and the journal on the same daemon: while paused a check-in due every 2 s is silenced
+(history) and the screen stays empty; after resume the next one is on the screen.
 
 Two reference bubbles are drawn first by sending dunst the texts directly: "nudge" / "A
 reminder for you", and the reminder's own title and body. Then nudged (libnotify) fires a
@@ -206,6 +208,42 @@ def main():
     r = ctl("done", "evening")
     check("nudgectl done evening", r.returncode == 0, r.stderr)
     check("after Done the bubble is gone", wait_for(lambda: displayed() == "0"))
+
+    # Pause, resume and the journal on the same live daemon and real server (SPEC 2.4).
+    r = ctl("pause", "--note", "A weekend away")
+    check("nudgectl pause", r.returncode == 0 and r.stdout.startswith("Paused"), (r.stdout, r.stderr))
+    r = ctl("--json", "status")
+    check("status shows the pause and its note", '"note": "A weekend away"' in r.stdout or
+          '"note":"A weekend away"' in r.stdout, r.stdout)
+    # A check-in due every 2 seconds, added while paused.
+    with open(rules, "a") as f:
+        f.write('nudge.checkin { id = "tick", when = "*:*:0/2", title = "Tick", '
+                'body = "A check-in every two seconds" }\n')
+    r = ctl("reload")
+    check("reload with a check-in every 2 s", r.returncode == 0, (r.stdout, r.stderr))
+
+    def silenced_ticks():
+        h = ctl("--json", "history", "-n", "50").stdout.replace(" ", "")
+        return h.count('"reminder":"tick"') if '"reason":"pause"' in h else 0
+    check("while paused, due check-ins are silenced (history: reason pause)",
+          wait_for(lambda: silenced_ticks() >= 2, timeout=20), ctl("history").stdout)
+    check("... and nothing reached the screen", displayed() == "0", displayed())
+    paused = os.path.join(ARTIFACTS, "paused.png")
+    check("screenshot while paused", shot(paused))
+    check("the paused screen is as empty as before", 0 <= differs(paused, before) < 500)
+    r = ctl("resume")
+    check("nudgectl resume", r.returncode == 0, (r.stdout, r.stderr))
+    check("after resume the next check-in is on the screen",
+          wait_for(lambda: displayed() == "1", timeout=20), displayed())
+    check("screenshot after resume", settled(os.path.join(ARTIFACTS, "resumed.png"), unlike=before))
+    r = ctl("pause", "1h")
+    check("paused again (the ticks stop)", r.returncode == 0, r.stderr)
+    r = ctl("checkin", "evening", "--mood", "4", "--note", "A long walk; we talked about the summer")
+    check("nudgectl checkin with mood and note", r.returncode == 0, (r.stdout, r.stderr))
+    r = ctl("journal")
+    check("nudgectl journal reads it back: mood in words and the note",
+          r.returncode == 0 and "4 good" in r.stdout and "we talked about the summer" in r.stdout,
+          (r.stdout, r.stderr))
 
 
 try:
