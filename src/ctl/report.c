@@ -134,7 +134,7 @@ static void score(struct report *r)
 }
 
 /* "2026-12-24" for a whole local day, "2026-12-24 18:00" otherwise; strings as they came. */
-static char *pause_time(json_t *v)
+static char *pause_time(json_t *v, bool end)
 {
     char buf[64];
     if (json_is_string(v)) return strdup(json_string_value(v));
@@ -142,6 +142,13 @@ static char *pause_time(json_t *v)
     time_t t = (time_t)json_number_value(v);
     struct tm tm;
     localtime_r(&t, &tm);
+    /* A pause of whole days ends at a midnight: its last day is the one before ("12-24 ..
+     * 12-26" for the rule file's "2026-12-24..2026-12-26", not "12-24 .. 12-27"). */
+    if (end && !tm.tm_hour && !tm.tm_min && !tm.tm_sec) {
+        t -= 1;
+        localtime_r(&t, &tm);
+        tm.tm_hour = tm.tm_min = 0;
+    }
     strftime(buf, sizeof buf, tm.tm_hour || tm.tm_min ? "%Y-%m-%d %H:%M" : "%Y-%m-%d", &tm);
     return strdup(buf);
 }
@@ -209,8 +216,8 @@ static void parse_pauses(struct report *r, json_t *pauses)
     json_array_foreach(pauses, i, v)
     {
         struct rpause *p = &r->pauses[r->npauses++];
-        p->from = pause_time(json_object_get(v, "from"));
-        p->until = pause_time(json_object_get(v, "until"));
+        p->from = pause_time(json_object_get(v, "from"), false);
+        p->until = pause_time(json_object_get(v, "until"), true);
         p->note = dup_str(v, "note");
         p->origin = dup_str(v, "origin");
         p->all = json_is_true(json_object_get(v, "all"));
