@@ -26,7 +26,7 @@
 --
 -- Your journal. Answer "Done" on a bubble, or write down how you feel, whenever you like:
 --   nudgectl checkin --mood 3 --note "a quiet day; the walk helped"
--- The mood goes from 1 (very low) to 5 (good). Read your notes back any time:
+-- The mood goes from 1 (hard) through 3 (okay) to 5 (great). Read your notes back any time:
 --   nudgectl journal --days 30
 -- Need a break from all of it? `nudgectl pause 1w` rests every reminder for a week, and
 -- `nudgectl resume` ends the pause early. Paused days never count as missed.
