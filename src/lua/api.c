@@ -144,6 +144,14 @@ static int pause_side(const char *s, size_t n, bool end_of_day, usec_t now, usec
     if (!n) return snprintf(err, errsz, "a side of the range is empty"), -1;
     memcpy(buf, s, n);
     buf[n] = 0;
+    /* mktime takes "2026-02-30" as March 2: a typo would pause another day, unsaid. */
+    if (n >= 10 && is_date(buf, 10)) {
+        static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        int y = atoi(buf), m = atoi(buf + 5), d = atoi(buf + 8);
+        bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+            return snprintf(err, errsz, "%.10s is not a day of the calendar", buf), -1;
+    }
     if (timestamp_parse(buf, now, out, err, errsz) < 0) return -1;
     if (end_of_day && is_date(buf, n)) {
         time_t t = (time_t)(*out / USEC_PER_SEC);

@@ -145,6 +145,27 @@ daily = [o for o in objs if o["id"] == "daily"]
 assert len(daily) == 240, len(daily)
 PYEOF
 
+# A pause longer than the weeks planned ahead (the holidays) silences every armed day: the
+# plan must go on after it, not end for good.
+cat >"$TMP/gp.lua" <<'LUA'
+nudge.config { pause = { "2026-12-21..2027-01-06" } }
+nudge.gesture { id = "g", per_week = 3, pool = { "a", "b", "c", "d", "e" } }
+LUA
+preview gp "$TMP/gp.lua" "2026-12-14 00:00" 60 1
+check "per_week after a long pause: preview exits 0" [ $? = 0 ]
+pycheck "per_week after a long pause: three days a week again, none inside the pause" "$TMP/gp" <<'PYEOF'
+import sys, collections, datetime
+from common import *
+objs = load(sys.argv[1])
+weeks = collections.defaultdict(int)
+for o in objs:
+    d = o["local"].date()
+    assert not (datetime.date(2026, 12, 21) <= d <= datetime.date(2027, 1, 6)), o["at"]
+    weeks[o["local"].isocalendar()[:2]] += 1
+for w in [(2027, 2), (2027, 3), (2027, 4), (2027, 5)]:
+    assert weeks[w] == 3, (w, dict(weeks))
+PYEOF
+
 ###########################################################################################
 # Bad entries: one line naming the rule file's line.
 bad_rule() { # bad_rule "description" "lua" "expected message part"

@@ -355,6 +355,11 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.config{pause = {'2026-12-24 18:00'}}",
          "config 'pause'[1]: \"2026-12-24 18:00\" is not a date like"},
         {"nudge.config{pause = {'2026-12-24..'}}", "config 'pause'[1]: a side of the range is empty"},
+        /* mktime would quietly move it to March 2 and pause that day instead. */
+        {"nudge.config{pause = {'2026-02-30'}}",
+         "config 'pause'[1]: 2026-02-30 is not a day of the calendar"},
+        {"nudge.config{pause = {'2026-11-31 18:00..2026-12-02'}}",
+         "config 'pause'[1]: 2026-11-31 is not a day of the calendar"},
         {"nudge.config{pause = {from = '2026-12-24'}}", "must be a list (of strings)"},
         {"nudge.config{pause = {('x'):rep(300)}}", "config 'pause'[1]: longer than 256 bytes"},
         {"local t = {} for i = 1, 1001 do t[i] = '2026-12-24' end nudge.config{pause = t}",

@@ -539,12 +539,19 @@ local function weekly_gesture(g)
     end
   end
   arm_ahead()
+  -- Shown days re-arm the plan, but a pause (or quiet hours) longer than the weeks planned
+  -- silences every armed day and nothing would plan again: look ahead each night too. Kind
+  -- "notify", as it shows nothing: a pause that gives space from gestures must not stop the
+  -- plan after it (only `pause --all` silences this; the next night after it plans again).
+  local planner = nudge.on("*-*-* 00:00", function() arm_ahead() end,
+                           { id = g.id .. ":plan", quiet = "ignore" })
 
   -- One handle for the whole plan, like the core API's.
   return {
     id = g.id,
     cancel = function()
       stopped = true
+      planner:cancel()
       for _, h in ipairs(handles) do h:cancel() end
     end,
     next = function()
