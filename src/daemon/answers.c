@@ -291,7 +291,12 @@ int answers_parse(const char *text, size_t len, const char *name, usec_t now, st
         size_t n;
         if (split(&p, line, tok, &n) < 0) goto bad;
         if (n == 0) continue;
-        size_t word = n > 1 && is_event_word(tok[1]) ? 1 : n > 2 && is_event_word(tok[2]) ? 2 : 0;
+        /* "DAY checkin done" answers a reminder named checkin; "TIME checkin [ID]" logs one. */
+        bool rule = n > 2 && action_of(tok[2]);
+        size_t word = rule ? 0
+                      : n > 1 && is_event_word(tok[1]) ? 1
+                      : n > 2 && is_event_word(tok[2]) ? 2
+                                                        : 0;
         if (word) {
             if (out->n_events == cap_e) {
                 cap_e = cap_e ? 2 * cap_e : 16;

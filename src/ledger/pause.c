@@ -33,6 +33,9 @@ static int pause_list_add(struct pause_list *l, const struct ledger_pause *p)
 
 bool ledger_pause_silences(const struct ledger_pause *p, const char *kind)
 {
+    /* The toolkit's planning shows nothing: silencing it would only stop the plan after the
+     * pause (and write a "silenced" row a night). */
+    if (kind && !strcmp(kind, "plan")) return false;
     if (p->all) return true;
     /* Promises are commitments the user made: a pause gives space from prompts, not from
      * them. "notify" is the rules' own core-API notifications, which the toolkit does not

@@ -190,8 +190,11 @@ static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem
             m->r.before = lconv_check_time(L, -1, rs);
         } else if (!strcmp(k, "_kind")) {
             /* The toolkit's (src/lua/prelude): what kind of reminder this is. */
-            static const char *const kinds[] = {"checkin",   "gesture", "promise", "patience",
-                                                "milestone", "repair",  "support", "notify"};
+            /* "plan": the toolkit's own planning (a per_week gesture's nightly look ahead),
+             * which shows nothing. */
+            static const char *const kinds[] = {"checkin", "gesture", "promise", "patience",
+                                                "milestone", "repair", "support", "plan",
+                                                "notify"};
             const char *want = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "";
             size_t i;
             for (i = 0; i < sizeof kinds / sizeof *kinds; i++)

@@ -76,6 +76,13 @@ static void test_rules_parse(void **state)
     assert_int_equal(a.rules[2].weekdays, 0x3f); /* Sunday and Monday..Friday */
     assert_int_equal(a.rules[3].after, 0);
     answers_free(&a);
+    /* Reminders named like the event words: a line whose third word is an answer is a rule. */
+    parse_ok("*  checkin  done\nMon..Fri emit skip\n2026-11-05 20:00 checkin\n", &a);
+    assert_int_equal(a.n_rules, 2);
+    assert_int_equal(a.n_events, 1);
+    assert_string_equal(a.rules[0].reminder, "checkin");
+    assert_string_equal(a.rules[1].reminder, "emit");
+    answers_free(&a);
 }
 
 static void test_events_parse_and_sort(void **state)

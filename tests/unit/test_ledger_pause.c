@@ -55,9 +55,12 @@ static void test_silenced_kinds(void **state)
         assert_true(ledger_pause_silences(&p, rest[i]));
     assert_false(ledger_pause_silences(&p, "promise"));
     assert_false(ledger_pause_silences(&p, "notify"));
+    assert_false(ledger_pause_silences(&p, "plan"));
     p.all = true;
     assert_true(ledger_pause_silences(&p, "promise"));
     assert_true(ledger_pause_silences(&p, "notify"));
+    /* The toolkit's planning shows nothing: even --all leaves it, so plans go on after. */
+    assert_false(ledger_pause_silences(&p, "plan"));
 }
 
 static void test_start_and_resume(void **state)

@@ -541,10 +541,9 @@ local function weekly_gesture(g)
   arm_ahead()
   -- Shown days re-arm the plan, but a pause (or quiet hours) longer than the weeks planned
   -- silences every armed day and nothing would plan again: look ahead each night too. Kind
-  -- "notify", as it shows nothing: a pause that gives space from gestures must not stop the
-  -- plan after it (only `pause --all` silences this; the next night after it plans again).
+  -- "plan": it shows nothing, and no pause silences it.
   local planner = nudge.on("*-*-* 00:00", function() arm_ahead() end,
-                           { id = g.id .. ":plan", quiet = "ignore" })
+                           { id = g.id .. ":plan", quiet = "ignore", _kind = "plan" })
 
   -- One handle for the whole plan, like the core API's.
   return {
