@@ -723,30 +723,26 @@ local function care_arm(p)
   if care_armed[p.id] or type(p.at) ~= "number" or p.at <= nudge.now() then return end
   care_armed[p.id] = true
   nudge.at(p.at, function()
+    local title, body
     if p.kind == "support" then
       if counselling_kept() then
         nudge.log("no counselling suggestion: the promise '" .. care.promise .. "' was kept")
         return
       end
-      nudge.notify {
-        title = "Support for the two of you",
-        body = SUPPORT_TEXT,
-        actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
-        discreet = care.discreet,
-      }
+      title, body = "Support for the two of you", SUPPORT_TEXT
     else
       -- The stored plan holds every setback of the day, also those after this rule set armed it.
-      local body = repair_body(p)
+      title, body = "A small repair", repair_body(p)
       for _, q in ipairs(care_state().planned) do
         if type(q) == "table" and q.id == p.id then body = repair_body(q) end
       end
-      nudge.notify {
-        title = "A small repair",
-        body = body,
-        actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
-        discreet = care.discreet,
-      }
     end
+    nudge.notify {
+      title = title,
+      body = body,
+      actions = { { id = "done", label = "Done" }, { id = "skip", label = "Skip" } },
+      discreet = care.discreet,
+    }
   end, { id = p.id, _kind = p.kind })
 end
 
