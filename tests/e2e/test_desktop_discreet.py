@@ -12,97 +12,30 @@ invoked through dunst's own menu (`dunstctl action 0`, with a dmenu stand-in tha
 answer) until `nudgectl done`, which takes the bubble off the screen. The screenshots stay in
 $NUDGE_ARTIFACTS (default: a temp folder) for people to look at."""
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
+from desktop import Desktop, wait_for
 from harness import check, results
-from harness import wait_for as harness_wait_for
 
 NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
-ARTIFACTS = os.environ.get("NUDGE_ARTIFACTS") or tempfile.mkdtemp(prefix="nudge-discreet-")
-os.makedirs(ARTIFACTS, exist_ok=True)
 TITLE = "Book a first session"
 BODY = "Call the counsellor about a first session together"
-W, H = 1280, 800
-BOX = (W - 1000, 0, W, 420)  # dunst draws at the top right
-
-
-def skip(why):
-    print("SKIP:", why)
-    sys.exit(77)
-
-
-for tool in ("Xvfb", "dunst", "dunstctl", "import", "compare", "convert"):
-    if not shutil.which(tool):
-        skip("%s is not installed (scripts/deps --test installs xvfb, dunst, imagemagick)" % tool)
-if not os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
-    skip("no private session bus: run under dbus-run-session")
-
-tmp = tempfile.mkdtemp(prefix="nudge-discreet-run-")
-procs = []
-
-
-def wait_for(pred, timeout=15.0, step=0.1):
-    return harness_wait_for(pred, timeout, step)
-
-
-def start(argv, **kw):
-    p = subprocess.Popen(argv, **kw)
-    procs.append(p)
-    return p
+desk = Desktop("discreet", ("dunstctl",))
+ARTIFACTS = desk.artifacts
 
 
 def main():
-    rfd, wfd = os.pipe()
-    start(["Xvfb", "-displayfd", str(wfd), "-screen", "0", "%dx%dx24" % (W, H), "-nolisten", "tcp"],
-          pass_fds=(wfd,), stderr=subprocess.DEVNULL)
-    os.close(wfd)
-    with os.fdopen(rfd) as f:
-        display = ":" + f.readline().strip()
-    check("Xvfb started", display != ":")
-    env = dict(os.environ, DISPLAY=display)
-    for k in ("JOURNAL_STREAM", "NOTIFY_SOCKET", "WAYLAND_DISPLAY"):
-        env.pop(k, None)
-
+    desk.xvfb()
     # dunst's context menu runs "dmenu" with one line per action; this one picks Show.
-    menu = os.path.join(tmp, "pick-show")
+    menu = os.path.join(desk.tmp, "pick-show")
     with open(menu, "w") as f:
         f.write("#!/bin/sh\ntee %s | grep -m1 ',show]'\n" % os.path.join(ARTIFACTS, "menu.txt"))
     os.chmod(menu, 0o755)
-    dunstrc = os.path.join(tmp, "dunstrc")
-    with open(dunstrc, "w") as f:
-        f.write("""[global]
-    monitor = 0
-    follow = none
-    width = 900
-    height = 360
-    origin = top-right
-    offset = 20x20
-    font = DejaVu Sans 26
-    markup = full
-    format = "<b>%%s</b>\\n%%b"
-    word_wrap = yes
-    padding = 24
-    horizontal_padding = 24
-    frame_width = 6
-    frame_color = "#ffcc00"
-    separator_height = 4
-    icon_position = off
-    show_indicators = no
-    dmenu = %s
-[urgency_low]
-    background = "#1a1a40"
-    foreground = "#ffffff"
-    timeout = 0
-[urgency_normal]
-    background = "#1a1a40"
-    foreground = "#ffffff"
-    timeout = 0
-""" % menu)
-    start(["dunst", "-config", dunstrc], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    desk.dunst(dmenu=menu, critical=False)
+    env = desk.env
+    shot, differs, settled, displayed = desk.shot, desk.differs, desk.settled, desk.displayed
 
     import dbus
     bus = dbus.SessionBus()
@@ -112,42 +45,6 @@ def main():
     server = dbus.Interface(bus.get_object("org.freedesktop.Notifications",
                                            "/org/freedesktop/Notifications"),
                             "org.freedesktop.Notifications")
-
-    def shot(path):
-        return subprocess.run(["import", "-display", display, "-window", "root", path],
-                              capture_output=True).returncode == 0
-
-    def differs(a_path, b_path, region=BOX):
-        x0, y0, x1, y1 = region
-        crop = ["-crop", "%dx%d+%d+%d" % (x1 - x0, y1 - y0, x0, y0), "+repage"]
-        a = os.path.join(tmp, "a.png")
-        b = os.path.join(tmp, "b.png")
-        subprocess.run(["convert", a_path, *crop, a], check=True)
-        subprocess.run(["convert", b_path, *crop, b], check=True)
-        p = subprocess.run(["compare", "-metric", "AE", a, b, os.devnull], capture_output=True, text=True)
-        try:
-            return int(float(p.stderr.split()[0]))
-        except (ValueError, IndexError):
-            return -1
-
-    def settled(path, unlike=None):
-        """A screenshot at path once two in a row are the same (drawing done) and, with
-        unlike, once it differs from that picture in the corner."""
-        prev = os.path.join(tmp, "prev.png")
-        if not shot(prev):
-            return False
-
-        def same():
-            if not shot(path):
-                return False
-            d = differs(prev, path, (0, 0, W, H))
-            shutil.copyfile(path, prev)
-            return d == 0 and (unlike is None or differs(unlike, path) > 5000)
-        return wait_for(same, timeout=30, step=0.2)
-
-    def displayed():
-        return subprocess.run(["dunstctl", "count", "displayed"], env=env, capture_output=True,
-                              text=True).stdout.strip()
 
     before = os.path.join(ARTIFACTS, "before.png")
     check("screenshot before", settled(before))
@@ -161,22 +58,17 @@ def main():
         server.CloseNotification(nid)
         check("reference %s closed" % name, wait_for(lambda: displayed() == "0"))
     check("the two references differ", differs(refs["ref-discreet"], refs["ref-full"]) > 5000)
-    settled(os.path.join(tmp, "clear.png"))
+    settled(os.path.join(desk.tmp, "clear.png"))
 
-    home = os.path.join(tmp, "home")
-    xdg = {k: os.path.join(home, d) for k, d in (("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state"),
-                                                 ("XDG_RUNTIME_DIR", "run"))}
-    for d in xdg.values():
-        os.makedirs(d, mode=0o700)
-    env.update(xdg, HOME=home)
-    rules = os.path.join(tmp, "rules.lua")
+    desk.home()
+    rules = os.path.join(desk.tmp, "rules.lua")
     with open(rules, "w") as f:
         f.write('nudge.config { discreet = true }\n'
                 'nudge.checkin { id = "evening", when = "yearly", title = "%s", body = "%s" }\n'
                 % (TITLE, BODY))
     log = open(os.path.join(ARTIFACTS, "nudged.log"), "w")
-    start([NUDGED, "--rules", rules, "--backend", "libnotify", "-v"], env=env, stdout=log,
-          stderr=subprocess.STDOUT)
+    desk.start([NUDGED, "--rules", rules, "--backend", "libnotify", "-v"], env=env, stdout=log,
+               stderr=subprocess.STDOUT)
 
     def ctl(*args):
         return subprocess.run([NUDGECTL, *args], env=env, capture_output=True, text=True, timeout=30)
@@ -246,16 +138,7 @@ def main():
           (r.stdout, r.stderr))
 
 
-try:
-    main()
-finally:
-    for p in reversed(procs):
-        p.terminate()
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-    shutil.rmtree(tmp, ignore_errors=True)
+desk.run(main)
 print("screenshots in", ARTIFACTS)
 print("%d passed, %d failed" % (results["pass"], results["fail"]))
 sys.exit(1 if results["fail"] else 0)
