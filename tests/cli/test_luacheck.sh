@@ -57,6 +57,50 @@ comm -13 "$TMP/types" "$TMP/used" >"$TMP/unknown_types"
 check "every nudge.Type the annotations use is defined" [ ! -s "$TMP/unknown_types" ]
 sed 's/^/  used but not defined: /' "$TMP/unknown_types"
 
+# Every option table's fields, both ways: what the binary accepts (as its own error messages
+# list them, like cli/test_manpages.sh) is exactly what the class annotates.
+class_fields() { # class_fields CLASS: its ---@field names, with those of the class it extends
+    awk -v want="$1" '
+        /^---@class / { split($2, c, ":"); cls = c[1]; parent[cls] = $3; next }
+        /^---@field / { n = $2; sub(/\?$/, "", n); f[cls] = f[cls] " " n; next }
+        { cls = "" }
+        END { s = f[want]; if (parent[want] != "") s = s f[parent[want]]; print s }' "$META" |
+        tr ' ' '\n' | grep . | sort -u
+}
+fields_of() { # fields_of LUA: the names listed in the "(a, b, c)" of the error it causes
+    printf '%s\n' "$1" >"$TMP/f.lua"
+    "$NUDGED" --check --rules "$TMP/f.lua" 2>&1 | sed -n 's/.*(\([a-z_, ]*\)).*/\1/p' | head -1 |
+        tr -d ' ' | tr , '\n' | sort -u
+}
+while IFS='|' read -r class probe; do
+    fields_of "$probe" >"$TMP/accepted"
+    check "the binary lists the fields of: $probe" [ -s "$TMP/accepted" ]
+    class_fields "$class" >"$TMP/annotated_fields"
+    check "$class annotates exactly the fields of: $probe" \
+        diff -u "$TMP/accepted" "$TMP/annotated_fields"
+done <<'EOF'
+nudge.ScheduleOptions|nudge.on("daily", function() end, { bogus = 1 })
+nudge.Config|nudge.config { bogus = 1 }
+nudge.Limits|nudge.config { limits = { bogus = 1 } }
+nudge.Phase|nudge.config { phases = { { bogus = 1 } } }
+nudge.CheckinOptions|nudge.checkin { bogus = 1 }
+nudge.GestureOptions|nudge.gesture { bogus = 1 }
+nudge.PoolEntry|nudge.gesture { id = "g", when = "daily", pool = { { bogus = 1 } } }
+nudge.PromiseOptions|nudge.promise { bogus = 1 }
+nudge.PatienceOptions|nudge.patience { bogus = 1 }
+nudge.MilestoneOptions|nudge.milestone { bogus = 1 }
+nudge.SupportOptions|nudge.support { bogus = 1 }
+nudge.SupportAfter|nudge.support { after = { bogus = 1 } }
+EOF
+# notify{} has no list in its error: its accepted names come from the source (the ones with
+# a leading _ are the toolkit's own).
+sed -n '/known\[\] = {/,/NULL/p' "$NUDGE_SRC/src/lua/lnotify.c" | grep -oE '"[a-z][a-z_]*"' |
+    tr -d '"' | sort -u >"$TMP/notify_fields"
+check "notify fields found in the source" [ "$(wc -l <"$TMP/notify_fields")" -ge 8 ]
+class_fields nudge.Notification >"$TMP/annotated_fields"
+check "nudge.Notification annotates exactly the notify fields" \
+    diff -u "$TMP/notify_fields" "$TMP/annotated_fields"
+
 # --- the luacheck configuration --------------------------------------------------------------
 check "luacheckrc parses as Lua" "$LUA" -e "assert(loadfile('$RC'))"
 # Its nudge fields, read by running it as luacheck does (a chunk that fills stds and options).
