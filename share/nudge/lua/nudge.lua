@@ -70,7 +70,7 @@ function Handle:next() end
 ---@field phase_name? string The name of the current phase ("early", "months", "settled").
 ---@field kept integer Promises kept so far.
 ---@field promised integer Promises due or settled so far.
----@field milestone? string The milestone being celebrated (milestone bodies only): "30d", "7 days".
+---@field milestone? string|number The milestone being celebrated (milestone bodies only): "30d", "7 days".
 ---@field question? string The question picked for this prompt (check-ins with `questions`).
 
 ---------------------------------------------------------------------------------------------
@@ -158,7 +158,8 @@ function Handle:next() end
 ---@field title? string The headline (default "A small gesture").
 ---@field pool (string|nudge.PoolEntry)[] The gestures to pick from (required).
 ---@field no_repeat? integer Never one of the last N picked (default 0).
----@field per_week? integer|table<string, integer> Instead of `when`: N distinct days a week (1 to 7), or a table keyed by phase.
+---@field per_week? integer|table<string, integer> Instead of `when`: N distinct days a week (1 to 7), or a table keyed by phase; no jitter, catch_up or late_cancel then.
+---@field window? nudge.Window With `when`: once at a random time inside it; with `per_week`: the hours a day's gesture may come (default "10:00..20:00").
 
 ---Fields of nudge.promise{}.
 ---@class nudge.PromiseOptions
