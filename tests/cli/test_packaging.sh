@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # `cmake --install` of this build into a scratch prefix (and with DESTDIR): binaries, examples,
+# the editor files (LuaLS annotations, luacheckrc),
 # man pages, completions, the systemd user unit (checked with `systemd-analyze verify --user`,
 # which must print nothing) and the XDG autostart entry, each naming the installed nudged.
 . "$(dirname "$0")/lib.sh"
@@ -13,6 +14,7 @@ for f in bin/nudged bin/nudgectl share/nudge/examples/rebuild-trust.lua \
          share/bash-completion/completions/nudgectl share/bash-completion/completions/nudged \
          share/zsh/site-functions/_nudgectl share/zsh/site-functions/_nudged \
          share/fish/vendor_completions.d/nudgectl.fish share/fish/vendor_completions.d/nudged.fish \
+         share/nudge/lua/nudge.lua share/nudge/luacheckrc \
          lib/systemd/user/nudged.service etc/xdg/autostart/nudged.desktop; do
     check "installed $f" [ -s "$P/$f" ]
 done
