@@ -248,7 +248,7 @@ static int l_config(lua_State *L)
     while (lua_next(L, 1)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
         if (!strcmp(k, "since")) {
-            rs->since = lconv_check_time(L, -1, rs);
+            rs->since = lconv_check_past_time(L, -1, rs);
             rs->has_since = true;
         } else if (!strcmp(k, "phases")) {
             config_phases(L, lua_gettop(L), rs);
@@ -356,7 +356,7 @@ static int l_days_since(lua_State *L)
             return luaL_error(L, "nudge.days_since: no argument and no nudge.config{since=...}");
         from = rs->since;
     } else {
-        from = lconv_check_time(L, 1, rs);
+        from = lconv_check_past_time(L, 1, rs);
     }
     usec_t d = clock_now(rs->clock) - from;
     lua_pushinteger(L, (lua_Integer)(d >= 0 ? d / USEC_PER_DAY : -((-d + USEC_PER_DAY - 1) / USEC_PER_DAY)));

@@ -144,8 +144,11 @@ void lconv_where(lua_State *L, char *buf, size_t sz);
 usec_t lconv_check_span(lua_State *L, int idx, const char *what);
 /* A span that moves a fire: at most 1000 years. */
 usec_t lconv_check_fire_span(lua_State *L, int idx, const char *what);
-/* A timestamp (a systemd timestamp string or epoch seconds). */
+/* A time to come or any moment: epoch seconds, a systemd timestamp, or a calendar event meaning
+ * its next elapse ("Sat 11:00"). */
 usec_t lconv_check_time(lua_State *L, int idx, struct ruleset *rs);
+/* A start ("since"): epoch seconds or a timestamp; a calendar event is refused. */
+usec_t lconv_check_past_time(lua_State *L, int idx, struct ruleset *rs);
 /* Pushes t[k] read raw and returns its type. */
 int lconv_raw_field(lua_State *L, int t, const char *k);
 /* Pushes the `ev` table of reminder m (NULL: not from a reminder). */

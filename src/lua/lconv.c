@@ -103,18 +103,34 @@ usec_t lconv_check_fire_span(lua_State *L, int idx, const char *what)
     return v;
 }
 
-/* A timestamp: a systemd timestamp string or epoch seconds. */
-usec_t lconv_check_time(lua_State *L, int idx, struct ruleset *rs)
+/* A time: epoch seconds, a systemd timestamp, or (when `next`) a calendar event meaning its
+ * next elapse. A start ("since") is never a calendar event: its next elapse is still to come. */
+static usec_t check_time(lua_State *L, int idx, struct ruleset *rs, bool next)
 {
-    char err[256];
+    char err[768];
     if (lua_type(L, idx) == LUA_TNUMBER) return seconds_to_usec(L, idx, "time");
     if (lua_type(L, idx) != LUA_TSTRING)
-        luaL_error(L, "expected a timestamp (\"2026-12-24 18:00\") or epoch seconds, not %s",
+        luaL_error(L, next ? "expected a time (\"2026-12-24 18:00\"), a calendar event (\"Sat 11:00\") "
+                             "or epoch seconds, not %s"
+                           : "expected a time (\"2026-11-01\", \"-7d\") or epoch seconds, not %s",
                    luaL_typename(L, idx));
     usec_t v;
-    if (timestamp_parse(lua_tostring(L, idx), clock_now(rs->clock), &v, err, sizeof err) < 0)
+    const char *s = lua_tostring(L, idx);
+    usec_t now = clock_now(rs->clock);
+    if ((next ? timestamp_parse_next(s, now, &v, err, sizeof err)
+              : timestamp_parse_past(s, now, &v, err, sizeof err)) < 0)
         luaL_error(L, "%s", err);
     return v;
+}
+
+usec_t lconv_check_time(lua_State *L, int idx, struct ruleset *rs)
+{
+    return check_time(L, idx, rs, true);
+}
+
+usec_t lconv_check_past_time(lua_State *L, int idx, struct ruleset *rs)
+{
+    return check_time(L, idx, rs, false);
 }
 
 /* Tables given to the API are read raw: their fields are data, and a metatable's __index

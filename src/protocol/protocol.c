@@ -131,7 +131,7 @@ const struct protocol_command protocol_commands[PROTOCOL_COMMANDS] = {
                           "history [-n N] [--since TIMESTAMP]", false,
                           {{.name = "limit", .cli = "-n", .type = PROTOCOL_INTEGER, .min = 1,
                             .max = HISTORY_LIMIT_MAX, .has_default = true, .dflt = 20},
-                           {.name = "since", .cli = "--since", .type = PROTOCOL_TIMESTAMP}},
+                           {.name = "since", .cli = "--since", .type = PROTOCOL_TIMESTAMP, .past = true}},
                           {{"entries", PROTOCOL_J_ARRAY, false},
                            {"truncated", PROTOCOL_J_BOOL, false}}},
     [PROTOCOL_EMIT] = {PROTOCOL_EMIT, "emit", "emit", "emit NAME [KEY=VALUE...]", false,
@@ -205,7 +205,7 @@ size_t protocol_arg_describe(const struct protocol_arg *a, char *buf, size_t buf
                                     a->min_len ? "non-empty " : "", a->max_len);
         return (size_t)snprintf(buf, bufsz, "a %sstring", a->min_len ? "non-empty " : "");
     case PROTOCOL_TIMESTAMP:
-        return (size_t)snprintf(buf, bufsz, "a timestamp");
+        return (size_t)snprintf(buf, bufsz, a->past ? "a timestamp" : "a timestamp or a calendar event");
     case PROTOCOL_SPAN:
         span_format((usec_t)a->min * USEC_PER_SEC, lo, sizeof lo);
         span_format((usec_t)a->max * USEC_PER_SEC, hi, sizeof hi);
@@ -318,7 +318,9 @@ int protocol_timestamp_value(const struct protocol_arg *a, json_t *v, usec_t now
         return 0;
     }
     if (!json_is_string(v)) return must_be(a, 0, err, errsz);
-    return timestamp_parse(json_string_value(v), now, out, err, errsz);
+    const char *s = json_string_value(v);
+    return a->past ? timestamp_parse_past(s, now, out, err, errsz)
+                   : timestamp_parse_next(s, now, out, err, errsz);
 }
 
 int protocol_request_check(const struct protocol_command *c, json_t *req, unsigned flags,

@@ -67,6 +67,7 @@ struct protocol_arg {
     size_t min_len, max_len;
     bool has_default; /* integers: absent means dflt */
     long long dflt;
+    bool past; /* timestamps: a start, so a calendar event (its next elapse) is refused */
 };
 
 /* JSON types as a set, for the fields of a reply. */
@@ -142,7 +143,8 @@ int protocol_request_check(const struct protocol_command *c, json_t *req, unsign
 json_t *protocol_arg_from_cli(const struct protocol_arg *a, const char *s, char *err, size_t errsz);
 
 /* A timestamp argument's instant (a string read at now in the local zone, or epoch seconds).
- * 0, or -EINVAL/-ERANGE with err. */
+ * A string may also be a calendar event meaning its next elapse ("Sat 11:00"), unless the
+ * argument is `past`. 0, or -EINVAL/-ERANGE with err. */
 int protocol_timestamp_value(const struct protocol_arg *a, json_t *v, usec_t now, usec_t *out,
                              char *err, size_t errsz);
 

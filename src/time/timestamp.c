@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "common/errbuf.h"
+#include "time/calendar.h"
 #include "time/span.h"
 #include "time/tz.h"
 
@@ -288,6 +289,95 @@ int timestamp_parse(const char *s, usec_t now, usec_t *out, char *err, size_t er
     }
     if (r < 0) return errbuf_set(err, errsz, r, "bad timestamp \"%s\": %s", s, why);
     return 0;
+}
+
+/* True when s starts with a weekday name and a blank: "Sat 11:00", "friday 2026-12-04". */
+static bool weekday_first(const char *s)
+{
+    for (size_t i = 0; i < sizeof weekdays / sizeof weekdays[0]; i++) {
+        size_t n = strlen(weekdays[i].name);
+        if (!strncasecmp(s, weekdays[i].name, n) && s[n] == ' ') return true;
+    }
+    return false;
+}
+
+/* Both parsers say `bad <what> "S": <why>`: the why, or the whole message if it is not so. */
+static const char *reason(const char *err, const char *s)
+{
+    const char *q = strchr(err, '"');
+    size_t n = strlen(s);
+    if (q && !strncmp(q + 1, s, n) && !strncmp(q + 1 + n, "\": ", 3)) return q + 1 + n + 3;
+    return err;
+}
+
+/* Reads s as a calendar event and finds its next elapse after now. Returns 0, -ENOENT with why
+ * set when it never comes again, or the parser's error (why = its reason). */
+static int calendar_next_of(const char *s, usec_t now, usec_t *out, char *why, size_t whysz)
+{
+    char cerr[512], when[64];
+    struct calendar *c;
+    int r = calendar_parse(s, &c, cerr, sizeof cerr);
+    if (r < 0) return errbuf_set(why, whysz, r, "%s", reason(cerr, s));
+    r = calendar_next(c, now, out);
+    calendar_free(c);
+    if (r < 0) {
+        timestamp_format(now, when, sizeof when);
+        return errbuf_set(why, whysz, r, "it does not come again after %s", when);
+    }
+    return 0;
+}
+
+/* What a due may be, after a message that it is not. */
+#define RIGHT_FORMS "; a time looks like \"2026-12-24 18:00\" or \"+2h\", a calendar event like \"Sat 11:00\""
+
+int timestamp_parse_next(const char *s, usec_t now, usec_t *out, char *err, size_t errsz)
+{
+    char terr[512], cwhy[384];
+    usec_t t, next;
+    int tr = timestamp_parse(s, now, &t, terr, sizeof terr);
+    /* "Sat 11:00" reads as a timestamp only on a Saturday, and then it is this Saturday's 11:00
+     * even when that has gone: a weekday with a time means the next one, as a calendar event. */
+    if (tr == 0 && !weekday_first(s)) {
+        *out = t;
+        return 0;
+    }
+    if (strlen(s) >= TIMESTAMP_LEN_MAX) return errbuf_set(err, errsz, tr, "%s", terr);
+    int cr = calendar_next_of(s, now, &next, cwhy, sizeof cwhy);
+    if (cr == 0) {
+        *out = next;
+        return 0;
+    }
+    if (tr == 0) { /* a weekday and a date that has gone: the timestamp it names */
+        *out = t;
+        return 0;
+    }
+    if (cr == -ENOMEM) return errbuf_set(err, errsz, cr, "out of memory reading \"%s\"", s);
+    if (!s[strspn(s, " \t\n\r")]) return errbuf_set(err, errsz, EINVAL, "the time is empty" RIGHT_FORMS);
+    return errbuf_set(err, errsz, tr,
+                      "\"%s\" is neither a time (%s) nor a calendar event (%s)" RIGHT_FORMS,
+                      s, reason(terr, s), cwhy);
+}
+
+int timestamp_parse_past(const char *s, usec_t now, usec_t *out, char *err, size_t errsz)
+{
+    char why[384], when[64];
+    usec_t next;
+    int r = timestamp_parse(s, now, out, err, errsz);
+    if (r == 0 || strlen(s) >= TIMESTAMP_LEN_MAX) return r;
+    int cr = calendar_next_of(s, now, &next, why, sizeof why);
+    if (cr < 0 && cr != -ENOENT) return r; /* not a calendar event either: the timestamp's why */
+    if (cr == 0) {
+        timestamp_format(next, when, sizeof when);
+        return errbuf_set(err, errsz, EINVAL,
+                          "\"%s\" is a calendar event, whose next time (%s) is still to come; "
+                          "a start is a moment that has been, like \"2026-11-01\", "
+                          "\"yesterday\" or \"-7d\"",
+                          s, when);
+    }
+    return errbuf_set(err, errsz, EINVAL,
+                      "\"%s\" is a calendar event, not a moment; a start is a moment that has "
+                      "been, like \"2026-11-01\", \"yesterday\" or \"-7d\"",
+                      s);
 }
 
 static size_t format_pretty(usec_t t, bool utc, char *buf, size_t bufsz)

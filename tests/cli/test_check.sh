@@ -42,7 +42,7 @@ run multi --check --rules "$TMP/multi"
 check "folder with two broken files exits 1" [ "$(rc multi)" = 1 ]
 check "two error lines" [ "$(grep -c ': ' "$TMP/out-multi")" = 2 ]
 check "first error is a.lua:1" grep -qE "^$TMP/multi/a.lua:1: bad time span \"5 parsecs\"" "$TMP/out-multi"
-check "second error is c.lua:3" grep -qE "^$TMP/multi/c.lua:3: bad timestamp \"2026-13-45\"" "$TMP/out-multi"
+check "second error is c.lua:3" grep -qE "^$TMP/multi/c.lua:3: \"2026-13-45\" is neither a time" "$TMP/out-multi"
 
 printf 'nudge.on("2020-01-01 10:00", function() end)\nnudge.on("daily", function() end)\n' >"$TMP/never.lua"
 run never --check --rules "$TMP/never.lua"

@@ -218,6 +218,25 @@ assert fires("old") == [], fires("old")
 assert len(objs) == 3 + 3 + 2, len(objs)
 PYEOF
 
+# A due written as a calendar event is its next elapse: from Tue 2026-12-01, "Sat 11:00" is
+# Sat 2026-12-05 11:00 (systemd-analyze calendar --base-time agrees); nudge.at takes one too.
+cat >"$TMP/promise-cal.lua" <<'LUA'
+nudge.promise { id = "cal", text = "Call her mother", due = "Sat 11:00", remind = { "1h" } }
+nudge.at("Mon..Fri 09:00", function() nudge.notify { title = "Hello", body = "x" } end, { id = "at" })
+LUA
+preview prc "$TMP/promise-cal.lua" "2026-12-01 12:00" 7 1
+check "promise with a calendar due: preview exits 0" [ $? = 0 ]
+pycheck "promise with a calendar due: reminded an hour before next Saturday 11:00, Kept? then" "$TMP/prc" <<'PYEOF'
+import sys
+from tk import *
+objs = load(sys.argv[1])
+p = [o for o in objs if o["id"].startswith("promise:cal:")]
+assert [o["t"] for o in p] == [local("2026-12-05 10:00"), local("2026-12-05 11:00")], [o["at"] for o in p]
+assert p[-1]["title"] == "Kept?", p[-1]
+a = by_id(objs, "at")
+assert [o["t"] for o in a] == [local("2026-12-02 09:00")], [o["at"] for o in a]
+PYEOF
+
 ###########################################################################################
 # Patience: the body follows the phase; boundaries at exactly 3w and 6M after `since`.
 cat >"$TMP/patience.lua" <<'LUA'
@@ -367,9 +386,12 @@ badcase 'nudge.gesture{id="g", when="daily", pool={"a", 5}}' "nudge.gesture: poo
 badcase 'nudge.gesture{id="g", when="daily", pool={"a"}, no_repeat=1.5}' "nudge.gesture: 'no_repeat' must be a whole number >= 0"
 badcase 'nudge.gesture{id="g", when="daily", pool={"a"}, colour="red"}' \
     "nudge.gesture: unknown field 'colour' (catch_up, discreet, id, jitter, late_cancel, no_repeat, per_week, pool, quiet, title, when, window)"
-badcase 'nudge.promise{id="x", text="y"}' "nudge.promise: 'due' is required (a timestamp)"
+badcase 'nudge.promise{id="x", text="y"}' "nudge.promise: 'due' is required (a time like \"2026-12-24 18:00\" or a calendar event like \"Sat 11:00\")"
 badcase 'nudge.promise{id="x", due="2030-01-01"}' "nudge.promise: 'text' must be a non-empty string"
-badcase 'nudge.promise{id="x", text="y", due="garbage"}' 'bad timestamp "garbage": cannot read "garbage" as a date or time'
+badcase 'nudge.promise{id="x", text="y", due="garbage"}' '"garbage" is neither a time (cannot read "garbage" as a date or time) nor a calendar event (unknown weekday "garbage"); a time looks like "2026-12-24 18:00" or "+2h", a calendar event like "Sat 11:00"'
+badcase 'nudge.promise{id="x", text="y", due="Sat 11:0x"}' '"Sat 11:0x" is neither a time (unexpected "x" after "11:0") nor a calendar event (unexpected "x" in minute); a time looks like "2026-12-24 18:00" or "+2h", a calendar event like "Sat 11:00"'
+# (--check reads at the real clock: this calendar event names a day gone, so the text is fixed)
+badcase 'nudge.config{since="Sat 2026-12-01"}' '"Sat 2026-12-01" is a calendar event, not a moment; a start is a moment that has been, like "2026-11-01", "yesterday" or "-7d"'
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", remind="1d"}' "nudge.promise: 'remind' must be a list of spans"
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", remind={true}}' "nudge.promise: remind[1] is not a span"
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", when="daily"}' \

@@ -133,10 +133,21 @@ static void test_requests(void **state)
         {"promise_kept", "{\"id\":9223372036854775807}", NULL},
         {"promise_kept", "{\"id\":0}", "\"id\" must be a whole number from 1 up, not 0"},
         {"promise_broken", "{\"id\":\"3\"}", "\"id\" must be a whole number from 1 up"},
-        {"promise_add", "{\"text\":\"t\"}", "\"due\" is required (a timestamp)"},
+        {"promise_add", "{\"text\":\"t\"}",
+         "\"due\" is required (a timestamp or a calendar event)"},
         {"promise_add", "{\"text\":\"t\",\"due\":\"tomorrow\"}", NULL},
+        /* a due may be a calendar event: its next elapse */
+        {"promise_add", "{\"text\":\"t\",\"due\":\"Sat 11:00\"}", NULL},
+        {"promise_edit", "{\"id\":1,\"due\":\"Mon..Fri 09:00\"}", NULL},
         {"promise_add", "{\"text\":\"t\",\"due\":\"not a time\"}",
-         "bad timestamp \"not a time\": cannot read \"not a time\" as a date or time"},
+         "\"not a time\" is neither a time (cannot read \"not a time\" as a date or time) nor a "
+         "calendar event (unknown weekday \"not\"); a time looks like \"2026-12-24 18:00\" or "
+         "\"+2h\", a calendar event like \"Sat 11:00\""},
+        /* a start is not: the next Saturday has not been yet */
+        {"history", "{\"since\":\"-7d\"}", NULL},
+        {"history", "{\"since\":\"Sat 11:00\"}", "\"Sat 11:00\" is a calendar event, whose next time (Sat 2026-11-28 11:00:00 CET) is "
+         "still to come; a start is a moment that has been, like \"2026-11-01\", \"yesterday\" "
+         "or \"-7d\""},
         {"snooze", "{\"id\":\"a\",\"span\":\"1s\"}", NULL},
         {"snooze", "{\"id\":\"a\",\"span\":\"100y\"}", NULL},
         {"snooze", "{\"id\":\"a\",\"span\":\"999ms\"}", "\"span\" must be a span from 1s to 100y"},
@@ -154,6 +165,7 @@ static void test_requests(void **state)
         {"pause", "{\"all\":\"yes\"}", "\"all\" must be true or false"},
         {"pause", "{\"note\":\"\"}", "\"note\" must be a non-empty string of at most 500 bytes"},
         {"pause", "{\"until\":\"tomorrow\"}", NULL},
+        {"pause", "{\"until\":\"Fri 18:00\"}", NULL},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         if (rows[i].msg)
@@ -168,7 +180,7 @@ static void test_requests(void **state)
     expect_refused("history", "{\"limit\":100001}", PROTOCOL_CHECK_CLI,
                    "-n must be a whole number from 1 to 100000, not 100001");
     expect_refused("promise_add", "{\"text\":\"t\"}", PROTOCOL_CHECK_CLI,
-                   "--due is required (a timestamp)");
+                   "--due is required (a timestamp or a calendar event)");
 }
 
 static void test_request_normalised(void **state)

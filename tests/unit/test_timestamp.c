@@ -291,6 +291,151 @@ static void test_zone_names(void **state)
     }
 }
 
+/* Dues: a timestamp, or a calendar event's next elapse. The expected elapses are what
+ * `TZ=Europe/Berlin systemd-analyze calendar --iterations=1 --base-time=@1795306195.5 EXPR`
+ * printed (systemd 252); test_next_live asks it again when it is installed. */
+static const struct {
+    const char *expr, *norm;
+} next_rows[] = {
+    {"Sat 11:00", "Sat 2026-11-28 11:00:00 CET"},
+    {"Fri 18:00", "Fri 2026-11-27 18:00:00 CET"},
+    {"Mon..Fri 09:00", "Mon 2026-11-23 09:00:00 CET"},
+    {"*-12-24 19:00", "Thu 2026-12-24 19:00:00 CET"},
+    /* now is Sun 01:09:55: this Sunday's 01:00 has gone, its 02:00 has not */
+    {"Sun 01:00", "Sun 2026-11-29 01:00:00 CET"},
+    {"Sun 02:00", "Sun 2026-11-22 02:00:00 CET"},
+    {"sunday 01:09:55", "Sun 2026-11-29 01:09:55 CET"},
+    {"daily", "Mon 2026-11-23 00:00:00 CET"},
+    {"Sat 11:00 UTC", "Sat 2026-11-28 12:00:00 CET"},
+    {"Mon 18:00 Asia/Tokyo", "Mon 2026-11-23 10:00:00 CET"},
+};
+
+static usec_t next_ok(const char *s)
+{
+    usec_t v = -1;
+    char err[768] = "";
+    if (timestamp_parse_next(s, NOW, &v, err, sizeof err) != 0)
+        fail_msg("timestamp_parse_next(\"%s\") failed: %s", s, err);
+    return v;
+}
+
+static void expect_next(const char *s, const char *norm)
+{
+    char buf[128];
+    timestamp_format(next_ok(s), buf, sizeof buf);
+    if (strcmp(buf, norm)) fail_msg("\"%s\": got %s, want %s", s, buf, norm);
+}
+
+static void test_next(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof next_rows / sizeof next_rows[0]; i++)
+        expect_next(next_rows[i].expr, next_rows[i].norm);
+    /* a timestamp is read first, as timestamp_parse reads it: "01:00" is today's, gone or not */
+    assert_int_equal(next_ok("2026-12-24 18:00"), parse_ok("2026-12-24 18:00"));
+    assert_int_equal(next_ok("+3h"), parse_ok("+3h"));
+    assert_int_equal(next_ok("tomorrow"), parse_ok("tomorrow"));
+    expect_next("01:00", "Sun 2026-11-22 01:00:00 CET");
+    /* a weekday and a date: that day, also once it has gone (the past-due warning's case) */
+    expect_next("Sat 2026-12-05 11:00", "Sat 2026-12-05 11:00:00 CET");
+    expect_next("Fri 2026-11-20 18:00", "Fri 2026-11-20 18:00:00 CET");
+    /* a cron line is a calendar event too */
+    expect_next("30 20 * * 1-5", "Mon 2026-11-23 20:30:00 CET");
+}
+
+static void expect_next_err(const char *s, const char *msg)
+{
+    usec_t v = 7;
+    char err[768] = "";
+    assert_true(timestamp_parse_next(s, NOW, &v, err, sizeof err) < 0);
+    assert_string_equal(err, msg);
+    assert_int_equal(v, 7);
+}
+
+#define RIGHT "; a time looks like \"2026-12-24 18:00\" or \"+2h\", a calendar event like \"Sat 11:00\""
+
+static void test_next_errors(void **state)
+{
+    (void)state;
+    expect_next_err("Sat 11:0x", "\"Sat 11:0x\" is neither a time (unexpected \"x\" after "
+                                 "\"11:0\") nor a calendar event (unexpected \"x\" in minute)" RIGHT);
+    expect_next_err("tomorow", "\"tomorow\" is neither a time (cannot read \"tomorow\" as a date "
+                               "or time) nor a calendar event (unknown weekday \"tomorow\")" RIGHT);
+    expect_next_err("2026-13-01", "\"2026-13-01\" is neither a time (cannot read \"2026-13-01\" as "
+                                  "a date or time) nor a calendar event (month 13 out of range "
+                                  "1..12)" RIGHT);
+    /* 2026-12-01 is a Tuesday: no Saturday of that date ever comes */
+    expect_next_err("Sat 2026-12-01 11:00",
+                    "\"Sat 2026-12-01 11:00\" is neither a time (\"Sat\" does not match "
+                    "2026-12-01, a Tue) nor a calendar event (it does not come again after Sun "
+                    "2026-11-22 01:09:55 CET)" RIGHT);
+    expect_next_err("", "the time is empty" RIGHT);
+    expect_next_err("  ", "the time is empty" RIGHT);
+    char big[600];
+    memset(big, 'x', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    usec_t v;
+    char err[768];
+    assert_int_equal(timestamp_parse_next(big, NOW, &v, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "too long"));
+    /* the message is cut, never overrun */
+    assert_true(timestamp_parse_next("Sat 11:0x", NOW, &v, err, 20) < 0);
+    assert_int_equal(strlen(err), 19);
+}
+
+static void test_past(void **state)
+{
+    (void)state;
+    usec_t v = 7;
+    char err[768] = "";
+    assert_int_equal(timestamp_parse_past("2026-11-01", NOW, &v, err, sizeof err), 0);
+    assert_int_equal(v, parse_ok("2026-11-01"));
+    assert_int_equal(timestamp_parse_past("-7d", NOW, &v, err, sizeof err), 0);
+    assert_int_equal(v, parse_ok("-7d"));
+    /* a calendar event's next elapse is to come: not a start */
+    v = 7;
+    assert_int_equal(timestamp_parse_past("Sat 11:00", NOW, &v, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "\"Sat 11:00\" is a calendar event, whose next time (Sat 2026-11-28 "
+                             "11:00:00 CET) is still to come; a start is a moment that has been, "
+                             "like \"2026-11-01\", \"yesterday\" or \"-7d\"");
+    assert_int_equal(v, 7);
+    assert_int_equal(timestamp_parse_past("Sat 2026-12-01", NOW, &v, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "\"Sat 2026-12-01\" is a calendar event, not a moment; a start is a "
+                             "moment that has been, like \"2026-11-01\", \"yesterday\" or \"-7d\"");
+    /* neither: the timestamp's own message */
+    assert_int_equal(timestamp_parse_past("someday", NOW, &v, err, sizeof err), -EINVAL);
+    assert_string_equal(err, "bad timestamp \"someday\": cannot read \"someday\" as a date or time");
+}
+
+/* The oracle itself, when it is installed: the same rows, asked now. */
+static void test_next_live(void **state)
+{
+    (void)state;
+    if (system("systemd-analyze --version >/dev/null 2>&1") != 0) skip();
+    for (size_t i = 0; i < sizeof next_rows / sizeof next_rows[0]; i++) {
+        char cmd[256], line[256], got[128] = "";
+        snprintf(cmd, sizeof cmd,
+                 "TZ=Europe/Berlin systemd-analyze calendar --iterations=1 "
+                 "--base-time=@1795306195.5 '%s' 2>/dev/null",
+                 next_rows[i].expr);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        while (fgets(line, sizeof line, p)) {
+            const char *k = strstr(line, "Next elapse: ");
+            if (k) {
+                snprintf(got, sizeof got, "%s", k + 13);
+                got[strcspn(got, "\n")] = 0;
+            }
+        }
+        pclose(p);
+        if (!*got) skip(); /* an older systemd without --base-time */
+        if (strcmp(got, next_rows[i].norm))
+            fail_msg("systemd-analyze: \"%s\" next %s, the table says %s", next_rows[i].expr, got,
+                     next_rows[i].norm);
+        expect_next(next_rows[i].expr, got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -303,6 +448,10 @@ int main(void)
         cmocka_unit_test_setup(test_round_trip, berlin),
         cmocka_unit_test_setup(test_never_crashes, berlin),
         cmocka_unit_test_setup(test_zone_names, berlin),
+        cmocka_unit_test_setup(test_next, berlin),
+        cmocka_unit_test_setup(test_next_errors, berlin),
+        cmocka_unit_test_setup(test_past, berlin),
+        cmocka_unit_test_setup(test_next_live, berlin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -926,7 +926,7 @@ nudge.promise = api(function(t)
   need_string(t, "text", "promise")
   opt_string(t, "title", "promise")
   opt_discreet(t, "promise")
-  if t.due == nil then fail("nudge.promise: 'due' is required (a timestamp)") end
+  if t.due == nil then fail("nudge.promise: 'due' is required (a time like \"2026-12-24 18:00\" or a calendar event like \"Sat 11:00\")") end
   local due = nudge.time(t.due)
   local remind = t.remind or DEFAULT_REMIND
   if type(remind) ~= "table" then fail("nudge.promise: 'remind' must be a list of spans") end
