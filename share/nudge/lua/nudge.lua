@@ -17,7 +17,8 @@
 ---@alias nudge.Span string|number
 
 ---A point in time: "2026-12-24 18:00", "2026-12-24", "18:00" (today), "tomorrow", "+3h",
----"@1798000000", or a number of epoch seconds.
+---"@1798000000", or a number of epoch seconds. A due or an `at` also takes a calendar event,
+---meaning its next elapse ("Sat 11:00" is next Saturday at 11:00); `since` does not.
 ---@alias nudge.Timestamp string|number
 
 ---A time-of-day range "HH:MM..HH:MM"; it may cross midnight ("22:30..07:30").
