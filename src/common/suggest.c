@@ -70,7 +70,10 @@ void suggest_unknown(char *buf, size_t bufsz, const char *what, const char *pref
     int any = 0;
     for (size_t i = 0; i < n && at < bufsz; i++) {
         if (!cands[i] || cands[i][0] == '_') continue;
-        w = snprintf(buf + at, bufsz - at, "%s%s", any ? ", " : " (", cands[i]);
+        if (any)
+            w = snprintf(buf + at, bufsz - at, ", %s", cands[i]);
+        else
+            w = snprintf(buf + at, bufsz - at, " (the %ss are %s", what, cands[i]);
         if (w < 0) return;
         at += (size_t)w;
         any = 1;

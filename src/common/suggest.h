@@ -19,7 +19,7 @@ size_t suggest_distance(const char *a, const char *b);
 const char *suggest_closest(const char *word, const char *const *cands, size_t n);
 
 /* Writes "unknown WHAT 'word' (did you mean 'x'?)", or without a close one
- * "unknown WHAT 'word' (a, b, c)" listing the public candidates in the given order (no list
+ * "unknown WHAT 'word' (the WHATs are a, b, c)" listing the public candidates in the given order (no list
  * when list is 0). prefix is put before both words ("nudge." gives 'nudge.x'). word NULL
  * means a key that is not a name (a list entry in a table of fields). */
 void suggest_unknown(char *buf, size_t bufsz, const char *what, const char *prefix,

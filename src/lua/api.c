@@ -71,10 +71,13 @@ static void config_phases(lua_State *L, int idx, struct ruleset *rs)
             luaL_error(L, "config 'phases'[%d] must be a table {name=, label=, upto=}", (int)i);
         lua_pushnil(L);
         while (lua_next(L, t)) {
+            static const char *const known[] = {"name", "label", "upto"};
             const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-            if (strcmp(k, "name") && strcmp(k, "label") && strcmp(k, "upto"))
-                luaL_error(L, "config 'phases'[%d]: unknown field '%s' (name, label, upto)", (int)i,
-                           k);
+            if (strcmp(k, "name") && strcmp(k, "label") && strcmp(k, "upto")) {
+                char ctx[48];
+                snprintf(ctx, sizeof ctx, "config 'phases'[%d]: ", (int)i);
+                lconv_unknown_key(L, -2, ctx, "field", known, 3);
+            }
             lua_pop(L, 1);
         }
         size_t len;
@@ -236,6 +239,19 @@ static int l_config(lua_State *L)
     char err[256];
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
+    /* Every field is known before any is applied: a typo changes nothing. */
+    static const char *const known[] = {"since",   "phases",   "quiet_hours", "pause",
+                                        "backend", "app_name", "discreet",    "limits"};
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        size_t i = 0;
+        while (i < sizeof known / sizeof *known &&
+               (lua_type(L, -2) != LUA_TSTRING || strcmp(known[i], lua_tostring(L, -2))))
+            i++;
+        if (i == sizeof known / sizeof *known)
+            lconv_unknown_key(L, -2, "config: ", "field", known, sizeof known / sizeof *known);
+        lua_pop(L, 1);
+    }
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
@@ -291,15 +307,12 @@ static int l_config(lua_State *L)
                         luaL_error(L, "limits.time must be between 10ms and 10s");
                     lim.time_usec = span;
                 } else {
-                    luaL_error(L, "unknown limit '%s' (instructions, memory, time)", lk);
+                    static const char *const limits[] = {"instructions", "memory", "time"};
+                    lconv_unknown_key(L, -2, "config 'limits': ", "limit", limits, 3);
                 }
                 lua_pop(L, 1);
             }
             sandbox_set_limits(L, &lim);
-        } else {
-            luaL_error(L, "unknown config field '%s' (since, phases, quiet_hours, pause, backend, "
-                          "app_name, discreet, limits)",
-                       k);
         }
         lua_pop(L, 1);
     }

@@ -148,6 +148,10 @@ usec_t lconv_check_fire_span(lua_State *L, int idx, const char *what);
 usec_t lconv_check_time(lua_State *L, int idx, struct ruleset *rs);
 /* Pushes t[k] read raw and returns its type. */
 int lconv_raw_field(lua_State *L, int t, const char *k);
+/* Raises "CONTEXTunknown WHAT 'key' (did you mean 'x'?)" (or listing known, whose names
+ * starting with '_' stay unsaid) for the table key at keyidx; see common/suggest.h. */
+int lconv_unknown_key(lua_State *L, int keyidx, const char *context, const char *what,
+                      const char *const *known, size_t n);
 /* Pushes the `ev` table of reminder m (NULL: not from a reminder). */
 void lconv_push_event(lua_State *L, struct ruleset *rs, struct lrem *m, usec_t fired);
 struct timebuf {

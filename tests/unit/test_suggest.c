@@ -58,7 +58,7 @@ static void wording(void **state)
     suggest_unknown(b, sizeof b, "field", "", "titel", notify, N(notify), 1);
     assert_string_equal(b, "unknown field 'titel' (did you mean 'title'?)");
     suggest_unknown(b, sizeof b, "field", "", "colour", notify, N(notify), 1);
-    assert_string_equal(b, "unknown field 'colour' (title, body, icon, urgency, timeout)");
+    assert_string_equal(b, "unknown field 'colour' (the fields are title, body, icon, urgency, timeout)");
     suggest_unknown(b, sizeof b, "name", "nudge.", "tilte", notify, N(notify), 0);
     assert_string_equal(b, "unknown name 'nudge.tilte' (did you mean 'nudge.title'?)");
     suggest_unknown(b, sizeof b, "name", "nudge.", "colour", notify, N(notify), 0);
