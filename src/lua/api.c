@@ -642,10 +642,29 @@ int api_open(lua_State *L)
  * changed (added with nudgectl, settled, reopened, edited, deleted), so a rule that sets
  * nudge._toolkit (to nil, or to a table whose __index loops) cannot make
  * ruleset_promise_changed() run its code or fail outside a callback. */
+/* nudge's __index: reading a name the module does not have is an error at the line that reads
+ * it, with the name that was probably meant, where Lua would say "attempt to call a nil value"
+ * a line later. A rule that asks whether a name exists uses rawget(nudge, "name"). */
+static int l_nudge_index(lua_State *L)
+{
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return luaL_error(L, "nudge has names only, like nudge.notify: not nudge[%s]",
+                          luaL_typename(L, 2));
+    return sandbox_unknown_name(L, 1, 2, "unknown name", "nudge.",
+                                " (nudge-rules(5) lists every name nudge has)");
+}
+
 int api_keep_toolkit(lua_State *L)
 {
     struct ruleset *rs = lua_touserdata(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
+    /* Set once the prelude has run: from here on, rule code reads only names that exist. */
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, l_nudge_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "nudge");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
     lua_pushliteral(L, "_toolkit");
     if (lua_rawget(L, -2) != LUA_TTABLE) return luaL_error(L, "nudge._toolkit is missing");
     lua_pushliteral(L, "promise_changed");

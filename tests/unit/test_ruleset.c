@@ -401,8 +401,11 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.listen('', function() end)", "empty event name"},
         {"nudge.listen({}, function() end)", "string expected"},
         {"require 'io'", "module 'io' not available"},
-        {"local x = nudge.nope + 1", "attempt to perform arithmetic on a nil value"},
-        {"local x = not_defined", "undefined global 'not_defined'"},
+        {"local x = nudge.nope + 1", "unknown name 'nudge.nope' (nudge-rules(5) lists every name nudge has)"},
+        {"nudge.patiance{}", "unknown name 'nudge.patiance' (did you mean 'nudge.patience'?)"},
+        {"local gestures = {}; local n = #gestrues", "unknown name 'gestrues' (did you mean 'gestures'?)"},
+        {"local ok = rawget(nudge, 'nope') == nil and nudge.notfy", "(did you mean 'nudge.notify'?)"},
+        {"local x = not_defined", "unknown name 'not_defined'"},
         {"error('boom')", "boom"},
         {"local h = nudge.every('1h', function() end) h.cancel(5)", "reminder expected"},
     };
@@ -1226,7 +1229,7 @@ static void test_fixtures(void **state)
         {"bad-calendar.lua", 4, "bad calendar event \"Mon..Fir 9:00\": unknown weekday \"Fir\""},
         {"bad-window.lua", 3, "bad window \"25:00..26:00\""},
         {"duplicate-id.lua", 3, "duplicate id 'evening'"},
-        {"typo-global.lua", 2, "undefined global 'nuge'"},
+        {"typo-global.lua", 2, "unknown name 'nuge'"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         snprintf(path, sizeof path, "%s/tests/data/bad/%s", src, bad[i].file);
