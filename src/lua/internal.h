@@ -161,6 +161,13 @@ struct timebuf lconv_fmt_time(usec_t t);
 /* Puts back the full path of a rule file that Lua cut to "...tail" at the start of msg. */
 void lconv_unshorten(const struct ruleset *rs, char *msg, size_t sz);
 
+/* ---- synhint.c: plain-language hints after Lua's syntax messages ---- */
+
+/* For msg, Lua's "path:line: message" about src (the file's text), writes a second line
+ * "path:line: hint: ..." saying in plain words what to fix; false when there is none. */
+bool syntax_hint(const char *msg, const char *path, const char *src, size_t len, char *hint,
+                 size_t hintsz);
+
 /* ---- lcall.c: every way C enters the Lua state ---- */
 
 /* Runs body(arg) in a protected call. Returns 0, or -1 with err set. */
