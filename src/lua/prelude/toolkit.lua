@@ -265,6 +265,20 @@ local function window_of(at)
   return PARTS_OF_DAY[at] or day_window(at)
 end
 
+-- "unknown phase 'erly' (did you mean 'early'?)" when name is not a phase of the plan but
+-- close to one; nil otherwise (also before nudge.config{since}, when no phase applies).
+local function phase_typo(name)
+  local phases = T.phases()
+  if not phases then return nil end
+  local names = {}
+  for _, p in ipairs(phases) do
+    if p.name == name then return nil end
+    names[#names + 1] = p.name
+  end
+  local e = T.unknown("phase", name, names, "", false)
+  return e:find("did you mean", 1, true) and e or nil
+end
+
 -- A checked copy of a pool: a list of { text=, phases=set or nil, at={s,e} or nil }.
 local function read_pool(list, fn, field, allow_at)
   if type(list) ~= "table" or #list == 0 then
@@ -288,6 +302,11 @@ local function read_pool(list, fn, field, allow_at)
           if type(e.phases[j]) ~= "string" then
             fail("nudge.%s: %s.phases[%d] is not a phase name", fn, where, j)
           end
+          -- A name one slip from a phase of the plan is a typo that would silently keep
+          -- the entry from ever showing. Other names stay allowed: the shipped library
+          -- names the default phases, which a plan may have renamed.
+          local typo = phase_typo(e.phases[j])
+          if typo then fail("nudge.%s: %s.phases: %s", fn, where, typo) end
           phases[e.phases[j]] = true
         end
       end
