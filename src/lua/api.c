@@ -239,19 +239,6 @@ static int l_config(lua_State *L)
     char err[256];
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 1);
-    /* Every field is known before any is applied: a typo changes nothing. */
-    static const char *const known[] = {"since",   "phases",   "quiet_hours", "pause",
-                                        "backend", "app_name", "discreet",    "limits"};
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-        size_t i = 0;
-        while (i < sizeof known / sizeof *known &&
-               (lua_type(L, -2) != LUA_TSTRING || strcmp(known[i], lua_tostring(L, -2))))
-            i++;
-        if (i == sizeof known / sizeof *known)
-            lconv_unknown_key(L, -2, "config: ", "field", known, sizeof known / sizeof *known);
-        lua_pop(L, 1);
-    }
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
@@ -316,6 +303,29 @@ static int l_config(lua_State *L)
         }
         lua_pop(L, 1);
     }
+    /* An unknown field is reported after the known ones took effect, so a typo in one does
+     * not also make every later rule complain that `since` is missing. The first by name, so
+     * every run names the same one. */
+    static const char *const known[] = {"since",   "phases",   "quiet_hours", "pause",
+                                        "backend", "app_name", "discreet",    "limits"};
+    const size_t n_known = sizeof known / sizeof *known;
+    lua_pushnil(L);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        size_t i = 0;
+        while (i < n_known &&
+               (lua_type(L, -1) != LUA_TSTRING || strcmp(known[i], lua_tostring(L, -1))))
+            i++;
+        bool first = lua_isnil(L, -2) || (lua_type(L, -1) == LUA_TSTRING &&
+                                          lua_type(L, -2) == LUA_TSTRING &&
+                                          strcmp(lua_tostring(L, -1), lua_tostring(L, -2)) < 0);
+        if (i == n_known && first) {
+            lua_pushvalue(L, -1);
+            lua_replace(L, -3);
+        }
+    }
+    if (!lua_isnil(L, -1)) lconv_unknown_key(L, -1, "config: ", "field", known, n_known);
     return 0;
 }
 

@@ -166,11 +166,12 @@ bool syntax_hint(const char *msg, const char *path, const char *src, size_t len,
                    "probably missing");
     if (unexpected && !strcmp(tok, ")"))
         return say(hint, hintsz, path, line,
-                   "an 'end' is probably missing before this ')': every function, if, for and "
-                   "while has its own 'end'");
+                   "an 'end' is probably missing before this ')' (every function, if, for and "
+                   "while has its own 'end'), or the ')' is one too many");
     if (unexpected && !strcmp(tok, "}"))
         return say(hint, hintsz, path, line,
-                   "there is one '}' too many here, or the '{' it should close is missing");
+                   "an 'end' is probably missing before this '}' (every function, if, for and "
+                   "while has its own 'end'), or the '}' is one too many");
     if (unexpected && tok[0] == '"')
         return say(hint, hintsz, path, line,
                    "two values stand side by side: separate entries with a comma, or join texts "
