@@ -71,10 +71,13 @@ static void config_phases(lua_State *L, int idx, struct ruleset *rs)
             luaL_error(L, "config 'phases'[%d] must be a table {name=, label=, upto=}", (int)i);
         lua_pushnil(L);
         while (lua_next(L, t)) {
+            static const char *const known[] = {"name", "label", "upto"};
             const char *k = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?";
-            if (strcmp(k, "name") && strcmp(k, "label") && strcmp(k, "upto"))
-                luaL_error(L, "config 'phases'[%d]: unknown field '%s' (name, label, upto)", (int)i,
-                           k);
+            if (strcmp(k, "name") && strcmp(k, "label") && strcmp(k, "upto")) {
+                char ctx[48];
+                snprintf(ctx, sizeof ctx, "config 'phases'[%d]: ", (int)i);
+                lconv_unknown_key(L, -2, ctx, "field", known, 3);
+            }
             lua_pop(L, 1);
         }
         size_t len;
@@ -299,18 +302,38 @@ static int l_config(lua_State *L)
                         luaL_error(L, "limits.time must be between 10ms and 10s");
                     lim.time_usec = span;
                 } else {
-                    luaL_error(L, "unknown limit '%s' (instructions, memory, time)", lk);
+                    static const char *const limits[] = {"instructions", "memory", "time"};
+                    lconv_unknown_key(L, -2, "config 'limits': ", "limit", limits, 3);
                 }
                 lua_pop(L, 1);
             }
             sandbox_set_limits(L, &lim);
-        } else {
-            luaL_error(L, "unknown config field '%s' (since, phases, quiet_hours, pause, backend, "
-                          "app_name, discreet, limits)",
-                       k);
         }
         lua_pop(L, 1);
     }
+    /* An unknown field is reported after the known ones took effect, so a typo in one does
+     * not also make every later rule complain that `since` is missing. The first by name, so
+     * every run names the same one. */
+    static const char *const known[] = {"since",   "phases",   "quiet_hours", "pause",
+                                        "backend", "app_name", "discreet",    "limits"};
+    const size_t n_known = sizeof known / sizeof *known;
+    lua_pushnil(L);
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        size_t i = 0;
+        while (i < n_known &&
+               (lua_type(L, -1) != LUA_TSTRING || strcmp(known[i], lua_tostring(L, -1))))
+            i++;
+        bool first = lua_isnil(L, -2) || (lua_type(L, -1) == LUA_TSTRING &&
+                                          lua_type(L, -2) == LUA_TSTRING &&
+                                          strcmp(lua_tostring(L, -1), lua_tostring(L, -2)) < 0);
+        if (i == n_known && first) {
+            lua_pushvalue(L, -1);
+            lua_replace(L, -3);
+        }
+    }
+    if (!lua_isnil(L, -1)) lconv_unknown_key(L, -1, "config: ", "field", known, n_known);
     return 0;
 }
 
@@ -637,10 +660,29 @@ int api_open(lua_State *L)
  * changed (added with nudgectl, settled, reopened, edited, deleted), so a rule that sets
  * nudge._toolkit (to nil, or to a table whose __index loops) cannot make
  * ruleset_promise_changed() run its code or fail outside a callback. */
+/* nudge's __index: reading a name the module does not have is an error at the line that reads
+ * it, with the name that was probably meant, where Lua would say "attempt to call a nil value"
+ * a line later. A rule that asks whether a name exists uses rawget(nudge, "name"). */
+static int l_nudge_index(lua_State *L)
+{
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return luaL_error(L, "nudge has names only, like nudge.notify: not nudge[%s]",
+                          luaL_typename(L, 2));
+    return sandbox_unknown_name(L, 1, 2, "unknown name", "nudge.",
+                                " (nudge-rules(5) lists every name nudge has)");
+}
+
 int api_keep_toolkit(lua_State *L)
 {
     struct ruleset *rs = lua_touserdata(L, 1);
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
+    /* Set once the prelude has run: from here on, rule code reads only names that exist. */
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, l_nudge_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, "nudge");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
     lua_pushliteral(L, "_toolkit");
     if (lua_rawget(L, -2) != LUA_TTABLE) return luaL_error(L, "nudge._toolkit is missing");
     lua_pushliteral(L, "promise_changed");

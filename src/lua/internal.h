@@ -151,6 +151,10 @@ usec_t lconv_check_time(lua_State *L, int idx, struct ruleset *rs);
 usec_t lconv_check_past_time(lua_State *L, int idx, struct ruleset *rs);
 /* Pushes t[k] read raw and returns its type. */
 int lconv_raw_field(lua_State *L, int t, const char *k);
+/* Raises "CONTEXTunknown WHAT 'key' (did you mean 'x'?)" (or listing known, whose names
+ * starting with '_' stay unsaid) for the table key at keyidx; see common/suggest.h. */
+int lconv_unknown_key(lua_State *L, int keyidx, const char *context, const char *what,
+                      const char *const *known, size_t n);
 /* Pushes the `ev` table of reminder m (NULL: not from a reminder). */
 void lconv_push_event(lua_State *L, struct ruleset *rs, struct lrem *m, usec_t fired);
 struct timebuf {
@@ -159,6 +163,13 @@ struct timebuf {
 struct timebuf lconv_fmt_time(usec_t t);
 /* Puts back the full path of a rule file that Lua cut to "...tail" at the start of msg. */
 void lconv_unshorten(const struct ruleset *rs, char *msg, size_t sz);
+
+/* ---- synhint.c: plain-language hints after Lua's syntax messages ---- */
+
+/* For msg, Lua's "path:line: message" about src (the file's text), writes a second line
+ * "path:line: hint: ..." saying in plain words what to fix; false when there is none. */
+bool syntax_hint(const char *msg, const char *path, const char *src, size_t len, char *hint,
+                 size_t hintsz);
 
 /* ---- lcall.c: every way C enters the Lua state ---- */
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/suggest.h"
 #include "time/span.h"
 #include "time/timestamp.h"
 
@@ -183,4 +184,13 @@ void lconv_unshorten(const struct ruleset *rs, char *msg, size_t sz)
             return;
         }
     }
+}
+
+int lconv_unknown_key(lua_State *L, int keyidx, const char *context, const char *what,
+                      const char *const *known, size_t n)
+{
+    char msg[512];
+    const char *word = lua_type(L, keyidx) == LUA_TSTRING ? lua_tostring(L, keyidx) : NULL;
+    suggest_unknown(msg, sizeof msg, what, "", word, known, n, 1);
+    return luaL_error(L, "%s%s", context, msg);
 }

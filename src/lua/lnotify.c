@@ -96,14 +96,13 @@ static void check_fields(lua_State *L)
                                         "urgency",  "timeout",  "actions",  "on_action",
                                         "on_close", "discreet", "_snooze",  "_promise",
                                         "_reminder", NULL};
+    size_t n = sizeof known / sizeof *known - 1;
     lua_pushnil(L);
     while (lua_next(L, 1)) {
         bool ok = false;
         if (lua_type(L, -2) == LUA_TSTRING)
-            for (const char *const *k = known; *k && !ok; k++) ok = !strcmp(*k, lua_tostring(L, -2));
-        if (!ok)
-            luaL_error(L, "notify: unknown field '%s'",
-                       lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "?");
+            for (size_t i = 0; i < n && !ok; i++) ok = !strcmp(known[i], lua_tostring(L, -2));
+        if (!ok) lconv_unknown_key(L, -2, "notify: ", "field", known, n);
         lua_pop(L, 1);
     }
     for (const char *cb = "on_action"; cb; cb = strcmp(cb, "on_action") ? NULL : "on_close") {
@@ -116,6 +115,8 @@ static void check_fields(lua_State *L)
 /* Reads the table at index 1 into n; its strings stay on the stack until l_notify returns. */
 static void read_notification(lua_State *L, struct notification *n)
 {
+    /* First: `titel = "..."` is a misspelt title, not a missing one. */
+    check_fields(L);
     n->title = opt_string_field(L, 1, "title");
     if (!n->title || !*n->title) luaL_error(L, "notify: 'title' is required");
     n->body = opt_string_field(L, 1, "body");
@@ -132,7 +133,6 @@ static void read_notification(lua_State *L, struct notification *n)
     else if (ty != LUA_TNIL)
         n->timeout_ms = lconv_check_span(L, -1, "timeout") / 1000;
     lua_pop(L, 1);
-    check_fields(L);
     n->n_actions = read_actions(L, 1, &n->actions);
     if (lconv_raw_field(L, 1, "_snooze") != LUA_TNIL)
         n->snooze = lconv_check_fire_span(L, -1, "_snooze");

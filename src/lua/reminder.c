@@ -151,7 +151,10 @@ static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem
     luaL_checktype(L, idx, LUA_TTABLE);
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        if (lua_type(L, -2) != LUA_TSTRING) luaL_error(L, "option names must be strings");
+        static const char *const known[] = {"id",   "jitter",   "window", "quiet",
+                                            "catch_up", "late_cancel"};
+        if (lua_type(L, -2) != LUA_TSTRING)
+            lconv_unknown_key(L, -2, "", "option", known, sizeof known / sizeof *known);
         const char *k = lua_tostring(L, -2);
         if (!strcmp(k, "id")) {
             if (lua_type(L, -1) != LUA_TSTRING || lua_rawlen(L, -1) == 0)
@@ -202,8 +205,7 @@ static void parse_options(lua_State *L, int idx, struct ruleset *rs, struct lrem
             if (i == sizeof kinds / sizeof *kinds) luaL_error(L, "unknown reminder kind '%s'", want);
             m->r.kind = kinds[i];
         } else {
-            luaL_error(L, "unknown option '%s' (id, jitter, window, quiet, catch_up, late_cancel)",
-                       k);
+            lconv_unknown_key(L, -2, "", "option", known, sizeof known / sizeof *known);
         }
         lua_pop(L, 1);
     }

@@ -214,6 +214,12 @@ static void load_file(struct ruleset *rs, const struct ruleset_options *o, size_
     if (prev && prev->source_len == len && !memcmp(prev->source, buf, len))
         reused = (rc = sandbox_load_dump(rs->L, prev->dump, prev->dump_len, o->paths[i])) == 0;
     if (rc < 0) rc = sandbox_load(rs->L, buf, len, o->paths[i], msg, sizeof msg);
+    char hint[600];
+    bool hinted = false;
+    if (rc < 0) {
+        lconv_unshorten(rs, msg, sizeof msg);
+        hinted = syntax_hint(msg, o->paths[i], buf, len, hint, sizeof hint);
+    }
     if (rc == 0 && rs->compiled) {
         struct compiled *c = &rs->compiled[i];
         if (reused && (c->dump = malloc(prev->dump_len))) {
@@ -228,8 +234,8 @@ static void load_file(struct ruleset *rs, const struct ruleset_options *o, size_
     }
     free(buf);
     if (rc < 0) {
-        lconv_unshorten(rs, msg, sizeof msg);
         strlist_add(errs, "%s", msg);
+        if (hinted) strlist_add(errs, "%s", hint);
         return;
     }
     if (sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, trace, sizeof trace) < 0) {

@@ -1,4 +1,5 @@
 #include "lua/sandbox.h"
+#include "common/suggest.h"
 
 #include <lauxlib.h>
 #include <lualib.h>
@@ -617,11 +618,70 @@ static int panic(lua_State *L)
     return 0;
 }
 
+int sandbox_unknown_name(lua_State *L, int t, int k, const char *what, const char *prefix,
+                         const char *tail)
+{
+    t = lua_absindex(L, t);
+    const char *word = lua_tostring(L, k);
+    const char *names[256];
+    size_t n = 0;
+    luaL_checkstack(L, (int)(sizeof names / sizeof *names) + 4, "too many names");
+    lua_pushnil(L);
+    while (n < sizeof names / sizeof *names && lua_next(L, t)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            /* A copy stays on the stack under the key, which goes on iterating. */
+            lua_pushvalue(L, -1);
+            names[n++] = lua_tostring(L, -1);
+            lua_insert(L, -2);
+        }
+    }
+    /* Sorted, so a tie goes to the same name every run. */
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
+            const char *x = names[j];
+            names[j] = names[j - 1];
+            names[j - 1] = x;
+        }
+    const char *close = suggest_closest(word, names, n);
+    if (close) return luaL_error(L, "%s '%s%s' (did you mean '%s%s'?)", what, prefix, word, prefix, close);
+    return luaL_error(L, "%s '%s%s'%s", what, prefix, word, tail);
+}
+
 static int undefined_global(lua_State *L)
 {
-    if (lua_type(L, 2) == LUA_TSTRING)
-        return luaL_error(L, "undefined global '%s'", lua_tostring(L, 2));
-    return luaL_error(L, "undefined global");
+    if (lua_type(L, 2) != LUA_TSTRING) return luaL_error(L, "undefined global");
+    /* The reader's locals and upvalues are candidates too: `pool = gestrues` means the local
+     * `gestures` at least as often as a global. Copied into a table of names under the
+     * globals' (a global's name wins a tie by sorting, which is fine). */
+    lua_Debug ar;
+    lua_createtable(L, 0, 16);
+    int names = lua_gettop(L);
+    if (lua_getstack(L, 1, &ar)) {
+        const char *nm;
+        for (int i = 1; i <= 200 && (nm = lua_getlocal(L, &ar, i)); i++) {
+            lua_pop(L, 1);
+            if (nm[0] != '(') lua_pushboolean(L, 1), lua_setfield(L, names, nm);
+        }
+        if (lua_getinfo(L, "f", &ar)) {
+            for (int i = 1; i <= 255 && (nm = lua_getupvalue(L, -1, i)); i++) {
+                lua_pop(L, 1);
+                if (*nm) lua_pushboolean(L, 1), lua_setfield(L, names, nm);
+            }
+            lua_pop(L, 1);
+        }
+    }
+    lua_pushnil(L);
+    while (lua_next(L, 1)) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            lua_pushvalue(L, -1);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, names);
+        }
+    }
+    return sandbox_unknown_name(L, names, 2, "unknown name", "",
+                                " (nothing of that name is defined before this line)");
 }
 
 /* Replaces lib[name] by a C closure over the original function. */

@@ -51,3 +51,9 @@ char *sandbox_dump(lua_State *L, size_t *len);
 int sandbox_load_dump(lua_State *L, const char *buf, size_t len, const char *name);
 
 #endif
+
+/* Raises "WHAT 'PREFIXkey' (did you mean 'PREFIXname'?)" for the string key at index k, which
+ * table t lacks, with the closest of t's own names (common/suggest.h); without a close one,
+ * "WHAT 'PREFIXkey'" followed by tail. */
+int sandbox_unknown_name(lua_State *L, int t, int k, const char *what, const char *prefix,
+                         const char *tail);

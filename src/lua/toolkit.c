@@ -12,6 +12,7 @@
 #include "ledger/pause.h"
 #include "ledger/promise.h"
 #include "ledger/report.h"
+#include "common/suggest.h"
 #include "lua/internal.h"
 #include "time/span.h"
 
@@ -323,6 +324,30 @@ static int t_since(lua_State *L)
     return 1;
 }
 
+/* T.unknown(what, key, names[, prefix, list]): the wording of an unknown key, the same as the
+ * C binding's (common/suggest.h): "unknown field 'titel' (did you mean 'title'?)", or listing
+ * names (in their order) when none is close and list is not false. */
+static int t_unknown(lua_State *L)
+{
+    const char *what = luaL_checkstring(L, 1);
+    const char *word = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+    luaL_checktype(L, 3, LUA_TTABLE);
+    const char *prefix = luaL_optstring(L, 4, "");
+    int list = lua_isnoneornil(L, 5) || lua_toboolean(L, 5);
+    /* Bounded: names of a table of fields or of the nudge module, never a user's list. */
+    const char *names[128];
+    size_t n = 0;
+    lua_Integer len = (lua_Integer)lua_rawlen(L, 3);
+    luaL_checkstack(L, (int)(sizeof names / sizeof *names) + 2, "too many names");
+    for (lua_Integer i = 1; i <= len && n < sizeof names / sizeof *names; i++)
+        if (lua_rawgeti(L, 3, i) == LUA_TSTRING) names[n++] = lua_tostring(L, -1);
+    /* The strings stay on the stack (and in the table) until this returns. */
+    char msg[1024];
+    suggest_unknown(msg, sizeof msg, what, prefix, word, names, n, list);
+    lua_pushstring(L, msg);
+    return 1;
+}
+
 void toolkit_open(lua_State *L)
 {
     static const luaL_Reg fns[] = {
@@ -341,6 +366,7 @@ void toolkit_open(lua_State *L)
         {"ctl_promises", t_ctl_promises},
         {"promise", t_promise},
         {"since", t_since},
+        {"unknown", t_unknown},
         {"paused", t_paused},
         {NULL, NULL},
     };

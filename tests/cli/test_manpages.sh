@@ -40,9 +40,9 @@ done
 
 # --- options and fields, as the binary's own error messages list them
 documented() { grep -qE "(\*|_)$1(\*|_)" "$RULES5"; }
-fields_of() { # fields_of LUA: the names listed in the "(a, b, c)" of the error it causes
+fields_of() { # fields_of LUA: the names listed in the "(the fields are a, b, c)" of the error it causes
     printf '%s\n' "$1" >"$TMP/f.lua"
-    "$NUDGED" --check --rules "$TMP/f.lua" 2>&1 | sed -n 's/.*(\([a-z_, ]*\)).*/\1/p' | tr -d ' ' | tr , '\n'
+    "$NUDGED" --check --rules "$TMP/f.lua" 2>&1 | sed -n 's/.*(the [a-z]* are \([a-z_, ]*\)).*/\1/p' | tr -d ' ' | tr , '\n'
 }
 for probe in \
     'nudge.on("daily", function() end, { bogus = 1 })' \

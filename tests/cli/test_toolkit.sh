@@ -354,9 +354,9 @@ badcase 'nudge.checkin{}' "nudge.checkin: 'id' must be a non-empty string"
 badcase 'nudge.checkin("x")' "nudge.checkin needs a table: nudge.checkin{...}"
 badcase 'nudge.checkin{id="a"}' "nudge.checkin: 'when' must be a calendar event or a table keyed by phase (when = { early = \"*-*-* 20:30\", settled = \"Sun 18:00\" })"
 badcase 'nudge.checkin{id="a", when=5}' "nudge.checkin: 'when' must be a calendar event or a table keyed by phase (when = { early = \"*-*-* 20:30\", settled = \"Sun 18:00\" })"
-badcase 'nudge.checkin{id="a", when={erly="Sun 18:00"}}' "nudge.checkin: when: unknown phase 'erly' (phases: early, months, settled)"
+badcase 'nudge.checkin{id="a", when={erly="Sun 18:00"}}' "nudge.checkin: when: unknown phase 'erly' (did you mean 'early'?)"
 badcase 'nudge.gesture{id="a", pool={"x"}, when={early=5}}' "nudge.gesture: when.early must be a calendar event like \"Mon,Wed,Fri 20:30\""
-badcase 'nudge.gesture{id="a", pool={"x"}, per_week={erly=2}}' "nudge.gesture: per_week: unknown phase 'erly' (phases: early, months, settled)"
+badcase 'nudge.gesture{id="a", pool={"x"}, per_week={erly=2}}' "nudge.gesture: per_week: unknown phase 'erly' (did you mean 'early'?)"
 badcase 'nudge.gesture{id="a", pool={"x"}, per_week={early=8}}' "nudge.gesture: per_week.early must be a whole number of days from 1 to 7"
 badcase 'nudge.gesture{id="a", pool={"x"}, per_week={}}' "nudge.gesture: 'per_week' names no phase, so it would never fire"
 badcase 'nudge.gesture{id="a", pool={"x"}, per_week=0}' "nudge.gesture: 'per_week' must be a whole number of days from 1 to 7, or a table keyed by phase (per_week = { early = 5, months = 3, settled = 2 })"
@@ -369,10 +369,10 @@ badcase 'nudge.config{phases={{name="a", label="A", upto="3w"}, {name="b", label
 badcase 'nudge.config{phases={{name="a", label="A"}, {name="b", label="B"}}}' "config 'phases'[1]: 'upto' must be a span like \"3w\" or \"6M\" (only the last phase has none)"
 badcase 'nudge.config{phases={{name="two words", label="A"}}}' "config 'phases'[1]: 'name' must be an identifier like \"early\" (letters, digits, _; at most 31)"
 badcase 'nudge.config{phases={{name="a", label="A", upto="3q"}, {name="b", label="B"}}}' "config 'phases'[1]: bad time span \"3q\": unknown unit \"q\""
-badcase 'nudge.config{phases={{name="a", lable="A"}}}' "config 'phases'[1]: unknown field 'lable' (name, label, upto)"
+badcase 'nudge.config{phases={{name="a", lable="A"}}}' "config 'phases'[1]: unknown field 'lable' (did you mean 'label'?)"
 badcase 'nudge.config{phases={}}' "config 'phases' must list 1 to 8 phases"
 badcase 'nudge.checkin{id="a", when="daily", bogus=1}' \
-    "nudge.checkin: unknown field 'bogus' (body, catch_up, discreet, id, jitter, late_cancel, no_repeat, questions, quiet, snooze, title, urgency, when, window)"
+    "nudge.checkin: unknown field 'bogus' (the fields are body, catch_up, discreet, id, jitter, late_cancel, no_repeat, questions, quiet, snooze, title, urgency, when, window)"
 badcase 'nudge.checkin{id="a", when="Mon..Fir 9:00"}' 'bad calendar event "Mon..Fir 9:00": unknown weekday "Fir"'
 badcase 'nudge.checkin{id="a", when="daily", snooze="5 parsecs"}' 'bad time span "5 parsecs": unknown unit "parsecs"'
 badcase 'nudge.checkin{id="a", when="daily", body=5}' "nudge.checkin: 'body' must be a string or a function(ctx)"
@@ -385,7 +385,7 @@ badcase 'nudge.gesture{id="g", when="daily"}' "nudge.gesture: 'pool' must be a n
 badcase 'nudge.gesture{id="g", when="daily", pool={"a", 5}}' "nudge.gesture: pool[2] needs a text (a string, or a table with 'text')"
 badcase 'nudge.gesture{id="g", when="daily", pool={"a"}, no_repeat=1.5}' "nudge.gesture: 'no_repeat' must be a whole number >= 0"
 badcase 'nudge.gesture{id="g", when="daily", pool={"a"}, colour="red"}' \
-    "nudge.gesture: unknown field 'colour' (catch_up, discreet, id, jitter, late_cancel, no_repeat, per_week, pool, quiet, title, when, window)"
+    "nudge.gesture: unknown field 'colour' (the fields are catch_up, discreet, id, jitter, late_cancel, no_repeat, per_week, pool, quiet, title, when, window)"
 badcase 'nudge.promise{id="x", text="y"}' "nudge.promise: 'due' is required (a time like \"2026-12-24 18:00\" or a calendar event like \"Sat 11:00\")"
 badcase 'nudge.promise{id="x", due="2030-01-01"}' "nudge.promise: 'text' must be a non-empty string"
 badcase 'nudge.promise{id="x", text="y", due="garbage"}' '"garbage" is neither a time (cannot read "garbage" as a date or time) nor a calendar event (unknown weekday "garbage"); a time looks like "2026-12-24 18:00" or "+2h", a calendar event like "Sat 11:00"'
@@ -395,7 +395,7 @@ badcase 'nudge.config{since="Sat 2026-12-01"}' '"Sat 2026-12-01" is a calendar e
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", remind="1d"}' "nudge.promise: 'remind' must be a list of spans"
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", remind={true}}' "nudge.promise: remind[1] is not a span"
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", when="daily"}' \
-    "nudge.promise: unknown field 'when' (discreet, due, id, remind, text, title)"
+    "nudge.promise: unknown field 'when' (the fields are discreet, due, id, remind, text, title)"
 badcase 'nudge.patience{phases={{body="a"},{body="b"}}}' "nudge.patience: 'id' must be a non-empty string"
 badcase 'nudge.patience{id="p", when="daily", phases={{body="a"},{body="b"}}}' \
     "nudge.patience: phases[1] needs 'upto' (only the last has none)"
@@ -411,7 +411,7 @@ badcase 'nudge.milestone{at={{}}}' "nudge.milestone: at[1] is not a span"
 badcase 'nudge.milestone{at={"7 fortnights"}}' 'bad time span "7 fortnights": unknown unit "fortnights"'
 badcase 'nudge.checkin{id="a", when="daily", discreet="yes"}' "nudge.checkin: 'discreet' must be true or false"
 badcase 'nudge.promise{id="x", text="y", due="2030-01-01", discreet=1}' "nudge.promise: 'discreet' must be true or false"
-badcase 'nudge.milestone{every="7d"}' "nudge.milestone: unknown field 'every' (at, body, discreet, id, streaks, title, when)"
+badcase 'nudge.milestone{every="7d"}' "nudge.milestone: unknown field 'every' (the fields are at, body, discreet, id, streaks, title, when)"
 # nudge.milestone before nudge.config{since}: the line of the milestone call.
 printf -- '-- no since yet\n\nnudge.milestone {}\nnudge.config { since = "2026-11-01" }\n' >"$TMP/nosince.lua"
 "$NUDGED" --check --rules "$TMP/nosince.lua" >"$TMP/nosince.out" 2>&1

@@ -70,15 +70,27 @@ local function opt_discreet(t, fn)
   end
 end
 
-local function check_fields(t, fn, allowed)
+-- What is wrong with the first key of t that allowed (a set) lacks, or nil: the earliest in
+-- sorted order, so every run names the same one, worded by the C binding's rule
+-- (T.unknown: "unknown field 'titel' (did you mean 'title'?)", else the known names).
+-- names: the allowed ones in the order to list them (default: sorted).
+local function unknown_key(t, allowed, what, names)
+  local bad
   for k in pairs(t) do
-    if not allowed[k] then
-      local names = {}
-      for name in pairs(allowed) do names[#names + 1] = name end
-      table.sort(names)
-      fail("nudge.%s: unknown field '%s' (%s)", fn, tostring(k), table.concat(names, ", "))
-    end
+    if not allowed[k] and (bad == nil or tostring(k) < tostring(bad)) then bad = k end
   end
+  if bad == nil then return nil end
+  if not names then
+    names = {}
+    for name in pairs(allowed) do names[#names + 1] = name end
+    table.sort(names)
+  end
+  return T.unknown(what or "field", bad, names)
+end
+
+local function check_fields(t, fn, allowed)
+  local e = unknown_key(t, allowed)
+  if e then fail("nudge.%s: %s", fn, e) end
 end
 
 local function set(list)
@@ -186,12 +198,10 @@ local function need_when(when, fn)
     known[p.name] = true
     names[#names + 1] = p.name
   end
+  local bad = unknown_key(when, known, "phase", names)
+  if bad then fail("nudge.%s: when: %s", fn, bad) end
   local any = false
   for k, v in pairs(when) do
-    if type(k) ~= "string" or not known[k] then
-      fail("nudge.%s: when: unknown phase '%s' (phases: %s)", fn, tostring(k),
-           table.concat(names, ", "))
-    end
     if type(v) ~= "string" or v == "" then
       fail("nudge.%s: when.%s must be a calendar event like \"Mon,Wed,Fri 20:30\"", fn, k)
     end
@@ -230,6 +240,8 @@ end
 -- only). Rule files are hostile input: sizes are bounded and every field checked.
 
 local POOL_MAX, TEXT_MAX, PHASES_MAX = 1000, 2000, 16
+local POOL_FIELDS, POOL_AT_FIELDS = { text = true, phases = true },
+    { text = true, phases = true, at = true }
 
 -- Parts of the day a gesture may name, in seconds after local midnight.
 local PARTS_OF_DAY = {
@@ -253,6 +265,20 @@ local function window_of(at)
   return PARTS_OF_DAY[at] or day_window(at)
 end
 
+-- "unknown phase 'erly' (did you mean 'early'?)" when name is not a phase of the plan but
+-- close to one; nil otherwise (also before nudge.config{since}, when no phase applies).
+local function phase_typo(name)
+  local phases = T.phases()
+  if not phases then return nil end
+  local names = {}
+  for _, p in ipairs(phases) do
+    if p.name == name then return nil end
+    names[#names + 1] = p.name
+  end
+  local e = T.unknown("phase", name, names, "", false)
+  return e:find("did you mean", 1, true) and e or nil
+end
+
 -- A checked copy of a pool: a list of { text=, phases=set or nil, at={s,e} or nil }.
 local function read_pool(list, fn, field, allow_at)
   if type(list) ~= "table" or #list == 0 then
@@ -264,12 +290,8 @@ local function read_pool(list, fn, field, allow_at)
     local e, where = list[i], string.format("%s[%d]", field, i)
     local text, phases, at = e, nil, nil
     if type(e) == "table" then
-      for k in pairs(e) do
-        if k ~= "text" and k ~= "phases" and not (allow_at and k == "at") then
-          fail("nudge.%s: %s: unknown field '%s' (%s)", fn, where, tostring(k),
-               allow_at and "at, phases, text" or "phases, text")
-        end
-      end
+      local bad = unknown_key(e, allow_at and POOL_AT_FIELDS or POOL_FIELDS)
+      if bad then fail("nudge.%s: %s: %s", fn, where, bad) end
       text = e.text
       if e.phases ~= nil then
         if type(e.phases) ~= "table" or #e.phases == 0 or #e.phases > PHASES_MAX then
@@ -280,6 +302,11 @@ local function read_pool(list, fn, field, allow_at)
           if type(e.phases[j]) ~= "string" then
             fail("nudge.%s: %s.phases[%d] is not a phase name", fn, where, j)
           end
+          -- A name one slip from a phase of the plan is a typo that would silently keep
+          -- the entry from ever showing. Other names stay allowed: the shipped library
+          -- names the default phases, which a plan may have renamed.
+          local typo = phase_typo(e.phases[j])
+          if typo then fail("nudge.%s: %s.phases: %s", fn, where, typo) end
           phases[e.phases[j]] = true
         end
       end
@@ -590,11 +617,9 @@ nudge.gesture = api(function(t)
         known[p.name] = true
         names[#names + 1] = p.name
       end
+      local bad = unknown_key(t.per_week, known, "phase", names)
+      if bad then fail("nudge.gesture: per_week: %s", bad) end
       for k, v in pairs(t.per_week) do
-        if type(k) ~= "string" or not known[k] then
-          fail("nudge.gesture: per_week: unknown phase '%s' (phases: %s)", tostring(k),
-               table.concat(names, ", "))
-        end
         if not days_ok(v) then
           fail("nudge.gesture: per_week.%s must be a whole number of days from 1 to 7", k)
         end
