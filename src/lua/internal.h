@@ -77,6 +77,7 @@ struct ruleset {
     /* While a file loads: where a failed API call records its error so the file goes on
      * (loadcheck.c); NULL otherwise. */
     struct strlist *load_errs;
+    size_t load_errs_from; /* the first of them that is this file's */
     void *dummy;       /* what a failed API call returns at load (loadcheck.c) */
     int dummy_ref;     /* keeps it alive */
     int samples_ref;   /* body functions to try on a sample day (--check only) */

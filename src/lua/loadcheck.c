@@ -12,6 +12,8 @@
 /* Largest table argument looked through for a stand-in: a long gesture pool is not worth
  * walking on every call. */
 #define STANDIN_SCAN_MAX 256
+/* Errors one file records before its run stops (a file with more has a deeper problem). */
+#define LOAD_ERRORS_MAX 30
 
 /* Whether the stand-in a failed call returned is among the arguments (or a field of a table
  * argument): the mistake is already reported, the call would only fail again because of it. */
@@ -105,7 +107,14 @@ static int guard(lua_State *L)
     char msg[2048];
     snprintf(msg, sizeof msg, "%s", lua_tostring(L, -1));
     lconv_unshorten(rs, msg, sizeof msg);
+    /* A loop that fails the same way each time is one mistake; past LOAD_ERRORS_MAX the file
+     * stops here, with this error last. */
+    size_t mine = rs->load_errs->n - rs->load_errs_from;
+    for (size_t i = rs->load_errs_from; i < rs->load_errs->n; i++)
+        if (!strcmp(rs->load_errs->v[i], msg)) goto standin;
+    if (mine >= LOAD_ERRORS_MAX) return lua_error(L);
     strlist_add(rs->load_errs, "%s", msg);
+standin:
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->dummy_ref);
     return 1;
 }
@@ -315,6 +324,21 @@ static int run_samples_body(lua_State *L)
                  ar.linedefined);
         lua_pushvalue(L, 3);
         push_sample(L, rs, 4);
+        /* The sample as the message shows it: what ctx holds, extra fields included. */
+        char sample[512];
+        int k = snprintf(sample, sizeof sample,
+                         "days = 12, streak = 3, phase = \"%s\", kept = 1, promised = 2",
+                         rs->phases.v[0].label);
+        if (lua_type(L, 4) == LUA_TTABLE) {
+            lua_pushnil(L);
+            while (lua_next(L, 4)) {
+                if (k > 0 && (size_t)k < sizeof sample && lua_type(L, -2) == LUA_TSTRING &&
+                    lua_type(L, -1) == LUA_TSTRING)
+                    k += snprintf(sample + k, sizeof sample - (size_t)k, ", %s = \"%s\"",
+                                  lua_tostring(L, -2), lua_tostring(L, -1));
+                lua_pop(L, 1);
+            }
+        }
         char msg[2048];
         rs->sampling = true;
         int rc = sandbox_pcall(L, 1, 1, msg, sizeof msg, NULL, 0);
@@ -323,8 +347,8 @@ static int run_samples_body(lua_State *L)
             lconv_unshorten(rs, msg, sizeof msg);
             strlist_add(a->errs,
                         "%s: this body function stopped with an error when tried on a sample day "
-                        "(days = 12, streak = 3, phase = \"%s\", kept = 1, promised = 2): %s",
-                        where, rs->phases.v[0].label, msg);
+                        "(%s): %s",
+                        where, sample, msg);
         } else if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING) {
             strlist_add(a->errs,
                         "%s: this body function returned a %s; it must return the text to show "

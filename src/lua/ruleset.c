@@ -238,6 +238,7 @@ static void load_file(struct ruleset *rs, const struct ruleset_options *o, size_
     /* An API call that fails records its error in errs and the file goes on (loadcheck.c);
      * any other error stops it here. */
     rs->load_errs = errs;
+    rs->load_errs_from = errs->n;
     int ran = sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, trace, sizeof trace);
     rs->load_errs = NULL;
     if (ran < 0) {

@@ -169,6 +169,22 @@ end
 -- The placeholders every body string may use; question and milestone come where they apply.
 local PLACEHOLDERS = { "days", "streak", "phase", "kept", "promised" }
 
+-- Edits (insert, delete, change a letter) from a to b, for "did you mean"; short words only.
+local function distance(a, b)
+  if #a > 32 or #b > 32 then return math.huge end
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
 -- A body as the rules give it, looked at once at load (SPEC 2.5): an unknown {placeholder} in
 -- a string is a warning (it would be shown as typed); a function is tried once by --check on
 -- a sample day. `extra` holds the sample values of the placeholders this kind adds.
@@ -191,8 +207,14 @@ local function note_body(body, fn, field, extra)
   for key in body:gmatch("{([%w_]+)}") do
     if not known[key] and not told[key] then
       told[key] = true
-      T.warn(string.format("nudge.%s: unknown placeholder {%s} in '%s': it would be shown "
+      local best, best_d = nil, 3
+      for _, name in ipairs(names) do
+        local d = distance(key:lower(), name:sub(2, -2))
+        if d < best_d then best, best_d = name, d end
+      end
+      T.warn(string.format("nudge.%s: unknown placeholder {%s} in '%s'%s: it would be shown "
                            .. "as typed (known ones: %s)", fn, key, field,
+                           best and " (did you mean " .. best .. "?)" or "",
                            table.concat(names, ", ")))
     end
   end
