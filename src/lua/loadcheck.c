@@ -135,6 +135,12 @@ static int standin_false(lua_State *L)
     return 1;
 }
 
+static int standin_none(lua_State *L)
+{
+    (void)L;
+    return 0;
+}
+
 static int standin_len(lua_State *L)
 {
     lua_pushinteger(L, 0);
@@ -163,6 +169,8 @@ static void make_standin(lua_State *L, struct ruleset *rs)
     lua_setfield(L, -2, "__lt");
     lua_pushcfunction(L, standin_false);
     lua_setfield(L, -2, "__le");
+    lua_pushcfunction(L, standin_none);
+    lua_setfield(L, -2, "__newindex");
     lua_pushcfunction(L, standin_len);
     lua_setfield(L, -2, "__len");
     lua_pushcfunction(L, standin_tostring);

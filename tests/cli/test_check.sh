@@ -190,7 +190,7 @@ check "{milestone} is known in a milestone" grep -qF \
     "$TMP/warn.lua:4: warning: nudge.milestone: unknown placeholder {mielstone} in 'body' (did you mean {milestone}?)" \
     "$TMP/out-warn"
 check "a promise due in the past is a warning" grep -qxF \
-    "$TMP/warn.lua:5: warning: nudge.promise 'old': due 2020-12-05 11:00 is in the past: it will not be reminded or asked (give a date still to come, or remove it once it is kept)" \
+    "$TMP/warn.lua:5: warning: nudge.promise 'old': due 2020-12-05 11:00 is in the past, so it gets no reminders and no \"Kept?\" at its due (give a date still to come, or remove it once it is settled)" \
     "$TMP/out-warn"
 check "exactly those four warnings" [ "$(grep -c ': warning: ' "$TMP/out-warn")" = 4 ]
 

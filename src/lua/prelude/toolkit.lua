@@ -997,9 +997,11 @@ nudge.promise = api(function(t)
   promise_ids[t.id] = id
   if state ~= "open" then return nil end
   if due <= nudge.now() then
-    T.warn(string.format("nudge.promise '%s': due %s is in the past: it will not be reminded "
-                         .. "or asked (give a date still to come, or remove it once it is kept)",
-                         t.id, nudge.date("%Y-%m-%d %H:%M", due)))
+    -- Said so even for one asked before (a restart): a "Not yet" it got is asked again by
+    -- the ledger, but nothing more comes from this line.
+    T.warn(string.format("nudge.promise '%s': due %s is in the past, so it gets no reminders "
+                         .. "and no \"Kept?\" at its due (give a date still to come, or remove "
+                         .. "it once it is settled)", t.id, nudge.date("%Y-%m-%d %H:%M", due)))
   end
   return schedule_promise(key, id, t.text, due, remind, t.title, t.discreet)
 end)
