@@ -234,6 +234,12 @@ int api_keep_toolkit(lua_State *L);
  * so a call that fails while a file loads records its error and returns a harmless value,
  * and adds T.warn and T.sample_body. */
 int loadcheck_open(lua_State *L);
+/* For an error found outside an API call (an unknown name on `nudge`, from its __index):
+ * while a file loads and only rule code is above the raising C/prelude frames, records
+ * "file:line: msg" at the rule's line, pushes the stand-in and returns true (return it and
+ * the file goes on); else false, nothing pushed, and the caller raises as usual.
+ * T.record_error(msg) is the same for the prelude. */
+bool loadcheck_record(lua_State *L, const char *msg);
 /* After every file loaded: the API functions are the plain ones again. */
 void loadcheck_close(struct ruleset *rs);
 /* Tries the body functions the file just loaded registered (T.sample_body) on a sample

@@ -217,6 +217,44 @@ static void guard_api(lua_State *L, struct ruleset *rs, bool wrap)
     lua_pop(L, 2);
 }
 
+bool loadcheck_record(lua_State *L, const char *msg)
+{
+    struct ruleset *rs = ruleset_of(L);
+    if (!rs->loading || !rs->load_errs || rs->sampling || rs->dummy_ref == LUA_NOREF) return false;
+    /* Past the frames that raise for the rule (C, the prelude), every frame up to the top
+     * level must be rule code, as in may_go_on(). */
+    lua_Debug ar;
+    char where[4200] = "";
+    for (int level = 1; lua_getstack(L, level, &ar); level++) {
+        if (!lua_getinfo(L, "Sl", &ar)) return false;
+        bool rule = *ar.what != 'C' && strncmp(ar.source, "@prelude/", 9) != 0;
+        if (!*where) {
+            if (rule)
+                snprintf(where, sizeof where, "%s:%d",
+                         ar.source[0] == '@' ? ar.source + 1 : ar.short_src, ar.currentline);
+        } else if (!rule) {
+            return false;
+        }
+    }
+    if (!*where) return false;
+    char line[4600];
+    snprintf(line, sizeof line, "%s: %s", where, msg);
+    for (size_t i = rs->load_errs_from; i < rs->load_errs->n; i++)
+        if (!strcmp(rs->load_errs->v[i], line)) goto standin;
+    if (rs->load_errs->n - rs->load_errs_from >= LOAD_ERRORS_MAX) return false;
+    strlist_add(rs->load_errs, "%s", line);
+standin:
+    lua_rawgeti(L, LUA_REGISTRYINDEX, rs->dummy_ref);
+    return true;
+}
+
+/* T.record_error(message) -> the stand-in, when the error is recorded at the rule's line and
+ * the file may go on (see loadcheck_record); else nothing, and the caller raises it. */
+static int t_record_error(lua_State *L)
+{
+    return loadcheck_record(L, luaL_checkstring(L, 1)) ? 1 : 0;
+}
+
 /* T.warn(message): a load-time warning at the rule's line ("file:line: message"). Only while
  * the files load: the warning list is the loader's. */
 static int t_warn(lua_State *L)
@@ -261,6 +299,8 @@ int loadcheck_open(lua_State *L)
     lua_setfield(L, -2, "warn");
     lua_pushcfunction(L, t_sample_body);
     lua_setfield(L, -2, "sample_body");
+    lua_pushcfunction(L, t_record_error);
+    lua_setfield(L, -2, "record_error");
     lua_pop(L, 2);
     guard_api(L, rs, true);
     return 0;
