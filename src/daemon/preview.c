@@ -45,7 +45,8 @@ int mode_check(const struct rule_files *files)
                                 .clock = &sim.base,
                                 .host = &rhost,
                                 .seed = 0,
-                                .ledger = lg};
+                                .ledger = lg,
+                                .check = true};
     struct ruleset *rs = lg ? ruleset_load(&o, &errors, &warnings) : NULL;
     print_list(stderr, &errors, "");
     /* "file:line: warning: ..." keeps the place first, like a compiler. */

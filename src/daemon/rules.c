@@ -47,8 +47,14 @@ struct ruleset *daemon_load(struct daemon *d, const struct rule_files *files, ch
     struct ruleset *rs = ruleset_load(&o, &errors, &warnings);
     for (size_t i = 0; i < errors.n; i++) log_error("%s", errors.v[i]);
     for (size_t i = 0; i < warnings.n; i++) log_warn("%s", warnings.v[i]);
-    if (first_err && first_errsz) snprintf(first_err, first_errsz, "%s", errors.n ? errors.v[0] : "");
-    if (!rs && errors.n) show_not_loaded(d, errors.v[0]);
+    /* Every error is in the log; the reply and the notice give the count and the first. */
+    char why[1200];
+    if (errors.n > 1)
+        snprintf(why, sizeof why, "%zu errors in the rules; the first: %s", errors.n, errors.v[0]);
+    else
+        snprintf(why, sizeof why, "%s", errors.n ? errors.v[0] : "");
+    if (first_err && first_errsz) snprintf(first_err, first_errsz, "%s", why);
+    if (!rs && errors.n) show_not_loaded(d, why);
     strlist_free(&errors);
     strlist_free(&warnings);
     return rs;

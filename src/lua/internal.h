@@ -74,6 +74,15 @@ struct ruleset {
     bool closing;        /* ruleset_free() is closing the state: finalizers get no API */
     struct ruleset_host host; /* shows notifications, starts programs */
     struct strlist *warnings;
+    /* While a file loads: where a failed API call records its error so the file goes on
+     * (loadcheck.c); NULL otherwise. */
+    struct strlist *load_errs;
+    size_t load_errs_from; /* the first of them that is this file's */
+    void *dummy;       /* what a failed API call returns at load (loadcheck.c) */
+    int dummy_ref;     /* keeps it alive */
+    int samples_ref;   /* body functions to try on a sample day (--check only) */
+    bool check_bodies; /* --check: try each body function once after its file loads */
+    bool sampling;     /* a body is being tried: API errors go up as at run time */
     struct ledger *ledger; /* what happened (the caller's) */
     bool record_history;   /* write what the schedule keeps (the daemon; not --preview/--check) */
     struct snooze *snoozes; /* pending snoozes, scheduled like reminders */
@@ -232,6 +241,24 @@ void snooze_free(struct ruleset *rs, struct snooze *z);
 /* api_open(rs) and api_keep_toolkit(rs), each run through lcall_protected(). */
 int api_open(lua_State *L);
 int api_keep_toolkit(lua_State *L);
+
+/* ---- loadcheck.c: every error of a file at load, bodies tried on a sample day ---- */
+
+/* loadcheck_open(rs), through lcall_protected() after the prelude ran: wraps the public API
+ * so a call that fails while a file loads records its error and returns a harmless value,
+ * and adds T.warn and T.sample_body. */
+int loadcheck_open(lua_State *L);
+/* For an error found outside an API call (an unknown name on `nudge`, from its __index):
+ * while a file loads and only rule code is above the raising C/prelude frames, records
+ * "file:line: msg" at the rule's line, pushes the stand-in and returns true (return it and
+ * the file goes on); else false, nothing pushed, and the caller raises as usual.
+ * T.record_error(msg) is the same for the prelude. */
+bool loadcheck_record(lua_State *L, const char *msg);
+/* After every file loaded: the API functions are the plain ones again. */
+void loadcheck_close(struct ruleset *rs);
+/* Tries the body functions the file just loaded registered (T.sample_body) on a sample
+ * context; an error or a return that is not text is added to errs as "file:line: ...". */
+void loadcheck_run_samples(struct ruleset *rs, struct strlist *errs);
 
 /* ---- reload.c ---- */
 

@@ -161,7 +161,8 @@ static struct ruleset *ruleset_new(const struct ruleset_options *o, struct strli
         free(rs);
         return NULL;
     }
-    rs->ctl_promise_ref = LUA_NOREF;
+    rs->ctl_promise_ref = rs->dummy_ref = rs->samples_ref = LUA_NOREF;
+    rs->check_bodies = o->check;
     char api_err[512];
     if (lcall_protected(rs, api_open, rs, api_err, sizeof api_err) < 0) {
         strlist_add(errs, "cannot set up the nudge module: %s", api_err);
@@ -177,6 +178,8 @@ static struct ruleset *ruleset_new(const struct ruleset_options *o, struct strli
             strlist_add(errs, "internal error in the toolkit: %s", msg);
     }
     if (lcall_protected(rs, api_keep_toolkit, rs, api_err, sizeof api_err) < 0)
+        strlist_add(errs, "internal error in the toolkit: %s", api_err);
+    if (lcall_protected(rs, loadcheck_open, rs, api_err, sizeof api_err) < 0)
         strlist_add(errs, "internal error in the toolkit: %s", api_err);
     return rs;
 }
@@ -238,10 +241,42 @@ static void load_file(struct ruleset *rs, const struct ruleset_options *o, size_
         if (hinted) strlist_add(errs, "%s", hint);
         return;
     }
-    if (sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, trace, sizeof trace) < 0) {
+    /* An API call that fails records its error in errs and the file goes on (loadcheck.c);
+     * any other error stops it here. */
+    rs->load_errs = errs;
+    rs->load_errs_from = errs->n;
+    int ran = sandbox_pcall(rs->L, 0, 0, msg, sizeof msg, trace, sizeof trace);
+    rs->load_errs = NULL;
+    if (ran < 0) {
         lconv_unshorten(rs, msg, sizeof msg);
         strlist_add(errs, "%s", msg);
         log_debug("%s", trace);
+    }
+    loadcheck_run_samples(rs, errs);
+}
+
+/* The line number of an error "path:LINE: ..." of file `path`, or -1. */
+static long error_line(const char *e, const char *path)
+{
+    size_t pl = strlen(path);
+    if (strncmp(e, path, pl) || e[pl] != ':') return -1;
+    char *end;
+    long line = strtol(e + pl + 1, &end, 10);
+    return end > e + pl + 1 && *end == ':' ? line : -1;
+}
+
+/* Puts the errors a file gave (errs->v[from..]) in the order of their lines, so they read top
+ * to bottom whatever order the file ran them in; left as they are when one names no line. */
+static void sort_file_errors(struct strlist *errs, size_t from, const char *path)
+{
+    for (size_t i = from; i < errs->n; i++)
+        if (error_line(errs->v[i], path) < 0) return;
+    for (size_t i = from + 1; i < errs->n; i++) { /* stable: few, nearly sorted */
+        char *e = errs->v[i];
+        long line = error_line(e, path);
+        size_t j = i;
+        for (; j > from && error_line(errs->v[j - 1], path) > line; j--) errs->v[j] = errs->v[j - 1];
+        errs->v[j] = e;
     }
 }
 
@@ -338,7 +373,12 @@ struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *er
     /* Loading makes objects that live on (reminders, closures), hardly any garbage: collect
      * rarely meanwhile (at 4x the live size instead of 2x). The memory cap still holds. */
     lua_gc(rs->L, LUA_GCINC, 400, 0, 0);
-    for (size_t i = 0; i < o->n_paths; i++) load_file(rs, o, i, errs);
+    for (size_t i = 0; i < o->n_paths; i++) {
+        size_t from = errs->n;
+        load_file(rs, o, i, errs);
+        sort_file_errors(errs, from, o->paths[i]);
+    }
+    loadcheck_close(rs);
     lua_gc(rs->L, LUA_GCINC, 200, 0, 0); /* back to the default pause */
     if (errs->n > errs_before) {
         ruleset_free(rs);

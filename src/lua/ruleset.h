@@ -61,14 +61,19 @@ struct ruleset_options {
      * preview: the rules running, even when the files changed since or a reload failed). A
      * path it did not load is read from the disk. May be NULL. */
     const struct ruleset *texts_of;
+    /* --check: after each file loads, try its body functions once on a sample day (an error
+     * or a return that is not text is an error of the load). */
+    bool check;
 };
 
 struct ruleset;
 
 /* Builds a rule set: runs each file's top level (registering reminders) in a fresh state, then
- * schedules what they registered. Returns NULL when any file fails, with one
- * "file:line: message" per failing file in errors (every file is tried). Warnings (calendar
- * events that never elapse, ...) go to warnings; either list may be NULL. */
+ * schedules what they registered. Returns NULL when any file fails, with every error found in
+ * errors as "file:line: message", each file's in the order of their lines (every file is
+ * tried; within a file, an API call that fails is recorded and the file runs on, any other
+ * error ends that file). Warnings (calendar events that never elapse, unknown placeholders,
+ * past dues, ...) go to warnings; either list may be NULL. */
 struct ruleset *ruleset_load(const struct ruleset_options *o, struct strlist *errors,
                              struct strlist *warnings);
 

@@ -979,6 +979,11 @@ void sandbox_set_limits(lua_State *L, const struct sandbox_limits *lim)
     if (b->depth > 0) b->deadline_ns = b->time_usec > 0 ? b->start_ns + b->time_usec * 1000 : 0;
 }
 
+bool sandbox_stopped(lua_State *L)
+{
+    return sbox_of(L)->stop != RUNNING;
+}
+
 void sandbox_get_limits(lua_State *L, struct sandbox_limits *lim)
 {
     struct sbox *b = sbox_of(L);

@@ -30,6 +30,9 @@ void sandbox_close(lua_State *L);
 void sandbox_set_limits(lua_State *L, const struct sandbox_limits *lim);
 void sandbox_get_limits(lua_State *L, struct sandbox_limits *lim);
 size_t sandbox_memory_used(lua_State *L);
+/* Whether the running callback ran out of its budget or time: its error must go up, not be
+ * caught and turned into something else. */
+bool sandbox_stopped(lua_State *L);
 
 /* Calls the function below nargs arguments on the stack under the instruction budget and the
  * time limit, with a traceback on error. Called from inside a callback (nested), it runs on that

@@ -438,6 +438,39 @@ static void test_errors_name_file_and_line(void **state)
     }
 }
 
+/* SPEC 2.5: an API call that fails at load is recorded and the file goes on; every file's
+ * errors come in the order of their lines; the set is not loaded. Body functions are tried
+ * only when asked (--check), never by the daemon's load. */
+static void test_load_goes_on_after_api_errors(void **state)
+{
+    (void)state;
+    const char *a = rule_file("go-a.lua", "local h = nudge.every('5q', function() end)\n"
+                                          "h:cancel()\n"
+                                          "nudge.every('1h', function() end)\n"
+                                          "local function later() nudge.span('7x') end\n"
+                                          "nudge.config{discreet = 1}\n"
+                                          "later()\n");
+    const char *b = rule_file("go-b.lua", "\nnudge.time('soonish')\n");
+    const char *ps[] = {a, b};
+    struct run r;
+    assert_null(run_load(&r, cet(2026, 11, 23, 0, 0), 1, ps, 2));
+    assert_int_equal(r.errors.n, 4);
+    const char *want[] = {"go-a.lua:1: bad time span \"5q\"", "go-a.lua:4: bad time span \"7x\"",
+                          "go-a.lua:5: config 'discreet' must be true or false",
+                          "go-b.lua:2: bad timestamp \"soonish\""};
+    for (size_t i = 0; i < 4; i++)
+        if (!strstr(r.errors.v[i], want[i]))
+            fail_msg("error %zu: got \"%s\", want \"...%s...\"", i, r.errors.v[i], want[i]);
+    free(run_end(&r));
+
+    /* A failing body function is no error of the daemon's load (it fails when it fires). */
+    const char *c = rule_file("go-c.lua", "nudge.config{since = '2026-11-01'}\n"
+                                          "nudge.milestone{body = function(ctx) return ctx.x .. '' end}\n");
+    load_ok(&r, cet(2026, 11, 23, 0, 0), 1, c);
+    assert_int_equal(r.errors.n, 0);
+    free(run_end(&r));
+}
+
 static void test_syntax_error_and_every_file_tried(void **state)
 {
     (void)state;
@@ -1480,6 +1513,7 @@ int main(void)
         cmocka_unit_test(test_preview_repeatable),
         cmocka_unit_test(test_errors_name_file_and_line),
         cmocka_unit_test(test_syntax_error_and_every_file_tried),
+        cmocka_unit_test(test_load_goes_on_after_api_errors),
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_handles),
         cmocka_unit_test(test_failing_rule_disabled),

@@ -178,6 +178,60 @@ local function schedule_options(t, kind)
            catch_up = t.catch_up, late_cancel = t.late_cancel, _kind = kind }
 end
 
+-- The placeholders every body string may use; question and milestone come where they apply.
+local PLACEHOLDERS = { "days", "streak", "phase", "kept", "promised" }
+
+-- Edits (insert, delete, change a letter) from a to b, for "did you mean"; short words only.
+local function distance(a, b)
+  if #a > 32 or #b > 32 then return math.huge end
+  local prev = {}
+  for j = 0, #b do prev[j] = j end
+  for i = 1, #a do
+    local cur = { [0] = i }
+    for j = 1, #b do
+      local cost = a:byte(i) == b:byte(j) and 0 or 1
+      cur[j] = math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+    end
+    prev = cur
+  end
+  return prev[#b]
+end
+
+-- A body as the rules give it, looked at once at load (SPEC 2.5): an unknown {placeholder} in
+-- a string is a warning (it would be shown as typed); a function is tried once by --check on
+-- a sample day. `extra` holds the sample values of the placeholders this kind adds.
+local function note_body(body, fn, field, extra)
+  if type(body) == "function" then
+    T.sample_body(body, extra)
+    return
+  end
+  if type(body) ~= "string" or not body:find("{", 1, true) then return end
+  local known, names = {}, {}
+  for _, k in ipairs(PLACEHOLDERS) do
+    known[k] = true
+    names[#names + 1] = "{" .. k .. "}"
+  end
+  for k in pairs(extra or {}) do
+    known[k] = true
+    names[#names + 1] = "{" .. k .. "}"
+  end
+  local told = {}
+  for key in body:gmatch("{([%w_]+)}") do
+    if not known[key] and not told[key] then
+      told[key] = true
+      local best, best_d = nil, 3
+      for _, name in ipairs(names) do
+        local d = distance(key:lower(), name:sub(2, -2))
+        if d < best_d then best, best_d = name, d end
+      end
+      T.warn(string.format("nudge.%s: unknown placeholder {%s} in '%s'%s: it would be shown "
+                           .. "as typed (known ones: %s)", fn, key, field,
+                           best and " (did you mean " .. best .. "?)" or "",
+                           table.concat(names, ", ")))
+    end
+  end
+end
+
 local SCHEDULE_FIELDS = { "id", "when", "window", "jitter", "quiet", "catch_up", "late_cancel",
                           "discreet" }
 
@@ -407,6 +461,8 @@ nudge.checkin = api(function(t)
   elseif t.no_repeat ~= nil then
     fail("nudge.checkin: 'no_repeat' only applies with 'questions'")
   end
+  note_body(t.body, "checkin", "body",
+            questions and { question = "What is one thing you appreciated today?" })
   local memory = "question:" .. t.id
   return on_when(t.when, function(ev)
     if not T.by_hand() and T.checkin_silenced(t.id, ev.scheduled) then
@@ -967,6 +1023,13 @@ nudge.promise = api(function(t)
   promise_rules[id] = { remind = remind, title = t.title, discreet = t.discreet }
   promise_ids[t.id] = id
   if state ~= "open" then return nil end
+  if due <= nudge.now() then
+    -- Said so even for one asked before (a restart): a "Not yet" it got is asked again by
+    -- the ledger, but nothing more comes from this line.
+    T.warn(string.format("nudge.promise '%s': due %s is in the past, so it gets no reminders "
+                         .. "and no \"Kept?\" at its due (give a date still to come, or remove "
+                         .. "it once it is settled)", t.id, nudge.date("%Y-%m-%d %H:%M", due)))
+  end
   return schedule_promise(key, id, t.text, due, remind, t.title, t.discreet)
 end)
 
@@ -1026,6 +1089,7 @@ nudge.patience = api(function(t)
       fail("nudge.patience: phases[%d].body must be a string or a function(ctx)", i)
     end
   end
+  for i, p in ipairs(phases or {}) do note_body(p.body, "patience", "phases[" .. i .. "].body") end
   local title = t.title or "Patience"
   return on_when(t.when, function()
     local since = T.since()
@@ -1059,6 +1123,7 @@ nudge.milestone = api(function(t)
   end
   local title = t.title or "A milestone"
   local body = t.body or "{days} days since you began. Look how far you have come together."
+  note_body(t.body, "milestone", "body", { milestone = "30d" })
   local now = nudge.now()
   for i, span in ipairs(at) do
     if type(span) ~= "string" and type(span) ~= "number" then
