@@ -2,14 +2,11 @@
 # The corpus of broken rule files (tests/data/broken): each NAME.lua is the shipped plan broken
 # the way someone who is not a programmer breaks it, and NAME.expected holds what
 # `nudged --check --rules NAME.lua` must say: a first line "exit N", then its stderr exactly,
-# with the file's path written as FILE. Names listed in PENDING wait on work not merged yet:
-# they are run and reported, never counted as passed.
+# with the file's path written as FILE.
 . "$(dirname "$0")/lib.sh"
 export TZ=Europe/Berlin
 dir="$NUDGE_SRC/tests/data/broken"
-pending=" $(tr '\n' ' ' <"$dir/PENDING" 2>/dev/null) "
 n=0
-waiting=0
 for f in "$dir"/*.lua; do
     name=$(basename "$f" .lua)
     n=$((n + 1))
@@ -23,17 +20,6 @@ for f in "$dir"/*.lua; do
     got="exit $rc"$'\n'"$(cat "$TMP/err")"
     got=${got//"$f"/FILE}
     want=$(cat "$exp")
-    case "$pending" in
-    *" $name "*)
-        waiting=$((waiting + 1))
-        if [ "$got" = "$want" ]; then
-            echo "PENDING (now passes; drop it from PENDING): $name"
-        else
-            echo "PENDING (not counted): $name"
-        fi
-        continue
-        ;;
-    esac
     if [ "$got" = "$want" ]; then
         ok
     else
@@ -42,5 +28,4 @@ for f in "$dir"/*.lua; do
     fi
 done
 check "the corpus holds at least 30 files" [ "$n" -ge 30 ]
-[ "$waiting" -gt 0 ] && echo "$waiting pending case(s) skipped, listed in tests/data/broken/PENDING"
 finish

@@ -110,7 +110,7 @@ LUA
 run three --check --rules "$TMP/three.lua"
 check "three errors: exit 1" [ "$(rc three)" = 1 ]
 printf '%s\n' "$TMP/three.lua:1: bad time span \"5 parsecs\"" \
-    "$TMP/three.lua:3: bad timestamp \"soonish\"" \
+    "$TMP/three.lua:3: \"soonish\" is neither a time" \
     "$TMP/three.lua:6: config 'discreet' must be true or false" >"$TMP/three.want"
 check "three errors: exactly three lines" [ "$(wc -l <"$TMP/out-three")" = 3 ]
 n=0

@@ -457,7 +457,7 @@ static void test_load_goes_on_after_api_errors(void **state)
     assert_int_equal(r.errors.n, 4);
     const char *want[] = {"go-a.lua:1: bad time span \"5q\"", "go-a.lua:4: bad time span \"7x\"",
                           "go-a.lua:5: config 'discreet' must be true or false",
-                          "go-b.lua:2: bad timestamp \"soonish\""};
+                          "go-b.lua:2: \"soonish\" is neither a time"};
     for (size_t i = 0; i < 4; i++)
         if (!strstr(r.errors.v[i], want[i]))
             fail_msg("error %zu: got \"%s\", want \"...%s...\"", i, r.errors.v[i], want[i]);
