@@ -47,6 +47,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     } else {
         FUZZ_CHECK(strncmp(err, "bad timestamp \"", 15) == 0, "error \"%s\"", err);
+        /* A due also reads a calendar event: its next elapse, strictly after now; a start
+         * never does. Either way an error says something. */
+        err[0] = 0;
+        if (timestamp_parse_next(s, NOW, &t2, err, sizeof err) == 0)
+            FUZZ_CHECK(t2 > NOW, "\"%s\": next elapse %lld is not after now", s, (long long)t2);
+        else
+            FUZZ_CHECK(err[0] != 0, "\"%s\": no error text", s);
+        err[0] = 0;
+        FUZZ_CHECK(timestamp_parse_past(s, NOW, &t2, err, sizeof err) < 0 && err[0],
+                   "\"%s\": a start read what a timestamp does not", s);
     }
 out:
     free(s);
