@@ -64,7 +64,19 @@ static int perr(struct pctx *x, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    return errbuf_set(x->err, x->errsz, EINVAL, "bad calendar event \"%s\": %s", x->orig, why);
+    /* "20.30" for 20:30 is a common slip (and reads as month.day): say how a time is written. */
+    const char *dot = x->orig;
+    for (; (dot = strchr(dot, '.')); dot++) {
+        const char *d = dot;
+        while (d > x->orig && isdigit((unsigned char)d[-1])) d--;
+        /* HH.MM as a word of its own: 1 or 2 digits after a blank (or at the start), 2 after. */
+        if (dot - d >= 1 && dot - d <= 2 && (d == x->orig || d[-1] == ' ') &&
+            isdigit((unsigned char)dot[1]) && isdigit((unsigned char)dot[2]) &&
+            !isdigit((unsigned char)dot[3]))
+            break;
+    }
+    return errbuf_set(x->err, x->errsz, EINVAL, "bad calendar event \"%s\": %s%s", x->orig, why,
+                      dot ? "; a time of day is written with a colon, like 20:30" : "");
 }
 
 /* The token at p, up to the next space, for error messages. */
