@@ -108,7 +108,15 @@ bool syntax_hint(const char *msg, const char *path, const char *src, size_t len,
         long prev = line - 1;
         const char *s;
         size_t ll;
-        while (prev > 0 && line_of(src, len, prev, &s, &ll) && blank_or_comment(s, ll)) prev--;
+        /* Back over blank and comment lines from where line_of() found the one before: one
+         * pass, as a file of many blank lines must not take a scan of the file per line. */
+        if (prev > 0 && line_of(src, len, prev, &s, &ll))
+            while (prev > 0 && blank_or_comment(s, ll) && --prev > 0) {
+                const char *end = s - 1; /* the '\n' ending line prev */
+                s = end;
+                while (s > src && s[-1] != '\n') s--;
+                ll = (size_t)(end - s);
+            }
         if (prev > 0 && tok[0] && line_starts_with(src, len, line, tok, strlen(tok)))
             return say(hint, hintsz, path, line,
                        "a comma is probably missing at the end of line %ld: every entry between "
