@@ -102,6 +102,8 @@ bool syntax_hint(const char *msg, const char *path, const char *src, size_t len,
             if (!strncmp(q, "' at line ", 10)) open = strtol(q + 10, NULL, 10);
         }
     }
+    /* Lua leaves out "(to close ...)" when the opener is on the error's own line. */
+    if (!open) open = line;
     bool unexpected = !strncmp(m, "unexpected symbol", 17);
     if (!strncmp(m, "'}' expected", 12) && !at_eof) {
         /* The usual cause: a line without its comma, the next entry then being "near". */
@@ -132,6 +134,10 @@ bool syntax_hint(const char *msg, const char *path, const char *src, size_t len,
         return say(hint, hintsz, path, line,
                    "the '(' on line %ld needs a ')' where it ends: a function given to "
                    "nudge.on(...) or nudge.listen(...) ends with 'end)'", open);
+    if (!strncmp(m, "')' expected", 12) && open == line)
+        return say(hint, hintsz, path, line,
+                   "a comma is probably missing before %s: the values given between ( and ) are "
+                   "separated by commas; or the '(' on this line needs a ')' before it", near);
     if (!strncmp(m, "')' expected", 12))
         return say(hint, hintsz, path, line,
                    "the '(' on line %ld needs a ')' to close it, before this point", open);
