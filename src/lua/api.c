@@ -663,27 +663,27 @@ int api_open(lua_State *L)
 /* nudge's __index: reading a name the module does not have is an error at the line that reads
  * it, with the name that was probably meant, where Lua would say "attempt to call a nil value"
  * a line later. A rule that asks whether a name exists uses rawget(nudge, "name"). */
-static int nudge_index_error(lua_State *L)
+static int nudge_unknown(lua_State *L)
 {
-    if (lua_type(L, 2) != LUA_TSTRING)
-        return luaL_error(L, "nudge has names only, like nudge.notify: not nudge[%s]",
-                          luaL_typename(L, 2));
     return sandbox_unknown_name(L, 1, 2, "unknown name", "nudge.",
                                 " (nudge-rules(5) lists every name nudge has)");
 }
 
-/* While a file loads, the mistake is recorded at the rule's line and the read gives the
- * stand-in (src/lua/loadcheck.c), so `nudge.patiance{...}` is one error and the rest of the
- * file is still checked; otherwise it is raised. */
 static int l_nudge_index(lua_State *L)
 {
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return luaL_error(L, "nudge has names only, like nudge.notify: not nudge[%s]",
+                          luaL_typename(L, 2));
+    /* The message, without a position: called from here, its level 1 is no rule. */
     lua_settop(L, 2);
-    lua_pushcfunction(L, nudge_index_error);
+    lua_pushcfunction(L, nudge_unknown);
     lua_insert(L, 1);
-    lua_pcall(L, 2, 0, 0); /* always raises: the message is on the stack */
-    const char *msg = lua_tostring(L, -1);
-    if (msg && loadcheck_record(L, msg)) return 1;
-    luaL_where(L, 1); /* the reader's place, as luaL_error would have put it */
+    if (lua_pcall(L, 2, 0, 0) != LUA_ERRRUN || lua_type(L, -1) != LUA_TSTRING)
+        return lua_error(L);
+    /* While a file loads the error is recorded and the file goes on with the stand-in (a
+     * call of it gives itself back), so `nudge.patiance { ... }` is one error of several. */
+    if (loadcheck_record(L, lua_tostring(L, -1))) return 1;
+    luaL_where(L, 1);
     lua_insert(L, -2);
     lua_concat(L, 2);
     return lua_error(L);

@@ -102,13 +102,23 @@ bool syntax_hint(const char *msg, const char *path, const char *src, size_t len,
             if (!strncmp(q, "' at line ", 10)) open = strtol(q + 10, NULL, 10);
         }
     }
+    /* Lua leaves out "(to close ...)" when the opener is on the error's own line. */
+    if (!open) open = line;
     bool unexpected = !strncmp(m, "unexpected symbol", 17);
     if (!strncmp(m, "'}' expected", 12) && !at_eof) {
         /* The usual cause: a line without its comma, the next entry then being "near". */
         long prev = line - 1;
         const char *s;
         size_t ll;
-        while (prev > 0 && line_of(src, len, prev, &s, &ll) && blank_or_comment(s, ll)) prev--;
+        /* Back over blank and comment lines from where line_of() found the one before: one
+         * pass, as a file of many blank lines must not take a scan of the file per line. */
+        if (prev > 0 && line_of(src, len, prev, &s, &ll))
+            while (prev > 0 && blank_or_comment(s, ll) && --prev > 0) {
+                const char *end = s - 1; /* the '\n' ending line prev */
+                s = end;
+                while (s > src && s[-1] != '\n') s--;
+                ll = (size_t)(end - s);
+            }
         if (prev > 0 && tok[0] && line_starts_with(src, len, line, tok, strlen(tok)))
             return say(hint, hintsz, path, line,
                        "a comma is probably missing at the end of line %ld: every entry between "
@@ -124,6 +134,10 @@ bool syntax_hint(const char *msg, const char *path, const char *src, size_t len,
         return say(hint, hintsz, path, line,
                    "the '(' on line %ld needs a ')' where it ends: a function given to "
                    "nudge.on(...) or nudge.listen(...) ends with 'end)'", open);
+    if (!strncmp(m, "')' expected", 12) && open == line)
+        return say(hint, hintsz, path, line,
+                   "a comma is probably missing before %s: the values given between ( and ) are "
+                   "separated by commas; or the '(' on this line needs a ')' before it", near);
     if (!strncmp(m, "')' expected", 12))
         return say(hint, hintsz, path, line,
                    "the '(' on line %ld needs a ')' to close it, before this point", open);

@@ -495,6 +495,28 @@ static void test_syntax_error_and_every_file_tried(void **state)
     free(run_end(&r));
 }
 
+/* The missing-comma hint looks back over blank lines for the line without its comma: in one
+ * pass, so a rule file of many blank lines gets its message at once (it took a scan of the
+ * file per blank line: minutes for a megabyte, with the daemon's reload waiting). */
+static void test_syntax_hint_many_blank_lines(void **state)
+{
+    (void)state;
+    const char *a = rule_file("blank.lua", "x = {\n  a = 1\n%*s  b = 2 }\n", 400000, "");
+    FILE *f = fopen(a, "r+");
+    assert_non_null(f);
+    fseek(f, 14, SEEK_SET); /* the spaces become blank lines */
+    for (int i = 0; i < 400000; i++) fputc('\n', f);
+    fclose(f);
+    struct run r;
+    clock_t t0 = clock();
+    assert_null(run_load(&r, cet(2026, 11, 23, 0, 0), 1, &a, 1));
+    double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    assert_true(cpu < 3.0);
+    assert_int_equal(r.errors.n, 2);
+    assert_non_null(strstr(r.errors.v[1], "a comma is probably missing at the end of line 2"));
+    free(run_end(&r));
+}
+
 /* ---- ids and handles ---- */
 
 static void test_ids(void **state)
@@ -1513,6 +1535,7 @@ int main(void)
         cmocka_unit_test(test_preview_repeatable),
         cmocka_unit_test(test_errors_name_file_and_line),
         cmocka_unit_test(test_syntax_error_and_every_file_tried),
+        cmocka_unit_test(test_syntax_hint_many_blank_lines),
         cmocka_unit_test(test_load_goes_on_after_api_errors),
         cmocka_unit_test(test_ids),
         cmocka_unit_test(test_handles),
