@@ -213,7 +213,9 @@ static void guard_api(lua_State *L, struct ruleset *rs, bool wrap)
 {
     lua_rawgeti(L, LUA_REGISTRYINDEX, rs->nudge_ref);
     guard_table(L, wrap, "");
-    if (lua_getfield(L, -1, "store") == LUA_TTABLE) guard_table(L, wrap, "store.");
+    /* Raw: a rule may have removed store, and nudge's __index raises for unknown names. */
+    lua_pushliteral(L, "store");
+    if (lua_rawget(L, -2) == LUA_TTABLE) guard_table(L, wrap, "store.");
     lua_pop(L, 2);
 }
 
