@@ -5,6 +5,7 @@
 #include "ical/ical.h"
 
 #include <libical/ical.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,7 +21,7 @@
  * exhaust the stack. */
 #define MAX_DEPTH 8
 /* And at most this many components in all: a bound on libical's depth even if it matched
- * END lines differently than nesting() does. A task with a VTIMEZONE has about six. */
+ * END lines differently than syntax_problem() does. A task with a VTIMEZONE has about six. */
 #define MAX_COMPONENTS 200
 
 /* libical's default is to abort() on some errors; a bad calendar from a server must never
@@ -126,11 +127,14 @@ char *ical_events_write(const struct ical_event *events, size_t n, usec_t now)
 
 char *ical_todo_write(const struct ical_todo *t)
 {
-    if (!t || !t->uid || !*t->uid) return NULL;
+    if (!t || !t->uid) return NULL;
+    char *uid = clean_text(t->uid);
+    if (!uid || !*uid) return free(uid), NULL;
     setup();
     icalcomponent *cal = new_calendar();
     icalcomponent *todo = icalcomponent_new(ICAL_VTODO_COMPONENT);
-    add_text(todo, icalproperty_new_uid, t->uid);
+    icalcomponent_add_property(todo, icalproperty_new_uid(uid));
+    free(uid);
     usec_t stamp = t->last_modified ? t->last_modified : (usec_t)time(NULL) * USEC_PER_SEC;
     icalcomponent_add_property(todo, icalproperty_new_dtstamp(utc_time(stamp)));
     if (t->last_modified)
@@ -170,57 +174,98 @@ void ical_todo_clear(struct ical_todo *t)
 
 /* ---- reading ---- */
 
-/* How deep BEGIN lines nest, read as libical will (folded lines joined; a name ends at ':'
- * or ';'), stopping at MAX_DEPTH + 1; MAX_DEPTH + 1 also when there are more than
- * MAX_COMPONENTS of them. */
-static int nesting(const char *s)
+static bool name_char(char c)
 {
-    int depth = 0, max = 0, all = 0;
-    const char *p = s;
-    while (*p) {
-        /* The name of this content line, unfolded, up to 6 characters. */
-        char name[7];
-        size_t n = 0;
-        const char *q = p;
-        while (*q && *q != ':' && *q != ';' && n < 6) {
-            if (*q == '\r' || *q == '\n') {
-                const char *r = q + (*q == '\r' && q[1] == '\n' ? 2 : 1);
-                if (*r == ' ' || *r == '\t') {
-                    q = r + 1; /* a fold: the line goes on */
-                    continue;
-                }
-                break;
-            }
-            name[n++] = *q++;
-        }
-        name[n] = 0;
-        if (*q == ':' || *q == ';') {
-            if (!strcasecmp(name, "BEGIN")) {
-                if (++depth > max) max = depth;
-                if (max > MAX_DEPTH || ++all > MAX_COMPONENTS) return MAX_DEPTH + 1;
-            } else if (!strcasecmp(name, "END") && depth > 0) {
-                depth--;
-            }
-        }
-        /* On to the next physical line that is not a continuation (a lone CR counts as a
-         * line end too, in case libical reads it so). */
-        for (p = q; *p;) {
-            if (*p == '\r' || *p == '\n') {
-                const char *r = p + (*p == '\r' && p[1] == '\n' ? 2 : 1);
-                if (*r == ' ' || *r == '\t') {
-                    p = r + 1;
-                    continue;
-                }
-                p = r;
-                break;
-            }
-            p++;
-        }
-    }
-    return max;
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
 }
 
-/* The first VTODO in c or below (XROOT > VCALENDAR > VTODO); depth is bounded by nesting(). */
+/* One unfolded content line against RFC 5545 3.1: name *(";" param) ":" value, a param being
+ * name "=" values separated by ",", each a quoted string or free of ";:,". The value is
+ * libical's to judge. */
+static bool content_line(const char *p, const char *end)
+{
+    const char *q = p;
+    while (q < end && name_char(*q))
+        q++;
+    if (q == p) return false;
+    while (q < end && *q == ';') {
+        const char *n = ++q;
+        while (q < end && name_char(*q))
+            q++;
+        if (q == n || q >= end || *q != '=') return false;
+        do {
+            q++;
+            if (q < end && *q == '"') {
+                const char *close = memchr(q + 1, '"', (size_t)(end - q - 1));
+                if (!close) return false;
+                q = close + 1;
+            } else {
+                while (q < end && *q != ';' && *q != ':' && *q != ',' && *q != '"')
+                    q++;
+            }
+        } while (q < end && *q == ',');
+    }
+    return q < end && *q == ':';
+}
+
+/* Why s (NUL-terminated) is no calendar to hand to libical, or NULL. libical prints a warning
+ * to stderr for each malformed line (nothing turns that off), and frees components
+ * recursively; so lines must be well-formed, END must follow its BEGIN, nesting stays under
+ * MAX_DEPTH and components under MAX_COMPONENTS. Lines are read as libical unfolds them (a
+ * line end followed by a space or tab continues the line); a lone CR also ends a line here,
+ * which can only count more BEGINs than libical sees. */
+static const char *syntax_problem(const char *s, char *why, size_t whysz)
+{
+    size_t len = strlen(s);
+    char *u = malloc(len + 1), *w = u;
+    if (!u) return "out of memory";
+    for (const char *p = s; *p; p++) {
+        if (*p == '\r' || *p == '\n') {
+            const char *r = p + (*p == '\r' && p[1] == '\n' ? 2 : 1);
+            if (*r == ' ' || *r == '\t') {
+                p = r; /* the fold goes, the text after the space stays */
+                continue;
+            }
+            *w++ = '\n';
+            p = r - 1;
+            continue;
+        }
+        *w++ = *p;
+    }
+    *w = 0;
+    const char *problem = NULL;
+    int depth = 0, all = 0, lineno = 0;
+    for (char *line = u; *line && !problem;) {
+        char *end = strchr(line, '\n');
+        if (!end) end = line + strlen(line);
+        lineno++;
+        if (end > line) {
+            size_t nlen = 0;
+            while (line + nlen < end && name_char(line[nlen]))
+                nlen++;
+            if (!content_line(line, end)) {
+                snprintf(why, whysz, "line %d is not an iCalendar content line", lineno);
+                problem = why;
+            } else if (nlen == 5 && !strncasecmp(line, "BEGIN", 5)) {
+                if (++depth > MAX_DEPTH || ++all > MAX_COMPONENTS) {
+                    snprintf(why, whysz, "components nested more than %d deep or more than %d",
+                             MAX_DEPTH, MAX_COMPONENTS);
+                    problem = why;
+                }
+            } else if (nlen == 3 && !strncasecmp(line, "END", 3)) {
+                if (depth-- == 0) {
+                    snprintf(why, whysz, "line %d: END before its BEGIN", lineno);
+                    problem = why;
+                }
+            }
+        }
+        line = *end ? end + 1 : end;
+    }
+    free(u);
+    return problem;
+}
+
+/* The first VTODO in c or below (XROOT > VCALENDAR > VTODO); syntax_problem() bounds depth. */
 static icalcomponent *find_todo(icalcomponent *c, int depth)
 {
     if (!c || depth > MAX_DEPTH) return NULL;
@@ -350,10 +395,11 @@ int ical_todo_read(const char *text, size_t len, struct ical_todo *out, char *er
     if (!copy) return errbuf_set(err, errsz, 1, "out of memory");
     memcpy(copy, text, len);
     copy[len] = 0;
-    if (nesting(copy) > MAX_DEPTH) {
+    char why[128];
+    const char *problem = syntax_problem(copy, why, sizeof why);
+    if (problem) {
         free(copy);
-        return errbuf_set(err, errsz, 1, "components nested more than %d deep or more than %d",
-                          MAX_DEPTH, MAX_COMPONENTS);
+        return errbuf_set(err, errsz, 1, "%s", problem);
     }
     setup();
     icalcomponent *root = icalparser_parse_string(copy);

@@ -60,8 +60,9 @@ struct ical_todo {
 /* A VCALENDAR with one VTODO: UID, DTSTAMP, SUMMARY, DESCRIPTION, DUE (UTC), CATEGORIES and
  * X-NUDGE-KIND = kind, STATUS, COMPLETED when completed, LAST-MODIFIED when set, X-NUDGE:1
  * (always: whatever this writes, nudge made), and a DISPLAY VALARM at DUE
- * (TRIGGER;RELATED=END:PT0S; a VTODO's "end" is its DUE). Returns a malloc'd string, or
- * NULL when uid is missing/empty or memory ran out. */
+ * (TRIGGER;RELATED=END:PT0S; a VTODO's "end" is its DUE). Text is written as valid UTF-8
+ * without control characters but newlines. Returns a malloc'd string, or NULL when uid is
+ * missing or empty (once cleaned) or memory ran out. */
 char *ical_todo_write(const struct ical_todo *t);
 
 /* Reads the first VTODO of text[0..len) (a VCALENDAR, several of them, or a bare VTODO; other
@@ -69,7 +70,8 @@ char *ical_todo_write(const struct ical_todo *t);
  * zoneinfo in that zone; floating times, DATE values (midnight) and unknown TZIDs in the
  * local zone. Embedded VTIMEZONEs are not expanded (a hostile one could make libical spin).
  * Returns 0 and fills *out (ical_todo_clear it), or -1 with one line in err and *out zeroed:
- * too large, nested too deep, no VTODO, no UID, a DUE that is no date. */
+ * too large, a line that is no content line (RFC 5545 3.1), END before BEGIN, nested too
+ * deep or too many components, no VTODO, no UID, a DUE that is no date. */
 int ical_todo_read(const char *text, size_t len, struct ical_todo *out, char *err, size_t errsz);
 
 /* Frees what ical_todo_read allocated and zeroes *t. */
