@@ -46,6 +46,16 @@ static char *clean_text(const char *s)
     return r;
 }
 
+/* libical writes a DATE-TIME after 3000 as 00000000T000000: such times are not written, and
+ * not read either. */
+#define LAST_SECOND ((usec_t)32535215999 * USEC_PER_SEC) /* 3000-12-31 23:59:59 UTC */
+#define LAST_YEAR 3000
+
+static bool writable(usec_t t)
+{
+    return t >= 0 && t <= LAST_SECOND;
+}
+
 static struct icaltimetype utc_time(usec_t t)
 {
     return icaltime_from_timet_with_zone((time_t)(t / USEC_PER_SEC), 0,
@@ -104,7 +114,7 @@ char *ical_events_write(const struct ical_event *events, size_t n, usec_t now)
     struct icaltimetype stamp = utc_time(now);
     for (size_t i = 0; i < n; i++) {
         const struct ical_event *e = &events[i];
-        if (!e->uid || !*e->uid) continue;
+        if (!e->uid || !*e->uid || !writable(e->start)) continue;
         icalcomponent *ev = icalcomponent_new(ICAL_VEVENT_COMPONENT);
         add_text(ev, icalproperty_new_uid, e->uid);
         icalcomponent_add_property(ev, icalproperty_new_dtstamp(stamp));
@@ -135,14 +145,17 @@ char *ical_todo_write(const struct ical_todo *t)
     icalcomponent *todo = icalcomponent_new(ICAL_VTODO_COMPONENT);
     icalcomponent_add_property(todo, icalproperty_new_uid(uid));
     free(uid);
-    usec_t stamp = t->last_modified ? t->last_modified : (usec_t)time(NULL) * USEC_PER_SEC;
+    usec_t stamp = t->last_modified && writable(t->last_modified)
+                       ? t->last_modified
+                       : (usec_t)time(NULL) * USEC_PER_SEC;
     icalcomponent_add_property(todo, icalproperty_new_dtstamp(utc_time(stamp)));
-    if (t->last_modified)
+    if (t->last_modified && writable(t->last_modified))
         icalcomponent_add_property(todo,
                                    icalproperty_new_lastmodified(utc_time(t->last_modified)));
     add_text(todo, icalproperty_new_summary, t->summary);
     add_text(todo, icalproperty_new_description, t->description);
-    if (t->due) icalcomponent_add_property(todo, icalproperty_new_due(utc_time(t->due)));
+    bool due = t->due && writable(t->due);
+    if (due) icalcomponent_add_property(todo, icalproperty_new_due(utc_time(t->due)));
     add_text(todo, icalproperty_new_categories, t->kind);
     enum icalproperty_status st = t->status == ICAL_TODO_COMPLETED   ? ICAL_STATUS_COMPLETED
                                   : t->status == ICAL_TODO_CANCELLED ? ICAL_STATUS_CANCELLED
@@ -150,12 +163,12 @@ char *ical_todo_write(const struct ical_todo *t)
     icalcomponent_add_property(todo, icalproperty_new_status(st));
     if (t->status == ICAL_TODO_COMPLETED) {
         icalcomponent_add_property(todo, icalproperty_new_percentcomplete(100));
-        if (t->completed)
+        if (t->completed && writable(t->completed))
             icalcomponent_add_property(todo, icalproperty_new_completed(utc_time(t->completed)));
     }
     add_x(todo, "X-NUDGE-KIND", t->kind);
     add_x(todo, "X-NUDGE", "1");
-    if (t->due) icalcomponent_add_component(todo, display_alarm(t->summary, true));
+    if (due) icalcomponent_add_component(todo, display_alarm(t->summary, true));
     icalcomponent_add_component(cal, todo);
     char *s = icalcomponent_as_ical_string_r(cal);
     icalcomponent_free(cal);
@@ -332,7 +345,7 @@ static char *copy_text(const char *s, size_t max)
 }
 
 /* A DATE or DATE-TIME value as an instant (see ical_todo_read for the zones). -1 when it is
- * none, or out of 1970..9999. */
+ * none, or out of 1970..3000. */
 static int time_of(icalcomponent *c, icalproperty_kind kind, usec_t *out)
 {
     icalproperty *p;
@@ -347,7 +360,7 @@ static int time_of(icalcomponent *c, icalproperty_kind kind, usec_t *out)
         tt = icalvalue_get_date(v);
     else
         return -1;
-    if (tt.year < 1970 || tt.year > 9999 || tt.month < 1 || tt.month > 12 || tt.day < 1 ||
+    if (tt.year < 1970 || tt.year > LAST_YEAR || tt.month < 1 || tt.month > 12 || tt.day < 1 ||
         tt.day > icaltime_days_in_month(tt.month, tt.year))
         return -1;
     struct tm tm = {.tm_year = tt.year - 1900, .tm_mon = tt.month - 1, .tm_mday = tt.day};
@@ -371,7 +384,7 @@ static int time_of(icalcomponent *c, icalproperty_kind kind, usec_t *out)
         t = mktime(&tm);
         tz_leave(&saved);
     }
-    if (t < 0) return -1;
+    if (t < 0 || (usec_t)t > LAST_SECOND / USEC_PER_SEC) return -1;
     *out = (usec_t)t * USEC_PER_SEC;
     return 0;
 }
@@ -421,7 +434,7 @@ int ical_todo_read(const char *text, size_t len, struct ical_todo *out, char *er
     out->ours = mark && !strcmp(mark, "1");
 
     if (time_of(todo, ICAL_DUE_PROPERTY, &out->due) < 0)
-        return fail(err, errsz, root, out, "the VTODO's DUE is not a date between 1970 and 9999");
+        return fail(err, errsz, root, out, "the VTODO's DUE is not a date between 1970 and 3000");
     /* A COMPLETED or LAST-MODIFIED that cannot be read is only a missing detail. */
     if (time_of(todo, ICAL_COMPLETED_PROPERTY, &out->completed) < 0) out->completed = 0;
     if (time_of(todo, ICAL_LASTMODIFIED_PROPERTY, &out->last_modified) < 0)

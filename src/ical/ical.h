@@ -33,7 +33,8 @@ struct ical_event {
 /* A VCALENDAR (VERSION 2.0, PRODID, CALSCALE, METHOD:PUBLISH) with one VEVENT per event:
  * UID, DTSTAMP = now, DTSTART in UTC, DURATION 15 min, SUMMARY, DESCRIPTION, CATEGORIES,
  * TRANSP:TRANSPARENT and a DISPLAY alarm at the start. CRLF line endings, folded at 75
- * octets by libical. Returns a malloc'd string (caller frees) or NULL when out of memory. */
+ * octets by libical. An event without uid or starting after 3000 is left out. Returns a
+ * malloc'd string (caller frees) or NULL when out of memory. */
 char *ical_events_write(const struct ical_event *events, size_t n, usec_t now);
 
 enum ical_todo_status {
@@ -60,7 +61,8 @@ struct ical_todo {
 /* A VCALENDAR with one VTODO: UID, DTSTAMP, SUMMARY, DESCRIPTION, DUE (UTC), CATEGORIES and
  * X-NUDGE-KIND = kind, STATUS, COMPLETED when completed, LAST-MODIFIED when set, X-NUDGE:1
  * (always: whatever this writes, nudge made), and a DISPLAY VALARM at DUE
- * (TRIGGER;RELATED=END:PT0S; a VTODO's "end" is its DUE). Text is written as valid UTF-8
+ * (TRIGGER;RELATED=END:PT0S; a VTODO's "end" is its DUE). Times after 3000 (which libical
+ * cannot write) are left out, and the alarm with a DUE. Text is written as valid UTF-8
  * without control characters but newlines. Returns a malloc'd string, or NULL when uid is
  * missing or empty (once cleaned) or memory ran out. */
 char *ical_todo_write(const struct ical_todo *t);

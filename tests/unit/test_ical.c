@@ -168,6 +168,17 @@ static void test_todo_write(void **state)
     assert_int_equal(count(s, "\r\nCOMPLETED:"), 0);
     free(s);
 
+    /* A due libical cannot write (after 3000) is left out, with its alarm. */
+    t.due = (usec_t)32535216000 * USEC_PER_SEC;
+    s = ical_todo_write(&t);
+    assert_int_equal(count(s, "DUE"), 0);
+    assert_int_equal(count(s, "VALARM"), 0);
+    free(s);
+    t.due = (usec_t)32535215999 * USEC_PER_SEC;
+    s = ical_todo_write(&t);
+    assert_true(has_line(s, "DUE:30001231T235959Z"));
+    free(s);
+
     /* No UID: nothing sync could ever match again, so nothing is written. */
     t.uid = NULL;
     assert_null(ical_todo_write(&t));
@@ -363,6 +374,8 @@ static void test_read_malformed(void **state)
     const char *bad_due[] = {
         "BEGIN:VTODO\r\nUID:x\r\nDUE:tomorrow\r\nEND:VTODO\r\n",
         "BEGIN:VTODO\r\nUID:x\r\nDUE:19691231T230000Z\r\nEND:VTODO\r\n",
+        "BEGIN:VTODO\r\nUID:x\r\nDUE:30010101T000000Z\r\nEND:VTODO\r\n",
+        "BEGIN:VTODO\r\nUID:x\r\nDUE;TZID=America/Los_Angeles:30001231T235959\r\nEND:VTODO\r\n",
         "BEGIN:VTODO\r\nUID:x\r\nDUE:20261323T203000Z\r\nEND:VTODO\r\n",
         "BEGIN:VTODO\r\nUID:x\r\nDUE:20260231T203000Z\r\nEND:VTODO\r\n",
         "BEGIN:VTODO\r\nUID:x\r\nDUE:20261123T253000Z\r\nEND:VTODO\r\n",
