@@ -1018,7 +1018,10 @@ static int exec_report(struct invocation *inv)
 
 static void print_export(struct invocation *inv, json_t *r)
 {
-    ics_write(stdout, json_object_get(r, "fires"), (time_t)(inv->now / USEC_PER_SEC));
+    if (ics_write(stdout, json_object_get(r, "fires"), (time_t)(inv->now / USEC_PER_SEC)) < 0) {
+        fprintf(stderr, "nudgectl: out of memory while writing the calendar\n");
+        inv->print_rc = EXIT_REFUSED;
+    }
 }
 
 static int exec_export(struct invocation *inv)

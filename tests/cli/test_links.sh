@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # nudgectl is a small client: it links neither Lua, libnotify nor SQLite (the build links it to
-# nudge_protocol and nudge_time only), so `ldd` must name none of them.
+# nudge_protocol, nudge_ical and nudge_time only), so `ldd` must name none of them; libical (for
+# export --ics) is the one library it gets besides jansson and libc.
 . "$(dirname "$0")/lib.sh"
 CTL=$(dirname "$NUDGED")/nudgectl
 command -v ldd >/dev/null || { echo "SKIP: no ldd"; exit 77; }
@@ -11,6 +12,17 @@ check "ldd nudgectl works" [ -n "$libs" ]
 for lib in liblua libnotify libsqlite3 libglib libuv; do
     if grep -q "$lib" <<<"$libs"; then bad "nudgectl links $lib: $(grep "$lib" <<<"$libs")"; else ok; fi
 done
-# The daemon does link them: the check above would see them if they were there.
+check "ldd nudgectl names libical (export --ics)" grep -q "libical\.so" <<<"$libs"
+for lib in libicalss libicalvcal libdb; do
+    if grep -q "$lib" <<<"$libs"; then bad "nudgectl links $lib, which nothing uses"; else ok; fi
+done
+# Nothing else it asks for itself (libical brings ICU along; that is libical's business): a new
+# library is a decision to make here, not by accident.
+if command -v readelf >/dev/null; then
+    extra=$(readelf -d "$CTL" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+            grep -vE '^lib(c|m|jansson|ical)\.so' || true)
+    check "nudgectl needs only libc, libm, jansson and libical (extra: ${extra//$'\n'/ })" [ -z "$extra" ]
+fi
+# The daemon does link Lua: the first check would see it if nudgectl did.
 check "ldd nudged names liblua (the check can see a library)" grep -q liblua <<<"$(ldd "$NUDGED")"
 finish

@@ -19,6 +19,7 @@ BUILD = os.environ.get("NUDGE_BUILD", "build")
 
 # Who may use whom. The daemon drives and wires everything but nudgectl's client code; the
 # binding (lua/) reaches the engine and the ledger, never the store or a notification backend.
+# ical/ (libical) is iCalendar text only: export --ics in the client, CalDAV sync in the daemon.
 ALLOWED = {
     "common": set(),
     "time": {"common"},
@@ -28,8 +29,9 @@ ALLOWED = {
     "notify": {"time", "common"},
     "lua": {"engine", "ledger", "time", "common"},
     "protocol": {"time", "common"},
-    "ctl": {"protocol", "time", "common"},
-    "daemon": {"lua", "notify", "ledger", "protocol", "engine", "store", "time", "common"},
+    "ical": {"time", "common"},
+    "ctl": {"protocol", "ical", "time", "common"},
+    "daemon": {"lua", "notify", "ledger", "protocol", "ical", "engine", "store", "time", "common"},
 }
 
 problems = []
