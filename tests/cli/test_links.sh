@@ -20,7 +20,8 @@ done
 # library is a decision to make here, not by accident.
 if command -v readelf >/dev/null; then
     extra=$(readelf -d "$CTL" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
-            grep -vE '^lib(c|m|jansson|ical)\.so' || true)
+            grep -vE '^lib(c|m|jansson|ical)\.so' |
+            grep -vE '^lib(asan|ubsan)\.so' || true)  # the sanitizer build's runtimes
     check "nudgectl needs only libc, libm, jansson and libical (extra: ${extra//$'\n'/ })" [ -z "$extra" ]
 fi
 # The daemon does link Lua: the first check would see it if nudgectl did.
