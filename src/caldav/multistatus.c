@@ -84,8 +84,9 @@ int caldav_parse_multistatus(const char *xml, size_t len, struct caldav_item **i
         char msg[200];
         snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not XML");
         msg[strcspn(msg, "\r\n")] = '\0';
-        xmlFreeParserCtxt(ctxt);
-        return errbuf_set(err, errsz, 1, "the listing is not XML (line %d: %s)", e ? e->line : 0, msg);
+        int line = e ? e->line : 0;
+        xmlFreeParserCtxt(ctxt); /* e lives in ctxt: read it first */
+        return errbuf_set(err, errsz, 1, "the listing is not XML (line %d: %s)", line, msg);
     }
     xmlFreeParserCtxt(ctxt);
     const xmlNode *root = xmlDocGetRootElement(doc);
