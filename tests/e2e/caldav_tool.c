@@ -8,7 +8,8 @@
  *       OK <etag or ->        (href "-": caldav_href of the uid; etag "-": create only)
  *   caldav_tool URL USER PASSWORD delete <href> <etag|->
  *       OK
- * A failure prints "ERROR <class> <status>: <line>" and exits 1; bad usage exits 2. */
+ * A failure prints "ERROR <class> <status>: <line>" and exits 1; bad usage exits 2.
+ * CALDAV_TIMEOUT_MS in the environment sets the per-request time-out (default 10 s). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,9 @@ int main(int argc, char **argv)
     uv_loop_init(&loop);
     struct http *http = http_new(&loop);
     char err[300];
-    struct caldav_config cfg = {.url = argv[1], .user = argv[2], .password = argv[3], .timeout_ms = 10000};
+    const char *tmo = getenv("CALDAV_TIMEOUT_MS");
+    struct caldav_config cfg = {.url = argv[1], .user = argv[2], .password = argv[3],
+                                .timeout_ms = tmo ? (unsigned)strtoul(tmo, NULL, 10) : 10000};
     struct caldav *cd = http ? caldav_new(http, &cfg, err, sizeof err) : NULL;
     if (!cd) {
         fprintf(stderr, "caldav_tool: %s\n", http ? err : "no HTTP client");

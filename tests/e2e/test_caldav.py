@@ -3,13 +3,17 @@
 auth, python3-caldav playing the phone: put, list, update under an ETag, a stale ETag and a
 create over an existing item (conflicts), the phone completing a task (the next listing shows
 its COMPLETED time), a task the phone made itself (listed, not ours), delete, a wrong password
-(auth), the server gone (offline). CALDAV_TOOL: the tool."""
+(auth), the server gone (offline); and against a faulty server of the test's own: 500 (server),
+a 207 that is no XML and a 200 where a 207 belongs (malformed), a stalled reply (timeout).
+CALDAV_TOOL: the tool."""
 import datetime
+import http.server
 import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -42,10 +46,10 @@ def accepting(port):
         return False
 
 
-def tool(url, *args, password=PASSWORD):
+def tool(url, *args, password=PASSWORD, env=None):
     """Runs the tool; returns (exit code, stdout lines)."""
     p = subprocess.run([TOOL, url, USER, password] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, env=env)
     if p.stderr:
         print("caldav_tool stderr:", p.stderr.strip())
     return p.returncode, p.stdout.splitlines()
@@ -175,9 +179,56 @@ def run(url, cal, port):
     check("no server is offline", rc == 1 and out and out[0].startswith("ERROR offline 0"), out)
 
 
+class Faulty(http.server.BaseHTTPRequestHandler):
+    """/500/ answers 500, /garbage/ a 207 that is no XML, /plain/ a 200 with a body, /stall/
+    reads the request and waits until the test ends."""
+    stop = threading.Event()
+
+    def do_REPORT(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        kind = self.path.strip("/").split("/")[0]
+        if kind == "stall":
+            Faulty.stop.wait(30)
+            return
+        code, body = {"500": (500, b"oops"), "garbage": (207, b"<multistatus oops"),
+                      "plain": (200, b"hello")}[kind]
+        self.send_response(code)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def faults():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Faulty)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d/" % srv.server_address[1]
+    try:
+        rc, out = tool(base + "500/", "list")
+        check("a 500 is a server error", rc == 1 and out and out[0].startswith("ERROR server 500"), out)
+        rc, out = tool(base + "garbage/", "list")
+        check("a 207 that is no XML is malformed", rc == 1 and out and out[0].startswith("ERROR malformed 207"), out)
+        rc, out = tool(base + "plain/", "list")
+        check("a 200 instead of a multistatus is malformed", rc == 1 and out and out[0].startswith("ERROR malformed 200"), out)
+        env = dict(os.environ, CALDAV_TIMEOUT_MS="500")
+        t0 = time.monotonic()
+        rc, out = tool(base + "stall/", "list", env=env)
+        took = time.monotonic() - t0
+        check("a stalled reply is a timeout", rc == 1 and out and out[0].startswith("ERROR timeout 0"), out)
+        check("the timeout came after about 0.5 s", 0.4 <= took < 5, took)
+    finally:
+        Faulty.stop.set()
+        srv.shutdown()
+        srv.server_close()
+
+
 if __name__ == "__main__":
     try:
         main()
+        faults()
     finally:
         print("%d passed, %d failed" % (results["pass"], results["fail"]))
     sys.exit(1 if results["fail"] or not results["pass"] else 0)
