@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# nudgectl is a small client: it links neither Lua, libnotify nor SQLite (the build links it to
+# nudgectl is a small client: it links neither Lua, libnotify, SQLite nor CalDAV's libcurl and libxml2 (the build links it to
 # nudge_protocol, nudge_ical and nudge_time only), so `ldd` must name none of them; libical (for
 # export --ics) is the one library it gets besides jansson and libc.
 . "$(dirname "$0")/lib.sh"
@@ -9,7 +9,7 @@ command -v ldd >/dev/null || { echo "SKIP: no ldd"; exit 77; }
 
 libs=$(ldd "$CTL")
 check "ldd nudgectl works" [ -n "$libs" ]
-for lib in liblua libnotify libsqlite3 libglib libuv; do
+for lib in liblua libnotify libsqlite3 libglib libuv libcurl libxml2; do
     if grep -q "$lib" <<<"$libs"; then bad "nudgectl links $lib: $(grep "$lib" <<<"$libs")"; else ok; fi
 done
 check "ldd nudgectl names libical (export --ics)" grep -q "libical\.so" <<<"$libs"
