@@ -546,9 +546,9 @@ int calendar_parse(const char *s, struct calendar **out, char *err, size_t errsz
         buf[cut] = 0;
     } else {
         int j;
-        tzset();
+        char ab[TZ_ABBREV_MAX];
         for (j = 0; j <= 1; j++)
-            if (tzname[j] && *tzname[j] && ends_with_word(buf, tzname[j], &cut)) break;
+            if (tz_abbrev(j, ab) && ends_with_word(buf, ab, &cut)) break;
         if (j <= 1) {
             c->dst = j;
             buf[cut] = 0;
@@ -717,8 +717,8 @@ size_t calendar_format(const struct calendar *c, char *buf, size_t bufsz)
     else if (c->zone)
         put(&o, " %s", c->zone);
     else if (c->dst == 0 || c->dst == 1) {
-        tzset();
-        if (tzname[c->dst] && *tzname[c->dst]) put(&o, " %s", tzname[c->dst]);
+        char ab[TZ_ABBREV_MAX];
+        if (tz_abbrev(c->dst, ab)) put(&o, " %s", ab);
     }
     return o.len;
 }

@@ -171,10 +171,11 @@ static int parse_local(char *t, usec_t now, bool with_tz, usec_t *out, char *why
         } else {
             /* The local zone's own abbreviations ("CET", "CEST") pick standard or
              * daylight time; other abbreviations are ambiguous world-wide. */
-            tzset();
             for (int j = 0; j <= 1; j++) {
-                if (!tzname[j] || !*tzname[j]) continue;
-                char *e = suffix(t, tzname[j], true);
+                char ab[TZ_ABBREV_MAX];
+                const char *name = tz_abbrev(j, ab);
+                if (!name) continue;
+                char *e = suffix(t, name, true);
                 if (!e || e == t || e[-1] != ' ') continue;
                 e[-1] = 0;
                 dst = j;
@@ -279,8 +280,9 @@ int timestamp_parse(const char *s, usec_t now, usec_t *out, char *err, size_t er
          * own abbreviation ("CET", "EST"), it keeps its standard/daylight meaning. */
         struct tz_saved saved;
         tz_enter(space + 1, &saved);
-        bool with_tz = !(tzname[0] && !strcmp(space + 1, tzname[0])) &&
-                       !(tzname[1] && !strcmp(space + 1, tzname[1]));
+        char ab0[TZ_ABBREV_MAX], ab1[TZ_ABBREV_MAX];
+        const char *std = tz_abbrev(0, ab0), *dst = tz_abbrev(1, ab1);
+        bool with_tz = !(std && !strcmp(space + 1, std)) && !(dst && !strcmp(space + 1, dst));
         if (with_tz) *space = 0;
         r = parse_local(t, now, with_tz, out, why, sizeof why);
         tz_leave(&saved);

@@ -66,3 +66,21 @@ void tz_leave(struct tz_saved *saved)
     saved->active = false;
     tzset();
 }
+
+const char *tz_abbrev(int dst, char buf[TZ_ABBREV_MAX])
+{
+    /* Twelve instants a month apart from now: one is standard time and, in a zone with
+     * daylight time, one is that. localtime_r only: mktime() would move libc's hint for the
+     * next ambiguous wall time (the hour daylight saving repeats). */
+    time_t now = time(NULL);
+    for (int k = 0; k < 12; k++) {
+        time_t t = now + (time_t)k * 31 * 86400;
+        struct tm got;
+        if (!localtime_r(&t, &got)) continue;
+        if ((got.tm_isdst > 0) == (dst == 1) && got.tm_zone && *got.tm_zone) {
+            snprintf(buf, TZ_ABBREV_MAX, "%s", got.tm_zone);
+            return buf;
+        }
+    }
+    return NULL;
+}

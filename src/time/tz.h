@@ -26,4 +26,11 @@ struct tz_saved {
 void tz_enter(const char *zone, struct tz_saved *saved);
 void tz_leave(struct tz_saved *saved);
 
+#define TZ_ABBREV_MAX 16
+
+/* The local zone's abbreviation for standard (dst 0) or daylight (dst 1) time in the coming
+ * year ("CET", "CEST"), in buf; NULL when it has none (no daylight time). Not libc's tzname[]: a
+ * localtime() of an old date sets that to the era's names ("LMT") until TZ changes. */
+const char *tz_abbrev(int dst, char buf[TZ_ABBREV_MAX]);
+
 #endif
