@@ -135,11 +135,18 @@ char *ical_events_write(const struct ical_event *events, size_t n, usec_t now)
     return s;
 }
 
+/* Whether a UID has anything but blanks: libical drops a value's trailing blanks on reading,
+ * so a blank UID would not read back. */
+static bool uid_ok(const char *uid)
+{
+    return uid && uid[strspn(uid, " \t")] != 0;
+}
+
 char *ical_todo_write(const struct ical_todo *t)
 {
     if (!t || !t->uid) return NULL;
     char *uid = clean_text(t->uid);
-    if (!uid || !*uid) return free(uid), NULL;
+    if (!uid_ok(uid)) return free(uid), NULL;
     setup();
     icalcomponent *cal = new_calendar();
     icalcomponent *todo = icalcomponent_new(ICAL_VTODO_COMPONENT);
@@ -420,7 +427,7 @@ int ical_todo_read(const char *text, size_t len, struct ical_todo *out, char *er
     icalcomponent *todo = find_todo(root, 0);
     if (!todo) return fail(err, errsz, root, out, "no VTODO in the calendar");
     const char *uid = text_of(todo, ICAL_UID_PROPERTY);
-    if (!uid || !*uid) return fail(err, errsz, root, out, "the VTODO has no UID");
+    if (!uid_ok(uid)) return fail(err, errsz, root, out, "the VTODO has no UID");
     if (strlen(uid) > ICAL_MAX_UID)
         return fail(err, errsz, root, out, "the VTODO's UID is longer than 255 bytes");
     out->uid = copy_text(uid, ICAL_MAX_UID);

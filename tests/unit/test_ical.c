@@ -371,6 +371,10 @@ static void test_read_malformed(void **state)
     read_err(nouid, strlen(nouid), "has no UID");
     const char *empty_uid = "BEGIN:VTODO\r\nUID:\r\nEND:VTODO\r\n";
     read_err(empty_uid, strlen(empty_uid), "has no UID");
+    /* A UID that reads as blanks (here an escaped control character) would not read back
+     * once written (the fuzzer's find): it is none. */
+    const char *blank_uid = "BEGIN:VTODO\nUID:\\\x19\n\r\nEND:VTODO";
+    read_err(blank_uid, strlen(blank_uid), "has no UID");
     const char *bad_due[] = {
         "BEGIN:VTODO\r\nUID:x\r\nDUE:tomorrow\r\nEND:VTODO\r\n",
         "BEGIN:VTODO\r\nUID:x\r\nDUE:19691231T230000Z\r\nEND:VTODO\r\n",
