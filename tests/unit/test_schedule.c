@@ -997,6 +997,15 @@ static void test_calendar_floor(void **state)
 
 /* ---- segments: a `when` per phase ---- */
 
+/* r: a calendar reminder whose trigger is the n segments g (per-phase `when`). */
+static void segmented(struct reminder *r, struct schedule_segment *g, size_t n)
+{
+    reminder_init(r);
+    r->trigger = TRIGGER_CALENDAR;
+    r->segs = g;
+    r->nsegs = n;
+}
+
 static void test_segments(void **state)
 {
     (void)state;
@@ -1012,10 +1021,7 @@ static void test_segments(void **state)
         {cal("Sun 18:00"), m1, USEC_INFINITY, "Sun 18:00"},
     };
     struct reminder r;
-    reminder_init(&r);
-    r.trigger = TRIGGER_CALENDAR;
-    r.segs = g;
-    r.nsegs = 3;
+    segmented(&r, g, 3);
     assert_int_equal(schedule_add(&s, &r), 0);
     struct fire f[64];
     size_t n = run(&s, &c, cet(2027, 1, 5, 0, 0), f, 64);
@@ -1046,10 +1052,7 @@ static void test_segments_boundaries(void **state)
         {cal("*-*-* 20:30,45"), b, cet(2026, 11, 4, 0, 0), "b"},
     };
     struct reminder r;
-    reminder_init(&r);
-    r.trigger = TRIGGER_CALENDAR;
-    r.segs = g;
-    r.nsegs = 2;
+    segmented(&r, g, 2);
     usec_t e;
     assert_int_equal(reminder_calendar_next(&r, b - 1, &e), 0);
     assert_true(e == b);
@@ -1067,10 +1070,7 @@ static void test_segments_boundaries(void **state)
     assert_true(r.done);
     /* A reminder whose segments are all behind never fires. */
     struct reminder late;
-    reminder_init(&late);
-    late.trigger = TRIGGER_CALENDAR;
-    late.segs = g;
-    late.nsegs = 2;
+    segmented(&late, g, 2);
     assert_int_equal(schedule_add(&s, &late), -ENOENT);
     schedule_free(&s);
     for (int i = 0; i < 2; i++) calendar_free(g[i].cal);
@@ -1090,10 +1090,7 @@ static void test_segments_dst(void **state)
         {cal("*-*-* 02:30"), cest(2027, 3, 31, 0, 0), cest(2027, 4, 1, 0, 0), "b"},
     };
     struct reminder r;
-    reminder_init(&r);
-    r.trigger = TRIGGER_CALENDAR;
-    r.segs = g;
-    r.nsegs = 2;
+    segmented(&r, g, 2);
     assert_int_equal(schedule_add(&s, &r), 0);
     struct fire f[8];
     size_t n = run(&s, &c, cest(2027, 4, 5, 0, 0), f, 8);
