@@ -172,4 +172,14 @@ const struct ledger_phases *ruleset_phases(const struct ruleset *rs);
 const char *ruleset_backend_name(const struct ruleset *rs); /* "auto" unless configured */
 const char *ruleset_app_name(const struct ruleset *rs);
 
+/* nudge.config{ sync = { caldav = URL, user = NAME, every = SPAN, days = N } } (SPEC 7). */
+struct ruleset_sync {
+    char url[1024];  /* the task collection, http:// or https:// */
+    char user[256];  /* "" : no authentication */
+    usec_t every;    /* between syncs; default 15 min, 1 min .. 1 day */
+    int days;        /* fires pushed ahead; default 14, 1 .. 60 */
+};
+/* The rules' sync settings, or NULL when they set none. */
+const struct ruleset_sync *ruleset_sync(const struct ruleset *rs);
+
 #endif
