@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/utf8.h"
 #include "daemon/daemon.h"
+#include "daemon/sync_glue.h"
 #include "ledger/history.h"
 #include "ledger/journal.h"
 #include "ledger/promise.h"
@@ -21,6 +22,7 @@
 #include "ledger/uid.h"
 #include "lua/toolkit.h"
 #include "protocol/protocol.h"
+#include "sync/sync.h"
 #include "time/span.h"
 #include "time/timestamp.h"
 
@@ -86,7 +88,10 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
     for (size_t i = 0; i < d->files.n; i++) json_array_append_new(rules, jstr(d->files.paths[i]));
     struct ledger_pause how;
     json_t *pause = ledger_paused_at(d->ledger, now, &how) ? pause_json(&how) : json_null();
-    return json_pack("{s:i, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:b, s:o}, s:o}",
+    struct sync_status st;
+    sync_get_status(d->sync, &st);
+    json_t *sync = daemon_sync_status_json(&st);
+    return json_pack("{s:i, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:b, s:o}, s:o, s:o}",
                      "pid", (int)getpid(),
                      "uptime", seconds((now - d->started) / USEC_PER_SEC * USEC_PER_SEC),
                      "rules", rules,
@@ -96,7 +101,7 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
                      "last_reload", "at", seconds(d->last_reload / USEC_PER_SEC * USEC_PER_SEC),
                      "ok", !d->last_reload_error[0],
                      "error", d->last_reload_error[0] ? jstr(d->last_reload_error) : json_null(),
-                     "pause", pause);
+                     "pause", pause, "sync", sync ? sync : json_null());
 }
 
 /* A list reply stays small however many reminders callbacks made: the first LIST_MAX in
@@ -222,6 +227,8 @@ struct preview_job {
     struct notify_backend capture; /* first: the simulation shows into it */
     struct daemon *d;
     struct control_client *cl; /* NULL: run to the end at once (control_reply) */
+    commands_fires_fn *fires_done; /* or: the coming fires for the sync, in slices */
+    void *fires_ud;
     struct preview_sim *sim;
     uv_idle_t turn; /* one slice per turn of the loop; the poll in between does not wait */
     json_t *entries;
@@ -287,7 +294,7 @@ static void job_free(struct preview_job *j)
     j->sim = NULL;
     json_decref(j->entries);
     j->entries = NULL;
-    if (j->cl) {
+    if (j->cl || j->fires_done) {
         preview_jobs--;
         uv_idle_stop(&j->turn);
         uv_close((uv_handle_t *)&j->turn, job_free_handle);
@@ -351,6 +358,17 @@ static void on_job_turn(uv_idle_t *h)
     if (j->d->stopping) return; /* the control socket closes and cancels us */
     /* The jobs share one slice per turn, so other clients wait no longer with more of them. */
     if (!job_run(j, PREVIEW_SLICE_NS / (preview_jobs ? preview_jobs : 1))) return;
+    if (j->fires_done) {
+        commands_fires_fn *done = j->fires_done;
+        void *ud = j->fires_ud;
+        bool truncated = j->truncated;
+        json_t *fires = j->entries;
+        j->entries = NULL;
+        job_free(j);
+        done(ud, fires, truncated, fires ? NULL : "out of memory");
+        json_decref(fires);
+        return;
+    }
     json_t *r = job_reply(j);
     check_reply(j->export ? "export" : "preview", r);
     struct control_client *cl = j->cl;
@@ -360,16 +378,11 @@ static void on_job_turn(uv_idle_t *h)
 
 /* Starts a preview of `days` for cl (or runs it at once without cl). Returns the reply, or
  * NULL with err set, or NULL after control_defer(). */
-static json_t *preview_start(struct daemon *d, struct control_client *cl, int days, bool export,
-                             char *err, size_t errsz)
+static struct preview_job *job_new(struct daemon *d, int days, bool export, char *err,
+                                   size_t errsz)
 {
-    if (cl && preview_jobs >= PREVIEW_JOBS_MAX) {
-        snprintf(err, errsz, "%u previews or exports are running already: try again when one has "
-                             "finished", preview_jobs);
-        return NULL;
-    }
     struct preview_job *j = calloc(1, sizeof *j);
-    if (!j) return fail(err, errsz, "%s", "out of memory");
+    if (!j) return fail(err, errsz, "%s", "out of memory"), NULL;
     j->capture.name = "capture";
     j->capture.show = capture_show;
     j->capture.destroy = capture_destroy;
@@ -388,6 +401,44 @@ static json_t *preview_start(struct daemon *d, struct control_client *cl, int da
         job_free(j);
         return NULL;
     }
+    return j;
+}
+
+/* Runs j in slices, one per turn of the loop. */
+static void job_start(struct preview_job *j)
+{
+    preview_jobs++;
+    uv_idle_init(j->d->loop, &j->turn);
+    j->turn.data = j;
+    uv_idle_start(&j->turn, on_job_turn);
+}
+
+void *commands_coming_fires(struct daemon *d, int days, commands_fires_fn *done, void *ud,
+                            char *err, size_t errsz)
+{
+    struct preview_job *j = job_new(d, days, true, err, errsz);
+    if (!j) return NULL;
+    j->fires_done = done;
+    j->fires_ud = ud;
+    job_start(j);
+    return j;
+}
+
+void commands_cancel_fires(void *job)
+{
+    job_free(job);
+}
+
+static json_t *preview_start(struct daemon *d, struct control_client *cl, int days, bool export,
+                             char *err, size_t errsz)
+{
+    if (cl && preview_jobs >= PREVIEW_JOBS_MAX) {
+        snprintf(err, errsz, "%u previews or exports are running already: try again when one has "
+                             "finished", preview_jobs);
+        return NULL;
+    }
+    struct preview_job *j = job_new(d, days, export, err, errsz);
+    if (!j) return NULL;
     if (!cl) {
         while (!job_run(j, UINT64_MAX)) {
         }
@@ -396,10 +447,7 @@ static json_t *preview_start(struct daemon *d, struct control_client *cl, int da
         return r ? r : fail(err, errsz, "%s", "out of memory");
     }
     j->cl = cl;
-    preview_jobs++;
-    uv_idle_init(d->loop, &j->turn);
-    j->turn.data = j;
-    uv_idle_start(&j->turn, on_job_turn);
+    job_start(j);
     control_defer(cl, job_cancel, j);
     return NULL;
 }
@@ -891,6 +939,46 @@ static json_t *cmd_resume(struct daemon *d, json_t *req, char *err, size_t errsz
     if (r < 0) return NULL;
     daemon_arm(d);
     return json_pack("{s:o}", "pause", pause_json(&p));
+}
+
+/* ---- sync: one run now, answered when it ends ---- */
+
+struct sync_cancel {
+    struct sync *s;
+    void *job;
+    struct control_client *cl;
+};
+
+static void sync_answered(void *ud, const struct sync_status *st)
+{
+    struct sync_cancel *c = ud;
+    struct control_client *cl = c->cl;
+    free(c);
+    json_t *r = json_pack("{s:o}", "sync", daemon_sync_status_json(st));
+    check_reply("sync", r);
+    control_answer(cl, r, "out of memory");
+}
+
+static void sync_cancel(void *job)
+{
+    struct sync_cancel *c = job;
+    sync_cancel_now(c->s, c->job);
+    free(c);
+}
+
+static json_t *cmd_sync(struct daemon *d, json_t *req, struct control_client *cl, char *err,
+                        size_t errsz)
+{
+    struct sync_cancel *c = calloc(1, sizeof *c);
+    if (!c) return fail(err, errsz, "%s", "out of memory");
+    c->s = d->sync;
+    c->cl = cl;
+    if (sync_now(d->sync, arg_string(req, "login"), sync_answered, c, &c->job, err, errsz) < 0) {
+        free(c);
+        return NULL;
+    }
+    control_defer(cl, sync_cancel, c);
+    return NULL;
 }
 
 static const struct {

@@ -27,6 +27,7 @@ struct daemon {
     uv_timer_t retire_timer;   /* frees `retired` on the next turn of the loop */
     struct ruleset *retired;   /* the rule set a reload replaced */
     struct glib_bridge *glib;
+    struct sync *sync; /* CalDAV sync (SPEC 7), off until the rules configure it */
     struct control *control;
     struct ruleset *rs;
     struct store *store;

@@ -10,8 +10,10 @@
 #include "common/log.h"
 #include "daemon/daemon.h"
 #include "daemon/sdnotify.h"
+#include "daemon/sync_glue.h"
 #include "ledger/ledger.h"
 #include "lua/ruleset.h"
+#include "sync/sync.h"
 
 #define WATCH_DEBOUNCE_MS 200
 
@@ -123,6 +125,8 @@ int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
     log_info("reloaded: %zu reminders (%zu kept their schedule)", ruleset_reminder_count(rs), kept);
     if (d->opts->watch) daemon_watch_rules(d);
     daemon_arm(d);
+    daemon_sync_configure(d);
+    sync_soon(d->sync); /* the tasks follow the new rules */
     sdnotify("READY=1");
     return 0;
 }

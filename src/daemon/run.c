@@ -19,10 +19,12 @@
 #include "daemon/glib_bridge.h"
 #include "daemon/modes.h"
 #include "daemon/sdnotify.h"
+#include "daemon/sync_glue.h"
 #include "daemon/wallclock.h"
 #include "ledger/ledger.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
+#include "sync/sync.h"
 
 
 
@@ -146,6 +148,10 @@ static int spawn_program(void *ud, const char *const *argv, char *err, size_t er
 /* A start that fails before the loop runs frees what it made (nothing of the loop yet). */
 static int start_failed(struct daemon *d)
 {
+    if (d->sync) {
+        sync_free(d->sync);
+        uv_run(d->loop, UV_RUN_NOWAIT);
+    }
     if (d->backend) notify_backend_free(d->backend);
     if (d->glib) {
         glib_bridge_close(d->glib);
@@ -192,7 +198,7 @@ static int daemon_open(struct daemon *d, const struct rule_files *files, const s
     } else {
         d->backend = notify_auto_new("nudge", stdout);
     }
-    if (!d->backend || !d->glib) return -1;
+    if (!d->backend || !d->glib || daemon_sync_open(d) < 0) return -1;
     d->backend->listener = (struct notify_listener){forward_action, forward_closed, d};
     d->host = (struct backend_host){.backend = d->backend,
                                     .clock = clock_real(),
@@ -254,6 +260,8 @@ static void daemon_close(struct daemon *d)
     if (d->zone_watching) uv_fs_event_stop(&d->zone_watch);
     uv_close((uv_handle_t *)&d->zone_watch, NULL);
     daemon_unwatch_rules(d);
+    sync_free(d->sync); /* before the rule set its preview runs on */
+    d->sync = NULL;
     glib_bridge_close(d->glib);
     uv_run(d->loop, UV_RUN_NOWAIT);
     /* Freeing the backend lets GLib dispatch what is pending (a late action, a show's result):
@@ -297,6 +305,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
                  notify_backend_current(d.backend));
         ruleset_run_due(d.rs); /* anything due at load (an "after 0") */
         daemon_arm(&d);
+        daemon_sync_configure(&d);
         sdnotify("READY=1");
         uv_run(d.loop, UV_RUN_DEFAULT);
     }

@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "daemon/daemon.h"
 #include "ledger/ledger.h"
+#include "sync/sync.h"
 
 /* A fire shows in one notification, a few at most (a rule that shows the same fire again). */
 #define NOTIFICATIONS_PER_FIRE 8
@@ -31,8 +32,13 @@ void daemon_close_settled(struct daemon *d)
 {
     int64_t fires[32];
     size_t n;
-    while ((n = ledger_settled_take(d->ledger, fires, sizeof fires / sizeof fires[0])) > 0)
+    bool any = false;
+    while ((n = ledger_settled_take(d->ledger, fires, sizeof fires / sizeof fires[0])) > 0) {
+        any = true;
         for (size_t i = 0; i < n; i++) daemon_close_fire(d, fires[i]);
+    }
+    /* An answer (or an expiry) changes what the fire's task says. */
+    if (any) sync_soon(d->sync);
 }
 
 void daemon_close_notice(struct daemon *d)

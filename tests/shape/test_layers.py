@@ -33,9 +33,11 @@ ALLOWED = {
     # net/ is HTTP on the loop (libcurl + libuv); caldav/ speaks CalDAV over it.
     "net": {"common"},
     "caldav": {"net", "ical", "time", "common"},
+    # sync/ decides what goes to the server and what its answers mean (through the ledger).
+    "sync": {"caldav", "net", "ical", "ledger", "time", "common"},
     "ctl": {"protocol", "ical", "time", "common"},
     "daemon": {"lua", "notify", "ledger", "protocol", "ical", "engine", "store", "time", "common",
-               "net", "caldav"},
+               "net", "caldav", "sync"},
 }
 
 problems = []

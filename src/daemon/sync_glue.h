@@ -1,0 +1,17 @@
+/* CalDAV sync in the daemon (daemon/sync_glue.c). */
+#ifndef NUDGE_SYNC_GLUE_H
+#define NUDGE_SYNC_GLUE_H
+
+#include <jansson.h>
+
+struct daemon;
+struct sync_status;
+
+/* Makes d->sync (off until configured). -1 when out of memory. */
+int daemon_sync_open(struct daemon *d);
+/* Applies the running rules' nudge.config{sync} (none: sync off). */
+void daemon_sync_configure(struct daemon *d);
+/* The protocol's sync object, or JSON null when sync is off. */
+json_t *daemon_sync_status_json(const struct sync_status *st);
+
+#endif
