@@ -28,7 +28,16 @@ void schedule_init(struct schedule *s, struct clock *clock, uint64_t seed)
 {
     *s = (struct schedule){0};
     s->clock = clock;
+    s->seed = seed;
     prng_seed(&s->prng, seed);
+}
+
+uint64_t schedule_draw_seed(const struct schedule *s, const char *id, usec_t at)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the id, then the instant mixed in */
+    for (const unsigned char *p = (const unsigned char *)(id ? id : ""); *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return s->seed ^ h ^ ((uint64_t)at * 0x9e3779b97f4a7c15ull);
 }
 
 void schedule_free(struct schedule *s)
@@ -341,6 +350,8 @@ static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_
         /* Past the last instant the time language writes (year 9999) a reminder never fires:
          * local times there overflow mktime's and our arithmetic. */
         if (base >= SCHEDULE_HORIZON) return -ENOENT;
+        struct prng draw;
+        prng_seed(&draw, schedule_draw_seed(s, r->id, base));
         int64_t day = -1;
         if (r->has_window) {
             day = local_day(base, NULL);
@@ -356,11 +367,11 @@ static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_
             int64_t lo = (ws > not_before ? ws : not_before + 1 + USEC_PER_SEC - 1) / USEC_PER_SEC;
             int64_t hi = we / USEC_PER_SEC; /* exclusive */
             if (hi <= lo) hi = lo + 1;
-            t = (lo + (int64_t)prng_below(&s->prng, (uint64_t)(hi - lo))) * USEC_PER_SEC;
+            t = (lo + (int64_t)prng_below(&draw, (uint64_t)(hi - lo))) * USEC_PER_SEC;
         } else {
             t = base;
         }
-        if (r->jitter > 0) t = sat_add(t, (usec_t)prng_below(&s->prng, (uint64_t)r->jitter));
+        if (r->jitter > 0) t = sat_add(t, (usec_t)prng_below(&draw, (uint64_t)r->jitter));
         if (t >= SCHEDULE_HORIZON) return -ENOENT;
         if (s->has_quiet && r->quiet != QUIET_IGNORE) {
             int sec;

@@ -92,13 +92,20 @@ struct schedule {
     struct reminder **heap;
     size_t n, cap;
     struct clock *clock;
-    struct prng prng;
+    struct prng prng; /* nudge.random() inside a fire: reseeded per fire (schedule_draw_seed) */
+    uint64_t seed;
     bool has_quiet;
     struct window quiet;
     uint64_t seq;
 };
 
 void schedule_init(struct schedule *s, struct clock *clock, uint64_t seed);
+
+/* The seed of the random draws for reminder `id`'s elapse or fire at `at`: a window's time, a
+ * jitter, the texts a fire picks. Keyed by what is drawn for, not by how many draws came
+ * before, so a preview (or a calendar sync) started at any moment draws what the running
+ * daemon will draw for the same fire. */
+uint64_t schedule_draw_seed(const struct schedule *s, const char *id, usec_t at);
 /* Frees the heap only; reminders belong to their owner. */
 void schedule_free(struct schedule *s);
 

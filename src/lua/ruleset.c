@@ -538,6 +538,8 @@ size_t ruleset_run_due(struct ruleset *rs)
             continue;
         }
         rs->current_sched = m->caught_up ? m->caught_up : m->r.next;
+        /* What this fire draws (nudge.random: a gesture's text) is the same in a preview. */
+        prng_seed(&rs->sched.prng, schedule_draw_seed(&rs->sched, m->r.id, rs->current_sched));
         rs->current_base = m->caught_up ? m->caught_up : m->r.base;
         m->caught_up = 0;
         char what[300];

@@ -448,7 +448,8 @@ static void stored_login(void *ud, int rc, const char *password, const char *whe
         return;
     }
     log_info("sync: password for %s stored (%s)", s->url, where);
-    s->pw_op = sync_password_lookup(s->url, s->user, got_password, s);
+    struct sync_password_op *op = sync_password_lookup(s->url, s->user, got_password, s);
+    if (op) s->pw_op = op;
 }
 
 static void run_start(struct sync *s)
@@ -464,7 +465,8 @@ static void run_start(struct sync *s)
     if (s->login) {
         char *login = s->login;
         s->login = NULL;
-        s->pw_op = sync_password_store(s->url, s->user, login, stored_login, s);
+        struct sync_password_op *op = sync_password_store(s->url, s->user, login, stored_login, s);
+        if (op) s->pw_op = op; /* NULL: answered already (and maybe a lookup under way) */
         explicit_bzero(login, strlen(login));
         free(login);
         return;
@@ -473,7 +475,8 @@ static void run_start(struct sync *s)
         got_password(s, 0, "", NULL, NULL);
         return;
     }
-    s->pw_op = sync_password_lookup(s->url, s->user, got_password, s);
+    struct sync_password_op *op = sync_password_lookup(s->url, s->user, got_password, s);
+    if (op) s->pw_op = op;
 }
 
 void sync_fires_ready(struct sync *s, const struct sync_fire *fires, size_t n, bool truncated,

@@ -23,6 +23,23 @@ TZ=Europe/Berlin "$NUDGED" --preview --json --from "2026-11-23 00:00" --days 7 -
 check "same seed: byte-identical" cmp -s "$TMP/a" "$TMP/b"
 TZ=Europe/Berlin "$NUDGED" --preview --json --from "2026-11-23 00:00" --days 7 --seed 43 --rules "$TMP/rules.lua" >"$TMP/c" 2>/dev/null
 check "other seed: different gesture times" bash -c "! cmp -s '$TMP/a' '$TMP/c'"
+# A preview started later draws what the first one drew for the same fires (a window's time,
+# nudge.random in the callback): what CalDAV sync pushes is what the daemon will show.
+TZ=Europe/Berlin "$NUDGED" --preview --json --from "2026-11-25 09:00" --days 5 --seed 42 --rules "$TMP/rules.lua" >"$TMP/later" 2>/dev/null
+check "a later start draws the same times and texts for the same fires" $PY - "$TMP/a" "$TMP/later" <<'PYEOF'
+import json, sys
+def fires(path, since):
+    out = []
+    for l in open(path):
+        o = json.loads(l)
+        if o["id"] in ("gesture", "evening", "late") and o["at"] >= since:
+            out.append((o["at"], o["id"], o["body"]))
+    return out
+a = fires(sys.argv[1], "2026-11-25T09:00:00+01:00")
+b = fires(sys.argv[2], "2026-11-25T09:00:00+01:00")
+assert len([f for f in a if f[1] == "gesture"]) == 5, a
+assert a == b, (a, b)
+PYEOF
 
 # The format, checked by a real JSON parser, field order included.
 check "JSON lines in the spec's format" $PY - "$TMP/a" <<'PYEOF'

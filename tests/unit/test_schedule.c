@@ -447,9 +447,9 @@ static void test_window_weekdays(void **state)
     assert_int_equal(schedule_add(&s, &r), 0);
     assert_int_equal(schedule_add(&s, &sat), 0);
     struct fire f[64];
-    size_t n = run(&s, &c, t0 + 21 * DAY, f, 64);
+    size_t n = run(&s, &c, t0 + 21 * DAY - 3 * USEC_PER_HOUR, f, 64);
     /* Fri 20 (today, window still ahead), then Mon/Wed/Fri of the next three weeks minus the
-     * last Friday (Dec 11 12:00 is the end): 23,25,27,30,2,4,7,9 = 8, plus today = 9;
+     * last Friday (Dec 11 09:00, before its window, is the end): 23,25,27,30,2,4,7,9 = 8, plus today = 9;
      * Saturdays 21, 28, Dec 5 = 3. */
     size_t nr = 0, ns = 0;
     int prev = 0;
