@@ -32,7 +32,7 @@ def fires(path, since):
     out = []
     for l in open(path):
         o = json.loads(l)
-        if o["id"] in ("gesture", "evening", "late") and o["at"] >= since:
+        if o["id"] in ("gesture", "evening", "late") and since <= o["at"] < "2026-11-30":
             out.append((o["at"], o["id"], o["body"]))
     return out
 a = fires(sys.argv[1], "2026-11-25T09:00:00+01:00")
