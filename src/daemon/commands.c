@@ -1020,6 +1020,25 @@ static void check_reply(const char *cmd, json_t *reply)
         log_warn("protocol: %s (a bug: the reply does not match the protocol table)", err);
 }
 
+/* Whether a command may change what the synced tasks say (a promise, a pause, an answer). */
+static bool changes_tasks(enum protocol_command_id id)
+{
+    switch (id) {
+    case PROTOCOL_STATUS:
+    case PROTOCOL_LIST:
+    case PROTOCOL_PREVIEW:
+    case PROTOCOL_HISTORY:
+    case PROTOCOL_REPORT:
+    case PROTOCOL_EXPORT:
+    case PROTOCOL_JOURNAL:
+    case PROTOCOL_PROMISE_LIST:
+    case PROTOCOL_RELOAD: /* daemon_reload does it */
+        return false;
+    default:
+        return true;
+    }
+}
+
 json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *err, size_t errsz)
 {
     struct daemon *d = ud;
@@ -1034,6 +1053,7 @@ json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *
     json_t *reply = handlers[c->id].fn ? handlers[c->id].fn(d, req, err, errsz)
                                        : handlers[c->id].deferred(d, req, cl, err, errsz);
     daemon_close_settled(d); /* what the command settled (done, checkin, promise kept) */
+    if (reply && changes_tasks(c->id)) sync_soon(d->sync);
     check_reply(c->name, reply);
     return reply;
 }
