@@ -201,6 +201,61 @@ static void test_api_values(void **state)
     free(out);
 }
 
+/* nudge.config{sync}: the defaults, every field, the plain-http warning (not for a server on
+ * this machine), and no settings when the rules give none. */
+static void test_config_sync(void **state)
+{
+    (void)state;
+    usec_t now = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    const char *none = rule_file("nosync.lua", "nudge.config{since = '2026-11-01'}\n");
+    load_ok(&r, now, 1, none);
+    assert_null(ruleset_sync(r.rs));
+    free(run_end(&r));
+
+    const char *dflt = rule_file(
+        "sync.lua", "nudge.config{sync = {caldav = 'https://dav.example.org/anna/tasks/'}}\n");
+    load_ok(&r, now, 1, dflt);
+    const struct ruleset_sync *s = ruleset_sync(r.rs);
+    assert_non_null(s);
+    assert_string_equal(s->url, "https://dav.example.org/anna/tasks/");
+    assert_string_equal(s->user, "");
+    assert_true(s->every == 15 * 60 * USEC_PER_SEC);
+    assert_int_equal(s->days, 14);
+    assert_int_equal(r.warnings.n, 0);
+    free(run_end(&r));
+
+    const char *full = rule_file(
+        "sync.lua", "nudge.config{since = '2026-11-01'}\n"
+                    "nudge.config{sync = {caldav = 'http://[::1]:5232/anna/tasks/', user = 'anna',\n"
+                    "                     every = '1h 30min', days = 60}}\n"
+                    "nudge.config{sync = {caldav = 'http://localhost:5232/a/', every = 60, days = 1}}\n"
+                    "nudge.config{sync = {caldav = 'http://127.0.0.1/b/', user = 'b', every = '1d'}}\n");
+    load_ok(&r, now, 1, full);
+    s = ruleset_sync(r.rs);
+    assert_non_null(s);
+    /* The last config{sync} wins, whole: no field of an earlier one is left over. */
+    assert_string_equal(s->url, "http://127.0.0.1/b/");
+    assert_string_equal(s->user, "b");
+    assert_true(s->every == USEC_PER_DAY);
+    assert_int_equal(s->days, 14);
+    assert_int_equal(r.warnings.n, 0);
+    free(run_end(&r));
+
+    const char *clear = rule_file(
+        "sync.lua", "nudge.config{sync = {caldav = 'http://dav.example.org/t/', user = 'anna'}}\n");
+    load_ok(&r, now, 1, clear);
+    assert_non_null(ruleset_sync(r.rs));
+    assert_int_equal(r.warnings.n, 1);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s:1: config 'sync': the password goes to dav.example.org over plain http://, so "
+             "it travels in clear (use https://)",
+             clear);
+    assert_string_equal(r.warnings.v[0], want);
+    free(run_end(&r));
+}
+
 static void test_preview_format(void **state)
 {
     (void)state;
@@ -354,6 +409,29 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.every('1h', function() end, {jiter = '5m'})", "unknown option 'jiter' (did you mean 'jitter'?)"},
         {"nudge.config{bogus = 1}", "config: unknown field 'bogus'"},
         {"nudge.config{discreet = 'yes'}", "config 'discreet' must be true or false"},
+        {"nudge.config{sync = true}", "config 'sync' must be a table like"},
+        {"nudge.config{sync = {user = 'anna'}}", "config 'sync': 'caldav' must be the URL"},
+        {"nudge.config{sync = {caldav = 5}}", "config 'sync': 'caldav' must be the URL"},
+        {"nudge.config{sync = {caldav = 'ftp://x/'}}", "'caldav' must start with https://"},
+        {"nudge.config{sync = {caldav = 'https:///tasks/'}}", "'caldav' must start with https://"},
+        {"nudge.config{sync = {caldav = 'https://[::1/'}}", "'caldav' must start with https://"},
+        {"nudge.config{sync = {caldav = 'https://h/a b/'}}", "without spaces or control"},
+        {"nudge.config{sync = {caldav = 'https://h/' .. ('x'):rep(1100)}}", "at most 1023 bytes"},
+        {"nudge.config{sync = {caldav = 'https://a:pw@h/'}}", "'caldav' holds a login"},
+        {"nudge.config{sync = {caldav = 'https://h/', user = ''}}", "'user' must be the login name"},
+        {"nudge.config{sync = {caldav = 'https://h/', user = 'a\\nb'}}", "without control characters"},
+        {"nudge.config{sync = {caldav = 'https://h/', user = 5}}", "'user' must be the login name"},
+        {"nudge.config{sync = {caldav = 'https://h/', every = '59s'}}", "'every' must be between 1min and 1d"},
+        {"nudge.config{sync = {caldav = 'https://h/', every = '25h'}}", "'every' must be between 1min and 1d"},
+        {"nudge.config{sync = {caldav = 'https://h/', every = 'often'}}", "bad time span \"often\""},
+        {"nudge.config{sync = {caldav = 'https://h/', every = {}}}", "sync.every must be a span"},
+        {"nudge.config{sync = {caldav = 'https://h/', days = 0}}", "'days' must be a whole number from 1 to 60"},
+        {"nudge.config{sync = {caldav = 'https://h/', days = 61}}", "'days' must be a whole number"},
+        {"nudge.config{sync = {caldav = 'https://h/', days = 1.5}}", "'days' must be a whole number"},
+        {"nudge.config{sync = {caldav = 'https://h/', url = 'x', dayz = 3}}",
+         "config 'sync': unknown field 'dayz' (did you mean 'days'?)"},
+        {"nudge.config{sync = {caldav = 'https://h/', 'anna'}}", "config 'sync': "},
+        {"nudge.config{snyc = {}}", "config: unknown field 'snyc' (did you mean 'sync'?)"},
         {"nudge.notify{title = 'x', discreet = 1}", "notify field 'discreet' must be true or false, not number"},
         {"nudge.config{pause = '2026-12-24'}", "config 'pause' must be a list of dates or ranges"},
         {"nudge.config{pause = {'2026-12-24', 5}}", "config 'pause'[2]: must be a string, not number"},
@@ -1530,6 +1608,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_values),
+        cmocka_unit_test(test_config_sync),
         cmocka_unit_test(test_preview_format),
         cmocka_unit_test(test_preview_summer_offset),
         cmocka_unit_test(test_preview_repeatable),
