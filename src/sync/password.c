@@ -32,6 +32,9 @@ struct sync_password_op {
     /* Cancelled by the caller: the reply still comes (as an error) and frees the op, but
      * nobody is told. */
     bool cancelled;
+    GHashTable *attrs;
+    SecretValue *value; /* to store; NULL for a lookup */
+    char *label;
 };
 
 int sync_password_file_path(char *buf, size_t bufsz)
@@ -145,86 +148,126 @@ static void one_line(char *s)
         if (*s == '\n' || *s == '\r') *s = ' ';
 }
 
+static void op_free(struct sync_password_op *op)
+{
+    g_object_unref(op->cancel);
+    g_hash_table_unref(op->attrs);
+    if (op->value) secret_value_unref(op->value);
+    g_free(op->label);
+    free(op);
+}
+
+/* Tells the caller (unless it cancelled) and frees the op. */
+static void op_answer(struct sync_password_op *op, int rc, const char *password, const char *err)
+{
+    if (!op->cancelled) op->cb(op->ud, rc, password, "secret-service", err);
+    op_free(op);
+}
+
 static void lookup_done(GObject *src, GAsyncResult *res, gpointer data)
 {
-    (void)src;
     struct sync_password_op *op = data;
     GError *e = NULL;
-    gchar *pw = secret_password_lookup_finish(res, &e);
-    if (!op->cancelled) {
-        char err[5120], path[4096];
-        if (sync_password_file_path(path, sizeof path) < 0) snprintf(path, sizeof path, "the file");
-        if (e && no_service(e)) {
-            snprintf(err, sizeof err,
-                     "no CalDAV password: %s does not exist and there is no Secret Service on "
-                     "the session bus (write the password to the file, mode 0600)",
-                     path);
-            op->cb(op->ud, -ENOENT, NULL, "secret-service", err);
-        } else if (e) {
-            snprintf(err, sizeof err, "the Secret Service failed to give the CalDAV password: %.512s",
-                     e->message);
-            one_line(err);
-            op->cb(op->ud, -EIO, NULL, "secret-service", err);
-        } else if (!pw) {
-            snprintf(err, sizeof err,
-                     "no CalDAV password: run nudgectl sync --login, or write it to %s (mode "
-                     "0600)",
-                     path);
-            op->cb(op->ud, -ENOENT, NULL, "secret-service", err);
-        } else if (!*pw || strlen(pw) > SYNC_PASSWORD_MAX) {
-            snprintf(err, sizeof err,
-                     "the CalDAV password in the Secret Service is %s: run nudgectl sync --login "
-                     "again",
-                     *pw ? "too long" : "empty");
-            op->cb(op->ud, -EIO, NULL, "secret-service", err);
-        } else {
-            op->cb(op->ud, 0, pw, "secret-service", NULL);
-        }
+    SecretValue *v = secret_service_lookup_finish(SECRET_SERVICE(src), res, &e);
+    const char *pw = v ? secret_value_get_text(v) : NULL;
+    char err[5120], path[4096];
+    if (sync_password_file_path(path, sizeof path) < 0) snprintf(path, sizeof path, "the file");
+    if (e) {
+        snprintf(err, sizeof err, "the Secret Service failed to give the CalDAV password: %.512s",
+                 e->message);
+        one_line(err);
+        op_answer(op, -EIO, NULL, err);
+    } else if (!v) {
+        snprintf(err, sizeof err,
+                 "no CalDAV password: run nudgectl sync --login, or write it to %s (mode 0600)",
+                 path);
+        op_answer(op, -ENOENT, NULL, err);
+    } else if (!pw || !*pw || strlen(pw) > SYNC_PASSWORD_MAX) {
+        snprintf(err, sizeof err,
+                 "the CalDAV password in the Secret Service is %s: run nudgectl sync --login "
+                 "again",
+                 !pw ? "not text" : *pw ? "too long" : "empty");
+        op_answer(op, -EIO, NULL, err);
+    } else {
+        op_answer(op, 0, pw, NULL);
     }
-    if (pw) secret_password_free(pw);
+    if (v) secret_value_unref(v);
     if (e) g_error_free(e);
-    g_object_unref(op->cancel);
-    free(op);
 }
 
 static void store_done(GObject *src, GAsyncResult *res, gpointer data)
 {
+    struct sync_password_op *op = data;
+    GError *e = NULL;
+    gboolean ok = secret_service_store_finish(SECRET_SERVICE(src), res, &e);
+    char err[5120], path[4096];
+    if (sync_password_file_path(path, sizeof path) < 0) snprintf(path, sizeof path, "the file");
+    if (e || !ok) {
+        snprintf(err, sizeof err,
+                 "the Secret Service did not keep the CalDAV password: %.512s (or write it to "
+                 "%s, mode 0600)",
+                 e ? e->message : "refused", path);
+        one_line(err);
+        op_answer(op, -EIO, NULL, err);
+    } else {
+        op_answer(op, 0, NULL, NULL);
+    }
+    if (e) g_error_free(e);
+}
+
+/* The connection to the service is shared by every call under way in libsecret, so it is made
+ * without the op's cancellable: cancelling one op must not fail another waiting on it. */
+static void got_service(GObject *src, GAsyncResult *res, gpointer data)
+{
     (void)src;
     struct sync_password_op *op = data;
     GError *e = NULL;
-    gboolean ok = secret_password_store_finish(res, &e);
-    if (!op->cancelled) {
+    SecretService *svc = secret_service_get_finish(res, &e);
+    if (op->cancelled) {
+        op_free(op);
+    } else if (!svc) {
         char err[5120], path[4096];
         if (sync_password_file_path(path, sizeof path) < 0) snprintf(path, sizeof path, "the file");
-        if (e && no_service(e)) {
+        if (!no_service(e))
+            snprintf(err, sizeof err, "the Secret Service failed: %.512s", e->message);
+        else if (op->value)
             snprintf(err, sizeof err,
                      "no Secret Service on the session bus: write the password to %s (mode "
                      "0600) instead",
                      path);
-            op->cb(op->ud, -EIO, NULL, "secret-service", err);
-        } else if (e || !ok) {
+        else
             snprintf(err, sizeof err,
-                     "the Secret Service did not keep the CalDAV password: %.512s (or write it to %s, "
-                     "mode 0600)",
-                     e ? e->message : "refused", path);
-            one_line(err);
-            op->cb(op->ud, -EIO, NULL, "secret-service", err);
-        } else {
-            op->cb(op->ud, 0, NULL, "secret-service", NULL);
-        }
+                     "no CalDAV password: %s does not exist and there is no Secret Service on "
+                     "the session bus (write the password to the file, mode 0600)",
+                     path);
+        one_line(err);
+        op_answer(op, !op->value && no_service(e) ? -ENOENT : -EIO, NULL, err);
+    } else if (op->value) {
+        secret_service_store(svc, &schema, op->attrs, SECRET_COLLECTION_DEFAULT, op->label,
+                             op->value, op->cancel, store_done, op);
+    } else {
+        secret_service_lookup(svc, &schema, op->attrs, op->cancel, lookup_done, op);
     }
+    if (svc) g_object_unref(svc);
     if (e) g_error_free(e);
-    g_object_unref(op->cancel);
-    free(op);
 }
 
-static struct sync_password_op *op_new(sync_password_fn *cb, void *ud)
+static struct sync_password_op *op_start(const char *url, const char *user, const char *password,
+                                         sync_password_fn *cb, void *ud)
 {
     struct sync_password_op *op = calloc(1, sizeof *op);
     if (!op) return NULL;
     op->cb = cb;
     op->ud = ud;
     op->cancel = g_cancellable_new();
+    op->attrs = secret_attributes_build(&schema, "application", "nudge", "url", url, "user",
+                                        user ? user : "", NULL);
+    if (password) {
+        op->value = secret_value_new(password, -1, "text/plain");
+        op->label = g_strdup_printf("nudge: CalDAV password%s%s for %s",
+                                    user && *user ? " of " : "", user && *user ? user : "", url);
+    }
+    secret_service_get(SECRET_SERVICE_NONE, NULL, got_service, op);
     return op;
 }
 
@@ -238,13 +281,8 @@ struct sync_password_op *sync_password_lookup(const char *url, const char *user,
         explicit_bzero(pw, sizeof pw);
         return NULL;
     }
-    struct sync_password_op *op = op_new(cb, ud);
-    if (!op) {
-        cb(ud, -EIO, NULL, "secret-service", "out of memory looking up the CalDAV password");
-        return NULL;
-    }
-    secret_password_lookup(&schema, op->cancel, lookup_done, op, "application", "nudge", "url",
-                           url, "user", user ? user : "", NULL);
+    struct sync_password_op *op = op_start(url, user, NULL, cb, ud);
+    if (!op) cb(ud, -EIO, NULL, "secret-service", "out of memory looking up the CalDAV password");
     return op;
 }
 
@@ -252,17 +290,8 @@ struct sync_password_op *sync_password_store(const char *url, const char *user,
                                              const char *password, sync_password_fn *cb,
                                              void *ud)
 {
-    struct sync_password_op *op = op_new(cb, ud);
-    if (!op) {
-        cb(ud, -EIO, NULL, "secret-service", "out of memory storing the CalDAV password");
-        return NULL;
-    }
-    char label[1400];
-    snprintf(label, sizeof label, "nudge: CalDAV password%s%s for %s", user && *user ? " of " : "",
-             user && *user ? user : "", url);
-    secret_password_store(&schema, SECRET_COLLECTION_DEFAULT, label, password, op->cancel,
-                          store_done, op, "application", "nudge", "url", url, "user",
-                          user ? user : "", NULL);
+    struct sync_password_op *op = op_start(url, user, password, cb, ud);
+    if (!op) cb(ud, -EIO, NULL, "secret-service", "out of memory storing the CalDAV password");
     return op;
 }
 
