@@ -1008,6 +1008,7 @@ static const struct {
     [PROTOCOL_EXPORT] = {.deferred = cmd_export},
     [PROTOCOL_PAUSE] = {cmd_pause},
     [PROTOCOL_RESUME] = {cmd_resume},
+    [PROTOCOL_SYNC] = {.deferred = cmd_sync},
 };
 
 /* A reply that strays from the table is the daemon's bug: said in the log (the e2e tests read
