@@ -881,7 +881,8 @@ static int history_cb(void *ud, const struct history_entry *f)
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
                                         f->answer ? jstr(f->answer) : json_null(), "answered",
                                         f->answer ? seconds(f->answered) : json_null()));
-    /* Why a fire did not show (a pause, a logged check-in, quiet hours). */
+    /* Why a fire did not show (a pause, a logged check-in, quiet hours), or that it was
+     * answered on another device. */
     if (f->reason) json_object_set_new(json_array_get(w->a, json_array_size(w->a) - 1), "reason",
                                        jstr(f->reason));
     return 0;

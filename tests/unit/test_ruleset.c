@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "engine/clock.h"
 #include "ledger/report.h"
+#include "ledger/sync.h"
 #include "ledger/uid.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
@@ -1604,6 +1605,92 @@ static void test_rule_pause_silenced(void **state)
     strlist_free(&errs);
 }
 
+/* SPEC 7: a fire answered on a synced device before it came is not shown. The daemon records
+ * it answered (source "sync") and says so in the log; a preview that records nothing (the
+ * snapshot's ledger only read) does not show it either. Its callbacks are not kept, and
+ * nudge.notify returns nil for it. */
+static void test_held_answer_not_shown(void **state)
+{
+    (void)state;
+    const char *rules = "nudge.on('*-*-* 20:30', function()\n"
+                        "  local id = nudge.notify{title = 'talk', on_action = function() end}\n"
+                        "  nudge.store.set('shown-' .. nudge.date('%d'), id ~= nil)\n"
+                        "end, {id = 'talk'})\n";
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    for (int record = 1; record >= 0; record--) {
+        struct clock_sim clock;
+        clock_sim_init(&clock, t0);
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *mem = open_memstream(&out, &out_len);
+        struct notify_backend *capture = notify_capture_new(mem, true);
+        struct test_host h;
+        test_host_init(&h, capture, &clock.base);
+        if (record)
+            h.bh.ledger = h.lg;
+        else
+            h.bh.simulated = h.lg;
+        char uid[LEDGER_UID_MAX];
+        usec_t at = cet(2026, 11, 24, 18, 2);
+        ledger_fire_uid("talk", cet(2026, 11, 24, 20, 30), false, uid, sizeof uid);
+        assert_int_equal(ledger_sync_answer(h.lg, uid, "talk", "done", at, at), 1);
+        const char *p = rule_file("held.lua", "%s", rules);
+        struct ruleset_options o = {.paths = &p, .n_paths = 1, .clock = &clock.base,
+                                    .host = &h.rh, .ledger = h.lg, .seed = 1,
+                                    .record_history = record, .interactive = true};
+        struct strlist errs = {0};
+        struct ruleset *rs = ruleset_load(&o, &errs, NULL);
+        if (!rs) fail_msg("%s", errs.n ? errs.v[0] : "?");
+        log_begin();
+        usec_t end = t0 + 3 * DAY;
+        for (;;) {
+            usec_t next = schedule_next_deadline(ruleset_schedule(rs));
+            if (next >= end) break;
+            if (next > clock.t) clock.t = next;
+            ruleset_run_due(rs);
+        }
+        char *log = log_end();
+        fflush(mem);
+#define AT(day) "{\"at\":\"2026-11-" day "T20:30:00+01:00\",\"id\":\"talk"
+        assert_non_null(strstr(out, AT("23")));
+        assert_null(strstr(out, AT("24")));
+        assert_non_null(strstr(out, AT("25")));
+#undef AT
+        /* nudge.notify's return: an id, then nil, then an id. */
+        void *v[3];
+        size_t len[3];
+        assert_int_equal(ledger_kv_get(h.lg, "shown-23", 64, &v[0], &len[0]), 0);
+        assert_int_equal(ledger_kv_get(h.lg, "shown-24", 64, &v[1], &len[1]), 0);
+        assert_int_equal(ledger_kv_get(h.lg, "shown-25", 64, &v[2], &len[2]), 0);
+        assert_true(len[0] == len[2] && !memcmp(v[0], v[2], len[0]));
+        assert_false(len[0] == len[1] && !memcmp(v[0], v[1], len[0]));
+        for (int k = 0; k < 3; k++) free(v[k]);
+        struct fire_rows rows = {0};
+        assert_int_equal(store_history(h.st, 0, 0, collect_fire, &rows), 0);
+        const char *answer;
+        usec_t held_at;
+        if (record) {
+            assert_in_log(log, "'talk' not shown: answered on another device at 18:02");
+            assert_int_equal(rows.n, 3); /* newest first */
+            assert_string_equal(rows.v[1].answer, "done");
+            assert_string_equal(rows.v[1].source, "sync");
+            assert_int_equal(secs(rows.v[1].scheduled), secs(cet(2026, 11, 24, 20, 30)));
+            assert_int_equal(ledger_sync_held(h.lg, uid, &answer, &held_at), -ENOENT);
+        } else {
+            /* Nothing recorded, the held answer left as it was. */
+            assert_int_equal(rows.n, 0);
+            assert_int_equal(ledger_sync_held(h.lg, uid, &answer, &held_at), 0);
+        }
+        free(log);
+        ruleset_free(rs);
+        test_host_free(&h);
+        notify_backend_free(capture);
+        fclose(mem);
+        free(out);
+        strlist_free(&errs);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1634,6 +1721,7 @@ int main(void)
         cmocka_unit_test(test_toolkit_rows_at_memory_cap),
         cmocka_unit_test(test_quiet_drop_silenced),
         cmocka_unit_test(test_rule_pause_silenced),
+        cmocka_unit_test(test_held_answer_not_shown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -254,7 +254,8 @@ function nudge.after(span, fn, opts) end
 ---@return nudge.Handle
 function nudge.at(timestamp, fn, opts) end
 
----Show a notification now. Returns its id, or nil when it could not be shown.
+---Show a notification now. Returns its id, or nil when it was not shown (it could not be, or
+---it was answered on a synced device already).
 ---
 ---```lua
 ---nudge.notify { title = "A walk together?", actions = { done = "Done", skip = "Skip" } }
