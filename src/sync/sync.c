@@ -80,6 +80,7 @@ struct sync {
     struct sync_plan plan;
     size_t op_next;
     unsigned conflicts, failed_ops;
+    size_t skipped_said; /* unreadable entries the log has mentioned */
     char op_error[512];
     usec_t run_started;
     unsigned sent, removed, received, unchanged;
@@ -880,9 +881,11 @@ static void after_list(void *ud, const struct caldav_reply *r)
         run_finish(s, failure_of(r->result), "%s", r->error);
         return;
     }
-    if (r->skipped)
+    /* Said when it changes, not at every sync while the same broken entries sit there. */
+    if (r->skipped && r->skipped != s->skipped_said)
         log_warn("sync: %s: %zu entries could not be read as tasks and were left alone", s->url,
                  r->skipped);
+    s->skipped_said = r->skipped;
     usec_t now = now_of(s);
     struct known_list known = {0};
     struct wants w = {0};
