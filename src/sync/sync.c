@@ -355,8 +355,8 @@ static void run_finish(struct sync *s, enum failure f, const char *fmt, ...)
         if (before == FAIL_OFFLINE || before == FAIL_ERROR)
             log_info("sync: %s answers again", s->url);
         if (s->sent || s->removed || s->received)
-            log_info("sync: %u sent, %u removed, %u answers received, %u unchanged", s->sent,
-                     s->removed, s->received, s->unchanged);
+            log_info("sync: %u sent, %u removed, %u answer%s received, %u unchanged", s->sent,
+                     s->removed, s->received, s->received == 1 ? "" : "s", s->unchanged);
         else
             log_debug("sync: nothing changed (%u tasks)", s->unchanged);
     } else {
