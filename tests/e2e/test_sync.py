@@ -206,6 +206,15 @@ def next_in(s, now=None):
     return n - now if n > 1e9 else n
 
 
+def stop(d, what):
+    """Stops the daemon: it exits 0 and no sanitizer spoke."""
+    rc = d.stop()
+    err = d.stderr()
+    check("%s: the daemon exits 0 on SIGTERM" % what, rc == 0, (rc, err[-500:]))
+    check("%s: no sanitizer report" % what, "Sanitizer" not in err and "runtime error" not in err,
+          err[-1500:])
+
+
 # ---- the phone ----
 
 def phone_complete(cal, uid, at):
@@ -308,7 +317,7 @@ def flow(tmp, server):
     try:
         plan_flow(e, d, cal, url, rules, plan, own_before)
     finally:
-        d.stop()
+        stop(d, "the example plan")
 
 
 def plan_flow(e, d, cal, url, rules, plan, own_before):
@@ -641,7 +650,7 @@ def fault_down_at_start(tmp, server_tmp):
             srv.stop()
     finally:
         ticks.close()
-        d.stop()
+        stop(d, what)
 
 
 def fault_killed_mid_sync(tmp, server, proxy):
@@ -702,7 +711,7 @@ def fault_killed_mid_sync(tmp, server, proxy):
         proxy.hook = None
         release.set()
         ticks.close()
-        d.stop()
+        stop(d, what)
 
 
 def fault_wrong_password(tmp, server, proxy):
@@ -739,7 +748,7 @@ def fault_wrong_password(tmp, server, proxy):
               s["state"] == "idle", (rc, out, err))
     finally:
         ticks.close()
-        d.stop()
+        stop(d, what)
 
 
 def fault_conflict(tmp, server, proxy):
@@ -799,7 +808,7 @@ def fault_conflict(tmp, server, proxy):
     finally:
         proxy.hook = None
         ticks.close()
-        d.stop()
+        stop(d, what)
 
 
 BROKEN_ENTRY = (b"<D:response><D:href>/%s/malformed/injected.ics</D:href><D:propstat><D:prop>"
@@ -862,7 +871,7 @@ def fault_malformed(tmp, server, proxy):
     finally:
         proxy.hook = None
         ticks.close()
-        d.stop()
+        stop(d, what)
 
 
 def fault_stalled(tmp, server, proxy):
@@ -911,7 +920,7 @@ def fault_stalled(tmp, server, proxy):
     finally:
         proxy.hook = None
         ticks.close()
-        d.stop()
+        stop(d, what)
 
 
 def main():
