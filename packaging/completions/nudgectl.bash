@@ -29,7 +29,7 @@ _nudgectl()
     # Ask the nudgectl being completed (./build/nudgectl too), else the one on PATH.
     local _nudgectl_prog=nudgectl
     [[ ${words[0]} == */* && -x ${words[0]} ]] && _nudgectl_prog=${words[0]}
-    local commands="status list preview fire reload done skip snooze checkin journal promise history emit report export pause resume"
+    local commands="status list preview fire reload done skip snooze checkin journal promise history emit report export pause resume sync"
     COMPREPLY=()
 
     # The command (and sub-command) after the global options.
@@ -63,6 +63,7 @@ _nudgectl()
     report) opts+=" --days --svg --html" ;;
     export) opts+=" --ics --days" ;;
     pause) opts+=" --until --all --note" ;;
+    sync) opts+=" --login" ;;
     promise)
         [ "$sub" = add ] && opts+=" --due"
         [ "$sub" = edit ] && opts+=" --text --due"

@@ -12,7 +12,7 @@ function __nudgectl_ids
     end
 end
 
-set -l commands status list preview fire reload done skip snooze checkin journal promise history emit report export pause resume
+set -l commands status list preview fire reload done skip snooze checkin journal promise history emit report export pause resume sync
 complete -c nudgectl -f
 complete -c nudgectl -l json -d 'Print the reply object as JSON'
 complete -c nudgectl -s h -l help -d 'Show usage'
@@ -35,6 +35,7 @@ complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a report -d
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a export -d 'Coming fires as iCalendar'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a pause -d 'Give space for a while'
 complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a resume -d 'End a pause'
+complete -c nudgectl -n "not __fish_seen_subcommand_from $commands" -a sync -d 'One CalDAV sync now'
 
 complete -c nudgectl -n "__fish_seen_subcommand_from fire done skip snooze" -a '(__nudgectl_ids list)' -d 'reminder'
 complete -c nudgectl -n "__fish_seen_subcommand_from preview" -l days -x -d 'Days to preview'
@@ -51,6 +52,7 @@ complete -c nudgectl -n "__fish_seen_subcommand_from export" -l days -x -d 'Days
 complete -c nudgectl -n "__fish_seen_subcommand_from pause" -l until -x -d 'Until a timestamp'
 complete -c nudgectl -n "__fish_seen_subcommand_from pause" -l all -d 'Promises rest too'
 complete -c nudgectl -n "__fish_seen_subcommand_from pause" -l note -x -d 'A note'
+complete -c nudgectl -n "__fish_seen_subcommand_from sync" -l login -d 'Give the password (asked for)'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and not __fish_seen_subcommand_from add list kept broken reopen edit delete" -a 'add list kept broken reopen edit delete'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and __fish_seen_subcommand_from add" -l due -x -d 'When it is due'
 complete -c nudgectl -n "__fish_seen_subcommand_from promise; and __fish_seen_subcommand_from kept broken reopen edit delete" -a '(__nudgectl_ids promise list)' -d 'promise'

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -394,6 +396,194 @@ static int exec_resume(struct invocation *inv)
     return run_plain(inv, "resume", print_resume);
 }
 
+/* ---- sync (SPEC 7) ---- */
+
+/* "20:41" today, else as fmt_day_time. */
+static const char *fmt_clock(usec_t t, usec_t now, char *buf, size_t bufsz)
+{
+    time_t a = (time_t)(t / USEC_PER_SEC), b = (time_t)(now / USEC_PER_SEC);
+    struct tm ta, tb;
+    localtime_r(&a, &ta);
+    localtime_r(&b, &tb);
+    if (ta.tm_year != tb.tm_year || ta.tm_yday != tb.tm_yday) return fmt_day_time(t, now, buf, bufsz);
+    strftime(buf, bufsz, "%H:%M", &ta);
+    return buf;
+}
+
+static long long int_or(json_t *o, const char *key)
+{
+    return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* The status line of a sync object: what it did last and when it runs next, or why it
+ * cannot. */
+static void sync_line(struct invocation *inv, json_t *s, char *buf, size_t bufsz)
+{
+    const char *state = str_or(s, "state", "idle");
+    json_t *last = json_object_get(s, "last"), *lerr = json_object_get(s, "last_error");
+    const char *msg = str_or(lerr, "message", "unknown error");
+    char next[96] = "", at[96] = "";
+    usec_t t;
+    if (reply_time(json_object_get(s, "next"), &t)) fmt_clock(t, inv->now, next, sizeof next);
+    if (!strcmp(state, "auth")) {
+        snprintf(buf, bufsz, "%s: run nudgectl sync --login",
+                 json_is_null(json_object_get(s, "password")) ? "no password" : "wrong password");
+    } else if (!strcmp(state, "offline") || !strcmp(state, "error")) {
+        if (reply_time(json_object_get(lerr, "at"), &t)) fmt_clock(t, inv->now, at, sizeof at);
+        snprintf(buf, bufsz, "%s%s%s (%.1000s)%s%s", !strcmp(state, "offline") ? "offline" : "failed",
+                 *at ? (!strcmp(state, "offline") ? " since " : " at ") : "", at, msg,
+                 *next ? (!strcmp(state, "offline") ? ", retrying " : ", next ") : "", next);
+    } else {
+        const char *user = json_string_value(json_object_get(s, "user"));
+        int n = snprintf(buf, bufsz, "%.1100s%s%.300s: ", str_or(s, "url", "?"),
+                         user ? " as " : "", user ? user : "");
+        if (n < 0 || (size_t)n >= bufsz) return;
+        buf += n, bufsz -= (size_t)n;
+        if (!strcmp(state, "running"))
+            n = snprintf(buf, bufsz, "running now");
+        else if (json_is_object(last) && reply_time(json_object_get(last, "at"), &t))
+            n = snprintf(buf, bufsz, "last %s (%lld sent, %lld removed, %lld received)",
+                         fmt_clock(t, inv->now, at, sizeof at), int_or(last, "sent"),
+                         int_or(last, "removed"), int_or(last, "received"));
+        else
+            n = snprintf(buf, bufsz, "not synced yet");
+        if (n < 0 || (size_t)n >= bufsz) return;
+        if (*next) snprintf(buf + n, bufsz - (size_t)n, ", next %s", next);
+    }
+}
+
+/* Exit 1 when the sync the reply reports failed (text or --json). */
+static int sync_rc(json_t *r)
+{
+    json_t *last = json_object_get(json_object_get(r, "sync"), "last");
+    return json_is_false(json_object_get(last, "ok")) ? EXIT_REFUSED : EXIT_OK;
+}
+
+static void print_sync(struct invocation *inv, json_t *r)
+{
+    json_t *s = json_object_get(r, "sync"), *last = json_object_get(s, "last");
+    if (!json_is_object(last)) {
+        char line[2048];
+        sync_line(inv, s, line, sizeof line);
+        printf("sync: %s\n", line);
+        return;
+    }
+    if (json_is_false(json_object_get(last, "ok"))) {
+        fputs("nudgectl: sync failed: ", stderr);
+        for (const char *p = str_or(last, "error", "unknown error"); *p; p++)
+            fputc(*p == '\n' || *p == '\r' ? ' ' : *p, stderr);
+        fputc('\n', stderr);
+        return;
+    }
+    long long recv = int_or(last, "received");
+    printf("synced %s: %lld sent, %lld removed, %lld answer%s received, %lld unchanged (%.1f s)\n",
+           str_or(s, "url", "?"), int_or(last, "sent"), int_or(last, "removed"), recv,
+           recv == 1 ? "" : "s", int_or(last, "unchanged"),
+           (double)int_or(last, "took_ms") / 1000.0);
+}
+
+/* The daemon's status reply (to learn the sync's url and user before asking for a password),
+ * or NULL with an exit code in *rc, the reason said. */
+static json_t *ask_status(int *rc)
+{
+    char path[256], err[512], *line = NULL;
+    json_t *reply = NULL, *req = json_pack("{s:s}", "cmd", "status");
+    if (paths_control_socket(path, sizeof path) < 0) {
+        json_decref(req);
+        fprintf(stderr, "nudgectl: %s: path too long for a Unix socket\n", path);
+        *rc = EXIT_NOT_RUNNING;
+        return NULL;
+    }
+    enum client_status st = client_request(path, req, TIMEOUT_MS, &line, &reply, err, sizeof err);
+    json_decref(req);
+    free(line);
+    if (st != CLIENT_OK) {
+        fprintf(stderr, "nudgectl: %s\n", err);
+        *rc = st == CLIENT_NOT_RUNNING ? EXIT_NOT_RUNNING : EXIT_REFUSED;
+        return NULL;
+    }
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        fprintf(stderr, "nudgectl: %s\n", str_or(reply, "error", "the daemon refused the request"));
+        json_decref(reply);
+        *rc = EXIT_REFUSED;
+        return NULL;
+    }
+    return reply;
+}
+
+/* Reads the password: from the terminal without echo (the prompt on stderr), else one line of
+ * stdin. 0, or -1 when none could be read. */
+static int read_password(const char *prompt, char *buf, size_t bufsz)
+{
+    struct termios old, quiet;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        fputs(prompt, stderr);
+        fflush(stderr);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    bool got = fgets(buf, (int)bufsz, stdin) != NULL;
+    if (tty) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    if (!got) return -1;
+    size_t n = strcspn(buf, "\n");
+    bool whole = buf[n] == '\n' || feof(stdin);
+    if (n && buf[n - 1] == '\r') n--;
+    buf[n] = 0;
+    /* A line longer than the buffer: refused below as too long, never cut to a wrong one. */
+    if (!whole) memset(buf, 'x', bufsz - 1), buf[bufsz - 1] = 0;
+    return 0;
+}
+
+static int exec_sync(struct invocation *inv)
+{
+    bool login = take_flag(inv, "--login");
+    int n, rc = parse_args(inv, NULL, NULL, 0, 0, &n);
+    if (rc >= 0) return rc;
+    inv->reply_rc = sync_rc;
+    json_t *req = json_pack("{s:s}", "cmd", "sync");
+    if (!login) return run(inv, req, print_sync);
+    json_t *status = ask_status(&rc);
+    if (!status) return json_decref(req), rc;
+    json_t *s = json_object_get(status, "sync");
+    const char *url = json_string_value(json_object_get(s, "url"));
+    const char *user = json_string_value(json_object_get(s, "user"));
+    if (!url) {
+        fputs("nudgectl: sync is not configured: add nudge.config{sync = {caldav = URL, user = "
+              "NAME}} to the rules (nudge-rules(5))\n",
+              stderr);
+        json_decref(status);
+        json_decref(req);
+        return EXIT_REFUSED;
+    }
+    if (!user) {
+        fprintf(stderr,
+                "nudgectl: the sync to %s has no user, so no password: add user = NAME to "
+                "nudge.config{sync} if the server asks for a login\n",
+                url);
+        json_decref(status);
+        json_decref(req);
+        return EXIT_REFUSED;
+    }
+    char prompt[2048], pw[PROTOCOL_SYNC_LOGIN_MAX + 2];
+    snprintf(prompt, sizeof prompt, "CalDAV password for %.300s at %.1200s: ", user, url);
+    json_decref(status);
+    if (read_password(prompt, pw, sizeof pw) < 0 || !pw[0]) {
+        explicit_bzero(pw, sizeof pw);
+        json_decref(req);
+        return usage_error(inv, "no password given: nothing was sent");
+    }
+    json_object_set_new(req, "login", json_string(pw));
+    explicit_bzero(pw, sizeof pw);
+    if (!json_object_get(req, "login")) {
+        json_decref(req);
+        return usage_error(inv, "the password is not valid UTF-8");
+    }
+    return run(inv, req, print_sync);
+}
+
 static void print_status(struct invocation *inv, json_t *r)
 {
     char buf[256], rel[160];
@@ -440,6 +630,11 @@ static void print_status(struct invocation *inv, json_t *r)
     if (json_is_object(p)) {
         pause_line(inv, p, line, sizeof line);
         table_add(t, (const char *[]){"paused", line});
+    }
+    json_t *sy = json_object_get(r, "sync");
+    if (json_is_object(sy)) {
+        sync_line(inv, sy, line, sizeof line);
+        table_add(t, (const char *[]){"sync", line});
     }
     table_print_free(t, stdout);
 }
@@ -1077,6 +1272,7 @@ static const struct command commands[] = {
     {&protocol_commands[PROTOCOL_EXPORT], exec_export},
     {&protocol_commands[PROTOCOL_PAUSE], exec_pause},
     {&protocol_commands[PROTOCOL_RESUME], exec_resume},
+    {&protocol_commands[PROTOCOL_SYNC], exec_sync},
     {NULL, NULL},
 };
 _Static_assert(sizeof commands / sizeof commands[0] == PROTOCOL_COMMANDS + 1,

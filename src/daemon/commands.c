@@ -12,6 +12,8 @@
 #include "common/log.h"
 #include "common/utf8.h"
 #include "daemon/daemon.h"
+#include "daemon/jobs.h"
+#include "daemon/reply.h"
 #include "daemon/sync_glue.h"
 #include "ledger/history.h"
 #include "ledger/journal.h"
@@ -36,18 +38,6 @@ static json_t *seconds(usec_t t)
     if (t % USEC_PER_SEC == 0) return json_integer((json_int_t)(t / USEC_PER_SEC));
     return json_real((double)t / 1e6);
 }
-
-/* A JSON string of s made valid UTF-8 (U+FFFD for bad bytes): jansson refuses invalid
- * strings, and one id or title from a rule file must not cost the whole reply. "" for NULL. */
-static json_t *jstr(const char *s)
-{
-    char *own;
-    const char *v = utf8_clean(s ? s : "", &own);
-    json_t *j = json_string(v);
-    free(own);
-    return j;
-}
-
 
 static json_t *fail(char *err, size_t errsz, const char *fmt, const char *arg)
 {
@@ -77,7 +67,7 @@ static json_t *pause_json(const struct ledger_pause *p)
 {
     return json_pack("{s:o, s:o, s:b, s:o, s:s}", "from", seconds(p->from), "until",
                      seconds(p->until), "all", p->all, "note",
-                     p->note[0] ? jstr(p->note) : json_null(), "origin", p->origin);
+                     p->note[0] ? reply_text(p->note) : json_null(), "origin", p->origin);
 }
 
 static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz)
@@ -85,7 +75,7 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
     (void)req, (void)err, (void)errsz;
     usec_t now = clock_now(clock_real());
     json_t *rules = json_array();
-    for (size_t i = 0; i < d->files.n; i++) json_array_append_new(rules, jstr(d->files.paths[i]));
+    for (size_t i = 0; i < d->files.n; i++) json_array_append_new(rules, reply_text(d->files.paths[i]));
     struct ledger_pause how;
     json_t *pause = ledger_paused_at(d->ledger, now, &how) ? pause_json(&how) : json_null();
     struct sync_status st;
@@ -96,11 +86,11 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
                      "uptime", seconds((now - d->started) / USEC_PER_SEC * USEC_PER_SEC),
                      "rules", rules,
                      "reminders", (json_int_t)ruleset_reminder_count(d->rs),
-                     "backend", jstr(notify_backend_current(d->backend)),
-                     "state", jstr(store_path(d->store)),
+                     "backend", reply_text(notify_backend_current(d->backend)),
+                     "state", reply_text(store_path(d->store)),
                      "last_reload", "at", seconds(d->last_reload / USEC_PER_SEC * USEC_PER_SEC),
                      "ok", !d->last_reload_error[0],
-                     "error", d->last_reload_error[0] ? jstr(d->last_reload_error) : json_null(),
+                     "error", d->last_reload_error[0] ? reply_text(d->last_reload_error) : json_null(),
                      "pause", pause, "sync", sync ? sync : json_null());
 }
 
@@ -117,9 +107,9 @@ static void list_one(void *ud, const struct ruleset_reminder_info *r)
 {
     struct list_reply *l = ud;
     if (l->total++ >= LIST_MAX) return;
-    json_array_append_new(l->a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", jstr(r->id),
-                                          "kind", jstr(r->kind), "trigger", jstr(r->trigger),
-                                          "expr", jstr(r->expr), "next", seconds(r->next)));
+    json_array_append_new(l->a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "id", reply_text(r->id),
+                                          "kind", reply_text(r->kind), "trigger", reply_text(r->trigger),
+                                          "expr", reply_text(r->expr), "next", seconds(r->next)));
 }
 
 static json_t *cmd_list(struct daemon *d, json_t *req, char *err, size_t errsz)
@@ -164,9 +154,9 @@ static void emit_outcome(void *ud, const struct ruleset_listener_result *r)
     struct emit_reply *e = ud;
     if (r->outcome != RULESET_LISTENER_OK) e->failed++;
     if (json_array_size(e->outcomes) >= EMIT_OUTCOMES_MAX) return;
-    json_t *o = json_pack("{s:o, s:s, s:b}", "where", jstr(r->where), "outcome",
+    json_t *o = json_pack("{s:o, s:s, s:b}", "where", reply_text(r->where), "outcome",
                           names[r->outcome], "disabled", r->disabled);
-    if (o && r->error) json_object_set_new(o, "error", jstr(r->error));
+    if (o && r->error) json_object_set_new(o, "error", reply_text(r->error));
     if (o) json_array_append_new(e->outcomes, o);
 }
 
@@ -201,268 +191,21 @@ static json_int_t arg_int(json_t *req, const char *k)
     return json_integer_value(json_object_get(req, k));
 }
 
-/* ---- preview and export: the preview engine in slices on the loop ----
- *
- * A preview is bounded in what it keeps and in the work it does, and it runs a few
- * milliseconds per turn of the loop, so other clients and the live reminders go on meanwhile.
- * Past any bound the reply carries "truncated": true and "until" (how far it got). */
-
-/* 10,000 notifications is more than a year of a reminder every hour: enough to see a plan,
- * and its JSON (4 MiB at most) stays well under the reply limit. */
-#define PREVIEW_ENTRIES_MAX 10000
-#define PREVIEW_BYTES_MAX ((size_t)4 << 20)
-/* Instants of the simulated clock with nothing to show still cost a callback each. */
-#define PREVIEW_INSTANTS_MAX 1000000
-#define PREVIEW_WORK_MAX_NS (10 * (uint64_t)1000000000) /* 10 s of the loop's time in all */
 /* history's (and promise list's) reply holds at most this much of titles and ids (100,000 rows
  * of long titles would be hundreds of MiB); past it the reply says "truncated". */
 #define HISTORY_BYTES_MAX ((size_t)4 << 20)
-#define PREVIEW_SLICE_NS (5 * (uint64_t)1000000)        /* per turn of the loop, shared */
-/* Each preview holds a rule set and a copy of the state: a few at once, not one per client. */
-#define PREVIEW_JOBS_MAX 4
-
-static unsigned preview_jobs; /* running on the loop now */
-
-struct preview_job {
-    struct notify_backend capture; /* first: the simulation shows into it */
-    struct daemon *d;
-    struct control_client *cl; /* NULL: run to the end at once (control_reply) */
-    commands_fires_fn *fires_done; /* or: the coming fires for the sync, in slices */
-    void *fires_ud;
-    struct preview_sim *sim;
-    uv_idle_t turn; /* one slice per turn of the loop; the poll in between does not wait */
-    json_t *entries;
-    size_t bytes, instants;
-    uint64_t work_ns;
-    uint32_t next_id;
-    usec_t full_at; /* the first notification left out */
-    bool full, truncated, export;
-};
-
-static size_t len0(const char *s)
-{
-    return s ? strlen(s) : 0;
-}
-
-static int capture_show(struct notify_backend *self, const struct notification *n, usec_t at,
-                        uint32_t *id, char *err, size_t errsz)
-{
-    struct preview_job *j = (struct preview_job *)self;
-    (void)err, (void)errsz;
-    *id = ++j->next_id;
-    if (j->full) return 0;
-    /* What the JSON will take, near enough: the strings and the fields around them. */
-    size_t size = 96 + len0(n->reminder_id) + len0(n->kind) + len0(n->title) + len0(n->body);
-    for (size_t i = 0; i < n->n_actions; i++) size += 4 + len0(n->actions[i].id);
-    if (json_array_size(j->entries) >= PREVIEW_ENTRIES_MAX || j->bytes + size > PREVIEW_BYTES_MAX) {
-        j->full = j->truncated = true;
-        j->full_at = at;
-        return 0;
-    }
-    json_t *o;
-    if (j->export) {
-        /* `at` in epoch seconds, so the calendar can be written in UTC without knowing the
-         * rule set's zone. */
-        /* A re-shown snooze carries no UID: its time is its own, so the plain rule holds. */
-        char uid[LEDGER_UID_MAX];
-        if (!n->uid) ledger_fire_uid(n->reminder_id, at, false, uid, sizeof uid);
-        o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "at", (json_int_t)(at / USEC_PER_SEC),
-                      "id", jstr(n->reminder_id), "uid", jstr(n->uid ? n->uid : uid), "kind",
-                      jstr(n->kind), "title", jstr(n->title), "body", jstr(n->body));
-    } else {
-        o = notification_preview_json(n, at); /* what `nudged --preview --json` prints */
-    }
-    if (o) json_array_append_new(j->entries, o);
-    j->bytes += size;
-    return 0;
-}
-
-static void capture_destroy(struct notify_backend *self)
-{
-    (void)self; /* part of the job */
-}
-
-static void job_free_handle(uv_handle_t *h)
-{
-    free(h->data);
-}
-
-/* Frees the job (its timer's close callback frees the memory). */
-static void job_free(struct preview_job *j)
-{
-    preview_sim_free(j->sim);
-    j->sim = NULL;
-    json_decref(j->entries);
-    j->entries = NULL;
-    if (j->cl || j->fires_done) {
-        preview_jobs--;
-        uv_idle_stop(&j->turn);
-        uv_close((uv_handle_t *)&j->turn, job_free_handle);
-    } else {
-        free(j);
-    }
-}
-
-static void job_cancel(void *job)
-{
-    job_free(job);
-}
-
-/* Runs the simulation for up to budget_ns; true when it is over (ended or truncated). */
-static bool job_run(struct preview_job *j, uint64_t budget_ns)
-{
-    uint64_t start = uv_hrtime();
-    bool done = false;
-    while (!done) {
-        done = preview_sim_step(j->sim, 16);
-        j->instants += 16;
-        if (j->full || j->instants >= PREVIEW_INSTANTS_MAX) {
-            j->truncated = !done || j->full;
-            done = true;
-        }
-        uint64_t spent = uv_hrtime() - start;
-        if (j->work_ns + spent >= PREVIEW_WORK_MAX_NS) {
-            j->truncated = !done || j->full;
-            done = true;
-        }
-        if (spent >= budget_ns) break;
-    }
-    j->work_ns += uv_hrtime() - start;
-    return done;
-}
-
-/* The reply of a finished job. */
-static json_t *job_reply(struct preview_job *j)
-{
-    json_t *r = json_pack("{s:o}", j->export ? "fires" : "notifications", j->entries);
-    j->entries = NULL;
-    if (!r) return NULL;
-    json_object_set_new(r, "truncated", json_boolean(j->truncated));
-    if (j->truncated) {
-        char until[64];
-        /* Everything before `until` is in the reply. */
-        timestamp_format_iso(j->full ? j->full_at : preview_sim_time(j->sim), until, sizeof until);
-        json_object_set_new(r, "until", json_string(until));
-        json_object_set_new(r, "limit", json_integer(PREVIEW_ENTRIES_MAX));
-    }
-    return r;
-}
-
-static void check_reply(const char *cmd, json_t *reply);
-
-/* An idle handle, not a zero timer: libuv runs a timer re-armed to 0 from its own callback
- * again before polling, which would starve every client. */
-static void on_job_turn(uv_idle_t *h)
-{
-    struct preview_job *j = h->data;
-    if (j->d->stopping) return; /* the control socket closes and cancels us */
-    /* The jobs share one slice per turn, so other clients wait no longer with more of them. */
-    if (!job_run(j, PREVIEW_SLICE_NS / (preview_jobs ? preview_jobs : 1))) return;
-    if (j->fires_done) {
-        commands_fires_fn *done = j->fires_done;
-        void *ud = j->fires_ud;
-        bool truncated = j->truncated;
-        json_t *fires = j->entries;
-        j->entries = NULL;
-        job_free(j);
-        done(ud, fires, truncated, fires ? NULL : "out of memory");
-        json_decref(fires);
-        return;
-    }
-    json_t *r = job_reply(j);
-    check_reply(j->export ? "export" : "preview", r);
-    struct control_client *cl = j->cl;
-    job_free(j);
-    control_answer(cl, r, "out of memory");
-}
-
-/* Starts a preview of `days` for cl (or runs it at once without cl). Returns the reply, or
- * NULL with err set, or NULL after control_defer(). */
-static struct preview_job *job_new(struct daemon *d, int days, bool export, char *err,
-                                   size_t errsz)
-{
-    struct preview_job *j = calloc(1, sizeof *j);
-    if (!j) return fail(err, errsz, "%s", "out of memory"), NULL;
-    j->capture.name = "capture";
-    j->capture.show = capture_show;
-    j->capture.destroy = capture_destroy;
-    j->d = d;
-    j->export = export;
-    j->entries = json_array();
-    usec_t now = clock_now(clock_real());
-    /* The daemon's state as it is now (fired one-shots, snoozes), through a private copy made
-     * with the daemon's own connection: opening nudge.db again would drop its locks. */
-    struct preview_options po = {.from = now, .days = days, .seed = d->seed, .json = true,
-                                 .live_store = d->store};
-    err[0] = 0;
-    j->sim = preview_sim_new(&d->files, d->rs, &po, &j->capture, err, errsz);
-    if (!j->sim || !j->entries) {
-        if (!err[0]) snprintf(err, errsz, "out of memory");
-        job_free(j);
-        return NULL;
-    }
-    return j;
-}
-
-/* Runs j in slices, one per turn of the loop. */
-static void job_start(struct preview_job *j)
-{
-    preview_jobs++;
-    uv_idle_init(j->d->loop, &j->turn);
-    j->turn.data = j;
-    uv_idle_start(&j->turn, on_job_turn);
-}
-
-void *commands_coming_fires(struct daemon *d, int days, commands_fires_fn *done, void *ud,
-                            char *err, size_t errsz)
-{
-    struct preview_job *j = job_new(d, days, true, err, errsz);
-    if (!j) return NULL;
-    j->fires_done = done;
-    j->fires_ud = ud;
-    job_start(j);
-    return j;
-}
-
-void commands_cancel_fires(void *job)
-{
-    job_free(job);
-}
-
-static json_t *preview_start(struct daemon *d, struct control_client *cl, int days, bool export,
-                             char *err, size_t errsz)
-{
-    if (cl && preview_jobs >= PREVIEW_JOBS_MAX) {
-        snprintf(err, errsz, "%u previews or exports are running already: try again when one has "
-                             "finished", preview_jobs);
-        return NULL;
-    }
-    struct preview_job *j = job_new(d, days, export, err, errsz);
-    if (!j) return NULL;
-    if (!cl) {
-        while (!job_run(j, UINT64_MAX)) {
-        }
-        json_t *r = job_reply(j);
-        job_free(j);
-        return r ? r : fail(err, errsz, "%s", "out of memory");
-    }
-    j->cl = cl;
-    job_start(j);
-    control_defer(cl, job_cancel, j);
-    return NULL;
-}
 
 static json_t *cmd_preview(struct daemon *d, json_t *req, struct control_client *cl, char *err,
                            size_t errsz)
 {
-    return preview_start(d, cl, (int)arg_int(req, "days"), false, err, errsz);
+    return jobs_preview(d, cl, (int)arg_int(req, "days"), false, err, errsz);
 }
 
 /* The coming fires for `nudgectl export --ics`: what `preview` shows, built as fires. */
 static json_t *cmd_export(struct daemon *d, json_t *req, struct control_client *cl, char *err,
                           size_t errsz)
 {
-    return preview_start(d, cl, (int)arg_int(req, "days"), true, err, errsz);
+    return jobs_preview(d, cl, (int)arg_int(req, "days"), true, err, errsz);
 }
 
 static json_t *day_json(const struct report_day *d)
@@ -495,7 +238,7 @@ static json_t *journal_entry_json(int64_t id, usec_t at, int mood, const char *n
     return json_pack("{s:I, s:o, s:o, s:o}", "id", (json_int_t)id, "at",
                      seconds(at / USEC_PER_SEC * USEC_PER_SEC), "mood",
                      mood >= 1 && mood <= 5 ? json_integer(mood) : json_null(), "note",
-                     note && note[0] ? jstr(note) : json_null());
+                     note && note[0] ? reply_text(note) : json_null());
 }
 
 /* journal's entries stay under this many bytes of JSON, and report's notes under a smaller
@@ -582,13 +325,13 @@ static json_t *cmd_report(struct daemon *d, json_t *req, char *err, size_t errsz
     for (size_t i = first; i < np; i++) {
         const struct ledger_promise *p = &pv[i];
         json_array_append_new(promises, json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
-                                                  "text", jstr(p->text), "due", seconds(p->due), "state",
-                                                  jstr(p->state), "source", jstr(p->source)));
+                                                  "text", reply_text(p->text), "due", seconds(p->due), "state",
+                                                  reply_text(p->state), "source", reply_text(p->source)));
     }
     json_t *out = json_pack("{s:o, s:o, s:o, s:o, s:i, s:i, s:o}", "now",
                             seconds(now / USEC_PER_SEC * USEC_PER_SEC), "since",
                             r.has_since ? seconds(r.since) : json_null(), "phase",
-                            r.phase ? jstr(r.phase) : json_null(), "days", days, "streak",
+                            r.phase ? reply_text(r.phase) : json_null(), "days", days, "streak",
                             r.streak, "best_streak", r.best_streak, "promises", promises);
     json_t *pauses = json_array();
     for (size_t i = 0; i < r.pauses.n; i++) json_array_append_new(pauses, pause_json(&r.pauses.v[i]));
@@ -614,8 +357,8 @@ static int opt_time(const struct protocol_arg *a, json_t *req, usec_t *out, char
 
 static json_t *fire_json(const struct ledger_answer *a, const char *reminder)
 {
-    return json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", jstr(reminder),
-                     "title", jstr(a->title), "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
+    return json_pack("{s:I, s:o, s:o, s:o, s:o}", "id", (json_int_t)a->fire_id, "reminder", reply_text(reminder),
+                     "title", reply_text(a->title), "scheduled", seconds(a->scheduled), "fired", seconds(a->fired));
 }
 
 static json_t *answer(struct daemon *d, json_t *req, const char *what, char *err, size_t errsz)
@@ -698,7 +441,7 @@ static json_t *cmd_checkin(struct daemon *d, json_t *req, char *err, size_t errs
     daemon_arm(d);
     json_t *r = json_pack("{s:I, s:o, s:o, s:i}", "id", (json_int_t)res.entry, "at",
                           seconds(now / USEC_PER_SEC * USEC_PER_SEC), "reminder",
-                          t ? jstr(t->reminder) : json_null(), "cancelled", res.cancelled);
+                          t ? reply_text(t->reminder) : json_null(), "cancelled", res.cancelled);
     if (r && res.settled) json_object_set_new(r, "settled", json_integer(res.settled));
     if (r && res.silenced) json_object_set_new(r, "silenced", seconds(res.silenced_at));
     return r;
@@ -786,9 +529,9 @@ static int promise_cb(void *ud, const struct ledger_promise *p)
     struct bounded_list *w = ud;
     if (!bounded_room(w, 128 + len0(p->text) + len0(p->source) + len0(p->key))) return 1;
     json_array_append_new(w->a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
-                                        "text", jstr(p->text), "due", seconds(p->due), "state",
-                                        jstr(p->state), "source", jstr(p->source),
-                                        "key", p->key ? jstr(p->key) : json_null()));
+                                        "text", reply_text(p->text), "due", seconds(p->due), "state",
+                                        reply_text(p->state), "source", reply_text(p->source),
+                                        "key", p->key ? reply_text(p->key) : json_null()));
     return 0;
 }
 
@@ -865,7 +608,7 @@ static json_t *cmd_promise_edit(struct daemon *d, json_t *req, char *err, size_t
         promise_list_free(&l);
         return fail(err, errsz, "%s", "the state database failed (see the log)");
     }
-    json_t *r = json_pack("{s:o, s:o}", "text", jstr(l.v[0].text), "due", seconds(l.v[0].due));
+    json_t *r = json_pack("{s:o, s:o}", "text", reply_text(l.v[0].text), "due", seconds(l.v[0].due));
     promise_list_free(&l);
     return r;
 }
@@ -876,14 +619,15 @@ static int history_cb(void *ud, const struct history_entry *f)
     if (!bounded_room(w, 160 + len0(f->reminder) + len0(f->kind) + len0(f->title) + len0(f->answer)))
         return 1; /* enough: stops the walk */
     json_array_append_new(w->a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "fire",
-                                        (json_int_t)f->id, "reminder", jstr(f->reminder), "kind", jstr(f->kind),
-                                        "title", jstr(f->title), "scheduled",
+                                        (json_int_t)f->id, "reminder", reply_text(f->reminder), "kind", reply_text(f->kind),
+                                        "title", reply_text(f->title), "scheduled",
                                         seconds(f->scheduled), "fired", seconds(f->fired), "answer",
-                                        f->answer ? jstr(f->answer) : json_null(), "answered",
+                                        f->answer ? reply_text(f->answer) : json_null(), "answered",
                                         f->answer ? seconds(f->answered) : json_null()));
-    /* Why a fire did not show (a pause, a logged check-in, quiet hours). */
+    /* Why a fire did not show (a pause, a logged check-in, quiet hours), or that it was
+     * answered on another device. */
     if (f->reason) json_object_set_new(json_array_get(w->a, json_array_size(w->a) - 1), "reason",
-                                       jstr(f->reason));
+                                       reply_text(f->reason));
     return 0;
 }
 
@@ -955,7 +699,7 @@ static void sync_answered(void *ud, const struct sync_status *st)
     struct control_client *cl = c->cl;
     free(c);
     json_t *r = json_pack("{s:o}", "sync", daemon_sync_status_json(st));
-    check_reply("sync", r);
+    reply_check("sync", r);
     control_answer(cl, r, "out of memory");
 }
 
@@ -1008,16 +752,26 @@ static const struct {
     [PROTOCOL_EXPORT] = {.deferred = cmd_export},
     [PROTOCOL_PAUSE] = {cmd_pause},
     [PROTOCOL_RESUME] = {cmd_resume},
+    [PROTOCOL_SYNC] = {.deferred = cmd_sync},
 };
 
-/* A reply that strays from the table is the daemon's bug: said in the log (the e2e tests read
- * it), and sent anyway, since the client may still make use of it. */
-static void check_reply(const char *cmd, json_t *reply)
+/* Whether a command may change what the synced tasks say (a promise, a pause, an answer). */
+static bool changes_tasks(enum protocol_command_id id)
 {
-    const struct protocol_command *c = protocol_find(cmd);
-    char err[256];
-    if (c && reply && protocol_reply_check(c, reply, err, sizeof err) < 0)
-        log_warn("protocol: %s (a bug: the reply does not match the protocol table)", err);
+    switch (id) {
+    case PROTOCOL_STATUS:
+    case PROTOCOL_LIST:
+    case PROTOCOL_PREVIEW:
+    case PROTOCOL_HISTORY:
+    case PROTOCOL_REPORT:
+    case PROTOCOL_EXPORT:
+    case PROTOCOL_JOURNAL:
+    case PROTOCOL_PROMISE_LIST:
+    case PROTOCOL_RELOAD: /* daemon_reload does it */
+        return false;
+    default:
+        return true;
+    }
 }
 
 json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *err, size_t errsz)
@@ -1034,6 +788,7 @@ json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *
     json_t *reply = handlers[c->id].fn ? handlers[c->id].fn(d, req, err, errsz)
                                        : handlers[c->id].deferred(d, req, cl, err, errsz);
     daemon_close_settled(d); /* what the command settled (done, checkin, promise kept) */
-    check_reply(c->name, reply);
+    if (reply && changes_tasks(c->id)) sync_soon(d->sync);
+    reply_check(c->name, reply);
     return reply;
 }

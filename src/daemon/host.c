@@ -1,14 +1,47 @@
 #include "daemon/host.h"
 
 #include <stdio.h>
+#include <time.h>
 
+#include "common/log.h"
 #include "ledger/ledger.h"
+#include "ledger/sync.h"
+#include "ledger/uid.h"
+
+/* A fire answered on another device before it came (CalDAV, SPEC 7) is not shown: recorded
+ * answered where fires are recorded (ledger_sync_take_held), only skipped in a simulation that
+ * records nothing. true when it is not to show. */
+static bool answered_elsewhere(struct backend_host *h, const struct notification *n,
+                               usec_t scheduled, usec_t now)
+{
+    struct ledger *lg = h->ledger ? h->ledger : h->simulated;
+    char uid[LEDGER_UID_MAX];
+    const char *answer;
+    usec_t at;
+    if (!lg || !n->reminder_id || !*n->reminder_id ||
+        ledger_sync_held(lg, ledger_sync_fire_uid(n, scheduled, uid, sizeof uid), &answer, &at) < 0)
+        return false;
+    if (h->ledger && ledger_sync_take_held(h->ledger, n, scheduled, now) <= 0) return false;
+    time_t s = (time_t)(at / USEC_PER_SEC), t = (time_t)(now / USEC_PER_SEC);
+    struct tm a, b;
+    char when[32] = "?";
+    if (localtime_r(&s, &a) && localtime_r(&t, &b))
+        strftime(when, sizeof when,
+                 a.tm_year == b.tm_year && a.tm_yday == b.tm_yday ? "%H:%M" : "%Y-%m-%d %H:%M", &a);
+    /* A preview's simulated fire is not news for the daemon's log. */
+    log_msg(h->simulated ? LOG_LVL_DEBUG : LOG_LVL_INFO,
+            "'%s' not shown: answered on another device at %s", n->reminder_id, when);
+    return true;
+}
 
 static int host_show(void *ud, const struct notification *n, usec_t scheduled, uint32_t *id,
                      char *err, size_t errsz)
 {
     struct backend_host *h = ud;
     usec_t now = clock_now(h->clock);
+    /* Not shown: *id 0 tells the rule set (nudge.notify returns nil, keeps no callbacks). */
+    *id = 0;
+    if (answered_elsewhere(h, n, scheduled, now)) return 0;
     int r = h->backend->show(h->backend, n, now, id, err, errsz);
     if (r < 0 || !h->ledger) return r;
     /* Shown: now it is a fire of its reminder, and a click on it answers that fire. */

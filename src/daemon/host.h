@@ -21,6 +21,10 @@ struct backend_host {
      * its answer. NULL (preview, --check): nothing is recorded. The preview with --answers
      * records in its in-memory snapshot. */
     struct ledger *ledger;
+    /* A simulation's ledger (the preview's snapshot): a fire answered on another device is not
+     * shown there either, and recorded only when `ledger` is set (--answers); its news stays
+     * out of the daemon's log. NULL in the daemon and --check. */
+    struct ledger *simulated;
     /* nudge.spawn; NULL: nothing is started. */
     int (*spawn)(void *ud, const char *const *argv, char *err, size_t errsz);
     void *spawn_ud;

@@ -190,8 +190,10 @@ struct preview_sim *preview_sim_new(const struct rule_files *files, struct rules
     }
     /* With a script, each fire is recorded in the snapshot's ledger, as the daemon records it,
      * so its answer counts in what follows (streaks, re-asks). Without, nothing is recorded. */
-    ps->host = (struct backend_host){
-        .backend = shows, .clock = &ps->sim.base, .ledger = po->answers ? ps->ledger : NULL};
+    ps->host = (struct backend_host){.backend = shows,
+                                     .clock = &ps->sim.base,
+                                     .ledger = po->answers ? ps->ledger : NULL,
+                                     .simulated = ps->ledger};
     ps->rhost = backend_host_for(&ps->host);
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)files->paths,

@@ -145,6 +145,20 @@ static int spawn_program(void *ud, const char *const *argv, char *err, size_t er
     return p->pid;
 }
 
+/* Answers taken from the CalDAV server: their bubbles close, the schedule is re-planned. */
+static void sync_answered(void *ud)
+{
+    daemon_arm(ud);
+}
+
+static int sync_open(struct daemon *d)
+{
+    struct sync_hooks h = daemon_sync_hooks(d);
+    h.answered = sync_answered;
+    d->sync = sync_new(d->loop, d->ledger, &h);
+    return d->sync ? 0 : -1;
+}
+
 /* A start that fails before the loop runs frees what it made (nothing of the loop yet). */
 static int start_failed(struct daemon *d)
 {
@@ -198,7 +212,7 @@ static int daemon_open(struct daemon *d, const struct rule_files *files, const s
     } else {
         d->backend = notify_auto_new("nudge", stdout);
     }
-    if (!d->backend || !d->glib || daemon_sync_open(d) < 0) return -1;
+    if (!d->backend || !d->glib || sync_open(d) < 0) return -1;
     d->backend->listener = (struct notify_listener){forward_action, forward_closed, d};
     d->host = (struct backend_host){.backend = d->backend,
                                     .clock = clock_real(),

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
-#include "daemon/commands.h"
+#include "daemon/jobs.h"
 #include "daemon/daemon.h"
 #include "engine/clock.h"
 #include "sync/sync.h"
@@ -43,18 +43,13 @@ static void fires_done(void *ud, json_t *fires, bool truncated, const char *err)
 static void *coming_fires(void *ud, struct sync *s, int days, char *err, size_t errsz)
 {
     (void)s;
-    return commands_coming_fires(ud, days, fires_done, ud, err, errsz);
+    return jobs_coming_fires(ud, days, fires_done, ud, err, errsz);
 }
 
 static void cancel_fires(void *ud, void *job)
 {
     (void)ud;
-    commands_cancel_fires(job);
-}
-
-static void answered(void *ud)
-{
-    daemon_arm(ud); /* closes the bubbles of what the phone answered, re-plans */
+    jobs_cancel_fires(job);
 }
 
 static usec_t now_real(void *ud)
@@ -63,15 +58,12 @@ static usec_t now_real(void *ud)
     return clock_now(clock_real());
 }
 
-int daemon_sync_open(struct daemon *d)
+struct sync_hooks daemon_sync_hooks(struct daemon *d)
 {
-    struct sync_hooks h = {.coming_fires = coming_fires,
-                           .cancel_fires = cancel_fires,
-                           .answered = answered,
-                           .now = now_real,
-                           .ud = d};
-    d->sync = sync_new(d->loop, d->ledger, &h);
-    return d->sync ? 0 : -1;
+    return (struct sync_hooks){.coming_fires = coming_fires,
+                               .cancel_fires = cancel_fires,
+                               .now = now_real,
+                               .ud = d};
 }
 
 void daemon_sync_configure(struct daemon *d)

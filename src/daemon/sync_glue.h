@@ -4,11 +4,12 @@
 
 #include <jansson.h>
 
-struct daemon;
-struct sync_status;
+#include "sync/sync.h"
 
-/* Makes d->sync (off until configured). -1 when out of memory. */
-int daemon_sync_open(struct daemon *d);
+struct daemon;
+
+/* The hooks sync/ calls back for the coming fires and the time; `answered` is run.c's. */
+struct sync_hooks daemon_sync_hooks(struct daemon *d);
 /* Applies the running rules' nudge.config{sync} (none: sync off). */
 void daemon_sync_configure(struct daemon *d);
 /* The protocol's sync object, or JSON null when sync is off. */

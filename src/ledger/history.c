@@ -40,6 +40,8 @@ static int history_cb(void *ud, const struct store_fire *f)
                               .answer = f->answer,
                               .answered = f->answered};
     if (f->answer && !strcmp(f->answer, "silenced")) e.reason = f->source;
+    /* An answer from a synced phone or tablet says so; where a click came from does not matter. */
+    else if (f->answer && f->source && !strcmp(f->source, "sync")) e.reason = "another device";
     return w->cb(w->ud, &e);
 }
 

@@ -15,7 +15,8 @@ struct history_entry {
     usec_t scheduled, fired;
     const char *answer; /* the latest answer to this fire, or NULL */
     usec_t answered;    /* when, or 0 */
-    const char *reason; /* a "silenced" fire: why ("pause", "checkin", "quiet"); else NULL */
+    const char *reason; /* a "silenced" fire: why ("pause", "checkin", "quiet"); an answer
+                         * given on a synced device (CalDAV): "another device"; else NULL */
 };
 
 /* When `reminder` last showed a notification: 0, or -ENOENT when it never did (or the store's

@@ -39,4 +39,9 @@ int ledger_snoozes_remove(struct ledger *lg,
                           bool (*match)(const struct store_snooze *z, const void *arg),
                           const void *arg, const char *reason, usec_t now);
 
+/* The newest fire still open on screen (the shown map) whose notification names promise `id`,
+ * with its reminder copied into `reminder`; 0 when none. */
+int64_t ledger_promise_showing_fire(struct ledger *lg, int64_t id, char *reminder,
+                                    size_t reminder_sz);
+
 #endif

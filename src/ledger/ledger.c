@@ -10,6 +10,8 @@
 #include "common/notification.h"
 #include "ledger/internal.h"
 #include "ledger/promise.h"
+#include "ledger/sync.h"
+#include "ledger/uid.h"
 
 #define SNOOZE_DEFAULT USEC_PER_HOUR
 
@@ -107,9 +109,12 @@ int64_t ledger_record_fire(struct ledger *lg, const struct notification *n, usec
     const char *origin = n->origin ? n->origin : LEDGER_ORIGIN_RULE;
     int64_t parent = strcmp(origin, LEDGER_ORIGIN_SNOOZE) ? 0 : chain_root(lg, n->parent);
     expire_previous(lg, n->reminder_id, now);
+    /* Its calendar UID, so an answer from a synced device finds it. */
+    char uid[LEDGER_UID_MAX];
+    ledger_sync_fire_uid(n, scheduled, uid, sizeof uid);
     int64_t fid = 0;
     if (store_record_fire_from(lg->st, n->reminder_id, n->kind, scheduled, now, n->title, origin,
-                               parent, &fid) < 0)
+                               parent, uid, &fid) < 0)
         return 0;
     size_t len;
     char *blob = notification_encode(n, &len);
@@ -124,9 +129,11 @@ int64_t ledger_record_silenced(struct ledger *lg, const char *reminder, const ch
 {
     if (!reminder || !*reminder) return 0;
     expire_previous(lg, reminder, now);
+    char uid[LEDGER_UID_MAX];
+    ledger_fire_uid(reminder, scheduled, false, uid, sizeof uid);
     int64_t fid = 0;
-    if (store_record_fire(lg->st, reminder, kind ? kind : "notify", scheduled, now, title, &fid) <
-            0 ||
+    if (store_record_fire_from(lg->st, reminder, kind ? kind : "notify", scheduled, now, title,
+                               LEDGER_ORIGIN_RULE, 0, uid, &fid) < 0 ||
         store_record_answer(lg->st, fid, "silenced", now, reason) < 0)
         return 0;
     return fid;

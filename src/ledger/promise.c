@@ -294,6 +294,28 @@ static int settle_open_fires(struct ledger *lg, int64_t id, const char *state, u
     return 0;
 }
 
+int64_t ledger_promise_showing_fire(struct ledger *lg, int64_t id, char *reminder,
+                                    size_t reminder_sz)
+{
+    /* Newest first: backwards round the ring from the slot written last. */
+    for (size_t k = 1; k <= LEDGER_SHOWN_MAX; k++) {
+        const struct ledger_shown *sh =
+            &lg->shown[(lg->shown_next + LEDGER_SHOWN_MAX - k) % LEDGER_SHOWN_MAX];
+        bool open = false;
+        if (!sh->id || sh->fire_id <= 0) continue;
+        if (store_fire_get(lg->st, sh->fire_id, unanswered_cb, &open) < 0 || !open) continue;
+        void *blob;
+        size_t len;
+        if (store_fire_blob(lg->st, sh->fire_id, &blob, &len) < 0) continue;
+        int64_t of = promise_of_blob(blob, len);
+        free(blob);
+        if (of != id) continue;
+        snprintf(reminder, reminder_sz, "%s", sh->reminder ? sh->reminder : "");
+        return sh->fire_id;
+    }
+    return 0;
+}
+
 static int promise_move(struct ledger *lg, const struct ledger_promise *p, const char *state,
                         usec_t now, char *err, size_t errsz)
 {

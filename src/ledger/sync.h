@@ -45,6 +45,12 @@ struct ledger_fire_state {
     char origin[16]; /* "rule", "snooze", "manual" */
 };
 
+/* The UID a fire of n planned for `scheduled` is known by: n->uid, else the plain UID of its
+ * reminder and `scheduled` (a snooze's re-show has no n->uid: it is named by its own time).
+ * Written into buf (LEDGER_UID_MAX bytes, ledger/uid.h); returns buf. */
+const char *ledger_sync_fire_uid(const struct notification *n, usec_t scheduled, char *buf,
+                                 size_t bufsz);
+
 /* The latest fire with this UID: 0, -ENOENT when none was recorded, -EIO. */
 int ledger_fire_by_uid(struct ledger *lg, const char *uid, struct ledger_fire_state *out);
 

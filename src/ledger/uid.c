@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "common/notification.h"
+#include "ledger/sync.h"
+
 #define UID_ID_MAX 256
 
 char *ledger_fire_uid(const char *reminder_id, usec_t scheduled, bool by_day, char *buf,
@@ -28,4 +31,15 @@ char *ledger_fire_uid(const char *reminder_id, usec_t scheduled, bool by_day, ch
         snprintf(when, sizeof when, "%lld", (long long)t);
     snprintf(buf, bufsz, "%s-%s@nudge", id, when);
     return buf;
+}
+
+/* Here rather than in sync.c: recording a fire names it too (ledger_record_fire). */
+const char *ledger_sync_fire_uid(const struct notification *n, usec_t scheduled, char *buf,
+                                 size_t bufsz)
+{
+    if (n->uid && *n->uid) {
+        snprintf(buf, bufsz, "%s", n->uid);
+        return buf;
+    }
+    return ledger_fire_uid(n->reminder_id, scheduled, false, buf, bufsz);
 }

@@ -122,6 +122,123 @@ static void config_phases(lua_State *L, int idx, struct ruleset *rs)
     rs->phases = p;
 }
 
+/* ---- nudge.config{sync} ---- */
+
+#define SYNC_EVERY_MIN (60 * USEC_PER_SEC)
+#define SYNC_EVERY_MAX USEC_PER_DAY
+#define SYNC_DAYS_MAX 60
+
+/* The host of an http(s) URL (after the scheme; brackets kept off an IPv6 address) into buf:
+ * its length, 0 when there is none. */
+static size_t url_host(const char *rest, char *buf, size_t bufsz)
+{
+    size_t n;
+    if (*rest == '[') {
+        const char *close = strchr(rest, ']');
+        if (!close) return 0;
+        rest++;
+        n = (size_t)(close - rest);
+    } else {
+        n = strcspn(rest, ":/?#");
+    }
+    if (n >= bufsz) n = bufsz - 1;
+    memcpy(buf, rest, n);
+    buf[n] = 0;
+    return n;
+}
+
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) return true;
+    return false;
+}
+
+/* config{sync = {caldav=, user=, every=, days=}}: checked whole before it replaces the
+ * settings, so an error leaves the ones before. */
+static void config_sync(lua_State *L, struct ruleset *rs, int idx)
+{
+    static const char *const known[] = {"caldav", "user", "every", "days"};
+    const char *example = "{ caldav = \"https://dav.example.org/anna/tasks/\", user = \"anna\" }";
+    if (lua_type(L, idx) != LUA_TTABLE)
+        luaL_error(L, "config 'sync' must be a table like %s, not %s", example,
+                   luaL_typename(L, idx));
+    /* The unknown key first by name, so every run names the same one. */
+    lua_pushnil(L);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        lua_pop(L, 1);
+        const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        size_t i = 0;
+        while (k && i < 4 && strcmp(known[i], k)) i++;
+        if (k && i < 4) continue;
+        if (lua_isnil(L, -2) || !k ||
+            (lua_type(L, -2) == LUA_TSTRING && strcmp(k, lua_tostring(L, -2)) < 0)) {
+            lua_pushvalue(L, -1);
+            lua_replace(L, -3);
+        }
+    }
+    if (!lua_isnil(L, -1)) lconv_unknown_key(L, -1, "config 'sync': ", "field", known, 4);
+    lua_pop(L, 1);
+
+    struct ruleset_sync s = {.every = 15 * 60 * USEC_PER_SEC, .days = 14};
+    size_t len;
+    lua_getfield(L, idx, "caldav");
+    const char *url = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    if (!url)
+        luaL_error(L, "config 'sync': 'caldav' must be the URL of a task list, like %s",
+                   "\"https://dav.example.org/anna/tasks/\"");
+    size_t scheme = !strncmp(url, "https://", 8) ? 8 : !strncmp(url, "http://", 7) ? 7 : 0;
+    char host[256];
+    if (!scheme || !url_host(url + scheme, host, sizeof host))
+        luaL_error(L, "config 'sync': 'caldav' must start with https:// (or http://) and a host: "
+                      "\"%s\"", url);
+    if (len >= sizeof s.url || has_control(url, len) || strchr(url, ' '))
+        luaL_error(L, "config 'sync': 'caldav' must be a URL of at most %d bytes, without "
+                      "spaces or control characters", (int)sizeof s.url - 1);
+    /* The user and password go in their own places: one in a URL would be sent and logged. */
+    if (memchr(url + scheme, '@', strcspn(url + scheme, "/?#")))
+        luaL_error(L, "config 'sync': 'caldav' holds a login: put the name in 'user', and the "
+                      "password in the keyring with nudgectl sync --login");
+    memcpy(s.url, url, len + 1);
+    lua_getfield(L, idx, "user");
+    if (!lua_isnil(L, -1)) {
+        const char *user = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+        if (!user || !len || len >= sizeof s.user || has_control(user, len))
+            luaL_error(L, "config 'sync': 'user' must be the login name, a text of 1 to %d "
+                          "bytes without control characters (leave it out for a server "
+                          "without login)", (int)sizeof s.user - 1);
+        memcpy(s.user, user, len + 1);
+    }
+    lua_getfield(L, idx, "every");
+    if (!lua_isnil(L, -1)) {
+        s.every = lconv_check_span(L, -1, "sync.every");
+        if (s.every < SYNC_EVERY_MIN || s.every > SYNC_EVERY_MAX)
+            luaL_error(L, "config 'sync': 'every' must be between 1min and 1d");
+    }
+    lua_getfield(L, idx, "days");
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+            lua_tointeger(L, -1) > SYNC_DAYS_MAX)
+            luaL_error(L, "config 'sync': 'days' must be a whole number from 1 to %d (the days "
+                          "of fires sent ahead)", SYNC_DAYS_MAX);
+        s.days = (int)lua_tointeger(L, -1);
+    }
+    lua_pop(L, 4);
+    if (scheme == 7 && strcmp(host, "localhost") && strcmp(host, "127.0.0.1") &&
+        strcmp(host, "::1") && rs->loading && rs->warnings) {
+        char where[4200];
+        lconv_where(L, where, sizeof where);
+        strlist_add(rs->warnings,
+                    "%s: config 'sync': %s goes to %s over plain http://, so %s in clear "
+                    "(use https://)",
+                    where, *s.user ? "the password" : "every task", host,
+                    *s.user ? "it travels" : "they travel");
+    }
+    rs->sync = s;
+    rs->has_sync = true;
+}
+
 /* ---- nudge.config{pause} ---- */
 
 /* Bytes of one pause entry: two timestamps and "..". */
@@ -308,14 +425,17 @@ static int l_config(lua_State *L)
                 lua_pop(L, 1);
             }
             sandbox_set_limits(L, &lim);
+        } else if (!strcmp(k, "sync")) {
+            config_sync(L, rs, lua_gettop(L));
         }
         lua_pop(L, 1);
     }
     /* An unknown field is reported after the known ones took effect, so a typo in one does
      * not also make every later rule complain that `since` is missing. The first by name, so
      * every run names the same one. */
-    static const char *const known[] = {"since",   "phases",   "quiet_hours", "pause",
-                                        "backend", "app_name", "discreet",    "limits"};
+    static const char *const known[] = {"since",    "phases",   "quiet_hours", "pause",
+                                        "backend",  "app_name", "discreet",    "limits",
+                                        "sync"};
     const size_t n_known = sizeof known / sizeof *known;
     lua_pushnil(L);
     lua_pushnil(L);

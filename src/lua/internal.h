@@ -68,6 +68,8 @@ struct ruleset {
     char backend_name[16];
     char app_name[64];
     bool discreet; /* nudge.config{discreet}: every notification discreet unless it says not */
+    bool has_sync;  /* nudge.config{sync}: the CalDAV settings below are set */
+    struct ruleset_sync sync;
     int nudge_ref, listeners_ref, notif_ref, ids_ref, idcount_ref, fired_ref, osdate_ref,
         ostime_ref;
     int ctl_promise_ref; /* the toolkit's promise_changed, taken before any rule ran */

@@ -205,6 +205,11 @@ static int l_notify(lua_State *L)
         lua_pushnil(L);
         return 1;
     }
+    /* Id 0: not shown, as it was answered on another device already (the host recorded it). */
+    if (!id) {
+        lua_pushnil(L);
+        return 1;
+    }
     rs->shown++;
     if (rs->interactive) keep_callbacks(L, rs, id, now);
     lua_pushinteger(L, id);

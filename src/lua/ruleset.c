@@ -446,6 +446,11 @@ const char *ruleset_app_name(const struct ruleset *rs)
     return rs->app_name;
 }
 
+const struct ruleset_sync *ruleset_sync(const struct ruleset *rs)
+{
+    return rs->has_sync ? &rs->sync : NULL;
+}
+
 /* fire_reminder(m, now): marks a one-shot fired, builds ev and calls m's function. Inside the
  * protected call, so running out of memory for them is the rule's failure, not a Lua panic
  * that aborts the daemon. */

@@ -48,7 +48,9 @@ const struct protocol_command protocol_commands[PROTOCOL_COMMANDS] = {
                           {"state", PROTOCOL_J_STRING, false},
                           {"last_reload", PROTOCOL_J_OBJECT, false},
                           /* the pause running now (PAUSE_REPLY's object), or null */
-                          {"pause", PROTOCOL_J_OBJECT | PROTOCOL_J_NULL, false}}},
+                          {"pause", PROTOCOL_J_OBJECT | PROTOCOL_J_NULL, false},
+                          /* the CalDAV sync (SYNC, see PROTOCOL_SYNC), or null: not configured */
+                          {"sync", PROTOCOL_J_OBJECT | PROTOCOL_J_NULL, false}}},
     [PROTOCOL_LIST] = {PROTOCOL_LIST, "list", "list", "list", false, {{0}},
                        {{"reminders", PROTOCOL_J_ARRAY, false},
                         {"truncated", PROTOCOL_J_BOOL, false},
@@ -174,6 +176,16 @@ const struct protocol_command protocol_commands[PROTOCOL_COMMANDS] = {
     /* "pause": the nudgectl pause it ended (until: now), or null when nothing was paused. */
     [PROTOCOL_RESUME] = {PROTOCOL_RESUME, "resume", "resume", "resume", false, {{0}},
                          {{"pause", PROTOCOL_J_OBJECT | PROTOCOL_J_NULL, false}}},
+    /* SPEC 7: one sync now, answered when it ends. "login" is the password (nudgectl --login
+     * prompts for it; never on the command line), stored in the Secret Service first. SYNC is
+     * {url, user (or null), every (seconds), days, state ("idle", "running", "offline",
+     * "auth", "error"), password ("file", "secret-service" or null), last (null or {at, ok,
+     * took_ms, sent, removed, received, unchanged, error (or null)}), last_error (null or {at,
+     * message}), next (seconds or null)}. */
+    [PROTOCOL_SYNC] = {PROTOCOL_SYNC, "sync", "sync", "sync [--login]", true,
+                       {{.name = "login", .cli = "--login", .type = PROTOCOL_STRING, .min_len = 1,
+                         .max_len = PROTOCOL_SYNC_LOGIN_MAX}},
+                       {{"sync", PROTOCOL_J_OBJECT, false}}},
 };
 /* clang-format on */
 

@@ -36,6 +36,7 @@ enum protocol_command_id {
     PROTOCOL_EXPORT,
     PROTOCOL_PAUSE,
     PROTOCOL_RESUME,
+    PROTOCOL_SYNC,
     PROTOCOL_COMMANDS /* how many */
 };
 
@@ -48,6 +49,10 @@ enum protocol_command_id {
 /* journal's days (journal.h agrees, checked in the daemon). */
 #define PROTOCOL_JOURNAL_DAYS_DEFAULT 30
 #define PROTOCOL_JOURNAL_DAYS_MAX 3660
+
+/* sync --login: the password's bytes (sync/password.h's SYNC_PASSWORD_MAX agrees, checked
+ * there). */
+#define PROTOCOL_SYNC_LOGIN_MAX 1024
 
 enum protocol_type {
     PROTOCOL_STRING,    /* min_len..max_len bytes; max_len 0: only the request line bounds it */
@@ -97,7 +102,7 @@ struct protocol_command {
     const char *name;  /* on the wire: "promise_add" */
     const char *cli;   /* nudgectl's words: "promise add" */
     const char *usage; /* nudgectl's usage line: "promise add TEXT --due TIMESTAMP" */
-    bool slow;         /* runs the preview engine: its reply may take a while */
+    bool slow;         /* runs the preview engine or a sync: its reply may take a while */
     struct protocol_arg args[PROTOCOL_ARGS_MAX + 1];      /* ended by a NULL name */
     struct protocol_field reply[PROTOCOL_FIELDS_MAX + 1]; /* besides "ok"; NULL name ends */
 };

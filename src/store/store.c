@@ -156,8 +156,29 @@
     ") STRICT;"                                                                                    \
     "CREATE INDEX pauses_by_start ON pauses (start, id);"
 
+/* v5: CalDAV sync (SPEC 7). A fire keeps its calendar UID (NULL for fires recorded before), so
+ * an answer from another device finds it; sync_items are the tasks nudge put on the server;
+ * sync_held an answer from another device to a fire that has not come yet (`due` is the UID's
+ * time, after which it is given up). */
+#define SCHEMA_V5                                                                                  \
+    "ALTER TABLE fires ADD COLUMN uid TEXT;"                                                       \
+    "CREATE INDEX fires_by_uid ON fires (uid, fired, id);"                                         \
+    "CREATE TABLE sync_items ("                                                                    \
+    " uid TEXT PRIMARY KEY,"                                                                       \
+    " href TEXT NOT NULL,"                                                                         \
+    " etag TEXT,"                                                                                  \
+    " due INTEGER NOT NULL"                                                                        \
+    ") WITHOUT ROWID, STRICT;"                                                                     \
+    "CREATE TABLE sync_held ("                                                                     \
+    " uid TEXT PRIMARY KEY,"                                                                       \
+    " reminder TEXT NOT NULL,"                                                                     \
+    " answer TEXT NOT NULL CHECK (answer IN ('done', 'skipped')),"                                 \
+    " at INTEGER NOT NULL,"                                                                        \
+    " due INTEGER NOT NULL"                                                                        \
+    ") WITHOUT ROWID, STRICT;"
+
 /* What a new database gets; bump together with STORE_SCHEMA_VERSION and add a migration. */
-#define SCHEMA_CURRENT SCHEMA_V1 SCHEMA_V2_INDEX SCHEMA_V3 SCHEMA_V4
+#define SCHEMA_CURRENT SCHEMA_V1 SCHEMA_V2_INDEX SCHEMA_V3 SCHEMA_V4 SCHEMA_V5
 
 /* v0 (written down in tests/data/state/make-v0.sh) kept fires and their one answer in a single
  * `history` row, times in whole seconds, mood 0 for none, open promises as 'pending', and had
@@ -195,7 +216,8 @@ static const char migrate_v0_v1[] =
     "DROP TABLE v0_last_fire;";
 
 /* migrations[n] takes a database from user_version n to n + 1. */
-static const char *const migrations[] = {migrate_v0_v1, SCHEMA_V2_INDEX, SCHEMA_V3, SCHEMA_V4};
+static const char *const migrations[] = {migrate_v0_v1, SCHEMA_V2_INDEX, SCHEMA_V3, SCHEMA_V4,
+                                         SCHEMA_V5};
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -237,6 +259,14 @@ enum stmt_id {
     Q_PAUSE_INSERT,
     Q_PAUSE_END,
     Q_PAUSES,
+    Q_FIRE_BY_UID,
+    Q_SYNC_ITEM_PUT,
+    Q_SYNC_ITEM_DELETE,
+    Q_SYNC_ITEMS,
+    Q_SYNC_HELD_PUT,
+    Q_SYNC_HELD_GET,
+    Q_SYNC_HELD_DELETE,
+    Q_SYNC_HELD_DROP,
     Q_COUNT
 };
 
@@ -253,8 +283,8 @@ enum stmt_id {
     "SELECT id, key, text, due, source, state, created, answered, asks FROM promises "
 
 static const char *const stmt_sql[Q_COUNT] = {
-    [Q_FIRE_INSERT] = "INSERT INTO fires (reminder, kind, scheduled, fired, title, origin, parent)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [Q_FIRE_INSERT] = "INSERT INTO fires (reminder, kind, scheduled, fired, title, origin, parent,"
+                      " uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [Q_FIRE_ATTACH] = "UPDATE fires SET notification = ?2 WHERE id = ?1",
     [Q_FIRE_BLOB] = "SELECT notification FROM fires WHERE id = ?1 AND notification IS NOT NULL",
     [Q_FIRE_GET] = FIRE_SELECT "WHERE f.id = ?1",
@@ -309,6 +339,20 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_PAUSE_END] = "UPDATE pauses SET ended = ?2 WHERE id = ?1 AND ended IS NULL",
     [Q_PAUSES] = "SELECT id, start, until, all_kinds, note, created, ended FROM pauses"
                  " ORDER BY start, id",
+    [Q_FIRE_BY_UID] = FIRE_SELECT "WHERE f.uid = ?1 ORDER BY f.fired DESC, f.id DESC LIMIT 1",
+    [Q_SYNC_ITEM_PUT] = "INSERT INTO sync_items (uid, href, etag, due) VALUES (?1, ?2, ?3, ?4)"
+                        " ON CONFLICT (uid) DO UPDATE SET href = excluded.href,"
+                        " etag = excluded.etag, due = excluded.due",
+    [Q_SYNC_ITEM_DELETE] = "DELETE FROM sync_items WHERE uid = ?1",
+    [Q_SYNC_ITEMS] = "SELECT uid, href, etag, due FROM sync_items ORDER BY due, uid",
+    /* A second answer for a fire not come yet replaces the first: the device's latest word. */
+    [Q_SYNC_HELD_PUT] = "INSERT INTO sync_held (uid, reminder, answer, at, due)"
+                        " VALUES (?1, ?2, ?3, ?4, ?5)"
+                        " ON CONFLICT (uid) DO UPDATE SET reminder = excluded.reminder,"
+                        " answer = excluded.answer, at = excluded.at, due = excluded.due",
+    [Q_SYNC_HELD_GET] = "SELECT uid, reminder, answer, at, due FROM sync_held WHERE uid = ?1",
+    [Q_SYNC_HELD_DELETE] = "DELETE FROM sync_held WHERE uid = ?1",
+    [Q_SYNC_HELD_DROP] = "DELETE FROM sync_held WHERE due <= ?1",
 };
 
 struct store {
@@ -1119,19 +1163,20 @@ void store_default_dir(char *buf, size_t bufsz)
 int store_record_fire(struct store *st, const char *reminder, const char *kind, usec_t scheduled,
                       usec_t fired, const char *title, int64_t *fire_id)
 {
-    return store_record_fire_from(st, reminder, kind, scheduled, fired, title, "rule", 0, fire_id);
+    return store_record_fire_from(st, reminder, kind, scheduled, fired, title, "rule", 0, NULL,
+                                  fire_id);
 }
 
 int store_record_fire_from(struct store *st, const char *reminder, const char *kind,
                            usec_t scheduled, usec_t fired, const char *title, const char *origin,
-                           int64_t parent, int64_t *fire_id)
+                           int64_t parent, const char *uid, int64_t *fire_id)
 {
     if (!reminder || !reminder[0] || !kind || !origin) return -EINVAL;
     sqlite3_stmt *s = stmt(st, Q_FIRE_INSERT);
     if (!s) return -EIO;
     int rc = bind_text(s, 1, reminder) | bind_text(s, 2, kind) | bind_i64(s, 3, scheduled) |
              bind_i64(s, 4, fired) | bind_text(s, 5, title) | bind_text(s, 6, origin) |
-             (parent > 0 ? bind_i64(s, 7, parent) : sqlite3_bind_null(s, 7));
+             (parent > 0 ? bind_i64(s, 7, parent) : sqlite3_bind_null(s, 7)) | bind_text(s, 8, uid);
     if (rc != SQLITE_OK) {
         stmt_done(s);
         return sql_fail(st, "recording a fire");
@@ -1195,6 +1240,19 @@ int store_fire_get(struct store *st, int64_t fire_id,
     int rc;
     sqlite3_stmt *s = stmt_with(st, Q_FIRE_GET, fire_id, "reading fires", &rc);
     if (!s) return rc;
+    return each_fire(st, s, true, cb, ud);
+}
+
+int store_fire_by_uid(struct store *st, const char *uid,
+                      int (*cb)(void *ud, const struct store_fire *f), void *ud)
+{
+    if (!uid) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_FIRE_BY_UID);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, uid) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading fires");
+    }
     return each_fire(st, s, true, cb, ud);
 }
 
@@ -1782,4 +1840,121 @@ int store_pauses(struct store *st, int (*cb)(void *ud, const struct store_pause 
     }
     rows_free(&r);
     return ret;
+}
+
+/* ---- CalDAV sync ---- */
+
+int store_sync_item_put(struct store *st, const char *uid, const char *href, const char *etag,
+                        usec_t due)
+{
+    if (!uid || !href) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_SYNC_ITEM_PUT);
+    if (!s) return -EIO;
+    if ((bind_text(s, 1, uid) | bind_text(s, 2, href) | bind_text(s, 3, etag) |
+         bind_i64(s, 4, due)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "recording a synced item");
+    }
+    return write_result(st, step_write(s, NULL), "recording a synced item");
+}
+
+int store_sync_item_delete(struct store *st, const char *uid)
+{
+    if (!uid) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_SYNC_ITEM_DELETE);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, uid) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "forgetting a synced item");
+    }
+    return write_result(st, step_write(s, NULL), "forgetting a synced item");
+}
+
+int store_sync_items(struct store *st, int (*cb)(void *ud, const struct store_sync_item *it),
+                     void *ud)
+{
+    sqlite3_stmt *s = stmt(st, Q_SYNC_ITEMS);
+    if (!s) return -EIO;
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading synced items");
+    for (size_t i = 0; ret == 0 && i < r.n; i++) {
+        struct store_sync_item it = {
+            .uid = cell_text(&r, i, 0),
+            .href = cell_text(&r, i, 1),
+            .etag = cell_text(&r, i, 2),
+            .due = cell_i64(&r, i, 3),
+        };
+        ret = cb(ud, &it);
+    }
+    rows_free(&r);
+    return ret;
+}
+
+int store_sync_held_put(struct store *st, const char *uid, const char *reminder,
+                        const char *answer, usec_t at, usec_t due)
+{
+    static const char *const answers[] = {"done", "skipped", NULL};
+    if (!uid || !reminder || !one_of(answer, answers)) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_SYNC_HELD_PUT);
+    if (!s) return -EIO;
+    if ((bind_text(s, 1, uid) | bind_text(s, 2, reminder) | bind_text(s, 3, answer) |
+         bind_i64(s, 4, at) | bind_i64(s, 5, due)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "holding a synced answer");
+    }
+    /* The user's answer, given on another device: synced like one given here. */
+    durable(st, true);
+    int r = write_result(st, step_write(s, NULL), "holding a synced answer");
+    durable(st, false);
+    return r;
+}
+
+int store_sync_held_get(struct store *st, const char *uid,
+                        int (*cb)(void *ud, const struct store_sync_held *h), void *ud)
+{
+    if (!uid) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_SYNC_HELD_GET);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, uid) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading a held answer");
+    }
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading a held answer");
+    if (ret == 0 && r.n == 0) ret = -ENOENT;
+    for (size_t i = 0; ret == 0 && i < r.n; i++) {
+        struct store_sync_held h = {
+            .uid = cell_text(&r, i, 0),
+            .reminder = cell_text(&r, i, 1),
+            .answer = cell_text(&r, i, 2),
+            .at = cell_i64(&r, i, 3),
+            .due = cell_i64(&r, i, 4),
+        };
+        ret = cb(ud, &h);
+    }
+    rows_free(&r);
+    return ret;
+}
+
+int store_sync_held_delete(struct store *st, const char *uid)
+{
+    if (!uid) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_SYNC_HELD_DELETE);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, uid) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "dropping a held answer");
+    }
+    int r = write_result(st, step_write(s, NULL), "dropping a held answer");
+    if (r == 0 && sqlite3_changes(st->db) == 0) r = -ENOENT;
+    return r;
+}
+
+int store_sync_held_drop(struct store *st, usec_t before)
+{
+    int rc;
+    sqlite3_stmt *s = stmt_with(st, Q_SYNC_HELD_DROP, before, "dropping held answers", &rc);
+    if (!s) return rc;
+    int r = write_result(st, step_write(s, NULL), "dropping held answers");
+    return r < 0 ? r : sqlite3_changes(st->db);
 }

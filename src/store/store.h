@@ -22,7 +22,7 @@
 
 #include "common/usec.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -69,10 +69,10 @@ int store_record_fire(struct store *st, const char *reminder, const char *kind, 
                       usec_t fired, const char *title, int64_t *fire_id);
 
 /* The same, saying where it came from: origin "rule", "snooze" (a re-show of fire `parent`),
- * or "manual" (a hand fire); parent 0 for none. */
+ * or "manual" (a hand fire); parent 0 for none; uid its calendar UID, or NULL. */
 int store_record_fire_from(struct store *st, const char *reminder, const char *kind,
                            usec_t scheduled, usec_t fired, const char *title, const char *origin,
-                           int64_t parent, int64_t *fire_id);
+                           int64_t parent, const char *uid, int64_t *fire_id);
 
 /* Keeps the notification a fire showed (the caller's encoding), so it can be shown again. */
 int store_fire_attach(struct store *st, int64_t fire_id, const void *blob, size_t len);
@@ -97,6 +97,10 @@ int store_last_fire(struct store *st, const char *reminder,
 /* Fire fire_id (-ENOENT if none). */
 int store_fire_get(struct store *st, int64_t fire_id,
                    int (*cb)(void *ud, const struct store_fire *f), void *ud);
+
+/* The latest fire recorded with calendar UID uid (-ENOENT if none). */
+int store_fire_by_uid(struct store *st, const char *uid,
+                      int (*cb)(void *ud, const struct store_fire *f), void *ud);
 
 /* answer is one of "done", "snoozed", "skipped", "kept", "broken", "not_yet", "expired",
  * "silenced", "cancelled" (else -EINVAL); source says where it came from ("action",
@@ -225,5 +229,42 @@ int store_kv_size(struct store *st, const char *except, int64_t *bytes);
 int store_kv_get(struct store *st, const char *key, void **blob, size_t *len);
 int store_kv_each(struct store *st, int (*cb)(void *ud, const char *key, const void *blob, size_t len),
                   void *ud);
+
+/* ---- CalDAV sync (SPEC 7) ---- */
+
+struct store_sync_item {
+    const char *uid, *href;
+    const char *etag; /* NULL when unknown */
+    usec_t due;
+};
+
+/* Adds the task nudge put on the server under uid, or replaces it. */
+int store_sync_item_put(struct store *st, const char *uid, const char *href, const char *etag,
+                        usec_t due);
+/* Forgets it (absent: nothing to do, 0). */
+int store_sync_item_delete(struct store *st, const char *uid);
+/* Every item, by due, then uid. */
+int store_sync_items(struct store *st, int (*cb)(void *ud, const struct store_sync_item *it),
+                     void *ud);
+
+/* An answer from another device to a fire not come yet. */
+struct store_sync_held {
+    const char *uid, *reminder;
+    const char *answer; /* "done" or "skipped" */
+    usec_t at;          /* when it was given */
+    usec_t due;         /* the UID's time: given up after it */
+};
+
+/* Holds an answer for uid (replacing one held already); answer "done" or "skipped", else
+ * -EINVAL. Synced to disk, like an answer. */
+int store_sync_held_put(struct store *st, const char *uid, const char *reminder,
+                        const char *answer, usec_t at, usec_t due);
+/* The answer held for uid (-ENOENT if none). */
+int store_sync_held_get(struct store *st, const char *uid,
+                        int (*cb)(void *ud, const struct store_sync_held *h), void *ud);
+/* -ENOENT when none was held. */
+int store_sync_held_delete(struct store *st, const char *uid);
+/* Drops the held answers whose due is `before` or earlier; returns how many, or -EIO. */
+int store_sync_held_drop(struct store *st, usec_t before);
 
 #endif

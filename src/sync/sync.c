@@ -892,6 +892,8 @@ static void after_list(void *ud, const struct caldav_reply *r)
 
     unsigned before = s->received;
     for (size_t i = 0; i < r->n_items; i++) take_answer(s, &r->items[i], &known, now);
+    /* A held answer whose fire never came (the rule changed, a pause) is not kept forever. */
+    ledger_sync_drop_held(s->lg, now - MAY_COME_USEC);
     if (s->received != before) s->h.answered(s->h.ud);
 
     struct promise_ctx pc = {s, &w, &known, now, 0};

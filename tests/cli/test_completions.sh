@@ -48,7 +48,7 @@ run_suite() { # run_suite LABEL
     complete_words _nudgectl "$NUDGECTL" fi
     check "$l: nudgectl fi<TAB> is fire" reply_is "fire "
     complete_words _nudgectl "$NUDGECTL" ""
-    check "$l: every command offered" reply_is "status list preview fire reload done skip snooze checkin journal promise history emit report export pause resume "
+    check "$l: every command offered" reply_is "status list preview fire reload done skip snooze checkin journal promise history emit report export pause resume sync "
     complete_words _nudgectl "$NUDGECTL" done ""
     check "$l: done <TAB> offers evening" reply_has evening
     check "$l: done <TAB> offers gesture-walk" reply_has gesture-walk
@@ -70,6 +70,8 @@ run_suite() { # run_suite LABEL
     check "$l: checkin --<TAB>" reply_is "--json --help --mood --note "
     complete_words _nudgectl "$NUDGECTL" pause --
     check "$l: pause --<TAB>" reply_is "--json --help --until --all --note "
+    complete_words _nudgectl "$NUDGECTL" sync --
+    check "$l: sync --<TAB>" reply_is "--json --help --login "
     complete_words _nudgectl "$NUDGECTL" checkin --mood ""
     check "$l: --mood values" reply_is "1 2 3 4 5 "
     complete_words _nudgectl "$NUDGECTL" journal -

@@ -48,6 +48,7 @@ for probe in \
     'nudge.on("daily", function() end, { bogus = 1 })' \
     'nudge.config { bogus = 1 }' \
     'nudge.config { limits = { bogus = 1 } }' \
+    'nudge.config { sync = { caldav = "https://h/", bogus = 1 } }' \
     'nudge.checkin { bogus = 1 }' 'nudge.gesture { bogus = 1 }' 'nudge.promise { bogus = 1 }' \
     'nudge.patience { bogus = 1 }' 'nudge.milestone { bogus = 1 }' \
     'nudge.support { bogus = 1 }'; do

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "engine/clock.h"
 #include "ledger/report.h"
+#include "ledger/sync.h"
 #include "ledger/uid.h"
 #include "lua/ruleset.h"
 #include "notify/notify.h"
@@ -201,6 +202,61 @@ static void test_api_values(void **state)
     free(out);
 }
 
+/* nudge.config{sync}: the defaults, every field, the plain-http warning (not for a server on
+ * this machine), and no settings when the rules give none. */
+static void test_config_sync(void **state)
+{
+    (void)state;
+    usec_t now = cet(2026, 11, 23, 0, 0);
+    struct run r;
+    const char *none = rule_file("nosync.lua", "nudge.config{since = '2026-11-01'}\n");
+    load_ok(&r, now, 1, none);
+    assert_null(ruleset_sync(r.rs));
+    free(run_end(&r));
+
+    const char *dflt = rule_file(
+        "sync.lua", "nudge.config{sync = {caldav = 'https://dav.example.org/anna/tasks/'}}\n");
+    load_ok(&r, now, 1, dflt);
+    const struct ruleset_sync *s = ruleset_sync(r.rs);
+    assert_non_null(s);
+    assert_string_equal(s->url, "https://dav.example.org/anna/tasks/");
+    assert_string_equal(s->user, "");
+    assert_true(s->every == 15 * 60 * USEC_PER_SEC);
+    assert_int_equal(s->days, 14);
+    assert_int_equal(r.warnings.n, 0);
+    free(run_end(&r));
+
+    const char *full = rule_file(
+        "sync.lua", "nudge.config{since = '2026-11-01'}\n"
+                    "nudge.config{sync = {caldav = 'http://[::1]:5232/anna/tasks/', user = 'anna',\n"
+                    "                     every = '1h 30min', days = 60}}\n"
+                    "nudge.config{sync = {caldav = 'http://localhost:5232/a/', every = 60, days = 1}}\n"
+                    "nudge.config{sync = {caldav = 'http://127.0.0.1/b/', user = 'b', every = '1d'}}\n");
+    load_ok(&r, now, 1, full);
+    s = ruleset_sync(r.rs);
+    assert_non_null(s);
+    /* The last config{sync} wins, whole: no field of an earlier one is left over. */
+    assert_string_equal(s->url, "http://127.0.0.1/b/");
+    assert_string_equal(s->user, "b");
+    assert_true(s->every == USEC_PER_DAY);
+    assert_int_equal(s->days, 14);
+    assert_int_equal(r.warnings.n, 0);
+    free(run_end(&r));
+
+    const char *clear = rule_file(
+        "sync.lua", "nudge.config{sync = {caldav = 'http://dav.example.org/t/', user = 'anna'}}\n");
+    load_ok(&r, now, 1, clear);
+    assert_non_null(ruleset_sync(r.rs));
+    assert_int_equal(r.warnings.n, 1);
+    char want[512];
+    snprintf(want, sizeof want,
+             "%s:1: config 'sync': the password goes to dav.example.org over plain http://, so "
+             "it travels in clear (use https://)",
+             clear);
+    assert_string_equal(r.warnings.v[0], want);
+    free(run_end(&r));
+}
+
 static void test_preview_format(void **state)
 {
     (void)state;
@@ -354,6 +410,29 @@ static void test_errors_name_file_and_line(void **state)
         {"nudge.every('1h', function() end, {jiter = '5m'})", "unknown option 'jiter' (did you mean 'jitter'?)"},
         {"nudge.config{bogus = 1}", "config: unknown field 'bogus'"},
         {"nudge.config{discreet = 'yes'}", "config 'discreet' must be true or false"},
+        {"nudge.config{sync = true}", "config 'sync' must be a table like"},
+        {"nudge.config{sync = {user = 'anna'}}", "config 'sync': 'caldav' must be the URL"},
+        {"nudge.config{sync = {caldav = 5}}", "config 'sync': 'caldav' must be the URL"},
+        {"nudge.config{sync = {caldav = 'ftp://x/'}}", "'caldav' must start with https://"},
+        {"nudge.config{sync = {caldav = 'https:///tasks/'}}", "'caldav' must start with https://"},
+        {"nudge.config{sync = {caldav = 'https://[::1/'}}", "'caldav' must start with https://"},
+        {"nudge.config{sync = {caldav = 'https://h/a b/'}}", "without spaces or control"},
+        {"nudge.config{sync = {caldav = 'https://h/' .. ('x'):rep(1100)}}", "at most 1023 bytes"},
+        {"nudge.config{sync = {caldav = 'https://a:pw@h/'}}", "'caldav' holds a login"},
+        {"nudge.config{sync = {caldav = 'https://h/', user = ''}}", "'user' must be the login name"},
+        {"nudge.config{sync = {caldav = 'https://h/', user = 'a\\nb'}}", "without control characters"},
+        {"nudge.config{sync = {caldav = 'https://h/', user = 5}}", "'user' must be the login name"},
+        {"nudge.config{sync = {caldav = 'https://h/', every = '59s'}}", "'every' must be between 1min and 1d"},
+        {"nudge.config{sync = {caldav = 'https://h/', every = '25h'}}", "'every' must be between 1min and 1d"},
+        {"nudge.config{sync = {caldav = 'https://h/', every = 'often'}}", "bad time span \"often\""},
+        {"nudge.config{sync = {caldav = 'https://h/', every = {}}}", "sync.every must be a span"},
+        {"nudge.config{sync = {caldav = 'https://h/', days = 0}}", "'days' must be a whole number from 1 to 60"},
+        {"nudge.config{sync = {caldav = 'https://h/', days = 61}}", "'days' must be a whole number"},
+        {"nudge.config{sync = {caldav = 'https://h/', days = 1.5}}", "'days' must be a whole number"},
+        {"nudge.config{sync = {caldav = 'https://h/', url = 'x', dayz = 3}}",
+         "config 'sync': unknown field 'dayz' (did you mean 'days'?)"},
+        {"nudge.config{sync = {caldav = 'https://h/', 'anna'}}", "config 'sync': "},
+        {"nudge.config{snyc = {}}", "config: unknown field 'snyc' (did you mean 'sync'?)"},
         {"nudge.notify{title = 'x', discreet = 1}", "notify field 'discreet' must be true or false, not number"},
         {"nudge.config{pause = '2026-12-24'}", "config 'pause' must be a list of dates or ranges"},
         {"nudge.config{pause = {'2026-12-24', 5}}", "config 'pause'[2]: must be a string, not number"},
@@ -1526,10 +1605,97 @@ static void test_rule_pause_silenced(void **state)
     strlist_free(&errs);
 }
 
+/* SPEC 7: a fire answered on a synced device before it came is not shown. The daemon records
+ * it answered (source "sync") and says so in the log; a preview that records nothing (the
+ * snapshot's ledger only read) does not show it either. Its callbacks are not kept, and
+ * nudge.notify returns nil for it. */
+static void test_held_answer_not_shown(void **state)
+{
+    (void)state;
+    const char *rules = "nudge.on('*-*-* 20:30', function()\n"
+                        "  local id = nudge.notify{title = 'talk', on_action = function() end}\n"
+                        "  nudge.store.set('shown-' .. nudge.date('%d'), id ~= nil)\n"
+                        "end, {id = 'talk'})\n";
+    usec_t t0 = cet(2026, 11, 23, 0, 0);
+    for (int record = 1; record >= 0; record--) {
+        struct clock_sim clock;
+        clock_sim_init(&clock, t0);
+        char *out = NULL;
+        size_t out_len = 0;
+        FILE *mem = open_memstream(&out, &out_len);
+        struct notify_backend *capture = notify_capture_new(mem, true);
+        struct test_host h;
+        test_host_init(&h, capture, &clock.base);
+        if (record)
+            h.bh.ledger = h.lg;
+        else
+            h.bh.simulated = h.lg;
+        char uid[LEDGER_UID_MAX];
+        usec_t at = cet(2026, 11, 24, 18, 2);
+        ledger_fire_uid("talk", cet(2026, 11, 24, 20, 30), false, uid, sizeof uid);
+        assert_int_equal(ledger_sync_answer(h.lg, uid, "talk", "done", at, at), 1);
+        const char *p = rule_file("held.lua", "%s", rules);
+        struct ruleset_options o = {.paths = &p, .n_paths = 1, .clock = &clock.base,
+                                    .host = &h.rh, .ledger = h.lg, .seed = 1,
+                                    .record_history = record, .interactive = true};
+        struct strlist errs = {0};
+        struct ruleset *rs = ruleset_load(&o, &errs, NULL);
+        if (!rs) fail_msg("%s", errs.n ? errs.v[0] : "?");
+        log_begin();
+        usec_t end = t0 + 3 * DAY;
+        for (;;) {
+            usec_t next = schedule_next_deadline(ruleset_schedule(rs));
+            if (next >= end) break;
+            if (next > clock.t) clock.t = next;
+            ruleset_run_due(rs);
+        }
+        char *log = log_end();
+        fflush(mem);
+#define AT(day) "{\"at\":\"2026-11-" day "T20:30:00+01:00\",\"id\":\"talk"
+        assert_non_null(strstr(out, AT("23")));
+        assert_null(strstr(out, AT("24")));
+        assert_non_null(strstr(out, AT("25")));
+#undef AT
+        /* nudge.notify's return: an id, then nil, then an id. */
+        void *v[3];
+        size_t len[3];
+        assert_int_equal(ledger_kv_get(h.lg, "shown-23", 64, &v[0], &len[0]), 0);
+        assert_int_equal(ledger_kv_get(h.lg, "shown-24", 64, &v[1], &len[1]), 0);
+        assert_int_equal(ledger_kv_get(h.lg, "shown-25", 64, &v[2], &len[2]), 0);
+        assert_true(len[0] == len[2] && !memcmp(v[0], v[2], len[0]));
+        assert_false(len[0] == len[1] && !memcmp(v[0], v[1], len[0]));
+        for (int k = 0; k < 3; k++) free(v[k]);
+        struct fire_rows rows = {0};
+        assert_int_equal(store_history(h.st, 0, 0, collect_fire, &rows), 0);
+        const char *answer;
+        usec_t held_at;
+        if (record) {
+            assert_in_log(log, "'talk' not shown: answered on another device at 18:02");
+            assert_int_equal(rows.n, 3); /* newest first */
+            assert_string_equal(rows.v[1].answer, "done");
+            assert_string_equal(rows.v[1].source, "sync");
+            assert_int_equal(secs(rows.v[1].scheduled), secs(cet(2026, 11, 24, 20, 30)));
+            assert_int_equal(ledger_sync_held(h.lg, uid, &answer, &held_at), -ENOENT);
+        } else {
+            /* Nothing recorded, the held answer left as it was. */
+            assert_int_equal(rows.n, 0);
+            assert_int_equal(ledger_sync_held(h.lg, uid, &answer, &held_at), 0);
+        }
+        free(log);
+        ruleset_free(rs);
+        test_host_free(&h);
+        notify_backend_free(capture);
+        fclose(mem);
+        free(out);
+        strlist_free(&errs);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_values),
+        cmocka_unit_test(test_config_sync),
         cmocka_unit_test(test_preview_format),
         cmocka_unit_test(test_preview_summer_offset),
         cmocka_unit_test(test_preview_repeatable),
@@ -1555,6 +1721,7 @@ int main(void)
         cmocka_unit_test(test_toolkit_rows_at_memory_cap),
         cmocka_unit_test(test_quiet_drop_silenced),
         cmocka_unit_test(test_rule_pause_silenced),
+        cmocka_unit_test(test_held_answer_not_shown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1066,6 +1066,150 @@ static void test_migrate_v3(void **state)
     assert_string_equal(migrated, fresh);
 }
 
+static int count_fire(void *ud, const struct store_fire *f)
+{
+    (void)f;
+    ++*(int *)ud;
+    return 0;
+}
+
+/* v4 -> v5 adds the fires' UIDs and the sync tables; every v4 row stays as it was. */
+static void test_migrate_v4(void **state)
+{
+    (void)state;
+    const char *src = getenv("NUDGE_SRC");
+    assert_non_null(src);
+    char fixture[512];
+    snprintf(fixture, sizeof fixture, "%s/tests/data/state/v4.db", src);
+    assert_int_equal(mkdir(statedir, 0700), 0);
+    copy_file(fixture, dbfile);
+
+    struct store *st = open_ok();
+    struct fires f = {0};
+    assert_int_equal(store_history(st, 0, 0, collect_fire, &f), 0);
+    assert_int_equal(f.n, 3);
+    assert_int_equal(f.id[0], 3);
+    assert_string_equal(f.answer[0], "(null)");
+    assert_string_equal(f.answer[1], "snoozed");
+    assert_string_equal(f.answer[2], "done");
+    assert_int_equal(f.answered[2], 1797000600000000);
+    void *blob;
+    size_t len;
+    assert_int_equal(store_fire_blob(st, 2, &blob, &len), 0);
+    assert_int_equal(len, 2);
+    free(blob);
+    struct snoozes z = {0};
+    assert_int_equal(store_snoozes(st, collect_snooze, &z), 0);
+    assert_int_equal(z.n, 1);
+    assert_int_equal(z.fire[0], 3);
+    struct promises p = {0};
+    assert_int_equal(store_promises(st, collect_promise, &p), 0);
+    assert_int_equal(p.n, 1);
+    assert_string_equal(p.state[0], "kept");
+    struct kvs k = {0};
+    assert_int_equal(store_kv_each(st, collect_kv, &k), 0);
+    assert_int_equal(k.n, 1);
+    assert_int_equal(k.value[0][0], 3);
+    usec_t sch, fir;
+    assert_int_equal(store_get_last_fire(st, "evening", &sch, &fir), 0);
+    assert_int_equal(sch, 1797086400000000);
+
+    /* Fires recorded before have no UID: none is found by one. */
+    int n = 0;
+    assert_int_equal(store_fire_by_uid(st, "evening-20261112T120000Z@nudge", count_fire, &n),
+                     -ENOENT);
+    /* The new column and tables work. */
+    int64_t id = 0;
+    assert_int_equal(store_record_fire_from(st, "evening", "checkin", 1797200000000000,
+                                            1797200000000000, NULL, "rule", 0, "u1@nudge", &id),
+                     0);
+    assert_int_equal(id, 4);
+    struct fires g = {0};
+    assert_int_equal(store_fire_by_uid(st, "u1@nudge", collect_fire, &g), 0);
+    assert_int_equal(g.id[0], 4);
+    assert_int_equal(store_sync_item_put(st, "u1@nudge", "/cal/u1.ics", NULL, 1), 0);
+    assert_int_equal(store_sync_held_put(st, "u2@nudge", "evening", "done", 1, 2), 0);
+    store_close(st);
+
+    sqlite3 *db = raw_open(dbfile);
+    assert_int_equal(raw_int(db, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM answers"), 2);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM pauses WHERE ended IS NOT NULL"), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM fires WHERE uid IS NULL"), 3);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sync_items"), 1);
+    assert_int_equal(raw_int(db, "SELECT count(*) FROM sync_held"), 1);
+    sqlite3_close(db);
+    assert_integrity_ok(dbfile);
+    /* A migrated database has exactly the schema of a fresh one. */
+    static char migrated[16384], fresh[16384];
+    schema_of(dbfile, migrated, sizeof migrated);
+    snprintf(statedir, sizeof statedir, "%s/fresh", tmpdir);
+    snprintf(dbfile, sizeof dbfile, "%s/nudge.db", statedir);
+    store_close(open_ok());
+    schema_of(dbfile, fresh, sizeof fresh);
+    assert_string_equal(migrated, fresh);
+}
+
+struct sync_rows {
+    int n;
+    char uid[MAXROWS][32], href[MAXROWS][32], etag[MAXROWS][16];
+    usec_t due[MAXROWS];
+};
+
+static int collect_sync_item(void *ud, const struct store_sync_item *it)
+{
+    struct sync_rows *c = ud;
+    assert_true(c->n < MAXROWS);
+    int i = c->n++;
+    snprintf(c->uid[i], sizeof c->uid[i], "%s", it->uid);
+    snprintf(c->href[i], sizeof c->href[i], "%s", it->href);
+    snprintf(c->etag[i], sizeof c->etag[i], "%s", it->etag ? it->etag : "(null)");
+    c->due[i] = it->due;
+    return 0;
+}
+
+static int held_answer(void *ud, const struct store_sync_held *h)
+{
+    snprintf(ud, 16, "%s", h->answer);
+    return 0;
+}
+
+static void test_sync_tables(void **state)
+{
+    (void)state;
+    struct store *st = open_ok();
+    assert_int_equal(store_sync_item_put(st, "b@nudge", "/c/b.ics", "\"1\"", 20), 0);
+    assert_int_equal(store_sync_item_put(st, "a@nudge", "/c/a.ics", NULL, 20), 0);
+    assert_int_equal(store_sync_item_put(st, "c@nudge", "/c/c.ics", NULL, 10), 0);
+    assert_int_equal(store_sync_item_put(st, "b@nudge", "/c/b2.ics", "\"2\"", 20), 0);
+    assert_int_equal(store_sync_item_put(st, NULL, "/c/x.ics", NULL, 1), -EINVAL);
+    struct sync_rows r = {0};
+    assert_int_equal(store_sync_items(st, collect_sync_item, &r), 0);
+    assert_int_equal(r.n, 3);
+    assert_string_equal(r.uid[0], "c@nudge"); /* by due, then uid */
+    assert_string_equal(r.uid[1], "a@nudge");
+    assert_string_equal(r.etag[1], "(null)");
+    assert_string_equal(r.uid[2], "b@nudge");
+    assert_string_equal(r.href[2], "/c/b2.ics");
+    assert_string_equal(r.etag[2], "\"2\"");
+    assert_int_equal(store_sync_item_delete(st, "a@nudge"), 0);
+    assert_int_equal(store_sync_item_delete(st, "a@nudge"), 0);
+
+    char answer[16] = "";
+    assert_int_equal(store_sync_held_put(st, "h@nudge", "evening", "snoozed", 1, 2), -EINVAL);
+    assert_int_equal(store_sync_held_get(st, "h@nudge", held_answer, answer), -ENOENT);
+    assert_int_equal(store_sync_held_put(st, "h@nudge", "evening", "done", 1, 100), 0);
+    assert_int_equal(store_sync_held_put(st, "h@nudge", "evening", "skipped", 2, 100), 0);
+    assert_int_equal(store_sync_held_put(st, "i@nudge", "evening", "done", 1, 200), 0);
+    assert_int_equal(store_sync_held_get(st, "h@nudge", held_answer, answer), 0);
+    assert_string_equal(answer, "skipped");
+    assert_int_equal(store_sync_held_drop(st, 99), 0);
+    assert_int_equal(store_sync_held_drop(st, 100), 1);
+    assert_int_equal(store_sync_held_delete(st, "i@nudge"), 0);
+    assert_int_equal(store_sync_held_delete(st, "i@nudge"), -ENOENT);
+    store_close(st);
+}
+
 struct pause_rows {
     size_t n;
     struct store_pause v[8];
@@ -1629,6 +1773,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v0, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v3, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v4, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_tables, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pauses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_failure_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),

@@ -116,6 +116,13 @@ function Handle:next() end
 ---@field memory? string|integer Memory cap of the whole rule state: "64M" (default), K/M/G suffixes, or bytes.
 ---@field time? nudge.Span Wall-clock deadline of each callback (default "1s", from "10ms" to "10s").
 
+---The CalDAV settings of nudge.config{sync}: a task list a phone shows (nudge-rules(5)).
+---@class nudge.Sync
+---@field caldav string URL of the task list (a calendar collection holding tasks), "https://..."; plain http:// only to this machine without a warning.
+---@field user? string The login name; the password comes from `nudgectl sync --login` (the keyring) or ~/.config/nudge/caldav-password (mode 0600).
+---@field every? nudge.Span Time between syncs (default "15min", from "1min" to "1d").
+---@field days? integer Days of coming fires sent as tasks (default 14, 1 to 60).
+
 ---Fields of nudge.config{}.
 ---@class nudge.Config
 ---@field since? nudge.Timestamp The day the repair began: drives {days}, the phases, patience and milestones.
@@ -126,6 +133,7 @@ function Handle:next() end
 ---@field app_name? string The application name the notifications carry.
 ---@field discreet? boolean Make every notification discreet unless it says discreet = false (default false).
 ---@field limits? nudge.Limits Instruction budget, memory cap and deadline of the rules.
+---@field sync? nudge.Sync Keep a CalDAV task list in step with the plan, for a phone.
 
 ---An entry of a question or gesture pool, when it is a table rather than a plain string.
 ---@class nudge.PoolEntry
@@ -246,7 +254,8 @@ function nudge.after(span, fn, opts) end
 ---@return nudge.Handle
 function nudge.at(timestamp, fn, opts) end
 
----Show a notification now. Returns its id, or nil when it could not be shown.
+---Show a notification now. Returns its id, or nil when it was not shown (it could not be, or
+---it was answered on a synced device already).
 ---
 ---```lua
 ---nudge.notify { title = "A walk together?", actions = { done = "Done", skip = "Skip" } }

@@ -1,0 +1,5 @@
+-- the days ahead as words
+nudge.config {
+  since = "2026-11-01",           -- the day you both decided to repair things
+  sync = { caldav = "https://dav.example.org/anna/tasks/", user = "anna", days = "two weeks" },
+}
