@@ -923,6 +923,40 @@ def fault_stalled(tmp, server, proxy):
         stop(d, what)
 
 
+def unconfigured_and_mode(tmp, server):
+    """No sync in the rules: status says null and nudgectl sync says how to set it. A password
+    file of another mode than 0600 is refused with a clear error, not used."""
+    e = Env(tmp, "nosync", 'nudge.checkin { id = "c", when = "*-*-* 20:30" }\n', tz=TZ)
+    d = Daemon(e)
+    try:
+        if check("without sync: nudged starts", d.ready, d.stderr()[-500:]):
+            rc, r, out, err = e.ctl_json("status")
+            check("without sync: status has \"sync\": null", rc == 0 and r and "sync" in r and r["sync"] is None,
+                  out[:300])
+            rc, out, err = e.ctl("sync")
+            check("without sync: nudgectl sync fails and says it is not configured",
+                  rc != 0 and "not configured" in out + err, (rc, out, err))
+    finally:
+        stop(d, "without sync")
+
+    what = "a password file of mode 0644"
+    server.make_calendar("mode")
+    e = Env(tmp, "mode", sync_rules(server.collection_url("mode")), tz=TZ)
+    password_file(e)
+    os.chmod(os.path.join(e.config, "nudge", "caldav-password"), 0o644)
+    d = Daemon(e)
+    try:
+        if check("%s: nudged starts" % what, d.ready, d.stderr()[-500:]):
+            s = wait_for(lambda: (sync_status(e)[0] or {}).get("state") == "auth" and sync_status(e)[0], 30, 0.1)
+            check("%s: refused (state auth)" % what, s and s.get("state") == "auth", s)
+            msg = ((s or {}).get("last_error") or {}).get("message", "")
+            check("%s: the error names the file's mode" % what, "0600" in msg or "mode" in msg, msg)
+            check("%s: nothing was sent to the server" % what,
+                  not list_tasks(server.collection_url("mode"), USER, PASSWORD))
+    finally:
+        stop(d, what)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="nudge-sync-")
     print("zone %s (local time %s)" % (TZ, local(time.time())), flush=True)
@@ -939,7 +973,8 @@ def main():
                  ("auth", lambda: fault_wrong_password(tmp, server, proxy)),
                  ("conflict", lambda: fault_conflict(tmp, server, proxy)),
                  ("malformed", lambda: fault_malformed(tmp, server, proxy)),
-                 ("stall", lambda: fault_stalled(tmp, server, proxy))]
+                 ("stall", lambda: fault_stalled(tmp, server, proxy)),
+                 ("config", lambda: unconfigured_and_mode(tmp, server))]
         for name, step in steps:
             if only and name not in only:
                 continue
