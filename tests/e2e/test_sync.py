@@ -635,6 +635,20 @@ def fault_down_at_start(tmp, server_tmp):
         on_time(what, ticks, t_start, time.time())
         check("%s: no storm: still one sync line after the wait" % what, len(sync_log_lines(d)) == 1,
               sync_log_lines(d))
+        # The retry 30 s on: it fails quietly (no second line) and the back-off doubles, up to
+        # `every` (1 min).
+        first_at = s["last"]["at"]
+        s2 = wait_for(lambda: (lambda x: x if x and x.get("last") and x["last"]["at"] != first_at and
+                               x["state"] != "running" else None)(sync_status(e)[0]), 45, 0.2)
+        check("%s: it tries again after the back-off" % what, s2, s)
+        if s2:
+            check("%s: ... about 30 s after the first try" % what,
+                  25 <= s2["last"]["at"] - first_at <= 35, (first_at, s2["last"]["at"]))
+            check("%s: ... still offline, still one log line" % what, s2["state"] == "offline" and
+                  len(sync_log_lines(d)) == 1, (s2["state"], sync_log_lines(d)))
+            n = next_in(s2)
+            check("%s: ... and the next try is a minute on (doubled, at most every)" % what,
+                  n is not None and 50 <= n <= 61, s2.get("next"))
         # The server comes up on that port: a sync now works, and says so once.
         srv = Radicale(os.path.join(server_tmp, "late"), USER, PASSWORD, port=port)
         if not check("%s: a server comes up on the port" % what, srv.start(), srv.log_text()):
