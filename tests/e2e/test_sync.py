@@ -10,11 +10,14 @@ desktop answer wins over a later phone answer and shows on the server (done as c
 skip as cancelled); a rule edit removes exactly the stale tasks, a pause (nudgectl and the
 rule file) the tasks inside it; a task deleted on the phone is not made again; the phone's own
 task is never touched. Faults, each with status answering within a second and fires landing on
-time: the server down at start, killed mid-sync, a wrong password, a 412 on a conflicting edit,
-malformed tasks from the server, a 10 s stalled reply.
+time: the server down at start (one log line, retried quietly after 30 s, then a minute on),
+killed mid-sync, a wrong password (no retry), a 412 on a conflicting edit, malformed tasks from
+the server, a 10 s stalled reply. And: no sync configured, a password file not 0600.
 
 The test runs on the real clock, in a zone (Etc/GMT±N) where it is early afternoon, so the
-example plan's quiet hours (22:30..07:30) never hold back the test's own reminders."""
+example plan's quiet hours (22:30..07:30) never hold back the test's own reminders.
+`test_sync.py [STEP...]` runs only the steps named (flow down killed auth conflict malformed
+stall config)."""
 import datetime
 import os
 import re
@@ -28,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Daemon, Env, check, results, wait_for, write  # noqa: E402
 
 try:
-    import caldav  # noqa: F401  python3-caldav
+    import caldav  # noqa: F401 (python3-caldav: the phone, through radicale_server)
     import radicale  # noqa: F401
     import requests
 except ImportError as e:
