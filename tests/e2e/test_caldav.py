@@ -17,7 +17,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import check, results, wait_for  # noqa: E402
+from harness import check, results  # noqa: E402
+from radicale_server import Radicale  # noqa: E402
 
 TOOL = os.environ.get("CALDAV_TOOL", "build/tests/caldav_tool")
 USER, PASSWORD = "ann", "a quiet evening"
@@ -28,22 +29,6 @@ try:
 except ImportError as e:
     print("SKIP: %s (scripts/deps --test installs radicale and python3-caldav)" % e)
     sys.exit(77)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def accepting(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 def tool(url, *args, password=PASSWORD, env=None):
@@ -75,33 +60,16 @@ def ok_etag(lines):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="nudge-caldav-")
-    users = os.path.join(tmp, "users")
-    # Plain htpasswd: Radicale 3.1 reads bcrypt and md5 only through passlib, which Debian's
-    # radicale recommends but does not require; "plain" needs nothing more.
-    with open(users, "w") as f:
-        f.write("%s:%s\n" % (USER, PASSWORD))
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "--config", "",
-         "--server-hosts", "127.0.0.1:%d" % port,
-         "--auth-type", "htpasswd", "--auth-htpasswd-filename", users,
-         "--auth-htpasswd-encryption", "plain",
-         "--storage-filesystem-folder", os.path.join(tmp, "collections"),
-         "--logging-level", "warning"],
-        stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "radicale.log"), "w"))
+    server = Radicale(tmp, USER, PASSWORD)
     try:
-        if not wait_for(lambda: accepting(port), timeout=30):
-            check("radicale listens", False, open(os.path.join(tmp, "radicale.log")).read())
+        if not server.start():
+            check("radicale listens", False, server.log_text())
             return
-        base = "http://127.0.0.1:%d/" % port
-        phone = caldav.DAVClient(url=base, username=USER, password=PASSWORD)
-        cal = phone.principal().make_calendar(name="nudge", cal_id="nudge",
-                                              supported_calendar_component_set=["VTODO"])
-        url = base + "%s/nudge" % USER  # no final slash: caldav_new adds it
-        run(url, cal, port)
+        cal = server.make_calendar("nudge")
+        url = server.collection_url("nudge")  # no final slash: caldav_new adds it
+        run(url, cal, server.port)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 def run(url, cal, port):
