@@ -930,16 +930,18 @@ static void print_promise_list(struct invocation *inv, json_t *r)
         puts("no promises");
         return;
     }
-    struct table *t = table_new(6);
+    struct table *t = table_new(7);
     if (!t) return;
-    table_add(t, (const char *[]){"ID", "STATE", "DUE", "", "SOURCE", "TEXT"});
+    table_add(t, (const char *[]){"ID", "STATE", "DUE", "", "SETTLED", "SOURCE", "TEXT"});
     size_t i;
     json_t *v;
     json_array_foreach(a, i, v)
     {
-        char id[32], when[128], rel[160];
-        usec_t due;
+        char id[32], when[128], rel[160], settled[128] = "";
+        usec_t due, at;
         bool has = reply_time(json_object_get(v, "due"), &due);
+        /* When it was kept or broken (here or on a synced phone). */
+        if (reply_time(json_object_get(v, "answered"), &at)) timestamp_format(at, settled, sizeof settled);
         json_t *idv = json_object_get(v, "id");
         if (json_is_integer(idv))
             snprintf(id, sizeof id, "%lld", (long long)json_integer_value(idv));
@@ -948,7 +950,7 @@ static void print_promise_list(struct invocation *inv, json_t *r)
         if (has) timestamp_format(due, when, sizeof when);
         table_add(t, (const char *[]){id, str_or(v, "state", "-"), has ? when : "-",
                                       has ? fmt_relative(due, inv->now, rel, sizeof rel) : "",
-                                      str_or(v, "source", "-"), str_or(v, "text", "")});
+                                      settled, str_or(v, "source", "-"), str_or(v, "text", "")});
     }
     table_print_free(t, stdout);
 }

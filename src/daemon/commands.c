@@ -528,10 +528,13 @@ static int promise_cb(void *ud, const struct ledger_promise *p)
 {
     struct bounded_list *w = ud;
     if (!bounded_room(w, 128 + len0(p->text) + len0(p->source) + len0(p->key))) return 1;
-    json_array_append_new(w->a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
+    json_array_append_new(w->a, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)p->id,
                                         "text", reply_text(p->text), "due", seconds(p->due), "state",
                                         reply_text(p->state), "source", reply_text(p->source),
-                                        "key", p->key ? reply_text(p->key) : json_null()));
+                                        "key", p->key ? reply_text(p->key) : json_null(),
+                                        /* when it was settled (kept, broken, deleted), here or
+                                         * on a synced phone */
+                                        "answered", p->answered ? seconds(p->answered) : json_null()));
     return 0;
 }
 
