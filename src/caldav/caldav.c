@@ -26,6 +26,7 @@ struct op {
     enum op_kind kind;
     caldav_done_fn *done;
     void *ud;
+    char *url, *origin; /* OP_LIST: copies of the collection's, to judge the hrefs listed */
 };
 
 static const char QUERY[] =
@@ -112,18 +113,61 @@ char *caldav_href(const struct caldav *cd, const char *uid)
 }
 
 /* The full URL of href: as is when it is one, after the origin when it is a path, else under
- * the collection. */
-static char *resolve(const struct caldav *cd, const char *href)
+ * the collection. NULL when that is not an item of the collection: the credentials go to the
+ * collection's own server only, whatever a listing names (an absolute href to another host, a
+ * "/../", a space or control character that would change the request). */
+static char *resolve_in(const char *url, const char *origin, const char *href)
 {
     char *out = NULL;
     int rc;
     if (strncasecmp(href, "http://", 7) == 0 || strncasecmp(href, "https://", 8) == 0)
         rc = asprintf(&out, "%s", href);
     else if (href[0] == '/')
-        rc = asprintf(&out, "%s%s", cd->origin, href);
+        rc = asprintf(&out, "%s%s", origin, href);
     else
-        rc = asprintf(&out, "%s%s", cd->url, href);
-    return rc < 0 ? NULL : out;
+        rc = asprintf(&out, "%s%s", url, href);
+    if (rc < 0) return NULL;
+    size_t n = strlen(url);
+    const char *rest = out + n;
+    bool inside = strncmp(out, url, n) == 0 && *rest && !strstr(rest, "..");
+    for (const unsigned char *p = (const unsigned char *)out; inside && *p; p++)
+        inside = *p > 0x20 && *p < 0x7f;
+    if (!inside) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+static char *resolve(const struct caldav *cd, const char *href)
+{
+    return resolve_in(cd->url, cd->origin, href);
+}
+
+/* An ETag goes into a header as it came: refused when it could break the header. */
+static bool etag_ok(const char *etag)
+{
+    return etag && *etag && strlen(etag) <= HTTP_MAX_ETAG && !strpbrk(etag, "\r\n");
+}
+
+/* Entries nudge could not write back safely (an href outside the collection, an ETag that
+ * cannot go in a header) are passed over like unreadable ones: never sent to, never deleted. */
+static size_t keep_writable(const struct op *op, struct caldav_item *items, size_t n)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        char *url = resolve_in(op->url, op->origin, items[i].href);
+        bool ok = url && (!items[i].etag || etag_ok(items[i].etag));
+        free(url);
+        if (ok) {
+            items[kept++] = items[i];
+        } else {
+            free(items[i].href);
+            free(items[i].etag);
+            ical_todo_clear(&items[i].todo);
+        }
+    }
+    return kept;
 }
 
 static void reply_error(struct op *op, enum caldav_result res, long status, const char *fmt, ...)
@@ -168,7 +212,9 @@ static bool failed(struct op *op, const struct http_response *resp)
     long s = resp->status;
     if (s >= 200 && s < 300)
         return false;
-    if (s == 401 || s == 403)
+    /* A 403 on one item (read-only, or a server's own rule) is that item's refusal, not a
+     * wrong password: the sync goes on with the others. */
+    if (s == 401 || (s == 403 && op->kind == OP_LIST))
         reply_error(op, CALDAV_AUTH, s, "the calendar server did not accept the user name and password (HTTP %ld)", s);
     else if (s == 412)
         reply_error(op, CALDAV_CONFLICT, s, "the item changed on the server since it was last read (HTTP 412)");
@@ -195,6 +241,9 @@ static void on_list(struct op *op, const struct http_response *resp)
         reply_error(op, CALDAV_MALFORMED, resp->status, "%s", err);
         return;
     }
+    size_t readable = n;
+    n = keep_writable(op, items, n);
+    skipped += readable - n;
     struct caldav_reply r = {.result = CALDAV_OK, .status = resp->status, .error = "",
                              .items = items, .n_items = n, .skipped = skipped};
     op->done(op->ud, &r);
@@ -213,6 +262,8 @@ static void on_http(void *ud, const struct http_response *resp)
             op->done(op->ud, &r);
         }
     }
+    free(op->url);
+    free(op->origin);
     free(op);
 }
 
@@ -223,11 +274,18 @@ static int dav_send(struct caldav *cd, enum op_kind kind, const char *method, co
     if (!op)
         return -1;
     *op = (struct op){.kind = kind, .done = done, .ud = ud};
+    if (kind == OP_LIST && (!(op->url = strdup(cd->url)) || !(op->origin = strdup(cd->origin)))) {
+        free(op->url);
+        free(op);
+        return -1;
+    }
     struct http_request req = {
         .method = method, .url = url, .user = cd->user, .password = cd->password,
         .headers = headers, .body = body, .body_len = len, .timeout_ms = cd->timeout_ms,
     };
     if (http_send(cd->http, &req, on_http, op) != 0) {
+        free(op->url);
+        free(op->origin);
         free(op);
         return -1;
     }
@@ -240,12 +298,6 @@ int caldav_list(struct caldav *cd, caldav_done_fn *done, void *ud)
         return -1;
     const char *headers[] = {"Depth: 1", "Content-Type: application/xml; charset=utf-8", NULL};
     return dav_send(cd, OP_LIST, "REPORT", cd->url, headers, QUERY, sizeof QUERY - 1, done, ud);
-}
-
-/* An ETag goes into a header as it came: refused when it could break the header. */
-static bool etag_ok(const char *etag)
-{
-    return etag && *etag && strlen(etag) <= HTTP_MAX_ETAG && !strpbrk(etag, "\r\n");
 }
 
 int caldav_put(struct caldav *cd, const char *href, const char *etag, const char *ics, size_t len,

@@ -303,6 +303,7 @@ int mode_run(const struct rule_files *files, const struct run_options *o)
     clock_gettime(CLOCK_REALTIME, &ts);
     d.seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ (uint64_t)getpid();
     if (daemon_open(&d, files, o) < 0) return start_failed(&d);
+    ledger_seed(d.ledger, d.seed, &d.seed); /* the last run's draws, if there was one */
     d.rs = daemon_load(&d, &d.files, NULL, 0);
     if (!d.rs) return start_failed(&d);
     if (wallclock_init(&d.wc, d.loop, on_wallclock) < 0) {

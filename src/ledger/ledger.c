@@ -406,3 +406,22 @@ int ledger_kv_copy(struct ledger *from, struct ledger *to)
     if (from->st == to->st) return 0;
     return store_kv_each(from->st, copy_kv, to->st) < 0 ? -EIO : 0;
 }
+
+int ledger_seed(struct ledger *lg, uint64_t fresh, uint64_t *seed)
+{
+    char v[32];
+    *seed = fresh;
+    int r = store_meta_get(lg->st, "seed", v, sizeof v);
+    if (r == 0) {
+        char *end;
+        unsigned long long x = strtoull(v, &end, 16);
+        if (*v && !*end) {
+            *seed = x;
+            return 0;
+        }
+    } else if (r != -ENOENT) {
+        return -EIO;
+    }
+    snprintf(v, sizeof v, "%016llx", (unsigned long long)fresh);
+    return store_meta_set(lg->st, "seed", v) < 0 ? -EIO : 0;
+}

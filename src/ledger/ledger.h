@@ -163,6 +163,11 @@ int ledger_set_last_fire(struct ledger *lg, const char *reminder, usec_t schedul
 int ledger_oneshot_mark(struct ledger *lg, const char *reminder, usec_t at);
 int ledger_oneshot_fired(struct ledger *lg, const char *reminder, bool *fired);
 
+/* The seed of the rules' random draws (a window's time, a jitter, a gesture's text): kept in
+ * the state, so a restart draws what the last run planned and a synced phone's alarms stay
+ * true. The stored one, else `fresh` (stored now). 0 or -EIO (then *seed = fresh). */
+int ledger_seed(struct ledger *lg, uint64_t fresh, uint64_t *seed);
+
 /* ---- nudge.store: the rules' own values ---- */
 
 #define LEDGER_KV_KEY_MAX 1024

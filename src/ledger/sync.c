@@ -235,3 +235,14 @@ int ledger_sync_promise(struct ledger *lg, int64_t promise_id, const char *state
     }
     return 0;
 }
+
+int ledger_sync_account(struct ledger *lg, const char *account)
+{
+    char stored[2048];
+    int r = store_meta_get(lg->st, "sync_account", stored, sizeof stored);
+    if (r == 0 && !strcmp(stored, account)) return 0;
+    if (r < 0 && r != -ENOENT) return -EIO;
+    if (store_sync_items_clear(lg->st) < 0 || store_meta_set(lg->st, "sync_account", account) < 0)
+        return -EIO;
+    return 1;
+}

@@ -30,6 +30,11 @@ int ledger_sync_item_put(struct ledger *lg, const struct ledger_sync_item *it);
 /* Forgets the item (it was deleted on the server, by nudge or by the user). 0 or -EIO. */
 int ledger_sync_item_delete(struct ledger *lg, const char *uid);
 
+/* The server and user the items belong to (any text naming them): when it is not the one
+ * stored, the items are forgotten (they are another server's tasks; what this one holds is
+ * read afresh) and `account` is stored. 1 when they were forgotten, 0 when unchanged, -EIO. */
+int ledger_sync_account(struct ledger *lg, const char *account);
+
 /* The fire whose calendar UID is uid (ledger_fire_uid; every recorded fire keeps its UID). */
 struct ledger_fire_state {
     int64_t fire_id;

@@ -175,6 +175,11 @@
     " answer TEXT NOT NULL CHECK (answer IN ('done', 'skipped')),"                                 \
     " at INTEGER NOT NULL,"                                                                        \
     " due INTEGER NOT NULL"                                                                        \
+    ") WITHOUT ROWID, STRICT;"                                                                     \
+    /* the daemon's own settings: the PRNG seed, the server sync_items belong to */              \
+    "CREATE TABLE meta ("                                                                          \
+    " key TEXT PRIMARY KEY,"                                                                       \
+    " value TEXT NOT NULL"                                                                         \
     ") WITHOUT ROWID, STRICT;"
 
 /* What a new database gets; bump together with STORE_SCHEMA_VERSION and add a migration. */
@@ -267,6 +272,9 @@ enum stmt_id {
     Q_SYNC_HELD_GET,
     Q_SYNC_HELD_DELETE,
     Q_SYNC_HELD_DROP,
+    Q_SYNC_ITEMS_CLEAR,
+    Q_META_GET,
+    Q_META_SET,
     Q_COUNT
 };
 
@@ -353,6 +361,10 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SYNC_HELD_GET] = "SELECT uid, reminder, answer, at, due FROM sync_held WHERE uid = ?1",
     [Q_SYNC_HELD_DELETE] = "DELETE FROM sync_held WHERE uid = ?1",
     [Q_SYNC_HELD_DROP] = "DELETE FROM sync_held WHERE due <= ?1",
+    [Q_SYNC_ITEMS_CLEAR] = "DELETE FROM sync_items",
+    [Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+    [Q_META_SET] = "INSERT INTO meta (key, value) VALUES (?1, ?2)"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 };
 
 struct store {
@@ -1868,6 +1880,48 @@ int store_sync_item_delete(struct store *st, const char *uid)
         return sql_fail(st, "forgetting a synced item");
     }
     return write_result(st, step_write(s, NULL), "forgetting a synced item");
+}
+
+int store_sync_items_clear(struct store *st)
+{
+    sqlite3_stmt *s = stmt(st, Q_SYNC_ITEMS_CLEAR);
+    if (!s) return -EIO;
+    return write_result(st, step_write(s, NULL), "forgetting the synced items");
+}
+
+int store_meta_get(struct store *st, const char *key, char *buf, size_t bufsz)
+{
+    if (!key || !bufsz) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_META_GET);
+    if (!s) return -EIO;
+    if (bind_text(s, 1, key) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "reading a setting");
+    }
+    struct rows r;
+    int ret = rows_fetch(st, s, &r, "reading a setting");
+    if (ret == 0) {
+        if (r.n == 0) {
+            ret = -ENOENT;
+        } else {
+            const char *v = cell_text(&r, 0, 0);
+            snprintf(buf, bufsz, "%s", v ? v : "");
+        }
+    }
+    rows_free(&r);
+    return ret;
+}
+
+int store_meta_set(struct store *st, const char *key, const char *value)
+{
+    if (!key || !value) return -EINVAL;
+    sqlite3_stmt *s = stmt(st, Q_META_SET);
+    if (!s) return -EIO;
+    if ((bind_text(s, 1, key) | bind_text(s, 2, value)) != SQLITE_OK) {
+        stmt_done(s);
+        return sql_fail(st, "writing a setting");
+    }
+    return write_result(st, step_write(s, NULL), "writing a setting");
 }
 
 int store_sync_items(struct store *st, int (*cb)(void *ud, const struct store_sync_item *it),

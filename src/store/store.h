@@ -243,6 +243,13 @@ int store_sync_item_put(struct store *st, const char *uid, const char *href, con
                         usec_t due);
 /* Forgets it (absent: nothing to do, 0). */
 int store_sync_item_delete(struct store *st, const char *uid);
+/* Forgets every item (another server or user). */
+int store_sync_items_clear(struct store *st);
+
+/* The daemon's own settings (table meta): 0 with the value in buf (cut to bufsz), -ENOENT,
+ * -EIO. */
+int store_meta_get(struct store *st, const char *key, char *buf, size_t bufsz);
+int store_meta_set(struct store *st, const char *key, const char *value);
 /* Every item, by due, then uid. */
 int store_sync_items(struct store *st, int (*cb)(void *ud, const struct store_sync_item *it),
                      void *ud);

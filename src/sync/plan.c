@@ -119,7 +119,7 @@ static char *text_for(const struct sync_want *w, const struct ical_todo *remote,
 }
 
 static int plan_want(struct sync_plan *p, const struct sync_want *w, const struct sync_remote *r,
-                     const struct sync_known *k, usec_t now)
+                     const struct sync_known *k, bool partial, usec_t now)
 {
     struct sync_op *op;
     if (r && !r->todo->ours) return 0; /* the user's own task under our UID: never touched */
@@ -137,6 +137,7 @@ static int plan_want(struct sync_plan *p, const struct sync_want *w, const struc
         return (op->ics = text_for(w, r->todo, now)) ? 0 : -ENOMEM;
     }
     if (k && !k->href[0]) return 0; /* deleted by the user: stays deleted */
+    if (k && partial) return 0;      /* maybe among the entries that could not be read */
     if (k) /* made once, gone now: the user deleted it on another device */
         return add_op(p, SYNC_OP_TOMBSTONE, w->todo.uid, "", NULL, w->todo.due) ? 0 : -ENOMEM;
     if (!w->create || w->mode != SYNC_WANT_FULL) return 0;
@@ -146,7 +147,7 @@ static int plan_want(struct sync_plan *p, const struct sync_want *w, const struc
 
 int sync_plan_build(const struct sync_want *wants, size_t n_wants,
                     const struct sync_remote *remotes, size_t n_remotes,
-                    const struct sync_known *knowns, size_t n_knowns, usec_t now,
+                    const struct sync_known *knowns, size_t n_knowns, bool partial, usec_t now,
                     struct sync_plan *out)
 {
     memset(out, 0, sizeof *out);
@@ -164,7 +165,8 @@ int sync_plan_build(const struct sync_want *wants, size_t n_wants,
         const struct sync_want *w = &wants[i];
         const struct entry *re = find(ri, n_remotes, w->todo.uid);
         const struct entry *ke = find(ki, n_knowns, w->todo.uid);
-        if ((r = plan_want(out, w, re ? &remotes[re->i] : NULL, ke ? &knowns[ke->i] : NULL, now)) < 0)
+        if ((r = plan_want(out, w, re ? &remotes[re->i] : NULL, ke ? &knowns[ke->i] : NULL, partial,
+                           now)) < 0)
             goto out;
     }
     /* What this nudge made and wants no more: deleted where it still is, forgotten. */
@@ -174,6 +176,7 @@ int sync_plan_build(const struct sync_want *wants, size_t n_wants,
         const struct entry *re = find(ri, n_remotes, k->uid);
         const struct sync_remote *rm = re ? &remotes[re->i] : NULL;
         bool del = rm && rm->todo->ours;
+        if (!rm && partial) continue; /* maybe among the unreadable entries: kept in mind */
         if (!add_op(out, del ? SYNC_OP_DELETE : SYNC_OP_FORGET, k->uid, del ? rm->href : k->href,
                     del ? rm->etag : NULL, k->due)) {
             r = -ENOMEM;

@@ -56,10 +56,12 @@ struct sync_plan {
 /* Builds the plan. remotes and knowns are matched to wants by UID (wants sorted or not; each
  * UID at most once in each list). now is written as LAST-MODIFIED / DTSTAMP of what is sent.
  * Only remotes with todo->ours are ever changed or deleted, and only those this nudge made
- * (in knowns) are deleted. Returns 0, or -ENOMEM. */
+ * (in knowns) are deleted. partial: the listing left entries out (unreadable): a known task
+ * missing from it is neither taken for deleted by the user nor forgotten. Returns 0, or
+ * -ENOMEM. */
 int sync_plan_build(const struct sync_want *wants, size_t n_wants,
                     const struct sync_remote *remotes, size_t n_remotes,
-                    const struct sync_known *knowns, size_t n_knowns, usec_t now,
+                    const struct sync_known *knowns, size_t n_knowns, bool partial, usec_t now,
                     struct sync_plan *out);
 void sync_plan_free(struct sync_plan *p);
 

@@ -45,6 +45,7 @@ struct waiter {
     struct waiter *next;
     sync_done_fn *done;
     void *ud;
+    unsigned run; /* the first run whose end answers it */
 };
 
 struct fire_copy {
@@ -72,6 +73,7 @@ struct sync {
 
     /* the run under way */
     bool running, again, relisted;
+    unsigned runs; /* started so far */
     struct sync_password_op *pw_op;
     void *fires_job;
     struct fire_copy *fires;
@@ -159,18 +161,27 @@ static void free_fires(struct sync *s)
     s->n_fires = 0;
 }
 
-static void answer_waiters(struct sync *s)
+/* Answers the waiters the run that ended is for (all of them when `all`); true when some wait
+ * for the next run. */
+static bool answer_waiters(struct sync *s, bool all)
 {
     struct sync_status st;
     sync_get_status(s, &st);
-    struct waiter *w = s->waiters;
+    struct waiter *w = s->waiters, *later = NULL;
     s->waiters = NULL;
     while (w) {
         struct waiter *next = w->next;
-        w->done(w->ud, &st);
-        free(w);
+        if (all || w->run <= s->runs) {
+            w->done(w->ud, &st);
+            free(w);
+        } else {
+            w->next = later;
+            later = w;
+        }
         w = next;
     }
+    s->waiters = later;
+    return later != NULL;
 }
 
 static void timer_closed(uv_handle_t *h)
@@ -192,7 +203,7 @@ void sync_free(struct sync *s)
         s->has_last = true;
         s->last_ok = false;
     }
-    answer_waiters(s);
+    answer_waiters(s, true);
     free_fires(s);
     sync_plan_free(&s->plan);
     free(s->url), free(s->user), free(s->pending_url), free(s->pending_user);
@@ -259,8 +270,10 @@ int sync_configure(struct sync *s, const struct sync_config *cfg, char *err, siz
                 same0(s->pending_user, s->user) && (!cfg || (s->pending_every == s->every &&
                                                               s->pending_days == s->days));
     if (same) {
+        /* Back to the settings in force (A -> B -> A during a run): nothing waits any more. */
         free(s->pending_url), free(s->pending_user);
         s->pending_url = s->pending_user = NULL;
+        s->pending_cfg = false;
         return 0;
     }
     s->pending_cfg = true;
@@ -366,7 +379,7 @@ static void run_finish(struct sync *s, enum failure f, const char *fmt, ...)
     }
     if (s->pending_cfg) apply_settings(s);
     if (!s->on) {
-        answer_waiters(s);
+        answer_waiters(s, true);
         return;
     }
     usec_t next = s->every;
@@ -389,7 +402,9 @@ static void run_finish(struct sync *s, enum failure f, const char *fmt, ...)
         plan_next(s, s->again && f == FAIL_NONE ? SOON_USEC : next);
     }
     s->again = false;
-    answer_waiters(s);
+    /* A `nudgectl sync --login` that came during this run waits for the next one, which uses
+     * its password, whatever this one's outcome. */
+    if (answer_waiters(s, false)) plan_next(s, 0);
 }
 
 static enum failure failure_of(enum caldav_result r)
@@ -424,6 +439,15 @@ static void got_password(void *ud, int rc, const char *password, const char *whe
     }
     s->password_where = where;
     snprintf(s->password, sizeof s->password, "%s", password ? password : "");
+    /* The tasks remembered are another server's (or user's) after a change of settings. */
+    char account[2048];
+    snprintf(account, sizeof account, "%s\n%s", s->url, s->user ? s->user : "");
+    int fresh = ledger_sync_account(s->lg, account);
+    if (fresh < 0) {
+        run_finish(s, FAIL_ERROR, "the state database failed");
+        return;
+    }
+    if (fresh) log_debug("sync: %s: a task list new to this nudge", s->url);
     caldav_free(s->cd);
     struct caldav_config cfg = {.url = s->url, .user = s->user, .password = s->user ? s->password : NULL};
     char e[256];
@@ -455,6 +479,7 @@ static void stored_login(void *ud, int rc, const char *password, const char *whe
 
 static void run_start(struct sync *s)
 {
+    s->runs++;
     uv_timer_stop(&s->timer);
     s->next_at = 0;
     s->running = true;
@@ -568,11 +593,21 @@ static void known_free(struct known_list *l)
     free(l->v);
 }
 
+static int known_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct sync_known *)a)->uid, ((const struct sync_known *)b)->uid);
+}
+
+/* l sorted by UID (known_sort). */
 static const struct sync_known *known_find(const struct known_list *l, const char *uid)
 {
-    for (size_t i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i].uid, uid)) return &l->v[i];
-    return NULL;
+    struct sync_known key = {.uid = uid};
+    return l->n ? bsearch(&key, l->v, l->n, sizeof *l->v, known_cmp) : NULL;
+}
+
+static void known_sort(struct known_list *l)
+{
+    if (l->n) qsort(l->v, l->n, sizeof *l->v, known_cmp);
 }
 
 static void say_answer(const char *what, const char *answer, usec_t at)
@@ -597,6 +632,12 @@ static void take_answer(struct sync *s, const struct caldav_item *it, const stru
     if (at > now) at = now;
     int64_t pid = promise_of_uid(t->uid);
     if (pid) {
+        /* Promise ids are this database's counters: only a task this nudge made for one is
+         * about it (another install's "promise-1" is another promise). */
+        if (!k || !k->href[0]) return;
+        /* A completion a year old or more is no phone's (a COMPLETED of 1970): the time it
+         * was read is the truest left. */
+        if (at + 366 * USEC_PER_DAY < now) at = now;
         const char *state = completed ? "kept" : "broken";
         if (ledger_sync_promise(s->lg, pid, state, at, now) == 0) {
             s->received++;
@@ -613,7 +654,10 @@ static void take_answer(struct sync *s, const struct caldav_item *it, const stru
     if (!reminder) {
         if (ledger_fire_by_uid(s->lg, t->uid, &st) < 0 || st.answer[0]) return;
         reminder = st.reminder;
+        /* No task of it existed a day before it was due: an older time is not the phone's. */
+        if (at + MAY_COME_USEC < st.scheduled) at = now;
     } else {
+        if (at + MAY_COME_USEC < f->at) at = now;
         const char *held;
         usec_t held_at;
         if (ledger_sync_held(s->lg, t->uid, &held, &held_at) == 0) return; /* taken before */
@@ -851,8 +895,12 @@ static void next_op(struct sync *s)
         case SYNC_OP_DELETE: r = caldav_delete(s->cd, op->href, op->etag, after_op, s); break;
         }
         if (r < 0) {
-            run_finish(s, FAIL_ERROR, "%s: a request could not be sent (out of memory)", s->url);
-            return;
+            /* This task cannot be written (out of memory, an href or ETag refused): the
+             * others still can. */
+            s->failed_ops++;
+            snprintf(s->op_error, sizeof s->op_error, "the request for %s could not be made",
+                     op->uid);
+            continue;
         }
         return; /* after_op goes on */
     }
@@ -871,6 +919,14 @@ static void next_op(struct sync *s)
         run_finish(s, FAIL_ERROR, "%u tasks refused by the server: %s", s->failed_ops, s->op_error);
     else
         run_finish(s, FAIL_NONE, NULL);
+}
+
+/* By UID, then by place in the listing (the todos lie in one array, in listing order). */
+static int remote_cmp(const void *a, const void *b)
+{
+    const struct sync_remote *x = a, *y = b;
+    int c = strcmp(x->todo->uid, y->todo->uid);
+    return c ? c : (x->todo > y->todo) - (x->todo < y->todo);
 }
 
 static void after_list(void *ud, const struct caldav_reply *r)
@@ -892,6 +948,7 @@ static void after_list(void *ud, const struct caldav_reply *r)
     struct sync_remote *remotes = calloc(r->n_items ? r->n_items : 1, sizeof *remotes);
     int err = remotes ? ledger_sync_items(s->lg, known_cb, &known) : -ENOMEM;
     if (err < 0) goto fail;
+    known_sort(&known);
 
     unsigned before = s->received;
     for (size_t i = 0; i < r->n_items; i++) take_answer(s, &r->items[i], &known, now);
@@ -903,18 +960,20 @@ static void after_list(void *ud, const struct caldav_reply *r)
     if ((err = add_coming(s, &w)) < 0 || (err = add_known(s, &w, &known, now)) < 0 ||
         (err = ledger_promises_each(s->lg, promise_cb, &pc)) < 0 || (err = pc.err) < 0)
         goto fail;
-    /* Several server entries with one UID: the first is the task, the rest are left alone. */
+    /* Several server entries with one UID: the first listed is the task, the rest are left
+     * alone. Sorted by UID, then by place in the listing (a large listing costs n log n). */
+    for (size_t i = 0; i < r->n_items; i++)
+        remotes[i] = (struct sync_remote){r->items[i].href, r->items[i].etag, &r->items[i].todo};
+    if (r->n_items) qsort(remotes, r->n_items, sizeof *remotes, remote_cmp);
     size_t n_remotes = 0;
-    for (size_t i = 0; i < r->n_items; i++) {
-        bool dup = false;
-        for (size_t j = 0; j < n_remotes && !dup; j++)
-            dup = !strcmp(remotes[j].todo->uid, r->items[i].todo.uid);
-        if (!dup)
-            remotes[n_remotes++] = (struct sync_remote){r->items[i].href, r->items[i].etag,
-                                                        &r->items[i].todo};
-    }
+    for (size_t i = 0; i < r->n_items; i++)
+        if (!n_remotes || strcmp(remotes[n_remotes - 1].todo->uid, remotes[i].todo->uid))
+            remotes[n_remotes++] = remotes[i];
     sync_plan_free(&s->plan);
-    err = sync_plan_build(w.v, w.n, remotes, n_remotes, known.v, known.n, now, &s->plan);
+    /* Entries the server listed but nudge could not read may be its own tasks: none of what it
+     * remembers is taken for deleted on such a listing. */
+    err = sync_plan_build(w.v, w.n, remotes, n_remotes, known.v, known.n, r->skipped > 0, now,
+                          &s->plan);
     if (err < 0) goto fail;
     s->unchanged = s->plan.unchanged;
     s->op_next = 0;
@@ -962,12 +1021,14 @@ int sync_now(struct sync *s, const char *login, sync_done_fn *done, void *ud, vo
     }
     w->done = done;
     w->ud = ud;
+    /* The run under way answers a plain `sync`; a new password needs a run of its own. */
+    w->run = s->running && !login ? s->runs : s->runs + 1;
     w->next = s->waiters;
     s->waiters = w;
     *job = w;
     /* Started from the loop, never inside this call: the caller has not deferred its reply yet. */
-    if (s->running) s->again = true; /* this run's answer, then one more for what changed */
-    else plan_next(s, 0);
+    if (!s->running) plan_next(s, 0);
+    else if (!login) s->again = true; /* this run's answer, then one more for what changed */
     return 0;
 }
 

@@ -43,7 +43,8 @@ struct sync_hooks {
 
 /* NULL when out of memory. */
 struct sync *sync_new(uv_loop_t *loop, struct ledger *lg, const struct sync_hooks *hooks);
-/* Cancels what is under way (a pending nudgectl sync is answered with an error). */
+/* Cancels what is under way; waiting `nudgectl sync`s are answered with the status (the
+ * daemon closes their clients first when it stops). */
 void sync_free(struct sync *s);
 
 /* The rules' settings, or NULL: sync is off. Unchanged settings change nothing; new ones

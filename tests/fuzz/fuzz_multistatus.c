@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     };
     struct sync_known k[2] = {{"b@nudge", "/c/b.ics", "\"1\"", T0}, {"c@nudge", "/c/c.ics", NULL, T0}};
     struct sync_plan p;
-    if (r && sync_plan_build(w, 2, r, nr, k, 2, T0, &p) == 0) {
+    if (r && sync_plan_build(w, 2, r, nr, k, 2, skipped > 0, T0, &p) == 0) {
         for (size_t i = 0; i < p.n; i++) {
             const struct sync_op *op = &p.ops[i];
             if (op->kind != SYNC_OP_UPDATE && op->kind != SYNC_OP_DELETE) continue;

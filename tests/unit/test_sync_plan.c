@@ -47,7 +47,7 @@ static struct sync_plan plan(const struct sync_want *w, size_t nw, const struct 
                              size_t nr, const struct sync_known *k, size_t nk)
 {
     struct sync_plan p;
-    assert_int_equal(sync_plan_build(w, nw, r, nr, k, nk, NOW, &p), 0);
+    assert_int_equal(sync_plan_build(w, nw, r, nr, k, nk, false, NOW, &p), 0);
     return p;
 }
 
@@ -229,6 +229,26 @@ static void test_a_task_the_user_deleted_is_not_made_again(void **state)
     sync_plan_free(&p);
 }
 
+static void test_a_partial_listing_takes_nothing_for_deleted(void **state)
+{
+    (void)state;
+    /* Entries the server listed but nudge could not read may be its own: the known task
+     * missing from the listing is neither tombstoned nor forgotten, wanted or not. */
+    struct sync_want w = full("a@nudge", "Walk", T0);
+    struct sync_known k[2] = {{"a@nudge", "/c/a.ics", "\"e1\"", T0},
+                              {"b@nudge", "/c/b.ics", "\"e2\"", T0}};
+    struct sync_plan p;
+    assert_int_equal(sync_plan_build(&w, 1, NULL, 0, k, 2, true, NOW, &p), 0);
+    assert_int_equal(p.n, 0);
+    sync_plan_free(&p);
+    /* The same listing read whole: a was deleted by the user, b is gone on both sides. */
+    assert_int_equal(sync_plan_build(&w, 1, NULL, 0, k, 2, false, NOW, &p), 0);
+    assert_int_equal(p.n, 2);
+    assert_int_equal(p.ops[0].kind, SYNC_OP_TOMBSTONE);
+    assert_int_equal(p.ops[1].kind, SYNC_OP_FORGET);
+    sync_plan_free(&p);
+}
+
 static void test_someone_elses_task_under_our_uid_is_never_touched(void **state)
 {
     (void)state;
@@ -252,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_keep_want_changes_nothing),
         cmocka_unit_test(test_only_what_this_nudge_made_is_removed),
         cmocka_unit_test(test_a_task_the_user_deleted_is_not_made_again),
+        cmocka_unit_test(test_a_partial_listing_takes_nothing_for_deleted),
         cmocka_unit_test(test_someone_elses_task_under_our_uid_is_never_touched),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
