@@ -156,6 +156,29 @@ static void test_items(void **state)
 
 /* ---- fires by UID ---- */
 
+static void test_account_and_seed(void **state)
+{
+    struct fx *fx = *state;
+    const struct ledger_sync_item a = {"a@nudge", "/cal/a.ics", "\"e1\"", T0};
+    assert_int_equal(ledger_sync_account(fx->lg, "https://one/cal/\nann"), 1); /* first: fresh */
+    assert_int_equal(ledger_sync_item_put(fx->lg, &a), 0);
+    assert_int_equal(ledger_sync_account(fx->lg, "https://one/cal/\nann"), 0);
+    struct items got = {0};
+    assert_int_equal(ledger_sync_items(fx->lg, collect_item, &got), 0);
+    assert_int_equal(got.n, 1);
+    /* Another server: its tasks are not the ones remembered. */
+    assert_int_equal(ledger_sync_account(fx->lg, "https://two/cal/\nann"), 1);
+    memset(&got, 0, sizeof got);
+    assert_int_equal(ledger_sync_items(fx->lg, collect_item, &got), 0);
+    assert_int_equal(got.n, 0);
+    /* The seed: the first one offered is kept, later ones are not. */
+    uint64_t seed = 0;
+    assert_int_equal(ledger_seed(fx->lg, 0xfeedfacecafebeefull, &seed), 0);
+    assert_true(seed == 0xfeedfacecafebeefull);
+    assert_int_equal(ledger_seed(fx->lg, 42, &seed), 0);
+    assert_true(seed == 0xfeedfacecafebeefull);
+}
+
 static void test_fire_by_uid(void **state)
 {
     struct fx *fx = *state;
@@ -526,6 +549,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_items, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_account_and_seed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fire_by_uid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_open_fire, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_answered_fire, setup, teardown),
