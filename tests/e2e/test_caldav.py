@@ -147,10 +147,38 @@ def run(url, cal, port):
     check("no server is offline", rc == 1 and out and out[0].startswith("ERROR offline 0"), out)
 
 
+def foreign_listing(port):
+    """A listing whose entries point outside the collection /foreign/ or carry an ETag that
+    would break a header; one good entry."""
+    def todo(uid):
+        return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VTODO\r\nUID:%s\r\n"
+                "DTSTAMP:20261202T100000Z\r\nSUMMARY:Walk\r\nX-NUDGE:1\r\nEND:VTODO\r\n"
+                "END:VCALENDAR\r\n" % uid)
+
+    def resp(href, etag, uid):
+        return ('<d:response><d:href>%s</d:href><d:propstat><d:prop><d:getetag>%s</d:getetag>'
+                '<c:calendar-data><![CDATA[%s]]></c:calendar-data></d:prop>'
+                '<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>' % (href, etag, todo(uid)))
+    return ('<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">'
+            + resp("http://127.0.0.1:%d/steal.ics" % port, '"1"', "a@nudge")  # another host
+            + resp("/foreign/../elsewhere/b.ics", '"2"', "b@nudge")            # out by ".."
+            + resp("/other/c.ics", '"3"', "c@nudge")                           # another collection
+            + resp("/foreign/d%20.ics", '"4"&#13;&#10;X-Evil: 1', "d@nudge")     # a header in the ETag
+            + resp("/foreign/e.ics", '"5"', "e@nudge")                         # the good one
+            + "</d:multistatus>").encode()
+
+
 class Faulty(http.server.BaseHTTPRequestHandler):
     """/500/ answers 500, /garbage/ a 207 that is no XML, /plain/ a 200 with a body, /stall/
-    reads the request and waits until the test ends."""
+    reads the request and waits until the test ends, /foreign/ lists entries outside it, and a
+    PUT under /readonly/ answers 403."""
     stop = threading.Event()
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(403)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def do_REPORT(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -159,7 +187,8 @@ class Faulty(http.server.BaseHTTPRequestHandler):
             Faulty.stop.wait(30)
             return
         code, body = {"500": (500, b"oops"), "garbage": (207, b"<multistatus oops"),
-                      "plain": (200, b"hello")}[kind]
+                      "plain": (200, b"hello"),
+                      "foreign": (207, foreign_listing(self.server.server_address[1] + 1))}[kind]
         self.send_response(code)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -181,6 +210,14 @@ def faults():
         check("a 207 that is no XML is malformed", rc == 1 and out and out[0].startswith("ERROR malformed 207"), out)
         rc, out = tool(base + "plain/", "list")
         check("a 200 instead of a multistatus is malformed", rc == 1 and out and out[0].startswith("ERROR malformed 200"), out)
+        # Entries outside the collection (another host, "..", another collection) or with an
+        # ETag that would add a header are passed over: the password never leaves the server.
+        items, ok = listing(base + "foreign/")
+        check("entries outside the collection are skipped", set(items) == {"e@nudge"}, items)
+        check("and counted as skipped", ok[1:] == ["1", "4"], ok)
+        # A 403 on one task is its refusal, not a wrong password.
+        rc, out = tool(base + "readonly/", "put", "-", "-", "r@nudge", "Walk", int(time.time()) + 60)
+        check("a 403 on a PUT is refused, not auth", rc == 1 and out and out[0].startswith("ERROR refused 403"), out)
         env = dict(os.environ, CALDAV_TIMEOUT_MS="500")
         t0 = time.monotonic()
         rc, out = tool(base + "stall/", "list", env=env)
