@@ -116,6 +116,39 @@ char *caldav_href(const struct caldav *cd, const char *uid)
  * the collection. NULL when that is not an item of the collection: the credentials go to the
  * collection's own server only, whatever a listing names (an absolute href to another host, a
  * "/../", a space or control character that would change the request). */
+static int hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* s with %XX decoded (malloc'd): a server may spell the collection's path otherwise than the
+ * settings do ("%40" for "@"), and "%2e%2e" is "..". */
+static char *decoded(const char *s)
+{
+    char *out = malloc(strlen(s) + 1), *o = out;
+    if (!out) return NULL;
+    for (; *s; s++) {
+        int hi, lo;
+        if (*s == '%' && (hi = hexval(s[1])) >= 0 && (lo = hexval(s[2])) >= 0) {
+            *o++ = (char)(hi * 16 + lo);
+            s += 2;
+        } else {
+            *o++ = *s;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Whether the path rest has a ".." segment (a UID may hold ".." inside a name). */
+static bool dot_dot(const char *rest)
+{
+    for (const char *p = rest; (p = strstr(p, "..")); p += 2)
+        if ((p == rest || p[-1] == '/') && (p[2] == 0 || p[2] == '/')) return true;
+    return false;
+}
+
 static char *resolve_in(const char *url, const char *origin, const char *href)
 {
     char *out = NULL;
@@ -127,9 +160,11 @@ static char *resolve_in(const char *url, const char *origin, const char *href)
     else
         rc = asprintf(&out, "%s%s", url, href);
     if (rc < 0) return NULL;
-    size_t n = strlen(url);
-    const char *rest = out + n;
-    bool inside = strncmp(out, url, n) == 0 && *rest && !strstr(rest, "..");
+    char *du = decoded(url), *dout = decoded(out);
+    size_t n = du ? strlen(du) : 0;
+    bool inside = du && dout && strncmp(dout, du, n) == 0 && dout[n] && !dot_dot(dout + n);
+    free(du);
+    free(dout);
     for (const unsigned char *p = (const unsigned char *)out; inside && *p; p++)
         inside = *p > 0x20 && *p < 0x7f;
     if (!inside) {

@@ -426,8 +426,11 @@ static void sync_line(struct invocation *inv, json_t *s, char *buf, size_t bufsz
     usec_t t;
     if (reply_time(json_object_get(s, "next"), &t)) fmt_clock(t, inv->now, next, sizeof next);
     if (!strcmp(state, "auth")) {
-        snprintf(buf, bufsz, "%s: run nudgectl sync --login",
-                 json_is_null(json_object_get(s, "password")) ? "no password" : "wrong password");
+        /* The daemon's own words (a file's mode, no keyring, a 401 or 403), then the way out. */
+        bool none = json_is_null(json_object_get(s, "password"));
+        const char *why = json_string_value(json_object_get(lerr, "message"));
+        snprintf(buf, bufsz, "%.1000s: run nudgectl sync --login",
+                 why ? why : none ? "no password" : "wrong password");
     } else if (!strcmp(state, "offline") || !strcmp(state, "error")) {
         if (reply_time(json_object_get(lerr, "at"), &t)) fmt_clock(t, inv->now, at, sizeof at);
         snprintf(buf, bufsz, "%s%s%s (%.1000s)%s%s", !strcmp(state, "offline") ? "offline" : "failed",
@@ -448,7 +451,11 @@ static void sync_line(struct invocation *inv, json_t *s, char *buf, size_t bufsz
         else
             n = snprintf(buf, bufsz, "not synced yet");
         if (n < 0 || (size_t)n >= bufsz) return;
-        if (*next) snprintf(buf + n, bufsz - (size_t)n, ", next %s", next);
+        if (*next) n += snprintf(buf + n, bufsz - (size_t)n, ", next %s", next);
+        /* Synced, but with tasks left (refused by the server, changed meanwhile). */
+        const char *left = json_string_value(json_object_get(last, "error"));
+        if (left && n >= 0 && (size_t)n < bufsz && !strcmp(state, "idle"))
+            snprintf(buf + n, bufsz - (size_t)n, "; %.600s", left);
     }
 }
 

@@ -1,6 +1,7 @@
 #include "daemon/host.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "common/log.h"
@@ -18,9 +19,14 @@ static bool answered_elsewhere(struct backend_host *h, const struct notification
     char uid[LEDGER_UID_MAX];
     const char *answer;
     usec_t at;
-    if (!lg || !n->reminder_id || !*n->reminder_id ||
-        ledger_sync_held(lg, ledger_sync_fire_uid(n, scheduled, uid, sizeof uid), &answer, &at) < 0)
-        return false;
+    if (!lg || !n->reminder_id || !*n->reminder_id) return false;
+    ledger_sync_fire_uid(n, scheduled, uid, sizeof uid);
+    if (ledger_sync_held(lg, uid, &answer, &at) < 0) {
+        /* A second notification of a fire the phone answered: the fire is settled, not shown. */
+        struct ledger_fire_state st;
+        return h->ledger && ledger_fire_by_uid(h->ledger, uid, &st) == 0 &&
+               st.scheduled == scheduled && !strcmp(st.source, "sync");
+    }
     if (h->ledger && ledger_sync_take_held(h->ledger, n, scheduled, now) <= 0) return false;
     time_t s = (time_t)(at / USEC_PER_SEC), t = (time_t)(now / USEC_PER_SEC);
     struct tm a, b;

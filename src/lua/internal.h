@@ -136,6 +136,12 @@ int api_publish_pauses(struct ruleset *rs);
 /* Writes each elapse quiet hours dropped whose time has passed as a "silenced" fire (once; only
  * when the rule set keeps a history). */
 void ruleset_record_quiet_drops(struct ruleset *rs, usec_t now);
+/* A fire due but not shown (reason "pause", "quiet"): "silenced" in the history, unless a
+ * synced phone answered it beforehand (ledger_sync_take_held), which then settles it. base and
+ * by_day name its calendar UID as lnotify.c does. Returns the fire's id, 0 when none. */
+int64_t ruleset_record_silenced(struct ruleset *rs, const char *reminder, const char *kind,
+                                const char *title, usec_t scheduled, usec_t base, bool by_day,
+                                const char *reason, usec_t now);
 
 /* ---- calcache.c: parsed calendars by expression ---- */
 

@@ -492,8 +492,8 @@ static bool snooze_silenced(struct ruleset *rs, struct snooze *z, usec_t now)
     if (silenced) {
         log_debug("snoozed '%s' not shown again: paused", n.reminder_id);
         if (rs->record_history) {
-            ledger_record_silenced(rs->ledger, n.reminder_id, n.kind, n.title, z->r.at, "pause",
-                                   now);
+            ruleset_record_silenced(rs, n.reminder_id, n.kind, n.title, z->r.at, z->r.at, false,
+                                    "pause", now);
             ledger_snooze_shown(rs->ledger, z->id);
         }
         snooze_free(rs, z);
@@ -535,10 +535,12 @@ size_t ruleset_run_due(struct ruleset *rs)
             /* Not run, and not caught up when the pause ends: a pause gives space, it does
              * not save the prompts for later. */
             usec_t sched = m->caught_up ? m->caught_up : m->r.next;
+            usec_t base = m->caught_up ? m->caught_up : m->r.base;
             m->caught_up = 0;
             log_debug("%s: '%s' silenced: paused", m->where, m->r.id);
             if (rs->record_history)
-                ledger_record_silenced(rs->ledger, m->r.id, m->r.kind, NULL, sched, "pause", now);
+                ruleset_record_silenced(rs, m->r.id, m->r.kind, NULL, sched, base,
+                                        m->r.has_window || m->r.jitter > 0, "pause", now);
             if (schedule_rearm(&rs->sched, &m->r) < 0) reminder_release(rs, m);
             continue;
         }

@@ -88,6 +88,7 @@ struct sync {
     unsigned sent, removed, received, unchanged;
     struct waiter *waiters;
     char *login; /* a password to store before the next run */
+    char tag[9]; /* this install's, in promise UIDs (from the kept seed) */
 
     /* what status shows */
     const char *password_where;
@@ -98,6 +99,7 @@ struct sync {
     usec_t last_at, last_error_at, next_at;
     unsigned last_took_ms, last_sent, last_removed, last_received, last_unchanged;
     char last_error[512], last_run_error[512];
+    char warned[512]; /* the last partial success's message the log has said */
 };
 
 static void run_start(struct sync *s);
@@ -147,6 +149,11 @@ struct sync *sync_new(uv_loop_t *loop, struct ledger *lg, const struct sync_hook
     }
     uv_timer_init(loop, &s->timer);
     s->timer.data = s;
+    /* From the seed the state keeps (the daemon's, or a fresh one stored now), hashed: the
+     * seed itself stays private. */
+    uint64_t seed;
+    ledger_seed(lg, uv_hrtime() ^ (uint64_t)(uintptr_t)s, &seed);
+    snprintf(s->tag, sizeof s->tag, "%08" PRIx32, (uint32_t)((seed * 0x9e3779b97f4a7c15ull) >> 32));
     return s;
 }
 
@@ -329,7 +336,7 @@ void sync_get_status(const struct sync *s, struct sync_status *out)
     out->last.removed = s->last_removed;
     out->last.received = s->last_received;
     out->last.unchanged = s->last_unchanged;
-    out->last.error = s->last_ok ? NULL : s->last_run_error;
+    out->last.error = s->last_run_error[0] ? s->last_run_error : NULL; /* ok: what was left */
     out->last_error_at = s->last_error_at;
     out->last_error = s->last_error_at ? s->last_error : NULL;
     out->next = s->next_at;
@@ -365,6 +372,8 @@ static void run_finish(struct sync *s, enum failure f, const char *fmt, ...)
     s->failure = f;
     if (f == FAIL_NONE) {
         s->failures = 0;
+        if (msg[0] && strcmp(msg, s->warned)) log_warn("sync: %s", msg);
+        snprintf(s->warned, sizeof s->warned, "%s", msg);
         if (before == FAIL_OFFLINE || before == FAIL_ERROR)
             log_info("sync: %s answers again", s->url);
         if (s->sent || s->removed || s->received)
@@ -374,7 +383,8 @@ static void run_finish(struct sync *s, enum failure f, const char *fmt, ...)
             log_debug("sync: nothing changed (%u tasks)", s->unchanged);
     } else {
         s->failures++;
-        s->last_error_at = now;
+        /* When this trouble began: retries of the same one do not move it. */
+        if (f != before) s->last_error_at = now;
         snprintf(s->last_error, sizeof s->last_error, "%s", msg);
     }
     if (s->pending_cfg) apply_settings(s);
@@ -434,6 +444,7 @@ static void got_password(void *ud, int rc, const char *password, const char *whe
     s->pw_op = NULL;
     if (s->freeing) return;
     if (rc < 0) {
+        s->password_where = NULL; /* none was used: status must not blame the server */
         run_finish(s, FAIL_AUTH, "%s", err && *err ? err : "no password");
         return;
     }
@@ -547,18 +558,28 @@ static const struct fire_copy *coming(const struct sync *s, const char *uid)
     return NULL;
 }
 
-/* "promise-12@nudge" -> 12; 0 for any other UID. */
-static int64_t promise_of_uid(const char *uid)
+/* A promise's UID: its id, which only this database gives out, and this install's tag, so
+ * another install's promise 12 (or this one's before the state was started afresh) is never
+ * taken for ours: "promise-12-1a2b3c4d@nudge". */
+static void promise_uid(const struct sync *s, int64_t id, char *buf, size_t bufsz)
 {
-    size_t pl = strlen(PROMISE_UID_PREFIX), sl = strlen(UID_SUFFIX), n = strlen(uid);
-    if (n <= pl + sl || strncmp(uid, PROMISE_UID_PREFIX, pl) || strcmp(uid + n - sl, UID_SUFFIX))
-        return 0;
+    snprintf(buf, bufsz, PROMISE_UID_PREFIX "%" PRId64 "-%s" UID_SUFFIX, id, s->tag);
+}
+
+/* "promise-12-TAG@nudge" of this install -> 12; 0 for any other UID. */
+static int64_t promise_of_uid(const struct sync *s, const char *uid)
+{
+    size_t pl = strlen(PROMISE_UID_PREFIX), n = strlen(uid);
+    if (n <= pl || strncmp(uid, PROMISE_UID_PREFIX, pl)) return 0;
     int64_t id = 0;
-    for (size_t i = pl; i < n - sl; i++) {
-        if (uid[i] < '0' || uid[i] > '9' || id > INT64_MAX / 10 - 9) return 0;
+    size_t i = pl;
+    for (; uid[i] >= '0' && uid[i] <= '9'; i++) {
+        if (id > INT64_MAX / 10 - 9) return 0;
         id = id * 10 + (uid[i] - '0');
     }
-    return id;
+    char want[64];
+    promise_uid(s, id, want, sizeof want);
+    return i > pl && !strcmp(uid, want) ? id : 0;
 }
 
 struct known_list {
@@ -630,11 +651,8 @@ static void take_answer(struct sync *s, const struct caldav_item *it, const stru
     bool completed = t->status == ICAL_TODO_COMPLETED;
     usec_t at = completed && t->completed ? t->completed : t->last_modified ? t->last_modified : now;
     if (at > now) at = now;
-    int64_t pid = promise_of_uid(t->uid);
+    int64_t pid = promise_of_uid(s, t->uid);
     if (pid) {
-        /* Promise ids are this database's counters: only a task this nudge made for one is
-         * about it (another install's "promise-1" is another promise). */
-        if (!k || !k->href[0]) return;
         /* A completion a year old or more is no phone's (a COMPLETED of 1970): the time it
          * was read is the truest left. */
         if (at + 366 * USEC_PER_DAY < now) at = now;
@@ -747,6 +765,9 @@ static int add_coming(struct sync *s, struct wants *w)
     for (size_t i = 0; i < s->n_fires; i++) {
         const struct fire_copy *f = &s->fires[i];
         if (want_exists(w, f->uid)) continue; /* one task per UID: the first fire of that day */
+        /* Come meanwhile (the preview ran before the listing): its own state says, below. */
+        struct ledger_fire_state st;
+        if (ledger_fire_by_uid(s->lg, f->uid, &st) == 0) continue;
         struct sync_want *x = want_add(w);
         if (!x) return -ENOMEM;
         x->mode = SYNC_WANT_FULL;
@@ -765,7 +786,7 @@ static int add_known(struct sync *s, struct wants *w, const struct known_list *k
 {
     for (size_t i = 0; i < known->n; i++) {
         const struct sync_known *k = &known->v[i];
-        if (promise_of_uid(k->uid) || want_exists(w, k->uid)) continue;
+        if (promise_of_uid(s, k->uid) || want_exists(w, k->uid)) continue;
         struct ledger_fire_state st;
         struct ical_todo t = {.uid = (char *)k->uid, .due = k->due};
         enum sync_want_mode mode = SYNC_WANT_STATUS;
@@ -811,7 +832,7 @@ static int promise_cb(void *ud, const struct ledger_promise *p)
 {
     struct promise_ctx *c = ud;
     char uid[64];
-    snprintf(uid, sizeof uid, PROMISE_UID_PREFIX "%" PRId64 UID_SUFFIX, p->id);
+    promise_uid(c->s, p->id, uid, sizeof uid);
     bool open = !strcmp(p->state, "open");
     if (!open && (!known_find(c->known, uid) || !strcmp(p->state, "deleted") ||
                   p->answered + KEEP_PAST_USEC < c->now))
@@ -912,11 +933,14 @@ static void next_op(struct sync *s)
         list_now(s);
         return;
     }
+    /* Both leave the rest synced: the run counts as done (no back-off, quick syncs go on), and
+     * the status says what was left. */
     if (s->conflicts)
-        run_finish(s, FAIL_ERROR, "%u tasks changed on the server during the sync; they are "
-                                  "read again next time", s->conflicts);
+        run_finish(s, FAIL_NONE, "%u tasks changed on the server during the sync; they are read "
+                                 "again next time", s->conflicts);
     else if (s->failed_ops)
-        run_finish(s, FAIL_ERROR, "%u tasks refused by the server: %s", s->failed_ops, s->op_error);
+        run_finish(s, FAIL_NONE, "%u task%s refused by the server: %s", s->failed_ops,
+                   s->failed_ops == 1 ? "" : "s", s->op_error);
     else
         run_finish(s, FAIL_NONE, NULL);
 }

@@ -242,6 +242,12 @@ def main():
         fake.replies["status"] = status_reply(sync_obj(state="auth", password=None))
         rc, got = status_sync_line(env)
         check("status: no password", got == ["no password: run nudgectl sync --login"], got)
+        # The daemon's own words when it has them (a file's mode, a 403).
+        why = "caldav-password: mode 0644, must be 0600 (chmod 600 it)"
+        fake.replies["status"] = status_reply(sync_obj(state="auth", password=None,
+                                                       last_error={"at": NOW - 30, "message": why}))
+        rc, got = status_sync_line(env)
+        check("status: the reason the password was refused", got == [why + ": run nudgectl sync --login"], got)
         fake.replies["status"] = status_reply(None)
         rc, got = status_sync_line(env)
         check("status: no sync configured, no sync line", rc == 0 and got == [], (rc, got))

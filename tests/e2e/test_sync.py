@@ -116,6 +116,14 @@ def export_fires(e, days=14):
     return r.get("fires", [])
 
 
+def promise_uid(e, pid):
+    """A promise's task UID: its id and this install's tag, a hash of the seed the state keeps
+    (src/sync/sync.c promise_uid), so another install's promise of the same id is not ours."""
+    rows = e.query("SELECT value FROM meta WHERE key = 'seed'")
+    seed = int(rows[0][0], 16) if rows else 0
+    return "promise-%s-%08x@nudge" % (pid, ((seed * 0x9e3779b97f4a7c15) % (1 << 64)) >> 32)
+
+
 def promises(e):
     rc, r, _, _ = e.ctl_json("promise", "list")
     return (r or {}).get("promises", []) if rc == 0 else []
@@ -131,7 +139,7 @@ def expected_tasks(e, days=14):
         want.setdefault(f["uid"], f)
     for p in promises(e):
         if p.get("state") == "open":
-            want["promise-%d@nudge" % p["id"]] = {"kind": "promise", "title": p["text"],
+            want[promise_uid(e, p["id"])] = {"kind": "promise", "title": p["text"],
                                                   "at": p["due"], "promise": p}
     return want
 
@@ -351,7 +359,7 @@ def plan_flow(e, d, cal, url, rules, plan, own_before):
     check("status: last.sent counts the tasks made", s["last"].get("sent") == len(want),
           (s["last"], len(want)))
     check_tasks_match("first sync", server, want)
-    check("the counselling promise is a task promise-ID@nudge with its due",
+    check("the counselling promise is a task promise-ID-TAG@nudge with its due",
           any(f.get("promise", {}).get("key") == "counselling" or
               f.get("title") == "Book a first session with a couples counsellor"
               for f in want.values() if f["kind"] == "promise"), [f for f in want.values() if f["kind"] == "promise"])
@@ -413,7 +421,7 @@ def answers_flow(e, d, cal, url, rules):
     check("the reload's sync re-sent nothing else", not kept, kept[:5])
     uid_of = {f.get("id"): u for u, f in want.items() if f.get("id", "").startswith("e2e-")}
     pid = next((p["id"] for p in promises(e) if p["text"] == "Water the plants"), None)
-    puid = "promise-%s@nudge" % pid
+    puid = promise_uid(e, pid)
     check("the rule promise is a task", puid in server, sorted(server)[:5])
     check("the test's tasks were on the server before their fires", time.time() < t1 - 2,
           t1 - time.time())
@@ -427,7 +435,7 @@ def answers_flow(e, d, cal, url, rules):
     check("promise add", rc == 0, (rc, out, err))
     rc, s, out, err = sync_now(e)
     plumber = next((p for p in promises(e) if p["text"] == "Call the plumber"), None)
-    plumber_uid = "promise-%s@nudge" % (plumber or {}).get("id")
+    plumber_uid = promise_uid(e, (plumber or {}).get("id"))
     check("the added promise goes to the server", plumber_uid in list_tasks(url, USER, PASSWORD))
     phone_cancel(cal, plumber_uid)
     rc, s, out, err = sync_now(e)

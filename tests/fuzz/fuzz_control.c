@@ -18,6 +18,7 @@
 #include "daemon/commands.h"
 #include "daemon/control.h"
 #include "daemon/daemon.h"
+#include "daemon/sync_glue.h"
 #include "engine/clock.h"
 #include "ledger/ledger.h"
 #include "fuzz_util.h"
@@ -79,6 +80,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+static void no_answers(void *ud)
+{
+    (void)ud;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char err[512];
@@ -88,6 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clock_sim_init(&sim, START);
     d.host = (struct backend_host){.backend = d.backend, .clock = &sim.base, .ledger = d.ledger};
     d.rhost = backend_host_for(&d.host);
+    /* Sync as the daemon has it: there, off until the rules configure it. */
+    struct sync_hooks sh = daemon_sync_hooks(&d);
+    sh.answered = no_answers;
+    if (!(d.sync = sync_new(d.loop, d.ledger, &sh))) abort();
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)d.files.paths,
                                 .n_paths = d.files.n,
@@ -120,6 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p += len + 1;
     }
 
+    sync_free(d.sync);
+    d.sync = NULL;
+    uv_run(d.loop, UV_RUN_NOWAIT); /* closes its timer */
     ruleset_free(d.retired);
     d.retired = NULL;
     uv_timer_stop(&d.retire_timer);

@@ -1691,6 +1691,62 @@ static void test_held_answer_not_shown(void **state)
     }
 }
 
+/* A fire the phone answered before it came shows none of its notifications (the second one
+ * too), and the next day's fire shows as usual. */
+static void test_held_answer_two_notifications(void **state)
+{
+    (void)state;
+    const char *rules = "nudge.on('*-*-* 22:00', function()\n"
+                        "  nudge.notify{title = 'two'}\n"
+                        "  nudge.notify{title = 'two again'}\n"
+                        "end, {id = 'two'})\n";
+    usec_t t0 = cet(2026, 11, 24, 12, 0);
+    struct clock_sim clock;
+    clock_sim_init(&clock, t0);
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *mem = open_memstream(&out, &out_len);
+    struct notify_backend *capture = notify_capture_new(mem, true);
+    struct test_host h;
+    test_host_init(&h, capture, &clock.base);
+    h.bh.ledger = h.lg;
+    char two[LEDGER_UID_MAX];
+    usec_t at = cet(2026, 11, 24, 18, 2);
+    ledger_fire_uid("two", cet(2026, 11, 24, 22, 0), false, two, sizeof two);
+    assert_int_equal(ledger_sync_answer(h.lg, two, "two", "skipped", at, at), 1);
+    const char *p = rule_file("held2.lua", "%s", rules);
+    struct ruleset_options o = {.paths = &p, .n_paths = 1, .clock = &clock.base, .host = &h.rh,
+                                .ledger = h.lg, .seed = 1, .record_history = true,
+                                .interactive = true};
+    struct strlist errs = {0};
+    struct ruleset *rs = ruleset_load(&o, &errs, NULL);
+    if (!rs) fail_msg("%s", errs.n ? errs.v[0] : "?");
+    for (;;) {
+        usec_t next = schedule_next_deadline(ruleset_schedule(rs));
+        if (next >= t0 + DAY + DAY / 2) break;
+        if (next > clock.t) clock.t = next;
+        ruleset_run_due(rs);
+    }
+    fflush(mem);
+    /* Neither notification of the answered fire on the 24th; the 25th's shows. */
+    assert_null(strstr(out, "{\"at\":\"2026-11-24T22:00:00+01:00\",\"id\":\"two"));
+    assert_non_null(strstr(out, "{\"at\":\"2026-11-25T22:00:00+01:00\",\"id\":\"two"));
+    struct fire_rows rows = {0};
+    assert_int_equal(store_history(h.st, 0, 0, collect_fire, &rows), 0);
+    /* Newest first: the 25th's two notifications (the second expires the first, as for any
+     * reminder), then the 24th's one fire, answered from the phone. */
+    assert_int_equal(rows.n, 3);
+    assert_string_equal(rows.v[2].answer, "skipped");
+    assert_string_equal(rows.v[2].source, "sync");
+    assert_int_equal(secs(rows.v[2].scheduled), secs(cet(2026, 11, 24, 22, 0)));
+    ruleset_free(rs);
+    test_host_free(&h);
+    notify_backend_free(capture);
+    fclose(mem);
+    free(out);
+    strlist_free(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1722,6 +1778,7 @@ int main(void)
         cmocka_unit_test(test_quiet_drop_silenced),
         cmocka_unit_test(test_rule_pause_silenced),
         cmocka_unit_test(test_held_answer_not_shown),
+        cmocka_unit_test(test_held_answer_two_notifications),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
