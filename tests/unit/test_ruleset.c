@@ -1747,6 +1747,61 @@ static void test_held_answer_two_notifications(void **state)
     strlist_free(&errs);
 }
 
+/* A phone's answer held for a fire that a pause then silences stands: done (source sync),
+ * not "silenced". */
+static void test_held_answer_over_a_pause(void **state)
+{
+    (void)state;
+    const char *rules = "nudge.config{ pause = { '2026-11-25' } }\n"
+                        "nudge.checkin{ id = 'talk', when = '*-*-* 20:30', questions = { 'How was it?' } }\n";
+    usec_t t0 = cet(2026, 11, 24, 12, 0);
+    struct clock_sim clock;
+    clock_sim_init(&clock, t0);
+    char *out = NULL;
+    size_t out_len = 0;
+    FILE *mem = open_memstream(&out, &out_len);
+    struct notify_backend *capture = notify_capture_new(mem, true);
+    struct test_host h;
+    test_host_init(&h, capture, &clock.base);
+    h.bh.ledger = h.lg;
+    char uid[LEDGER_UID_MAX];
+    usec_t at = cet(2026, 11, 25, 18, 2);
+    ledger_fire_uid("talk", cet(2026, 11, 25, 20, 30), false, uid, sizeof uid);
+    assert_int_equal(ledger_sync_answer(h.lg, uid, "talk", "done", at, at), 1);
+    const char *p = rule_file("held3.lua", "%s", rules);
+    struct ruleset_options o = {.paths = &p, .n_paths = 1, .clock = &clock.base, .host = &h.rh,
+                                .ledger = h.lg, .seed = 1, .record_history = true,
+                                .interactive = true};
+    struct strlist errs = {0};
+    struct ruleset *rs = ruleset_load(&o, &errs, NULL);
+    if (!rs) fail_msg("%s", errs.n ? errs.v[0] : "?");
+    for (;;) {
+        usec_t next = schedule_next_deadline(ruleset_schedule(rs));
+        if (next >= t0 + 2 * DAY) break;
+        if (next > clock.t) clock.t = next;
+        ruleset_run_due(rs);
+    }
+    struct fire_rows rows = {0};
+    assert_int_equal(store_history(h.st, 0, 0, collect_fire, &rows), 0);
+    bool done = false;
+    for (size_t k = 0; k < rows.n; k++) {
+        if (secs(rows.v[k].scheduled) != secs(cet(2026, 11, 25, 20, 30))) continue;
+        assert_string_equal(rows.v[k].answer, "done");
+        assert_string_equal(rows.v[k].source, "sync");
+        done = true;
+    }
+    assert_true(done);
+    const char *answer;
+    usec_t held_at;
+    assert_int_equal(ledger_sync_held(h.lg, uid, &answer, &held_at), -ENOENT);
+    ruleset_free(rs);
+    test_host_free(&h);
+    notify_backend_free(capture);
+    fclose(mem);
+    free(out);
+    strlist_free(&errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1779,6 +1834,7 @@ int main(void)
         cmocka_unit_test(test_rule_pause_silenced),
         cmocka_unit_test(test_held_answer_not_shown),
         cmocka_unit_test(test_held_answer_two_notifications),
+        cmocka_unit_test(test_held_answer_over_a_pause),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
