@@ -10,12 +10,12 @@ server, the phone's is "done (another device)" in the history at the phone's tim
 bubble has left the screen. Screenshots stay in $NUDGE_ARTIFACTS."""
 import datetime
 import os
-import socket
 import subprocess
 import sys
 
 from desktop import Desktop, wait_for
 from harness import check, results
+from radicale_server import accepting, free_port
 
 NUDGED = os.environ["NUDGED"]
 NUDGECTL = os.environ["NUDGECTL"]
@@ -30,22 +30,6 @@ except ImportError as e:
 
 desk = Desktop("sync", ("dunstctl",))
 ARTIFACTS = desk.artifacts
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def accepting(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 def tasks(cal):
