@@ -562,9 +562,17 @@ def pause_flow(e, d, url, rules):
     check("nudgectl resume", rc == 0, (rc, out, err))
     rc, s, out, err = sync_now(e)
 
-    # A pause range in the rule file: a day five days ahead.
+    # A pause range in the rule file: the first day at least four days ahead that has a task
+    # (the plan skips some days, so a fixed offset can land on an empty one).
     before = list_tasks(url, USER, PASSWORD)
-    day = local(now + 5 * 86400, "%Y-%m-%d")
+    days = sorted(local(ical_time(prop(t["todo"], "DUE")), "%Y-%m-%d") for u, t in before.items()
+                  if u in nudge_uids(before) and ical_time(prop(t["todo"], "DUE")) and
+                  prop(t["todo"], "X-NUDGE-KIND") in ("checkin", "gesture", "patience", "milestone") and
+                  prop(t["todo"], "STATUS") in (None, "NEEDS-ACTION") and
+                  local(ical_time(prop(t["todo"], "DUE")), "%Y-%m-%d") >= local(now + 4 * 86400, "%Y-%m-%d"))
+    if not check("the server holds a task four or more days ahead to pause", days, sorted(before)[:5]):
+        return
+    day = days[0]
     write(os.path.join(rules, "sync.lua"), sync_rules(url) + 'nudge.config { pause = { "%s" } }\n' % day)
     rc, out, err = e.ctl("reload")
     check("reload with a pause day in the rule file", rc == 0, (rc, out, err))
