@@ -1747,14 +1747,12 @@ static void test_held_answer_two_notifications(void **state)
     strlist_free(&errs);
 }
 
-/* A phone's answer held for a fire that a pause then silences stands: done (source sync),
- * not "silenced". */
-static void test_held_answer_over_a_pause(void **state)
+/* A phone's answer held for the fire of `id` at `scheduled` (a check-in, not by day) stands
+ * when the rules then silence that fire: done (source sync), not "silenced", and the held
+ * answer is used up. */
+static void assert_held_answer_stands(const char *rules, const char *id, usec_t t0,
+                                      usec_t scheduled)
 {
-    (void)state;
-    const char *rules = "nudge.config{ pause = { '2026-11-25' } }\n"
-                        "nudge.checkin{ id = 'talk', when = '*-*-* 20:30', questions = { 'How was it?' } }\n";
-    usec_t t0 = cet(2026, 11, 24, 12, 0);
     struct clock_sim clock;
     clock_sim_init(&clock, t0);
     char *out = NULL;
@@ -1765,9 +1763,9 @@ static void test_held_answer_over_a_pause(void **state)
     test_host_init(&h, capture, &clock.base);
     h.bh.ledger = h.lg;
     char uid[LEDGER_UID_MAX];
-    usec_t at = cet(2026, 11, 25, 18, 2);
-    ledger_fire_uid("talk", cet(2026, 11, 25, 20, 30), false, uid, sizeof uid);
-    assert_int_equal(ledger_sync_answer(h.lg, uid, "talk", "done", at, at), 1);
+    usec_t at = scheduled - 2 * H;
+    ledger_fire_uid(id, scheduled, false, uid, sizeof uid);
+    assert_int_equal(ledger_sync_answer(h.lg, uid, id, "done", at, at), 1);
     const char *p = rule_file("held3.lua", "%s", rules);
     struct ruleset_options o = {.paths = &p, .n_paths = 1, .clock = &clock.base, .host = &h.rh,
                                 .ledger = h.lg, .seed = 1, .record_history = true,
@@ -1783,14 +1781,14 @@ static void test_held_answer_over_a_pause(void **state)
     }
     struct fire_rows rows = {0};
     assert_int_equal(store_history(h.st, 0, 0, collect_fire, &rows), 0);
-    bool done = false;
+    size_t found = 0;
     for (size_t k = 0; k < rows.n; k++) {
-        if (secs(rows.v[k].scheduled) != secs(cet(2026, 11, 25, 20, 30))) continue;
+        if (secs(rows.v[k].scheduled) != secs(scheduled)) continue;
         assert_string_equal(rows.v[k].answer, "done");
         assert_string_equal(rows.v[k].source, "sync");
-        done = true;
+        found++;
     }
-    assert_true(done);
+    assert_int_equal(found, 1);
     const char *answer;
     usec_t held_at;
     assert_int_equal(ledger_sync_held(h.lg, uid, &answer, &held_at), -ENOENT);
@@ -1800,6 +1798,27 @@ static void test_held_answer_over_a_pause(void **state)
     fclose(mem);
     free(out);
     strlist_free(&errs);
+}
+
+/* ... when a pause in the rule file covers the fire. */
+static void test_held_answer_over_a_pause(void **state)
+{
+    (void)state;
+    assert_held_answer_stands(
+        "nudge.config{ pause = { '2026-11-25' } }\n"
+        "nudge.checkin{ id = 'talk', when = '*-*-* 20:30', questions = { 'How was it?' } }\n",
+        "talk", cet(2026, 11, 24, 12, 0), cet(2026, 11, 25, 20, 30));
+}
+
+/* ... when quiet hours drop the fire (quiet = "drop"): the drop is written when a later fire
+ * comes, and the phone's answer is what it writes. */
+static void test_held_answer_over_a_quiet_drop(void **state)
+{
+    (void)state;
+    assert_held_answer_stands(
+        "nudge.config{ quiet_hours = '22:00..07:00' }\n"
+        "nudge.checkin{ id = 'tea', when = '*-*-* 06,12,18:00', quiet = 'drop' }\n",
+        "tea", cet(2026, 11, 24, 0, 0), cet(2026, 11, 24, 6, 0));
 }
 
 int main(void)
@@ -1835,6 +1854,7 @@ int main(void)
         cmocka_unit_test(test_held_answer_not_shown),
         cmocka_unit_test(test_held_answer_two_notifications),
         cmocka_unit_test(test_held_answer_over_a_pause),
+        cmocka_unit_test(test_held_answer_over_a_quiet_drop),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
