@@ -4,12 +4,14 @@ auth, python3-caldav playing the phone: put, list, update under an ETag, a stale
 create over an existing item (conflicts), the phone completing a task (the next listing shows
 its COMPLETED time), a task the phone made itself (listed, not ours), delete, a wrong password
 (auth), the server gone (offline); and against a faulty server of the test's own: 500 (server),
-a 207 that is no XML and a 200 where a 207 belongs (malformed), a stalled reply (timeout).
+a 207 that is no XML and a 200 where a 207 belongs (malformed), a stalled reply (timeout);
+and an https server whose certificate no one vouches for (tls: refused before any request).
 CALDAV_TOOL: the tool."""
 import datetime
 import http.server
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -231,10 +233,57 @@ def faults():
         srv.server_close()
 
 
+class Counting(http.server.BaseHTTPRequestHandler):
+    """Counts the requests that reach it (none should, over a refused TLS handshake)."""
+    seen = []
+
+    def do_REPORT(self):
+        Counting.seen.append((self.command, self.headers.get("Authorization")))
+        self.send_response(207)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_PUT = do_DELETE = do_PROPFIND = do_REPORT
+
+    def log_message(self, *args):
+        pass
+
+
+def untrusted_tls(tmp):
+    """TLS is verified: a self-signed certificate (for 127.0.0.1, so only the trust is missing)
+    ends the request at the handshake, as a "tls" error, and the password is never sent."""
+    key, cert = os.path.join(tmp, "key.pem"), os.path.join(tmp, "cert.pem")
+    p = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], capture_output=True, text=True)
+    if not check("openssl makes a self-signed certificate", p.returncode == 0, p.stderr):
+        return
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    srv.daemon_threads = True
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = "https://127.0.0.1:%d/cal/" % srv.server_address[1]
+        rc, out = tool(url, "list")
+        check("a certificate no one vouches for is a tls error", rc == 1 and out and
+              out[0].startswith("ERROR tls"), out)
+        check("... that says the certificate was not accepted", out and "certificate" in out[0], out)
+        rc, out = tool(url, "put", "-", "-", "t@nudge", "Walk", int(time.time()) + 60)
+        check("a put there is refused the same way", rc == 1 and out and out[0].startswith("ERROR tls"), out)
+        check("no request (and no password) reached the server", not Counting.seen, Counting.seen)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 if __name__ == "__main__":
     try:
         main()
         faults()
+        with tempfile.TemporaryDirectory(prefix="nudge-tls-") as tmp:
+            untrusted_tls(tmp)
     finally:
         print("%d passed, %d failed" % (results["pass"], results["fail"]))
     sys.exit(1 if results["fail"] or not results["pass"] else 0)
