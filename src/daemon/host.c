@@ -20,6 +20,8 @@ static bool answered_elsewhere(struct backend_host *h, const struct notification
     const char *answer;
     usec_t at;
     if (!lg || !n->reminder_id || !*n->reminder_id) return false;
+    /* A simulation only asks for a held answer: none held, nothing to look up. */
+    if (!h->ledger && ledger_sync_none_held(lg)) return false;
     ledger_sync_fire_uid(n, scheduled, uid, sizeof uid);
     if (ledger_sync_held(lg, uid, &answer, &at) < 0) {
         /* A second notification of a fire the phone answered: the fire is settled, not shown. */

@@ -350,8 +350,9 @@ static int plan(struct schedule *s, struct reminder *r, usec_t after_base, usec_
         /* Past the last instant the time language writes (year 9999) a reminder never fires:
          * local times there overflow mktime's and our arithmetic. */
         if (base >= SCHEDULE_HORIZON) return -ENOENT;
-        struct prng draw;
-        prng_seed(&draw, schedule_draw_seed(s, r->id, base));
+        /* Drawn only for a window or jitter (a year's preview plans every elapse). */
+        struct prng draw = {0};
+        if (r->has_window || r->jitter > 0) prng_seed(&draw, schedule_draw_seed(s, r->id, base));
         int64_t day = -1;
         if (r->has_window) {
             day = local_day(base, NULL);

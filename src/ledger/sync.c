@@ -165,6 +165,12 @@ static int held_cb(void *ud, const struct store_sync_held *h)
     return 0;
 }
 
+bool ledger_sync_none_held(struct ledger *lg)
+{
+    int64_t n;
+    return store_sync_held_count(lg->st, &n) == 0 && n == 0;
+}
+
 int ledger_sync_held(struct ledger *lg, const char *uid, const char **answer, usec_t *at)
 {
     struct held h = {0};

@@ -5,6 +5,7 @@
 #ifndef NUDGE_LEDGER_SYNC_H
 #define NUDGE_LEDGER_SYNC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,9 @@ int ledger_sync_answer(struct ledger *lg, const char *uid, const char *reminder,
  * shown, drops the held answer and returns the fire's id; 0 when none is held (show it). */
 int64_t ledger_sync_take_held(struct ledger *lg, const struct notification *n, usec_t scheduled,
                               usec_t now);
+
+/* No answer is held for any fire (known without a lookup per fire); false when unsure. */
+bool ledger_sync_none_held(struct ledger *lg);
 
 /* The answer held for uid: 0 with answer ("done"/"skipped", static) and *at, -ENOENT, -EIO. */
 int ledger_sync_held(struct ledger *lg, const char *uid, const char **answer, usec_t *at);

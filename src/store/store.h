@@ -267,6 +267,8 @@ struct store_sync_held {
 int store_sync_held_put(struct store *st, const char *uid, const char *reminder,
                         const char *answer, usec_t at, usec_t due);
 /* The answer held for uid (-ENOENT if none). */
+/* How many answers are held, or more (a replaced one may still be counted); -EIO. */
+int store_sync_held_count(struct store *st, int64_t *n);
 int store_sync_held_get(struct store *st, const char *uid,
                         int (*cb)(void *ud, const struct store_sync_held *h), void *ud);
 /* -ENOENT when none was held. */

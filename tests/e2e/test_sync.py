@@ -541,7 +541,12 @@ def edit_flow(e, d, cal, url, rules, plan):
 def pause_flow(e, d, url, rules):
     now = time.time()
     before = list_tasks(url, USER, PASSWORD)
-    until = now + 3 * 86400
+    # Three days, or up to just past the next task when the plan leaves those days empty.
+    dues = sorted(ical_time(prop(t["todo"], "DUE")) for u, t in before.items()
+                  if u in nudge_uids(before) and (ical_time(prop(t["todo"], "DUE")) or 0) > now + 120 and
+                  prop(t["todo"], "X-NUDGE-KIND") in ("checkin", "gesture", "patience", "milestone") and
+                  prop(t["todo"], "STATUS") in (None, "NEEDS-ACTION"))
+    until = max(now + 3 * 86400, dues[0] + 3600 if dues else 0)
     rc, out, err = e.ctl("pause", "--until", local(until, "%Y-%m-%d %H:%M"))
     check("nudgectl pause --until (3 days)", rc == 0, (rc, out, err))
     rc, s, out, err = sync_now(e)
