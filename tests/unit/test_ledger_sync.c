@@ -350,6 +350,7 @@ static void test_answer_future_fire(void **state)
     assert_int_equal(ledger_notifications_of_fire(fx->lg, fid, ids32, 2), 0);
     /* The held answer is used up: the same fire again would show. */
     assert_int_equal(ledger_sync_held(fx->lg, uid, &answer, &held_at), -ENOENT);
+    assert_true(ledger_sync_none_held(fx->lg));
     assert_int_equal(ledger_sync_take_held(fx->lg, &n, T0, T0 + 2 * USEC_PER_SEC), 0);
     /* And the device's answer to it now is refused. */
     assert_int_equal(ledger_sync_answer(fx->lg, uid, "evening", "skipped", T0 + H, T0 + H),
@@ -403,7 +404,11 @@ static void test_drop_held(void **state)
     char a[LEDGER_UID_MAX], b[LEDGER_UID_MAX];
     plain_uid("evening", T0, a);
     ledger_fire_uid("gesture", T0, true, b, sizeof b); /* the fire comes some time that day */
+    /* None held is known from a count kept as answers are held and dropped (a year's preview
+     * asks for each fire): it must follow every change. */
+    assert_true(ledger_sync_none_held(fx->lg));
     assert_int_equal(ledger_sync_answer(fx->lg, a, "evening", "done", T0 - H, T0 - H), 1);
+    assert_false(ledger_sync_none_held(fx->lg));
     assert_int_equal(ledger_sync_answer(fx->lg, b, "gesture", "skipped", T0 - H, T0 - H), 1);
     /* A UID nudge did not make has no time to give up at. */
     assert_int_equal(ledger_sync_answer(fx->lg, "x@example.org", "evening", "done", T0, T0),
@@ -416,8 +421,14 @@ static void test_drop_held(void **state)
     usec_t midnight = local(2026, 11, 24, 0, 0);
     assert_int_equal(ledger_sync_drop_held(fx->lg, midnight - USEC_PER_SEC), 0);
     assert_int_equal(ledger_sync_held(fx->lg, b, &answer, &at), 0);
+    assert_false(ledger_sync_none_held(fx->lg));
     assert_int_equal(ledger_sync_drop_held(fx->lg, midnight), 1);
     assert_int_equal(ledger_sync_held(fx->lg, b, &answer, &at), -ENOENT);
+    assert_true(ledger_sync_none_held(fx->lg));
+    /* Held again after the count said none: found. */
+    assert_int_equal(ledger_sync_answer(fx->lg, b, "gesture", "done", T0 - H, T0 - H), 1);
+    assert_int_equal(ledger_sync_held(fx->lg, b, &answer, &at), 0);
+    assert_string_equal(answer, "done");
 }
 
 /* ---- promises ---- */
