@@ -79,7 +79,7 @@ static json_t *cmd_status(struct daemon *d, json_t *req, char *err, size_t errsz
     struct ledger_pause how;
     json_t *pause = ledger_paused_at(d->ledger, now, &how) ? pause_json(&how) : json_null();
     struct sync_status st;
-    sync_get_status(d->sync, &st);
+    daemon_sync_status(d, &st);
     json_t *sync = daemon_sync_status_json(&st);
     return json_pack("{s:i, s:o, s:o, s:I, s:o, s:o, s:{s:o, s:b, s:o}, s:o, s:o}",
                      "pid", (int)getpid(),
@@ -691,7 +691,7 @@ static json_t *cmd_resume(struct daemon *d, json_t *req, char *err, size_t errsz
 /* ---- sync: one run now, answered when it ends ---- */
 
 struct sync_cancel {
-    struct sync *s;
+    struct daemon *d;
     void *job;
     struct control_client *cl;
 };
@@ -709,7 +709,7 @@ static void sync_answered(void *ud, const struct sync_status *st)
 static void sync_cancel(void *job)
 {
     struct sync_cancel *c = job;
-    sync_cancel_now(c->s, c->job);
+    daemon_sync_cancel_now(c->d, c->job);
     free(c);
 }
 
@@ -718,9 +718,9 @@ static json_t *cmd_sync(struct daemon *d, json_t *req, struct control_client *cl
 {
     struct sync_cancel *c = calloc(1, sizeof *c);
     if (!c) return fail(err, errsz, "%s", "out of memory");
-    c->s = d->sync;
+    c->d = d;
     c->cl = cl;
-    if (sync_now(d->sync, arg_string(req, "login"), sync_answered, c, &c->job, err, errsz) < 0) {
+    if (daemon_sync_now(d, arg_string(req, "login"), sync_answered, c, &c->job, err, errsz) < 0) {
         free(c);
         return NULL;
     }
@@ -791,7 +791,7 @@ json_t *commands_handle(void *ud, json_t *req, struct control_client *cl, char *
     json_t *reply = handlers[c->id].fn ? handlers[c->id].fn(d, req, err, errsz)
                                        : handlers[c->id].deferred(d, req, cl, err, errsz);
     daemon_close_settled(d); /* what the command settled (done, checkin, promise kept) */
-    if (reply && changes_tasks(c->id)) sync_soon(d->sync);
+    if (reply && changes_tasks(c->id)) daemon_sync_soon(d);
     reply_check(c->name, reply);
     return reply;
 }

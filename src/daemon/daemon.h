@@ -27,7 +27,10 @@ struct daemon {
     uv_timer_t retire_timer;   /* frees `retired` on the next turn of the loop */
     struct ruleset *retired;   /* the rule set a reload replaced */
     struct glib_bridge *glib;
-    struct sync *sync; /* CalDAV sync (SPEC 7), off until the rules configure it */
+    struct sync *sync; /* CalDAV sync (SPEC 7), made when the rules first configure it */
+    const struct sync_module *sync_mod; /* its functions (the loaded module's) */
+    char sync_error[300];               /* why the rules' sync could not be made, or "" */
+    void (*sync_answered)(void *d);     /* answers taken from the server (run.c's) */
     struct control *control;
     struct ruleset *rs;
     struct store *store;

@@ -126,7 +126,7 @@ int daemon_reload(struct daemon *d, const char *why, char *err, size_t errsz)
     if (d->opts->watch) daemon_watch_rules(d);
     daemon_arm(d);
     daemon_sync_configure(d);
-    sync_soon(d->sync); /* the tasks follow the new rules */
+    daemon_sync_soon(d); /* the tasks follow the new rules */
     sdnotify("READY=1");
     return 0;
 }

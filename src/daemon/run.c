@@ -151,19 +151,11 @@ static void sync_answered(void *ud)
     daemon_arm(ud);
 }
 
-static int sync_open(struct daemon *d)
-{
-    struct sync_hooks h = daemon_sync_hooks(d);
-    h.answered = sync_answered;
-    d->sync = sync_new(d->loop, d->ledger, &h);
-    return d->sync ? 0 : -1;
-}
-
 /* A start that fails before the loop runs frees what it made (nothing of the loop yet). */
 static int start_failed(struct daemon *d)
 {
     if (d->sync) {
-        sync_free(d->sync);
+        daemon_sync_close(d);
         uv_run(d->loop, UV_RUN_NOWAIT);
     }
     if (d->backend) notify_backend_free(d->backend);
@@ -212,7 +204,8 @@ static int daemon_open(struct daemon *d, const struct rule_files *files, const s
     } else {
         d->backend = notify_auto_new("nudge", stdout);
     }
-    if (!d->backend || !d->glib || sync_open(d) < 0) return -1;
+    if (!d->backend || !d->glib) return -1;
+    d->sync_answered = sync_answered;
     d->backend->listener = (struct notify_listener){forward_action, forward_closed, d};
     d->host = (struct backend_host){.backend = d->backend,
                                     .clock = clock_real(),
@@ -274,8 +267,7 @@ static void daemon_close(struct daemon *d)
     if (d->zone_watching) uv_fs_event_stop(&d->zone_watch);
     uv_close((uv_handle_t *)&d->zone_watch, NULL);
     daemon_unwatch_rules(d);
-    sync_free(d->sync); /* before the rule set its preview runs on */
-    d->sync = NULL;
+    daemon_sync_close(d); /* before the rule set its preview runs on */
     glib_bridge_close(d->glib);
     uv_run(d->loop, UV_RUN_NOWAIT);
     /* Freeing the backend lets GLib dispatch what is pending (a late action, a show's result):

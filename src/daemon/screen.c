@@ -6,7 +6,7 @@
 #include "common/log.h"
 #include "daemon/daemon.h"
 #include "ledger/ledger.h"
-#include "sync/sync.h"
+#include "daemon/sync_glue.h"
 
 /* A fire shows in one notification, a few at most (a rule that shows the same fire again). */
 #define NOTIFICATIONS_PER_FIRE 8
@@ -38,7 +38,7 @@ void daemon_close_settled(struct daemon *d)
         for (size_t i = 0; i < n; i++) daemon_close_fire(d, fires[i]);
     }
     /* An answer (or an expiry) changes what the fire's task says. */
-    if (any) sync_soon(d->sync);
+    if (any) daemon_sync_soon(d);
 }
 
 void daemon_close_notice(struct daemon *d)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# nudged links none of sync's libraries (the module nudge-sync.so beside it does).
 # nudgectl is a small client: it links neither Lua, libnotify, SQLite nor CalDAV's libcurl and libxml2 (the build links it to
 # nudge_protocol, nudge_ical and nudge_time only), so `ldd` must name none of them; libical (for
 # export --ics) is the one library it gets besides jansson and libc.
@@ -25,5 +26,24 @@ if command -v readelf >/dev/null; then
     check "nudgectl needs only libc, libm, jansson and libical (extra: ${extra//$'\n'/ })" [ -z "$extra" ]
 fi
 # The daemon does link Lua: the first check would see it if nudgectl did.
-check "ldd nudged names liblua (the check can see a library)" grep -q liblua <<<"$(ldd "$NUDGED")"
+dlibs=$(ldd "$NUDGED")
+check "ldd nudged names liblua (the check can see a library)" grep -q liblua <<<"$dlibs"
+# CalDAV sync is a module loaded when the rules ask for it: a daemon that never syncs maps
+# none of its libraries (they are about 12 MiB resident).
+for lib in libcurl libxml2 libsecret libical; do
+    if grep -q "$lib" <<<"$dlibs"; then bad "nudged links $lib (sync's, for the module alone): $(grep "$lib" <<<"$dlibs")"; else ok; fi
+done
+MOD=$(dirname "$NUDGED")/nudge-sync.so
+if [ -f "$MOD" ]; then
+    mlibs=$(ldd "$MOD")
+    for lib in libcurl libxml2 libsecret libical; do
+        check "the sync module links $lib" grep -q "$lib" <<<"$mlibs"
+    done
+    if command -v nm >/dev/null; then
+        exported=$(nm -D --defined-only "$MOD" | awk '{print $3}')
+        check "the sync module exports its entry alone (got: ${exported//$'\n'/ })" [ "$exported" = nudge_sync_module ]
+    fi
+else
+    bad "no nudge-sync.so beside $NUDGED"
+fi
 finish

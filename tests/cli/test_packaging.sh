@@ -26,6 +26,19 @@ else
     echo "note: scdoc is not installed; man pages are not built"
 fi
 check "installed nudged runs" "$P/bin/nudged" --version >/dev/null
+MOD=$(find "$P/lib" -path '*/nudge/nudge-sync.so' | head -1)
+check "installed the CalDAV module (lib/.../nudge/nudge-sync.so)" [ -n "$MOD" ]
+# The installed daemon loads it from beside itself once the rules ask for sync (port 9: nothing
+# listens, so the sync is offline, not broken).
+mkdir -p "$TMP/syncrules" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+echo 'nudge.config { sync = { caldav = "http://127.0.0.1:9/cal/" } }' >"$TMP/syncrules/sync.lua"
+"$P/bin/nudged" --rules "$TMP/syncrules" --backend stdout >"$TMP/sync.out" 2>"$TMP/sync.err" &
+SYNC_PID=$!
+sync_state() { "$P/bin/nudgectl" --json status 2>/dev/null | grep -q '"state": *"\(idle\|running\|offline\)"'; }
+check "the installed nudged syncs through its module (status: idle, running or offline)" wait_until 20 sync_state
+check "... and never says the module could not be loaded" bash -c "! grep -q 'module' '$TMP/sync.err'"
+kill "$SYNC_PID" 2>/dev/null; wait "$SYNC_PID" 2>/dev/null
+if grep -qi module "$TMP/sync.err"; then cat "$TMP/sync.err"; fi
 check "installed nudged checks the installed example plan" \
     "$P/bin/nudged" --check --rules "$P/share/nudge/examples/rebuild-trust.lua" >/dev/null
 

@@ -94,10 +94,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clock_sim_init(&sim, START);
     d.host = (struct backend_host){.backend = d.backend, .clock = &sim.base, .ledger = d.ledger};
     d.rhost = backend_host_for(&d.host);
-    /* Sync as the daemon has it: there, off until the rules configure it. */
-    struct sync_hooks sh = daemon_sync_hooks(&d);
-    sh.answered = no_answers;
-    if (!(d.sync = sync_new(d.loop, d.ledger, &sh))) abort();
+    /* Sync as the daemon has it: none until the rules configure it (these do not). */
+    d.sync_answered = no_answers;
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)d.files.paths,
                                 .n_paths = d.files.n,
@@ -111,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(d.rs, "the harness's rule file did not load: %s", errors.n ? errors.v[0] : "?");
     strlist_free(&errors);
     strlist_free(&warnings);
+    daemon_sync_configure(&d);
     d.started = d.last_reload = START;
     d.last_reload_error[0] = 0;
 
@@ -130,8 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p += len + 1;
     }
 
-    sync_free(d.sync);
-    d.sync = NULL;
+    daemon_sync_close(&d);
     uv_run(d.loop, UV_RUN_NOWAIT); /* closes its timer */
     ruleset_free(d.retired);
     d.retired = NULL;
