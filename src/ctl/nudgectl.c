@@ -565,6 +565,16 @@ static int exec_sync(struct invocation *inv)
         json_decref(req);
         return EXIT_REFUSED;
     }
+    /* The sync could not even be made (its module is missing): no password can help. */
+    const char *state = json_string_value(json_object_get(s, "state"));
+    json_t *lerr = json_object_get(s, "last_error");
+    if (state && !strcmp(state, "error") && json_is_null(json_object_get(s, "last")) &&
+        json_string_value(json_object_get(lerr, "message"))) {
+        fprintf(stderr, "nudgectl: sync: %s\n", json_string_value(json_object_get(lerr, "message")));
+        json_decref(status);
+        json_decref(req);
+        return EXIT_REFUSED;
+    }
     if (!user) {
         fprintf(stderr,
                 "nudgectl: the sync to %s has no user, so no password: add user = NAME to "

@@ -30,6 +30,7 @@ struct daemon {
     struct sync *sync; /* CalDAV sync (SPEC 7), made when the rules first configure it */
     const struct sync_module *sync_mod; /* its functions (the loaded module's) */
     char sync_error[300];               /* why the rules' sync could not be made, or "" */
+    usec_t sync_error_at;
     void (*sync_answered)(void *d);     /* answers taken from the server (run.c's) */
     struct control *control;
     struct ruleset *rs;

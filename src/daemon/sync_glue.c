@@ -71,15 +71,16 @@ static const struct sync_module *load_module(char *err, size_t errsz)
     return sync_module_linked();
 }
 #else
+#include "build_id.h"
+
 static void module_log(enum log_level level, const char *line)
 {
     log_msg(level, "%s", line);
 }
 
-/* The module of this nudged: the build's, for a nudged run from its build folder; else the
- * one installed with it (found from nudged's own folder, so a moved prefix still works), else
- * the one at the configured path. Never a path from the environment or the rules: loading it
- * runs its code. */
+/* The module of this nudged: the one beside it (a build folder), else the one installed with
+ * it (found from nudged's own folder, so a moved prefix still works), else the one at the
+ * configured path. Never a path from the environment or the rules: loading it runs its code. */
 static void module_path(char *out, size_t outsz)
 {
     char exe[PATH_MAX];
@@ -90,13 +91,10 @@ static void module_path(char *out, size_t outsz)
     char *slash = strrchr(exe, '/');
     if (!slash) return;
     *slash = 0;
-    if (!strcmp(exe, NUDGE_BUILD_DIR)) {
-        snprintf(out, outsz, "%s", NUDGE_SYNC_MODULE_BUILD);
-        return;
-    }
-    char rel[PATH_MAX + 64];
-    snprintf(rel, sizeof rel, "%s/%s", exe, NUDGE_SYNC_MODULE_REL);
-    if (access(rel, R_OK) == 0) snprintf(out, outsz, "%s", rel);
+    char p[PATH_MAX + 64];
+    snprintf(p, sizeof p, "%s/nudge-sync.so", exe);
+    if (access(p, R_OK) != 0) snprintf(p, sizeof p, "%s/%s", exe, NUDGE_SYNC_MODULE_REL);
+    if (access(p, R_OK) == 0) snprintf(out, outsz, "%s", p);
 }
 
 static const struct sync_module *load_module(char *err, size_t errsz)
@@ -113,8 +111,9 @@ static const struct sync_module *load_module(char *err, size_t errsz)
     }
     sync_module_entry_fn *entry = (sync_module_entry_fn *)dlsym(h, NUDGE_SYNC_MODULE_ENTRY);
     const struct sync_module *m = entry ? entry(module_log) : NULL;
-    if (!m || m->abi != NUDGE_SYNC_ABI) {
-        snprintf(err, errsz, "%.200s is not this nudged's CalDAV module (a mixed install?)", path);
+    if (!m || !m->build_id || strcmp(m->build_id, NUDGE_SYNC_BUILD_ID) != 0) {
+        snprintf(err, errsz, "%.200s is from another build of nudge (upgraded while nudged "
+                             "ran?): restart nudged", path);
         dlclose(h);
         return NULL;
     }
@@ -124,7 +123,7 @@ static const struct sync_module *load_module(char *err, size_t errsz)
 #endif
 
 /* Made the first time the rules configure sync: a daemon that never syncs never loads it. */
-static int sync_open(struct daemon *d, char *err, size_t errsz)
+int daemon_sync_open(struct daemon *d, char *err, size_t errsz)
 {
     if (d->sync) return 0;
     const struct sync_module *m = load_module(err, errsz);
@@ -148,7 +147,8 @@ void daemon_sync_configure(struct daemon *d)
     const struct ruleset_sync *rc = d->rs ? ruleset_sync(d->rs) : NULL;
     d->sync_error[0] = 0;
     if (!rc && !d->sync) return;
-    if (rc && sync_open(d, d->sync_error, sizeof d->sync_error) < 0) {
+    if (rc && daemon_sync_open(d, d->sync_error, sizeof d->sync_error) < 0) {
+        d->sync_error_at = clock_now(clock_real());
         log_error("sync: %s", d->sync_error);
         return;
     }
@@ -176,7 +176,7 @@ void daemon_sync_status(struct daemon *d, struct sync_status *st)
     if (!rc || !d->sync_error[0]) return;
     *st = (struct sync_status){.configured = true, .url = rc->url, .user = rc->user,
                                .every = rc->every, .days = rc->days, .state = "error",
-                               .last_error_at = d->last_reload, .last_error = d->sync_error};
+                               .last_error_at = d->sync_error_at, .last_error = d->sync_error};
 }
 
 int daemon_sync_now(struct daemon *d, const char *login, sync_done_fn *done, void *ud,

@@ -12,6 +12,9 @@ struct daemon;
  * CalDAV module and make the sync; a module that cannot be loaded is one logged error, and
  * status and `nudgectl sync` say it. */
 void daemon_sync_configure(struct daemon *d);
+/* Loads the module and makes the sync, off until configured (what configure does first);
+ * 0, or -1 with err. */
+int daemon_sync_open(struct daemon *d, char *err, size_t errsz);
 /* sync/'s calls, through the module (nothing when there is no sync). */
 void daemon_sync_soon(struct daemon *d);
 void daemon_sync_status(struct daemon *d, struct sync_status *st);

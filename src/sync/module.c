@@ -1,10 +1,12 @@
 /* The table of sync/'s functions, for the daemon's loader (daemon/sync_glue.c). */
 #include "sync/module.h"
 
+#include "build_id.h"
+
 const struct sync_module *sync_module_linked(void)
 {
     static const struct sync_module m = {
-        .abi = NUDGE_SYNC_ABI,
+        .build_id = NUDGE_SYNC_BUILD_ID,
         .create = sync_new,
         .destroy = sync_free,
         .configure = sync_configure,

@@ -9,15 +9,15 @@
 #include "common/log.h"
 #include "sync/sync.h"
 
-/* Bumped with any change to this table or to sync.h's types: daemon and module are built
- * together, and a stale module is refused rather than called wrongly. */
-#define NUDGE_SYNC_ABI 1
 #define NUDGE_SYNC_MODULE_ENTRY "nudge_sync_module"
 
 typedef void sync_log_fn(enum log_level level, const char *line);
 
 struct sync_module {
-    unsigned abi;
+    /* The build's ID (scripts/build-id.cmake): the module works on the daemon's own ledger and
+     * store structures, so only a module of the daemon's very build is used (not one an upgrade
+     * installed under a daemon still running). */
+    const char *build_id;
     struct sync *(*create)(uv_loop_t *loop, struct ledger *lg, const struct sync_hooks *hooks);
     void (*destroy)(struct sync *s);
     int (*configure)(struct sync *s, const struct sync_config *cfg, char *err, size_t errsz);

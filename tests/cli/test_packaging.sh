@@ -28,17 +28,42 @@ fi
 check "installed nudged runs" "$P/bin/nudged" --version >/dev/null
 MOD=$(find "$P/lib" -path '*/nudge/nudge-sync.so' | head -1)
 check "installed the CalDAV module (lib/.../nudge/nudge-sync.so)" [ -n "$MOD" ]
-# The installed daemon loads it from beside itself once the rules ask for sync (port 9: nothing
-# listens, so the sync is offline, not broken).
+# The installed daemon loads that module (not another on the system) once the rules ask for
+# sync; port 9: nothing listens, so the sync is offline, not broken.
 mkdir -p "$TMP/syncrules" "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
 echo 'nudge.config { sync = { caldav = "http://127.0.0.1:9/cal/" } }' >"$TMP/syncrules/sync.lua"
-"$P/bin/nudged" --rules "$TMP/syncrules" --backend stdout >"$TMP/sync.out" 2>"$TMP/sync.err" &
-SYNC_PID=$!
-sync_state() { "$P/bin/nudgectl" --json status 2>/dev/null | grep -q '"state": *"\(idle\|running\|offline\)"'; }
-check "the installed nudged syncs through its module (status: idle, running or offline)" wait_until 20 sync_state
-check "... and never says the module could not be loaded" bash -c "! grep -q 'module' '$TMP/sync.err'"
-kill "$SYNC_PID" 2>/dev/null; wait "$SYNC_PID" 2>/dev/null
-if grep -qi module "$TMP/sync.err"; then cat "$TMP/sync.err"; fi
+CTL_I=$P/bin/nudgectl
+sync_state() { "$CTL_I" --json status 2>/dev/null | grep -qE "\"state\": *\"($1)\""; }
+start_daemon() {
+    "$P/bin/nudged" --rules "$TMP/syncrules" --backend stdout >"$TMP/sync.out" 2>"$TMP/sync.err" &
+    SYNC_PID=$!
+}
+stop_daemon() { kill "$SYNC_PID" 2>/dev/null; wait "$SYNC_PID" 2>/dev/null; }
+start_daemon
+check "the installed nudged syncs through its module (status: idle, running or offline)" \
+    wait_until 20 sync_state 'idle|running|offline'
+check "... the module it mapped is the installed one" grep -qF "$(realpath "$MOD")" "/proc/$SYNC_PID/maps"
+check "... and the log never says it could not be loaded" bash -c "! grep -q 'module' '$TMP/sync.err'"
+stop_daemon
+# Without its module the daemon runs on and says why there is no sync; a reload after the
+# module is back brings sync.
+mv "$MOD" "$MOD.away"
+start_daemon
+check "without the module: status shows the sync's error" wait_until 20 sync_state error
+check "... naming the module" bash -c "'$CTL_I' status | grep -q 'sync .*the CalDAV module could not be loaded'"
+"$CTL_I" sync >"$TMP/ctl.out" 2>"$TMP/ctl.err" </dev/null
+rc=$?
+check "... nudgectl sync exits 1 with it (got $rc)" [ "$rc" = 1 ]
+check "... in one line" bash -c "[ \$(wc -l <'$TMP/ctl.err') = 1 ] && grep -q 'nudgectl: sync: the CalDAV module could not be loaded' '$TMP/ctl.err'"
+"$CTL_I" sync --login >"$TMP/ctl.out" 2>"$TMP/ctl.err" </dev/null
+check "... nudgectl sync --login refuses before asking for a password" \
+    bash -c "grep -q 'could not be loaded' '$TMP/ctl.err' && ! grep -qi password '$TMP/ctl.err'"
+check "... the log says it once" [ "$(grep -c 'could not be loaded' "$TMP/sync.err")" = 1 ]
+check "... and everything else runs (status answers, a reminder count)" bash -c "'$CTL_I' status | grep -q '^reminders'"
+mv "$MOD.away" "$MOD"
+"$CTL_I" reload >/dev/null 2>&1
+check "the module back and a reload: sync runs" wait_until 20 sync_state 'idle|running|offline'
+stop_daemon
 check "installed nudged checks the installed example plan" \
     "$P/bin/nudged" --check --rules "$P/share/nudge/examples/rebuild-trust.lua" >/dev/null
 

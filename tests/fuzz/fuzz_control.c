@@ -94,8 +94,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     clock_sim_init(&sim, START);
     d.host = (struct backend_host){.backend = d.backend, .clock = &sim.base, .ledger = d.ledger};
     d.rhost = backend_host_for(&d.host);
-    /* Sync as the daemon has it: none until the rules configure it (these do not). */
+    /* Sync as a daemon has it once rules configured it and a reload took it off again: made,
+     * not configured (these rules never configure it). */
     d.sync_answered = no_answers;
+    if (daemon_sync_open(&d, err, sizeof err) < 0) abort();
     struct strlist errors = {0}, warnings = {0};
     struct ruleset_options o = {.paths = (const char *const *)d.files.paths,
                                 .n_paths = d.files.n,
