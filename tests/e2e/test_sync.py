@@ -305,6 +305,20 @@ def all_hrefs(url):
     return [h for h in re.findall(r"<[^>]*href>([^<]*)</", r.text) if h.endswith(".ics")]
 
 
+PAUSABLE = ("checkin", "gesture", "patience", "milestone")
+
+
+def open_dues(server):
+    """Sorted DUE times of nudge's open tasks a pause takes away (the plan skips some days)."""
+    dues = []
+    for u in nudge_uids(server):
+        vtodo = server[u]["todo"]
+        due = ical_time(prop(vtodo, "DUE"))
+        if due and prop(vtodo, "X-NUDGE-KIND") in PAUSABLE and prop(vtodo, "STATUS") in (None, "NEEDS-ACTION"):
+            dues.append(due)
+    return sorted(dues)
+
+
 def nudge_uids(server):
     return {u for u, t in server.items() if prop(t["todo"], "X-NUDGE") == "1"}
 
@@ -542,10 +556,7 @@ def pause_flow(e, d, url, rules):
     now = time.time()
     before = list_tasks(url, USER, PASSWORD)
     # Three days, or up to just past the next task when the plan leaves those days empty.
-    dues = sorted(ical_time(prop(t["todo"], "DUE")) for u, t in before.items()
-                  if u in nudge_uids(before) and (ical_time(prop(t["todo"], "DUE")) or 0) > now + 120 and
-                  prop(t["todo"], "X-NUDGE-KIND") in ("checkin", "gesture", "patience", "milestone") and
-                  prop(t["todo"], "STATUS") in (None, "NEEDS-ACTION"))
+    dues = [t for t in open_dues(before) if t > now + 120]
     until = max(now + 3 * 86400, dues[0] + 3600 if dues else 0)
     rc, out, err = e.ctl("pause", "--until", local(until, "%Y-%m-%d %H:%M"))
     check("nudgectl pause --until (3 days)", rc == 0, (rc, out, err))
@@ -570,11 +581,8 @@ def pause_flow(e, d, url, rules):
     # A pause range in the rule file: the first day at least four days ahead that has a task
     # (the plan skips some days, so a fixed offset can land on an empty one).
     before = list_tasks(url, USER, PASSWORD)
-    days = sorted(local(ical_time(prop(t["todo"], "DUE")), "%Y-%m-%d") for u, t in before.items()
-                  if u in nudge_uids(before) and ical_time(prop(t["todo"], "DUE")) and
-                  prop(t["todo"], "X-NUDGE-KIND") in ("checkin", "gesture", "patience", "milestone") and
-                  prop(t["todo"], "STATUS") in (None, "NEEDS-ACTION") and
-                  local(ical_time(prop(t["todo"], "DUE")), "%Y-%m-%d") >= local(now + 4 * 86400, "%Y-%m-%d"))
+    days = [d for d in (local(t, "%Y-%m-%d") for t in open_dues(before))
+            if d >= local(now + 4 * 86400, "%Y-%m-%d")]
     if not check("the server holds a task four or more days ahead to pause", days, sorted(before)[:5]):
         return
     day = days[0]
